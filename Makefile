@@ -1,0 +1,57 @@
+# Two entry points: `make run` and `make test`. Both set themselves up from nothing but
+# python3, git and make: uv is installed into .tools/ if it is not on PATH, then
+# `uv sync --frozen` builds .venv from the committed uv.lock.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+
+DATE ?= $(shell date -u +%Y-%m-%d)
+WORLD ?= $(CURDIR)/var/demo
+TENANTS ?= 400
+SEED ?= 7
+
+.PHONY: help setup run test lint typecheck pytest bench clean
+
+help:
+	@echo "make run    generate a demo world for today under var/ and run the nightly DAG once through Airflow"
+	@echo "make test   ruff, mypy --strict on pipeline/, pytest"
+	@echo "make bench  the benchmarks (prints their figures)"
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(BIN)/python: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(BIN)/python
+
+run: setup
+	$(BIN)/recon demo-world --out $(WORLD) --date $(DATE) --tenants $(TENANTS) --seed $(SEED) --force
+	AIRFLOW_HOME=$(CURDIR)/var/airflow $(BIN)/python -m pipeline.airflow_local \
+	    --config $(WORLD)/config.yaml --date $(DATE) --dags-folder $(CURDIR)/dags
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy --strict pipeline
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python benchmarks/ownership.py --entities 5000000 --relationships 8000000
+
+clean:
+	rm -rf var .venv .tools .mypy_cache .pytest_cache .ruff_cache
