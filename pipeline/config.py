@@ -1,0 +1,178 @@
+"""Typed run configuration: where the inputs are, where the outputs go, and the operational limits.
+
+Invariant: a loaded `RunConfig` holds only absolute URIs (file://, s3://, gs://). Relative paths in the
+YAML are resolved against the directory of the config file itself, so a world can be copied elsewhere
+and still run. Credentials never appear here: the DAG names Airflow connection ids, the CLI uses the
+standard environment/default credential chains.
+
+What the policy says (jurisdictions, thresholds, methods) lives in the policy file, not here; this file
+says how to run, the policy says what to decide.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.storage import uri_from_path_or_uri
+
+
+class ConfigError(ValueError):
+    """The run configuration is unreadable or invalid; the message names the file and the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartnerKind(enum.StrEnum):
+    AWS = "aws_marketplace"
+    GCP = "gcp_marketplace"
+
+
+class AwsFeeds(_Model):
+    """Folder names of the Seller Data Feeds under the inbox (AWS does not document their exact casing)."""
+
+    account: str = "AccountFeed_V1"
+    address: str = "AddressFeed_V1"
+    agreement: str = "AgreementFeed_V1"
+    billing_event: str = "BillingEventFeed_V1"
+    daily_usage: str = "DailyUsageFeed_V1"
+    # `{feed}`, `{year}` and `{month}` are filled in; one file per feed per month, appended daily.
+    file_pattern: str = "{feed}/year={year}/month={month}/data.csv"
+    # How many monthly files back from the logical date are read (history rows live in older months).
+    months_back: Annotated[int, Field(ge=0, le=120)] = 24
+
+
+class GcpFiles(_Model):
+    """Object paths of the GCP drop under the partner's inbox; `{date}` is the logical date (YYYY-MM-DD)."""
+
+    accounts: str = "accounts/dt={date}/accounts.jsonl"
+    entitlements: str = "entitlements/dt={date}/entitlements.jsonl"
+    usage: str = "usage/dt={date}/usage.csv"
+
+
+class PartnerConfig(_Model):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    kind: PartnerKind
+    inbox: str
+    outbox: str
+    # AWS: our own seller account GUID; agreements proposed by any other account come through a reseller.
+    seller_account_id: str | None = None
+    aws_feeds: AwsFeeds = AwsFeeds()
+    gcp_files: GcpFiles = GcpFiles()
+
+
+class OwnershipConfig(_Model):
+    # BODS statement files (JSON array or JSON Lines, optionally gzipped), read in this order.
+    sources: Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class MatchingConfig(_Model):
+    # Below this confidence a tenant-to-entity link can lead to review, never to revoke.
+    min_revoke_confidence: Annotated[float, Field(ge=0, le=1)] = 0.9
+    # Fuzzy name similarity (0-100) under which no fuzzy link is made at all.
+    fuzzy_min_score: Annotated[float, Field(ge=0, le=100)] = 85.0
+    # Two candidates closer than this in confidence are a tie and go to review.
+    tie_margin: Annotated[float, Field(ge=0, le=1)] = 0.03
+
+
+class GateConfig(_Model):
+    """Limits on the change against the last published list; beyond them a human approves the run."""
+
+    max_added: Annotated[int, Field(ge=0)] = 100
+    max_lifted: Annotated[int, Field(ge=0)] = 100
+    max_added_share: Annotated[float, Field(ge=0, le=1)] = 0.10
+    max_lifted_share: Annotated[float, Field(ge=0, le=1)] = 0.10
+
+
+class QualityConfig(_Model):
+    # A dataset whose quarantined share of rows exceeds this stops the run.
+    max_quarantine_share: Annotated[float, Field(ge=0, le=1)] = 0.05
+    # A tenant count this many times the previous run's (or a fraction of it) stops the run.
+    max_tenant_growth: Annotated[float, Field(gt=1)] = 3.0
+
+
+class RunConfig(_Model):
+    config_uri: str
+    workspace: str
+    reports: str
+    audit: str
+    policy: str
+    exemptions: str | None = None
+    ownership: OwnershipConfig
+    partners: Annotated[tuple[PartnerConfig, ...], Field(min_length=1)]
+    matching: MatchingConfig = MatchingConfig()
+    gate: GateConfig = GateConfig()
+    quality: QualityConfig = QualityConfig()
+    # Airflow connection id per URI prefix (e.g. "s3://acme-aws-feeds/": aws_marketplace). Only the DAG
+    # uses it; the CLI takes credentials from the standard environment/default chains.
+    connections: dict[str, str] = {}
+
+    @field_validator("partners")
+    @classmethod
+    def _unique_partner_names(cls, partners: tuple[PartnerConfig, ...]) -> tuple[PartnerConfig, ...]:
+        names = [p.name for p in partners]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"partner names must be unique, repeated: {', '.join(duplicates)}")
+        return partners
+
+    def partner(self, name: str) -> PartnerConfig:
+        for p in self.partners:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.partners)
+        raise ConfigError(f"{self.config_uri}: no partner named {name!r} (configured: {known})")
+
+
+_URI_FIELDS_TOP = ("workspace", "reports", "audit", "policy", "exemptions")
+_URI_FIELDS_PARTNER = ("inbox", "outbox")
+
+
+def _resolve(value: object, base: Path) -> object:
+    return uri_from_path_or_uri(value, base) if isinstance(value, str) else value
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a YAML run configuration from a local path, resolving relative paths against its folder."""
+    config_path = Path(path).expanduser().resolve()
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: cannot read the run configuration: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: the run configuration must be a mapping at the top level")
+    base = config_path.parent
+    data = dict(raw)
+    for key in _URI_FIELDS_TOP:
+        if key in data:
+            data[key] = _resolve(data[key], base)
+    if isinstance(data.get("ownership"), dict):
+        ownership = dict(data["ownership"])
+        if isinstance(ownership.get("sources"), list):
+            ownership["sources"] = [_resolve(s, base) for s in ownership["sources"]]
+        data["ownership"] = ownership
+    if isinstance(data.get("partners"), list):
+        partners = []
+        for p in data["partners"]:
+            if isinstance(p, dict):
+                resolved = {k: (_resolve(v, base) if k in _URI_FIELDS_PARTNER else v) for k, v in p.items()}
+                partners.append(resolved)
+            else:
+                partners.append(p)
+        data["partners"] = partners
+    data["config_uri"] = config_path.as_uri()
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"{config_path}: invalid run configuration: {problems}") from exc

@@ -1,0 +1,128 @@
+"""The restriction policy file (policies/*.yaml): a typed, validated model.
+
+Invariant: a loaded `Policy` is internally consistent: every jurisdiction is a real ISO 3166-1 alpha-2
+code, unknown keys anywhere are errors, and the enums below are the only values the engine branches
+on. Loading never guesses: a bad file raises `PolicyError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import pycountry
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class PolicyError(ValueError):
+    """The policy file is unreadable or invalid; the message names the file and the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Method(enum.StrEnum):
+    CASCADE = "cascade"
+    LOOK_THROUGH = "look_through"
+
+
+class Comparator(enum.StrEnum):
+    GT = ">"
+    GE = ">="
+
+
+class EntityBasis(enum.StrEnum):
+    INCORPORATION = "incorporation"
+    HEADQUARTERS = "headquarters"
+
+
+class PersonBasis(enum.StrEnum):
+    RESIDENCE = "residence"
+    NATIONALITY = "nationality"
+    TAX_RESIDENCY = "taxResidency"
+
+
+class ControlAction(enum.StrEnum):
+    REVIEW = "review"
+    RESTRICT = "restrict"
+    IGNORE = "ignore"
+
+
+# BODS 0.4 interest types that are control without shares (DESIGN.md §4).
+CONTROL_INTEREST_TYPES = frozenset(
+    {
+        "appointmentOfBoard",
+        "otherInfluenceOrControl",
+        "rightsGrantedByContract",
+        "conditionalRightsGrantedByContract",
+        "controlViaCompanyRulesOrArticles",
+        "controlByLegalFramework",
+    }
+)
+
+
+def _country_code(code: str) -> str:
+    code = code.strip().upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+class Ownership(_Model):
+    method: Method = Method.CASCADE
+    threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    comparator: Comparator = Comparator.GT
+    interests: Annotated[tuple[str, ...], Field(min_length=1)] = ("shareholding", "votingRights")
+
+    def exceeds(self, value: float) -> bool:
+        return value > self.threshold if self.comparator is Comparator.GT else value >= self.threshold
+
+
+class Roots(_Model):
+    entity_bases: tuple[EntityBasis, ...] = (EntityBasis.INCORPORATION, EntityBasis.HEADQUARTERS)
+    person_bases: tuple[PersonBasis, ...] = (PersonBasis.RESIDENCE,)
+
+
+class Policy(_Model):
+    id: Annotated[str, Field(min_length=1)]
+    version: Annotated[str, Field(min_length=1)]
+    restricted_jurisdictions: Annotated[tuple[str, ...], Field(min_length=1)]
+    ownership: Ownership = Ownership()
+    roots: Roots = Roots()
+    control_without_shares: ControlAction = ControlAction.REVIEW
+
+    @field_validator("restricted_jurisdictions", mode="before")
+    @classmethod
+    def _codes(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return tuple(_country_code(str(v)) for v in value)
+        return value
+
+
+def load_policy_text(text: str, source: str) -> Policy:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{source}: a policy must be a mapping at the top level")
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        )
+        raise PolicyError(f"{source}: invalid policy: {problems}") from exc
+
+
+def load_policy(path: str | Path) -> Policy:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{p}: cannot read the policy: {exc.strerror}") from exc
+    return load_policy_text(text, str(p))

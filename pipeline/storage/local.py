@@ -1,0 +1,77 @@
+"""Local directories standing in for buckets (file:// URIs): the embedded default.
+
+Invariant: a write goes to a temporary file in the target's own directory, is flushed to disk and then
+renamed over the target, so a concurrent reader never sees a partial file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import IO
+
+from pipeline.storage.base import ObjectStore, StorageError, split
+
+
+def _path(uri: str) -> Path:
+    _, _, key = split(uri)
+    return Path(key)
+
+
+class LocalStore(ObjectStore):
+    scheme = "file"
+
+    def read_bytes(self, uri: str) -> bytes:
+        try:
+            return _path(uri).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"{uri}: cannot read: {exc.strerror}") from exc
+
+    def open_read(self, uri: str) -> AbstractContextManager[IO[bytes]]:
+        try:
+            return _path(uri).open("rb")
+        except OSError as exc:
+            raise StorageError(f"{uri}: cannot read: {exc.strerror}") from exc
+
+    def write_bytes(self, uri: str, data: bytes, content_type: str | None = None) -> None:
+        target = _path(uri)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                Path(tmp).replace(target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise StorageError(f"{uri}: cannot write: {exc.strerror}") from exc
+
+    def exists(self, uri: str) -> bool:
+        return _path(uri).is_file()
+
+    def iter_uris(self, prefix: str) -> Iterator[str]:
+        path = _path(prefix)
+        # A prefix is a string prefix, as in the object stores: list the folder it falls in.
+        root = path if prefix.endswith("/") or path.is_dir() else path.parent
+        if not root.is_dir():
+            return
+        for dirpath, _dirnames, filenames in os.walk(root):
+            for name in filenames:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    continue
+                uri = Path(dirpath, name).as_uri()
+                if uri.startswith(prefix):
+                    yield uri
+
+    def delete(self, uri: str) -> None:
+        try:
+            _path(uri).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{uri}: cannot delete: {exc.strerror}") from exc
