@@ -46,7 +46,7 @@ TENANTS = Dataset(
         "company_number",
         "lei",
         "email_domain",
-        "payer_tenant_id",  # account that pays for this one (AWS payer, GCP billing account owner)
+        "payer_account_id",  # who pays: AWS payer account id (when not itself); GCP Cloud Billing account
         "status",  # ACTIVE, or the partner's state for it
         *LINEAGE,
     ),
@@ -81,7 +81,7 @@ BILLING = Dataset(
         "line_id",
         "line_type",  # billing_event | usage
         "tenant_id",  # end user of the line
-        "payer_tenant_id",
+        "payer_account_id",  # AWS payer account id; GCP Cloud Billing account id
         "product_id",
         "entitlement_id",
         "event_date",  # usage date, or invoice date of a billing event

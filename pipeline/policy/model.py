@@ -51,6 +51,33 @@ class ControlAction(enum.StrEnum):
     IGNORE = "ignore"
 
 
+class IndirectAction(enum.StrEnum):
+    """What an account relationship with a restricted party does to a tenant."""
+
+    REVOKE = "revoke"
+    REVIEW = "review"
+    IGNORE = "ignore"
+
+
+class TenantBasis(enum.StrEnum):
+    """Which of an unmatched tenant's own addresses are judged against the restricted jurisdictions."""
+
+    TAX_ADDRESS = "tax_address"
+    ADDRESS = "address"
+
+
+class EntityDecision(enum.StrEnum):
+    RESTRICTED = "restricted"
+    REVIEW = "review"
+    CLEAR = "clear"
+
+
+class TenantDecision(enum.StrEnum):
+    REVOKE = "revoke"
+    REVIEW = "review"
+    ALLOW = "allow"
+
+
 # BODS 0.4 interest types that are control without shares (DESIGN.md §4).
 CONTROL_INTEREST_TYPES = frozenset(
     {
@@ -86,6 +113,19 @@ class Roots(_Model):
     person_bases: tuple[PersonBasis, ...] = (PersonBasis.RESIDENCE,)
 
 
+class Tenants(_Model):
+    unmatched_bases: tuple[TenantBasis, ...] = (TenantBasis.TAX_ADDRESS, TenantBasis.ADDRESS)
+    # A tenant whose payer (AWS payer account, GCP billing account) is restricted.
+    restricted_payer: IndirectAction = IndirectAction.REVOKE
+    # A reseller (agreement proposer) acting for a restricted end customer.
+    reseller_for_restricted: IndirectAction = IndirectAction.REVIEW
+
+
+class Enforcement(_Model):
+    # A new revocation takes effect this many days after the logical date.
+    notice_period_days: Annotated[int, Field(ge=0, le=365)] = 0
+
+
 class Policy(_Model):
     id: Annotated[str, Field(min_length=1)]
     version: Annotated[str, Field(min_length=1)]
@@ -93,6 +133,8 @@ class Policy(_Model):
     ownership: Ownership = Ownership()
     roots: Roots = Roots()
     control_without_shares: ControlAction = ControlAction.REVIEW
+    tenants: Tenants = Tenants()
+    enforcement: Enforcement = Enforcement()
 
     @field_validator("restricted_jurisdictions", mode="before")
     @classmethod

@@ -25,9 +25,7 @@ class CredentialSource(Protocol):
     def gcs_client(self, connection_id: str | None) -> Any: ...
 
 
-def _gcs_client(
-    *, project: str | None, endpoint: str | None, service_account_info: Mapping[str, Any] | None
-) -> Any:
+def _gcs_client(*, project: str | None, endpoint: str | None, service_account_info: Mapping[str, Any] | None) -> Any:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 

@@ -1,0 +1,73 @@
+"""Session-wide fixtures: real S3 (moto's server) and GCS (gcp-storage-emulator) endpoints.
+
+The servers start once per session, on first use; each test gets them empty, with one bucket, and with
+the standard environment variables pointing the default credential chains at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    scheme: str
+    bucket: str
+
+    @property
+    def root(self) -> str:
+        """The bucket's URI (s3://bucket or gs://bucket)."""
+        return f"{self.scheme}://{self.bucket}"
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with servers.moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with servers.gcs_emulator(tmp_path_factory.mktemp("gcs")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
+    """An empty moto S3 with bucket `moto-test`; boto3's default chain points at it."""
+    import boto3
+
+    servers.reset_moto(moto_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    boto3.session.Session().client("s3").create_bucket(Bucket="moto-test")
+    return Endpoint(moto_endpoint, "s3", "moto-test")
+
+
+@pytest.fixture
+def gcs(gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
+    """An empty GCS emulator with bucket `gcs-test`; google-cloud-storage finds it via the env."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    servers.wipe_gcs(gcs_endpoint)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_endpoint)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
+    client = storage.Client(project="test-project", credentials=AnonymousCredentials())
+    client.create_bucket("gcs-test")
+    return Endpoint(gcs_endpoint, "gs", "gcs-test")
+
+
+@pytest.fixture
+def local_root(tmp_path: Path) -> str:
+    return (tmp_path / "bucket").as_uri()

@@ -1,0 +1,101 @@
+"""Real S3 and GCS endpoints over HTTP for integration tests: moto's server and gcp-storage-emulator.
+
+Invariant: each server runs in its own process group, started once per test session and stopped by
+that group's id, so no child survives the session holding a port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _venv_bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    found = str(candidate) if candidate.exists() else shutil.which(name)
+    if not found:
+        raise RuntimeError(f"{name} is not installed in this environment (run `uv sync --frozen`)")
+    return found
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with code {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answered, even if not 200
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server for {url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def _server(argv: list[str], probe: str, log: Path) -> Iterator[None]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_http(probe, proc)
+            yield
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@contextmanager
+def moto_s3(log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    with _server([_venv_bin("moto_server"), "-H", "127.0.0.1", "-p", str(port)], endpoint, log_dir / "moto.log"):
+        yield endpoint
+
+
+@contextmanager
+def gcs_emulator(log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    argv = [
+        _venv_bin("gcp-storage-emulator"),
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--in-memory",
+    ]
+    with _server(argv, endpoint, log_dir / "gcs-emulator.log"):
+        yield endpoint
+
+
+def reset_moto(endpoint: str) -> None:
+    req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10).close()
+
+
+def wipe_gcs(endpoint: str) -> None:
+    urllib.request.urlopen(f"{endpoint}/wipe", timeout=10).close()

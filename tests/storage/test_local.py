@@ -1,0 +1,25 @@
+"""Local-directory specifics: atomic replacement and no temp files left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.storage import Storage
+from pipeline.storage.local import LocalStore
+
+
+def test_failed_write_leaves_old_content_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "list.csv"
+    storage = Storage()
+    storage.write_text(target.as_uri(), "old")
+
+    def boom(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pipeline.storage.local.os.fsync", boom)
+    with pytest.raises(OSError, match="No space left"):
+        LocalStore().write_bytes(target.as_uri(), b"new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["list.csv"]
