@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import orjson
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.ownership.graph import Edges, IntArray
 from pipeline.ownership.stakes import MAJORITY, surely_exceeds
@@ -73,30 +74,45 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
     return Parents(parent, counts, ultimate, cycle, depth)
 
 
-def quoted_ids(ids: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """Each id as a JSON string literal (fast path for ids that need no escaping)."""
-    series = pd.Series(ids, dtype="str")
-    plain = ~series.str.contains(r'["\\\x00-\x1f\x7f-\uffff]', regex=True).to_numpy()
-    out: npt.NDArray[np.object_] = np.empty(len(ids), dtype=object)
-    out[plain] = '"' + ids[plain].astype(object) + '"' if plain.any() else out[plain]
-    for i in np.flatnonzero(~plain):
-        out[i] = orjson.dumps(str(ids[i])).decode()
+def _json_quoted(ids: pa.Array) -> pa.Array:
+    """Each id as a JSON string literal; ids that need escaping (rare) go through orjson."""
+    quote = pa.scalar('"', pa.large_string())
+    out = pc.binary_join_element_wise(quote, ids, quote, pa.scalar("", pa.large_string()))
+    needs = pc.match_substring_regex(ids, r'["\\\x00-\x1f]').fill_null(False)
+    if pc.any(needs).as_py():
+        rows = np.flatnonzero(np.asarray(needs.to_numpy(zero_copy_only=False), dtype=bool))
+        fixed = [orjson.dumps(v).decode() for v in ids.take(pa.array(rows)).to_pylist()]
+        out = pc.replace_with_mask(out, needs, pa.array(fixed, pa.large_string()))
     return out
 
 
-def chains(parents: Parents, quoted: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """JSON list of ids from each node up to its ultimate parent."""
-    n = len(quoted)
-    tail = quoted.copy()  # tail[x]: `"x", ..., "ultimate"` (for depth 0 just the node itself)
-    order = np.argsort(parents.depth, kind="stable")
-    depth_sorted = parents.depth[order]
-    bounds = np.searchsorted(depth_sorted, np.arange(1, int(depth_sorted[-1]) + 2)) if n else np.zeros(0, np.int64)
-    for level in range(1, len(bounds)):
-        idx = order[bounds[level - 1] : bounds[level]]
-        if len(idx):
-            tail[idx] = quoted[idx] + ", " + tail[parents.parent[idx]]
-    out: npt.NDArray[np.object_] = "[" + tail + "]" if n else tail
-    ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
-    for x in ends:
-        out[x] = "[" + quoted[x] + ", " + tail[parents.parent[x]] + "]"
-    return out
+def chains(parents: Parents, ids: pa.Array) -> pa.Array:
+    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array."""
+    n = len(ids)
+    quoted = _json_quoted(ids)
+    bracket_open, bracket_close = pa.scalar("[", pa.large_string()), pa.scalar("]", pa.large_string())
+    single = pc.binary_join_element_wise(bracket_open, quoted, bracket_close, pa.scalar("", pa.large_string()))
+    nodes = np.arange(n, dtype=np.int64)
+    ends = np.flatnonzero(parents.cycle & (parents.ultimate == nodes))
+    longer = (parents.depth > 0) | np.isin(nodes, ends)
+    if not longer.any():
+        return single
+    # Only chains longer than one id are built in Python, from the tails of the nodes they pass through.
+    involved = np.flatnonzero(longer | np.isin(nodes, parents.parent[longer]))
+    q: dict[int, str] = dict(zip(involved.tolist(), quoted.take(pa.array(involved)).to_pylist(), strict=True))
+    tail: dict[int, str] = {}
+    order = involved[np.argsort(parents.depth[involved], kind="stable")]
+    for x in order.tolist():
+        if parents.depth[x] == 0:
+            tail[x] = q[x]
+        else:
+            tail[x] = f"{q[x]}, {tail[int(parents.parent[x])]}"
+    rows = np.flatnonzero(longer)
+    texts = []
+    is_end = set(ends.tolist())
+    for x in rows.tolist():
+        if x in is_end:
+            texts.append(f"[{q[x]}, {tail[int(parents.parent[x])]}]")
+        else:
+            texts.append(f"[{tail[x]}]")
+    return pc.replace_with_mask(single, pa.array(longer), pa.array(texts, pa.large_string()))

@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -36,8 +38,8 @@ from pipeline.ownership.evidence import (
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
-from pipeline.ownership.graph import BoolArray, Edges, Graph, build_graph
-from pipeline.ownership.parent import Parents, chains, quoted_ids, resolve_parents
+from pipeline.ownership.graph import BoolArray, Edges, Graph, arrow_strings, build_graph
+from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_percent
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
@@ -63,19 +65,26 @@ class OwnershipResult:
     iterations: dict[str, int]  # fixed-point rounds per run, for the record
 
 
+def _column(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """An Arrow string array as a pandas `str` column, without copying through Python objects."""
+    column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
+    return column
+
+
+def _constant(value: str, n: int) -> pd.api.extensions.ExtensionArray:
+    return _column(pa.array([value], pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int64))))
+
+
 def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> OwnershipResult:
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
-    first = entities.drop_duplicates("entity_id").set_index("entity_id").reindex(graph.ids)
-    basis = root_basis(first.reset_index(), policy)
+    take = pa.array(graph.rows)
+    described = entities.iloc[graph.rows].reset_index(drop=True)
+    basis = root_basis(described, policy)
     roots = basis != ""
 
     own = policy.ownership
-    common: dict[str, Any] = {
-        "method": own.method,
-        "threshold": own.threshold,
-        "comparator": own.comparator,
-    }
+    common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
     cws = policy.control_without_shares
     low = propagate(n, graph.ownership, graph.control, roots, bound="low",
                     control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
@@ -93,35 +102,37 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     findings.extend(_cycle_findings(graph))
     findings.extend(_indirect_findings(graph))
 
-    quoted = quoted_ids(graph.ids)
-    decision = np.where(
-        restricted,
-        str(EntityDecision.RESTRICTED),
-        np.where(review, str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)),
-    ).astype(object)
-    names = first["name"].to_numpy(dtype=object)
+    decision = np.where(restricted, 0, np.where(review, 1, 2))
+    labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
+    names = arrow_strings(entities["name"]).take(take)
     ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names)
     rules, explanation, evidence = _explain(ctx)
+    root_rows = np.flatnonzero(roots)
+    root_basis_column = pa.nulls(n, pa.large_string())
+    if len(root_rows):
+        root_basis_column = pc.replace_with_mask(
+            root_basis_column, pa.array(roots), pa.array(basis[root_rows].tolist(), pa.large_string())
+        )
     frame = pd.DataFrame(
         {
-            "entity_id": pd.array(graph.ids, dtype="str"),
-            "name": pd.array(names, dtype="str"),
-            "record_type": pd.array(first["record_type"].to_numpy(dtype=object), dtype="str"),
+            "entity_id": _column(graph.ids_arrow),
+            "name": _column(names),
+            "record_type": _column(arrow_strings(entities["record_type"]).take(take)),
             "is_root": roots,
-            "root_basis": pd.array([b if b else None for b in basis], dtype="str"),
+            "root_basis": _column(root_basis_column),
             "rho_low": low.rho,
             "rho_low_open": low.rho_open,
             "rho_high": rho_high,
             "rho_high_open": high.rho_open & (high.rho >= low.rho),
-            "decision": pd.array(decision, dtype="str"),
-            "ultimate_parent_id": pd.array(graph.ids[parents.ultimate] if n else graph.ids, dtype="str"),
-            "chain": pd.array(chains(parents, quoted), dtype="str"),
+            "decision": _column(labels.take(pa.array(decision)).cast(pa.large_string())),
+            "ultimate_parent_id": _column(graph.ids_arrow.take(pa.array(parents.ultimate))),
+            "chain": _column(chains(parents, graph.ids_arrow)),
             "cycle": parents.cycle,
-            "rules": pd.array(rules, dtype="str"),
-            "explanation": pd.array(explanation, dtype="str"),
-            "evidence": pd.array(evidence, dtype="str"),
-            "policy_id": pd.array(np.full(n, policy.id, dtype=object), dtype="str"),
-            "policy_version": pd.array(np.full(n, policy.version, dtype=object), dtype="str"),
+            "rules": _column(rules),
+            "explanation": _column(explanation),
+            "evidence": _column(evidence),
+            "policy_id": _constant(policy.id, n),
+            "policy_version": _constant(policy.version, n),
         }
     )
     return OwnershipResult(
@@ -149,13 +160,6 @@ def _carrying(graph: Graph, run: Run, method: Method, bound: str, control_counts
     return contributions(graph.n, src, dst, weight, np.concatenate([keep_own, keep_ctrl]))
 
 
-def _edge_label(graph: Graph, e: int) -> str:
-    o = graph.ownership
-    if e < len(o):
-        return format_interval(float(o.low[e]), bool(o.low_open[e]), float(o.high[e]), bool(o.high_open[e]))
-    return "control without shares"
-
-
 def _basis_text(basis: str) -> str:
     parts = []
     for item in basis.split(";"):
@@ -175,7 +179,7 @@ class _Resolved:
     low: Run
     high: Run
     rho_high: npt.NDArray[np.float64]
-    names: npt.NDArray[np.object_]
+    names: pa.Array
 
     @property
     def test(self) -> str:
@@ -183,26 +187,61 @@ class _Resolved:
         return f"{own.comparator} {format_percent(own.threshold)}"
 
 
-def _explain(ctx: _Resolved) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    graph, policy, basis, roots, low, high, rho_high, names = (
-        ctx.graph, ctx.policy, ctx.basis, ctx.roots, ctx.low, ctx.high, ctx.rho_high, ctx.names
+class _Table:
+    """A string column built as codes into a table of distinct texts (most rows share a few texts)."""
+
+    def __init__(self, n: int, default: str) -> None:
+        self.texts = [default]
+        self.codes = np.zeros(n, dtype=np.int64)
+
+    def set(self, i: int, text: str) -> None:
+        self.codes[i] = len(self.texts)
+        self.texts.append(text)
+
+    def arrow(self) -> pa.Array:
+        return pa.array(self.texts, pa.large_string()).take(pa.array(self.codes))
+
+
+class _Labels:
+    """Edge stakes as text, computed once per edge that appears in some evidence."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._o = graph.ownership
+        self._cache: dict[int, str] = {}
+
+    def __call__(self, e: int) -> str:
+        text = self._cache.get(e)
+        if text is None:
+            o = self._o
+            if e < len(o):
+                text = format_interval(float(o.low[e]), bool(o.low_open[e]), float(o.high[e]), bool(o.high_open[e]))
+            else:
+                text = "control without shares"
+            self._cache[e] = text
+        return text
+
+
+def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
+    graph, policy, basis, roots, low, high, rho_high = (
+        ctx.graph, ctx.policy, ctx.basis, ctx.roots, ctx.low, ctx.high, ctx.rho_high
     )  # fmt: skip
     n = graph.n
     own = policy.ownership
     test = ctx.test
     policy_ref = {"id": policy.id, "version": policy.version}
     cws = policy.control_without_shares
+    ids = graph.ids if (low.restricted.any() or high.restricted.any()) else np.zeros(0, dtype=object)
 
-    rules = np.full(n, f'["{OwnershipRule.CLEAR}"]', dtype=object)
-    explanation = np.full(n, "clear: no restricted owner found", dtype=object)
-    clear_ev = orjson.dumps({"policy": policy_ref, "decision": "clear", "rules": [OwnershipRule.CLEAR]}).decode()
-    evidence = np.full(n, clear_ev, dtype=object)
-    partial = np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0))
-    for k in partial:
-        explanation[k] = (
-            f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
+    rules = _Table(n, f'["{OwnershipRule.CLEAR}"]')
+    explanation = _Table(n, "clear: no restricted owner found")
+    clear_doc = {"policy": policy_ref, "decision": "clear", "rules": [OwnershipRule.CLEAR]}
+    evidence = _Table(n, orjson.dumps(clear_doc).decode())
+    for k in np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0)).tolist():
+        explanation.set(
+            k, f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
         )
 
+    label = _Labels(graph)
     restricted = low.restricted
     review = high.restricted & ~restricted
     runs = (
@@ -216,75 +255,69 @@ def _explain(ctx: _Resolved) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.ob
         contrib = _carrying(graph, run, own.method, bound, control_counts)
         rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
         finder = PathFinder(contrib, rank, roots)
-        for i in map(int, idx):
-            rule_list: list[str] = []
+        wanted = np.unique(
+            np.concatenate([idx, contrib.src[np.isin(np.repeat(np.arange(n), np.diff(contrib.indptr)), idx)]])
+        )
+        name_of = dict(zip(wanted.tolist(), ctx.names.take(pa.array(wanted)).to_pylist(), strict=True))
+        for i in idx.tolist():
+            srcs, edges, _ = contrib.into(i)
+            srcs_l, edges_l = srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist()
             if roots[i]:
                 rule_list = [str(BASIS_RULE[item.split(":")[0]]) for item in str(basis[i]).split(";")]
                 line = f"restricted: {_basis_text(str(basis[i]))}"
             else:
+                rule_list = []
                 if run.share_restricted[i]:
-                    rule_list.append(
-                        str(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
-                    )
+                    rule_list.append(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
                 if run.forced[i]:
-                    rule_list.append(str(OwnershipRule.CONTROL))
-                line = _flagged_line(ctx, contrib, run, i, bound=bound)
+                    rule_list.append(OwnershipRule.CONTROL)
+                top = ""
+                if srcs_l:
+                    who = name_of.get(srcs_l[0]) or ids[srcs_l[0]]
+                    top = f"; largest: {who} ({label(edges_l[0])})"
+                line = _flagged_line(ctx, run, i, bound=bound) + top
             paths, truncated = finder.paths(i)
-            srcs, edges, _ = contrib.into(i)
-            root_nodes = sorted({p[0][0] for p in paths} - {i}, key=lambda r: str(graph.ids[r]))
-            owners = [
-                {"id": str(graph.ids[o]), "name": _name(names, o), "stake": _edge_label(graph, e)}
-                for o, e in zip(srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist(), strict=True)
-            ]
             doc = {
                 "policy": policy_ref,
-                "decision": str(decision),
+                "decision": decision,
                 "rules": rule_list,
-                "method": str(own.method),
+                "method": own.method,
                 "threshold": test,
                 "restricted_share": format_interval(
                     float(low.rho[i]), bool(low.rho_open[i]), float(rho_high[i]), bool(high.rho_open[i])
                 ),
-                "root_basis": str(basis[i]) if roots[i] else None,
-                "roots": [{"id": str(graph.ids[r]), "basis": str(basis[r])} for r in root_nodes],
-                "owners": owners,
-                "owners_total": len(srcs),
-                "paths": [
-                    {"ids": [str(graph.ids[x]) for x in nodes], "stakes": [_edge_label(graph, e) for e in via]}
-                    for nodes, via in paths
+                "root_basis": basis[i] or None,
+                "roots": [
+                    {"id": ids[r], "basis": basis[r]}
+                    for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
                 ],
+                "owners": [
+                    {"id": ids[o], "name": name_of.get(o), "stake": label(e)}
+                    for o, e in zip(srcs_l, edges_l, strict=True)
+                ],
+                "owners_total": len(srcs),
+                "paths": [{"ids": [ids[x] for x in nodes], "stakes": [label(e) for e in via]} for nodes, via in paths],
                 "path_limit": {"max_paths": MAX_PATHS, "truncated": truncated},
             }
-            rules[i] = orjson.dumps(rule_list).decode()
-            explanation[i] = line
-            evidence[i] = orjson.dumps(doc).decode()
-    return rules, explanation, evidence
+            rules.set(i, orjson.dumps(rule_list).decode())
+            explanation.set(i, line)
+            evidence.set(i, orjson.dumps(doc).decode())
+    return rules.arrow(), explanation.arrow(), evidence.arrow()
 
 
-def _name(names: npt.NDArray[np.object_], i: int) -> str | None:
-    value = names[i]
-    return str(value) if isinstance(value, str) else None
-
-
-def _flagged_line(ctx: _Resolved, contrib: Contributions, run: Run, i: int, *, bound: str) -> str:
-    graph, names, low, high, test = ctx.graph, ctx.names, ctx.low, ctx.high, ctx.test
+def _flagged_line(ctx: _Resolved, run: Run, i: int, *, bound: str) -> str:
+    low, high, test = ctx.low, ctx.high, ctx.test
     method = ctx.policy.ownership.method
-    srcs, edges, _ = contrib.into(i)
-    top = ""
-    if len(srcs):
-        o, e = int(srcs[0]), int(edges[0])
-        who = _name(names, o) or str(graph.ids[o])
-        top = f"; largest: {who} ({_edge_label(graph, e)})"
     if bound == "low":
         if run.forced[i] and not run.share_restricted[i]:
-            return f"restricted: controlled without shares by a restricted party{top}"
-        share = format_interval(float(low.rho[i]), bool(low.rho_open[i]), 1.0, False).split(",")[0]
-        more = "more than " if share.startswith("(") else "at least "
-        return f"restricted: {more}{share[1:]} held by restricted parties, {test} ({method}){top}"
+            return "restricted: controlled without shares by a restricted party"
+        more = "more than" if low.rho_open[i] else "at least"
+        share = format_percent(float(low.rho[i]))
+        return f"restricted: {more} {share} held by restricted parties, {test} ({method})"
     if run.forced[i] and not run.share_restricted[i]:
-        return f"review: controlled without shares by a restricted or possibly restricted party{top}"
+        return "review: controlled without shares by a restricted or possibly restricted party"
     band = format_interval(float(low.rho[i]), bool(low.rho_open[i]), float(high.rho[i]), bool(high.rho_open[i]))
-    return f"review: restricted share {band} may be {test} ({method}){top}"
+    return f"review: restricted share {band} may be {test} ({method})"
 
 
 # --- findings ------------------------------------------------------------------------------------------
