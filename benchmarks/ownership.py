@@ -96,7 +96,7 @@ def generate(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "subject_id": ids[owned],
             "interested_party_id": ids[owner],
             "interest_type": itype,
-            "direct_or_indirect": np.where(rng.random(m) < 0.02, "indirect", "direct").astype(object),
+            "direct_or_indirect": np.where(rng.random(m) < 0.002, "indirect", "direct").astype(object),
             "share_exact": share_exact,
             "share_min": share_min,
             "share_max": share_max,

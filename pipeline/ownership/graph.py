@@ -148,21 +148,19 @@ def _max_per_pair(e: Edges) -> Edges:
     (closed wins a tie, since a closed bound can be reached)."""
     if len(e) == 0:
         return _empty_edges()
-    order_lo = np.lexsort((e.low_open, e.low, e.dst, e.src))
-    s, d = e.src[order_lo], e.dst[order_lo]
-    last = np.ones(len(s), dtype=bool)
-    last[:-1] = (s[1:] != s[:-1]) | (d[1:] != d[:-1])
-    keep_lo = order_lo[last]
-    order_hi = np.lexsort((~e.high_open, e.high, e.dst, e.src))
-    keep_hi = order_hi[last]  # same group boundaries: both orders sort by (src, dst) first
-    return Edges(
-        src=e.src[keep_lo],
-        dst=e.dst[keep_lo],
-        low=e.low[keep_lo],
-        low_open=e.low_open[keep_lo],
-        high=e.high[keep_hi],
-        high_open=e.high_open[keep_hi],
-    )
+    key = e.src * (int(max(e.src.max(), e.dst.max())) + 1) + e.dst
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    group = np.cumsum(np.concatenate([[True], k[1:] != k[:-1]])) - 1
+    low, low_open = e.low[order], e.low_open[order]
+    high, high_open = e.high[order], e.high_open[order]
+    top_low = np.maximum.reduceat(low, starts)
+    top_high = np.maximum.reduceat(high, starts)
+    low_open_at_top = np.logical_or.reduceat(low_open & (low == top_low[group]), starts)
+    closed_at_top = np.logical_or.reduceat(~high_open & (high == top_high[group]), starts)
+    first = order[starts]
+    return Edges(e.src[first], e.dst[first], top_low, low_open_at_top, top_high, ~closed_at_top)
 
 
 def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Finding]]:
@@ -190,8 +188,8 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     direct = ~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect"))
     subj_pa = arrow_strings(interests["subject_id"])
     party_pa = arrow_strings(interests["interested_party_id"])
-    subj = _indices(subj_pa, ids)
-    party = _indices(party_pa, ids)
+    both = _indices(pa.concat_arrays([subj_pa, party_pa]), ids)  # one hash of the ids for both columns
+    subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
     low, low_open, high, high_open, invalid = interest_bounds(interests)
 
     owning = set(policy.ownership.interests)

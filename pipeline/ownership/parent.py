@@ -53,11 +53,16 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
     terminal = parent < 0
     jump = np.where(terminal, nodes, parent)
     low = np.minimum(nodes, jump)
+    # Pointer doubling, only over walks that have not yet landed on a node without a majority owner;
+    # walks in (or into) a cycle keep going until they have covered every node once.
+    active = np.flatnonzero(~terminal[jump])
     steps = 1
-    while steps < n + 1:
-        low = np.minimum(low, low[jump])
-        jump = jump[jump]
+    while len(active) and steps < n + 1:
+        ahead = jump[active]
+        low[active] = np.minimum(low[active], low[ahead])
+        jump[active] = jump[ahead]
         steps *= 2
+        active = active[~terminal[jump[active]]]
     landed_terminal = terminal[jump] if n else np.zeros(0, dtype=bool)
     ultimate = np.where(landed_terminal, jump, low[jump]) if n else jump
     cycle = ~landed_terminal
@@ -87,32 +92,43 @@ def _json_quoted(ids: pa.Array) -> pa.Array:
 
 
 def chains(parents: Parents, ids: pa.Array) -> pa.Array:
-    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array."""
+    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array.
+
+    Built level by level in Arrow: a node's tail (`"x", ..., "ultimate"`) is its quoted id joined to its
+    parent's tail, and a parent is always one level nearer the ultimate parent than its child."""
     n = len(ids)
     quoted = _json_quoted(ids)
-    bracket_open, bracket_close = pa.scalar("[", pa.large_string()), pa.scalar("]", pa.large_string())
-    single = pc.binary_join_element_wise(bracket_open, quoted, bracket_close, pa.scalar("", pa.large_string()))
-    nodes = np.arange(n, dtype=np.int64)
-    ends = np.flatnonzero(parents.cycle & (parents.ultimate == nodes))
-    longer = (parents.depth > 0) | np.isin(nodes, ends)
-    if not longer.any():
-        return single
-    # Only chains longer than one id are built in Python, from the tails of the nodes they pass through.
-    involved = np.flatnonzero(longer | np.isin(nodes, parents.parent[longer]))
-    q: dict[int, str] = dict(zip(involved.tolist(), quoted.take(pa.array(involved)).to_pylist(), strict=True))
-    tail: dict[int, str] = {}
-    order = involved[np.argsort(parents.depth[involved], kind="stable")]
-    for x in order.tolist():
-        if parents.depth[x] == 0:
-            tail[x] = q[x]
+    empty = pa.scalar("", pa.large_string())
+    comma = pa.scalar(", ", pa.large_string())
+    depth = parents.depth
+    order = np.argsort(depth, kind="stable")
+    bounds = np.searchsorted(depth[order], np.arange(int(depth.max(initial=0)) + 2))
+    position = np.empty(n, dtype=np.int64)  # each node's place within its level
+    levels: list[pa.Array] = []
+    for level in range(len(bounds) - 1):
+        idx = order[bounds[level] : bounds[level + 1]]
+        position[idx] = np.arange(len(idx))
+        mine = quoted.take(pa.array(idx))
+        if level == 0:
+            levels.append(mine)
         else:
-            tail[x] = f"{q[x]}, {tail[int(parents.parent[x])]}"
-    rows = np.flatnonzero(longer)
-    texts = []
-    is_end = set(ends.tolist())
-    for x in rows.tolist():
-        if x in is_end:
-            texts.append(f"[{q[x]}, {tail[int(parents.parent[x])]}]")
-        else:
-            texts.append(f"[{tail[x]}]")
-    return pc.replace_with_mask(single, pa.array(longer), pa.array(texts, pa.large_string()))
+            above = levels[level - 1].take(pa.array(position[parents.parent[idx]]))
+            levels.append(pc.binary_join_element_wise(mine, above, comma))
+    tails = pa.concat_arrays(levels).take(pa.array(np.argsort(order, kind="stable")))
+    out = pc.binary_join_element_wise(
+        pa.scalar("[", pa.large_string()), tails, pa.scalar("]", pa.large_string()), empty
+    )
+    ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
+    if len(ends):  # a cycle's end goes once round the cycle back to itself
+        rounds = [
+            f"[{q}, {t}]"
+            for q, t in zip(
+                quoted.take(pa.array(ends)).to_pylist(),
+                tails.take(pa.array(parents.parent[ends])).to_pylist(),
+                strict=True,
+            )
+        ]
+        mask = np.zeros(n, dtype=bool)
+        mask[ends] = True
+        out = pc.replace_with_mask(out, pa.array(mask), pa.array(rounds, pa.large_string()))
+    return out

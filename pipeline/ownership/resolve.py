@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.datasets import OWNERSHIP, conform
-from pipeline.ownership.engine import Run, propagate
+from pipeline.ownership.engine import Run, Structure, propagate
 from pipeline.ownership.evidence import (
     MAX_OWNERS_LISTED,
     MAX_PATHS,
@@ -41,11 +41,11 @@ from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
 from pipeline.ownership.graph import BoolArray, Edges, Graph, arrow_strings, build_graph
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
-from pipeline.ownership.stakes import EPS, format_interval, format_percent
+from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
 # Declared indirect shares are compared with paths of up to this many edges.
-MAX_INDIRECT_DEPTH = 20
+MAX_INDIRECT_DEPTH = 10
 MAX_CYCLE_MEMBERS_LISTED = 10
 
 _BASIS_WORDS = {
@@ -86,6 +86,7 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     own = policy.ownership
     common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
     cws = policy.control_without_shares
+    common["structure"] = (Structure(n, graph.ownership), Structure(n, graph.control))
     low = propagate(n, graph.ownership, graph.control, roots, bound="low",
                     control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
     high = propagate(n, graph.ownership, graph.control, roots, bound="high",
@@ -198,6 +199,10 @@ class _Table:
         self.codes[i] = len(self.texts)
         self.texts.append(text)
 
+    def set_many(self, rows: npt.NDArray[np.int64], text: str) -> None:
+        self.codes[rows] = len(self.texts)
+        self.texts.append(text)
+
     def arrow(self) -> pa.Array:
         return pa.array(self.texts, pa.large_string()).take(pa.array(self.codes))
 
@@ -221,6 +226,36 @@ class _Labels:
         return text
 
 
+def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _Table) -> None:
+    """Roots: their basis is their whole evidence, shared by every root with the same basis."""
+    policy, own = ctx.policy, ctx.policy.ownership
+    policy_ref = {"id": policy.id, "version": policy.version}
+    root_rows = np.flatnonzero(ctx.roots)
+    if not len(root_rows):
+        return
+    codes, distinct = pd.factorize(ctx.basis[root_rows])
+    for k, b in enumerate(distinct.tolist()):
+        rule_list = [str(BASIS_RULE[item.split(":")[0]]) for item in b.split(";")]
+        doc = {
+            "policy": policy_ref,
+            "decision": EntityDecision.RESTRICTED,
+            "rules": rule_list,
+            "method": own.method,
+            "threshold": ctx.test,
+            "restricted_share": "100%",
+            "root_basis": b,
+            "roots": [],
+            "owners": [],
+            "owners_total": 0,
+            "paths": [],
+            "path_limit": {"max_paths": MAX_PATHS, "truncated": False},
+        }
+        rows = root_rows[codes == k]
+        rules.set_many(rows, orjson.dumps(rule_list).decode())
+        explanation.set_many(rows, f"restricted: {_basis_text(b)}")
+        evidence.set_many(rows, orjson.dumps(doc).decode())
+
+
 def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
     graph, policy, basis, roots, low, high, rho_high = (
         ctx.graph, ctx.policy, ctx.basis, ctx.roots, ctx.low, ctx.high, ctx.rho_high
@@ -230,7 +265,6 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
     test = ctx.test
     policy_ref = {"id": policy.id, "version": policy.version}
     cws = policy.control_without_shares
-    ids = graph.ids if (low.restricted.any() or high.restricted.any()) else np.zeros(0, dtype=object)
 
     rules = _Table(n, f'["{OwnershipRule.CLEAR}"]')
     explanation = _Table(n, "clear: no restricted owner found")
@@ -240,14 +274,16 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         explanation.set(
             k, f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
         )
+    _root_texts(ctx, rules, explanation, evidence)
 
-    label = _Labels(graph)
-    restricted = low.restricted
-    review = high.restricted & ~restricted
+    restricted = low.restricted & ~roots
+    review = high.restricted & ~low.restricted
     runs = (
         ("low", low, restricted, cws is ControlAction.RESTRICT, EntityDecision.RESTRICTED),
         ("high", high, review, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
     )
+    label = _Labels(graph)
+    ids = graph.ids if (restricted.any() or review.any()) else np.zeros(0, dtype=object)
     for bound, run, targets, control_counts, decision in runs:
         idx = np.flatnonzero(targets)
         if not len(idx):
@@ -255,27 +291,23 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         contrib = _carrying(graph, run, own.method, bound, control_counts)
         rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
         finder = PathFinder(contrib, rank, roots)
-        wanted = np.unique(
-            np.concatenate([idx, contrib.src[np.isin(np.repeat(np.arange(n), np.diff(contrib.indptr)), idx)]])
-        )
+        held = np.repeat(np.arange(n), np.diff(contrib.indptr))
+        wanted = np.unique(np.concatenate([idx, contrib.src[np.isin(held, idx)]]))
         name_of = dict(zip(wanted.tolist(), ctx.names.take(pa.array(wanted)).to_pylist(), strict=True))
-        for i in idx.tolist():
+        shares = format_intervals(low.rho[idx], low.rho_open[idx], rho_high[idx], high.rho_open[idx])
+        by_share = run.share_restricted[idx].tolist()
+        by_control = run.forced[idx].tolist()
+        for i, share, by_s, by_c in zip(idx.tolist(), shares, by_share, by_control, strict=True):
             srcs, edges, _ = contrib.into(i)
             srcs_l, edges_l = srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist()
-            if roots[i]:
-                rule_list = [str(BASIS_RULE[item.split(":")[0]]) for item in str(basis[i]).split(";")]
-                line = f"restricted: {_basis_text(str(basis[i]))}"
-            else:
-                rule_list = []
-                if run.share_restricted[i]:
-                    rule_list.append(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
-                if run.forced[i]:
-                    rule_list.append(OwnershipRule.CONTROL)
-                top = ""
-                if srcs_l:
-                    who = name_of.get(srcs_l[0]) or ids[srcs_l[0]]
-                    top = f"; largest: {who} ({label(edges_l[0])})"
-                line = _flagged_line(ctx, run, i, bound=bound) + top
+            rule_list = []
+            if by_s:
+                rule_list.append(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
+            if by_c:
+                rule_list.append(OwnershipRule.CONTROL)
+            top = ""
+            if srcs_l:
+                top = f"; largest: {name_of.get(srcs_l[0]) or ids[srcs_l[0]]} ({label(edges_l[0])})"
             paths, truncated = finder.paths(i)
             doc = {
                 "policy": policy_ref,
@@ -283,10 +315,8 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                 "rules": rule_list,
                 "method": own.method,
                 "threshold": test,
-                "restricted_share": format_interval(
-                    float(low.rho[i]), bool(low.rho_open[i]), float(rho_high[i]), bool(high.rho_open[i])
-                ),
-                "root_basis": basis[i] or None,
+                "restricted_share": share,
+                "root_basis": None,
                 "roots": [
                     {"id": ids[r], "basis": basis[r]}
                     for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
@@ -300,24 +330,23 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                 "path_limit": {"max_paths": MAX_PATHS, "truncated": truncated},
             }
             rules.set(i, orjson.dumps(rule_list).decode())
-            explanation.set(i, line)
+            explanation.set(i, _flagged_line(ctx, i, bound=bound, by_share=by_s, by_control=by_c, share=share) + top)
             evidence.set(i, orjson.dumps(doc).decode())
     return rules.arrow(), explanation.arrow(), evidence.arrow()
 
 
-def _flagged_line(ctx: _Resolved, run: Run, i: int, *, bound: str) -> str:
-    low, high, test = ctx.low, ctx.high, ctx.test
-    method = ctx.policy.ownership.method
+def _flagged_line(ctx: _Resolved, i: int, *, bound: str, by_share: bool, by_control: bool, share: str) -> str:
+    test, method = ctx.test, ctx.policy.ownership.method
     if bound == "low":
-        if run.forced[i] and not run.share_restricted[i]:
+        if by_control and not by_share:
             return "restricted: controlled without shares by a restricted party"
-        more = "more than" if low.rho_open[i] else "at least"
-        share = format_percent(float(low.rho[i]))
-        return f"restricted: {more} {share} held by restricted parties, {test} ({method})"
-    if run.forced[i] and not run.share_restricted[i]:
+        more = "more than" if ctx.low.rho_open[i] else "at least"
+        return (
+            f"restricted: {more} {format_percent(float(ctx.low.rho[i]))} held by restricted parties, {test} ({method})"
+        )
+    if by_control and not by_share:
         return "review: controlled without shares by a restricted or possibly restricted party"
-    band = format_interval(float(low.rho[i]), bool(low.rho_open[i]), float(high.rho[i]), bool(high.rho_open[i]))
-    return f"review: restricted share {band} may be {test} ({method})"
+    return f"review: restricted share {share} may be {test} ({method})"
 
 
 # --- findings ------------------------------------------------------------------------------------------
@@ -410,14 +439,16 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
     start = sp.csr_matrix((np.ones(len(parties)), (parties, np.arange(len(parties)))), shape=(n, len(parties)))
     computed = []
     for stake in (o.low, o.high):
-        w = sp.csr_matrix((stake, (o.dst, o.src)), shape=(n, n))
-        reach = w @ start
+        # Column-sliced products touch only the holders reached so far, not the whole graph each round.
+        w = sp.csc_matrix((stake, (o.dst, o.src)), shape=(n, n))
+        reach = (w @ start).tocsr()
         total = sp.csr_matrix((n, len(parties)))
         for _ in range(MAX_INDIRECT_DEPTH - 1):
-            reach = w @ reach
-            reach.eliminate_zeros()
-            if reach.nnz == 0:
+            rows = np.flatnonzero(np.diff(reach.indptr))
+            if not len(rows):
                 break
+            reach = (w[:, rows] @ reach[rows, :]).tocsr()
+            reach.eliminate_zeros()
             total = total + reach
         computed.append(np.minimum(np.asarray(total[d.dst, col]).ravel(), 1.0))
     c_low, c_high = computed
