@@ -275,9 +275,9 @@ def _share(share: Any, v03: bool) -> tuple[float, float, float, bool, bool]:
     if not share or not isinstance(share, dict):
         return _NO_SHARE
     if len(share) == 1:  # the common case: just `exact`
-        value = share.get("exact")
+        value: Any = share.get("exact")
         if type(value) in _NUMBER:  # exact types: bool is an int subclass and must not pass
-            return float(value) / 100.0, math.nan, math.nan, False, False
+            return value / 100.0, math.nan, math.nan, False, False
     exact = _num(share.get("exact"))
     lo, hi = _num(share.get("minimum")), _num(share.get("maximum"))
     lo_open = hi_open = False
