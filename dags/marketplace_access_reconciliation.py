@@ -105,13 +105,16 @@ def marketplace_access_reconciliation() -> None:
         return run_stage("publish_partner", partner=partner, gated=gated)  # type: ignore[no-any-return]
 
     @task
-    def reconcile(partners: list[dict[str, str]], decisions: dict[str, str], published: list[dict[str, str]]) -> dict[str, str]:
+    def reconcile(
+        partners: list[dict[str, str]], decisions: dict[str, str], published: list[dict[str, str]]
+    ) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 
         return run_stage("reconcile", partners=list(partners), decisions=decisions, published=list(published))  # type: ignore[no-any-return]
 
     @task
     def report(
+        *,
         partners: list[dict[str, str]],
         resolved: dict[str, str],
         links: dict[str, str],
@@ -144,7 +147,15 @@ def marketplace_access_reconciliation() -> None:
     gated = gate(extracted, decisions)
     published = publish_partner.partial(gated=gated).expand(partner=partner_names)
     reconciliation = reconcile(extracted, decisions, published)
-    report(extracted, resolved, links, decisions, gated, published, reconciliation)
+    report(
+        partners=extracted,
+        resolved=resolved,
+        links=links,
+        decisions=decisions,
+        gated=gated,
+        published=published,
+        reconciliation=reconciliation,
+    )
 
 
 marketplace_access_reconciliation()
