@@ -333,20 +333,33 @@ COUNTRY_IDS: dict[str, CountryIds] = {
 }  # fmt: skip
 
 
+def _country_serial(country: str, serial: int) -> int:
+    """Shift each country's serials differently, so that two registers rarely issue the same number to
+    their n-th companies (they may still coincide by chance, as real registers' numbers do)."""
+    a, b = (ord(c) - 65 for c in country[:2])
+    return serial + (a * 26 + b) * 1009
+
+
 def entity_identifiers(country: str, serial: int, *, lei_serial: int | None = None) -> list[Ident]:
     """The identifiers a register publishes for entity number `serial` of `country`.
 
     `lei_serial`, unique across all countries, gives the entity an LEI as well.
     """
     ids = COUNTRY_IDS[country]
-    out = [ids.company(serial)]
+    n = _country_serial(country, serial)
+    out = [ids.company(n)]
     if ids.tax is not None:
-        out.append(ids.tax(serial))
+        out.append(ids.tax(n))
     if lei_serial is not None:
         out.append(Ident(*LEI_SCHEME, lei(lei_serial)))
     return out
 
 
+def company_number(country: str, serial: int) -> str:
+    """The register number of entity `serial` of `country` (the first of its identifiers)."""
+    return COUNTRY_IDS[country].company(_country_serial(country, serial)).id
+
+
 def tax_field(country: str, serial: int) -> str:
     """What the customer of entity `serial` of `country` types as its tax registration number."""
-    return COUNTRY_IDS[country].tax_field(serial)
+    return COUNTRY_IDS[country].tax_field(_country_serial(country, serial))

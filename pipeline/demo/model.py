@@ -140,6 +140,8 @@ class ScenarioTenant:
     leading_zeros: bool = False  # AWS: give the account id leading zeros
     gcp_state: str = "ACCOUNT_ACTIVE"
     is_reseller: bool = False
+    # AWS: the address leaves company_name empty; the account's tax_legal_name names the company.
+    name_in_tax_legal_name_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,10 @@ STYLE_BY_COUNTRY: dict[str, Style] = {
 }
 
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+# Latin letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ß": "ss", "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Đ": "D", "đ": "d"}
+)
 _PUNCT = re.compile(r"[^\w\s&]+")
 _SPACES = re.compile(r"\s+")
 
@@ -67,7 +71,7 @@ def fold_ascii(text: str, *, german: bool = False) -> str:
     """Diacritics dropped (or, German style, written out: ü -> ue); other letters unchanged."""
     if german:
         text = text.translate(_GERMAN_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -666,7 +666,7 @@ def _identity(
             if formatted != tax:
                 tax, link = formatted, LinkKey.TAX_ID_FORMATTED
     if not is_aws and registered and d.extra_roll < 0.2:
-        company_number = ids.COUNTRY_IDS[country].company(serial).id
+        company_number = ids.company_number(country, serial)
         link = LinkKey.COMPANY_NUMBER if link is LinkKey.NAME else link
     if not is_aws and registered and lei and d.extra_roll > 0.6:
         given_lei = lei

@@ -434,8 +434,9 @@ def _aggregation_tenants(b: _Builder) -> None:
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
         "nordlicht_aws", AWS, "minority_49_9", ALLOW, "Nordlicht Mobility GmbH", "DE", "nordlicht", V.EXACT,
-        L.TAX_ID, tax=b.tax("nordlicht"),
-        description="German company 49.9% owned by a Chinese company: close, but not more than 50%.",
+        L.TAX_ID, tax=b.tax("nordlicht"), name_in_tax_legal_name_only=True,
+        description="German company 49.9% owned by a Chinese company: close, but not more than 50%. Its AWS "
+        "address leaves company_name empty; the account's tax_legal_name names it.",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
         "kestrel_gcp", GCP, "band_more_than_50", REVOKE, "Kestrel Components Limited", "GB", "kestrel",

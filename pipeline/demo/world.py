@@ -250,6 +250,7 @@ def _tenant_table(cat: Catalogue, pop: Population, spec: WorldSpec, scenario_aws
                 "reseller_key": t.reseller or "",
                 "billing_group": t.billing_group or "",
                 "is_reseller": t.is_reseller,
+                "legal_name_only": t.name_in_tax_legal_name_only,
                 "gcp_state": t.gcp_state,
                 "moved_from": t.history.moved_from or "",
                 "moved_days_ago": t.history.moved_days_ago,
@@ -271,8 +272,8 @@ def _tenant_table(cat: Catalogue, pop: Population, spec: WorldSpec, scenario_aws
     ordinary["tax_country"] = ordinary["country"]
     for col, default in (
         ("payer_key", ""), ("reseller_key", ""), ("billing_group", ""), ("is_reseller", False),
-        ("gcp_state", "ACCOUNT_ACTIVE"), ("moved_from", ""), ("moved_days_ago", 0), ("wrong_tax_number", ""),
-        ("corrected_days_ago", 0), ("description", ""), ("scenario_tenant", False),
+        ("legal_name_only", False), ("gcp_state", "ACCOUNT_ACTIVE"), ("moved_from", ""), ("moved_days_ago", 0),
+        ("wrong_tax_number", ""), ("corrected_days_ago", 0), ("description", ""), ("scenario_tenant", False),
     ):  # fmt: skip
         ordinary[col] = default
     _ordinary_account_relations(ordinary, spec)
@@ -368,9 +369,8 @@ def _aws_accounts(table: pd.DataFrame, cat: Catalogue, spec: WorldSpec, window_s
                 wrong_tax_number=str(r["wrong_tax_number"]) or None,
                 corrected_at=history[1],
                 # Some accounts leave the address's company_name empty: the name is the tax_legal_name.
-                name_in_tax_legal_name_only=(
-                    not r["scenario_tenant"] and bool(r["tax_registration_number"]) and legal_only[i] < 0.04
-                ),
+                name_in_tax_legal_name_only=bool(r["legal_name_only"])
+                or (not r["scenario_tenant"] and bool(r["tax_registration_number"]) and legal_only[i] < 0.04),
                 state_or_region=states[i % len(states)] if r["country"] == "US" else "",
             )
         )
