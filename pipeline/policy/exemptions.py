@@ -120,17 +120,7 @@ def load_exemptions_text(text: str, source: str) -> tuple[Exemption, ...]:
 
 
 def _applicable(exemptions: Sequence[Exemption], as_of: dt.date) -> list[Exemption]:
-    # Expiring last first, then by id: the first match of a row is the one that wins.
-    active = [e for e in exemptions if e.in_force(as_of)]
-    return sorted(active, key=lambda e: (-e.expires.toordinal(), e.id))
-
-
-def _matches(e: Exemption, partner: str, tenant_id: str, entity_id: str) -> bool:
-    if e.partner is not None and e.partner != partner:
-        return False
-    if e.tenant_id is not None:
-        return e.tenant_id == tenant_id
-    return bool(entity_id) and e.entity_id == entity_id
+    return [e for e in exemptions if e.in_force(as_of)]
 
 
 def _text(value: object) -> str:
@@ -181,20 +171,35 @@ def apply_exemptions(decisions: pd.DataFrame, exemptions: Sequence[Exemption], a
     active = _applicable(exemptions, as_of)
     if not active or out.empty:
         return out
-    for i in out.index[out["decision"] == str(TenantDecision.REVOKE)]:
-        row = out.loc[i]
-        partner, tenant = _text(row["partner"]), _text(row["tenant_id"])
-        match = next((e for e in active if _matches(e, partner, tenant, _text(row["entity_id"]))), None)
-        if match is None:
+    by_tenant: dict[str, list[Exemption]] = {}
+    by_entity: dict[str, list[Exemption]] = {}
+    for e in active:
+        if e.tenant_id:
+            by_tenant.setdefault(e.tenant_id, []).append(e)
+        elif e.entity_id:
+            by_entity.setdefault(e.entity_id, []).append(e)
+    revoke = out["decision"] == str(TenantDecision.REVOKE)
+    rows = out.loc[revoke, ["partner", "tenant_id", "entity_id", "rules", "evidence", "explanation"]]
+    changes: dict[str, dict[object, str]] = {c: {} for c in ("rules", "evidence", "explanation", "exemption_id")}
+    for i, partner_, tenant_, entity_, rules, evidence, explanation in rows.itertuples(name=None):
+        partner, tenant, entity = _text(partner_), _text(tenant_), _text(entity_)
+        candidates = [*by_tenant.get(tenant, []), *(by_entity.get(entity, []) if entity else [])]
+        fitting = [e for e in candidates if e.partner in (None, partner)]
+        if not fitting:
             continue
-        source = f"decision for {partner} tenant {tenant}"
-        out.loc[i, "rules"] = _exempted_rules(row["rules"], source)
-        evidence = _exempted_evidence(row["evidence"], match)
-        if evidence is not None:
-            out.loc[i, "evidence"] = evidence
-        out.loc[i, "explanation"] = exemption_explanation(match, _text(row["explanation"]))
-        out.loc[i, "decision"] = str(TenantDecision.ALLOW)
-        out.loc[i, "exemption_id"] = match.id
+        match = min(fitting, key=lambda e: (-e.expires.toordinal(), e.id))
+        changes["rules"][i] = _exempted_rules(rules, f"decision for {partner} tenant {tenant}")
+        new_evidence = _exempted_evidence(evidence, match)
+        if new_evidence is not None:
+            changes["evidence"][i] = new_evidence
+        changes["explanation"][i] = exemption_explanation(match, _text(explanation))
+        changes["exemption_id"][i] = match.id
+    exempted = list(changes["exemption_id"])
+    for column, values in changes.items():
+        if values:
+            out.loc[list(values), column] = pd.Series(values, dtype="str")
+    if exempted:
+        out.loc[exempted, "decision"] = str(TenantDecision.ALLOW)
     return out
 
 

@@ -6,11 +6,19 @@ manifest only when every file's sha256 matches), each list is exactly what the s
 audit record. Diff and gate are pure; the writer and reader are the only code here that does I/O.
 
 The stage layer calls, per run: `writer.gate_input` per partner, `gate.evaluate` over all of them,
-writes the `GateResult` as gate.json and calls `gate.raise_if_blocked`; then, per partner,
+writes the `GateResult` as gate.json, records it with `audit.write_gate_record` and calls
+`gate.raise_if_blocked`; then, per partner,
 `writer.publish_partner_list` with that `GateResult`.
 """
 
-from pipeline.publish.audit import AuditEvent, AuditRecord, read_audit_records
+from pipeline.publish.audit import (
+    AuditEvent,
+    AuditRecord,
+    GateRecord,
+    read_audit_records,
+    read_gate_records,
+    write_gate_record,
+)
 from pipeline.publish.diff import ListDiff, apply_delta, diff_lists
 from pipeline.publish.gate import (
     GateBlocked,
@@ -46,6 +54,7 @@ __all__ = [
     "AuditRecord",
     "GateBlocked",
     "GateInput",
+    "GateRecord",
     "GateResult",
     "GateStatus",
     "ListDiff",
@@ -72,6 +81,8 @@ __all__ = [
     "published_dates",
     "raise_if_blocked",
     "read_audit_records",
+    "read_gate_records",
     "read_published",
     "to_csv_bytes",
+    "write_gate_record",
 ]

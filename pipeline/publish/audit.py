@@ -1,6 +1,8 @@
 """The audit trail of publishing: one immutable record per publish event, under the configured audit URI.
 
-Layout: `<audit>/publish/dt=D/partner=P/run=R/<event>-<sha16>.json`, where sha16 starts the sha256 of
+Layout: `<audit>/publish/dt=D/partner=P/run=R/<event>-<sha16>.json` for publish events and
+`<audit>/gate/dt=D/run=R/<status>-<sha16>.json` for the safety gate's verdict (so a blocked run, which
+publishes nothing, and the approval of a mass change are on the trail too); sha16 starts the sha256 of
 the record's own canonical JSON.
 
 Invariant: records are append-only and idempotent. A record's name is derived from its content, so a
@@ -17,12 +19,15 @@ import enum
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.publish.manifest import Approval, ChangeCounts, ManifestRef, sha256_hex
+from pipeline.config import GateConfig
+from pipeline.publish.gate import GateResult
+from pipeline.publish.manifest import Approval, ChangeCounts, GateStatus, ManifestRef, sha256_hex
 from pipeline.run import safe_run_id
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import dumps_json
 
 AUDIT_FOLDER = "publish"
+GATE_FOLDER = "gate"
 
 
 class AuditEvent(enum.StrEnum):
@@ -88,4 +93,84 @@ def read_audit_records(storage: Storage, audit_uri: str, logical_date: dt.date |
             records.append(AuditRecord.model_validate_json(storage.read_bytes(uri)))
         except ValidationError as exc:
             raise ValueError(f"{uri}: not a valid publish audit record: {exc}") from exc
+    return records
+
+
+class PartnerGateSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    partner: str
+    listed: int
+    added: int
+    lifted: int
+    changed: int
+    active_tenants: int
+    breaches: tuple[str, ...]
+    diff_sha256: str
+    already_published: ManifestRef | None
+
+
+class GateRecord(BaseModel):
+    """The gate's verdict for one run, without the rows (those are in the run's gate.json)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    run_id: str
+    logical_date: dt.date
+    status: GateStatus
+    approved_by: str | None
+    limits: GateConfig
+    gate_uri: str  # the reviewable diff
+    partners: tuple[PartnerGateSummary, ...]
+
+    def to_bytes(self) -> bytes:
+        return dumps_json(self.model_dump(mode="json")).encode("utf-8")
+
+
+def write_gate_record(storage: Storage, audit_uri: str, result: GateResult, gate_uri: str) -> str:
+    """Record the gate's verdict (idempotent: the same verdict of the same run is the same object)."""
+    record = GateRecord(
+        run_id=result.run_id,
+        logical_date=result.logical_date,
+        status=result.status,
+        approved_by=result.approved_by,
+        limits=result.limits,
+        gate_uri=gate_uri,
+        partners=tuple(
+            PartnerGateSummary(
+                partner=p.partner,
+                listed=p.listed,
+                added=p.added,
+                lifted=p.lifted,
+                changed=p.changed,
+                active_tenants=p.active_tenants,
+                breaches=p.breaches,
+                diff_sha256=p.diff_sha256,
+                already_published=p.already_published,
+            )
+            for p in result.partners
+        ),
+    )
+    data = record.to_bytes()
+    uri = join(
+        audit_uri,
+        GATE_FOLDER,
+        f"dt={result.logical_date.isoformat()}",
+        f"run={safe_run_id(result.run_id)}",
+        f"{result.status.value}-{sha256_hex(data)[:16]}.json",
+    )
+    storage.write_bytes(uri, data, "application/json")
+    return uri
+
+
+def read_gate_records(storage: Storage, audit_uri: str, logical_date: dt.date | None = None) -> list[GateRecord]:
+    prefix = join(audit_uri, GATE_FOLDER) + "/"
+    if logical_date is not None:
+        prefix = join(prefix, f"dt={logical_date.isoformat()}") + "/"
+    records = []
+    for uri in storage.list(prefix):
+        try:
+            records.append(GateRecord.model_validate_json(storage.read_bytes(uri)))
+        except ValidationError as exc:
+            raise ValueError(f"{uri}: not a valid gate audit record: {exc}") from exc
     return records

@@ -36,11 +36,16 @@ class RevocationListError(ValueError):
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(series.notna(), "").astype("str").str.strip()
+    return series.astype("str").fillna("").str.strip()
+
+
+def _member(series: pd.Series, values: set[str]) -> list[bool]:
+    # Arrow-backed `Series.isin` builds one pyarrow scalar per value: slow for thousands of values.
+    return [v in values for v in series.tolist()]
 
 
 def single_partner(decisions: pd.DataFrame) -> str | None:
-    partners = sorted(set(_text(decisions["partner"])))
+    partners = sorted(str(p) for p in _text(decisions["partner"]).unique())
     if len(partners) > 1:
         raise RevocationListError(f"a revocation list is built per partner, got decisions for {partners}")
     return partners[0] if partners else None
@@ -71,29 +76,32 @@ def revoked_tenants(
     """One row per revoked tenant: partner, tenant_id, account_ref, reason_codes, effective_date, listed_since."""
     partner = single_partner(decisions)
     revoke = decisions.loc[_text(decisions["decision"]) == str(TenantDecision.REVOKE)]
-    ids = _text(revoke["tenant_id"])
-    duplicated = sorted(set(ids[ids.duplicated()]))
+    id_series = _text(revoke["tenant_id"])
+    duplicated = sorted(set(id_series[id_series.duplicated()].tolist()))
     if duplicated:
         raise RevocationListError(f"{partner}: more than one decision for tenants {duplicated}")
+    # Plain lists: iterating an Arrow-backed Series element by element is two orders slower.
+    ids: list[str] = id_series.tolist()
     bad = sorted(t for t in ids if not key_pattern.fullmatch(t))
     if bad:
         raise RevocationListError(f"{partner}: revoked tenant ids {bad} do not match {key_pattern.pattern}")
 
     known = tenants.loc[_text(tenants["partner"]) == partner] if partner else tenants.iloc[0:0]
-    refs = dict(zip(_text(known["tenant_id"]), _text(known["account_ref"]), strict=True))
+    known = known.loc[_member(_text(known["tenant_id"]), set(ids))]
+    refs = dict(zip(_text(known["tenant_id"]).tolist(), _text(known["account_ref"]).tolist(), strict=True))
     unknown = sorted(t for t in ids if t not in refs)
     if unknown:
         raise RevocationListError(f"{partner}: revoke decisions for tenants not in the partner's export: {unknown}")
 
     before: dict[str, tuple[str, str]] = {}
     if previous is not None and not previous.empty:
+        keys, dates = previous[key].tolist(), previous[EFFECTIVE_DATE].tolist()
         before = {
-            str(k): (str(e), str(s))
-            for k, e, s in zip(previous[key], previous[EFFECTIVE_DATE], previous[LISTED_SINCE], strict=True)
+            str(k): (str(e), str(s)) for k, e, s in zip(keys, dates, previous[LISTED_SINCE].tolist(), strict=True)
         }
     new_effective = (logical_date + dt.timedelta(days=policy.enforcement.notice_period_days)).isoformat()
     rows = []
-    for tenant, rules in zip(ids, revoke["rules"], strict=True):
+    for tenant, rules in zip(ids, revoke["rules"].tolist(), strict=True):
         effective, since = before.get(tenant, (new_effective, logical_date.isoformat()))
         rows.append(
             {
@@ -123,10 +131,15 @@ def live_entitlements(
     return ents.loc[~status.isin(terminal_states) & ~ended]
 
 
-def per_tenant(entitlements: pd.DataFrame, column: str) -> Callable[[str, str], str]:
-    """A lookup: (tenant id, account ref) -> the distinct values of `column` of its entitlements, joined."""
+def per_tenant(entitlements: pd.DataFrame, column: str, owners: pd.DataFrame) -> Callable[[str, str], str]:
+    """A lookup: (tenant id, account ref) -> the distinct values of `column` of its entitlements, joined.
+
+    `owners` are the revoked tenants (`revoked_tenants`): only their entitlements are looked at.
+    """
+    wanted = set(owners[PARTNER_TENANT].tolist()) | set(owners["account_ref"].tolist())
+    mine = entitlements.loc[_member(_text(entitlements["tenant_id"]), wanted)]
     values: dict[str, set[str]] = {}
-    for owner, value in zip(_text(entitlements["tenant_id"]), _text(entitlements[column]), strict=True):
+    for owner, value in zip(_text(mine["tenant_id"]).tolist(), _text(mine[column]).tolist(), strict=True):
         if owner and value:
             values.setdefault(owner, set()).add(value)
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import GateConfig
 from pipeline.publish.diff import ListDiff, diff_lists
-from pipeline.publish.lists import ListFormat
+from pipeline.publish.lists import ListFormat, records
 from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
 from pipeline.run import RunOptions
 
@@ -132,7 +132,8 @@ def _breaches(kind: str, count: int, active: int, limits: tuple[int, float]) -> 
 
 
 def _records(df: pd.DataFrame) -> tuple[dict[str, str], ...]:
-    return tuple({str(k): str(v) for k, v in row.items()} for row in df.to_dict(orient="records"))
+    columns = tuple(str(c) for c in df.columns)
+    return tuple(dict(zip(columns, row, strict=True)) for row in records(df, columns))
 
 
 def partner_diff(item: GateInput, logical_date: dt.date) -> ListDiff:

@@ -37,7 +37,7 @@ CHANGE = "change"
 # Several values in one cell (product codes, agreement ids, reason codes) are joined with this.
 MULTI_VALUE_SEPARATOR = ";"
 
-_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_LEADS = frozenset("=+-@\t\r")
 _LINE_BREAKS = str.maketrans({"\r": " ", "\n": " "})
 
 
@@ -84,9 +84,11 @@ class ListFormat:
 
 def neutralise(cell: str) -> str:
     """The cell as a spreadsheet shows it but never evaluates it (see the module docstring)."""
-    if cell.startswith(_FORMULA_LEADS):
+    if cell[:1] in _FORMULA_LEADS:
         cell = "'" + cell
-    return cell.translate(_LINE_BREAKS)
+    if "\n" in cell or "\r" in cell:
+        cell = cell.translate(_LINE_BREAKS)
+    return cell
 
 
 def join_values(values: object) -> str:

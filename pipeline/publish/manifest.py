@@ -109,7 +109,6 @@ class Manifest(_Model):
     follows: ManifestRef | None
     # Earlier versions of this date, replaced by forced republishes and kept under superseded/.
     supersedes: tuple[ManifestRef, ...] = ()
-    forced: bool = False
 
     def to_bytes(self) -> bytes:
         return dumps_json(self.model_dump(mode="json")).encode("utf-8")

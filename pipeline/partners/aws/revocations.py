@@ -80,9 +80,9 @@ def revocation_list(
     """
     revoked = revoked_tenants(decisions, tenants, policy, logical_date, previous, key=KEY, key_pattern=AWS_ACCOUNT_ID)
     live = live_entitlements(entitlements, single_partner(decisions), logical_date, TERMINAL_AGREEMENT_STATES)
-    products = per_tenant(live, "product_id")
-    agreements = per_tenant(live, "entitlement_id")
-    pairs = list(zip(revoked[PARTNER_TENANT], revoked["account_ref"], strict=True))
+    products = per_tenant(live, "product_id", revoked)
+    agreements = per_tenant(live, "entitlement_id", revoked)
+    pairs = list(zip(revoked[PARTNER_TENANT].tolist(), revoked["account_ref"].tolist(), strict=True))
     out = pd.DataFrame(
         {
             KEY: revoked[PARTNER_TENANT],

@@ -105,9 +105,9 @@ def revocation_list(
     if unnamed:
         raise RevocationListError(f"{partner}: revoked accounts without an account resource name: {unnamed}")
     live = live_entitlements(entitlements, partner, logical_date, TERMINAL_ENTITLEMENT_STATES)
-    names = per_tenant(live, "entitlement_id")
-    products = per_tenant(live, "product_id")
-    pairs = list(zip(revoked[PARTNER_TENANT], revoked["account_ref"], strict=True))
+    names = per_tenant(live, "entitlement_id", revoked)
+    products = per_tenant(live, "product_id", revoked)
+    pairs = list(zip(revoked[PARTNER_TENANT].tolist(), revoked["account_ref"].tolist(), strict=True))
     out = pd.DataFrame(
         {
             KEY: revoked[PARTNER_TENANT],
