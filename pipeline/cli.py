@@ -19,3 +19,21 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Marketplace access reconciliation."""
+
+
+@app.command("explain")
+def explain_command(
+    key: str = typer.Argument(..., help="A tenant id (any partner) or an entity id."),
+    run: str = typer.Option(..., "--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID."),
+) -> None:
+    """Why a tenant or entity got its decision: link, ownership chain with stakes, rule, policy version."""
+    from pathlib import Path
+
+    from pipeline.report.explain import ExplainError, explain
+    from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
+
+    try:
+        typer.echo(explain(uri_from_path_or_uri(run, Path.cwd()), key, Storage()), nl=False)
+    except (ExplainError, StorageError) as exc:
+        typer.echo(f"recon explain: {exc}", err=True)
+        raise typer.Exit(1) from exc
