@@ -87,3 +87,19 @@ def demo_world(
     typer.echo(f"wrote {len(world.files) + 2} files to {out_uri} in {seconds:.1f} s")
     typer.echo(f"tenants: aws {manifest['tenants']['aws']}, gcp {manifest['tenants']['gcp']}; expected: {counts}")
     typer.echo(f"config: {out_uri.rstrip('/')}/config.yaml")
+
+
+@app.command("explain")
+def explain_command(
+    key: str = typer.Argument(..., help="A tenant id (any partner) or an entity id."),
+    run: str = typer.Option(..., "--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID."),
+) -> None:
+    """Why a tenant or entity got its decision: link, ownership chain with stakes, rule, policy version."""
+    from pipeline.report.explain import ExplainError, explain
+    from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
+
+    try:
+        typer.echo(explain(uri_from_path_or_uri(run, Path.cwd()), key, Storage()), nl=False)
+    except (ExplainError, StorageError) as exc:
+        typer.echo(f"recon explain: {exc}", err=True)
+        raise typer.Exit(1) from exc
