@@ -171,7 +171,9 @@ def _rules(value: Any) -> tuple[str, ...]:
     return (text(parsed),) if parsed else ()
 
 
-def _in_force(start: str, end: str, as_of: dt.date) -> bool:
+def _in_force(start: str, end: str, as_of: dt.date | None) -> bool:
+    if as_of is None:
+        return True
     day = as_of.isoformat()
     return (not start or start[:10] <= day) and (not end or end[:10] >= day)
 
@@ -184,8 +186,9 @@ class CaseBuilder:
         ownership: pd.DataFrame,
         links: pd.DataFrame,
         interests: pd.DataFrame | None,
-        as_of: dt.date,
+        as_of: dt.date | None,
     ) -> None:
+        """`as_of` marks declared stakes not in force on that date; None marks none."""
         self._ownership = ownership
         self._links = links
         self._interests = interests
