@@ -82,6 +82,10 @@ class GateResult(_Model):
                 return p
         raise KeyError(f"the gate result of run {self.run_id} has no partner {name!r}")
 
+    def messages(self) -> tuple[str, ...]:
+        """One line per limit exceeded, naming the partner (empty when nothing exceeds a limit)."""
+        return tuple(f"{p.partner}: {b}" for p in self.partners for b in p.breaches)
+
     def summary(self) -> str:
         lines = [f"safety gate {self.status.value} for {self.logical_date.isoformat()} (run {self.run_id})"]
         for p in self.partners:
