@@ -66,7 +66,9 @@ class LocalStore(ObjectStore):
             for name in filenames:
                 if name.startswith(".") and name.endswith(".tmp"):
                     continue
-                uri = Path(dirpath, name).as_uri()
+                # Unquoted, like s3:// and gs:// URIs and like `split` reads them: `as_uri()` would
+                # percent-encode the `=` of Hive-style folders (dt=...) and the URI would not read back.
+                uri = "file://" + Path(dirpath, name).as_posix()
                 if uri.startswith(prefix):
                     yield uri
 
