@@ -279,9 +279,11 @@ def gate_input(
     list_format: ListFormat,
     active_tenants: int,
     logical_date: dt.date,
+    previous: PublishedList | None,
 ) -> GateInput:
-    """What the gate needs for one partner: its list, the last list published before the date, and
-    whatever is already published for the date itself (verified; a corrupt one counts as none here)."""
+    """What the gate needs for one partner: its list, the last list published before the date (as the
+    caller read it with `last_published`, to build the list), and whatever is already published for the
+    date itself (verified; a corrupt one counts as none here)."""
     try:
         same_date = read_published(storage, outbox_uri, logical_date)
     except PublishedListCorrupt:
@@ -291,7 +293,7 @@ def gate_input(
         partner=partner_name,
         list_format=list_format,
         current=list_df,
-        previous=last_published(storage, outbox_uri, logical_date),
+        previous=previous,
         active_tenants=active_tenants,
         same_date=same_date,
     )

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO
 
-from pipeline.storage.base import ObjectStore, StorageError, split
+from pipeline.storage.base import ObjectStore, StorageError, local_uri, split
 
 
 def _path(uri: str) -> Path:
@@ -68,7 +68,7 @@ class LocalStore(ObjectStore):
                     continue
                 # Unquoted, like s3:// and gs:// URIs and like `split` reads them: `as_uri()` would
                 # percent-encode the `=` of Hive-style folders (dt=...) and the URI would not read back.
-                uri = "file://" + Path(dirpath, name).as_posix()
+                uri = local_uri(Path(dirpath, name))
                 if uri.startswith(prefix):
                     yield uri
 

@@ -66,6 +66,7 @@ def run_day(storage: Storage, root: str, date: dt.date, decs: pd.DataFrame) -> N
         list_format=LIST_FORMAT,
         active_tenants=active_tenant_count(TENANTS),
         logical_date=date,
+        previous=previous,
     )
     options = RunOptions()
     gate = evaluate([item], GateConfig(), options, logical_date=date, run_id=run_id)

@@ -99,6 +99,7 @@ class Harness:
             list_format=self.fmt,
             active_tenants=self.active_tenants,
             logical_date=date,
+            previous=last_published(self.storage, self.outbox, date),
         )
         return evaluate([item], self.limits, options, logical_date=date, run_id=run_id)
 
