@@ -22,7 +22,6 @@ from pipeline.publish.lists import EFFECTIVE_DATE, ListFormat
 from pipeline.publish.manifest import read_manifest_folder
 from pipeline.storage import Storage, parent
 
-
 __all__ = ["InputFile", "PartnerExtract", "extract", "list_format", "list_in_force", "revocation_list"]
 
 
