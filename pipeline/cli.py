@@ -56,3 +56,50 @@ def screen(
     severity = result.result.findings["severity"].value_counts()
     if len(severity):
         typer.echo("findings: " + ", ".join(f"{int(n)} {s}" for s, n in severity.items()), err=True)
+
+
+@app.command("demo-world")
+def demo_world(
+    out: Annotated[str, typer.Option("--out", help="Directory or URI (file://, s3://, gs://) to write the world to.")],
+    date: Annotated[str, typer.Option("--date", help="Logical date of the world, YYYY-MM-DD.")],
+    tenants: Annotated[int, typer.Option("--tenants", min=0, help="Tenants across both partners.")] = 400,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments give identical files.")] = 7,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing demo world at --out.")] = False,
+) -> None:
+    """Generate a deterministic demo world: partner drops, ownership register, policy, config and truth."""
+    import time
+
+    from pipeline.demo import WorldExistsError, WorldSpec, write_world
+    from pipeline.run import parse_date
+    from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
+
+    try:
+        spec = WorldSpec(date=parse_date(date), tenants=tenants, seed=seed)
+        out_uri = uri_from_path_or_uri(out, Path.cwd())
+        started = time.perf_counter()
+        world = write_world(Storage(), out_uri, spec, force=force)
+    except (ValueError, WorldExistsError, StorageError) as exc:
+        typer.echo(f"demo-world: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    seconds = time.perf_counter() - started
+    manifest = world.manifest()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(manifest["expected_decisions"].items()))
+    typer.echo(f"wrote {len(world.files) + 2} files to {out_uri} in {seconds:.1f} s")
+    typer.echo(f"tenants: aws {manifest['tenants']['aws']}, gcp {manifest['tenants']['gcp']}; expected: {counts}")
+    typer.echo(f"config: {out_uri.rstrip('/')}/config.yaml")
+
+
+@app.command("explain")
+def explain_command(
+    key: str = typer.Argument(..., help="A tenant id (any partner) or an entity id."),
+    run: str = typer.Option(..., "--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID."),
+) -> None:
+    """Why a tenant or entity got its decision: link, ownership chain with stakes, rule, policy version."""
+    from pipeline.report.explain import ExplainError, explain
+    from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
+
+    try:
+        typer.echo(explain(uri_from_path_or_uri(run, Path.cwd()), key, Storage()), nl=False)
+    except (ExplainError, StorageError) as exc:
+        typer.echo(f"recon explain: {exc}", err=True)
+        raise typer.Exit(1) from exc

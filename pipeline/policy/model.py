@@ -130,10 +130,22 @@ class Roots(_Model):
 
 class Tenants(_Model):
     unmatched_bases: tuple[TenantBasis, ...] = (TenantBasis.TAX_ADDRESS, TenantBasis.ADDRESS)
+    # What a tenant's own address in a restricted jurisdiction does when no entity link can decide it.
+    # A tax registration address there makes incorporation or headquarters there very likely; a
+    # mailing/sign-up address only suggests it (a foreign company's office), hence review by default.
+    basis_actions: dict[TenantBasis, IndirectAction] = {
+        TenantBasis.TAX_ADDRESS: IndirectAction.REVOKE,
+        TenantBasis.ADDRESS: IndirectAction.REVIEW,
+    }
     # A tenant whose payer (AWS payer account, GCP billing account) is restricted.
     restricted_payer: IndirectAction = IndirectAction.REVOKE
-    # A reseller (agreement proposer) acting for a restricted end customer.
+    # A reseller (agreement proposer) acting for a restricted end customer; also a payer account paying
+    # for a restricted end-user account (it buys for it just as a reseller does).
     reseller_for_restricted: IndirectAction = IndirectAction.REVIEW
+    # A tenant that shares a payer which is not itself a known tenant (a GCP Cloud Billing account, an
+    # AWS payer outside the export) with a restricted tenant: the payer is probably, not provably, the
+    # restricted party.
+    shared_billing_with_restricted: IndirectAction = IndirectAction.REVIEW
 
 
 class Enforcement(_Model):
