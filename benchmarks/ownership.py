@@ -211,13 +211,6 @@ def parse_rate(path: Path, statements: int) -> dict[str, Any]:
             "parse_statements_per_s": round(statements / seconds)}  # fmt: skip
 
 
-class _Desc(str):
-    """Orders ids in reverse, so `max` picks the smallest id among equal stakes."""
-
-    def __lt__(self, other: object) -> bool:
-        return str.__gt__(self, other)  # type: ignore[operator]
-
-
 def _restricted_among(g: Any, sub: set[str], roots: set[str], controllers: dict[str, list[str]]) -> dict[str, set[str]]:
     """The fixed point over one entity's ancestors, both bounds, recomputed from scratch."""
     threshold = POLICY.ownership.threshold
@@ -247,13 +240,14 @@ def _walk_up(g: Any, e: str) -> str:
     while True:
         here = walk[-1]
         owners = [
-            (g[p][here]["low"], _Desc(p), p)
+            (g[p][here]["low"], p)
             for p in g.predecessors(here)
             if g[p][here]["low"] > 0.5 + 1e-9 or (g[p][here]["low"] >= 0.5 - 1e-9 and g[p][here]["low_open"])
         ]
         if not owners:
             return here
-        nxt = max(owners)[2]
+        best = max(low for low, _ in owners)
+        nxt = min(p for low, p in owners if low == best)  # the largest stake, then the smallest id
         if nxt in walk:
             return min(walk[walk.index(nxt) :])
         walk.append(nxt)

@@ -8,7 +8,9 @@ Invariants:
 - rho_low / rho_high are the values the engine propagated (see `engine`): a record restricted by control
   without shares carries 1 in the run where control counted, and its rules say so.
 - Every restricted or review record carries evidence (roots, paths with stakes, contributing owners,
-  rule, policy id and version); path enumeration is capped (`evidence.MAX_PATHS`) and says so.
+  rule, policy id and version); path enumeration is capped (`evidence.MAX_PATHS`) and says so. A root's
+  evidence is its basis (why it is restricted by who it is). Evidence is built only for flagged records,
+  so its cost follows the number of restricted and review records, not the size of the graph.
 - Findings never change a decision: they report data problems for the quality stage.
 """
 

@@ -305,3 +305,21 @@ def test_data_problems_become_findings() -> None:
         "self_ownership": "warn",
         "invalid_share": "warn",
     }
+
+
+def test_look_through_evidence_lists_every_path_that_carries_share() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "C"})
+    ints = interests(stake("X", "C", 30), stake("X", "A", 100), stake("A", "C", 30))
+    r = rows(run(ents, ints, policy(method="look_through")))
+    assert r["C"]["decision"] == "restricted" and r["C"]["rho_low"] == pytest.approx(0.6)
+    ev = orjson.loads(r["C"]["evidence"])
+    assert {tuple(p["ids"]) for p in ev["paths"]} == {("X", "C"), ("X", "A", "C")}
+    assert ev["method"] == "look_through" and ev["restricted_share"] == "60%"
+
+
+def test_root_evidence_is_its_basis() -> None:
+    r = rows(run(entities({"id": "X", "jurisdiction": "CN", "business": "CN"}), interests()))
+    ev = orjson.loads(r["X"]["evidence"])
+    assert ev["root_basis"] == "incorporation:CN;headquarters:CN" and ev["decision"] == "restricted"
+    assert ev["rules"] == ["root.incorporation", "root.headquarters"]
+    assert r["X"]["explanation"] == "restricted: incorporated in CN, headquartered in CN"
