@@ -68,6 +68,9 @@ class Graph:
     def n(self) -> int:
         return len(self.ids_arrow)
 
+    def id_at(self, i: int) -> str:
+        return str(self.ids_arrow[int(i)].as_py())
+
     @cached_property
     def ids(self) -> npt.NDArray[np.object_]:
         """The ids as Python strings (built on first use: per-node lookups in evidence and findings)."""
@@ -208,7 +211,9 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     ownership = _max_per_pair(every.take(usable & is_own & direct))
     control = _max_per_pair(every.take(usable & is_ctrl & direct))
     declared = every.take(usable & is_own & ~direct)
-    findings.extend(_stakes_over_100(subj_pa, itype_pa, active & direct, low=low, low_open=low_open))
+    findings.extend(
+        _stakes_over_100(subj, itype_pa, sorted(owning), active & direct, ids=ids, low=low, low_open=low_open)
+    )
     return Graph(ids, rows, ownership, control, declared, tuple(findings))
 
 
@@ -261,40 +266,34 @@ def _edge_findings(
 
 
 def _stakes_over_100(
-    subj_pa: pa.Array,
+    subj: IntArray,
     itype_pa: pa.Array,
+    types: list[str],
     rows: BoolArray,
     *,
+    ids: pa.Array,
     low: FloatArray,
     low_open: BoolArray,
 ) -> list[Finding]:
-    """Per subject and interest type, the active direct holders' least shares must not pass 100%."""
-    rows = rows & (low > 0) & _bool(pc.is_valid(subj_pa)) & _bool(pc.is_valid(itype_pa))
-    if not rows.any():
-        return []
-    mask = pa.array(rows)
-    subj_codes = pc.dictionary_encode(subj_pa.filter(mask))
-    type_codes = pc.dictionary_encode(itype_pa.filter(mask))
-    s_idx = subj_codes.indices.to_numpy().astype(np.int64)
-    t_idx = type_codes.indices.to_numpy().astype(np.int64)
-    n_types = len(type_codes.dictionary)
-    key = s_idx * n_types + t_idx
-    size = len(subj_codes.dictionary) * n_types
-    total = np.bincount(key, weights=low[rows], minlength=size)
-    is_open = np.bincount(key, weights=low_open[rows].astype(np.float64), minlength=size) > 0
-    over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
+    """Per known subject and ownership type, the active direct holders' least shares must not pass 100%."""
     out = []
-    for k in over:
-        subject = subj_codes.dictionary[int(k // n_types)].as_py()
-        itype = type_codes.dictionary[int(k % n_types)].as_py()
-        more = "more than " if is_open[k] else ""
-        out.append(
-            Finding(
-                Check.STAKES_OVER_100,
-                Severity.ERROR,
-                str(subject),
-                f"{subject}: active direct {itype} interests add up to at least {more}"
-                f"{format_percent(float(total[k]))}, more than 100%",
+    n = len(ids)
+    for itype in types:
+        mask = rows & (low > 0) & (subj >= 0) & _bool(pc.equal(itype_pa, itype))
+        if not mask.any():
+            continue
+        total = np.bincount(subj[mask], weights=low[mask], minlength=n)
+        is_open = np.bincount(subj[mask], weights=low_open[mask].astype(np.float64), minlength=n) > 0
+        over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
+        for k, subject in zip(over.tolist(), ids.take(pa.array(over)).to_pylist(), strict=True):
+            more = "more than " if is_open[k] else ""
+            out.append(
+                Finding(
+                    Check.STAKES_OVER_100,
+                    Severity.ERROR,
+                    str(subject),
+                    f"{subject}: active direct {itype} interests add up to at least {more}"
+                    f"{format_percent(float(total[k]))}, more than 100%",
+                )
             )
-        )
     return out

@@ -81,8 +81,7 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
     take = pa.array(graph.rows)
-    described = entities.iloc[graph.rows].reset_index(drop=True)
-    basis = root_basis(described, policy)
+    basis = root_basis(entities, policy)[graph.rows]  # judged per input row, then put in node order
     roots = basis != ""
 
     own = policy.ownership
@@ -209,6 +208,19 @@ class _Table:
         return pa.array(self.texts, pa.large_string()).take(pa.array(self.codes))
 
 
+class _Lookup(dict[int, Any]):
+    """Values of an Arrow array by node, fetched in one batch for the nodes expected, singly for others."""
+
+    def __init__(self, values: pa.Array, expected: npt.NDArray[np.int64]) -> None:
+        super().__init__(zip(expected.tolist(), values.take(pa.array(expected)).to_pylist(), strict=True))
+        self._values = values
+
+    def __missing__(self, key: int) -> Any:
+        value = self._values[key].as_py()
+        self[key] = value
+        return value
+
+
 class _Labels:
     """Edge stakes as text, computed once per edge that appears in some evidence."""
 
@@ -285,7 +297,6 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         ("high", high, review, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
     )
     label = _Labels(graph)
-    ids = graph.ids if (restricted.any() or review.any()) else np.zeros(0, dtype=object)
     for bound, run, targets, control_counts, decision in runs:
         idx = np.flatnonzero(targets)
         if not len(idx):
@@ -294,8 +305,10 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
         finder = PathFinder(contrib, rank, roots)
         held = np.repeat(np.arange(n), np.diff(contrib.indptr))
+        # Every node an explanation can quote is a flagged record or one of their carrying holders.
         wanted = np.unique(np.concatenate([idx, contrib.src[np.isin(held, idx)]]))
-        name_of = dict(zip(wanted.tolist(), ctx.names.take(pa.array(wanted)).to_pylist(), strict=True))
+        name_of = _Lookup(ctx.names, wanted)
+        ids = _Lookup(graph.ids_arrow, wanted)
         shares = format_intervals(low.rho[idx], low.rho_open[idx], rho_high[idx], high.rho_open[idx])
         by_share = run.share_restricted[idx].tolist()
         by_control = run.forced[idx].tolist()
@@ -309,7 +322,7 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                 rule_list.append(OwnershipRule.CONTROL)
             top = ""
             if srcs_l:
-                top = f"; largest: {name_of.get(srcs_l[0]) or ids[srcs_l[0]]} ({label(edges_l[0])})"
+                top = f"; largest: {name_of[srcs_l[0]] or ids[srcs_l[0]]} ({label(edges_l[0])})"
             paths, truncated = finder.paths(i)
             doc = {
                 "policy": policy_ref,
@@ -324,7 +337,7 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                     for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
                 ],
                 "owners": [
-                    {"id": ids[o], "name": name_of.get(o), "stake": label(e)}
+                    {"id": ids[o], "name": name_of[o], "stake": label(e)}
                     for o, e in zip(srcs_l, edges_l, strict=True)
                 ],
                 "owners_total": len(srcs),
@@ -371,31 +384,31 @@ def _convergence_findings(low: Run, high: Run, graph: Graph) -> list[Finding]:
 
 def _parent_findings(graph: Graph, parents: Parents) -> list[Finding]:
     out = []
-    for i in np.flatnonzero(parents.majority_owners > 1):
+    for i in np.flatnonzero(parents.majority_owners > 1).tolist():
         out.append(
             Finding(
                 Check.MULTIPLE_MAJORITY_OWNERS,
                 Severity.WARN,
-                str(graph.ids[i]),
-                f"{graph.ids[i]} has {parents.majority_owners[i]} owners holding more than 50%; "
-                f"the largest, {graph.ids[parents.parent[i]]}, is taken as parent",
+                graph.id_at(i),
+                f"{graph.id_at(i)} has {parents.majority_owners[i]} owners holding more than 50%; "
+                f"the largest, {graph.id_at(parents.parent[i])}, is taken as parent",
             )
         )
     ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(graph.n)))
-    for x in ends:
+    for x in ends.tolist():
         members = [int(x)]
         cur = int(parents.parent[x])
         while cur != x and len(members) <= graph.n:
             members.append(cur)
             cur = int(parents.parent[cur])
-        listed = ", ".join(str(graph.ids[m]) for m in sorted(members)[:MAX_CYCLE_MEMBERS_LISTED])
+        listed = ", ".join(graph.id_at(m) for m in sorted(members)[:MAX_CYCLE_MEMBERS_LISTED])
         out.append(
             Finding(
                 Check.MAJORITY_CYCLE,
                 Severity.WARN,
-                str(graph.ids[x]),
+                graph.id_at(x),
                 f"majority owners form a cycle of {len(members)} records ({listed}); "
-                f"the chain ends at the smallest id {graph.ids[x]}",
+                f"the chain ends at the smallest id {graph.id_at(x)}",
             )
         )
     return out
@@ -418,7 +431,7 @@ def _cycle_findings(graph: Graph) -> list[Finding]:
     members = members[order]
     groups = np.split(members, np.flatnonzero(np.diff(labels[members])) + 1)
     for group in groups:
-        ids = sorted(str(graph.ids[g]) for g in group)
+        ids = sorted(graph.ids_arrow.take(pa.array(group)).to_pylist())
         listed = ", ".join(ids[:MAX_CYCLE_MEMBERS_LISTED]) + (", ..." if len(ids) > MAX_CYCLE_MEMBERS_LISTED else "")
         out.append(
             Finding(
@@ -462,8 +475,8 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
             Finding(
                 Check.DECLARED_INDIRECT_MISMATCH,
                 Severity.WARN,
-                str(graph.ids[d.dst[k]]),
-                f"{graph.ids[d.src[k]]} declares an indirect {declared} of {graph.ids[d.dst[k]]}; "
+                graph.id_at(d.dst[k]),
+                f"{graph.id_at(d.src[k])} declares an indirect {declared} of {graph.id_at(d.dst[k])}; "
                 f"the graph's paths give {found}",
             )
         )
