@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -183,7 +184,7 @@ class _Resolved:
     rho_high: npt.NDArray[np.float64]
     names: pa.Array
 
-    @property
+    @cached_property
     def test(self) -> str:
         own = self.policy.ownership
         return f"{own.comparator} {format_percent(own.threshold)}"
@@ -199,6 +200,11 @@ class _Table:
     def set(self, i: int, text: str) -> None:
         self.codes[i] = len(self.texts)
         self.texts.append(text)
+
+    def set_coded(self, rows: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], texts: list[str]) -> None:
+        """rows[k] gets texts[codes[k]]."""
+        self.codes[rows] = len(self.texts) + codes
+        self.texts.extend(texts)
 
     def set_many(self, rows: npt.NDArray[np.int64], text: str) -> None:
         self.codes[rows] = len(self.texts)
@@ -282,12 +288,15 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
 
     rules = _Table(n, f'["{OwnershipRule.CLEAR}"]')
     explanation = _Table(n, "clear: no restricted owner found")
-    clear_doc = {"policy": policy_ref, "decision": "clear", "rules": [OwnershipRule.CLEAR]}
-    evidence = _Table(n, orjson.dumps(clear_doc).decode())
-    for k in np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0)).tolist():
-        explanation.set(
-            k, f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
-        )
+    # Clear rows (most of them) share one short evidence text: the policy is in its own columns.
+    evidence = _Table(n, '{"decision":"clear"}')
+    partial = np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0))
+    codes, distinct = pd.factorize(rho_high[partial])
+    explanation.set_coded(
+        partial,
+        codes,
+        [f"clear: restricted share at most {format_percent(v)}, not {test} ({own.method})" for v in distinct.tolist()],
+    )
     _root_texts(ctx, rules, explanation, evidence)
 
     restricted = low.restricted & ~roots
@@ -337,8 +346,7 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                     for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
                 ],
                 "owners": [
-                    {"id": ids[o], "name": name_of[o], "stake": label(e)}
-                    for o, e in zip(srcs_l, edges_l, strict=True)
+                    {"id": ids[o], "name": name_of[o], "stake": label(e)} for o, e in zip(srcs_l, edges_l, strict=True)
                 ],
                 "owners_total": len(srcs),
                 "paths": [{"ids": [ids[x] for x in nodes], "stakes": [label(e) for e in via]} for nodes, via in paths],

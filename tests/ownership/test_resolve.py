@@ -263,7 +263,8 @@ def test_output_has_one_row_per_record_and_the_contract_columns() -> None:
     assert set(result.ownership["policy_version"]) == {"2025-09-05"}
     clear = rows(result)["b"]
     assert clear["explanation"].startswith("clear: restricted share at most 20%")
-    assert orjson.loads(clear["evidence"])["policy"] == {"id": "unsupported-regions", "version": "2025-09-05"}
+    assert orjson.loads(clear["evidence"]) == {"decision": "clear"}
+    assert (clear["policy_id"], clear["policy_version"]) == ("unsupported-regions", "2025-09-05")
 
 
 def test_review_evidence_uses_the_greatest_stakes() -> None:
