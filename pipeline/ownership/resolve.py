@@ -41,7 +41,7 @@ from pipeline.ownership.evidence import (
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
-from pipeline.ownership.graph import BoolArray, Edges, Graph, arrow_strings, build_graph
+from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
@@ -489,17 +489,3 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
             )
         )
     return out
-
-
-def edges_frame(graph: Graph, edges: Edges) -> pd.DataFrame:
-    """The edges with ids, for reports and tests."""
-    return pd.DataFrame(
-        {
-            "owner_id": graph.ids[edges.src],
-            "owned_id": graph.ids[edges.dst],
-            "low": edges.low,
-            "low_open": edges.low_open,
-            "high": edges.high,
-            "high_open": edges.high_open,
-        }
-    )
