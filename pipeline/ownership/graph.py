@@ -78,21 +78,20 @@ class Graph:
         return out
 
 
-def arrow_strings(series: pd.Series) -> pa.Array:
-    """A string column as one Arrow large_string array (nulls where pandas has NaN), without Python objects
-    when the column is already Arrow-backed (pandas 3 `str`)."""
+def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
+    """A string column as Arrow large_string chunks (nulls where pandas has NaN), sharing the column's own
+    buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy of the text."""
     try:
         arr = pa.array(series.array)
     except (TypeError, pa.ArrowInvalid):
         arr = pa.array(series.to_numpy(dtype=object), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type == pa.null():
-        return pa.nulls(len(arr), pa.large_string())
-    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    if chunked.type == pa.null():
+        return pa.chunked_array([pa.nulls(len(chunked), pa.large_string())])
+    return chunked.cast(pa.large_string()) if chunked.type != pa.large_string() else chunked
 
 
-def _indices(values: pa.Array, ids: pa.Array) -> IntArray:
+def _indices(values: pa.ChunkedArray, ids: pa.Array) -> IntArray:
     """Node index of each value (-1 when unknown or null)."""
     found = pc.index_in(values, value_set=ids)
     out: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -178,7 +177,7 @@ def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Findin
         Finding(Check.DUPLICATE_ENTITY, Severity.ERROR, str(rid), f"record {rid} appears more than once")
         for rid in dict.fromkeys(ordered.filter(pa.array(~keep)).to_pylist())
     ]
-    return ordered.filter(pa.array(keep)), order[keep], findings
+    return ordered.filter(pa.array(keep)).combine_chunks(), order[keep], findings
 
 
 def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> Graph:
@@ -191,7 +190,7 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     direct = ~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect"))
     subj_pa = arrow_strings(interests["subject_id"])
     party_pa = arrow_strings(interests["interested_party_id"])
-    both = _indices(pa.concat_arrays([subj_pa, party_pa]), ids)  # one hash of the ids for both columns
+    both = _indices(pa.chunked_array(subj_pa.chunks + party_pa.chunks), ids)  # one hash of the ids for both
     subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
     low, low_open, high, high_open, invalid = interest_bounds(interests)
 
@@ -267,7 +266,7 @@ def _edge_findings(
 
 def _stakes_over_100(
     subj: IntArray,
-    itype_pa: pa.Array,
+    itype_pa: pa.ChunkedArray,
     types: list[str],
     rows: BoolArray,
     *,

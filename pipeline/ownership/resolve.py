@@ -68,7 +68,7 @@ class OwnershipResult:
     iterations: dict[str, int]  # fixed-point rounds per run, for the record
 
 
-def _column(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+def _column(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     """An Arrow string array as a pandas `str` column, without copying through Python objects."""
     column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
     return column
@@ -182,7 +182,7 @@ class _Resolved:
     low: Run
     high: Run
     rho_high: npt.NDArray[np.float64]
-    names: pa.Array
+    names: pa.ChunkedArray
 
     @cached_property
     def test(self) -> str:
@@ -217,7 +217,7 @@ class _Table:
 class _Lookup(dict[int, Any]):
     """Values of an Arrow array by node, fetched in one batch for the nodes expected, singly for others."""
 
-    def __init__(self, values: pa.Array, expected: npt.NDArray[np.int64]) -> None:
+    def __init__(self, values: pa.Array | pa.ChunkedArray, expected: npt.NDArray[np.int64]) -> None:
         super().__init__(zip(expected.tolist(), values.take(pa.array(expected)).to_pylist(), strict=True))
         self._values = values
 
