@@ -9,6 +9,8 @@ DESIGN.md §4 requires.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # ISO 3166-2 lists these as subdivisions of CN; the policy treats them as jurisdictions of their own.
 SEPARATE_SUBDIVISIONS = {"CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW"}
@@ -28,7 +30,13 @@ def country_part(code: object) -> str | None:
 
 
 def country_parts(codes: pd.Series) -> pd.Series:
-    """`country_part` over a column, computed once per distinct value (columns repeat a few codes)."""
-    distinct = pd.unique(codes.dropna())
-    mapping = {code: country_part(code) for code in distinct}
-    return codes.map(mapping).astype("str")
+    """`country_part` over a column, vectorised (Arrow kernels: columns have millions of rows)."""
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(codes.astype("str"), type=pa.large_string())))
+    separate = pa.array(list(SEPARATE_SUBDIVISIONS), type=pa.large_string())
+    named = pa.array(list(SEPARATE_SUBDIVISIONS.values()), type=pa.large_string())
+    position = pc.index_in(text, value_set=separate)
+    head = pc.utf8_slice_codeunits(text, 0, 2)
+    valid = pc.match_substring_regex(text, r"^[A-Z]{2}(-|$)")
+    plain = pc.if_else(pc.fill_null(valid, False), head, pa.scalar(None, type=pa.large_string()))
+    result = pc.if_else(pc.is_null(position), plain, named.take(pc.fill_null(position, 0)))
+    return pd.Series(result, dtype="str", index=codes.index)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import enum
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 from pipeline.matching.countries import country_parts
@@ -125,7 +127,10 @@ def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> p
     `entity_ids` (persons, unknown records) are left out, and so are national schemes whose country
     cannot be told (their numbers mean nothing without it).
     """
-    known = identifiers.loc[identifiers["entity_id"].isin(entity_ids), ["entity_id", "scheme", "identifier"]]
+    # Arrow's hash lookup: pandas' isin on Arrow-backed strings goes through Python objects.
+    wanted = pc.is_in(pa.array(identifiers["entity_id"].astype("str")), value_set=pa.array(entity_ids.astype("str")))
+    mask = pc.fill_null(wanted, False).to_numpy(zero_copy_only=False)
+    known = identifiers.loc[mask, ["entity_id", "scheme", "identifier"]]
     known = known.dropna()
     schemes = pd.Series(pd.unique(known["scheme"]), dtype="str")
     table = pd.DataFrame(

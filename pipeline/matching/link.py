@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.config import MatchingConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
@@ -137,21 +140,52 @@ def _name_candidates(
     return exact_frame, fuzzy_frame
 
 
-def _candidates_json(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int) -> list[str]:
-    lists: list[list[dict[str, object]]] = [[] for _ in range(n)]
-    for t, e, method, confidence, via in zip(
-        ranked["t"], ranked["e"], ranked["method"], ranked["confidence"], ranked["via"], strict=True
-    ):
-        lists[t].append(
-            {
-                "entity_id": entity_ids[e],
-                "name": entity_names[e] if isinstance(entity_names[e], str) else None,
-                "method": method,
-                "confidence": round(float(confidence), 4),
-                "via": via if isinstance(via, str) else None,
-            }
+def _json_strings(values: np.ndarray) -> pa.Array:
+    """JSON string literals (quoted, escaped) for an array of str-or-missing; missing is null.
+
+    Only strings that need escaping go through json.dumps; the rest are quoted by Arrow.
+    """
+    arr = pa.array(pd.Series(values, dtype="str"), type=pa.large_string())
+    special = pc.fill_null(pc.match_substring_regex(arr, r'["\\\x00-\x1f]'), False)
+    quote = pa.scalar('"', pa.large_string())
+    quoted = pc.binary_join_element_wise(quote, arr, quote, pa.scalar("", pa.large_string()))
+    if pc.any(special).as_py():
+        positions = pc.indices_nonzero(special)
+        escaped = pa.array(
+            [json.dumps(v, ensure_ascii=False) for v in arr.take(positions).to_pylist()], pa.large_string()
         )
-    return [json.dumps(items, ensure_ascii=False, sort_keys=True) for items in lists]
+        quoted = pc.replace_with_mask(quoted, special, escaped)
+    return pc.fill_null(quoted, "null")
+
+
+def _candidates_json(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int) -> pd.Series:
+    """Per tenant, the JSON list of its ranked candidates (keys sorted), built column-wise.
+
+    Built with Arrow string kernels rather than json.dumps per tenant: a run links millions of tenants.
+    """
+    e = ranked["e"].to_numpy()
+    used, inverse = np.unique(e, return_inverse=True)
+    ids = _json_strings(entity_ids[used]).take(pa.array(inverse.ravel()))
+    names = _json_strings(entity_names[used]).take(pa.array(inverse.ravel()))
+    vias = _json_strings(ranked["via"].to_numpy(dtype=object))
+    methods = _json_strings(ranked["method"].to_numpy(dtype=object))
+    confidences = pc.cast(pa.array(ranked["confidence"].round(4).to_numpy()), pa.large_string())
+    parts = [
+        '{"confidence": ', confidences, ', "entity_id": ', ids, ', "method": ', methods,
+        ', "name": ', names, ', "via": ', vias, "}",
+    ]  # fmt: skip
+    nothing = pa.scalar("", pa.large_string())
+    objects = pc.binary_join_element_wise(
+        *[pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts], nothing
+    )
+    counts = np.bincount(ranked["t"].to_numpy(), minlength=n)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype("int32"))
+    lists = pa.ListArray.from_arrays(offsets, objects)
+    joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
+    wrapped = pc.binary_join_element_wise(
+        pa.scalar("[", pa.large_string()), joined, pa.scalar("]", pa.large_string()), nothing
+    )
+    return pd.Series(wrapped, dtype="str")
 
 
 def link(
@@ -163,18 +197,21 @@ def link(
     _check_columns(identifiers, IDENTIFIERS.columns, "identifiers")
     tenants = tenants.reset_index(drop=True)
     n = len(tenants)
+    threads = config.workers if config.workers > 0 else (os.cpu_count() or 1)
     ents = entities[entities["record_type"] == "entity"].reset_index(drop=True)
     entity_ids = ents["entity_id"].astype("str").to_numpy(dtype=object)
     entity_names = ents["name"].to_numpy(dtype=object)
 
     by_identifier = _identifier_candidates(tenants, ents, identifiers, config)
     queries = _with_names(
-        _countries_long(tenants, ("country", "tax_country"), "t"), normalise_names(tenants["company_name"]), "t"
+        _countries_long(tenants, ("country", "tax_country"), "t"),
+        normalise_names(tenants["company_name"], threads=threads),
+        "t",
     )
     queries = queries[~queries["t"].isin(by_identifier["t"])].reset_index(drop=True)
     pool = _with_names(
         _countries_long(ents, ("jurisdiction", "registered_country", "business_country"), "e"),
-        normalise_names(ents["name"]),
+        normalise_names(ents["name"], threads=threads),
         "e",
     )
     exact, fuzzy = _name_candidates(queries, pool, config)
@@ -210,7 +247,7 @@ def link(
             "method": method.astype("str").to_numpy(),
             "confidence": confidence.fillna(0.0).round(4).to_numpy(),
             "may_revoke": (linked & ~tie & (confidence >= config.min_revoke_confidence - 1e-9)).to_numpy(),
-            "candidates": _candidates_json(ranked, entity_ids, entity_names, n),
+            "candidates": _candidates_json(ranked, entity_ids, entity_names, n).to_numpy(),
         }
     )
     out = out.astype({"partner": "str", "tenant_id": "str", "method": "str", "candidates": "str"})

@@ -75,3 +75,11 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors(include_url=False)[0]
     where = ".".join(str(p) for p in err["loc"]) or "(document)"
     return f"{where}: {err['msg']}"
+
+
+def previous_tenant_counts(storage: Storage, reports_root: str, logical_date: dt.date, run_id: str) -> dict[str, int]:
+    """Tenants per partner in the latest earlier run (a summary counts one decision per tenant)."""
+    history, _problems = read_history(storage, reports_root, logical_date, run_id, limit=1)
+    if not history:
+        return {}
+    return {partner: sum(counts.values()) for partner, counts in history[-1].decisions.items()}
