@@ -592,9 +592,14 @@ def gate() -> Any:
             active_tenants=2,
         ),
     ]
-    return evaluate(
+    from pipeline.publish.gate import GateResult
+    from pipeline.storage.frames import dumps_json
+
+    result = evaluate(
         inputs, GateConfig(max_added_share=0.5, max_lifted_share=0.5), RunOptions(), logical_date=AS_OF, run_id=RUN_ID
     )
+    # As the report stage gets it: through gate.json, whose canonical JSON sorts every row's keys.
+    return GateResult.model_validate_json(dumps_json(result.model_dump(mode="json")))
 
 
 def lists_in_force() -> dict[str, Any]:
@@ -645,6 +650,7 @@ def report_inputs() -> Any:
         quarantine=q,
         gate=gate(),
         published=lists_in_force(),
+        list_keys={"aws": "aws_account_id", "gcp": "procurement_account_id"},
         history=history(),
         partners=("aws", "gcp"),
     )

@@ -118,6 +118,8 @@ class ReportInputs:
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty(ds.QUARANTINE))
     gate: GateResult | None = None
     published: Mapping[str, PublishedList] = field(default_factory=dict)
+    # partner -> the key column of its list format (`ListFormat.key`): the gate's diff rows are keyed by it.
+    list_keys: Mapping[str, str] = field(default_factory=dict)
     history: tuple[RunSummary, ...] = ()
     history_problems: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
@@ -135,11 +137,19 @@ class ReportInputs:
             if missing:
                 raise ReportInputError(f"report input `{name}` lacks columns {missing}")
 
+    def list_key(self, partner: str) -> str:
+        """The column of the partner's list rows that holds the tenant id."""
+        if partner in self.list_keys:
+            return self.list_keys[partner]
+        if partner in self.published:
+            return self.published[partner].manifest.key
+        raise ReportInputError(f"report inputs: no list key for partner {partner!r} (give `list_keys`)")
+
     def all_partners(self) -> tuple[str, ...]:
         found = set(self.partners)
         for frame in (self.decisions, self.tenants):
             found |= {str(p) for p in frame["partner"].dropna().unique()}
-        found |= set(self.published)
+        found |= set(self.published) | set(self.list_keys)
         if self.gate is not None:
             found |= {p.partner for p in self.gate.partners}
         return tuple(sorted(found))

@@ -121,10 +121,12 @@ def _decision_lookup(decisions: pd.DataFrame, keys: Iterable[tuple[str, str]]) -
     }
 
 
-def _delta_rows(partner: str, rows: tuple[dict[str, str], ...], decisions: pd.DataFrame) -> list[dict[str, str]]:
-    """The gate's diff rows for display; a list format puts its key (the tenant id) first."""
+def _delta_rows(
+    partner: str, key: str, rows: tuple[dict[str, str], ...], decisions: pd.DataFrame
+) -> list[dict[str, str]]:
+    """The gate's diff rows for display, with the partner's current decision for each tenant."""
     shown = rows[:MAX_ROWS]
-    tenant_ids = [next(iter(r.values()), "") for r in shown]
+    tenant_ids = [text(r.get(key)) for r in shown]
     found = _decision_lookup(decisions, ((partner, t) for t in tenant_ids))
     out = []
     for tenant_id, r in zip(tenant_ids, shown, strict=True):
@@ -180,7 +182,7 @@ def _changes(
                 if gate is not None and gate.compared_with is not None
                 else None,
                 "kinds": [
-                    (kind, count, _delta_rows(partner, rows, inputs.decisions))
+                    (kind, count, _delta_rows(partner, inputs.list_key(partner), rows, inputs.decisions))
                     for kind, count, rows in (
                         ("added", gate.added, gate.added_rows),
                         ("lifted", gate.lifted, gate.lifted_rows),

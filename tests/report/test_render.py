@@ -57,6 +57,7 @@ def test_every_section_is_there_with_its_content(inputs: ReportInputs) -> None:
     assert cell_text(html, "data-change", "aws:lifted") == "1"
     assert cell_text(html, "data-change", "gcp:added") == "0"
     changes = cell_text(html, "id", "changes")
+    assert s.HOSTILE in changes  # the added row, joined to this run's decision by the list's key
     assert "007700770077" in changes  # lifted
     assert "Revocation lifted from 2026-11-02" in changes
     assert "published by this run" in changes
@@ -263,6 +264,14 @@ def test_frames_without_their_dataset_columns_are_rejected() -> None:
             policy_version="1",
             decisions=pd.DataFrame({"partner": ["aws"]}),
         )
+
+
+def test_the_list_key_comes_from_the_inputs_or_the_manifest(inputs: ReportInputs) -> None:
+    assert inputs.list_key("gcp") == "procurement_account_id"
+    without = dataclasses.replace(inputs, list_keys={})
+    assert without.list_key("aws") == "aws_account_id"  # from the manifest of the list in force
+    with pytest.raises(ReportInputError, match="no list key for partner 'gcp'"):
+        dataclasses.replace(without, published={}).list_key("gcp")
 
 
 def test_large_lists_are_capped_and_counted(inputs: ReportInputs) -> None:
