@@ -499,6 +499,13 @@ matching:
   min_revoke_confidence: 0.9
   fuzzy_min_score: 85.0
   tie_margin: 0.03
+# The demo's first run publishes each partner's first list, so every row counts as added; these limits
+# let that first list through (about 10-15% of the tenants) while a mass change beyond them still stops.
+gate:
+  max_added: 100
+  max_lifted: 100
+  max_added_share: 0.25
+  max_lifted_share: 0.25
 """
 
 
