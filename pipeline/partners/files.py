@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,9 +84,12 @@ def _records_result(dataset: str, message: str, checked: int, failed: int) -> Ch
     )
 
 
+# Decoded with surrogateescape, bytes that are not UTF-8 become lone surrogates U+DC80..U+DCFF.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _has_bad_bytes(text: str) -> bool:
-    # Decoded with surrogateescape: bytes that are not UTF-8 become lone surrogates U+DC80..U+DCFF.
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
 def _printable(text: str) -> str:
@@ -177,7 +181,7 @@ def _header(raw: list[str], contract: Contract) -> tuple[_Header | None, str, st
 
 
 def _record_problem(
-    fields: list[str] | None, error: str | None, *, start: int, end: int, width: int, cut_off: bool
+    fields: list[str] | None, error: str | None, *, start: int, end: int, width: int, cut_off: bool, clean: bool
 ) -> tuple[str, str]:
     """(rule, message) of a record that cannot be read as a row, or ("", "") for a readable one."""
     if error is not None or fields is None:
@@ -188,7 +192,7 @@ def _record_problem(
     if len(fields) != width:
         span = f" (lines {start}-{end}: an unbalanced quote?)" if end > start else ""
         return "csv.field_count", f"{len(fields)} fields where the header has {width}{span}"
-    bad = next((f for f in fields if _has_bad_bytes(f)), None)
+    bad = None if clean else next((f for f in fields if _has_bad_bytes(f)), None)
     if bad is not None:
         return "encoding.utf8", f"bytes that are not UTF-8 ({_bad_bytes(bad)}); the file must be UTF-8"
     return "", ""
@@ -236,6 +240,7 @@ def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Sev
         results.append(_file_result(dataset, "file.extra_columns", Severity.WARN, False, message))
 
     ends_cleanly = text.endswith(("\n", "\r"))
+    clean = not _has_bad_bytes(text)  # the usual case: no field needs a second look
     quarantined: list[Quarantined] = []
     good: list[dict[str, str | None]] = []
     lines: list[int] = []
@@ -243,7 +248,9 @@ def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Sev
     qlines: list[int] = []
     for i, (start, end, fields, error) in enumerate(body):
         cut_off = i == len(body) - 1 and not ends_cleanly
-        rule, message = _record_problem(fields, error, start=start, end=end, width=len(header.names), cut_off=cut_off)
+        rule, message = _record_problem(
+            fields, error, start=start, end=end, width=len(header.names), cut_off=cut_off, clean=clean
+        )
         raw = fields or []
         row = dict(zip(header.names, raw, strict=True)) if len(raw) == len(header.names) else None
         if rule:

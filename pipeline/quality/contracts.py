@@ -149,8 +149,9 @@ class Rule:
     column: str | None = None
     expectation: str | None = None
     kwargs: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    # Checked on the numeric value of the column (text columns are converted for the check).
-    numeric_column: bool = False
+    # Checked on a value derived from a text column: `numeric` (the number) or `instant` (whether it names
+    # a real point in time, parsed vectorised: GE's dateutil check costs ~0.3 ms per value).
+    derive: str | None = None
     # A format check of values held as text; a column already typed (numbers, datetimes) skips it.
     text_only: bool = False
     threshold: Threshold | None = None
@@ -265,8 +266,12 @@ def _metric_expectation(
     raise ContractError(f"{where}: unsupported quality metric {metric!r}")
 
 
+# ODCS v3.0 named the library rules differently (`rule:`); v3.1 renamed them (`metric:`).
+_V30_RULES = {"duplicateCount": "duplicateValues", "nullCheck": "nullValues", "rowCount": "rowCount"}
+
+
 def _library_rule(q: DataQuality, column: str | None, where: str) -> Rule:
-    metric = q.metric or q.rule
+    metric = q.metric or _V30_RULES.get(q.rule or "", q.rule)
     rule_id = _rule_id(q, column, where)
     severity = Severity.parse(q.severity, where)
     threshold = _threshold(q, where)
@@ -345,7 +350,7 @@ def _quality_rules(quality: list[DataQuality] | None, column: str | None, where:
 
 def _row_rule(col: str, check: str, description: str, expectation: str, **kwargs: Any) -> Rule:
     """An implicit rule of a property: row scope, severity error."""
-    flags = {k: kwargs.pop(k) for k in ("text_only", "numeric_column") if k in kwargs}
+    flags = {k: kwargs.pop(k) for k in ("text_only", "derive") if k in kwargs}
     return Rule(
         f"{col}.{check}", Severity.ERROR, Scope.ROW, description, col, expectation, {"column": col, **kwargs}, **flags
     )
@@ -396,8 +401,9 @@ def _type_rules(col: str, lt: str, opts: dict[str, Any], where: str) -> list[Rul
                 col,
                 "calendar",
                 f"{col} must name a real date and time",
-                "expect_column_values_to_be_dateutil_parseable",
+                "expect_column_values_to_not_be_null",
                 text_only=True,
+                derive="instant",
             ),
         ]
     if lt in ("number", "integer"):
@@ -419,7 +425,7 @@ def _type_rules(col: str, lt: str, opts: dict[str, Any], where: str) -> list[Rul
                     "range",
                     f"{col} must lie in {_describe_bounds(bounds)}",
                     "expect_column_values_to_be_between",
-                    numeric_column=True,
+                    derive="numeric",
                     **bounds,
                 )
             )

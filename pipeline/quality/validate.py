@@ -22,7 +22,9 @@ from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_js
 from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
 
 DEFAULT_MAX_QUARANTINE_SHARE = QualityConfig().max_quarantine_share
-_NUMERIC_PREFIX = "__numeric__"
+_DERIVED_PREFIX = "__derived__"
+# Stands in for a missing value in a derived `instant` column, so that only unreadable text is missing.
+_PRESENT = pd.Timestamp("1970-01-01", tz="UTC")
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +172,15 @@ def validate_frame(
     )
 
 
+def _derived(values: pd.Series, how: str) -> pd.Series:
+    if how == "numeric":
+        return pd.to_numeric(values, errors="coerce")
+    if how == "instant":
+        parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+        return parsed.where(values.notna(), _PRESENT)
+    raise ValueError(f"unknown derived value {how!r}")
+
+
 def _runnable(c: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Rule]]:
     """The contract's GE rules that apply to this frame, and the frame they run on (with numeric
     copies of text columns that range rules compare as numbers)."""
@@ -183,12 +194,12 @@ def _runnable(c: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Rule
             continue  # reported once by schema.columns
         if rule.text_only and not all(_is_text(frame[col]) for col in cols):
             continue  # already typed: the format holds by construction
-        if rule.numeric_column and rule.column and _is_text(frame[rule.column]):
-            derived = _NUMERIC_PREFIX + rule.column
+        if rule.derive and rule.column and _is_text(frame[rule.column]):
+            derived = f"{_DERIVED_PREFIX}{rule.derive}__{rule.column}"
             if derived not in checked_frame.columns:
                 if checked_frame is frame:
                     checked_frame = frame.copy()
-                checked_frame[derived] = pd.to_numeric(frame[rule.column], errors="coerce")
+                checked_frame[derived] = _derived(frame[rule.column], rule.derive)
             runnable.append(replace(rule, kwargs={**rule.kwargs, "column": derived}))
         else:
             runnable.append(rule)

@@ -1,0 +1,98 @@
+"""Gathering one run's outputs into `ReportInputs`: the report stage's reading edge.
+
+Invariant: everything the report shows is read from the URIs the stages returned (and the earlier
+runs' summaries under the reports root), in the producers' own record types (ValidationReport,
+GateResult, PublishedList); nothing is recomputed here, so the report can never disagree with the
+run's own outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from pipeline import datasets as ds
+from pipeline.partners import list_format
+from pipeline.policy.model import load_policy_text
+from pipeline.publish.gate import GateResult
+from pipeline.publish.manifest import PublishedList, read_manifest_folder
+from pipeline.quality.results import ValidationReport
+from pipeline.reconcile.store import read_reconciliation
+from pipeline.report.model import ReportInputs, partner_of
+from pipeline.report.output import read_history
+from pipeline.run import RunContext
+from pipeline.storage import parent
+from pipeline.storage.frames import read_json, read_parquet
+
+
+def _validation(ctx: RunContext, uri: str, partner: str | None) -> ValidationReport:
+    report = ValidationReport.from_json(read_json(ctx.storage, uri))
+    if partner and partner_of(report) != partner:
+        # Shown as that partner's: the scope is what the report groups checks by.
+        scoped = ValidationReport(f"partner={partner} {report.scope}".strip())
+        scoped.merge(report)
+        return scoped
+    return report
+
+
+def assemble_inputs(
+    ctx: RunContext,
+    *,
+    partners: Sequence[Mapping[str, str]],
+    resolved: Mapping[str, str],
+    links: Mapping[str, str],
+    decisions: Mapping[str, str],
+    gated: Mapping[str, str],
+    published: Sequence[Mapping[str, str]],
+    reconciliation: Mapping[str, str],
+) -> ReportInputs:
+    storage = ctx.storage
+    policy = load_policy_text(storage.read_text(ctx.config.policy), ctx.config.policy)
+
+    def frames(dataset: ds.Dataset, uris: Sequence[str]) -> pd.DataFrame:
+        read = [read_parquet(storage, u) for u in uris]
+        present = [f for f in read if len(f)]
+        return ds.conform(pd.concat(present, ignore_index=True), dataset) if present else ds.empty(dataset)
+
+    validation_uris: list[tuple[str, str | None]] = [(p["validation"], p["partner"]) for p in partners]
+    validation_uris += [
+        (ctx.artifact_uri(f"validation/{name}.json"), None) for name in ("extract_ownership", "validate")
+    ]
+    validation_uris += [(u["validation"], None) for u in (resolved, links, decisions, reconciliation)]
+    validation = tuple(_validation(ctx, uri, partner) for uri, partner in validation_uris)
+
+    quarantine = [read_parquet(storage, p[ds.QUARANTINE.name]).assign(partner=p["partner"]) for p in partners]
+    ownership_quarantine = ctx.dataset_uri(ds.QUARANTINE)
+    if storage.exists(ownership_quarantine):
+        quarantine.append(read_parquet(storage, ownership_quarantine).assign(partner=""))
+    present = [q for q in quarantine if len(q)]
+    all_quarantine = pd.concat(present, ignore_index=True) if present else ds.empty(ds.QUARANTINE)
+
+    in_force: dict[str, PublishedList] = {}
+    for p in published:
+        listed = read_manifest_folder(storage, parent(p["manifest"]))
+        if listed is not None:
+            in_force[p["partner"]] = listed
+
+    history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    return ReportInputs(
+        run_id=ctx.run_id,
+        logical_date=ctx.logical_date,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        decisions=read_parquet(storage, decisions[ds.DECISIONS.name]),
+        ownership=read_parquet(storage, resolved[ds.OWNERSHIP.name]),
+        links=read_parquet(storage, links[ds.LINKS.name]),
+        tenants=frames(ds.TENANTS, [p[ds.TENANTS.name] for p in partners]),
+        interests=read_parquet(storage, ctx.dataset_uri(ds.INTERESTS)),
+        reconciliation=read_reconciliation(storage, parent(reconciliation["summary"])),
+        validation=validation,
+        quarantine=all_quarantine,
+        gate=GateResult.model_validate(read_json(storage, gated["gate"])),
+        published=in_force,
+        list_keys={p["partner"]: list_format(ctx.partner(p["partner"])).key for p in partners},
+        history=history,
+        history_problems=problems,
+        partners=tuple(p["partner"] for p in partners),
+    )
