@@ -103,3 +103,72 @@ def explain_command(
     except (ExplainError, StorageError) as exc:
         typer.echo(f"recon explain: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def run(
+    *,
+    config: Annotated[Path, typer.Option("--config", help="Run configuration (config.yaml)", exists=True)],
+    date: Annotated[str, typer.Option("--date", help="Logical date, YYYY-MM-DD")],
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run id (default: cli__<date>)")] = None,
+    approve_gate: Annotated[bool, typer.Option("--approve-gate", help="Publish past the safety gate")] = False,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
+    force_republish: Annotated[
+        bool, typer.Option("--force-republish", help="Replace a differing list already published for the date")
+    ] = False,
+) -> None:
+    """Run every stage in order in this process, without Airflow (the DAG calls the same stages)."""
+    from pipeline.config import ConfigError, load_config
+    from pipeline.errors import RunStopped
+    from pipeline.policy.model import PolicyError
+    from pipeline.run import RunContext, RunOptions, parse_date
+    from pipeline.stages import run_all
+    from pipeline.storage import Storage, StorageError
+    from pipeline.summary import print_summary
+
+    try:
+        logical_date = parse_date(date)
+        cfg = load_config(config)
+        ctx = RunContext(
+            config=cfg,
+            logical_date=logical_date,
+            run_id=run_id or f"cli__{logical_date.isoformat()}",
+            storage=Storage(),
+            options=RunOptions(approve_gate=approve_gate, approved_by=approved_by, force_republish=force_republish),
+        )
+        run_all(ctx)
+    except (ConfigError, PolicyError, RunStopped, StorageError, ValueError) as exc:
+        typer.echo(f"recon run: stopped: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    print_summary(ctx.storage, ctx.config, ctx.logical_date, ctx.run_id)
+
+
+@app.command("dag-run")
+def dag_run(
+    *,
+    config: Annotated[Path, typer.Option("--config", help="Run configuration (config.yaml)", exists=True)],
+    date: Annotated[str, typer.Option("--date", help="Logical date, YYYY-MM-DD")],
+    airflow_home: Annotated[Path, typer.Option("--airflow-home", help="AIRFLOW_HOME to use")] = Path("var/airflow"),
+    dags_folder: Annotated[Path, typer.Option("--dags-folder", help="Folder holding the DAG file")] = Path("dags"),
+    approve_gate: Annotated[bool, typer.Option("--approve-gate", help="Publish past the safety gate")] = False,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
+) -> None:
+    """Run the nightly DAG once through Airflow itself (embedded: SQLite metadata DB, local folders)."""
+    from pipeline.config import ConfigError, load_config
+    from pipeline.local_airflow import AirflowRunFailed, LocalAirflow, run_id_for
+    from pipeline.run import parse_date
+    from pipeline.storage import Storage
+    from pipeline.summary import print_summary
+
+    try:
+        logical_date = parse_date(date)
+        cfg = load_config(config)
+        airflow = LocalAirflow(home=airflow_home.resolve(), dags_folder=dags_folder.resolve())
+        typer.echo(f"airflow: migrating the metadata database in {airflow.home}", err=True)
+        airflow.migrate()
+        typer.echo(f"airflow: running marketplace_access_reconciliation for {logical_date}", err=True)
+        airflow.run_dag(config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""})
+    except (ConfigError, ValueError, AirflowRunFailed) as exc:
+        typer.echo(f"recon dag-run: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    print_summary(Storage(), cfg, logical_date, run_id_for(logical_date))

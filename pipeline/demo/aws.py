@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import uuid
 from collections import defaultdict
@@ -70,8 +71,10 @@ def address_id(account_id: str, role: str) -> str:
     return str(uuid.uuid5(_ADDRESS_NS, f"{account_id}/{role}"))
 
 
+@functools.lru_cache(maxsize=65_536)
 def ts(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC to the second (the feeds' timestamps); cached, as the same instants repeat a lot."""
+    return moment.replace(microsecond=0).isoformat() + "Z"
 
 
 def month_key(day: dt.date) -> tuple[int, int]:
@@ -118,14 +121,14 @@ class _Files:
     """Rows per (feed, month); each month's rows are written in insertion order."""
 
     def __init__(self, months: Sequence[tuple[int, int]]) -> None:
-        self.months = list(months)
+        self.months = frozenset(months)
         self.rows: dict[tuple[str, tuple[int, int]], list[tuple[str, ...]]] = defaultdict(list)
 
     def add(self, feed: str, inserted: dt.datetime, row: tuple[str, ...]) -> None:
-        key = (feed, month_key(inserted.date()))
-        if key[1] not in self.months:
+        month = (inserted.year, inserted.month)
+        if month not in self.months:
             raise ValueError(f"{feed}: row inserted {inserted} falls outside the generated months")
-        self.rows[key].append(row)
+        self.rows[(feed, month)].append(row)
 
 
 def _csv(header: Sequence[str], rows: Iterable[tuple[str, ...]]) -> bytes:
@@ -172,17 +175,25 @@ class FeedLayout:
     country_code_since: tuple[int, int]  # address files from this month on name the column country_code
     empty: tuple[str, tuple[int, int]]  # (feed, month) whose file holds only the header
 
-    @property
+    @functools.cached_property
     def months(self) -> list[tuple[int, int]]:
         return feed_months(self.date, self.months_back)
+
+    @functools.cached_property
+    def _day_end(self) -> dt.datetime:
+        return _day_end(self.date)
+
+    @functools.cached_property
+    def _moved_out_of_empty(self) -> dt.datetime:
+        y, m = self.empty[1]
+        return dt.datetime(y + (m == 12), m % 12 + 1, 1, 0, 30)
 
     def insert_time(self, feed: str, moment: dt.datetime) -> dt.datetime:
         """When a row about `moment` is inserted: then, except that nothing lands in the empty file
         (its rows move to the first day of the next month) and nothing is after the logical date."""
-        if (feed, month_key(moment.date())) == self.empty:
-            y, m = self.empty[1]
-            moment = dt.datetime(y + (m == 12), m % 12 + 1, 1, 0, 30)
-        return min(moment, _day_end(self.date))
+        if feed == self.empty[0] and (moment.year, moment.month) == self.empty[1]:
+            moment = self._moved_out_of_empty
+        return min(moment, self._day_end)
 
 
 class _FeedWriter:
@@ -288,23 +299,32 @@ class _FeedWriter:
 
     # billing events and usage
 
+    @functools.cached_property
+    def _invoiced_months(self) -> list[tuple[int, dt.date, tuple[str, str]]]:
+        """(month, first day of the next month, usage period) of the last two complete months: they
+        are invoiced inside the window (older invoices are history enough)."""
+        out = []
+        for y, m in self.layout.months[-3:-1]:
+            next_month = dt.date(y + (m == 12), m % 12 + 1, 1)
+            period = (
+                ts(dt.datetime(y, m, 1)),
+                ts(dt.datetime.combine(next_month - dt.timedelta(days=1), dt.time(23, 59, 59))),
+            )
+            out.append((m, next_month, period))
+        return out
+
     def billing(self, a: AwsAccount, payer: AwsAccount, d: list[int]) -> None:
         """Monthly invoices (seller share, AWS fee, sometimes a credit) and their disbursements."""
         agreement, product_id, offer = self.agreement_of[payer.account_id]
         date = self.layout.date
         common = (payer.account_id, self.seller, a.account_id, product_id, self.address_ids[payer.account_id][1])
-        for y, m in self.layout.months[:-1]:
-            period_start = dt.date(y, m, 1)
-            next_month = dt.date(y + (m == 12), m % 12 + 1, 1)
+        created = a.created.date()
+        for m, next_month, period in self._invoiced_months:
             invoiced = dt.datetime.combine(next_month, dt.time(2, 0)) + dt.timedelta(days=d[0] % 3)
-            if next_month <= a.created.date() or invoiced.date() > date:
+            if next_month <= created or invoiced.date() > date:
                 continue
             invoice = self.at("BillingEventFeed_V1", invoiced)
             gross = (d[1] % 5000 + 50) * 1.0 + (m * 7.3)
-            period = (
-                ts(dt.datetime.combine(period_start, dt.time())),
-                ts(dt.datetime.combine(next_month - dt.timedelta(days=1), dt.time(23, 59, 59))),
-            )
             lines = [("INVOICED", "SELLER_REV_SHARE", gross), ("INVOICED", "AWS_REV_SHARE", -round(gross * 0.03, 2))]
             if d[2] % 29 == 0:
                 lines.append(("FORGIVEN", "SELLER_REV_SHARE_CREDIT", -gross))
@@ -330,22 +350,28 @@ class _FeedWriter:
         row = (f"{1_000_000_000 + self.event_serial}", *body, ts(invoice), *period, *refs)
         self.add("BillingEventFeed_V1", inserted, (*row, ts(inserted), ts(inserted), ts(inserted), ""))
 
+    @functools.cached_property
+    def _usage_days(self) -> list[tuple[dt.date, str, dt.datetime]]:
+        """(day, its ISO form, when its usage was delivered) for the seven days before the logical date."""
+        out = []
+        for back in range(1, 8):
+            day = self.layout.date - dt.timedelta(days=back)
+            delivered = self.at("DailyUsageFeed_V1", dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 40)))
+            out.append((day, day.isoformat(), delivered))
+        return out
+
     def usage(self, a: AwsAccount, payer: AwsAccount, d: list[int]) -> None:
-        """Usage on about one day in seven of the last 35, delivered the next morning."""
+        """Usage on one day of the last seven (each account has its own weekday), delivered the next morning."""
         agreement, product_id, _ = self.agreement_of[payer.account_id]
         dims = next(p[2] for p in PRODUCTS if p[0] == product_id)
-        for back in range(1, 36):
-            day = self.layout.date - dt.timedelta(days=back)
-            if (d[3] + back) % 7 != 0 or day < a.created.date():
-                continue
-            delivered = self.at("DailyUsageFeed_V1", dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 40)))
-            for k, (dim, unit, price) in enumerate(dims):
-                qty = ((d[4] >> k) % 900 + 10) / 10
-                row = (day.isoformat(), a.account_id, payer.account_id, product_id, agreement, dim, unit, f"{qty:.1f}")
-                revenue = ("USD", f"{qty * price:.2f}")
-                self.add(
-                    "DailyUsageFeed_V1", delivered, (*row, *revenue, ts(delivered), ts(delivered), ts(delivered), "")
-                )
+        day, iso, delivered = self._usage_days[d[3] % 7]
+        if day < a.created.date():
+            return
+        stamp = ts(delivered)
+        for k, (dim, unit, price) in enumerate(dims):
+            qty = ((d[4] >> k) % 900 + 10) / 10
+            row = (iso, a.account_id, payer.account_id, product_id, agreement, dim, unit, f"{qty:.1f}", "USD")
+            self.add("DailyUsageFeed_V1", delivered, (*row, f"{qty * price:.2f}", stamp, stamp, stamp, ""))
 
     def render(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {}

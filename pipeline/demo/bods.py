@@ -9,8 +9,12 @@ appear in date order, and a relationship's statements come after those of its su
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
 import uuid
 from collections.abc import Iterator
+from json.encoder import encode_basestring
 from typing import Any
 
 import pycountry
@@ -19,8 +23,11 @@ from pipeline.demo import vocab
 from pipeline.demo.model import Org, Person, Relation
 
 BODS_VERSION = "0.4"
-PUBLISHER = {"name": "Demo Beneficial Ownership Register", "url": "https://register.example/"}
-SOURCE = {"type": ["officialRegister"], "description": "Demo world register extract"}
+PUBLISHER_NAME = "Demo Beneficial Ownership Register"
+PUBLISHER_URL = "https://register.example/"
+SOURCE_DESCRIPTION = "Demo world register extract"
+PUBLISHER = {"name": PUBLISHER_NAME, "url": PUBLISHER_URL}
+SOURCE: dict[str, Any] = {"type": ["officialRegister"], "description": SOURCE_DESCRIPTION}
 _NAMESPACE = uuid.UUID("6f1c3a52-86a1-4c2b-9f1e-2d8a0c7b5e10")
 
 Statement = dict[str, Any]
@@ -32,9 +39,11 @@ def record_id(seed: int, kind: str, key: str) -> str:
 
 
 def statement_id(record: str, version: int) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"statement/{record}/{version}"))
+    """40 hex characters (BODS asks for 32 to 64), a digest of the record id and the version number."""
+    return hashlib.sha1(f"statement/{record}/{version}".encode(), usedforsecurity=False).hexdigest()
 
 
+@functools.cache
 def country_name(code: str) -> str:
     """ISO 3166 name of a country or subdivision code ("CN-GD" -> "Guangdong Sheng")."""
     if "-" in code:
@@ -48,8 +57,14 @@ def _country(code: str) -> dict[str, str]:
     return {"name": country_name(code), "code": code}
 
 
+@functools.cache
+def _cities(country: str) -> tuple[str, ...]:
+    return vocab.CITIES.get(country, ("Capital",))
+
+
 def _address(kind: str, country: str, salt: int, city: str = "") -> dict[str, Any]:
-    town = city or vocab.CITIES.get(country, ("Capital",))[salt % len(vocab.CITIES.get(country, ("Capital",)))]
+    towns = _cities(country)
+    town = city or towns[salt % len(towns)]
     street = vocab.STREETS[salt % len(vocab.STREETS)]
     return {"type": kind, "address": f"{1 + salt % 180} {street}, {town}", "country": _country(country)}
 
@@ -136,3 +151,78 @@ def relationship_statements(relation: Relation, record: str, subject: str, party
             "interests": interests,
         }
         yield statement
+
+
+# --- fast JSON Lines for the ordinary population ---------------------------------------------------
+# Text identical to json.dumps(<statement>, ensure_ascii=False, separators=(",", ":")) of the statements
+# built above (tests/demo/test_bods.py compares them), written by templates because a large world has
+# hundreds of thousands of statements and the generic encoder dominates the generation time.
+
+_s = encode_basestring  # the C encoder of a JSON string, quotes included
+
+
+def _head(statement: str, record: str, kind: str, subject: str, when: str) -> str:
+    return (
+        f'{{"statementId":"{statement}","statementDate":"{when}","recordId":"{record}","recordType":"{kind}",'
+        f'"recordStatus":"new","declarationSubject":"{subject}","publicationDetails":{{"publicationDate":"{when}",'
+        f'"bodsVersion":"{BODS_VERSION}","publisher":{{"name":{_s(PUBLISHER_NAME)},"url":{_s(PUBLISHER_URL)}}}}},'
+        f'"source":{{"type":["officialRegister"],"description":{_s(SOURCE_DESCRIPTION)}}},"recordDetails":'
+    )
+
+
+def _country_json(code: str) -> str:
+    return f'{{"name":{_s(country_name(code))},"code":"{code}"}}'
+
+
+def _address_json(kind: str, country: str, salt: int) -> str:
+    towns = _cities(country)
+    street = vocab.STREETS[salt % len(vocab.STREETS)]
+    text = f"{1 + salt % 180} {street}, {towns[salt % len(towns)]}"
+    return f'{{"type":"{kind}","address":{_s(text)},"country":{_country_json(country)}}}'
+
+
+def entity_line(org: Org, record: str, when: dt.date, salt: int) -> str:
+    """`entity_statement(...)` of a registered entity without a business address, as one JSON line."""
+    day = when.isoformat()
+    parts = [
+        _head(statement_id(record, 0), record, "entity", record, day),
+        '{"isComponent":false,"entityType":{"type":"registeredEntity"},"name":',
+        _s(org.name),
+        ',"jurisdiction":{"name":',
+        _s(country_name(org.jurisdiction)),
+        ',"code":"',
+        org.jurisdiction,
+        '"}',
+    ]
+    if org.alternate_names:
+        parts.append(',"alternateNames":[' + ",".join(_s(n) for n in org.alternate_names) + "]")
+    if org.identifiers:
+        idents = ",".join(
+            f'{{"id":{_s(i.id)},"scheme":"{i.scheme}","schemeName":{_s(i.scheme_name)}}}' for i in org.identifiers
+        )
+        parts.append(f',"identifiers":[{idents}]')
+    if org.founded is not None:
+        parts.append(f',"foundingDate":"{org.founded.isoformat()}"')
+    parts.append(f',"addresses":[{_address_json("registered", org.country, salt)}]}}}}')
+    return "".join(parts)
+
+
+def person_line(person: Person, record: str, subject: str, when: dt.date, salt: int) -> str:
+    """`person_statement(...)` of a person without tax residencies, as one JSON line."""
+    nationalities = ",".join(_country_json(c) for c in person.nationalities)
+    return (
+        _head(statement_id(record, 0), record, "person", subject, when.isoformat())
+        + '{"isComponent":false,"personType":"knownPerson","names":[{"type":"legal","fullName":'
+        + f'{_s(person.full_name)},"givenName":{_s(person.given)},"familyName":{_s(person.family)}}}],'
+        + f'"nationalities":[{nationalities}],"birthDate":"{person.birth}",'
+        + f'"addresses":[{_address_json("residence", person.residence, salt)}]}}}}'
+    )
+
+
+def relationship_line(record: str, subject: str, party: str, when: dt.date, interests: list[dict[str, Any]]) -> str:
+    """A single-version relationship statement (direct interests), as one JSON line."""
+    body = json.dumps(interests, ensure_ascii=False, separators=(",", ":"))
+    return (
+        _head(statement_id(record, 0), record, "relationship", subject, when.isoformat())
+        + f'{{"isComponent":false,"subject":"{subject}","interestedParty":"{party}","interests":{body}}}}}'
+    )

@@ -139,27 +139,26 @@ class NameParts:
     def can(self, variant: NameVariant) -> bool:
         """Whether `variant` is a truthful description of something that can be done to this name."""
         latin_script = self.style not in (Style.RU, Style.GR)
-        checks = {
-            NameVariant.EXACT: True,
-            NameVariant.DECOY_OTHER_COUNTRY: True,
-            NameVariant.ROMANISED: bool(self.brand_alt)
-            and self.style is not Style.LATIN
-            and self._romanised(0) != self.registered,
-            NameVariant.ASCII_FOLDED: self.style is Style.LATIN and not self.registered.isascii(),
-            NameVariant.ABBREVIATED: bool(self.industry_abbr) and self.industry_abbr != self.industry,
-            NameVariant.SUFFIX_VARIANT: bool(self.suffix_alt) and self.suffix_alt != self.suffix,
-            NameVariant.MISSPELLED: latin_script,
-            NameVariant.CASE_PUNCT: latin_script,
-            NameVariant.MISSING_SUFFIX: latin_script,
-            NameVariant.SWAPPED_ORDER: latin_script and (bool(self.city) or " " in self.brand),
-        }
-        return checks.get(variant, False)
+        if variant in (NameVariant.EXACT, NameVariant.DECOY_OTHER_COUNTRY):
+            return True
+        if variant in (NameVariant.MISSPELLED, NameVariant.CASE_PUNCT, NameVariant.MISSING_SUFFIX):
+            return latin_script
+        check = {
+            NameVariant.ROMANISED: lambda: (
+                bool(self.brand_alt) and self.style is not Style.LATIN and self._romanised(0) != self.registered
+            ),
+            NameVariant.ASCII_FOLDED: lambda: self.style is Style.LATIN and not self.registered.isascii(),
+            NameVariant.ABBREVIATED: lambda: bool(self.industry_abbr) and self.industry_abbr != self.industry,
+            NameVariant.SUFFIX_VARIANT: lambda: bool(self.suffix_alt) and self.suffix_alt != self.suffix,
+            NameVariant.SWAPPED_ORDER: lambda: latin_script and (bool(self.city) or " " in self.brand),
+        }.get(variant)
+        return check is not None and check()
 
     def variant(self, variant: NameVariant, draw: int = 0) -> str:
         """The name written as `variant`; `draw` is a caller-drawn integer that picks among choices."""
+        if variant in (NameVariant.EXACT, NameVariant.DECOY_OTHER_COUNTRY):
+            return self.registered
         builders: dict[NameVariant, Callable[[], str]] = {
-            NameVariant.EXACT: lambda: self.registered,
-            NameVariant.DECOY_OTHER_COUNTRY: lambda: self.registered,
             NameVariant.CASE_PUNCT: lambda: case_punct(self.registered),
             NameVariant.MISSING_SUFFIX: self.without_suffix,
             NameVariant.SUFFIX_VARIANT: lambda: self._with(suffix=self.suffix_alt),

@@ -20,12 +20,15 @@ Benchmarks (matching precision/recall and speed) use it directly::
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import datasets
 from pipeline.demo import identifiers as ids
@@ -88,14 +91,17 @@ def rng_for(seed: int, stream: str) -> np.random.Generator:
     return np.random.default_rng([seed, *stream.encode("utf-8")])
 
 
+_UUID_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
 def uuid_strings(rng: np.random.Generator, n: int) -> list[str]:
     """`n` random version-4-shaped UUID strings."""
-    words = rng.integers(0, 2**63, size=(n, 2), dtype=np.int64)
-    out = []
-    for hi, lo in words.tolist():
-        h = f"{hi:016x}{lo:016x}"
-        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}")
-    return out
+    hx = rng.bytes(16 * n).hex()
+    return [
+        f"{hx[k : k + 8]}-{hx[k + 8 : k + 12]}-4{hx[k + 13 : k + 16]}-{_UUID_VARIANT[hx[k + 16]]}"
+        f"{hx[k + 17 : k + 20]}-{hx[k + 20 : k + 32]}"
+        for k in range(0, 32 * n, 32)
+    ]
 
 
 def aws_account_ids(rng: np.random.Generator, n: int, exclude: frozenset[str] = frozenset()) -> list[str]:
@@ -386,7 +392,8 @@ _NAME_COLUMNS = (
 )  # fmt: skip
 
 
-def _generate_names(rng: np.random.Generator, countries: ObjArray) -> pd.DataFrame:
+def _generate_names(rng: np.random.Generator, countries: ObjArray) -> dict[str, ObjArray]:
+    """Name parts (one object array per column, `country` included) for companies of `countries`."""
     n = len(countries)
     out = {c: np.full(n, "", dtype=object) for c in _NAME_COLUMNS}
     for country in sorted(set(countries.tolist())):
@@ -395,49 +402,60 @@ def _generate_names(rng: np.random.Generator, countries: ObjArray) -> pd.DataFra
         out["style"][rows] = str(STYLE_BY_COUNTRY.get(country, Style.LATIN))
         for key, values in cols.items():
             out[key][rows] = values
-    frame = pd.DataFrame(out)
-    frame.insert(0, "country", countries)
-    return frame
+    out["country"] = np.asarray(countries, dtype=object)
+    return out
 
 
-def registered_names(parts: pd.DataFrame) -> pd.Series:
+def registered_names(parts: pd.DataFrame | dict[str, ObjArray]) -> ObjArray:
     """The registered name of each row of name parts (vectorised `NameParts.registered`)."""
-    head = np.where(parts["city"] != "", parts["city"] + " ", "")
-    industry = np.where(parts["industry"] != "", " " + parts["industry"], "")
-    latin = head + parts["brand"] + industry + " " + parts["suffix"]
-    ru = parts["suffix"] + " «" + parts["brand"] + "»"
-    return pd.Series(np.where(parts["style"] == Style.RU.value, ru, latin), index=parts.index, dtype=object)
+    col = {c: np.asarray(parts[c], dtype=object) for c in ("city", "industry", "brand", "suffix", "style")}
+    head = np.where(col["city"] != "", col["city"] + " ", "")
+    industry = np.where(col["industry"] != "", " " + col["industry"], "")
+    latin = head + col["brand"] + industry + " " + col["suffix"]
+    ru = col["suffix"] + " «" + col["brand"] + "»"
+    return np.asarray(np.where(col["style"] == Style.RU.value, ru, latin), dtype=object)
 
 
-def _core_keys(parts: pd.DataFrame, with_country: bool) -> pd.Series:
+def _core_keys(parts: pd.DataFrame | dict[str, ObjArray], with_country: bool) -> list[str]:
     """Normalised name without legal form: what "the same name" means for uniqueness and decoys."""
-    head = np.where(parts["city"] != "", parts["city"] + " ", "")
-    industry = np.where(parts["industry"] != "", " " + parts["industry"], "")
-    core = pd.Series(head + parts["brand"] + industry, index=parts.index, dtype="str")
-    key = core.str.lower().str.replace(r"[\s.,&'()«»\-]+", "", regex=True)
+    col = {c: np.asarray(parts[c], dtype=object) for c in ("city", "industry", "brand", "country")}
+    head = np.where(col["city"] != "", col["city"] + " ", "")
+    industry = np.where(col["industry"] != "", " " + col["industry"], "")
+    core = pa.array((head + col["brand"] + industry).tolist(), type=pa.string())
+    key = pc.replace_substring_regex(pc.utf8_lower(core), pattern=r"[\s.,&'()«»\-]+", replacement="")
     if with_country:
-        key = parts["country"].astype("str") + "|" + key
-    return key
+        key = pc.binary_join_element_wise(pa.array(col["country"].tolist(), type=pa.string()), key, "|")
+    return [str(k) for k in key.to_pylist()]
 
 
-def _deduplicate(rng: np.random.Generator, parts: pd.DataFrame) -> pd.DataFrame:
+def _duplicated(keys: list[str]) -> np.ndarray:
+    seen: set[str] = set()
+    out = np.zeros(len(keys), dtype=bool)
+    for i, k in enumerate(keys):
+        if k in seen:
+            out[i] = True
+        seen.add(k)
+    return out
+
+
+def _deduplicate(rng: np.random.Generator, parts: dict[str, ObjArray]) -> dict[str, ObjArray]:
     """Redraw names that repeat within a country; number the few that still repeat."""
-    for _ in range(6):
-        dup = _core_keys(parts, True).duplicated().to_numpy()
+    for _ in range(4):
+        dup = _duplicated(_core_keys(parts, True))
         if not dup.any():
             return parts
-        redraw = _generate_names(rng, parts.loc[dup, "country"].to_numpy(dtype=object))
-        redraw.index = parts.index[dup]
-        parts.loc[dup, list(redraw.columns)] = redraw
+        redraw = _generate_names(rng, parts["country"][dup])
+        for key, values in redraw.items():
+            parts[key][dup] = values
     keys = _core_keys(parts, True)
-    rank = keys.groupby(keys).cumcount().to_numpy()
-    dup = rank > 0
-    numbers = pd.Series(rank + 1, index=parts.index).astype(str)
-    ru = (parts["style"] == Style.RU.value).to_numpy()
-    sep = np.where(ru, "-", " ")
-    for col in ("brand", "brand_alt"):
-        has = (parts[col] != "").to_numpy() & dup
-        parts.loc[has, col] = parts.loc[has, col] + sep[has] + numbers[has]
+    occurrences: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        occurrences[k] = occurrences.get(k, 0) + 1
+        if occurrences[k] > 1:
+            sep = "-" if parts["style"][i] == Style.RU.value else " "
+            for col in ("brand", "brand_alt"):
+                if parts[col][i]:
+                    parts[col][i] = f"{parts[col][i]}{sep}{occurrences[k]}"
     return parts
 
 
@@ -452,19 +470,18 @@ def _country_draw(rng: np.random.Generator, n: int, restricted_share: float) -> 
     return np.array(names, dtype=object)[rng.choice(len(names), size=n, p=p)]
 
 
-def _make_twins(parts: pd.DataFrame, targets: list[int], sources: list[int]) -> None:
+def _make_twins(parts: dict[str, ObjArray], targets: list[int], sources: list[int]) -> None:
     """Give each target row the brand and industry of a source row (another country): a decoy pair.
 
     Asian sources lend their romanised brand only when their name has no city, so that
     "Huaxin Technology Inc." stands beside "Huaxin Technology Co., Ltd."."""
-    style, country, city = parts["style"].tolist(), parts["country"].tolist(), parts["city"].tolist()
-    brand, industry, abbr = parts["brand"].tolist(), parts["industry"].tolist(), parts["industry_abbr"].tolist()
+    style, country, city = parts["style"], parts["country"], parts["city"]
     asian = (Style.CN.value, Style.HK.value)
     for t, s in zip(targets, sources, strict=True):
         if country[t] == country[s] or (style[s] != Style.LATIN.value and (style[s] not in asian or city[s])):
             continue
-        brand[t], industry[t], abbr[t] = brand[s], industry[s], abbr[s]
-    parts["brand"], parts["industry"], parts["industry_abbr"] = brand, industry, abbr
+        for col in ("brand", "industry", "industry_abbr"):
+            parts[col][t] = parts[col][s]
 
 
 def make_population(
@@ -498,19 +515,24 @@ def make_population(
     # Registered companies and unregistered tenants' companies are drawn together, so that no
     # unregistered name equals a registered one of the same country.
     countries = _country_draw(rng, n_entities + n_unregistered, restricted_share)
-    parts = _generate_names(rng, countries)
-    parts = _deduplicate(rng, parts)
-    latin = np.flatnonzero((parts["style"] == Style.LATIN.value).to_numpy())
+    cols = _deduplicate(rng, _generate_names(rng, countries))
+    latin = np.flatnonzero(cols["style"] == Style.LATIN.value)
     n_twins = int(decoy_share * (n_entities + n_unregistered))
     if n_twins and len(latin):
         targets = rng.choice(latin, size=min(n_twins, len(latin)), replace=False)
         sources = rng.integers(0, n_entities, size=len(targets))
-        before = parts.loc[targets].copy()
-        _make_twins(parts, targets.tolist(), sources.tolist())
-        clash = _core_keys(parts, True).duplicated(keep=False).to_numpy()
-        undo = targets[clash[targets]]
-        parts.loc[undo] = before.loc[undo]
-    parts["name"] = registered_names(parts)
+        before = {c: cols[c][targets].copy() for c in ("brand", "industry", "industry_abbr")}
+        _make_twins(cols, targets.tolist(), sources.tolist())
+        keys = _core_keys(cols, True)
+        counts: dict[str, int] = {}
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+        # A twin that collides with a name of its own country goes back to its own name.
+        clash = np.array([counts[keys[t]] > 1 for t in targets.tolist()], dtype=bool)
+        for c, values in before.items():
+            cols[c][targets[clash]] = values[clash]
+    parts = pd.DataFrame(cols)
+    parts["name"] = registered_names(cols)
 
     entities = parts.iloc[:n_entities].reset_index(drop=True)
     unregistered = parts.iloc[n_entities:].reset_index(drop=True)
@@ -579,8 +601,12 @@ def format_tax_number(value: str, country: str, draw: int) -> str:
 
 def _domain(style: str, country: str, brand: str, brand_alt: str) -> str:
     base = brand_alt if style in (Style.RU.value, Style.GR.value) else brand
-    slug = "".join(ch for ch in fold_ascii(base).lower() if ch.isalnum())[:20] or "company"
-    return f"{slug}.{vocab.TLD.get(country, 'com')}"
+    return f"{_slug(base)}.{vocab.TLD.get(country, 'com')}"
+
+
+@functools.lru_cache(maxsize=65_536)
+def _slug(text: str) -> str:
+    return "".join(ch for ch in fold_ascii(text).lower() if ch.isalnum())[:20] or "company"
 
 
 _PART_COLUMNS = (
@@ -691,9 +717,11 @@ def _tenants(
 
     # A name is a decoy when a registered company of another country has the same normalised name.
     reg_keys = _core_keys(entities, False)
-    countries_per_key = pd.Series(entities["country"].to_numpy(), index=reg_keys.to_numpy()).groupby(level=0).nunique()
-    twinned = set(countries_per_key.index[countries_per_key.to_numpy() > 1])
-    registered_keys = set(reg_keys.tolist())
+    countries_of: dict[str, set[str]] = {}
+    for key, c in zip(reg_keys, entities["country"].tolist(), strict=True):
+        countries_of.setdefault(key, set()).add(c)
+    twinned = {k for k, cs in countries_of.items() if len(cs) > 1}
+    registered_keys = set(reg_keys)
 
     # Unregistered companies get serials after the registered ones of their country, so that their
     # (invented) tax numbers never equal a registered company's.
@@ -705,9 +733,9 @@ def _tenants(
 
     sel = entities.iloc[rows]
     reg = {c: sel[c].tolist() for c in (*_PART_COLUMNS, "region", "serial", "entity_id", "restricted", "lei")}
-    reg_key_list = reg_keys.iloc[rows].tolist()
+    reg_key_list = [reg_keys[r] for r in rows.tolist()]
     unreg = {c: unregistered[c].tolist() for c in (*_PART_COLUMNS, "region")}
-    unreg_key_list = _core_keys(unregistered, False).tolist() if len(unregistered) else []
+    unreg_key_list = _core_keys(unregistered, False) if len(unregistered) else []
 
     records = []
     for k, d in enumerate(draws):

@@ -20,13 +20,17 @@ import datetime as dt
 import gzip
 import io
 import itertools
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
 from pipeline.ownership import schema
@@ -77,10 +81,8 @@ class _Collector:
         # statement index: one entry per accepted statement, `seq` is its position here
         self.st_record: list[str] = []
         self.st_type: list[str] = []
-        self.st_id: list[str] = []
         self.st_date: list[str] = []
         self.st_closed: list[bool] = []
-        self.st_uri: list[str] = []
         self.st_v03: list[bool] = []
         self.replaces: dict[str, str] = {}  # 0.3: replaced statementID -> replacing statementID
         self.entities: list[tuple[Any, ...]] = []
@@ -92,10 +94,8 @@ class _Collector:
     def statement(self, record_id: str, rtype: str, *, sid: str, date: str, closed: bool, uri: str, v03: bool) -> _At:
         self.st_record.append(record_id)
         self.st_type.append(rtype)
-        self.st_id.append(sid)
         self.st_date.append(date)
         self.st_closed.append(closed)
-        self.st_uri.append(uri)
         self.st_v03.append(v03)
         return _At(len(self.st_record) - 1, record_id, sid, uri)
 
@@ -266,10 +266,18 @@ def _num(value: Any) -> float:
     return float(value) / 100.0 if isinstance(value, int | float) and not isinstance(value, bool) else np.nan
 
 
+_NO_SHARE = (math.nan, math.nan, math.nan, False, False)
+_NUMBER = (int, float)
+
+
 def _share(share: Any, v03: bool) -> tuple[float, float, float, bool, bool]:
     """(exact, min, max, min exclusive, max exclusive) as fractions; NaN where the statement says nothing."""
-    if not isinstance(share, dict):
-        return np.nan, np.nan, np.nan, False, False
+    if not share or not isinstance(share, dict):
+        return _NO_SHARE
+    if len(share) == 1:  # the common case: just `exact`
+        value: Any = share.get("exact")
+        if type(value) in _NUMBER:  # exact types: bool is an int subclass and must not pass
+            return value / 100.0, math.nan, math.nan, False, False
     exact = _num(share.get("exact"))
     lo, hi = _num(share.get("minimum")), _num(share.get("maximum"))
     lo_open = hi_open = False
@@ -497,8 +505,29 @@ def _record_roots(c: _Collector) -> dict[str, str]:
     return roots
 
 
-def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+_FLOAT_COLUMNS = frozenset({"share_exact", "share_min", "share_max"})
+_BOOL_COLUMNS = frozenset({"exclusive_min", "exclusive_max"})
+_INT_COLUMNS = frozenset({"seq", "interest_index"})
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: list[str], keep: npt.NDArray[np.bool_] | None = None) -> pd.DataFrame:
+    """Rows (tuples) to typed columns: strings go straight to Arrow, never through object columns."""
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    mask = pa.array(keep) if keep is not None else None
+    data: dict[str, Any] = {}
+    for name, column in zip(columns, values, strict=True):
+        if name in _FLOAT_COLUMNS:
+            arr: Any = np.array(column, dtype=np.float64)
+        elif name in _BOOL_COLUMNS:
+            arr = np.array(column, dtype=bool)
+        elif name in _INT_COLUMNS:
+            arr = np.array(column, dtype=np.int64)
+        else:
+            text = pa.array(column, type=pa.large_string())
+            data[name] = pd.array(text.filter(mask) if mask is not None else text, dtype="str")
+            continue
+        data[name] = arr[keep] if keep is not None else arr
+    return pd.DataFrame(data, columns=columns)
 
 
 def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = None) -> BodsFrames:
@@ -531,33 +560,33 @@ def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = 
     return _assemble(c, as_of)
 
 
-def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
-    findings: list[Finding] = []
-    roots = _record_roots(c)
-    record = np.array(c.st_record, dtype=object)
-    if roots:
-        v03 = np.array(c.st_v03, dtype=bool)
-        record = np.array([roots.get(r, r) if v else r for r, v in zip(record, v03, strict=True)], dtype=object)
-    index = pd.DataFrame(
-        {
-            "record_id": pd.array(record, dtype="str"),
-            "record_type": pd.array(c.st_type, dtype="str"),
-            "date": pd.array(c.st_date, dtype="str"),
-            "closed": np.array(c.st_closed, dtype=bool),
-            "seq": np.arange(len(c.st_record), dtype=np.int64),
-        }
-    )
-    stats = {"statements_read": c.read, "quarantined": len(c.quarantine), "valid": len(index)}
-    if as_of is not None and len(index):
-        future = index["date"].to_numpy(dtype=object) > as_of.isoformat()
-        stats["after_as_of"] = int(future.sum())
-        index = index[~future]
+def _live_statements(c: _Collector, record: npt.NDArray[np.object_], as_of: dt.date | None) -> tuple[
+    npt.NDArray[np.bool_], dict[str, int], list[Finding]
+]:  # fmt: skip
+    """Which statements are the latest, live statement of their record (by seq), with counts and findings."""
+    n = len(record)
+    stats: dict[str, int] = {"statements_read": c.read, "quarantined": len(c.quarantine), "valid": n}
+    considered = np.ones(n, dtype=bool)
+    dates = np.array(c.st_date, dtype=object)
+    if as_of is not None and n:
+        considered = dates <= as_of.isoformat()
+        stats["after_as_of"] = int((~considered).sum())
+    rec_codes, _ = pd.factorize(record)
+    date_codes, _ = pd.factorize(dates, sort=True)  # ISO dates: code order is date order
+    seq = np.arange(n)
     # Latest statement per record: by statementDate, ties by reading order (later wins).
-    ordered = index.sort_values(["record_id", "date", "seq"], kind="stable")
-    winners = ordered.drop_duplicates("record_id", keep="last")
-    stats["superseded"] = len(index) - len(winners)
-    type_counts = ordered.groupby("record_id", sort=False)["record_type"].nunique()
-    for rid in type_counts[type_counts > 1].index:
+    order = np.lexsort((seq, date_codes, rec_codes))
+    order = order[considered[order]]
+    r = rec_codes[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = r[1:] != r[:-1]
+    winners = order[last]
+    stats["superseded"] = int(considered.sum()) - len(winners)
+    findings = []
+    kinds = pd.factorize(np.array(c.st_type, dtype=object))[0][order]
+    changed = np.zeros(len(order), dtype=bool)
+    changed[1:] = (r[1:] == r[:-1]) & (kinds[1:] != kinds[:-1])
+    for rid in dict.fromkeys(record[order[changed]].tolist()):
         findings.append(
             Finding(
                 Check.RECORD_TYPE_CHANGED,
@@ -566,47 +595,45 @@ def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
                 f"record {rid} changes recordType between statements",
             )
         )
-    stats["closed"] = int(winners["closed"].sum())
-    live = winners[~winners["closed"]]
-    live_seq = np.zeros(len(c.st_record) + 1, dtype=bool)
-    live_seq[live["seq"].to_numpy()] = True
-    rec_of_seq = record
+    closed = np.array(c.st_closed, dtype=bool)
+    stats["closed"] = int(closed[winners].sum())
+    live = np.zeros(n, dtype=bool)
+    live[winners[~closed[winners]]] = True
+    return live, stats, findings
 
-    ent = _frame(
-        c.entities,
-        ["seq", *ENTITIES.columns],
-    )
-    ent = ent[live_seq[ent["seq"].to_numpy(dtype=np.int64)]] if len(ent) else ent
-    if len(ent):
-        ent["entity_id"] = rec_of_seq[ent["seq"].to_numpy(dtype=np.int64)]
-    entities = conform(ent.astype("str"), ENTITIES) if len(ent) else _empty_str(ENTITIES.columns)
-    entities = entities.sort_values("entity_id", kind="stable").reset_index(drop=True)
 
-    idf = _frame(c.identifiers, ["seq", "entity_id", "scheme", "scheme_name", "identifier"])
-    if len(idf):
-        idf = idf[live_seq[idf["seq"].to_numpy(dtype=np.int64)]].copy()
-        idf["entity_id"] = rec_of_seq[idf["seq"].to_numpy(dtype=np.int64)]
-        identifiers = conform(idf.astype("str"), IDENTIFIERS)
-    else:
-        identifiers = _empty_str(IDENTIFIERS.columns)
+def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
+    roots = _record_roots(c)
+    record = np.array(c.st_record, dtype=object)
+    if roots:
+        v03 = np.array(c.st_v03, dtype=bool)
+        record = np.array([roots.get(r, r) if v else r for r, v in zip(record, v03, strict=True)], dtype=object)
+    live, stats, findings = _live_statements(c, record, as_of)
 
-    inter = _frame(
-        c.interests,
-        ["seq", *INTERESTS.columns],
-    )
-    if len(inter):
-        inter = inter[live_seq[inter["seq"].to_numpy(dtype=np.int64)]].copy()
-        inter["relationship_id"] = rec_of_seq[inter["seq"].to_numpy(dtype=np.int64)]
-        if roots:
-            for col in ("subject_id", "interested_party_id"):
-                inter[col] = inter[col].map(lambda r: roots.get(r, r) if isinstance(r, str) else r)
-    interests = _typed_interests(inter)
+    def keep(rows: list[tuple[Any, ...]]) -> npt.NDArray[np.bool_]:
+        return live[np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))]
+
+    ent = _frame(c.entities, ["seq", *ENTITIES.columns], keep(c.entities))
+    ent["entity_id"] = pd.array(record[ent["seq"].to_numpy()], dtype="str")
+    entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
+
+    idf = _frame(c.identifiers, ["seq", *IDENTIFIERS.columns], keep(c.identifiers))
+    idf["entity_id"] = pd.array(record[idf["seq"].to_numpy()], dtype="str")
+    identifiers = conform(idf, IDENTIFIERS)
+
+    inter = _frame(c.interests, ["seq", *INTERESTS.columns], keep(c.interests))
+    inter["relationship_id"] = pd.array(record[inter["seq"].to_numpy()], dtype="str")
+    if roots:
+        for col in ("subject_id", "interested_party_id"):
+            refs = inter[col].to_numpy(dtype=object)
+            inter[col] = pd.array([roots.get(r, r) if isinstance(r, str) else None for r in refs], dtype="str")
+    interests = conform(inter.sort_values(["relationship_id", "interest_index"], kind="stable"), INTERESTS)
+    interests = interests.reset_index(drop=True)
     findings.extend(_reference_findings(entities, interests))
-    quarantine = _frame(c.quarantine, list(QUARANTINE.columns)).astype("str")
-    if not len(quarantine):
-        quarantine = _empty_str(QUARANTINE.columns)
-    stats["entities"] = int((entities["record_type"] == "entity").sum())
-    stats["persons"] = int((entities["record_type"] == "person").sum())
+    quarantine = _frame(c.quarantine, list(QUARANTINE.columns))
+    kinds = entities["record_type"]
+    stats["entities"] = int((kinds == "entity").sum())
+    stats["persons"] = int((kinds == "person").sum())
     stats["interests"] = len(interests)
     return BodsFrames(entities, identifiers, interests, quarantine, findings_frame(findings), stats)
 
@@ -615,57 +642,25 @@ def _empty_str(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({col: pd.Series([], dtype="str") for col in columns})
 
 
-def _typed_interests(inter: pd.DataFrame) -> pd.DataFrame:
-    if not len(inter):
-        frame = _empty_str(INTERESTS.columns)
-        for col in ("share_exact", "share_min", "share_max"):
-            frame[col] = pd.Series([], dtype="float64")
-        for col in ("exclusive_min", "exclusive_max"):
-            frame[col] = pd.Series([], dtype="bool")
-        frame["interest_index"] = pd.Series([], dtype="int64")
-        return frame
-    out = pd.DataFrame(index=inter.index)
-    for col in INTERESTS.columns:
-        s = inter[col]
-        if col in ("share_exact", "share_min", "share_max"):
-            out[col] = s.astype("float64")
-        elif col in ("exclusive_min", "exclusive_max"):
-            out[col] = s.astype(bool)
-        elif col == "interest_index":
-            out[col] = s.astype("int64")
-        else:
-            out[col] = s.astype("str")
-    return conform(out.sort_values(["relationship_id", "interest_index"], kind="stable"), INTERESTS)
-
-
 def _reference_findings(entities: pd.DataFrame, interests: pd.DataFrame) -> list[Finding]:
+    """Relationships naming a record that is not live, or a person as subject (Arrow set lookups)."""
     out: list[Finding] = []
     if not len(interests):
         return out
-    rtype = pd.Series(entities["record_type"].to_numpy(), index=entities["entity_id"].to_numpy())
-    rels = interests.drop_duplicates("relationship_id")
+    first = np.flatnonzero(interests["interest_index"].to_numpy() == interests["interest_index"].min())
+    rels = interests.iloc[first]
+    ids = pa.array(entities["entity_id"].array)
+    persons = ids.filter(pc.equal(pa.array(entities["record_type"].array), "person").fill_null(False))
+    rel_ids = pa.array(rels["relationship_id"].array)
     for col, role in (("subject_id", "subject"), ("interested_party_id", "interested party")):
-        ids = rels[col]
-        present = ids.notna()
-        known = ids.isin(rtype.index)
-        for rel, ref in zip(rels["relationship_id"][present & ~known], ids[present & ~known], strict=True):
-            out.append(
-                Finding(
-                    Check.UNKNOWN_REFERENCE,
-                    Severity.WARN,
-                    str(ref),
-                    f"relationship {rel}: {role} {ref} is not a live entity or person record",
-                )
-            )
-    subj = rels[rels["subject_id"].isin(rtype.index)]
-    is_person = rtype.reindex(subj["subject_id"].to_numpy()).to_numpy() == "person"
-    for rel, ref in zip(subj["relationship_id"][is_person], subj["subject_id"][is_person], strict=True):
-        out.append(
-            Finding(
-                Check.SUBJECT_NOT_ENTITY,
-                Severity.WARN,
-                str(ref),
-                f"relationship {rel}: subject {ref} is a person record (BODS requires an entity)",
-            )
-        )
+        refs = pa.array(rels[col].array)
+        unknown = pc.and_(pc.is_valid(refs), pc.invert(pc.is_in(refs, value_set=ids)))
+        for rel, ref in zip(rel_ids.filter(unknown).to_pylist(), refs.filter(unknown).to_pylist(), strict=True):
+            message = f"relationship {rel}: {role} {ref} is not a live entity or person record"
+            out.append(Finding(Check.UNKNOWN_REFERENCE, Severity.WARN, str(ref), message))
+    subjects = pa.array(rels["subject_id"].array)
+    is_person = pc.is_in(subjects, value_set=persons).fill_null(False)
+    for rel, ref in zip(rel_ids.filter(is_person).to_pylist(), subjects.filter(is_person).to_pylist(), strict=True):
+        message = f"relationship {rel}: subject {ref} is a person record (BODS requires an entity)"
+        out.append(Finding(Check.SUBJECT_NOT_ENTITY, Severity.WARN, str(ref), message))
     return out

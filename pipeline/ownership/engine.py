@@ -42,9 +42,20 @@ class Run:
     converged: bool
 
 
-def _matrix(n: int, edges: Edges, values: np.ndarray) -> sp.csr_matrix:
-    """Rows are the owned node, columns the owner: (M @ x)[e] sums over e's owners."""
-    return sp.csr_matrix((values, (edges.dst, edges.src)), shape=(n, n))
+class Structure:
+    """The sparsity pattern of a set of edges, built once: rows are the held node, columns the holder,
+    so `(M @ x)[e]` sums over e's holders. Matrices with different values share it."""
+
+    def __init__(self, n: int, edges: Edges) -> None:
+        self.n = n
+        self.order = np.argsort(edges.dst, kind="stable")
+        self.indices = edges.src[self.order].astype(np.int32 if n < 2**31 else np.int64)
+        self.indptr = np.zeros(n + 1, dtype=self.indices.dtype)
+        np.cumsum(np.bincount(edges.dst, minlength=n), out=self.indptr[1:])
+
+    def matrix(self, values: np.ndarray) -> sp.csr_matrix:
+        data = np.asarray(values, dtype=np.float64)[self.order]
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
 
 def propagate(
@@ -52,6 +63,7 @@ def propagate(
     ownership: Edges,
     control: Edges,
     roots: BoolArray,
+    structure: tuple[Structure, Structure] | None = None,
     *,
     bound: str,
     method: Method,
@@ -70,10 +82,11 @@ def propagate(
         def passes(v: FloatArray, o: BoolArray) -> BoolArray:
             return possibly_exceeds(v, o, threshold, comparator)
 
-    m = _matrix(n, ownership, stake.astype(np.float64))
-    m_open = _matrix(n, ownership, stake_open.astype(np.float64))
-    m_pos = _matrix(n, ownership, (stake > 0).astype(np.float64))
-    c = _matrix(n, control, np.ones(len(control), dtype=np.float64)) if control_forces and len(control) else None
+    own_s, ctrl_s = structure or (Structure(n, ownership), Structure(n, control))
+    m = own_s.matrix(stake)
+    m_open = own_s.matrix(stake_open)
+    m_pos = own_s.matrix(stake > 0) if method is Method.LOOK_THROUGH else m
+    c = ctrl_s.matrix(np.ones(len(control))) if control_forces and len(control) else None
 
     rho = roots.astype(np.float64)
     rho_open = np.zeros(n, dtype=bool)

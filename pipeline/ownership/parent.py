@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import orjson
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.ownership.graph import Edges, IntArray
 from pipeline.ownership.stakes import MAJORITY, surely_exceeds
@@ -52,11 +53,16 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
     terminal = parent < 0
     jump = np.where(terminal, nodes, parent)
     low = np.minimum(nodes, jump)
+    # Pointer doubling, only over walks that have not yet landed on a node without a majority owner;
+    # walks in (or into) a cycle keep going until they have covered every node once.
+    active = np.flatnonzero(~terminal[jump])
     steps = 1
-    while steps < n + 1:
-        low = np.minimum(low, low[jump])
-        jump = jump[jump]
+    while len(active) and steps < n + 1:
+        ahead = jump[active]
+        low[active] = np.minimum(low[active], low[ahead])
+        jump[active] = jump[ahead]
         steps *= 2
+        active = active[~terminal[jump[active]]]
     landed_terminal = terminal[jump] if n else np.zeros(0, dtype=bool)
     ultimate = np.where(landed_terminal, jump, low[jump]) if n else jump
     cycle = ~landed_terminal
@@ -73,30 +79,56 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
     return Parents(parent, counts, ultimate, cycle, depth)
 
 
-def quoted_ids(ids: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """Each id as a JSON string literal (fast path for ids that need no escaping)."""
-    series = pd.Series(ids, dtype="str")
-    plain = ~series.str.contains(r'["\\\x00-\x1f\x7f-\uffff]', regex=True).to_numpy()
-    out: npt.NDArray[np.object_] = np.empty(len(ids), dtype=object)
-    out[plain] = '"' + ids[plain].astype(object) + '"' if plain.any() else out[plain]
-    for i in np.flatnonzero(~plain):
-        out[i] = orjson.dumps(str(ids[i])).decode()
+def _json_quoted(ids: pa.Array) -> pa.Array:
+    """Each id as a JSON string literal; ids that need escaping (rare) go through orjson."""
+    quote = pa.scalar('"', pa.large_string())
+    out = pc.binary_join_element_wise(quote, ids, quote, pa.scalar("", pa.large_string()))
+    needs = pc.match_substring_regex(ids, r'["\\\x00-\x1f]').fill_null(False)
+    if pc.any(needs).as_py():
+        rows = np.flatnonzero(np.asarray(needs.to_numpy(zero_copy_only=False), dtype=bool))
+        fixed = [orjson.dumps(v).decode() for v in ids.take(pa.array(rows)).to_pylist()]
+        out = pc.replace_with_mask(out, needs, pa.array(fixed, pa.large_string()))
     return out
 
 
-def chains(parents: Parents, quoted: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """JSON list of ids from each node up to its ultimate parent."""
-    n = len(quoted)
-    tail = quoted.copy()  # tail[x]: `"x", ..., "ultimate"` (for depth 0 just the node itself)
-    order = np.argsort(parents.depth, kind="stable")
-    depth_sorted = parents.depth[order]
-    bounds = np.searchsorted(depth_sorted, np.arange(1, int(depth_sorted[-1]) + 2)) if n else np.zeros(0, np.int64)
-    for level in range(1, len(bounds)):
-        idx = order[bounds[level - 1] : bounds[level]]
-        if len(idx):
-            tail[idx] = quoted[idx] + ", " + tail[parents.parent[idx]]
-    out: npt.NDArray[np.object_] = "[" + tail + "]" if n else tail
+def chains(parents: Parents, ids: pa.Array) -> pa.Array:
+    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array.
+
+    Built level by level in Arrow: a node's tail (`"x", ..., "ultimate"`) is its quoted id joined to its
+    parent's tail, and a parent is always one level nearer the ultimate parent than its child."""
+    n = len(ids)
+    quoted = _json_quoted(ids)
+    empty = pa.scalar("", pa.large_string())
+    comma = pa.scalar(", ", pa.large_string())
+    depth = parents.depth
+    order = np.argsort(depth, kind="stable")
+    bounds = np.searchsorted(depth[order], np.arange(int(depth.max(initial=0)) + 2))
+    position = np.empty(n, dtype=np.int64)  # each node's place within its level
+    levels: list[pa.Array] = []
+    for level in range(len(bounds) - 1):
+        idx = order[bounds[level] : bounds[level + 1]]
+        position[idx] = np.arange(len(idx))
+        mine = quoted.take(pa.array(idx))
+        if level == 0:
+            levels.append(mine)
+        else:
+            above = levels[level - 1].take(pa.array(position[parents.parent[idx]]))
+            levels.append(pc.binary_join_element_wise(mine, above, comma))
+    tails = pa.concat_arrays(levels).take(pa.array(np.argsort(order, kind="stable")))
+    out = pc.binary_join_element_wise(
+        pa.scalar("[", pa.large_string()), tails, pa.scalar("]", pa.large_string()), empty
+    )
     ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
-    for x in ends:
-        out[x] = "[" + quoted[x] + ", " + tail[parents.parent[x]] + "]"
+    if len(ends):  # a cycle's end goes once round the cycle back to itself
+        rounds = [
+            f"[{q}, {t}]"
+            for q, t in zip(
+                quoted.take(pa.array(ends)).to_pylist(),
+                tails.take(pa.array(parents.parent[ends])).to_pylist(),
+                strict=True,
+            )
+        ]
+        mask = np.zeros(n, dtype=bool)
+        mask[ends] = True
+        out = pc.replace_with_mask(out, pa.array(mask), pa.array(rounds, pa.large_string()))
     return out

@@ -47,7 +47,7 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _is_root(row: Row, policy: Policy) -> bool:
+def reference_is_root(row: Row, policy: Policy) -> bool:
     bad = set(policy.restricted_jurisdictions)
 
     def restricted(code: object) -> bool:
@@ -113,7 +113,7 @@ Stake = tuple[float, bool, float, bool]  # (low, low_open, high, high_open)
 State = dict[str, tuple[float, bool, bool]]  # id -> (rho, rho_open, restricted in this run)
 
 
-def _edges(
+def reference_edges(
     rows: dict[str, Row], interests: pd.DataFrame, policy: Policy, day: str
 ) -> tuple[dict[tuple[str, str], Stake], set[tuple[str, str]]]:
     """stake[(owner, owned)]: the largest counted interest; control: (controller, controlled) pairs."""
@@ -202,8 +202,8 @@ def reference_resolve(
     entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date
 ) -> dict[str, RefRow]:
     rows = {str(r["entity_id"]): r for r in entities.to_dict("records")}
-    roots = {k for k, r in rows.items() if _is_root(r, policy)}
-    stake, control = _edges(rows, interests, policy, as_of.isoformat())
+    roots = {k for k, r in rows.items() if reference_is_root(r, policy)}
+    stake, control = reference_edges(rows, interests, policy, as_of.isoformat())
     cws = policy.control_without_shares
     low = _run(rows, roots, stake, control, policy, bound="low", control_counts=cws is ControlAction.RESTRICT)
     high = _run(rows, roots, stake, control, policy, bound="high", control_counts=cws is not ControlAction.IGNORE)

@@ -22,11 +22,13 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.datasets import OWNERSHIP, conform
-from pipeline.ownership.engine import Run, propagate
+from pipeline.ownership.engine import Run, Structure, propagate
 from pipeline.ownership.evidence import (
     MAX_OWNERS_LISTED,
     MAX_PATHS,
@@ -36,14 +38,14 @@ from pipeline.ownership.evidence import (
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
-from pipeline.ownership.graph import BoolArray, Edges, Graph, build_graph
-from pipeline.ownership.parent import Parents, chains, quoted_ids, resolve_parents
+from pipeline.ownership.graph import BoolArray, Edges, Graph, arrow_strings, build_graph
+from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
-from pipeline.ownership.stakes import EPS, format_interval, format_percent
+from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
 # Declared indirect shares are compared with paths of up to this many edges.
-MAX_INDIRECT_DEPTH = 20
+MAX_INDIRECT_DEPTH = 10
 MAX_CYCLE_MEMBERS_LISTED = 10
 
 _BASIS_WORDS = {
@@ -63,20 +65,28 @@ class OwnershipResult:
     iterations: dict[str, int]  # fixed-point rounds per run, for the record
 
 
+def _column(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """An Arrow string array as a pandas `str` column, without copying through Python objects."""
+    column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
+    return column
+
+
+def _constant(value: str, n: int) -> pd.api.extensions.ExtensionArray:
+    return _column(pa.array([value], pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int64))))
+
+
 def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> OwnershipResult:
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
-    first = entities.drop_duplicates("entity_id").set_index("entity_id").reindex(graph.ids)
-    basis = root_basis(first.reset_index(), policy)
+    take = pa.array(graph.rows)
+    described = entities.iloc[graph.rows].reset_index(drop=True)
+    basis = root_basis(described, policy)
     roots = basis != ""
 
     own = policy.ownership
-    common: dict[str, Any] = {
-        "method": own.method,
-        "threshold": own.threshold,
-        "comparator": own.comparator,
-    }
+    common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
     cws = policy.control_without_shares
+    common["structure"] = (Structure(n, graph.ownership), Structure(n, graph.control))
     low = propagate(n, graph.ownership, graph.control, roots, bound="low",
                     control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
     high = propagate(n, graph.ownership, graph.control, roots, bound="high",
@@ -93,35 +103,37 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     findings.extend(_cycle_findings(graph))
     findings.extend(_indirect_findings(graph))
 
-    quoted = quoted_ids(graph.ids)
-    decision = np.where(
-        restricted,
-        str(EntityDecision.RESTRICTED),
-        np.where(review, str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)),
-    ).astype(object)
-    names = first["name"].to_numpy(dtype=object)
+    decision = np.where(restricted, 0, np.where(review, 1, 2))
+    labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
+    names = arrow_strings(entities["name"]).take(take)
     ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names)
     rules, explanation, evidence = _explain(ctx)
+    root_rows = np.flatnonzero(roots)
+    root_basis_column = pa.nulls(n, pa.large_string())
+    if len(root_rows):
+        root_basis_column = pc.replace_with_mask(
+            root_basis_column, pa.array(roots), pa.array(basis[root_rows].tolist(), pa.large_string())
+        )
     frame = pd.DataFrame(
         {
-            "entity_id": pd.array(graph.ids, dtype="str"),
-            "name": pd.array(names, dtype="str"),
-            "record_type": pd.array(first["record_type"].to_numpy(dtype=object), dtype="str"),
+            "entity_id": _column(graph.ids_arrow),
+            "name": _column(names),
+            "record_type": _column(arrow_strings(entities["record_type"]).take(take)),
             "is_root": roots,
-            "root_basis": pd.array([b if b else None for b in basis], dtype="str"),
+            "root_basis": _column(root_basis_column),
             "rho_low": low.rho,
             "rho_low_open": low.rho_open,
             "rho_high": rho_high,
             "rho_high_open": high.rho_open & (high.rho >= low.rho),
-            "decision": pd.array(decision, dtype="str"),
-            "ultimate_parent_id": pd.array(graph.ids[parents.ultimate] if n else graph.ids, dtype="str"),
-            "chain": pd.array(chains(parents, quoted), dtype="str"),
+            "decision": _column(labels.take(pa.array(decision)).cast(pa.large_string())),
+            "ultimate_parent_id": _column(graph.ids_arrow.take(pa.array(parents.ultimate))),
+            "chain": _column(chains(parents, graph.ids_arrow)),
             "cycle": parents.cycle,
-            "rules": pd.array(rules, dtype="str"),
-            "explanation": pd.array(explanation, dtype="str"),
-            "evidence": pd.array(evidence, dtype="str"),
-            "policy_id": pd.array(np.full(n, policy.id, dtype=object), dtype="str"),
-            "policy_version": pd.array(np.full(n, policy.version, dtype=object), dtype="str"),
+            "rules": _column(rules),
+            "explanation": _column(explanation),
+            "evidence": _column(evidence),
+            "policy_id": _constant(policy.id, n),
+            "policy_version": _constant(policy.version, n),
         }
     )
     return OwnershipResult(
@@ -149,13 +161,6 @@ def _carrying(graph: Graph, run: Run, method: Method, bound: str, control_counts
     return contributions(graph.n, src, dst, weight, np.concatenate([keep_own, keep_ctrl]))
 
 
-def _edge_label(graph: Graph, e: int) -> str:
-    o = graph.ownership
-    if e < len(o):
-        return format_interval(float(o.low[e]), bool(o.low_open[e]), float(o.high[e]), bool(o.high_open[e]))
-    return "control without shares"
-
-
 def _basis_text(basis: str) -> str:
     parts = []
     for item in basis.split(";"):
@@ -175,7 +180,7 @@ class _Resolved:
     low: Run
     high: Run
     rho_high: npt.NDArray[np.float64]
-    names: npt.NDArray[np.object_]
+    names: pa.Array
 
     @property
     def test(self) -> str:
@@ -183,9 +188,77 @@ class _Resolved:
         return f"{own.comparator} {format_percent(own.threshold)}"
 
 
-def _explain(ctx: _Resolved) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    graph, policy, basis, roots, low, high, rho_high, names = (
-        ctx.graph, ctx.policy, ctx.basis, ctx.roots, ctx.low, ctx.high, ctx.rho_high, ctx.names
+class _Table:
+    """A string column built as codes into a table of distinct texts (most rows share a few texts)."""
+
+    def __init__(self, n: int, default: str) -> None:
+        self.texts = [default]
+        self.codes = np.zeros(n, dtype=np.int64)
+
+    def set(self, i: int, text: str) -> None:
+        self.codes[i] = len(self.texts)
+        self.texts.append(text)
+
+    def set_many(self, rows: npt.NDArray[np.int64], text: str) -> None:
+        self.codes[rows] = len(self.texts)
+        self.texts.append(text)
+
+    def arrow(self) -> pa.Array:
+        return pa.array(self.texts, pa.large_string()).take(pa.array(self.codes))
+
+
+class _Labels:
+    """Edge stakes as text, computed once per edge that appears in some evidence."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._o = graph.ownership
+        self._cache: dict[int, str] = {}
+
+    def __call__(self, e: int) -> str:
+        text = self._cache.get(e)
+        if text is None:
+            o = self._o
+            if e < len(o):
+                text = format_interval(float(o.low[e]), bool(o.low_open[e]), float(o.high[e]), bool(o.high_open[e]))
+            else:
+                text = "control without shares"
+            self._cache[e] = text
+        return text
+
+
+def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _Table) -> None:
+    """Roots: their basis is their whole evidence, shared by every root with the same basis."""
+    policy, own = ctx.policy, ctx.policy.ownership
+    policy_ref = {"id": policy.id, "version": policy.version}
+    root_rows = np.flatnonzero(ctx.roots)
+    if not len(root_rows):
+        return
+    codes, distinct = pd.factorize(ctx.basis[root_rows])
+    for k, b in enumerate(distinct.tolist()):
+        rule_list = [str(BASIS_RULE[item.split(":")[0]]) for item in b.split(";")]
+        doc = {
+            "policy": policy_ref,
+            "decision": EntityDecision.RESTRICTED,
+            "rules": rule_list,
+            "method": own.method,
+            "threshold": ctx.test,
+            "restricted_share": "100%",
+            "root_basis": b,
+            "roots": [],
+            "owners": [],
+            "owners_total": 0,
+            "paths": [],
+            "path_limit": {"max_paths": MAX_PATHS, "truncated": False},
+        }
+        rows = root_rows[codes == k]
+        rules.set_many(rows, orjson.dumps(rule_list).decode())
+        explanation.set_many(rows, f"restricted: {_basis_text(b)}")
+        evidence.set_many(rows, orjson.dumps(doc).decode())
+
+
+def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
+    graph, policy, basis, roots, low, high, rho_high = (
+        ctx.graph, ctx.policy, ctx.basis, ctx.roots, ctx.low, ctx.high, ctx.rho_high
     )  # fmt: skip
     n = graph.n
     own = policy.ownership
@@ -193,22 +266,24 @@ def _explain(ctx: _Resolved) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.ob
     policy_ref = {"id": policy.id, "version": policy.version}
     cws = policy.control_without_shares
 
-    rules = np.full(n, f'["{OwnershipRule.CLEAR}"]', dtype=object)
-    explanation = np.full(n, "clear: no restricted owner found", dtype=object)
-    clear_ev = orjson.dumps({"policy": policy_ref, "decision": "clear", "rules": [OwnershipRule.CLEAR]}).decode()
-    evidence = np.full(n, clear_ev, dtype=object)
-    partial = np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0))
-    for k in partial:
-        explanation[k] = (
-            f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
+    rules = _Table(n, f'["{OwnershipRule.CLEAR}"]')
+    explanation = _Table(n, "clear: no restricted owner found")
+    clear_doc = {"policy": policy_ref, "decision": "clear", "rules": [OwnershipRule.CLEAR]}
+    evidence = _Table(n, orjson.dumps(clear_doc).decode())
+    for k in np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0)).tolist():
+        explanation.set(
+            k, f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
         )
+    _root_texts(ctx, rules, explanation, evidence)
 
-    restricted = low.restricted
-    review = high.restricted & ~restricted
+    restricted = low.restricted & ~roots
+    review = high.restricted & ~low.restricted
     runs = (
         ("low", low, restricted, cws is ControlAction.RESTRICT, EntityDecision.RESTRICTED),
         ("high", high, review, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
     )
+    label = _Labels(graph)
+    ids = graph.ids if (restricted.any() or review.any()) else np.zeros(0, dtype=object)
     for bound, run, targets, control_counts, decision in runs:
         idx = np.flatnonzero(targets)
         if not len(idx):
@@ -216,75 +291,62 @@ def _explain(ctx: _Resolved) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.ob
         contrib = _carrying(graph, run, own.method, bound, control_counts)
         rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
         finder = PathFinder(contrib, rank, roots)
-        for i in map(int, idx):
-            rule_list: list[str] = []
-            if roots[i]:
-                rule_list = [str(BASIS_RULE[item.split(":")[0]]) for item in str(basis[i]).split(";")]
-                line = f"restricted: {_basis_text(str(basis[i]))}"
-            else:
-                if run.share_restricted[i]:
-                    rule_list.append(
-                        str(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
-                    )
-                if run.forced[i]:
-                    rule_list.append(str(OwnershipRule.CONTROL))
-                line = _flagged_line(ctx, contrib, run, i, bound=bound)
-            paths, truncated = finder.paths(i)
+        held = np.repeat(np.arange(n), np.diff(contrib.indptr))
+        wanted = np.unique(np.concatenate([idx, contrib.src[np.isin(held, idx)]]))
+        name_of = dict(zip(wanted.tolist(), ctx.names.take(pa.array(wanted)).to_pylist(), strict=True))
+        shares = format_intervals(low.rho[idx], low.rho_open[idx], rho_high[idx], high.rho_open[idx])
+        by_share = run.share_restricted[idx].tolist()
+        by_control = run.forced[idx].tolist()
+        for i, share, by_s, by_c in zip(idx.tolist(), shares, by_share, by_control, strict=True):
             srcs, edges, _ = contrib.into(i)
-            root_nodes = sorted({p[0][0] for p in paths} - {i}, key=lambda r: str(graph.ids[r]))
-            owners = [
-                {"id": str(graph.ids[o]), "name": _name(names, o), "stake": _edge_label(graph, e)}
-                for o, e in zip(srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist(), strict=True)
-            ]
+            srcs_l, edges_l = srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist()
+            rule_list = []
+            if by_s:
+                rule_list.append(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
+            if by_c:
+                rule_list.append(OwnershipRule.CONTROL)
+            top = ""
+            if srcs_l:
+                top = f"; largest: {name_of.get(srcs_l[0]) or ids[srcs_l[0]]} ({label(edges_l[0])})"
+            paths, truncated = finder.paths(i)
             doc = {
                 "policy": policy_ref,
-                "decision": str(decision),
+                "decision": decision,
                 "rules": rule_list,
-                "method": str(own.method),
+                "method": own.method,
                 "threshold": test,
-                "restricted_share": format_interval(
-                    float(low.rho[i]), bool(low.rho_open[i]), float(rho_high[i]), bool(high.rho_open[i])
-                ),
-                "root_basis": str(basis[i]) if roots[i] else None,
-                "roots": [{"id": str(graph.ids[r]), "basis": str(basis[r])} for r in root_nodes],
-                "owners": owners,
-                "owners_total": len(srcs),
-                "paths": [
-                    {"ids": [str(graph.ids[x]) for x in nodes], "stakes": [_edge_label(graph, e) for e in via]}
-                    for nodes, via in paths
+                "restricted_share": share,
+                "root_basis": None,
+                "roots": [
+                    {"id": ids[r], "basis": basis[r]}
+                    for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
                 ],
+                "owners": [
+                    {"id": ids[o], "name": name_of.get(o), "stake": label(e)}
+                    for o, e in zip(srcs_l, edges_l, strict=True)
+                ],
+                "owners_total": len(srcs),
+                "paths": [{"ids": [ids[x] for x in nodes], "stakes": [label(e) for e in via]} for nodes, via in paths],
                 "path_limit": {"max_paths": MAX_PATHS, "truncated": truncated},
             }
-            rules[i] = orjson.dumps(rule_list).decode()
-            explanation[i] = line
-            evidence[i] = orjson.dumps(doc).decode()
-    return rules, explanation, evidence
+            rules.set(i, orjson.dumps(rule_list).decode())
+            explanation.set(i, _flagged_line(ctx, i, bound=bound, by_share=by_s, by_control=by_c, share=share) + top)
+            evidence.set(i, orjson.dumps(doc).decode())
+    return rules.arrow(), explanation.arrow(), evidence.arrow()
 
 
-def _name(names: npt.NDArray[np.object_], i: int) -> str | None:
-    value = names[i]
-    return str(value) if isinstance(value, str) else None
-
-
-def _flagged_line(ctx: _Resolved, contrib: Contributions, run: Run, i: int, *, bound: str) -> str:
-    graph, names, low, high, test = ctx.graph, ctx.names, ctx.low, ctx.high, ctx.test
-    method = ctx.policy.ownership.method
-    srcs, edges, _ = contrib.into(i)
-    top = ""
-    if len(srcs):
-        o, e = int(srcs[0]), int(edges[0])
-        who = _name(names, o) or str(graph.ids[o])
-        top = f"; largest: {who} ({_edge_label(graph, e)})"
+def _flagged_line(ctx: _Resolved, i: int, *, bound: str, by_share: bool, by_control: bool, share: str) -> str:
+    test, method = ctx.test, ctx.policy.ownership.method
     if bound == "low":
-        if run.forced[i] and not run.share_restricted[i]:
-            return f"restricted: controlled without shares by a restricted party{top}"
-        share = format_interval(float(low.rho[i]), bool(low.rho_open[i]), 1.0, False).split(",")[0]
-        more = "more than " if share.startswith("(") else "at least "
-        return f"restricted: {more}{share[1:]} held by restricted parties, {test} ({method}){top}"
-    if run.forced[i] and not run.share_restricted[i]:
-        return f"review: controlled without shares by a restricted or possibly restricted party{top}"
-    band = format_interval(float(low.rho[i]), bool(low.rho_open[i]), float(high.rho[i]), bool(high.rho_open[i]))
-    return f"review: restricted share {band} may be {test} ({method}){top}"
+        if by_control and not by_share:
+            return "restricted: controlled without shares by a restricted party"
+        more = "more than" if ctx.low.rho_open[i] else "at least"
+        return (
+            f"restricted: {more} {format_percent(float(ctx.low.rho[i]))} held by restricted parties, {test} ({method})"
+        )
+    if by_control and not by_share:
+        return "review: controlled without shares by a restricted or possibly restricted party"
+    return f"review: restricted share {share} may be {test} ({method})"
 
 
 # --- findings ------------------------------------------------------------------------------------------
@@ -377,14 +439,16 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
     start = sp.csr_matrix((np.ones(len(parties)), (parties, np.arange(len(parties)))), shape=(n, len(parties)))
     computed = []
     for stake in (o.low, o.high):
-        w = sp.csr_matrix((stake, (o.dst, o.src)), shape=(n, n))
-        reach = w @ start
+        # Column-sliced products touch only the holders reached so far, not the whole graph each round.
+        w = sp.csc_matrix((stake, (o.dst, o.src)), shape=(n, n))
+        reach = (w @ start).tocsr()
         total = sp.csr_matrix((n, len(parties)))
         for _ in range(MAX_INDIRECT_DEPTH - 1):
-            reach = w @ reach
-            reach.eliminate_zeros()
-            if reach.nnz == 0:
+            rows = np.flatnonzero(np.diff(reach.indptr))
+            if not len(rows):
                 break
+            reach = (w[:, rows] @ reach[rows, :]).tocsr()
+            reach.eliminate_zeros()
             total = total + reach
         computed.append(np.minimum(np.asarray(total[d.dst, col]).ravel(), 1.0))
     c_low, c_high = computed

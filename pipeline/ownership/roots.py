@@ -7,6 +7,7 @@ jurisdiction, compared on the country (`pipeline.ownership.jurisdiction.country_
 - entity of type state or stateBody whose jurisdiction or address country is restricted (always a root);
 - person: residence (residential addresses), and nationality / tax residency if the policy lists them.
 `root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`), or "".
+Codes are judged once per distinct value, then matched column-wide in Arrow (millions of rows).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.ownership.graph import BoolArray, arrow_strings
 from pipeline.ownership.jurisdiction import country_of
 from pipeline.policy.model import EntityBasis, OwnershipRule, PersonBasis, Policy
 
@@ -31,54 +35,60 @@ BASIS_RULE = {
 }
 
 
-def _restricted_country(values: pd.Series, restricted: frozenset[str]) -> npt.NDArray[np.object_]:
-    """Per row: the restricted country the code belongs to, or None (mapped over distinct codes only)."""
-    lookup = {}
-    for code in values.dropna().unique():
+class _Column:
+    """One code column: which rows hold a restricted code, and that code's country."""
+
+    def __init__(self, values: pd.Series, restricted: frozenset[str], *, json_lists: bool = False) -> None:
+        self.values = arrow_strings(values)
+        self.country: dict[str, str] = {}
+        for text in pc.unique(self.values).drop_null().to_pylist():
+            hit = _first_restricted(text, restricted, json_lists=json_lists)
+            if hit:
+                self.country[text] = hit
+        found = pc.is_in(self.values, value_set=pa.array(sorted(self.country), pa.large_string()))
+        self.hit: BoolArray = np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        self.present: BoolArray = np.asarray(pc.is_valid(self.values).to_numpy(zero_copy_only=False), dtype=bool)
+
+    def country_at(self, i: int) -> str:
+        return self.country[self.values[i].as_py()]
+
+
+def _first_restricted(text: str, restricted: frozenset[str], *, json_lists: bool) -> str | None:
+    if not json_lists:
+        country = country_of(text)
+        return country if country in restricted else None
+    try:
+        codes = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    for code in codes if isinstance(codes, list) else []:
         country = country_of(str(code))
-        lookup[code] = country if country in restricted else None
-    out: npt.NDArray[np.object_] = values.map(lookup).to_numpy(dtype=object)
-    return out
-
-
-def _restricted_in_list(values: pd.Series, restricted: frozenset[str]) -> npt.NDArray[np.object_]:
-    """Per row of JSON lists of codes: the first restricted country in the list, or None."""
-    lookup: dict[str, str | None] = {}
-    for text in values.dropna().unique():
-        try:
-            codes = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            codes = []
-        hit = None
-        for code in codes if isinstance(codes, list) else []:
-            country = country_of(str(code))
-            if country in restricted:
-                hit = country
-                break
-        lookup[text] = hit
-    out: npt.NDArray[np.object_] = values.map(lookup).to_numpy(dtype=object)
-    return out
+        if country in restricted:
+            return country
+    return None
 
 
 def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_]:
     restricted = frozenset(policy.restricted_jurisdictions)
     n = len(entities)
-    is_entity = (entities["record_type"] == "entity").to_numpy()
-    is_person = (entities["record_type"] == "person").to_numpy()
-    jur = _restricted_country(entities["jurisdiction"], restricted)
-    reg = _restricted_country(entities["registered_country"], restricted)
-    bus = _restricted_country(entities["business_country"], restricted)
-    has_jur = entities["jurisdiction"].notna().to_numpy()
-    incorporation = np.where(has_jur, jur, reg)
+    kind = arrow_strings(entities["record_type"])
+    is_entity = np.asarray(pc.equal(kind, "entity").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    is_person = np.asarray(pc.equal(kind, "person").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    jur = _Column(entities["jurisdiction"], restricted)
+    reg = _Column(entities["registered_country"], restricted)
+    bus = _Column(entities["business_country"], restricted)
+    etype = arrow_strings(entities["entity_type"])
+    in_states = pc.is_in(etype, value_set=pa.array(STATE_TYPES, pa.large_string())).fill_null(False)
+    is_state = is_entity & np.asarray(in_states.to_numpy(zero_copy_only=False), dtype=bool)
 
-    hits: list[tuple[str, npt.NDArray[np.object_], npt.NDArray[np.bool_]]] = []
+    # (label, rows where the basis holds, column that names the country, fallback columns in order)
+    bases: list[tuple[str, BoolArray, list[_Column]]] = []
     if EntityBasis.INCORPORATION in policy.roots.entity_bases:
-        hits.append(("incorporation", incorporation, is_entity))
+        incorporated = np.where(jur.present, jur.hit, reg.hit)
+        bases.append(("incorporation", is_entity & incorporated, [jur, reg]))
     if EntityBasis.HEADQUARTERS in policy.roots.entity_bases:
-        hits.append(("headquarters", bus, is_entity))
-    is_state = is_entity & entities["entity_type"].isin(STATE_TYPES).to_numpy()
-    state_country = np.where(pd.notna(jur), jur, np.where(pd.notna(reg), reg, bus))
-    hits.append(("state", state_country, is_state))
+        bases.append(("headquarters", is_entity & bus.hit, [bus]))
+    bases.append(("state", is_state & (jur.hit | reg.hit | bus.hit), [jur, reg, bus]))
     person_columns = {
         PersonBasis.RESIDENCE: ("residence", "residences"),
         PersonBasis.NATIONALITY: ("nationality", "nationalities"),
@@ -86,12 +96,13 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_
     }
     for basis in policy.roots.person_bases:
         label, column = person_columns[basis]
-        hits.append((label, _restricted_in_list(entities[column], restricted), is_person))
+        col = _Column(entities[column], restricted, json_lists=True)
+        bases.append((label, is_person & col.hit, [col]))
 
     out = np.full(n, "", dtype=object)
-    for label, country, applies in hits:
-        rows = np.flatnonzero(applies & pd.notna(country))
-        for i in rows:
-            part = f"{label}:{country[i]}"
+    for label, holds, columns in bases:
+        for i in np.flatnonzero(holds).tolist():
+            country = next(c.country_at(i) for c in columns if c.hit[i])
+            part = f"{label}:{country}"
             out[i] = f"{out[i]};{part}" if out[i] else part
     return out

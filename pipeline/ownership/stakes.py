@@ -52,3 +52,15 @@ def format_interval(low: float, low_open: bool, high: float, high_open: bool) ->
     if abs(low - high) <= EPS and not low_open and not high_open:
         return format_percent(low)
     return f"{'(' if low_open else '['}{format_percent(low)}, {format_percent(high)}{')' if high_open else ']'}"
+
+
+def format_intervals(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> list[str]:
+    """`format_interval` over arrays, computing each distinct interval once."""
+    cache: dict[tuple[float, bool, float, bool], str] = {}
+    out = []
+    for key in zip(low.tolist(), low_open.tolist(), high.tolist(), high_open.tolist(), strict=True):
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = format_interval(*key)
+        out.append(text)
+    return out

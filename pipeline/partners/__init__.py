@@ -18,7 +18,7 @@ from pipeline.config import PartnerConfig, PartnerKind, QualityConfig
 from pipeline.partners.base import PartnerExtract
 from pipeline.partners.files import InputFile
 from pipeline.policy.model import Policy
-from pipeline.publish.lists import EFFECTIVE_DATE, ListFormat
+from pipeline.publish.lists import EFFECTIVE_DATE, ListFormat, tenant_view
 from pipeline.publish.manifest import read_manifest_folder
 from pipeline.storage import Storage, parent
 
@@ -82,12 +82,5 @@ def list_in_force(partner: PartnerConfig, storage: Storage, manifest_uri: str) -
     published = read_manifest_folder(storage, parent(manifest_uri))
     if published is None:
         raise FileNotFoundError(f"{manifest_uri}: no published list")
-    snapshot = published.snapshot
-    key = list_format(partner).key
-    return pd.DataFrame(
-        {
-            "partner": partner.name,
-            "tenant_id": snapshot[key].astype("str"),
-            EFFECTIVE_DATE: snapshot[EFFECTIVE_DATE].astype("str"),
-        }
-    )
+    view = tenant_view(published.snapshot, list_format(partner))
+    return view.loc[:, ["tenant_id", EFFECTIVE_DATE]].assign(partner=partner.name)

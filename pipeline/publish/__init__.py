@@ -29,7 +29,14 @@ from pipeline.publish.gate import (
     evaluate,
     raise_if_blocked,
 )
-from pipeline.publish.lists import ListFormat, ListFormatError, from_csv_bytes, neutralise, to_csv_bytes
+from pipeline.publish.lists import (
+    ListFormat,
+    ListFormatError,
+    from_csv_bytes,
+    neutralise,
+    tenant_view,
+    to_csv_bytes,
+)
 from pipeline.publish.manifest import (
     GateStatus,
     Manifest,
@@ -83,6 +90,7 @@ __all__ = [
     "read_audit_records",
     "read_gate_records",
     "read_published",
+    "tenant_view",
     "to_csv_bytes",
     "write_gate_record",
 ]

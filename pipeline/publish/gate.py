@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import GateConfig
+from pipeline.errors import RunStopped
 from pipeline.publish.diff import ListDiff, diff_lists
 from pipeline.publish.lists import ListFormat, records
 from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
@@ -39,7 +40,7 @@ from pipeline.run import RunOptions
 ACTIVE_TENANT_STATES = frozenset({"ACTIVE", "ACCOUNT_ACTIVE"})
 
 
-class GateBlocked(RuntimeError):
+class GateBlocked(RunStopped):
     """Publishing stopped: the change exceeds the gate's limits and the run is not approved."""
 
 
@@ -81,6 +82,10 @@ class GateResult(_Model):
             if p.partner == name:
                 return p
         raise KeyError(f"the gate result of run {self.run_id} has no partner {name!r}")
+
+    def messages(self) -> tuple[str, ...]:
+        """One line per limit exceeded, naming the partner (empty when nothing exceeds a limit)."""
+        return tuple(f"{p.partner}: {b}" for p in self.partners for b in p.breaches)
 
     def summary(self) -> str:
         lines = [f"safety gate {self.status.value} for {self.logical_date.isoformat()} (run {self.run_id})"]

@@ -155,6 +155,12 @@ def from_csv_bytes(data: bytes, source: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([r[i] for r in body], dtype="str") for i, c in enumerate(header)})
 
 
+def tenant_view(df: pd.DataFrame, fmt: ListFormat) -> pd.DataFrame:
+    """The list (snapshot or delta) with its key column named `tenant_id`, for partner-neutral readers
+    (reconcile, the run report); every other column is kept as it is."""
+    return df.rename(columns={fmt.key: "tenant_id"})
+
+
 def _is_iso_date(value: str) -> bool:
     try:
         return dt.date.fromisoformat(value).isoformat() == value

@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipeline.errors import RunStopped
 from pipeline.publish.lists import ListFormatError, from_csv_bytes
 from pipeline.storage import Storage, StorageError, join
 from pipeline.storage.frames import dumps_json
@@ -44,7 +45,7 @@ _SHA256 = r"^[0-9a-f]{64}$"
 _MANIFEST_KEY = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/" + re.escape(MANIFEST_FILE) + "$")
 
 
-class PublishedListCorrupt(RuntimeError):
+class PublishedListCorrupt(RunStopped):
     """A manifest and the files it names disagree (or the manifest is unreadable); nothing is trusted."""
 
 

@@ -29,6 +29,7 @@ from typing import Annotated
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.errors import RunStopped
 from pipeline.publish.audit import AuditEvent, AuditRecord, write_audit_record
 from pipeline.publish.diff import diff_lists
 from pipeline.publish.gate import GateBlocked, GateInput, GateResult
@@ -59,7 +60,7 @@ from pipeline.storage import Storage, join
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
-class PublishError(RuntimeError):
+class PublishError(RunStopped):
     """The list cannot be published as asked; nothing visible was changed."""
 
 

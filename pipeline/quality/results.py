@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.errors import RunStopped
 from pipeline.quality.contracts import Scope, Severity
 
 MAX_SAMPLES = 5
@@ -148,7 +149,7 @@ class DatasetCounts:
         }
 
 
-class QualityError(RuntimeError):
+class QualityError(RunStopped):
     """The run cannot be trusted: at least one `error`-level check failed. Nothing may be published."""
 
     def __init__(self, failures: Sequence[CheckResult]) -> None:

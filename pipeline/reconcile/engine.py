@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.datasets import BILLING, DECISIONS, TENANTS
 from pipeline.policy.model import TenantDecision
@@ -48,6 +49,10 @@ _SELLER_REVENUE_PREFIX = "SELLER_REV_SHARE"
 _AMOUNT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _CURRENCY = r"[A-Z]{3}"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Bounds that keep every exact sum inside a 38-digit decimal: 12 + 18 digits per amount leaves eight
+# digits of headroom (10^8 lines). No marketplace line comes near them; a value beyond is a bad value.
+MAX_INTEGER_DIGITS = 12
+MAX_SCALE = 18
 
 
 class ReconcileError(ValueError):
@@ -263,6 +268,7 @@ def _check_unique(frame: pd.DataFrame, key: list[str], what: str) -> None:
 
 
 def _parse_dates(values: pd.Series, what: str, rows: pd.DataFrame) -> pd.Series:
+    """The values as validated ISO dates (YYYY-MM-DD strings, which order as the dates do)."""
     text = _text(values)
     bad = ~text.str.fullmatch(_DATE.pattern)
     parsed = pd.to_datetime(text.where(~bad, None), format="%Y-%m-%d", errors="coerce")
@@ -272,11 +278,11 @@ def _parse_dates(values: pd.Series, what: str, rows: pd.DataFrame) -> pd.Series:
         raise ReconcileError(
             f"{_where(rows.iloc[i].to_dict())}: {what} {values.iloc[i]!r} is not a date YYYY-MM-DD (rule: iso_date)"
         )
-    return parsed.dt.date
+    return text
 
 
 def _classify(billing: pd.DataFrame) -> pd.DataFrame:
-    """Billing with `basis`, `reason` (why not counted), `activity` and parsed `amount_dec`/`date`."""
+    """Billing with `basis`, `reason` (why not counted), `activity`, `amount_text`, `scale` and `day`."""
     b = billing.reset_index(drop=True).copy()
     for col in ("partner", "tenant_id", "line_type", "action", "transaction_type", "currency", "payer_account_id"):
         b[col] = _text(b[col])
@@ -300,8 +306,21 @@ def _classify(billing: pd.DataFrame) -> pd.DataFrame:
             f"{_where(b.iloc[i].to_dict())}: amount {amount.iloc[i]!r} has currency {b['currency'].iloc[i]!r}, "
             "not an ISO 4217 code (rule: amount_has_currency)"
         )
-    b["date"] = _parse_dates(b["event_date"], "event_date", b)
-    b["amount_dec"] = pd.Series([Decimal(a) if a else None for a in amount], index=b.index, dtype=object)
+    digits = amount.str.lstrip("+-").str.lstrip("0")  # leading zeros are no digits of the value
+    dot = digits.str.find(".")
+    length = digits.str.len()
+    scale = (length - dot - 1).where(dot >= 0, 0)
+    whole = dot.where(dot >= 0, length)
+    out_of_range = has_amount & ((scale > MAX_SCALE) | (whole > MAX_INTEGER_DIGITS))
+    if out_of_range.any():
+        i = out_of_range.to_numpy().nonzero()[0][0]
+        raise ReconcileError(
+            f"{_where(b.iloc[i].to_dict())}: amount {amount.iloc[i]!r} has more than {MAX_INTEGER_DIGITS} digits "
+            f"before or {MAX_SCALE} after the point (rule: decimal_amount)"
+        )
+    b["amount_text"] = amount
+    b["scale"] = scale.astype("int64")
+    b["day"] = _parse_dates(b["event_date"], "event_date", b)
 
     usage = line_type == "usage"
     event = line_type == "billing_event"
@@ -321,46 +340,72 @@ def _classify(billing: pd.DataFrame) -> pd.DataFrame:
     return b
 
 
-def _amounts_json(lines: pd.DataFrame) -> str:
-    """{basis: {currency: sum}} of the counted lines of one group, as canonical JSON."""
-    out: dict[str, dict[str, Decimal]] = {}
-    for basis, currency, amount in zip(lines["basis"], lines["currency"], lines["amount_dec"], strict=True):
-        if basis:
-            per = out.setdefault(basis, {})
-            per[currency] = per.get(currency, Decimal(0)) + amount
-    doc = {b: {c: _fmt(a) for c, a in sorted(per.items())} for b, per in sorted(out.items())}
+def _amounts_json(amounts: dict[str, dict[str, Decimal]]) -> str:
+    """{basis: {currency: sum}} as canonical JSON."""
+    doc = {b: {c: _fmt(a) for c, a in sorted(per.items())} for b, per in sorted(amounts.items())}
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
+@dataclass
+class _TenantLines:
+    first: str
+    last: str
+    lines: int = 0
+    products: set[str] = field(default_factory=set)
+    payers: set[str] = field(default_factory=set)
+    amounts: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+_PER_TENANT_COLUMNS = (
+    "partner",
+    "tenant_id",
+    "first_event_date",
+    "last_event_date",
+    "lines",
+    "products",
+    "payer_account_ids",
+    "amounts",
+)
+
+
 def _per_tenant(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per (partner, tenant_id): dates, line count, products, payers and amounts of its lines."""
-    rows = []
-    for (partner, tenant_id), group in lines.groupby(["partner", "tenant_id"], sort=True):
-        rows.append(
-            {
-                "partner": partner,
-                "tenant_id": tenant_id,
-                "first_event_date": min(group["date"]).isoformat(),
-                "last_event_date": max(group["date"]).isoformat(),
-                "lines": len(group),
-                "products": json.dumps(sorted({p for p in group["product_id"] if isinstance(p, str) and p})),
-                "payer_account_ids": json.dumps(sorted({p for p in group["payer_account_id"] if p})),
-                "amounts": _amounts_json(group),
-            }
-        )
+    """One row per (partner, tenant_id): dates, line count, products, payers and amounts of its lines.
+
+    One pass in Python over the lines: a pandas group per tenant costs far more than the arithmetic.
+    """
+    acc: dict[tuple[str, str], _TenantLines] = {}
+    columns = ("partner", "tenant_id", "day", "product_id", "payer_account_id", "basis", "currency", "amount_text")
+    for partner, tenant, day, product, payer, basis, currency, amount in zip(
+        *(lines[c].to_numpy() for c in columns), strict=True
+    ):
+        node = acc.get((partner, tenant))
+        if node is None:
+            node = acc[(partner, tenant)] = _TenantLines(first=day, last=day)
+        node.first = min(node.first, day)
+        node.last = max(node.last, day)
+        node.lines += 1
+        if isinstance(product, str) and product:
+            node.products.add(product)
+        if payer:
+            node.payers.add(payer)
+        if basis:
+            per = node.amounts.setdefault(basis, {})
+            per[currency] = per.get(currency, Decimal(0)) + Decimal(amount)
+    rows = [
+        {
+            "partner": partner,
+            "tenant_id": tenant,
+            "first_event_date": node.first,
+            "last_event_date": node.last,
+            "lines": node.lines,
+            "products": json.dumps(sorted(node.products)),
+            "payer_account_ids": json.dumps(sorted(node.payers)),
+            "amounts": _amounts_json(node.amounts),
+        }
+        for (partner, tenant), node in sorted(acc.items())
+    ]
     if not rows:
-        return pd.DataFrame(
-            columns=[
-                "partner",
-                "tenant_id",
-                "first_event_date",
-                "last_event_date",
-                "lines",
-                "products",
-                "payer_account_ids",
-                "amounts",
-            ]
-        )
+        return _empty(_PER_TENANT_COLUMNS).astype({"lines": "int64"})
     return pd.DataFrame(rows)
 
 
@@ -386,13 +431,7 @@ def _published_frame(published: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         part["effective"] = _parse_dates(part["effective_date"], "effective_date", labels)
         parts.append(part[["partner", "tenant_id", "effective"]])
     if not parts:
-        return pd.DataFrame(
-            {
-                "partner": pd.Series([], dtype="str"),
-                "tenant_id": pd.Series([], dtype="str"),
-                "effective": pd.Series([], dtype=object),
-            }
-        )
+        return _empty(["partner", "tenant_id", "effective"])
     listed = pd.concat(parts, ignore_index=True)
     return listed.groupby(["partner", "tenant_id"], as_index=False, sort=True).agg(effective=("effective", "min"))
 
@@ -468,18 +507,29 @@ def reconcile(
     )
     _check_unique(t, ["partner", "tenant_id"], "tenants")
 
-    partners = tuple(sorted(set(b["partner"]) | set(d["partner"]) | set(t["partner"]) | set(published)))
+    partners = tuple(sorted({str(p) for frame in (b, d, t) for p in frame["partner"].unique()} | set(published)))
 
-    # Decision of each line's end user; lines of tenants without a decision form their own bucket.
-    b = b.merge(d[["partner", "tenant_id", "decision"]], on=["partner", "tenant_id"], how="left")
+    # Decision of each line's end user (lines of tenants without one form their own bucket), and
+    # whether the tenant export knows the tenant: one lookup, one merge.
+    lookup = (
+        pd.concat(
+            [
+                d[["partner", "tenant_id", "decision"]].assign(known=False),
+                t[["partner", "tenant_id"]].assign(known=True),
+            ],
+            ignore_index=True,
+        )
+        .groupby(["partner", "tenant_id"], as_index=False, sort=False)
+        .agg(decision=("decision", "first"), known=("known", "any"))
+    )
+    b = b.merge(lookup, on=["partner", "tenant_id"], how="left")
     b["decision"] = b["decision"].fillna(NO_DECISION)
+    b["known"] = b["known"].fillna(False).astype(bool)
 
     revenue = _revenue(b)
     not_counted = _not_counted(b)
 
-    known = t[["partner", "tenant_id"]].assign(known=True)
-    b = b.merge(known, on=["partner", "tenant_id"], how="left")
-    unknown_lines = b[b["known"].isna()]
+    unknown_lines = b[~b["known"]]
     unknown_billed = _per_tenant(unknown_lines)
     unknown_billed = unknown_billed.loc[:, list(UNKNOWN_BILLED_COLUMNS)].reset_index(drop=True)
 
@@ -503,7 +553,9 @@ def reconcile(
     )
 
     listed = _published_frame(published)
-    pending = {p: int(((listed["partner"] == p) & (listed["effective"] > as_of)).sum()) for p in sorted(published)}
+    pending = {
+        p: int(((listed["partner"] == p) & (listed["effective"] > as_of.isoformat())).sum()) for p in sorted(published)
+    }
     gaps, gap_lines = _gaps(b, listed, d, as_of)
 
     return Reconciliation(
@@ -522,30 +574,35 @@ def reconcile(
 
 
 def _revenue(b: pd.DataFrame) -> pd.DataFrame:
+    """Exact sums per (partner, decision, basis, currency), as decimal strings.
+
+    Arrow sums the amounts as 38-digit decimals at the largest scale present (exact: no amount has
+    more digits than that scale); each sum is then written at its own group's largest scale, which is
+    what adding the same amounts as Python Decimals prints.
+    """
     counted = b[b["basis"] != ""]
-    rows = []
-    for (partner, decision, basis, currency), group in counted.groupby(
-        ["partner", "decision", "basis", "currency"], sort=True
-    ):
-        rows.append(
-            {
-                "partner": partner,
-                "decision": decision,
-                "basis": basis,
-                "currency": currency,
-                "amount": _fmt(sum(group["amount_dec"], Decimal(0))),
-                "tenants": int(group["tenant_id"].nunique()),
-                "lines": len(group),
-            }
-        )
-    if not rows:
+    if counted.empty:
         return _empty(REVENUE_COLUMNS).astype({"tenants": "int64", "lines": "int64"})
-    order = {d: i for i, d in enumerate(DECISION_ORDER)}
-    out = pd.DataFrame(rows)
-    out = out.sort_values(
-        ["partner", "decision", "basis", "currency"], key=lambda s: s.map(order) if s.name == "decision" else s
+    keys = ["partner", "decision", "basis", "currency"]
+    top = int(counted["scale"].max())
+    table = pa.Table.from_pandas(counted[[*keys, "tenant_id", "scale", "amount_text"]], preserve_index=False)
+    table = table.set_column(
+        table.schema.get_field_index("amount_text"), "amount", table["amount_text"].cast(pa.decimal128(38, top))
     )
-    return out.loc[:, list(REVENUE_COLUMNS)].reset_index(drop=True)
+    out = (
+        table.group_by(keys)
+        .aggregate([("amount", "sum"), ("tenant_id", "count_distinct"), ("tenant_id", "count"), ("scale", "max")])
+        .to_pandas()
+        .rename(columns={"tenant_id_count_distinct": "tenants", "tenant_id_count": "lines"})
+    )
+    out["amount"] = [
+        _fmt(Decimal(total).quantize(Decimal(1).scaleb(-int(s))))
+        for total, s in zip(out["amount_sum"], out["scale_max"], strict=True)
+    ]
+    order = {d: i for i, d in enumerate(DECISION_ORDER)}
+    out = out.sort_values(keys, key=lambda s: s.map(order) if s.name == "decision" else s)
+    result: pd.DataFrame = out.loc[:, list(REVENUE_COLUMNS)].astype({"tenants": "int64", "lines": "int64"})
+    return result.reset_index(drop=True)
 
 
 def _not_counted(b: pd.DataFrame) -> pd.DataFrame:
@@ -568,22 +625,20 @@ def _gaps(
     b: pd.DataFrame, listed: pd.DataFrame, decisions: pd.DataFrame, as_of: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     active = b[b["activity"]].merge(listed, on=["partner", "tenant_id"], how="inner")
-    hits = active[active["date"] >= active["effective"]].copy()
+    hits = active[active["day"] >= active["effective"]].copy()
     if hits.empty:
         gaps = _empty(GAP_COLUMNS).astype({"lines": "int64", "days_since_effective": "int64"})
         return gaps, _empty(GAP_LINE_COLUMNS)
-    hits["effective_date"] = hits["effective"].map(lambda x: x.isoformat())
-    hits = hits.sort_values(["partner", "tenant_id", "date", "line_id"])
-    per = _per_tenant(hits)
-    per = per.merge(
-        hits.groupby(["partner", "tenant_id"], as_index=False)["effective"].min(), on=["partner", "tenant_id"]
-    )
+    hits["effective_date"] = hits["effective"]
+    hits = hits.sort_values(["partner", "tenant_id", "day", "line_id"])
+    per = _per_tenant(hits).merge(listed, on=["partner", "tenant_id"], how="left")
     per = per.merge(
         decisions[["partner", "tenant_id", "decision", "company_name"]], on=["partner", "tenant_id"], how="left"
     )
     per["decision"] = per["decision"].fillna(NO_DECISION)
-    per["effective_date"] = per["effective"].map(lambda x: x.isoformat())
-    per["days_since_effective"] = per["effective"].map(lambda x: (as_of - x).days).astype("int64")
+    per["effective_date"] = per["effective"]
+    per["days_since_effective"] = [(as_of - dt.date.fromisoformat(e)).days for e in per["effective"]]
+    per["days_since_effective"] = per["days_since_effective"].astype("int64")
     gaps = per.loc[:, list(GAP_COLUMNS)].sort_values(["partner", "tenant_id"]).reset_index(drop=True)
     lines = hits.loc[:, list(GAP_LINE_COLUMNS)].reset_index(drop=True)
     return gaps, lines

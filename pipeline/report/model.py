@@ -214,6 +214,6 @@ class ReportInputs:
     def all_partners(self) -> tuple[str, ...]:
         found = set(self.partners)
         for frame in (self.decisions, self.tenants):
-            found |= {str(p) for p in frame["partner"].dropna()}
+            found |= {str(p) for p in frame["partner"].dropna().unique()}
         found |= {p.partner for p in self.publications}
         return tuple(sorted(found))

@@ -66,7 +66,8 @@ def test_parse_imports_nothing_heavy_and_reads_no_files(tmp_path: Path) -> None:
 def test_schedule_and_run_policy(dag) -> None:  # type: ignore[no-untyped-def]
     assert dag.catchup is False
     assert dag.max_active_runs == 1
-    assert "30 2 * * *" in str(dag.timetable.summary)
+    assert dag.timetable.expression == "30 2 * * *"
+    assert str(dag.timetable.timezone) in {"UTC", "Timezone('UTC')"}
     assert set(dag.params.keys()) == {"config", "approve_gate", "approved_by", "force_republish"}
     for task in dag.tasks:
         if task.task_id != "gate":

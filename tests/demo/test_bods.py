@@ -81,3 +81,30 @@ def test_the_structures_of_design_section_4_are_present(written: WrittenWorld) -
     assert any((b, a) in pairs for a, b in pairs)
     schemes = {i["scheme"] for e in entities for i in e.get("identifiers", [])}
     assert {"CN-SAMR", "GB-COH", "DE-CR", "XI-LEI", "GB-VAT", "DE-VAT"} <= schemes
+
+
+def test_the_fast_population_lines_equal_the_generic_statements() -> None:
+    import datetime as dt
+
+    from pipeline.demo import bods
+    from pipeline.demo.identifiers import entity_identifiers
+    from pipeline.demo.model import Org, Person
+
+    def dumps(statement: dict[str, object]) -> str:
+        return json.dumps(statement, ensure_ascii=False, separators=(",", ":"))
+
+    when = dt.date(2020, 5, 1)
+    org = Org(
+        key="e1",
+        name='Müller "Präzision" GmbH & Co. KG',
+        country="DE",
+        jurisdiction="DE",
+        identifiers=tuple(entity_identifiers("DE", 7, lei_serial=3)),
+        alternate_names=("ミュラー",),
+        founded=dt.date(1999, 1, 31),
+    )
+    assert bods.entity_line(org, "e1", when, 11) == dumps(bods.entity_statement(org, "e1", when, 11))
+    person = Person("p1", "Zoë", "O'Brien", "IE", ("IE", "GB"), "1970-02")
+    assert bods.person_line(person, "p1", "e1", when, 4) == dumps(bods.person_statement(person, "p1", "e1", when, 4))
+    line = bods.relationship_line("r1", "e1", "p1", when, [{"type": "shareholding", "share": {"exact": 51.5}}])
+    assert errors([json.loads(line)]) == []

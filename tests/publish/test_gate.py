@@ -92,6 +92,13 @@ def test_blocked_message_names_the_limits_and_the_reviewable_diff() -> None:
     assert "aws: +50 added" in message and "50 added exceeds the limit of 10" in message
     assert "s3://ws/dt=2026-11-26/run=r1/gate.json" in message
     assert "approve_gate=true and approved_by=<name>" in message
+    assert (
+        result.messages()
+        == (
+            "aws: 50 added exceeds the limit of 10",
+            "aws: 50 added is 5.0% of 1000 active tenants, above 10.0%",
+        )[:1]
+    )
 
 
 def test_result_is_a_reviewable_json_document() -> None:

@@ -128,3 +128,11 @@ def test_a_format_must_lead_with_its_key_and_have_the_common_columns() -> None:
         ListFormat("x", "k", ("decision", "k"))
     with pytest.raises(ValueError, match="lacks the common columns"):
         ListFormat("x", "k", ("k", "decision"))
+
+
+def test_tenant_view_names_the_key_tenant_id_for_partner_neutral_readers() -> None:
+    from pipeline.publish.lists import tenant_view
+
+    view = tenant_view(pd.DataFrame([aws_row("000000000001")]), AWS)
+    assert view.columns[0] == "tenant_id" and view.loc[0, "tenant_id"] == "000000000001"
+    assert "effective_date" in view.columns and "aws_account_id" not in view.columns
