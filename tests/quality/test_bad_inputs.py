@@ -487,6 +487,9 @@ def test_partner_bad_input(case: Case, tmp_path: Path, good: dict[str, set[str]]
     partner = (aws_partner if kind == "aws" else gcp_partner)(root.as_uri())
     result = extract(Storage(), partner, LOGICAL_DATE, quality=case.quality)
     _assert_outcome(case, result.validation, result.quarantine)
+    if case.outcome == QUARANTINE:
+        # The quarantine follows its own contract (one row per record and rule, lineage, the record as JSON).
+        assert validate_frame(result.quarantine, "quarantine", max_quarantine_share=0.0).passed
     if case.outcome != STOP:
         keys = _keys(result)
         assert keys <= good[kind] | {k for k in keys if k.startswith("billing:") and kind == "gcp"}
