@@ -405,7 +405,7 @@ def _tenants(
         maybe = acc.loc[unknown_addr]
         quarantined += _quarantine_rows(
             "tenants",
-            "tenants.address_quarantined",
+            "tenants.address_unreadable",
             maybe,
             lambda r: (
                 f"its address is missing while {addresses.unidentified} unreadable Address feed records "
