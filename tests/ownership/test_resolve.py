@@ -324,3 +324,12 @@ def test_root_evidence_is_its_basis() -> None:
     assert ev["root_basis"] == "incorporation:CN;headquarters:CN" and ev["decision"] == "restricted"
     assert ev["rules"] == ["root.incorporation", "root.headquarters"]
     assert r["X"]["explanation"] == "restricted: incorporated in CN, headquartered in CN"
+
+
+def test_look_through_that_cannot_settle_is_an_error_finding() -> None:
+    # A and B own all of each other and a root feeds in a sliver: the high run creeps towards 100% by a
+    # sliver per round, so it cannot settle within the engine's round limit and must say so.
+    ents = entities({"id": "R", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(stake("R", "A", min=0, max=0.00001), stake("A", "B", 100), stake("B", "A", 100))
+    found = run(ents, ints, policy(method="look_through")).findings
+    assert found[found["check"] == "not_converged"]["severity"].tolist() == ["error"]
