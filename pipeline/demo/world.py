@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from pipeline.demo import aws, bods, gcp, scenarios, vocab
+from pipeline.demo.identifiers import Ident
 from pipeline.demo.model import Catalogue, Org, Person
 from pipeline.demo.population import (
     TRUTH_COLUMNS,
@@ -105,9 +106,17 @@ def _population_statements(pop: Population, spec: WorldSpec) -> list[str]:
     numbers = rng.integers(0, 10**6, size=(n, 4)).tolist()
     person_ids = uuid_strings(rng_for(spec.seed, "population-person-ids"), 2 * n)
     relation_ids = uuid_strings(rng_for(spec.seed, "population-relation-ids"), 3 * n)
-    records = _records(
-        pop.entities, ("entity_id", "name", "country", "jurisdiction", "identifiers", "alternate_name", "restricted")
-    )
+    records = _records(pop.entities, ("entity_id", "name", "country", "jurisdiction", "alternate_name", "restricted"))
+    identifiers: dict[str, list[Ident]] = {}
+    frame = pop.identifiers
+    for eid, scheme, name, value in zip(
+        frame["entity_id"].tolist(),
+        frame["scheme"].tolist(),
+        frame["scheme_name"].tolist(),
+        frame["identifier"].tolist(),
+        strict=True,
+    ):
+        identifiers.setdefault(eid, []).append(Ident(scheme, name, value))
     entities, persons, relations = [], [], []
     clear_rows = [i for i, r in enumerate(records) if not r["restricted"]]
     clear_rank = {row: k for k, row in enumerate(clear_rows)}
@@ -117,7 +126,7 @@ def _population_statements(pop: Population, spec: WorldSpec) -> list[str]:
             name=str(r["name"]),
             country=str(r["country"]),
             jurisdiction=str(r["jurisdiction"]),
-            identifiers=tuple(r["identifiers"]),
+            identifiers=tuple(identifiers.get(str(r["entity_id"]), ())),
             alternate_names=(str(r["alternate_name"]),) if r["alternate_name"] else (),
             founded=founded[i],
         )
