@@ -776,7 +776,7 @@ def _unregistered(b: _Builder) -> None:
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
         "lantern_bay_aws", AWS, "unmatched_tax_address_cn", REVOKE, "Lantern Bay Studio Pte. Ltd.", "SG", None,
-        V.UNREGISTERED, L.NONE, tax_country="CN", tax="91440300MA5FXK2L3Q",
+        V.UNREGISTERED, L.NONE, tax_country="CN", tax=ids.uscc(999, "440300"),
         description="Not in the register; mailing address in Singapore but tax address in mainland China.",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline.demo import aws, bods, gcp, scenarios, vocab
 from pipeline.demo.identifiers import Ident
@@ -461,22 +460,31 @@ enforcement:
 
 
 def exemptions_yaml(cat: Catalogue, table: pd.DataFrame, spec: WorldSpec) -> str:
+    """The exemptions file of docs/formats.md. Every text value is double-quoted (a JSON string is a
+    valid YAML scalar), so that an account id such as "004455667788" stays text in any YAML reader;
+    dates stay plain YAML dates."""
     tenant_ids = dict(zip(table["key"], table["tenant_id"], strict=False))
-    items = []
+    lines = [
+        "# Legal sign-offs that turn a revoke into allow until they expire (inclusive).",
+        "exemptions:",
+    ]
     for ex in cat.exemptions:
-        item: dict[str, Any] = {"id": ex.id}
+        fields: list[tuple[str, str]] = [("id", json.dumps(ex.id))]
         if ex.partner:
-            item["partner"] = ex.partner
+            fields.append(("partner", json.dumps(ex.partner)))
         if ex.tenant:
-            item["tenant_id"] = tenant_ids[ex.tenant]
+            fields.append(("tenant_id", json.dumps(tenant_ids[ex.tenant])))
         if ex.entity:
-            item["entity_id"] = bods.record_id(spec.seed, "entity", ex.entity)
-        item.update(
-            {"reason": ex.reason, "approved_by": ex.approved_by, "approved_on": ex.approved_on, "expires": ex.expires}
-        )
-        items.append(item)
-    header = "# Legal sign-offs that turn a revoke into allow until they expire (inclusive).\n"
-    return header + yaml.safe_dump({"exemptions": items}, sort_keys=False, allow_unicode=True)
+            fields.append(("entity_id", json.dumps(bods.record_id(spec.seed, "entity", ex.entity))))
+        fields += [
+            ("reason", json.dumps(ex.reason, ensure_ascii=False)),
+            ("approved_by", json.dumps(ex.approved_by, ensure_ascii=False)),
+            ("approved_on", ex.approved_on.isoformat()),
+            ("expires", ex.expires.isoformat()),
+        ]
+        for k, (key, value) in enumerate(fields):
+            lines.append(f"  {'- ' if k == 0 else '  '}{key}: {value}")
+    return "\n".join(lines) + "\n"
 
 
 def config_yaml(seller_account_id: str) -> str:
@@ -497,7 +505,7 @@ partners:
     kind: aws_marketplace
     inbox: inbox/aws
     outbox: outbox/aws
-    seller_account_id: {seller_account_id}
+    seller_account_id: "{seller_account_id}"
     aws_feeds:
       months_back: {MONTHS_BACK}
   - name: gcp

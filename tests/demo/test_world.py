@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,10 @@ def test_policy_loads_with_the_policy_model(written: WrittenWorld) -> None:
 
 
 def test_exemptions_follow_the_documented_format(written: WrittenWorld) -> None:
-    doc = yaml.safe_load(written.path("policy/exemptions.yaml").read_text(encoding="utf-8"))
+    text = written.path("policy/exemptions.yaml").read_text(encoding="utf-8")
+    # Account ids are quoted: a YAML 1.2 reader would otherwise read 0044... as a number.
+    assert re.search(r'tenant_id: "\d{12}"', text)
+    doc = yaml.safe_load(text)
     items = doc["exemptions"]
     assert len({e["id"] for e in items}) == len(items) == 2
     truth = {t["tenant_id"]: t for t in written.truth()}
