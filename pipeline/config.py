@@ -18,7 +18,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.storage import uri_from_path_or_uri
+from pipeline.storage import local_uri, uri_from_path_or_uri
 
 
 class ConfigError(ValueError):
@@ -79,6 +79,24 @@ class MatchingConfig(_Model):
     fuzzy_min_score: Annotated[float, Field(ge=0, le=100)] = 85.0
     # Two candidates closer than this in confidence are a tie and go to review.
     tie_margin: Annotated[float, Field(ge=0, le=1)] = 0.03
+    # Confidence of each kind of link. Registry numbers are issued to one company; a name is not.
+    tax_id_confidence: Annotated[float, Field(ge=0, le=1)] = 0.99
+    lei_confidence: Annotated[float, Field(ge=0, le=1)] = 0.99
+    company_number_confidence: Annotated[float, Field(ge=0, le=1)] = 0.97
+    # A number equal to an identifier whose scheme we cannot place (kind unknown): not enough to revoke.
+    unknown_scheme_confidence: Annotated[float, Field(ge=0, le=1)] = 0.85
+    # The same normalised legal name in the same country.
+    exact_name_confidence: Annotated[float, Field(ge=0, le=1)] = 0.95
+    # A fuzzy link's confidence is its similarity / 100, capped here (below an exact name).
+    fuzzy_max_confidence: Annotated[float, Field(ge=0, le=1)] = 0.94
+    # Fuzzy blocking: key-piece lengths tried in turn, largest block scored, shortest key scored.
+    block_lengths: Annotated[tuple[int, ...], Field(min_length=1)] = (4, 5, 6, 8, 10, 12, 16)
+    block_max_size: Annotated[int, Field(ge=1)] = 50
+    fuzzy_min_key_length: Annotated[int, Field(ge=1)] = 4
+    # How many candidates a link lists (best first).
+    max_candidates: Annotated[int, Field(ge=1)] = 5
+    # rapidfuzz worker threads for scoring (-1: all cores).
+    workers: int = -1
 
 
 class GateConfig(_Model):
@@ -168,7 +186,7 @@ def load_config(path: str | Path) -> RunConfig:
             else:
                 partners.append(p)
         data["partners"] = partners
-    data["config_uri"] = config_path.as_uri()
+    data["config_uri"] = local_uri(config_path)
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

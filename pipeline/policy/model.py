@@ -72,6 +72,21 @@ class EntityDecision(enum.StrEnum):
     CLEAR = "clear"
 
 
+class OwnershipRule(enum.StrEnum):
+    """Why an entity got its ownership decision (the `rules` of an OWNERSHIP row)."""
+
+    ROOT_INCORPORATION = "root.incorporation"
+    ROOT_HEADQUARTERS = "root.headquarters"
+    ROOT_STATE = "root.state"  # a state or state body of a restricted jurisdiction
+    ROOT_RESIDENCE = "root.residence"
+    ROOT_NATIONALITY = "root.nationality"
+    ROOT_TAX_RESIDENCY = "root.tax_residency"
+    OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
+    OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
+    CONTROL = "control_without_shares"  # a control interest held by a restricted party
+    CLEAR = "clear"
+
+
 class TenantDecision(enum.StrEnum):
     REVOKE = "revoke"
     REVIEW = "review"
@@ -115,10 +130,22 @@ class Roots(_Model):
 
 class Tenants(_Model):
     unmatched_bases: tuple[TenantBasis, ...] = (TenantBasis.TAX_ADDRESS, TenantBasis.ADDRESS)
+    # What a tenant's own address in a restricted jurisdiction does when no entity link can decide it.
+    # A tax registration address there makes incorporation or headquarters there very likely; a
+    # mailing/sign-up address only suggests it (a foreign company's office), hence review by default.
+    basis_actions: dict[TenantBasis, IndirectAction] = {
+        TenantBasis.TAX_ADDRESS: IndirectAction.REVOKE,
+        TenantBasis.ADDRESS: IndirectAction.REVIEW,
+    }
     # A tenant whose payer (AWS payer account, GCP billing account) is restricted.
     restricted_payer: IndirectAction = IndirectAction.REVOKE
-    # A reseller (agreement proposer) acting for a restricted end customer.
+    # A reseller (agreement proposer) acting for a restricted end customer; also a payer account paying
+    # for a restricted end-user account (it buys for it just as a reseller does).
     reseller_for_restricted: IndirectAction = IndirectAction.REVIEW
+    # A tenant that shares a payer which is not itself a known tenant (a GCP Cloud Billing account, an
+    # AWS payer outside the export) with a restricted tenant: the payer is probably, not provably, the
+    # restricted party.
+    shared_billing_with_restricted: IndirectAction = IndirectAction.REVIEW
 
 
 class Enforcement(_Model):

@@ -1,0 +1,419 @@
+"""Benchmark: quality and speed of `pipeline.matching.link` against a generated world with known truth.
+
+Invariant: the world is a pure function of (seed, sizes); the figures are measured on it, never assumed.
+Prints precision and recall of the links that may revoke and of all links, per-variant recall, and the
+wall time of `link` alone (generation is not timed); the last line is one JSON object with the figures.
+
+The world (until the demo-world generator offers names, variants and truth at scale):
+- entities in ~30 countries with legal forms of their country; about a fifth Chinese, half of those
+  named in Chinese script (有限公司), half in pinyin (Co., Ltd. / Youxian Gongsi);
+- decoys: the same name registered in another country; siblings: a name one letter away in the same
+  country (the hard case for fuzzy matching);
+- identifiers: a national number for most entities (CN-SAMR USCC, GB-COH, <CC>-VAT, ...), LEIs for some;
+- tenants: most are an entity written as a variant (exact, another or no legal form, case and
+  punctuation, one or two typos, swapped words, pinyin for a Chinese-script name and back, a tax number
+  with its own formatting, a wrong tax number); the rest belong to no entity at all.
+
+Usage: python benchmarks/matching.py [--tenants 1000000] [--entities 5000000] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import string
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from anyascii import anyascii
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.config import MatchingConfig  # noqa: E402
+from pipeline.datasets import ENTITIES, IDENTIFIERS, TENANTS  # noqa: E402
+from pipeline.matching import link  # noqa: E402
+
+FORMS: dict[str, tuple[str, ...]] = {
+    "GB": ("Ltd", "Limited", "PLC", "Ltd."),
+    "US": ("Inc.", "LLC", "Corp.", "Corporation", "Inc"),
+    "DE": ("GmbH", "AG", "GmbH & Co. KG", "SE"),
+    "FR": ("SAS", "S.A.", "SARL"),
+    "NL": ("B.V.", "N.V."),
+    "BE": ("BV", "SA", "NV"),
+    "ES": ("S.L.", "S.A."),
+    "IT": ("S.p.A.", "S.r.l."),
+    "JP": ("K.K.", "Co., Ltd.", "Kabushiki Kaisha"),
+    "KR": ("Co., Ltd.", "Corporation"),
+    "SG": ("Pte. Ltd.", "Pte Ltd"),
+    "HK": ("Limited", "Co., Limited", "Holdings Limited"),
+    "TW": ("Co., Ltd.", "Corporation"),
+    "IN": ("Pvt. Ltd.", "Private Limited", "Limited"),
+    "BR": ("Ltda.", "S.A."),
+    "MX": ("S.A. de C.V.", "S. de R.L."),
+    "AU": ("Pty Ltd", "Pty. Ltd."),
+    "CA": ("Inc.", "Ltd.", "Corp."),
+    "SE": ("AB", "AB (publ)"),
+    "NO": ("AS", "ASA"),
+    "DK": ("ApS", "A/S"),
+    "FI": ("Oy", "Oyj"),
+    "PL": ("Sp. z o.o.", "S.A."),
+    "CH": ("AG", "GmbH", "SA"),
+    "AT": ("GmbH", "AG"),
+    "IE": ("Limited", "DAC", "Ltd"),
+    "AE": ("LLC", "FZE", "FZ-LLC"),
+    "ID": ("Tbk",),
+    "RU": ("LLC", "JSC"),
+    "CN": ("Co., Ltd.", "Youxian Gongsi", "Co., Limited", "Company Limited"),
+}
+COUNTRIES = tuple(FORMS)
+# Country weights: about a fifth Chinese, the US and the UK large, a long tail.
+WEIGHTS = np.array([8, 14, 6, 4, 3, 2, 3, 3, 5, 3, 3, 3, 2, 4, 3, 2, 2, 2, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 20.0])
+INDUSTRIES = (
+    "Technology",
+    "Trading",
+    "Holdings",
+    "Logistics",
+    "Software",
+    "Consulting",
+    "Foods",
+    "Energy",
+    "Capital",
+    "Systems",
+    "Pharma",
+    "Media",
+    "Industries",
+    "Solutions",
+    "Partners",
+    "Group",
+    "Manufacturing",
+    "Electronics",
+    "Services",
+    "Ventures",
+    "Networks",
+    "Analytics",
+    "Robotics",
+    "Biotech",
+    "Materials",
+)
+CN_CITIES = (
+    "北京 上海 深圳 广州 杭州 成都 武汉 南京 天津 重庆 苏州 西安 长沙 青岛 厦门 合肥 郑州 济南 大连 宁波".split()
+)
+CN_CHARS = (
+    "华中国科技电子信息网络通达盛泰恒鑫源海天宇星光明新创智能云数据安康福瑞祥和美佳金银龙凤鹏飞腾远航"
+    "博雅思维正德诚信联合众汇丰隆昌兴旺发展东南西北嘉禾宏图伟业永川力行合成精工艺达晨曦阳春晓峰岭"
+)
+CN_INDUSTRIES = ("科技", "贸易", "电子", "网络", "信息技术", "实业", "投资", "物流", "软件", "医药", "传媒", "能源")
+CN_FORMS = ("有限公司", "股份有限公司", "有限责任公司")
+SCHEME = {"CN": "CN-SAMR", "GB": "GB-COH", "US": "US-EIN", "IN": "IN-PAN", "JP": "JP-JCN", "SG": "SG-ACRA"}
+
+
+@dataclass(frozen=True)
+class World:
+    entities: pd.DataFrame
+    identifiers: pd.DataFrame
+    tenants: pd.DataFrame
+    truth: pd.Series  # tenant position -> true entity id (NaN: none)
+    variant: pd.Series  # tenant position -> variant name
+
+
+def _words(rng: random.Random, count: int) -> list[str]:
+    onsets = [*"bcdfghjklmnprstvwz", "br", "ch", "cl", "dr", "fl", "gr", "kr", "pl", "sh", "st", "th", "tr"]
+    vowels = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"]
+    codas = ["", "", "n", "r", "s", "l", "x", "m", "nd", "rt", "ck", "ll"]
+    seen: set[str] = set()
+    while len(seen) < count:
+        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.choice((1, 2, 2, 3))))
+        seen.add((word + rng.choice(codas)).capitalize())
+    return sorted(seen)
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    positions = [i for i, c in enumerate(text) if c.isalpha()]
+    if len(positions) < 4:
+        return text
+    i = rng.choice(positions[1:-1])
+    kind = rng.randrange(4)
+    if kind == 0:  # substitution
+        return text[:i] + rng.choice(string.ascii_lowercase) + text[i + 1 :]
+    if kind == 1:  # deletion
+        return text[:i] + text[i + 1 :]
+    if kind == 2:  # insertion
+        return text[:i] + rng.choice(string.ascii_lowercase) + text[i:]
+    return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]  # transposition
+
+
+def _number(rng: random.Random, country: str) -> str:
+    if country == "CN":
+        return (
+            "91"
+            + "".join(rng.choices(string.digits, k=6))
+            + "".join(rng.choices(string.ascii_uppercase + string.digits, k=10))
+        )
+    if country == "GB":
+        return f"{rng.randrange(10**7):08d}"
+    return "".join(rng.choices(string.digits, k=9))
+
+
+def _formatted(rng: random.Random, number: str, country: str) -> str:
+    """How a customer might type its tax number: spaces, dashes, a VAT prefix, lower case."""
+    style = rng.randrange(4)
+    if style == 0:
+        return number
+    if style == 1:
+        return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+    if style == 2 and country not in SCHEME:
+        return country + number
+    return number.lower().replace("", "-")[1:-1] if len(number) < 10 else number.lower()
+
+
+def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
+    rng = random.Random(seed)
+    nprng = np.random.default_rng(seed)
+    words = _words(rng, 6000)
+    countries = nprng.choice(len(COUNTRIES), size=n_entities, p=WEIGHTS / WEIGHTS.sum())
+    ids: list[str] = []
+    names: list[str] = []
+    bases: list[str] = []  # the name without legal form, in Latin script (pinyin for Chinese)
+    script_cn: list[bool] = []
+    ent_country: list[str] = []
+    for i in range(n_entities):
+        country = COUNTRIES[countries[i]]
+        if country == "CN":
+            city = rng.choice(CN_CITIES) if rng.random() < 0.6 else ""
+            brand = "".join(rng.choice(CN_CHARS) for _ in range(rng.choice((2, 2, 3, 4))))
+            industry = rng.choice(CN_INDUSTRIES)
+            han = city + brand + industry
+            base = " ".join(anyascii(part).capitalize() for part in (city, brand, industry) if part)
+            if rng.random() < 0.5:
+                names.append(han + rng.choice(CN_FORMS))
+                script_cn.append(True)
+            else:
+                names.append(f"{base} {rng.choice(FORMS['CN'])}")
+                script_cn.append(False)
+        else:
+            parts = rng.sample(words, rng.choice((1, 2, 2, 3)))
+            if rng.random() < 0.7:
+                parts.append(rng.choice(INDUSTRIES))
+            base = " ".join(parts)
+            names.append(f"{base} {rng.choice(FORMS[country])}")
+            script_cn.append(False)
+        bases.append(base)
+        ids.append(f"e{i:08d}")
+        ent_country.append(country)
+
+    # Decoys (same name, another country) and siblings (one letter away, same country).
+    extra = int(n_entities * 0.03)
+    for _ in range(extra):
+        j = rng.randrange(n_entities)
+        other = rng.choice([c for c in COUNTRIES if c != ent_country[j]])
+        ids.append(f"d{len(ids):08d}")
+        names.append(names[j])
+        bases.append(bases[j])
+        script_cn.append(script_cn[j])
+        ent_country.append(other)
+    for _ in range(int(n_entities * 0.02)):
+        j = rng.randrange(n_entities)
+        sibling = _typo(rng, bases[j])
+        ids.append(f"s{len(ids):08d}")
+        names.append(f"{sibling} {rng.choice(FORMS[ent_country[j]])}")
+        bases.append(sibling)
+        script_cn.append(False)
+        ent_country.append(ent_country[j])
+
+    n_all = len(ids)
+    jurisdiction = [f"CN-{rng.choice(['BJ', 'SH', 'GD', 'ZJ'])}" if c == "CN" else c for c in ent_country]
+    entities = pd.DataFrame(
+        {
+            "entity_id": ids,
+            "statement_id": ids,
+            "record_type": "entity",
+            "entity_type": "registeredEntity",
+            "name": names,
+            "jurisdiction": jurisdiction,
+            "registered_country": [c if rng.random() < 0.5 else None for c in ent_country],
+            "business_country": [c if rng.random() < 0.3 else None for c in ent_country],
+            "nationalities": None,
+            "residences": None,
+            "tax_residencies": None,
+            "source_uri": "bench://world",
+        }
+    ).astype("str")[list(ENTITIES.columns)]
+
+    numbers: dict[int, str] = {}
+    id_rows: list[tuple[str, str, str, str]] = []
+    for i in range(n_all):
+        if rng.random() < 0.7:
+            country = ent_country[i]
+            number = _number(rng, country)
+            numbers[i] = number
+            scheme = SCHEME.get(country, f"{country}-VAT")
+            id_rows.append((ids[i], scheme, scheme, number if scheme != f"{country}-VAT" else country + number))
+        if rng.random() < 0.1:
+            id_rows.append(
+                (ids[i], "XI-LEI", "LEI", "".join(rng.choices(string.ascii_uppercase + string.digits, k=20)))
+            )
+    identifiers = pd.DataFrame(id_rows, columns=list(IDENTIFIERS.columns)).astype("str")
+
+    tenant_rows: list[dict[str, object]] = []
+    truth: list[str | None] = []
+    variant: list[str] = []
+    kinds = (
+        ("exact", 0.22),
+        ("case_punct", 0.08),
+        ("other_form", 0.10),
+        ("no_form", 0.10),
+        ("typo1", 0.12),
+        ("typo2", 0.04),
+        ("swapped", 0.06),
+        ("script", 0.06),
+        ("tax_id", 0.10),
+        ("wrong_tax_id", 0.02),
+        ("none", 0.10),
+    )
+    labels = [k for k, _ in kinds]
+    probs = np.array([p for _, p in kinds])
+    chosen = nprng.choice(len(labels), size=n_tenants, p=probs / probs.sum())
+    # Tenants are customers of real entities (the first n_entities), not of decoys or siblings.
+    targets = nprng.integers(0, n_entities, size=n_tenants)
+    for t in range(n_tenants):
+        kind = labels[chosen[t]]
+        j = int(targets[t])
+        country = ent_country[j]
+        row: dict[str, object] = {"partner": "aws", "tenant_id": f"{t:012d}", "country": country}
+        if rng.random() < 0.5:
+            row["tax_country"] = country
+        if kind == "none":
+            other = rng.choice(COUNTRIES)
+            parts = rng.sample(words, rng.choice((1, 2, 2, 3))) + [rng.choice(INDUSTRIES)]
+            row |= {"company_name": " ".join(parts) + " " + rng.choice(FORMS[other]), "country": other}
+            row.pop("tax_country", None)
+            truth.append(None)
+        else:
+            truth.append(ids[j])
+            form = rng.choice(FORMS[country])
+            name = names[j]
+            if kind == "case_punct":
+                name = name.upper().replace(",", "").replace(".", "") if rng.random() < 0.5 else name.lower()
+            elif kind == "other_form":
+                name = f"{bases[j]} {form}"
+            elif kind == "no_form":
+                name = bases[j]
+            elif kind == "typo1":
+                name = f"{_typo(rng, bases[j])} {form}"
+            elif kind == "typo2":
+                name = f"{_typo(rng, _typo(rng, bases[j]))} {form}"
+            elif kind == "swapped":
+                parts = bases[j].split()
+                name = " ".join(parts[1:] + parts[:1]) + " " + form if len(parts) > 1 else bases[j]
+            elif kind == "script":
+                # Chinese-script entities appear romanised, romanised ones as typed (nothing to translate).
+                name = f"{bases[j]} {form}" if script_cn[j] else name
+            elif kind == "tax_id" and j in numbers:
+                # The number is decisive: the name may be a trading name that matches nothing.
+                name = rng.choice((bases[j], names[j], "Trading name " + rng.choice(words)))
+                row |= {"tax_registration_number": _formatted(rng, numbers[j], country), "tax_country": country}
+            elif kind == "wrong_tax_id" and j in numbers:
+                # A mistyped number matches nothing (or nothing of this entity): the name must carry it.
+                name = rng.choice((bases[j], names[j]))
+                number = _typo(rng, numbers[j] + "x")
+                row |= {"tax_registration_number": _formatted(rng, number, country), "tax_country": country}
+            row["company_name"] = name
+            if rng.random() < 0.08:  # a mailing address abroad; the tax country stays the entity's
+                row |= {"tax_country": country, "country": rng.choice(COUNTRIES)}
+        variant.append(kind)
+        tenant_rows.append(row)
+    tenants = pd.DataFrame(tenant_rows, columns=list(TENANTS.columns)).astype("str")
+    return World(entities, identifiers, tenants, pd.Series(truth, dtype="str"), pd.Series(variant, dtype="str"))
+
+
+def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
+    truth = world.truth.to_numpy()
+    got = links["entity_id"].to_numpy()
+    has_truth = pd.notna(truth)
+    linked = pd.notna(got)
+    correct = linked & has_truth & (got == truth)
+    revoking = links["may_revoke"].to_numpy(dtype=bool)
+
+    def ratio(a: int, b: int) -> float:
+        return round(a / b, 5) if b else 1.0
+
+    per_variant = {}
+    for kind in sorted(set(world.variant)):
+        mask = (world.variant == kind).to_numpy()
+        per_variant[kind] = {
+            "tenants": int(mask.sum()),
+            "linked_correct": ratio(int((correct & mask).sum()), int((mask & has_truth).sum())),
+            "revoking_correct": ratio(int((correct & revoking & mask).sum()), int((mask & has_truth).sum())),
+            "wrong_links": int((linked & ~correct & mask).sum()),
+            "wrong_revoking": int((revoking & ~correct & mask).sum()),
+        }
+    # What other revoke thresholds would give, for tuning `min_revoke_confidence` (ties stay excluded).
+    confidence = links["confidence"].to_numpy()
+    thresholds = {}
+    for threshold in (0.90, 0.92, 0.94, 0.95):
+        at = revoking & (confidence >= threshold - 1e-9)
+        thresholds[f"{threshold:.2f}"] = {
+            "precision": ratio(int((correct & at).sum()), int(at.sum())),
+            "recall": ratio(int((correct & at).sum()), int(has_truth.sum())),
+        }
+    return {
+        "revoke_thresholds": thresholds,
+        "precision_revoking": ratio(int((correct & revoking).sum()), int(revoking.sum())),
+        "recall_revoking": ratio(int((correct & revoking).sum()), int(has_truth.sum())),
+        "precision_all": ratio(int(correct.sum()), int(linked.sum())),
+        "recall_all": ratio(int(correct.sum()), int(has_truth.sum())),
+        "revoking_links": int(revoking.sum()),
+        "links": int(linked.sum()),
+        "per_variant": per_variant,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=1_000_000)
+    parser.add_argument("--entities", type=int, default=5_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    world = build_world(args.entities, args.tenants, args.seed)
+    generated = time.perf_counter() - started
+    print(
+        f"world: {len(world.entities):,} entities, {len(world.identifiers):,} identifiers, "
+        f"{len(world.tenants):,} tenants (generated in {generated:.1f} s)"
+    )
+    config = MatchingConfig()
+    started = time.perf_counter()
+    links = link(world.tenants, world.entities, world.identifiers, config)
+    seconds = time.perf_counter() - started
+    figures = measure(world, links)
+    print(f"link: {seconds:.1f} s")
+    print(
+        f"revoking links: precision {figures['precision_revoking']:.4f}, recall {figures['recall_revoking']:.4f} "
+        f"({figures['revoking_links']:,} links)"
+    )
+    print(
+        f"all links:      precision {figures['precision_all']:.4f}, recall {figures['recall_all']:.4f} "
+        f"({figures['links']:,} links)"
+    )
+    for kind, row in figures["per_variant"].items():  # type: ignore[attr-defined]
+        print(f"  {kind:<13} {row}")
+    for threshold, row in figures["revoke_thresholds"].items():  # type: ignore[attr-defined]
+        print(f"  min_revoke_confidence {threshold}: {row}")
+    result = {
+        "benchmark": "matching",
+        "tenants": len(world.tenants),
+        "entities": len(world.entities),
+        "seed": args.seed,
+        "link_seconds": round(seconds, 2),
+        **figures,
+    }
+    print(json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

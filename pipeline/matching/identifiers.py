@@ -1,0 +1,205 @@
+"""Registry identifiers as the matcher compares them: (kind, country, canonical number).
+
+Invariant: a tenant's number and an entity's identifier meet only when they are the same kind of
+number (tax registration, company registration, LEI) issued in the same country, written the same way
+once spacing, punctuation, case, a VAT country prefix and leading zeros are set aside. A number whose
+scheme we cannot place (unknown kind) is still compared, but `UNKNOWN_KIND` marks it so that the link
+made from it cannot revoke on its own.
+
+BODS identifiers name their scheme with an org-id.guide code whose first part is the country
+(`GB-COH`, `CN-SAMR`, `MX-RFC`; some publishers use alpha-3, `IRL-TAXID`); `XI-LEI` is the global LEI.
+The scheme table maps the codes we know to kinds; other codes are placed by their suffix.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pycountry
+
+from pipeline.matching.countries import country_parts
+
+
+class IdKind(enum.StrEnum):
+    TAX_ID = "tax_id"
+    COMPANY_NUMBER = "company_number"
+    LEI = "lei"
+    UNKNOWN_KIND = "unknown"
+
+
+LEI_SCHEME = "XI-LEI"
+
+# Schemes whose numbers serve as more than one kind: China's Unified Social Credit Code (USCC) is both
+# the business registration and the tax number (SAMR, formerly SAIC, issues it).
+KNOWN_SCHEMES: dict[str, frozenset[IdKind]] = {
+    LEI_SCHEME: frozenset({IdKind.LEI}),
+    "CN-SAMR": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "CN-SAIC": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "CN-USCC": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "HK-CR": frozenset({IdKind.COMPANY_NUMBER}),
+    "HK-BRN": frozenset({IdKind.TAX_ID}),
+    "IN-MCA": frozenset({IdKind.COMPANY_NUMBER}),
+    "IN-PAN": frozenset({IdKind.TAX_ID}),
+    "JP-JCN": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "KR-BRN": frozenset({IdKind.TAX_ID}),
+    "SG-ACRA": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "US-EIN": frozenset({IdKind.TAX_ID}),
+    "AU-ABN": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "BR-CNPJ": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "UA-EDR": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
+    "FR-SIREN": frozenset({IdKind.COMPANY_NUMBER}),
+    "FR-RCS": frozenset({IdKind.COMPANY_NUMBER}),
+    "DE-CR": frozenset({IdKind.COMPANY_NUMBER}),
+    "NL-KVK": frozenset({IdKind.COMPANY_NUMBER}),
+    "IE-CRO": frozenset({IdKind.COMPANY_NUMBER}),
+}
+
+# Placing other org-id codes by what follows the country part.
+TAX_SUFFIXES = frozenset({"VAT", "TAX", "TAXID", "TIN", "EIN", "RFC", "GST", "CUIT", "NIF", "UID", "BIN"})
+COMPANY_SUFFIXES = frozenset({"COH", "CR", "CRO", "RC", "RCS", "REG", "CRN", "BRN", "ROC", "CIN", "KVK", "HRB"})
+
+# VAT numbers carry the issuing country in front; Greece writes EL and Northern Ireland XI.
+VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+_ALPHA2 = frozenset(str(c.alpha_2) for c in pycountry.countries)
+
+
+def scheme_country(scheme: str) -> str | None:
+    """The alpha-2 country of an org-id scheme code (alpha-3 accepted), None for global or unknown."""
+    head = scheme.strip().upper().split("-", 1)[0]
+    if len(head) == 2 and head in _ALPHA2:
+        return head
+    if len(head) == 3:
+        found = pycountry.countries.get(alpha_3=head)
+        if found is not None:
+            return str(found.alpha_2)
+    return None
+
+
+def scheme_kinds(scheme: str) -> frozenset[IdKind]:
+    code = scheme.strip().upper()
+    if code in KNOWN_SCHEMES:
+        return KNOWN_SCHEMES[code]
+    suffix = code.split("-", 1)[1] if "-" in code else ""
+    kinds: set[IdKind] = set()
+    if suffix in TAX_SUFFIXES:
+        kinds.add(IdKind.TAX_ID)
+    if suffix in COMPANY_SUFFIXES:
+        kinds.add(IdKind.COMPANY_NUMBER)
+    return frozenset(kinds) if kinds else frozenset({IdKind.UNKNOWN_KIND})
+
+
+def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bool) -> pd.DataFrame:
+    """`country` and `number` per value, formatting removed; with `vat_prefix`, a VAT prefix is read.
+
+    A leading pair of letters that names a country (or EL/XI) and is followed by a digit is a VAT prefix:
+    it gives the country when none is known, and is dropped when it agrees with the known one. Numbers
+    made of digits only lose their leading zeros (registers print 03209885 and 3209885 alike). Vectorised:
+    the matcher canonicalises the identifiers of millions of entities.
+    """
+    text = values.astype("str").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+    country = countries.astype("str")
+    if vat_prefix:
+        head = text.str.slice(0, 2)
+        prefix_country = head.map(lambda h: VAT_PREFIX_COUNTRY.get(h, h) if isinstance(h, str) else h)
+        is_prefix = (
+            head.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)
+            & text.str.slice(2, 3).str.isdigit().fillna(False).astype(bool)
+            & prefix_country.isin(_ALPHA2)
+            & (country.isna() | (country == prefix_country))
+        )
+        country = country.where(~is_prefix, prefix_country)
+        text = text.where(~is_prefix, text.str.slice(2))
+    digits = text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)
+    stripped = text.str.lstrip("0").replace("", "0")
+    text = text.where(~digits, stripped)
+    text = text.mask(text == "")
+    return pd.DataFrame({"country": country, "number": text}, index=values.index).astype("str")
+
+
+def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> pd.DataFrame:
+    """One row per (identifier, kind) an entity can be matched by: entity_id, kind, match_key, scheme, identifier.
+
+    `match_key` is `KIND|COUNTRY|NUMBER` (country empty for LEIs). Identifiers of entities not in
+    `entity_ids` (persons, unknown records) are left out, and so are national schemes whose country
+    cannot be told (their numbers mean nothing without it).
+    """
+    # Arrow's hash lookup: pandas' isin on Arrow-backed strings goes through Python objects.
+    wanted = pc.is_in(pa.array(identifiers["entity_id"].astype("str")), value_set=pa.array(entity_ids.astype("str")))
+    mask = pc.fill_null(wanted, False).to_numpy(zero_copy_only=False)
+    known = identifiers.loc[mask, ["entity_id", "scheme", "identifier"]]
+    known = known.dropna()
+    schemes = pd.Series(pd.unique(known["scheme"]), dtype="str")
+    table = pd.DataFrame(
+        [
+            (scheme, kind.value, scheme_country(scheme) or "")
+            for scheme in schemes
+            for kind in sorted(scheme_kinds(scheme))
+        ],
+        columns=["scheme", "kind", "scheme_country"],
+        dtype="str",
+    )
+    rows = known.merge(table, on="scheme", how="inner")
+    is_lei = rows["kind"] == IdKind.LEI.value
+    rows = rows[is_lei | (rows["scheme_country"] != "")].reset_index(drop=True)
+    is_lei = rows["kind"] == IdKind.LEI.value
+    prefixed = rows["kind"].isin([IdKind.TAX_ID.value, IdKind.UNKNOWN_KIND.value])
+    canon = pd.DataFrame(index=rows.index, columns=["country", "number"], dtype="str")
+    for mask, vat in ((prefixed, True), (~prefixed, False)):
+        if mask.any():
+            part = canonical_numbers(rows.loc[mask, "identifier"], rows.loc[mask, "scheme_country"], vat_prefix=vat)
+            canon.loc[mask, ["country", "number"]] = part
+    key_country = canon["country"].where(~is_lei, "")
+    rows["match_key"] = rows["kind"] + "|" + key_country + "|" + canon["number"]
+    rows = rows[canon["number"].notna()]
+    return rows.loc[:, ["entity_id", "kind", "match_key", "scheme", "identifier"]].reset_index(drop=True)
+
+
+def tenant_identifier_keys(tenants: pd.DataFrame) -> pd.DataFrame:
+    """The keys each tenant's own numbers could match: t (row position), kind, match_key, given, source.
+
+    The tax registration number is tried as a tax id in the tax country (else the address country, else
+    the country its VAT prefix names); the company number as a company number in the address country
+    (else the tax country). Each is also tried against identifiers of unknown kind.
+    """
+    tax_country = country_parts(tenants["tax_country"])
+    country = country_parts(tenants["country"])
+    positions = pd.Series(range(len(tenants)), index=tenants.index, dtype="int64")
+    parts: list[pd.DataFrame] = []
+    sources = (
+        ("tax_registration_number", tax_country.fillna(country), True, IdKind.TAX_ID),
+        ("company_number", country.fillna(tax_country), False, IdKind.COMPANY_NUMBER),
+    )
+    for column, home, vat, kind in sources:
+        canon = canonical_numbers(tenants[column], home, vat_prefix=vat)
+        ok = canon["number"].notna() & canon["country"].notna()
+        for as_kind in (kind, IdKind.UNKNOWN_KIND):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "t": positions[ok],
+                        "kind": as_kind.value,
+                        "match_key": as_kind.value + "|" + canon.loc[ok, "country"] + "|" + canon.loc[ok, "number"],
+                        "given": tenants.loc[ok, column],
+                        "source": column,
+                    }
+                )
+            )
+    lei = canonical_numbers(tenants["lei"], pd.Series(pd.NA, index=tenants.index), vat_prefix=False)
+    ok = lei["number"].notna()
+    parts.append(
+        pd.DataFrame(
+            {
+                "t": positions[ok],
+                "kind": IdKind.LEI.value,
+                "match_key": IdKind.LEI.value + "||" + lei.loc[ok, "number"],
+                "given": tenants.loc[ok, "lei"],
+                "source": "lei",
+            }
+        )
+    )
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.astype({"t": "int64", "kind": "str", "match_key": "str", "given": "str", "source": "str"})

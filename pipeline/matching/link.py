@@ -1,0 +1,254 @@
+"""Linking partner tenants to legal entities of the ownership graph.
+
+Invariant: `link` returns exactly one LINKS row per tenant, in the tenants' order, and a link may
+revoke (`may_revoke`) only when its confidence is at least `min_revoke_confidence` and no other
+candidate of the deciding stage comes within `tie_margin` of it. The result does not depend on the row
+order of the entities or identifiers (candidates are ranked by confidence, then entity id).
+
+Stages, in order; the first stage that finds any candidate decides, later stages are not consulted:
+1. identifiers: the tenant's tax registration number, company number and LEI against the entities'
+   identifiers, same kind and same issuing country (`identifiers.py`);
+2. exact name: the normalised legal name (`names.py`) in one of the tenant's countries;
+3. fuzzy name: the same words in another order, else rapidfuzz similarity with blocking, within one
+   of the tenant's countries (`fuzzy.py`).
+A tenant's countries are its address country and its tax country; an entity's are its jurisdiction's
+country, its registered address country and its business (headquarters) address country. Only records
+of type `entity` are linked (a tenant is an organisation's account).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.config import MatchingConfig
+from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
+from pipeline.matching.countries import country_parts
+from pipeline.matching.fuzzy import fuzzy_candidates
+from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
+from pipeline.matching.names import normalise_names
+
+
+class LinkMethod(enum.StrEnum):
+    TAX_ID = "tax_id"
+    LEI = "lei"
+    COMPANY_NUMBER = "company_number"
+    EXACT_NAME = "exact_name"
+    FUZZY_NAME = "fuzzy_name"
+    NONE = "none"
+
+
+_STAGE = {
+    LinkMethod.TAX_ID: 0,
+    LinkMethod.LEI: 0,
+    LinkMethod.COMPANY_NUMBER: 0,
+    LinkMethod.EXACT_NAME: 1,
+    LinkMethod.FUZZY_NAME: 2,
+}
+_SOURCE_METHOD = {
+    "tax_registration_number": LinkMethod.TAX_ID,
+    "company_number": LinkMethod.COMPANY_NUMBER,
+    "lei": LinkMethod.LEI,
+}
+_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "via"]
+
+
+def _check_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"link: the {what} frame lacks columns {missing}")
+
+
+def _countries_long(frame: pd.DataFrame, columns: tuple[str, ...], position: str) -> pd.DataFrame:
+    """(position, country) for every distinct country a row names in `columns`."""
+    parts = [
+        pd.DataFrame({position: np.arange(len(frame)), "country": country_parts(frame[c]).to_numpy()}) for c in columns
+    ]
+    long = pd.concat(parts, ignore_index=True).dropna()
+    return long.drop_duplicates(ignore_index=True).astype({position: "int64", "country": "str"})
+
+
+def _with_names(countries: pd.DataFrame, names: pd.DataFrame, position: str) -> pd.DataFrame:
+    keyed = countries.join(names.reset_index(drop=True)[["key", "sorted_key"]], on=position)
+    return keyed[keyed["key"] != ""].reset_index(drop=True)
+
+
+def _identifier_candidates(
+    tenants: pd.DataFrame, entities: pd.DataFrame, identifiers: pd.DataFrame, config: MatchingConfig
+) -> pd.DataFrame:
+    tenant_keys = tenant_identifier_keys(tenants)
+    entity_keys = entity_identifier_keys(identifiers, pd.Index(entities["entity_id"]))
+    if tenant_keys.empty or entity_keys.empty:
+        return pd.DataFrame(columns=_CANDIDATE_COLUMNS)
+    positions = pd.Series(np.arange(len(entities)), index=pd.Index(entities["entity_id"]))
+    matched = tenant_keys.merge(entity_keys, on=["match_key", "kind"])
+    confidence_of = {
+        IdKind.TAX_ID.value: config.tax_id_confidence,
+        IdKind.LEI.value: config.lei_confidence,
+        IdKind.COMPANY_NUMBER.value: config.company_number_confidence,
+        IdKind.UNKNOWN_KIND.value: config.unknown_scheme_confidence,
+    }
+    return pd.DataFrame(
+        {
+            "t": matched["t"].to_numpy(),
+            "e": positions.reindex(matched["entity_id"]).to_numpy(),
+            "method": matched["source"].map(_SOURCE_METHOD).astype("str").to_numpy(),
+            "confidence": matched["kind"].map(confidence_of).astype("float64").to_numpy(),
+            "via": (matched["scheme"] + " " + matched["identifier"]).to_numpy(),
+        }
+    )
+
+
+def _name_candidates(
+    queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(exact, fuzzy) name candidates; fuzzy ones only for tenants without an exact one."""
+    exact = queries.merge(pool, on=["country", "key"], suffixes=("", "_e"))
+    exact_frame = pd.DataFrame(
+        {
+            "t": exact["t"].to_numpy(),
+            "e": exact["e"].to_numpy(),
+            "method": LinkMethod.EXACT_NAME.value,
+            "confidence": config.exact_name_confidence,
+            "via": exact["country"].to_numpy(),
+        }
+    )
+    rest = queries[~queries["t"].isin(exact["t"])].reset_index(drop=True)
+    reordered = rest.merge(pool, on=["country", "sorted_key"], suffixes=("", "_e"))
+    rest = rest[~rest["t"].isin(reordered["t"])].reset_index(drop=True)
+    scored = fuzzy_candidates(rest, pool, config)
+    fuzzy_frame = pd.DataFrame(
+        {
+            "t": np.concatenate([reordered["t"].to_numpy(), rest["t"].to_numpy()[scored["q"].to_numpy()]]),
+            "e": np.concatenate([reordered["e"].to_numpy(), pool["e"].to_numpy()[scored["p"].to_numpy()]]),
+            "method": LinkMethod.FUZZY_NAME.value,
+            "confidence": np.minimum(
+                np.concatenate([np.full(len(reordered), 100.0), scored["score"].to_numpy()]) / 100.0,
+                config.fuzzy_max_confidence,
+            ),
+            "via": np.concatenate(
+                [reordered["country"].to_numpy(), rest["country"].to_numpy()[scored["q"].to_numpy()]]
+            ),
+        }
+    )
+    return exact_frame, fuzzy_frame
+
+
+def _json_strings(values: np.ndarray) -> pa.Array:
+    """JSON string literals (quoted, escaped) for an array of str-or-missing; missing is null.
+
+    Only strings that need escaping go through json.dumps; the rest are quoted by Arrow.
+    """
+    arr = pa.array(pd.Series(values, dtype="str"), type=pa.large_string())
+    special = pc.fill_null(pc.match_substring_regex(arr, r'["\\\x00-\x1f]'), False)
+    quote = pa.scalar('"', pa.large_string())
+    quoted = pc.binary_join_element_wise(quote, arr, quote, pa.scalar("", pa.large_string()))
+    if pc.any(special).as_py():
+        positions = pc.indices_nonzero(special)
+        escaped = pa.array(
+            [json.dumps(v, ensure_ascii=False) for v in arr.take(positions).to_pylist()], pa.large_string()
+        )
+        quoted = pc.replace_with_mask(quoted, special, escaped)
+    return pc.fill_null(quoted, "null")
+
+
+def _candidates_json(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int) -> pd.Series:
+    """Per tenant, the JSON list of its ranked candidates (keys sorted), built column-wise.
+
+    Built with Arrow string kernels rather than json.dumps per tenant: a run links millions of tenants.
+    """
+    e = ranked["e"].to_numpy()
+    used, inverse = np.unique(e, return_inverse=True)
+    ids = _json_strings(entity_ids[used]).take(pa.array(inverse.ravel()))
+    names = _json_strings(entity_names[used]).take(pa.array(inverse.ravel()))
+    vias = _json_strings(ranked["via"].to_numpy(dtype=object))
+    methods = _json_strings(ranked["method"].to_numpy(dtype=object))
+    confidences = pc.cast(pa.array(ranked["confidence"].round(4).to_numpy()), pa.large_string())
+    parts = [
+        '{"confidence": ', confidences, ', "entity_id": ', ids, ', "method": ', methods,
+        ', "name": ', names, ', "via": ', vias, "}",
+    ]  # fmt: skip
+    nothing = pa.scalar("", pa.large_string())
+    objects = pc.binary_join_element_wise(
+        *[pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts], nothing
+    )
+    counts = np.bincount(ranked["t"].to_numpy(), minlength=n)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype("int32"))
+    lists = pa.ListArray.from_arrays(offsets, objects)
+    joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
+    wrapped = pc.binary_join_element_wise(
+        pa.scalar("[", pa.large_string()), joined, pa.scalar("]", pa.large_string()), nothing
+    )
+    return pd.Series(wrapped, dtype="str")
+
+
+def link(
+    tenants: pd.DataFrame, entities: pd.DataFrame, identifiers: pd.DataFrame, config: MatchingConfig
+) -> pd.DataFrame:
+    """One LINKS row per tenant: the entity it is linked to, the method, confidence and candidates."""
+    _check_columns(tenants, TENANTS.columns, "tenants")
+    _check_columns(entities, ENTITIES.columns, "entities")
+    _check_columns(identifiers, IDENTIFIERS.columns, "identifiers")
+    tenants = tenants.reset_index(drop=True)
+    n = len(tenants)
+    threads = config.workers if config.workers > 0 else (os.cpu_count() or 1)
+    ents = entities[entities["record_type"] == "entity"].reset_index(drop=True)
+    entity_ids = ents["entity_id"].astype("str").to_numpy(dtype=object)
+    entity_names = ents["name"].to_numpy(dtype=object)
+
+    by_identifier = _identifier_candidates(tenants, ents, identifiers, config)
+    queries = _with_names(
+        _countries_long(tenants, ("country", "tax_country"), "t"),
+        normalise_names(tenants["company_name"], threads=threads),
+        "t",
+    )
+    queries = queries[~queries["t"].isin(by_identifier["t"])].reset_index(drop=True)
+    pool = _with_names(
+        _countries_long(ents, ("jurisdiction", "registered_country", "business_country"), "e"),
+        normalise_names(ents["name"], threads=threads),
+        "e",
+    )
+    exact, fuzzy = _name_candidates(queries, pool, config)
+    candidates = pd.concat(
+        [frame for frame in (by_identifier, exact, fuzzy) if not frame.empty] or [by_identifier], ignore_index=True
+    )
+    candidates = candidates.astype({"t": "int64", "e": "int64", "confidence": "float64"})
+    candidates["stage"] = candidates["method"].map({m.value: s for m, s in _STAGE.items()}).astype("int64")
+    candidates["entity_id"] = entity_ids[candidates["e"].to_numpy()] if len(candidates) else []
+    # One candidate per (tenant, entity): its best method. Then only the deciding (earliest) stage.
+    candidates = candidates.sort_values(
+        ["t", "stage", "confidence", "entity_id"], ascending=[True, True, False, True], kind="stable"
+    )
+    candidates = candidates.drop_duplicates(["t", "e"])
+    deciding = candidates.groupby("t")["stage"].transform("min")
+    ranked = candidates[candidates["stage"] == deciding].sort_values(
+        ["t", "confidence", "entity_id"], ascending=[True, False, True], kind="stable"
+    )
+    ranked["rank"] = ranked.groupby("t").cumcount()
+    ranked = ranked[ranked["rank"] < config.max_candidates].reset_index(drop=True)
+
+    best = ranked[ranked["rank"] == 0].set_index("t")
+    runner_up = ranked[ranked["rank"] == 1].set_index("t")["confidence"]
+    confidence = best["confidence"].reindex(range(n))
+    tie = (runner_up.reindex(range(n)) >= confidence - config.tie_margin - 1e-9).fillna(False).astype(bool)
+    linked = confidence.notna()
+    method = best["method"].reindex(range(n)).fillna(LinkMethod.NONE.value)
+    out = pd.DataFrame(
+        {
+            "partner": tenants["partner"],
+            "tenant_id": tenants["tenant_id"],
+            "entity_id": pd.Series(best["entity_id"].reindex(range(n)).to_numpy(), dtype="str"),
+            "method": method.astype("str").to_numpy(),
+            "confidence": confidence.fillna(0.0).round(4).to_numpy(),
+            "may_revoke": (linked & ~tie & (confidence >= config.min_revoke_confidence - 1e-9)).to_numpy(),
+            "candidates": _candidates_json(ranked, entity_ids, entity_names, n).to_numpy(),
+        }
+    )
+    out = out.astype({"partner": "str", "tenant_id": "str", "method": "str", "candidates": "str"})
+    return conform(out, LINKS)

@@ -1,0 +1,242 @@
+"""`link`: identifiers first, then exact names, then fuzzy names, all within the tenant's countries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.config import MatchingConfig
+from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS
+from pipeline.matching import LinkMethod, link
+from tests.frames import frame
+
+CONFIG = MatchingConfig()
+
+
+def entities(*rows: dict[str, Any]) -> pd.DataFrame:
+    return frame(ENTITIES, [{"record_type": "entity", **r} for r in rows])
+
+
+def tenants(*rows: dict[str, Any]) -> pd.DataFrame:
+    return frame(TENANTS, [{"partner": "aws", "tenant_id": f"{i:012d}", **r} for i, r in enumerate(rows)])
+
+
+def no_ids() -> pd.DataFrame:
+    return frame(IDENTIFIERS, [])
+
+
+def one(links: pd.DataFrame, i: int = 0) -> dict[str, Any]:
+    row: dict[str, Any] = links.iloc[i].to_dict()
+    row["candidates"] = json.loads(row["candidates"])
+    return row
+
+
+WORLD = entities(
+    {"entity_id": "bytedance", "name": "北京字节跳动科技有限公司", "jurisdiction": "CN-BJ"},
+    {"entity_id": "acme-gb", "name": "Acme Trading Limited", "jurisdiction": "GB"},
+    {"entity_id": "acme-de", "name": "Acme Trading GmbH", "jurisdiction": "DE"},
+    {"entity_id": "huawei", "name": "Huawei Technologies Co., Ltd.", "jurisdiction": "CN-GD"},
+    {"entity_id": "hk-co", "name": "Pearl River Holdings Limited", "jurisdiction": "CN-HK"},
+    {"entity_id": "globex-ltd", "name": "Globex Holdings Ltd", "registered_country": "SG"},
+    {"entity_id": "globex-inc", "name": "Globex Holdings Inc", "business_country": "SG"},
+    {"entity_id": "person", "record_type": "person", "name": "Acme Trading", "residences": '["FR"]'},
+)
+
+
+def test_one_row_per_tenant_in_order_with_the_links_columns() -> None:
+    ts = tenants({"company_name": "Nobody Ltd", "country": "FR"}, {"company_name": "Acme Trading", "country": "GB"})
+    out = link(ts, WORLD, no_ids(), CONFIG)
+    assert list(out.columns) == list(LINKS.columns)
+    assert out["tenant_id"].tolist() == ts["tenant_id"].tolist()
+    nobody = one(out)
+    assert nobody["method"] == LinkMethod.NONE
+    assert pd.isna(nobody["entity_id"])
+    assert nobody["confidence"] == 0.0
+    assert not nobody["may_revoke"]
+    assert nobody["candidates"] == []
+
+
+def test_exact_name_in_the_same_country_decoy_elsewhere_ignored() -> None:
+    out = link(tenants({"company_name": "ACME TRADING LTD.", "country": "GB"}), WORLD, no_ids(), CONFIG)
+    row = one(out)
+    assert (row["entity_id"], row["method"], row["confidence"], row["may_revoke"]) == (
+        "acme-gb",
+        "exact_name",
+        CONFIG.exact_name_confidence,
+        True,
+    )
+    assert [c["entity_id"] for c in row["candidates"]] == ["acme-gb"]
+
+
+def test_no_name_link_across_countries_and_persons_are_not_linked() -> None:
+    out = link(tenants({"company_name": "Acme Trading", "country": "FR"}), WORLD, no_ids(), CONFIG)
+    assert one(out)["method"] == LinkMethod.NONE
+
+
+def test_tax_country_also_counts_and_hk_subdivision_is_hk() -> None:
+    out = link(
+        tenants(
+            {"company_name": "Acme Trading", "country": "US", "tax_country": "DE"},
+            {"company_name": "Pearl River Holdings", "country": "HK"},
+            {"company_name": "Pearl River Holdings", "country": "CN"},
+        ),
+        WORLD,
+        no_ids(),
+        CONFIG,
+    )
+    assert out["entity_id"].tolist()[:2] == ["acme-de", "hk-co"]
+    assert pd.isna(out["entity_id"].iloc[2])
+
+
+def test_romanised_chinese_name_meets_the_chinese_script_name() -> None:
+    out = link(
+        tenants({"company_name": "Beijing Zijie Tiaodong Keji Youxian Gongsi", "country": "CN"}),
+        WORLD,
+        no_ids(),
+        CONFIG,
+    )
+    assert one(out)["entity_id"] == "bytedance"
+
+
+def test_two_entities_with_one_normalised_name_are_a_tie_that_cannot_revoke() -> None:
+    out = link(tenants({"company_name": "Globex Holdings", "country": "SG"}), WORLD, no_ids(), CONFIG)
+    row = one(out)
+    assert row["entity_id"] == "globex-inc"  # ties rank by entity id: deterministic
+    assert not row["may_revoke"]
+    assert sorted(c["entity_id"] for c in row["candidates"]) == ["globex-inc", "globex-ltd"]
+
+
+def test_fuzzy_misspelling_within_the_country() -> None:
+    out = link(tenants({"company_name": "Huawie Technologies", "country": "CN"}), WORLD, no_ids(), CONFIG)
+    row = one(out)
+    assert (row["entity_id"], row["method"]) == ("huawei", "fuzzy_name")
+    assert CONFIG.min_revoke_confidence <= row["confidence"] <= CONFIG.fuzzy_max_confidence
+    assert row["may_revoke"]
+
+
+def test_swapped_word_order_links_as_fuzzy_at_the_cap() -> None:
+    out = link(tenants({"company_name": "Trading Acme Ltd", "country": "GB"}), WORLD, no_ids(), CONFIG)
+    row = one(out)
+    assert (row["entity_id"], row["method"], row["confidence"]) == (
+        "acme-gb",
+        "fuzzy_name",
+        CONFIG.fuzzy_max_confidence,
+    )
+
+
+def test_weak_fuzzy_link_cannot_revoke_and_dissimilar_names_do_not_link() -> None:
+    out = link(
+        tenants(
+            {"company_name": "Huawai Tecnologis", "country": "CN"},  # three edits: 88, below min_revoke
+            {"company_name": "Hua Tech", "country": "CN"},
+        ),
+        WORLD,
+        no_ids(),
+        CONFIG,
+    )
+    weak = one(out)
+    assert weak["entity_id"] == "huawei"
+    assert weak["confidence"] < CONFIG.min_revoke_confidence
+    assert not weak["may_revoke"]
+    assert one(out, 1)["method"] == LinkMethod.NONE
+
+
+def test_identifiers_win_over_names() -> None:
+    ids = frame(IDENTIFIERS, [{"entity_id": "huawei", "scheme": "CN-SAMR", "identifier": "914403001922038216"}])
+    out = link(
+        tenants(
+            {
+                "company_name": "Acme Trading",  # a name that would link elsewhere
+                "country": "GB",
+                "tax_country": "CN",
+                "tax_registration_number": "9144 0300 1922 0382 16",
+            }
+        ),
+        WORLD,
+        ids,
+        CONFIG,
+    )
+    row = one(out)
+    assert (row["entity_id"], row["method"], row["confidence"], row["may_revoke"]) == (
+        "huawei",
+        "tax_id",
+        CONFIG.tax_id_confidence,
+        True,
+    )
+    assert row["candidates"][0]["via"] == "CN-SAMR 914403001922038216"
+
+
+def test_conflicting_identifiers_are_a_tie() -> None:
+    ids = frame(
+        IDENTIFIERS,
+        [
+            {"entity_id": "acme-gb", "scheme": "GB-VAT", "identifier": "GB123456789"},
+            {"entity_id": "globex-ltd", "scheme": "XI-LEI", "identifier": "5493001KJTIIGC8Y1R12"},
+        ],
+    )
+    ts = tenants(
+        {
+            "company_name": "Acme",
+            "country": "GB",
+            "tax_registration_number": "GB123456789",
+            "lei": "5493001KJTIIGC8Y1R12",
+        }
+    )
+    row = one(link(ts, WORLD, ids, CONFIG))
+    assert not row["may_revoke"]
+    assert {c["method"] for c in row["candidates"]} == {"tax_id", "lei"}
+
+
+def test_identifier_of_unknown_kind_links_but_cannot_revoke() -> None:
+    ids = frame(IDENTIFIERS, [{"entity_id": "acme-gb", "scheme": "GB-XYZ", "identifier": "77-1234"}])
+    row = one(link(tenants({"company_name": "Other", "country": "GB", "company_number": "771234"}), WORLD, ids, CONFIG))
+    assert (row["entity_id"], row["method"], row["confidence"]) == (
+        "acme-gb",
+        "company_number",
+        CONFIG.unknown_scheme_confidence,
+    )
+    assert not row["may_revoke"]
+
+
+def test_blocking_refines_large_blocks_and_still_finds_a_typo() -> None:
+    crowd = [
+        {"entity_id": f"s{i:03d}", "name": f"Shanghai Pudong Venture {i:03d}", "jurisdiction": "CN"} for i in range(60)
+    ]
+    world = entities(*crowd, {"entity_id": "target", "name": "Shanghai Pudong Xinhua Bookstore", "jurisdiction": "CN"})
+    config = MatchingConfig(block_max_size=10, block_lengths=(4, 8))
+    row = one(
+        link(tenants({"company_name": "Shanghai Pudong Xinhua Bookstores", "country": "CN"}), world, no_ids(), config)
+    )
+    assert row["entity_id"] == "target"
+
+
+def test_missing_columns_are_a_clear_error() -> None:
+    with pytest.raises(KeyError, match="tenants frame lacks columns"):
+        link(pd.DataFrame({"tenant_id": ["1"]}), WORLD, no_ids(), CONFIG)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_entity_or_identifier_order(rnd: Any) -> None:
+    ids = frame(
+        IDENTIFIERS,
+        [
+            {"entity_id": "huawei", "scheme": "CN-SAMR", "identifier": "914403001922038216"},
+            {"entity_id": "acme-gb", "scheme": "GB-COH", "identifier": "01234567"},
+        ],
+    )
+    ts = tenants(
+        {"company_name": "Globex Holdings", "country": "SG"},
+        {"company_name": "Huawie Technologies", "country": "CN"},
+        {"company_name": "x", "country": "GB", "company_number": "1234567"},
+        {"company_name": "Acme Tradng", "country": "DE"},
+    )
+    expected = link(ts, WORLD, ids, CONFIG)
+    shuffled_world = WORLD.sample(frac=1.0, random_state=rnd.randint(0, 10_000))
+    shuffled_ids = ids.sample(frac=1.0, random_state=rnd.randint(0, 10_000))
+    pd.testing.assert_frame_equal(link(ts, shuffled_world, shuffled_ids, CONFIG), expected)

@@ -1,0 +1,81 @@
+"""Name normalisation: legal forms, punctuation, case and scripts fold away; distinguishing words stay."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.matching.names import normalise_names
+
+
+def keys(*names: str | None) -> list[str]:
+    return normalise_names(pd.Series(list(names), dtype="str"))["key"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Acme Trading Limited", "ACME TRADING LTD."),
+        ("Acme Trading", "Acme Trading Co., Ltd."),
+        ("Müller GmbH & Co. KG", "MULLER"),
+        ("Société Générale S.A.", "Societe Generale SA"),
+        ("Société Générale S. A.", "Societe Generale"),
+        ("Sony K.K.", "Sony Kabushiki Kaisha"),
+        ("Kabushiki Kaisha Sony", "SONY"),
+        ("Flextronics Pte. Ltd.", "Flextronics"),
+        ("Grupo Bimbo, S.A. de C.V.", "Grupo Bimbo"),
+        ("ООО «Ромашка»", "Romashka"),
+        ("PT Bank Central Asia Tbk", "Bank Central Asia"),
+        ("北京字节跳动科技有限公司", "Beijing Zijie Tiaodong Keji Youxian Gongsi"),
+        ("华为技术有限公司", "Huawei Jishu Co., Ltd."),
+        ("O'Brien Holdings plc", "OBrien Holdings"),
+        ("The Acme Company", "Acme"),
+        ("Acme Sp. z o.o.", "Acme"),
+    ],
+)
+def test_spellings_of_one_name_share_a_key(a: str, b: str) -> None:
+    ka, kb = keys(a, b)
+    assert ka == kb
+    assert ka
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Acme Trading", "Acme Holdings"),
+        ("Acme Group", "Acme"),
+        ("Acme International", "Acme"),
+        ("Alpha Beta", "Alpha Gamma"),
+    ],
+)
+def test_distinguishing_words_stay(a: str, b: str) -> None:
+    ka, kb = keys(a, b)
+    assert ka != kb
+
+
+def test_a_name_made_only_of_a_legal_form_is_not_emptied() -> None:
+    assert keys("Limited", "The Company") == ["limited", "company"]
+
+
+def test_missing_and_native_form_only_names_give_empty_keys() -> None:
+    assert keys(None, "有限公司", "  ") == ["", "", ""]
+
+
+def test_sorted_key_ignores_word_order_and_index_is_kept() -> None:
+    names = pd.Series(["Trading Acme Ltd", "Acme Trading"], index=[10, 20], dtype="str")
+    out = normalise_names(names)
+    assert out.index.tolist() == [10, 20]
+    assert out.loc[10, "sorted_key"] == out.loc[20, "sorted_key"]
+    assert out.loc[10, "key"] != out.loc[20, "key"]
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=20))
+def test_normalising_is_per_name_and_ascii(names: list[str]) -> None:
+    together = normalise_names(pd.Series(names, dtype="str"))
+    for i, name in enumerate(names):
+        alone = normalise_names(pd.Series([name], dtype="str"))
+        assert alone.iloc[0].tolist() == together.iloc[i].tolist()
+        assert together.iloc[i]["key"].isascii()
+        assert " " not in together.iloc[i]["key"]
