@@ -778,6 +778,11 @@ def _tenants(
         )
         restricted = bool(cols["restricted"][j]) if registered else parts.country == "CN"
         scenario = ("ordinary" if registered else "ordinary_unregistered") + ("_cn" if restricted else "")
+        # An unregistered mainland company is judged on its own addresses: AWS has its tax address
+        # there (revoke); GCP only a sign-up country (review, policy tenants.basis_actions).
+        expected = "allow"
+        if restricted:
+            expected = "revoke" if registered or d.partner == "aws" else "review"
         records.append(
             (
                 d.partner,
@@ -789,7 +794,7 @@ def _tenants(
                 _domain(str(parts.style), parts.country, parts.brand, parts.brand_alt),
                 int(rows[k]) if registered else -1,
                 str(cols["entity_id"][j]) if registered else "",
-                "revoke" if restricted else "allow",
+                expected,
                 scenario,
                 str(variant),
                 str(link),

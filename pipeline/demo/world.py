@@ -452,8 +452,16 @@ roots:
 control_without_shares: review
 tenants:
   unmatched_bases: [tax_address, address]
+  # An unmatched tenant's tax address in a restricted jurisdiction revokes; a mailing or sign-up
+  # address there only suggests it (an office of a foreign company): review.
+  basis_actions:
+    tax_address: revoke
+    address: review
   restricted_payer: revoke
+  # Also a payer account paying for a restricted end-user account.
   reseller_for_restricted: review
+  # A payer that is not itself a known tenant (a GCP Cloud Billing account) shared with a restricted tenant.
+  shared_billing_with_restricted: review
 enforcement:
   notice_period_days: 0
 """
