@@ -699,8 +699,13 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         "- Address files name the country `country` up to "
         f"{aws.feed_months(spec.date, MONTHS_BACK)[-4][0]}-{aws.feed_months(spec.date, MONTHS_BACK)[-4][1]:02d} "
         "and `country_code` from the month after.",
-        "- GCP: the Cloud Billing account is a tenant's payer; a billing account used by a restricted tenant is "
-        "a restricted payer for every tenant on it (`tenants.restricted_payer`).",
+        "- Payers: a known payer account that is restricted revokes its members (`tenants.restricted_payer`); "
+        "a payer paying for a restricted member, like a reseller selling to one, is reviewed "
+        "(`tenants.reseller_for_restricted`); a GCP Cloud Billing account shared with a restricted tenant "
+        "makes the other tenants on it review (`tenants.shared_billing_with_restricted`).",
+        "- Unregistered tenants are judged on their own addresses: a tax address in CN revokes, a mailing or "
+        "sign-up address in CN reviews (`tenants.basis_actions`); AWS accounts always have a tax address (the "
+        "mailing address unless stated), GCP accounts only a sign-up country.",
         "- BODS: the latest statement of a record wins; `recordStatus: closed` ends it; interests count only "
         "between `startDate` and `endDate`; declared `indirect` interests are checks, not edges.",
         "",
