@@ -144,9 +144,16 @@ def test_cli_writes_a_world_and_refuses_to_overwrite_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_a_world_can_be_written_to_s3(s3: Endpoint) -> None:
+@pytest.mark.parametrize("store", ["s3", "gcs"])
+def test_a_world_can_be_written_to_a_bucket(store: str, request: pytest.FixtureRequest) -> None:
+    endpoint: Endpoint = request.getfixturevalue(store)
     storage = Storage()
-    world = write_world(storage, f"{s3.root}/worlds/demo", WorldSpec(DATE, tenants=0, seed=2))
-    listed = storage.list(f"{s3.root}/worlds/demo/")
+    root = f"{endpoint.root}/worlds/demo"
+    world = write_world(storage, root, WorldSpec(DATE, tenants=0, seed=2))
+    listed = storage.list(f"{root}/")
     assert len(listed) == len(world.files) + 2
-    assert storage.read_bytes(f"{s3.root}/worlds/demo/truth/tenants.csv") == world.files["truth/tenants.csv"]
+    assert storage.read_bytes(f"{root}/truth/tenants.csv") == world.files["truth/tenants.csv"]
+    with pytest.raises(WorldExistsError):
+        write_world(storage, root, WorldSpec(DATE, tenants=0, seed=2))
+    write_world(storage, root, WorldSpec(DATE, tenants=0, seed=3), force=True)
+    assert len(storage.list(f"{root}/")) == len(listed)
