@@ -157,3 +157,20 @@ def test_a_world_can_be_written_to_a_bucket(store: str, request: pytest.FixtureR
         write_world(storage, root, WorldSpec(DATE, tenants=0, seed=2))
     write_world(storage, root, WorldSpec(DATE, tenants=0, seed=3), force=True)
     assert len(storage.list(f"{root}/")) == len(listed)
+
+
+def test_files_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    spec = WorldSpec(DATE, tenants=60, seed=5)
+    expected = build_world(spec).manifest()["files"]
+    script = (
+        "import datetime as dt, json; from pipeline.demo import WorldSpec, build_world; "
+        "print(json.dumps(build_world(WorldSpec(dt.date(2026, 11, 26), tenants=60, seed=5)).manifest()['files']))"
+    )
+    for hash_seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        assert json.loads(done.stdout) == expected
