@@ -20,7 +20,6 @@ Benchmarks (matching precision/recall and speed) use it directly::
 from __future__ import annotations
 
 import enum
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ import pyarrow.compute as pc
 from pipeline import datasets
 from pipeline.demo import identifiers as ids
 from pipeline.demo import vocab
-from pipeline.demo.names import STYLE_BY_COUNTRY, NameParts, NameVariant, Style, fold_ascii
+from pipeline.demo.names import STYLE_BY_COUNTRY, NameParts, NameVariant, Style
 
 ObjArray = npt.NDArray[np.object_]
 
@@ -541,12 +540,13 @@ def make_population(
         targets = rng.choice(latin, size=min(n_twins, len(latin)), replace=False)
         sources = rng.integers(0, n_entities, size=len(targets))
         _make_twins(cols, keys, targets.tolist(), sources.tolist())
-    parts = pd.DataFrame(cols)
-    parts["name"] = registered_names(cols)
-    parts["core_key"] = keys
-
-    entities = parts.iloc[:n_entities].reset_index(drop=True)
-    unregistered = parts.iloc[n_entities:].reset_index(drop=True)
+    cols["name"] = registered_names(cols)
+    cols["core_key"] = np.array(keys, dtype=object)
+    del keys
+    # Two frames straight from the arrays (no full-size intermediate frame: this is the memory peak).
+    entities = pd.DataFrame({k: v[:n_entities] for k, v in cols.items()})
+    unregistered = pd.DataFrame({k: v[n_entities:] for k, v in cols.items()})
+    del cols
     entities.insert(0, "entity_id", uuid_strings(rng_for(seed, "entity-ids"), n_entities))
     entities["serial"] = entities.groupby("country").cumcount().to_numpy() + FIRST_SERIAL
     entities["restricted"] = (entities["country"] == "CN").to_numpy()
@@ -620,14 +620,22 @@ def format_tax_number(value: str, country: str, draw: int) -> str:
     )
 
 
-def _domain(style: str, country: str, brand: str, brand_alt: str) -> str:
-    base = brand_alt if style in (Style.RU.value, Style.GR.value) else brand
-    return f"{_slug(base)}.{vocab.TLD.get(country, 'com')}"
+def _domains(style: list[str], country: list[str], brand: list[str], brand_alt: list[str]) -> list[str]:
+    """E-mail domains from the brand (its Latin form for Cyrillic and Greek names): ASCII letters and
+    digits, at most 20, and the country's top-level domain."""
+    latin = [
+        alt if st in (Style.RU.value, Style.GR.value) else b for st, b, alt in zip(style, brand, brand_alt, strict=True)
+    ]
+    arr = pc.utf8_lower(pa.array(latin, type=pa.string()))
+    for src, dst in _SLUG_LETTERS.items():
+        arr = pc.replace_substring(arr, src, dst)
+    arr = pc.replace_substring_regex(pc.utf8_normalize(arr, form="NFKD"), pattern="[^a-z0-9]", replacement="")
+    slugs = pc.utf8_slice_codeunits(arr, 0, 20).to_pylist()
+    return [f"{slug or 'company'}.{vocab.TLD.get(c, 'com')}" for slug, c in zip(slugs, country, strict=True)]
 
 
-@functools.lru_cache(maxsize=65_536)
-def _slug(text: str) -> str:
-    return "".join(ch for ch in fold_ascii(text).lower() if ch.isalnum())[:20] or "company"
+# Letters that do not decompose into an ASCII base letter and a mark (lower case: the slug is lowered first).
+_SLUG_LETTERS = {"ß": "ss", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d"}
 
 
 _PART_COLUMNS = (
@@ -791,7 +799,7 @@ def _tenants(
                 tax,
                 company_number,
                 lei,
-                _domain(str(parts.style), parts.country, parts.brand, parts.brand_alt),
+                "",
                 int(rows[k]) if registered else -1,
                 str(cols["entity_id"][j]) if registered else "",
                 expected,
@@ -801,6 +809,8 @@ def _tenants(
             )
         )
     frame = pd.DataFrame(records, columns=list(_TENANT_COLUMNS))
+    picked = {c: [*reg[c], *unreg[c]] for c in ("style", "country", "brand", "brand_alt")}
+    frame["email_domain"] = _domains(picked["style"], picked["country"], picked["brand"], picked["brand_alt"])
     is_aws = (frame["partner"] == "aws").to_numpy()
     tenant_ids = np.empty(n, dtype=object)
     tenant_ids[is_aws] = aws_account_ids(rng_for(seed, "aws-ids"), int(is_aws.sum()), exclude_aws_ids)
