@@ -100,24 +100,34 @@ def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bo
     made of digits only lose their leading zeros (registers print 03209885 and 3209885 alike). Vectorised:
     the matcher canonicalises the identifiers of millions of entities.
     """
-    text = values.astype("str").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
-    country = countries.astype("str")
+    large = pa.large_string()
+    text = pc.replace_substring_regex(pc.utf8_upper(pa.array(values.astype("str"), type=large)), r"[^0-9A-Z]", "")
+    country = pa.array(countries.astype("str"), type=large)
     if vat_prefix:
-        head = text.str.slice(0, 2)
-        prefix_country = head.map(lambda h: VAT_PREFIX_COUNTRY.get(h, h) if isinstance(h, str) else h)
-        is_prefix = (
-            head.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)
-            & text.str.slice(2, 3).str.isdigit().fillna(False).astype(bool)
-            & prefix_country.isin(_ALPHA2)
-            & (country.isna() | (country == prefix_country))
+        head = pc.utf8_slice_codeunits(text, 0, 2)
+        for written, meant in VAT_PREFIX_COUNTRY.items():
+            head = pc.if_else(pc.equal(head, written), pa.scalar(meant, large), head)
+        is_prefix = pc.and_kleene(
+            pc.match_substring_regex(text, r"^[A-Z]{2}[0-9]"),
+            pc.and_kleene(
+                pc.is_in(head, value_set=pa.array(sorted(_ALPHA2), type=large)),
+                pc.or_kleene(pc.is_null(country), pc.equal(country, head)),
+            ),
         )
-        country = country.where(~is_prefix, prefix_country)
-        text = text.where(~is_prefix, text.str.slice(2))
-    digits = text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)
-    stripped = text.str.lstrip("0").replace("", "0")
-    text = text.where(~digits, stripped)
-    text = text.mask(text == "")
-    return pd.DataFrame({"country": country, "number": text}, index=values.index).astype("str")
+        is_prefix = pc.fill_null(is_prefix, False)
+        country = pc.if_else(is_prefix, head, country)
+        text = pc.if_else(is_prefix, pc.utf8_slice_codeunits(text, 2), text)
+    digits = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]+$"), False)
+    stripped = pc.utf8_ltrim(text, "0")
+    stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", large), stripped)
+    text = pc.if_else(digits, stripped, text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, large), text)
+    return pd.DataFrame(
+        {
+            "country": pd.Series(country, dtype="str", index=values.index),
+            "number": pd.Series(text, dtype="str", index=values.index),
+        }
+    )
 
 
 def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> pd.DataFrame:
@@ -155,7 +165,8 @@ def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> p
     key_country = canon["country"].where(~is_lei, "")
     rows["match_key"] = rows["kind"] + "|" + key_country + "|" + canon["number"]
     rows = rows[canon["number"].notna()]
-    return rows.loc[:, ["entity_id", "kind", "match_key", "scheme", "identifier"]].reset_index(drop=True)
+    out: pd.DataFrame = rows.loc[:, ["entity_id", "kind", "match_key", "scheme", "identifier"]]
+    return out.reset_index(drop=True)
 
 
 def tenant_identifier_keys(tenants: pd.DataFrame) -> pd.DataFrame:

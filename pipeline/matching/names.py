@@ -170,6 +170,20 @@ TRAILING_FORMS: tuple[str, ...] = (
     "bhd",
     "berhad",
     "tbk",
+    # Gulf free zones, CIS joint-stock companies, Irish and Danish forms
+    "fze",
+    "fzco",
+    "fzc",
+    "fz llc",
+    "fzllc",
+    "jsc",
+    "pjsc",
+    "ojsc",
+    "cjsc",
+    "dac",
+    "a s",
+    "i s",
+    "k s",
 )
 
 # Forms (and articles) that stand before the name: Indonesian PT/CV, Russian/Ukrainian ООО, АО, ТОВ, ...

@@ -240,3 +240,25 @@ def test_result_does_not_depend_on_entity_or_identifier_order(rnd: Any) -> None:
     shuffled_world = WORLD.sample(frac=1.0, random_state=rnd.randint(0, 10_000))
     shuffled_ids = ids.sample(frac=1.0, random_state=rnd.randint(0, 10_000))
     pd.testing.assert_frame_equal(link(ts, shuffled_world, shuffled_ids, CONFIG), expected)
+
+
+def test_a_near_name_made_of_known_words_is_another_name_not_a_typo() -> None:
+    world = entities(
+        {"entity_id": "brel", "name": "Brelton Technology Ltd", "jurisdiction": "GB"},
+        {"entity_id": "bral", "name": "Bralton Foods Ltd", "jurisdiction": "GB"},
+    )
+    out = link(
+        tenants(
+            {"company_name": "Bralton Technology", "country": "GB"},  # both words are words of registered names
+            {"company_name": "Brqlton Technology", "country": "GB"},  # a typo: "brqlton" is nobody's word
+        ),
+        world,
+        no_ids(),
+        CONFIG,
+    )
+    known, typo = one(out, 0), one(out, 1)
+    assert known["entity_id"] == typo["entity_id"] == "brel"
+    assert known["confidence"] == CONFIG.known_words_max_confidence
+    assert not known["may_revoke"]
+    assert "known word" in known["candidates"][0]["via"]
+    assert typo["may_revoke"]
