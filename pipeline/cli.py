@@ -6,6 +6,10 @@ errors (bad config, bad policy, bad input) into a one-line message and a non-zer
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -19,3 +23,152 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """Marketplace access reconciliation."""
+
+
+@app.command()
+def screen(
+    *,
+    ownership: Annotated[
+        list[Path], typer.Option("--ownership", help="BODS files (JSON array or JSON Lines, optionally gzipped)")
+    ],
+    more: Annotated[list[Path] | None, typer.Argument(hidden=True, show_default=False)] = None,
+    policy: Annotated[Path, typer.Option("--policy", help="Policy YAML file")],
+    as_of: Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Logical date YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: one row per entity and person record")],
+    findings: Annotated[Path | None, typer.Option("--findings", help="Optional CSV of data-quality findings")] = None,
+) -> None:
+    """Screen BODS ownership data against the policy and write one row per record."""
+    from pipeline.ownership.screening import ScreenError, screen_to_csv
+    from pipeline.policy.model import PolicyError
+
+    # `--ownership a b c`: click takes `a` for the option and the rest as arguments; both are sources.
+    sources = [str(p) for p in [*ownership, *(more or [])]]
+    try:
+        result = screen_to_csv(
+            sources, str(policy), as_of.date(), str(out), findings_out=str(findings) if findings else None
+        )
+    except (ScreenError, PolicyError) as exc:
+        typer.echo(f"recon screen: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    counts = result.result.ownership["decision"].value_counts()
+    summary = ", ".join(f"{counts.get(d, 0)} {d}" for d in ("restricted", "review", "clear"))
+    typer.echo(f"screened {len(result.result.ownership)} records: {summary} -> {out}", err=True)
+    severity = result.result.findings["severity"].value_counts()
+    if len(severity):
+        typer.echo("findings: " + ", ".join(f"{int(n)} {s}" for s, n in severity.items()), err=True)
+
+
+@app.command("demo-world")
+def demo_world(
+    out: Annotated[str, typer.Option("--out", help="Directory or URI (file://, s3://, gs://) to write the world to.")],
+    date: Annotated[str, typer.Option("--date", help="Logical date of the world, YYYY-MM-DD.")],
+    tenants: Annotated[int, typer.Option("--tenants", min=0, help="Tenants across both partners.")] = 400,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments give identical files.")] = 7,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing demo world at --out.")] = False,
+) -> None:
+    """Generate a deterministic demo world: partner drops, ownership register, policy, config and truth."""
+    import time
+
+    from pipeline.demo import WorldExistsError, WorldSpec, write_world
+    from pipeline.run import parse_date
+    from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
+
+    try:
+        spec = WorldSpec(date=parse_date(date), tenants=tenants, seed=seed)
+        out_uri = uri_from_path_or_uri(out, Path.cwd())
+        started = time.perf_counter()
+        world = write_world(Storage(), out_uri, spec, force=force)
+    except (ValueError, WorldExistsError, StorageError) as exc:
+        typer.echo(f"demo-world: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    seconds = time.perf_counter() - started
+    manifest = world.manifest()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(manifest["expected_decisions"].items()))
+    typer.echo(f"wrote {len(world.files) + 2} files to {out_uri} in {seconds:.1f} s")
+    typer.echo(f"tenants: aws {manifest['tenants']['aws']}, gcp {manifest['tenants']['gcp']}; expected: {counts}")
+    typer.echo(f"config: {out_uri.rstrip('/')}/config.yaml")
+
+
+@app.command("explain")
+def explain_command(
+    key: str = typer.Argument(..., help="A tenant id (any partner) or an entity id."),
+    run: str = typer.Option(..., "--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID."),
+) -> None:
+    """Why a tenant or entity got its decision: link, ownership chain with stakes, rule, policy version."""
+    from pipeline.report.explain import ExplainError, explain
+    from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
+
+    try:
+        typer.echo(explain(uri_from_path_or_uri(run, Path.cwd()), key, Storage()), nl=False)
+    except (ExplainError, StorageError) as exc:
+        typer.echo(f"recon explain: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def run(
+    *,
+    config: Annotated[Path, typer.Option("--config", help="Run configuration (config.yaml)", exists=True)],
+    date: Annotated[str, typer.Option("--date", help="Logical date, YYYY-MM-DD")],
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run id (default: cli__<date>)")] = None,
+    approve_gate: Annotated[bool, typer.Option("--approve-gate", help="Publish past the safety gate")] = False,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
+    force_republish: Annotated[
+        bool, typer.Option("--force-republish", help="Replace a differing list already published for the date")
+    ] = False,
+) -> None:
+    """Run every stage in order in this process, without Airflow (the DAG calls the same stages)."""
+    from pipeline.config import ConfigError, load_config
+    from pipeline.errors import RunStopped
+    from pipeline.policy.model import PolicyError
+    from pipeline.run import RunContext, RunOptions, parse_date
+    from pipeline.stages import run_all
+    from pipeline.storage import Storage, StorageError
+    from pipeline.summary import print_summary
+
+    try:
+        logical_date = parse_date(date)
+        cfg = load_config(config)
+        ctx = RunContext(
+            config=cfg,
+            logical_date=logical_date,
+            run_id=run_id or f"cli__{logical_date.isoformat()}",
+            storage=Storage(),
+            options=RunOptions(approve_gate=approve_gate, approved_by=approved_by, force_republish=force_republish),
+        )
+        run_all(ctx)
+    except (ConfigError, PolicyError, RunStopped, StorageError, ValueError) as exc:
+        typer.echo(f"recon run: stopped: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    print_summary(ctx.storage, ctx.config, ctx.logical_date, ctx.run_id)
+
+
+@app.command("dag-run")
+def dag_run(
+    *,
+    config: Annotated[Path, typer.Option("--config", help="Run configuration (config.yaml)", exists=True)],
+    date: Annotated[str, typer.Option("--date", help="Logical date, YYYY-MM-DD")],
+    airflow_home: Annotated[Path, typer.Option("--airflow-home", help="AIRFLOW_HOME to use")] = Path("var/airflow"),
+    dags_folder: Annotated[Path, typer.Option("--dags-folder", help="Folder holding the DAG file")] = Path("dags"),
+    approve_gate: Annotated[bool, typer.Option("--approve-gate", help="Publish past the safety gate")] = False,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
+) -> None:
+    """Run the nightly DAG once through Airflow itself (embedded: SQLite metadata DB, local folders)."""
+    from pipeline.config import ConfigError, load_config
+    from pipeline.local_airflow import AirflowRunFailed, LocalAirflow, run_id_for
+    from pipeline.run import parse_date
+    from pipeline.storage import Storage
+    from pipeline.summary import print_summary
+
+    try:
+        logical_date = parse_date(date)
+        cfg = load_config(config)
+        airflow = LocalAirflow(home=airflow_home.resolve(), dags_folder=dags_folder.resolve())
+        typer.echo(f"airflow: migrating the metadata database in {airflow.home}", err=True)
+        airflow.migrate()
+        typer.echo(f"airflow: running marketplace_access_reconciliation for {logical_date}", err=True)
+        airflow.run_dag(config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""})
+    except (ConfigError, ValueError, AirflowRunFailed) as exc:
+        typer.echo(f"recon dag-run: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    print_summary(Storage(), cfg, logical_date, run_id_for(logical_date))

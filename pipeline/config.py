@@ -18,7 +18,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.storage import uri_from_path_or_uri
+from pipeline.storage import local_uri, uri_from_path_or_uri
 
 
 class ConfigError(ValueError):
@@ -194,7 +194,7 @@ def load_config(path: str | Path) -> RunConfig:
             else:
                 partners.append(p)
         data["partners"] = partners
-    data["config_uri"] = config_path.as_uri()
+    data["config_uri"] = local_uri(config_path)
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

@@ -170,7 +170,9 @@ OWNERSHIP = Dataset(
         "is_root",
         "root_basis",  # why it is a restricted root (incorporation:CN, headquarters:CN, ...)
         "rho_low",
+        "rho_low_open",  # the restricted share is strictly more than rho_low (an open bound, e.g. "more than 50%")
         "rho_high",
+        "rho_high_open",  # the restricted share is strictly less than rho_high
         "decision",  # restricted | review | clear
         "ultimate_parent_id",
         "chain",  # JSON list of ids from the entity up to its ultimate parent

@@ -72,6 +72,21 @@ class EntityDecision(enum.StrEnum):
     CLEAR = "clear"
 
 
+class OwnershipRule(enum.StrEnum):
+    """Why an entity got its ownership decision (the `rules` of an OWNERSHIP row)."""
+
+    ROOT_INCORPORATION = "root.incorporation"
+    ROOT_HEADQUARTERS = "root.headquarters"
+    ROOT_STATE = "root.state"  # a state or state body of a restricted jurisdiction
+    ROOT_RESIDENCE = "root.residence"
+    ROOT_NATIONALITY = "root.nationality"
+    ROOT_TAX_RESIDENCY = "root.tax_residency"
+    OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
+    OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
+    CONTROL = "control_without_shares"  # a control interest held by a restricted party
+    CLEAR = "clear"
+
+
 class TenantDecision(enum.StrEnum):
     REVOKE = "revoke"
     REVIEW = "review"

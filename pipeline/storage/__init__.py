@@ -6,7 +6,7 @@ a reader sees the old object or the new one, never a half-written one (atomic re
 GCS objects appear only when their upload completes).
 """
 
-from pipeline.storage.base import ObjectStore, StorageError, join, parent, uri_from_path_or_uri
+from pipeline.storage.base import ObjectStore, StorageError, join, local_uri, parent, uri_from_path_or_uri
 from pipeline.storage.resolver import (
     AirflowConnections,
     CredentialSource,
@@ -22,6 +22,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "join",
+    "local_uri",
     "parent",
     "uri_from_path_or_uri",
 ]

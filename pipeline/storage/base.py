@@ -52,7 +52,16 @@ def uri_from_path_or_uri(value: str, base: Path) -> str:
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = base / path
-    return path.resolve().as_uri()
+    return local_uri(path)
+
+
+def local_uri(path: Path) -> str:
+    """The file:// URI of a local path, unquoted like s3:// and gs:// keys.
+
+    `Path.as_uri()` would percent-encode the `=` of Hive-style folders (dt=2026-11-26) and the URI would
+    no longer name the folder.
+    """
+    return "file://" + path.resolve().as_posix()
 
 
 class ObjectStore(abc.ABC):

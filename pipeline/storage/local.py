@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO
 
-from pipeline.storage.base import ObjectStore, StorageError, split
+from pipeline.storage.base import ObjectStore, StorageError, local_uri, split
 
 
 def _path(uri: str) -> Path:
@@ -66,7 +66,9 @@ class LocalStore(ObjectStore):
             for name in filenames:
                 if name.startswith(".") and name.endswith(".tmp"):
                     continue
-                uri = Path(dirpath, name).as_uri()
+                # Unquoted, like s3:// and gs:// URIs and like `split` reads them: `as_uri()` would
+                # percent-encode the `=` of Hive-style folders (dt=...) and the URI would not read back.
+                uri = local_uri(Path(dirpath, name))
                 if uri.startswith(prefix):
                     yield uri
 

@@ -23,3 +23,12 @@ def test_failed_write_leaves_old_content_and_no_temp(tmp_path: Path, monkeypatch
         LocalStore().write_bytes(target.as_uri(), b"new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["list.csv"]
+
+
+def test_listing_hive_style_folders_returns_uris_that_read_back(tmp_path: Path) -> None:
+    storage = Storage()
+    base = "file://" + tmp_path.as_posix()
+    uri = f"{base}/revocations/dt=2026-11-26/manifest.json"
+    storage.write_text(uri, "{}")
+    assert storage.list(f"{base}/revocations/dt=") == [uri]
+    assert storage.read_text(storage.list(base + "/")[0]) == "{}"

@@ -1,0 +1,360 @@
+"""Benchmark the ownership engine on a synthetic graph: resolve from Parquet, parse speed, networkx baseline.
+
+    python benchmarks/ownership.py --entities 5000000 --relationships 8000000
+
+Steps (each measured in a fresh process so peak RSS is the engine's, not the generator's):
+1. generate ENTITIES / INTERESTS frames of the requested size (seeded) and write them as Parquet;
+2. `measure`: read the Parquet files and run `resolve` (resolve_seconds, peak_rss_mb);
+3. parse: write a sample of the graph as BODS 0.4 JSON Lines and time `read_bods` on it (statements/s);
+4. baseline: the same screening done the straightforward way with networkx, entity by entity, on a graph
+   of at most --baseline-entities entities; the engine runs on that same graph for the speedup.
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.datasets import ENTITIES, INTERESTS
+from pipeline.policy.model import Comparator, Policy
+
+AS_OF = dt.date(2025, 6, 30)
+POLICY = Policy(id="benchmark", version="1", restricted_jurisdictions=("CN",))
+
+
+def generate(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A layered ownership world: persons and top holdings own down the layers, with some cross-links."""
+    rng = np.random.default_rng(seed)
+    ids = np.char.add("E", np.char.zfill(np.arange(n).astype(str), 9)).astype(object)
+    person = rng.random(n) < 0.05
+    level = np.where(person, 0, rng.integers(0, 8, n))
+    jurisdiction = rng.choice(np.array(["US", "GB", "DE", "FR", "JP", "CN", "CN-GD", "HK", "SG", "IE"], dtype=object),
+                              n, p=[0.3, 0.15, 0.1, 0.1, 0.1, 0.025, 0.015, 0.05, 0.05, 0.11])  # fmt: skip
+    business = np.where(rng.random(n) < 0.01, "CN", None).astype(object)
+    residence = np.where(rng.random(n) < 0.03, '["CN"]', '["GB"]').astype(object)
+    entities = pd.DataFrame(
+        {
+            "entity_id": ids,
+            "statement_id": np.char.add("S", ids.astype(str)).astype(object),
+            "record_type": np.where(person, "person", "entity").astype(object),
+            "entity_type": np.where(person, "knownPerson", "registeredEntity").astype(object),
+            "name": np.char.add("Company ", ids.astype(str)).astype(object),
+            "jurisdiction": np.where(person, None, jurisdiction),
+            "registered_country": None,
+            "business_country": np.where(person, None, business),
+            "nationalities": "[]",
+            "residences": np.where(person, residence, "[]"),
+            "tax_residencies": "[]",
+            "source_uri": "bench://entities",
+        }
+    )
+    # Owned nodes sit below level 0; owners come from strictly lower levels (a DAG), plus 1% random links.
+    order = np.argsort(level, kind="stable")
+    first_of_level = np.searchsorted(level[order], np.arange(9))
+    candidates = order[level[order] > 0]
+    owned = rng.choice(candidates, m)
+    limit = first_of_level[level[owned]]
+    owner = order[(rng.random(m) * limit).astype(np.int64)]
+    cross = rng.random(m) < 0.01
+    owner[cross] = rng.integers(0, n, int(cross.sum()))
+    kind = rng.random(m)
+    majority = rng.random(m) < 0.35
+    exact = np.where(majority, rng.choice([51.0, 60.0, 75.0, 100.0], m), rng.integers(1, 50, m).astype(float)) / 100
+    # Registers rarely declare more than 100% of a company: scale each company's holders down to fit.
+    total = np.bincount(owned, weights=exact, minlength=n)
+    exact = np.floor(exact / np.maximum(total, 1.0)[owned] * 10_000) / 10_000
+    band = (kind >= 0.7) & (kind < 0.85)
+    missing = kind >= 0.95
+    share_exact = np.where(band | missing, np.nan, exact)
+    share_min = np.where(band, np.floor(exact * 4) / 4, np.nan)
+    share_max = np.where(band, np.minimum(np.floor(exact * 4) / 4 + 0.25, 1.0), np.nan)
+    itype = rng.choice(np.array(["shareholding", "votingRights", "appointmentOfBoard", "rightsToProfitOrIncome"],
+                                dtype=object), m, p=[0.75, 0.17, 0.04, 0.04])  # fmt: skip
+    ended = rng.random(m) < 0.05
+    interests = pd.DataFrame(
+        {
+            "relationship_id": np.char.add("R", np.char.zfill(np.arange(m).astype(str), 9)).astype(object),
+            "statement_id": np.char.add("T", np.arange(m).astype(str)).astype(object),
+            "interest_index": np.zeros(m, dtype=np.int64),
+            "subject_id": ids[owned],
+            "interested_party_id": ids[owner],
+            "interest_type": itype,
+            "direct_or_indirect": np.where(rng.random(m) < 0.002, "indirect", "direct").astype(object),
+            "share_exact": share_exact,
+            "share_min": share_min,
+            "share_max": share_max,
+            "exclusive_min": band & (rng.random(m) < 0.5),
+            "exclusive_max": band & (rng.random(m) < 0.5),
+            "start_date": "2010-01-01",
+            "end_date": np.where(ended, "2020-01-01", None).astype(object),
+            "source_uri": "bench://interests",
+        }
+    )
+    for frame, dataset in ((entities, ENTITIES), (interests, INTERESTS)):
+        for col in dataset.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].astype("str")
+    return entities, interests
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
+
+
+def measure(folder: Path) -> dict[str, Any]:
+    from pipeline.ownership.resolve import resolve
+
+    t0 = time.perf_counter()
+    entities = pq.read_table(folder / "entities.parquet").to_pandas()
+    interests = pq.read_table(folder / "interests.parquet").to_pandas()
+    t1 = time.perf_counter()
+    result = resolve(entities, interests, POLICY, AS_OF)
+    t2 = time.perf_counter()
+    decisions = result.ownership["decision"].value_counts().to_dict()
+    return {
+        "load_seconds": round(t1 - t0, 2),
+        "resolve_seconds": round(t2 - t1, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "decisions": {k: int(v) for k, v in decisions.items()},
+        "findings": len(result.findings),
+        "iterations": result.iterations,
+    }
+
+
+def _share(row: Any) -> dict[str, float]:
+    if not np.isnan(row.share_exact):
+        return {"exact": round(row.share_exact * 100, 6)}
+    if np.isnan(row.share_min):
+        return {}
+    lo = "exclusiveMinimum" if row.exclusive_min else "minimum"
+    hi = "exclusiveMaximum" if row.exclusive_max else "maximum"
+    return {lo: round(row.share_min * 100, 6), hi: round(row.share_max * 100, 6)}
+
+
+def _statement(record_id: str, statement_id: str, record_type: str, details: dict[str, Any]) -> bytes:
+    doc = {
+        "statementId": f"{statement_id:0<32}",
+        "declarationSubject": record_id,
+        "statementDate": "2024-01-01",
+        "recordId": record_id,
+        "recordType": record_type,
+        "recordDetails": details,
+    }
+    return orjson.dumps(doc) + b"\n"
+
+
+def bods_lines(entities: pd.DataFrame, interests: pd.DataFrame, path: Path) -> int:
+    """The frames as BODS 0.4 statements, one per line; returns the number of statements."""
+    with path.open("wb") as fh:
+        for e in entities.itertuples(index=False):
+            if e.record_type == "person":
+                country = {"name": "x", "code": json.loads(e.residences)[0]}
+                details: dict[str, Any] = {
+                    "isComponent": False,
+                    "personType": "knownPerson",
+                    "names": [{"fullName": e.name}],
+                    "addresses": [{"type": "residence", "country": country}],
+                }
+            else:
+                details = {
+                    "isComponent": False,
+                    "entityType": {"type": "registeredEntity"},
+                    "name": e.name,
+                    "jurisdiction": {"name": "x", "code": e.jurisdiction},
+                }
+            fh.write(_statement(e.entity_id, e.statement_id, e.record_type, details))
+        for r in interests.itertuples(index=False):
+            interest: dict[str, Any] = {
+                "type": r.interest_type,
+                "directOrIndirect": r.direct_or_indirect,
+                "share": _share(r),
+                "startDate": r.start_date,
+            }
+            if isinstance(r.end_date, str):
+                interest["endDate"] = r.end_date
+            details = {
+                "isComponent": False,
+                "subject": r.subject_id,
+                "interestedParty": r.interested_party_id,
+                "interests": [interest],
+            }
+            fh.write(_statement(r.relationship_id, r.statement_id, "relationship", details))
+    return len(entities) + len(interests)
+
+
+def parse_rate(path: Path, statements: int) -> dict[str, Any]:
+    from pipeline.ownership.bods import read_bods
+
+    t0 = time.perf_counter()
+    with path.open("rb") as fh:
+        frames = read_bods([(str(path), fh)])
+    seconds = time.perf_counter() - t0
+    assert frames.quarantine.empty, frames.quarantine["message"].head().tolist()
+    return {"parse_statements": statements, "parse_seconds": round(seconds, 2),
+            "parse_statements_per_s": round(statements / seconds)}  # fmt: skip
+
+
+class _Desc(str):
+    """Orders ids in reverse, so `max` picks the smallest id among equal stakes."""
+
+    def __lt__(self, other: object) -> bool:
+        return str.__gt__(self, other)  # type: ignore[operator]
+
+
+def _restricted_among(g: Any, sub: set[str], roots: set[str], controllers: dict[str, list[str]]) -> dict[str, set[str]]:
+    """The fixed point over one entity's ancestors, both bounds, recomputed from scratch."""
+    threshold = POLICY.ownership.threshold
+    restricted: dict[str, set[str]] = {"low": roots & sub, "high": roots & sub}
+    for bound in ("low", "high"):
+        changed = True
+        while changed:
+            changed = False
+            for x in sub - restricted[bound]:
+                total, is_open = 0.0, False
+                for p in g.predecessors(x):
+                    if p in restricted[bound]:
+                        total += g[p][x][bound]
+                        is_open = is_open or g[p][x]["low_open"]
+                if bound == "low":
+                    hit = total > threshold + 1e-9 or (total >= threshold - 1e-9 and is_open)
+                else:  # the policy's default control_without_shares is review: it counts in the high run
+                    hit = total > threshold + 1e-9 or any(c in restricted["high"] for c in controllers.get(x, ()))
+                if hit:
+                    restricted[bound].add(x)
+                    changed = True
+    return restricted
+
+
+def _walk_up(g: Any, e: str) -> str:
+    walk = [e]
+    while True:
+        here = walk[-1]
+        owners = [
+            (g[p][here]["low"], _Desc(p), p)
+            for p in g.predecessors(here)
+            if g[p][here]["low"] > 0.5 + 1e-9 or (g[p][here]["low"] >= 0.5 - 1e-9 and g[p][here]["low_open"])
+        ]
+        if not owners:
+            return here
+        nxt = max(owners)[2]
+        if nxt in walk:
+            return min(walk[walk.index(nxt) :])
+        walk.append(nxt)
+
+
+def networkx_baseline(entities: pd.DataFrame, interests: pd.DataFrame) -> tuple[float, dict[str, tuple[str, str]]]:
+    """The straightforward way, entity by entity on a networkx graph: read the rows one by one, then per
+    entity the fixed point over its ancestors (both bounds), its ultimate parent by walking majority owners,
+    and for a flagged entity up to 5 paths from restricted roots (nx.all_simple_paths).
+    Returns seconds and {id: (decision, ultimate parent)}."""
+    import itertools
+
+    import networkx as nx
+
+    from pipeline.ownership.reference import reference_edges, reference_is_root
+
+    t0 = time.perf_counter()
+    rows = {str(r["entity_id"]): r for r in entities.to_dict("records")}
+    stake, control_pairs = reference_edges(rows, interests, POLICY, AS_OF.isoformat())
+    g = nx.DiGraph()
+    g.add_nodes_from(rows)
+    for (s, d), (lo, lo_open, hi, _) in stake.items():
+        g.add_edge(s, d, low=lo, low_open=lo_open, high=hi)
+    controllers: dict[str, list[str]] = {}
+    ancestry = g.copy()
+    for s, d in control_pairs:
+        controllers.setdefault(d, []).append(s)
+        ancestry.add_edge(s, d)
+    roots = {k for k, r in rows.items() if reference_is_root(r, POLICY)}
+    out: dict[str, tuple[str, str]] = {}
+    for e in rows:
+        restricted = _restricted_among(g, nx.ancestors(ancestry, e) | {e}, roots, controllers)
+        decision = "restricted" if e in restricted["low"] else "review" if e in restricted["high"] else "clear"
+        if decision != "clear" and e not in roots:
+            carrying = ancestry.subgraph(restricted["low" if decision == "restricted" else "high"])
+            found = (nx.all_simple_paths(carrying, r, e, cutoff=10) for r in sorted(roots & set(carrying)))
+            list(itertools.islice(itertools.chain.from_iterable(found), 5))
+        out[e] = (decision, _walk_up(g, e))
+    return time.perf_counter() - t0, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--entities", type=int, default=5_000_000)
+    ap.add_argument("--relationships", type=int, default=8_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--baseline-entities", type=int, default=20_000)
+    ap.add_argument("--parse-statements", type=int, default=200_000)
+    ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    assert POLICY.ownership.comparator is Comparator.GT
+    report: dict[str, Any] = {"entities": args.entities, "relationships": args.relationships}
+    with tempfile.TemporaryDirectory(prefix="ownership-bench-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        entities, interests = generate(args.entities, args.relationships, args.seed)
+        write_parquet(entities, folder / "entities.parquet")
+        write_parquet(interests, folder / "interests.parquet")
+        report["generate_seconds"] = round(time.perf_counter() - t0, 2)
+        del entities, interests
+        child = subprocess.run(
+            [sys.executable, __file__, "--measure", str(folder)], capture_output=True, text=True, check=True
+        )
+        report.update(json.loads(child.stdout.strip().splitlines()[-1]))
+        # Parse speed on a sample of the same kind of data (JSON Lines).
+        ratio = args.relationships / max(args.entities, 1)
+        pn = max(1, int(args.parse_statements / (1 + ratio)))
+        pe, pi = generate(pn, args.parse_statements - pn, args.seed + 1)
+        lines = folder / "sample.jsonl"
+        report.update(parse_rate(lines, bods_lines(pe, pi, lines)))
+        del pe, pi
+        # Baseline and engine on the same small graph.
+        bn = min(args.baseline_entities, args.entities)
+        bm = int(bn * ratio)
+        be, bi = generate(bn, bm, args.seed + 2)
+        baseline_seconds, baseline_decisions = networkx_baseline(be, bi)
+        from pipeline.ownership.resolve import resolve
+
+        t1 = time.perf_counter()
+        small = resolve(be, bi, POLICY, AS_OF)
+        engine_small = time.perf_counter() - t1
+        mine = small.ownership
+        agree = (
+            dict(zip(mine["entity_id"], zip(mine["decision"], mine["ultimate_parent_id"], strict=True), strict=True))
+            == baseline_decisions
+        )
+        report.update(
+            {
+                "baseline_seconds": round(baseline_seconds, 2),
+                "baseline_entities": bn,
+                "baseline_relationships": bm,
+                "engine_seconds_on_baseline_graph": round(engine_small, 3),
+                "speedup": round(baseline_seconds / engine_small, 1),
+                "baseline_agrees": agree,
+            }
+        )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

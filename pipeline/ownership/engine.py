@@ -1,0 +1,127 @@
+"""The restricted share rho as a least fixed point over the ownership graph, vectorised.
+
+Invariants (DESIGN.md §4):
+- rho(root) = 1; for any other node rho(e) = min(1, sum over owners o of stake(o, e) * t(o)), iterated
+  from rho = 0 until nothing changes, so the result is the least fixed point and cycles terminate.
+  `cascade`: t(o) = 1 when o is restricted in this run, else 0 (values settle in finitely many steps).
+  `look_through`: t(o) = rho(o) (iterated until the largest change is below `TOLERANCE`, at most
+  `MAX_ITERATIONS` rounds; `converged` says whether it settled).
+- One run uses one bound of every stake: the `low` run with the least stakes and "surely exceeds", the
+  `high` run with the greatest stakes and "possibly exceeds". The result's openness flag is exact
+  interval logic: a sum is open when any term is (an open stake times a positive transfer, or a positive
+  stake times an open rho), and a value clipped at 1 is closed.
+- Control without shares: when `control_forces` is set, a node controlled (control edge) by a node that
+  is restricted in this run is itself restricted with rho = 1 and passes that on like a root. The caller
+  sets it for the low run under `restrict` and for the high run under `restrict` or `review`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipeline.ownership.graph import BoolArray, Edges, FloatArray, IntArray
+from pipeline.ownership.stakes import possibly_exceeds, surely_exceeds
+from pipeline.policy.model import Comparator, Method
+
+TOLERANCE = 1e-12
+MAX_ITERATIONS = 5000
+
+
+@dataclass(frozen=True)
+class Run:
+    rho: FloatArray
+    rho_open: BoolArray
+    restricted: BoolArray  # surely (low run) / possibly (high run) past the threshold, roots and forced included
+    share_restricted: BoolArray  # past the threshold on shares alone (not a root; forced ones too)
+    forced: BoolArray  # restricted by control without shares
+    rank: IntArray  # the round a node became restricted in this run (roots 0, never -1): a derivation order
+    iterations: int
+    converged: bool
+
+
+class Structure:
+    """The sparsity pattern of a set of edges, built once: rows are the held node, columns the holder,
+    so `(M @ x)[e]` sums over e's holders. Matrices with different values share it."""
+
+    def __init__(self, n: int, edges: Edges) -> None:
+        self.n = n
+        self.order = np.argsort(edges.dst, kind="stable")
+        self.indices = edges.src[self.order].astype(np.int32 if n < 2**31 else np.int64)
+        self.indptr = np.zeros(n + 1, dtype=self.indices.dtype)
+        np.cumsum(np.bincount(edges.dst, minlength=n), out=self.indptr[1:])
+
+    def matrix(self, values: np.ndarray) -> sp.csr_matrix:
+        data = np.asarray(values, dtype=np.float64)[self.order]
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+
+
+def propagate(
+    n: int,
+    ownership: Edges,
+    control: Edges,
+    roots: BoolArray,
+    structure: tuple[Structure, Structure] | None = None,
+    *,
+    bound: str,
+    method: Method,
+    threshold: float,
+    comparator: Comparator,
+    control_forces: bool,
+) -> Run:
+    if bound == "low":
+        stake, stake_open = ownership.low, ownership.low_open
+
+        def passes(v: FloatArray, o: BoolArray) -> BoolArray:
+            return surely_exceeds(v, o, threshold, comparator)
+    else:
+        stake, stake_open = ownership.high, ownership.high_open
+
+        def passes(v: FloatArray, o: BoolArray) -> BoolArray:
+            return possibly_exceeds(v, o, threshold, comparator)
+
+    own_s, ctrl_s = structure or (Structure(n, ownership), Structure(n, control))
+    m = own_s.matrix(stake)
+    m_open = own_s.matrix(stake_open)
+    m_pos = own_s.matrix(stake > 0) if method is Method.LOOK_THROUGH else m
+    c = ctrl_s.matrix(np.ones(len(control))) if control_forces and len(control) else None
+
+    rho = roots.astype(np.float64)
+    rho_open = np.zeros(n, dtype=bool)
+    restricted = roots.copy()
+    forced = np.zeros(n, dtype=bool)
+    rank = np.where(roots, 0, -1).astype(np.int64)
+    iterations = 0
+    converged = False
+    s = np.zeros(n, dtype=np.float64)
+    s_open = np.zeros(n, dtype=bool)
+    limit = n + 2 if method is Method.CASCADE else MAX_ITERATIONS
+    while iterations < limit:
+        iterations += 1
+        if method is Method.CASCADE:
+            t = restricted.astype(np.float64)
+            s = m @ t
+            s_open = (m_open @ t) > 0
+        else:
+            s = m @ rho
+            s_open = ((m_open @ (rho > 0).astype(np.float64)) > 0) | ((m_pos @ rho_open.astype(np.float64)) > 0)
+        new_forced = forced | ((c @ restricted.astype(np.float64)) > 0) if c is not None else forced
+        fixed = roots | new_forced
+        new_rho = np.where(fixed, 1.0, np.minimum(s, 1.0))
+        new_open = ~fixed & s_open & (s < 1.0)
+        new_restricted = restricted | fixed | passes(new_rho, new_open)
+        rank[new_restricted & ~restricted] = iterations
+        same_sets = (
+            np.array_equal(new_restricted, restricted)
+            and np.array_equal(new_open, rho_open)
+            and np.array_equal(new_forced, forced)
+        )
+        delta = float(np.max(np.abs(new_rho - rho))) if n else 0.0
+        rho, rho_open, restricted, forced = new_rho, new_open, new_restricted, new_forced
+        if same_sets and (method is Method.CASCADE or delta <= TOLERANCE):
+            converged = True
+            break
+    share = ~roots & passes(np.minimum(s, 1.0), s_open & (s < 1.0))
+    return Run(rho, rho_open, restricted, share, forced & ~roots, rank, iterations, converged)

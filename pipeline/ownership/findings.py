@@ -1,0 +1,52 @@
+"""Findings: data-quality observations the ownership code makes while reading and resolving.
+
+Invariant: a finding never changes a result; it reports something a reviewer or the quality stage must
+see (a reference to an unknown record, stakes over 100%, a cycle, a declared indirect share that does not
+match the graph). Every finding frame has exactly `FINDING_COLUMNS`, and `severity` is a `Severity`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARN = "warn"
+    INFO = "info"
+
+
+class Check(enum.StrEnum):
+    UNKNOWN_REFERENCE = "unknown_reference"
+    SUBJECT_NOT_ENTITY = "subject_not_entity"
+    RECORD_TYPE_CHANGED = "record_type_changed"
+    EDGE_TO_UNKNOWN_RECORD = "edge_to_unknown_record"
+    SELF_OWNERSHIP = "self_ownership"
+    STAKES_OVER_100 = "stakes_over_100_percent"
+    INVALID_SHARE = "invalid_share"
+    OWNERSHIP_CYCLE = "ownership_cycle"
+    MAJORITY_CYCLE = "majority_chain_cycle"
+    MULTIPLE_MAJORITY_OWNERS = "multiple_majority_owners"
+    DECLARED_INDIRECT_MISMATCH = "declared_indirect_mismatch"
+    NOT_CONVERGED = "not_converged"
+    DUPLICATE_ENTITY = "duplicate_entity"
+
+
+FINDING_COLUMNS = ("check", "severity", "entity_id", "message")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: Check
+    severity: Severity
+    entity_id: str
+    message: str
+
+
+def findings_frame(findings: list[Finding]) -> pd.DataFrame:
+    rows = [(str(f.check), str(f.severity), f.entity_id, f.message) for f in findings]
+    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="str")
+    return frame.sort_values(["check", "entity_id", "message"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,300 @@
+"""The ownership graph on a date: nodes, interval stakes on owner -> owned edges, and control edges.
+
+Invariants:
+- Nodes are the distinct entity/person ids, sorted, so a node's integer index orders like its id (the
+  smallest id of a cycle is the smallest index) and results never depend on input row order.
+- An ownership edge exists for an interest that is active on the date (startDate <= date < endDate,
+  missing bounds open), of a type the policy counts as ownership, not declared `indirect`, between two
+  known, different records. Its stake is the interval of the largest such interest between the pair (a
+  missing share is [0, 1]); several relationship records between one pair are the same holding told
+  again, so they are not added up.
+- Control edges are the active, non-indirect interests of a control type the policy does not count as
+  ownership; declared indirect interests of ownership types are returned apart, for the cross-check only.
+- Every interest set aside for a data problem (self-ownership, unknown record, impossible share) is
+  reported as a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.ownership.findings import Check, Finding, Severity
+from pipeline.ownership.stakes import EPS, format_percent
+from pipeline.policy.model import CONTROL_INTEREST_TYPES, Policy
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Parallel arrays, one entry per edge; `src` holds (owns or controls) `dst`."""
+
+    src: IntArray
+    dst: IntArray
+    low: FloatArray
+    low_open: BoolArray
+    high: FloatArray
+    high_open: BoolArray
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def take(self, rows: BoolArray) -> Edges:
+        return Edges(
+            self.src[rows], self.dst[rows], self.low[rows], self.low_open[rows], self.high[rows], self.high_open[rows]
+        )
+
+
+@dataclass(frozen=True)
+class Graph:
+    ids_arrow: pa.Array  # sorted distinct record ids; position = node index
+    rows: IntArray  # per node, the row of `entities` that describes it (the first, if repeated)
+    ownership: Edges  # one edge per (owner, owned) pair
+    control: Edges  # one edge per (controller, controlled) pair; stakes unused
+    declared_indirect: Edges  # declared indirect interests (may repeat pairs), for the cross-check
+    findings: tuple[Finding, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.ids_arrow)
+
+    @cached_property
+    def ids(self) -> npt.NDArray[np.object_]:
+        """The ids as Python strings (built on first use: per-node lookups in evidence and findings)."""
+        out: npt.NDArray[np.object_] = self.ids_arrow.to_numpy(zero_copy_only=False).astype(object)
+        return out
+
+
+def arrow_strings(series: pd.Series) -> pa.Array:
+    """A string column as one Arrow large_string array (nulls where pandas has NaN), without Python objects
+    when the column is already Arrow-backed (pandas 3 `str`)."""
+    try:
+        arr = pa.array(series.array)
+    except (TypeError, pa.ArrowInvalid):
+        arr = pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type == pa.null():
+        return pa.nulls(len(arr), pa.large_string())
+    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+
+
+def _indices(values: pa.Array, ids: pa.Array) -> IntArray:
+    """Node index of each value (-1 when unknown or null)."""
+    found = pc.index_in(values, value_set=ids)
+    out: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return out
+
+
+def _bool(arr: pa.Array | pa.ChunkedArray) -> BoolArray:
+    out: BoolArray = np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
+def _empty_edges() -> Edges:
+    z = np.zeros(0, dtype=np.int64)
+    f = np.zeros(0, dtype=np.float64)
+    b = np.zeros(0, dtype=bool)
+    return Edges(z, z.copy(), f, b, f.copy(), b.copy())
+
+
+def active_mask(interests: pd.DataFrame, as_of: dt.date) -> BoolArray:
+    day = pa.scalar(as_of.isoformat(), pa.large_string())
+    start = pc.utf8_slice_codeunits(arrow_strings(interests["start_date"]), 0, 10)
+    end = pc.utf8_slice_codeunits(arrow_strings(interests["end_date"]), 0, 10)
+    started = pc.or_kleene(pc.is_null(start), pc.less_equal(start, day))
+    not_ended = pc.or_kleene(pc.is_null(end), pc.greater(end, day))
+    return _bool(pc.and_kleene(started, not_ended))
+
+
+def interest_bounds(interests: pd.DataFrame) -> tuple[FloatArray, BoolArray, FloatArray, BoolArray, BoolArray]:
+    """Interval of each interest's share: (low, low_open, high, high_open, invalid).
+
+    `exact` wins; a missing minimum is 0 and a missing maximum 1 (closed). An impossible band (min above
+    max) is flagged invalid and widened to [0, 1]: the graph must not trust it either way.
+    """
+    exact = interests["share_exact"].to_numpy(dtype=np.float64)
+    smin = interests["share_min"].to_numpy(dtype=np.float64)
+    smax = interests["share_max"].to_numpy(dtype=np.float64)
+    xmin = interests["exclusive_min"].to_numpy(dtype=bool)
+    xmax = interests["exclusive_max"].to_numpy(dtype=bool)
+    has_exact = ~np.isnan(exact)
+    low = np.where(has_exact, exact, np.where(np.isnan(smin), 0.0, smin))
+    high = np.where(has_exact, exact, np.where(np.isnan(smax), 1.0, smax))
+    low_open = ~has_exact & ~np.isnan(smin) & xmin
+    high_open = ~has_exact & ~np.isnan(smax) & xmax
+    low = np.clip(low, 0.0, 1.0)
+    high = np.clip(high, 0.0, 1.0)
+    invalid = (low > high + EPS) | ((np.abs(low - high) <= EPS) & (low_open | high_open))
+    low = np.where(invalid, 0.0, low)
+    high = np.where(invalid, 1.0, high)
+    low_open &= ~invalid
+    high_open &= ~invalid
+    return low, low_open, high, high_open, invalid
+
+
+def _max_per_pair(e: Edges) -> Edges:
+    """One edge per (src, dst): the largest low bound (open wins a tie) and the largest high bound
+    (closed wins a tie, since a closed bound can be reached)."""
+    if len(e) == 0:
+        return _empty_edges()
+    key = e.src * (int(max(e.src.max(), e.dst.max())) + 1) + e.dst
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    group = np.cumsum(np.concatenate([[True], k[1:] != k[:-1]])) - 1
+    low, low_open = e.low[order], e.low_open[order]
+    high, high_open = e.high[order], e.high_open[order]
+    top_low = np.maximum.reduceat(low, starts)
+    top_high = np.maximum.reduceat(high, starts)
+    low_open_at_top = np.logical_or.reduceat(low_open & (low == top_low[group]), starts)
+    closed_at_top = np.logical_or.reduceat(~high_open & (high == top_high[group]), starts)
+    first = order[starts]
+    return Edges(e.src[first], e.dst[first], top_low, low_open_at_top, top_high, ~closed_at_top)
+
+
+def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Finding]]:
+    """Sorted distinct ids, the entities row of each, and a finding per repeated id."""
+    raw = arrow_strings(entities["entity_id"])
+    order = pc.sort_indices(raw).to_numpy().astype(np.int64)  # stable: the first row of an id comes first
+    ordered = raw.take(pa.array(order))
+    keep = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        keep[1:] = ~_bool(pc.equal(ordered.slice(1), ordered.slice(0, len(order) - 1)))
+    findings = [
+        Finding(Check.DUPLICATE_ENTITY, Severity.ERROR, str(rid), f"record {rid} appears more than once")
+        for rid in dict.fromkeys(ordered.filter(pa.array(~keep)).to_pylist())
+    ]
+    return ordered.filter(pa.array(keep)), order[keep], findings
+
+
+def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> Graph:
+    ids, rows, findings = _node_order(entities)
+    if not len(interests):
+        e = _empty_edges()
+        return Graph(ids, rows, e, e, e, tuple(findings))
+    active = active_mask(interests, as_of)
+    itype_pa = arrow_strings(interests["interest_type"])
+    direct = ~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect"))
+    subj_pa = arrow_strings(interests["subject_id"])
+    party_pa = arrow_strings(interests["interested_party_id"])
+    both = _indices(pa.concat_arrays([subj_pa, party_pa]), ids)  # one hash of the ids for both columns
+    subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
+    low, low_open, high, high_open, invalid = interest_bounds(interests)
+
+    owning = set(policy.ownership.interests)
+    is_own = _bool(pc.is_in(itype_pa, value_set=pa.array(sorted(owning), pa.large_string())))
+    control_types = sorted(CONTROL_INTEREST_TYPES - owning)
+    is_ctrl = _bool(pc.is_in(itype_pa, value_set=pa.array(control_types, pa.large_string())))
+    present = _bool(pc.and_(pc.is_valid(subj_pa), pc.is_valid(party_pa)))
+    counted = active & (is_own | is_ctrl) & present
+    same = counted & _bool(pc.equal(subj_pa, party_pa))
+    unknown = counted & ~same & ((subj < 0) | (party < 0))
+    findings.extend(
+        _edge_findings(interests, invalid=active & is_own & invalid, same=same, unknown=unknown, subj=subj, party=party)
+    )
+    usable = counted & ~same & ~unknown
+    every = Edges(party, subj, low, low_open, high, high_open)
+    ownership = _max_per_pair(every.take(usable & is_own & direct))
+    control = _max_per_pair(every.take(usable & is_ctrl & direct))
+    declared = every.take(usable & is_own & ~direct)
+    findings.extend(_stakes_over_100(subj_pa, itype_pa, active & direct, low=low, low_open=low_open))
+    return Graph(ids, rows, ownership, control, declared, tuple(findings))
+
+
+def _edge_findings(
+    interests: pd.DataFrame, *, invalid: BoolArray, same: BoolArray, unknown: BoolArray, subj: IntArray, party: IntArray
+) -> list[Finding]:
+    """Findings for interests left out of the graph or widened; built only for the rows concerned."""
+    out: list[Finding] = []
+    rows = np.flatnonzero(invalid | same | unknown)
+    if not len(rows):
+        return out
+    pick = interests.iloc[rows]
+    rel = pick["relationship_id"].to_numpy(dtype=object)
+    sub = pick["subject_id"].to_numpy(dtype=object)
+    par = pick["interested_party_id"].to_numpy(dtype=object)
+    typ = pick["interest_type"].to_numpy(dtype=object)
+    idx = pick["interest_index"].to_numpy()
+    for k, i in enumerate(rows):
+        if invalid[i]:
+            out.append(
+                Finding(
+                    Check.INVALID_SHARE,
+                    Severity.WARN,
+                    str(sub[k]),
+                    f"relationship {rel[k]} interest {idx[k]}: share bounds are impossible (minimum above "
+                    "maximum); treated as unknown [0%, 100%]",
+                )
+            )
+        if same[i]:
+            out.append(
+                Finding(
+                    Check.SELF_OWNERSHIP,
+                    Severity.WARN,
+                    str(sub[k]),
+                    f"relationship {rel[k]}: {sub[k]} holds {typ[k]} in itself; not an edge",
+                )
+            )
+        if unknown[i]:
+            missing = [str(x) for x, node in ((sub[k], subj[i]), (par[k], party[i])) if node < 0]
+            out.append(
+                Finding(
+                    Check.EDGE_TO_UNKNOWN_RECORD,
+                    Severity.WARN,
+                    str(sub[k]),
+                    f"relationship {rel[k]} ({typ[k]}) names unknown record(s) {', '.join(missing)}; "
+                    "it is left out of the graph",
+                )
+            )
+    return out
+
+
+def _stakes_over_100(
+    subj_pa: pa.Array,
+    itype_pa: pa.Array,
+    rows: BoolArray,
+    *,
+    low: FloatArray,
+    low_open: BoolArray,
+) -> list[Finding]:
+    """Per subject and interest type, the active direct holders' least shares must not pass 100%."""
+    rows = rows & (low > 0) & _bool(pc.is_valid(subj_pa)) & _bool(pc.is_valid(itype_pa))
+    if not rows.any():
+        return []
+    mask = pa.array(rows)
+    subj_codes = pc.dictionary_encode(subj_pa.filter(mask))
+    type_codes = pc.dictionary_encode(itype_pa.filter(mask))
+    s_idx = subj_codes.indices.to_numpy().astype(np.int64)
+    t_idx = type_codes.indices.to_numpy().astype(np.int64)
+    n_types = len(type_codes.dictionary)
+    key = s_idx * n_types + t_idx
+    size = len(subj_codes.dictionary) * n_types
+    total = np.bincount(key, weights=low[rows], minlength=size)
+    is_open = np.bincount(key, weights=low_open[rows].astype(np.float64), minlength=size) > 0
+    over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
+    out = []
+    for k in over:
+        subject = subj_codes.dictionary[int(k // n_types)].as_py()
+        itype = type_codes.dictionary[int(k % n_types)].as_py()
+        more = "more than " if is_open[k] else ""
+        out.append(
+            Finding(
+                Check.STAKES_OVER_100,
+                Severity.ERROR,
+                str(subject),
+                f"{subject}: active direct {itype} interests add up to at least {more}"
+                f"{format_percent(float(total[k]))}, more than 100%",
+            )
+        )
+    return out

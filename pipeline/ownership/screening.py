@@ -1,0 +1,95 @@
+"""`recon screen`: BODS files and a policy in, one CSV row per entity and person record out.
+
+Invariants:
+- This is the ownership area's only I/O edge: it reads and writes through `pipeline.storage` (local paths
+  or s3:// / gs:// URIs), and does nothing `read_bods` and `resolve` do not already define.
+- Input that cannot be trusted writes nothing: a quarantined statement (schema, JSON or structure error)
+  raises `ScreenError` naming the file and the statement, and no CSV is written.
+- Cells a spreadsheet would execute (starting with = + - @, tab or carriage return) are neutralised with a
+  leading apostrophe, so the file is safe to open; JSON columns are then no longer valid JSON only in
+  that case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.ownership.bods import BodsFrames, read_bods
+from pipeline.ownership.resolve import OwnershipResult, resolve
+from pipeline.policy.model import load_policy_text
+from pipeline.storage.base import StorageError, uri_from_path_or_uri
+from pipeline.storage.resolver import Storage
+
+# How many quarantined statements the error message quotes.
+MAX_QUOTED = 5
+_EXECUTABLE = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ScreenError(Exception):
+    """The input cannot be screened; the message names the file and, for statements, the statementId."""
+
+
+@dataclass(frozen=True)
+class Screening:
+    bods: BodsFrames
+    result: OwnershipResult
+
+
+def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.date) -> Screening:
+    policy = load_policy_text(storage.read_text(policy_uri), policy_uri)
+    with ExitStack() as stack:
+        streams = [(uri, stack.enter_context(storage.open_read(uri))) for uri in sources]
+        bods = read_bods(streams, as_of=as_of)
+    if len(bods.quarantine):
+        quoted = bods.quarantine["message"].head(MAX_QUOTED).tolist()
+        more = len(bods.quarantine) - len(quoted)
+        tail = f" (and {more} more)" if more > 0 else ""
+        raise ScreenError(f"{len(bods.quarantine)} invalid statement(s): " + " | ".join(quoted) + tail)
+    return Screening(bods, resolve(bods.entities, bods.interests, policy, as_of))
+
+
+def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == "str":
+            s = out[col]
+            risky = s.str.startswith(_EXECUTABLE).fillna(False).to_numpy(dtype=bool)
+            if risky.any():
+                out[col] = s.where(~risky, "'" + s)
+    return out
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    _neutralise(frame).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def screen_to_csv(
+    sources: Sequence[str],
+    policy: str,
+    as_of: dt.date,
+    out: str,
+    *,
+    findings_out: str | None = None,
+    storage: Storage | None = None,
+) -> Screening:
+    """Screen local paths or URIs and write the OWNERSHIP rows (and optionally the findings) as CSV."""
+    storage = storage or Storage()
+    base = Path.cwd()
+    try:
+        uris = [uri_from_path_or_uri(s, base) for s in sources]
+        screening = screen(storage, uris, uri_from_path_or_uri(policy, base), as_of)
+        storage.write_text(uri_from_path_or_uri(out, base), to_csv(screening.result.ownership), "text/csv")
+        if findings_out:
+            storage.write_text(uri_from_path_or_uri(findings_out, base), to_csv(screening.result.findings), "text/csv")
+    except StorageError as exc:
+        raise ScreenError(str(exc)) from exc
+    return screening

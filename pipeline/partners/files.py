@@ -1,0 +1,408 @@
+"""Partner files (CSV, JSON Lines) read as text rows with their lineage and file-level checks.
+
+Invariant: every record of a file ends up in exactly one place: a row of `RawRead.frame` (all values
+text, empty -> missing, with `source_uri` and `source_line`) or a quarantined record naming the file,
+its line and the rule (`csv.field_count`, `csv.truncated`, `encoding.utf8`, `json.parse`, ...). A
+file whose structure cannot be trusted (empty, missing contract columns, a wrong delimiter) yields
+no rows at all and an `error` result, never a partial guess. Column names the contract lists as
+synonyms (AWS's older `country`) are read as the contract's name. Nothing is parsed as a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.quality.contracts import Contract, Scope, Severity
+from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
+from pipeline.quality.results import CheckResult, Source, sample_rows
+from pipeline.storage import Storage
+
+UTF8_BOM = b"\xef\xbb\xbf"
+LINEAGE = ("source_uri", "source_line")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """Fingerprint of one input file as read: what the run's outputs were computed from."""
+
+    uri: str
+    sha256: str
+    bytes: int
+    rows: int  # data records (CSV: excluding the header)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"uri": self.uri, "sha256": self.sha256, "bytes": self.bytes, "rows": self.rows}
+
+
+@dataclass(frozen=True, eq=False)
+class RawRead:
+    dataset: str  # the contract name
+    uri: str
+    frame: pd.DataFrame  # contract columns present in the file + LINEAGE, text
+    quarantine: pd.DataFrame  # QUARANTINE columns
+    # Quarantined records whose fields could still be lined up with the header (text, + LINEAGE), so
+    # that a reader can tell which key they belonged to.
+    quarantined_rows: pd.DataFrame
+    results: tuple[CheckResult, ...]
+    input: InputFile
+    usable: bool  # False: structure broken; `frame` is empty and an error result says why
+
+
+def instants(values: pd.Series) -> pd.Series:
+    """ISO 8601 text -> UTC timestamps (unparseable -> NaT)."""
+    return pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+
+
+def fingerprint(uri: str, data: bytes, rows: int) -> InputFile:
+    return InputFile(uri=uri, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), rows=rows)
+
+
+def _file_result(dataset: str, check: str, severity: Severity, passed: bool, message: str, **kw: Any) -> CheckResult:
+    return CheckResult(dataset, check, severity, Scope.DATASET, passed, message, source=Source.READER, **kw)
+
+
+def _records_result(dataset: str, message: str, checked: int, failed: int) -> CheckResult:
+    return CheckResult(
+        dataset,
+        "file.records",
+        Severity.ERROR,
+        Scope.ROW,
+        False,
+        message,
+        checked=checked,
+        failed=failed,
+        source=Source.READER,
+    )
+
+
+# Decoded with surrogateescape, bytes that are not UTF-8 become lone surrogates U+DC80..U+DCFF.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _has_bad_bytes(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
+def _printable(text: str) -> str:
+    """Text safe to store: undecodable bytes shown as \\xNN."""
+    if not _has_bad_bytes(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _bad_bytes(text: str) -> str:
+    raw = text.encode("utf-8", "surrogateescape")
+    bad = [f"0x{b:02X}" for b in raw if b >= 0x80]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"0x{raw[exc.start]:02X} at byte {exc.start} of the field"
+    return ", ".join(bad[:3])
+
+
+def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str, lines: list[int]) -> pd.DataFrame:
+    data: dict[str, Any] = {c: pd.Series([r.get(c) for r in rows], dtype="str") for c in columns}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    frame["source_uri"] = pd.Series([uri] * len(rows), dtype="str")
+    frame["source_line"] = pd.Series(lines, dtype="int64")
+    return frame
+
+
+def _decode(data: bytes, dataset: str, uri: str, results: list[CheckResult]) -> str:
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+        results.append(
+            _file_result(
+                dataset,
+                "file.bom",
+                Severity.WARN,
+                False,
+                f"{uri}: starts with a UTF-8 byte order mark (the format says UTF-8 without BOM); "
+                "it was ignored, no data changed",
+            )
+        )
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _records(text: str) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
+    """(first line, last line, fields or None, csv error) per record; blank lines skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    last = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield last + 1, reader.line_num, None, str(exc)
+            last = reader.line_num
+            continue
+        start, last = last + 1, reader.line_num
+        if not fields:
+            continue
+        yield start, last, fields, None
+
+
+@dataclass(frozen=True)
+class _Header:
+    names: list[str]  # as the contract names them (synonyms resolved)
+    aliases: dict[str, str]  # synonym column -> contract column, when a file has both
+    extra: list[str]
+
+
+def _header(raw: list[str], contract: Contract) -> tuple[_Header | None, str, str]:
+    """The header read against the contract, or (None, check, problem) when the file is unusable."""
+    header = [h.strip() for h in raw]
+    if _has_bad_bytes("".join(header)):
+        return None, "file.header", "the header row is not UTF-8"
+    synonyms = contract.synonyms
+    names = [synonyms.get(h, h) if synonyms.get(h, h) not in header else h for h in header]
+    duplicated = sorted({h for h in names if names.count(h) > 1})
+    if duplicated:
+        return None, "file.header", f"columns named more than once: {duplicated}"
+    missing = [c for c in contract.column_names if c not in names]
+    if missing:
+        hint = ""
+        if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
+            hint = " - the header is one single column: the file uses another delimiter than ','"
+        return None, "file.columns", f"lacks contract {contract.name} columns {missing}{hint}"
+    extra = [h for h in names if h not in contract.column_names and h not in synonyms]
+    aliases = {h: synonyms[h] for h in header if h in synonyms and synonyms[h] in header}
+    return _Header(names, aliases, extra), "", ""
+
+
+def _record_problem(
+    fields: list[str] | None, error: str | None, *, start: int, end: int, width: int, cut_off: bool, clean: bool
+) -> tuple[str, str]:
+    """(rule, message) of a record that cannot be read as a row, or ("", "") for a readable one."""
+    if error is not None or fields is None:
+        span = f" (lines {start}-{end})" if end > start else ""
+        return "csv.parse", f"not valid CSV: {error}{span}"
+    if cut_off:
+        return "csv.truncated", "the file ends inside this record, without a line break: the delivery was cut off"
+    if len(fields) != width:
+        span = f" (lines {start}-{end}: an unbalanced quote?)" if end > start else ""
+        return "csv.field_count", f"{len(fields)} fields where the header has {width}{span}"
+    bad = None if clean else next((f for f in fields if _has_bad_bytes(f)), None)
+    if bad is not None:
+        return "encoding.utf8", f"bytes that are not UTF-8 ({_bad_bytes(bad)}); the file must be UTF-8"
+    return "", ""
+
+
+def _summary(dataset: str, uri: str, quarantined: list[Quarantined], checked: int) -> list[CheckResult]:
+    if not quarantined:
+        return []
+    counts: dict[str, int] = {}
+    for q in quarantined:
+        counts[q.rule] = counts.get(q.rule, 0) + 1
+    return [_records_result(dataset, f"{uri}: unreadable records quarantined ({counts})", checked, len(quarantined))]
+
+
+def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
+    """A partner CSV (RFC 4180, UTF-8, header row) as text rows checked against the contract's columns.
+
+    `broken` is the severity of a file whose structure cannot be read (empty, wrong columns): `error`
+    for inputs the decisions depend on, `warn` for inputs they do not (usage, billing).
+    """
+    data = storage.read_bytes(uri)
+    dataset = contract.name
+    cols = list(contract.column_names)
+    results: list[CheckResult] = []
+
+    def unusable(check: str, message: str, rows: int = 0) -> RawRead:
+        results.append(_file_result(dataset, check, broken, False, f"{uri}: {message}"))
+        empty = _text_frame([], cols, uri, [])
+        return RawRead(
+            dataset, uri, empty, quarantine_frame([]), empty, tuple(results), fingerprint(uri, data, rows), False
+        )
+
+    if not data.strip():
+        return unusable("file.empty", "the file is empty: not even a header row (a broken delivery)")
+    text = _decode(data, dataset, uri, results)
+    records = list(_records(text))
+    if not records or records[0][2] is None:
+        return unusable("file.header", "no readable header row")
+    body = records[1:]
+    header, check, problem = _header(records[0][2], contract)
+    if header is None:
+        return unusable(check, problem, len(body))
+    if header.extra:
+        message = f"{uri}: columns not in contract {contract.name} were ignored: {header.extra}"
+        results.append(_file_result(dataset, "file.extra_columns", Severity.WARN, False, message))
+
+    ends_cleanly = text.endswith(("\n", "\r"))
+    clean = not _has_bad_bytes(text)  # the usual case: no field needs a second look
+    quarantined: list[Quarantined] = []
+    good: list[dict[str, str | None]] = []
+    lines: list[int] = []
+    qrows: list[dict[str, str | None]] = []
+    qlines: list[int] = []
+    for i, (start, end, fields, error) in enumerate(body):
+        cut_off = i == len(body) - 1 and not ends_cleanly
+        rule, message = _record_problem(
+            fields, error, start=start, end=end, width=len(header.names), cut_off=cut_off, clean=clean
+        )
+        raw = fields or []
+        row = dict(zip(header.names, raw, strict=True)) if len(raw) == len(header.names) else None
+        if rule:
+            record: Mapping[str, Any] = (
+                {k: _printable(v) for k, v in row.items()} if row else {"fields": [_printable(f) for f in raw]}
+            )
+            quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, start, record_json(record)))
+            if row is not None:
+                qrows.append({c: (row[c] or None) for c in cols})
+                qlines.append(start)
+            continue
+        assert row is not None
+        for alias, target in header.aliases.items():
+            if not row[target]:
+                row[target] = row[alias]
+        good.append({c: (row[c] or None) for c in cols})
+        lines.append(start)
+
+    results.extend(_summary(dataset, uri, quarantined, len(body)))
+    return RawRead(
+        dataset=dataset,
+        uri=uri,
+        frame=_text_frame(good, cols, uri, lines),
+        quarantine=quarantine_frame(quarantined),
+        quarantined_rows=_text_frame(qrows, cols, uri, qlines),
+        results=tuple(results),
+        input=fingerprint(uri, data, len(body)),
+        usable=True,
+    )
+
+
+class _TypeProblem(ValueError):
+    pass
+
+
+def _cell(value: Any, logical_type: str, column: str) -> str | None:
+    if value is None:
+        return None
+    if logical_type in ("array", "object"):
+        expected = list if logical_type == "array" else dict
+        if not isinstance(value, expected):
+            raise _TypeProblem(f"{column} must be a JSON {logical_type}, got {type(value).__name__}")
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if not isinstance(value, str):
+        # A number here (a tax id, an account id) has already lost its leading zeros upstream.
+        raise _TypeProblem(f"{column} must be a JSON string, got {type(value).__name__} {value!r}")
+    return value if value != "" else None
+
+
+def _flatten(obj: dict[str, Any], contract: Contract) -> tuple[dict[str, str | None], set[str]]:
+    """Contract columns from a JSON object (dotted names reach into nested objects), and unknown keys."""
+    row: dict[str, str | None] = {}
+    for col in contract.columns:
+        parts = col.name.split(".")
+        value: Any = obj
+        for depth, part in enumerate(parts):
+            if value is None:
+                break
+            if not isinstance(value, dict):
+                raise _TypeProblem(f"{'.'.join(parts[:depth])} must be a JSON object")
+            value = value.get(part)
+        row[col.name] = _cell(value, col.logical_type, col.name)
+    known_top = {c.name.split(".")[0] for c in contract.columns}
+    unknown = {k for k in obj if k not in known_top}
+    for parent in {c.name.split(".")[0] for c in contract.columns if "." in c.name}:
+        nested = obj.get(parent)
+        if isinstance(nested, dict):
+            known = {c.name.split(".", 1)[1] for c in contract.columns if c.name.startswith(parent + ".")}
+            unknown |= {f"{parent}.{k}" for k in nested if k not in known}
+    return row, unknown
+
+
+def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | None, set[str], str, str]:
+    """(row, unknown keys, "", "") for a readable line, else (None, set(), rule, message)."""
+    if _has_bad_bytes(line):
+        return None, set(), "encoding.utf8", f"bytes that are not UTF-8 ({_bad_bytes(line)}); the file must be UTF-8"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, set(), "json.parse", f"not valid JSON (column {exc.colno}): {exc.msg}"
+    if not isinstance(obj, dict):
+        return None, set(), "json.object", f"each line must be a JSON object, got {type(obj).__name__}"
+    try:
+        row, unknown = _flatten(obj, contract)
+    except _TypeProblem as exc:
+        return None, set(), "json.type", str(exc)
+    return row, unknown, "", ""
+
+
+def read_jsonl_file(storage: Storage, uri: str, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
+    """A JSON Lines snapshot (one object per line) flattened to the contract's columns, as text."""
+    data = storage.read_bytes(uri)
+    dataset = contract.name
+    results: list[CheckResult] = []
+    cols = list(contract.column_names)
+    if not data.strip():
+        results.append(_file_result(dataset, "file.empty", broken, False, f"{uri}: the file is empty: no records"))
+        empty = _text_frame([], cols, uri, [])
+        return RawRead(
+            dataset, uri, empty, quarantine_frame([]), empty, tuple(results), fingerprint(uri, data, 0), False
+        )
+    text = _decode(data, dataset, uri, results)
+    quarantined: list[Quarantined] = []
+    good: list[dict[str, str | None]] = []
+    lines: list[int] = []
+    unknown_keys: set[str] = set()
+    records = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        records += 1
+        row, unknown, rule, message = _json_row(line, contract)
+        if row is None:
+            record = {"line": _printable(line[:2000])}
+            quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, number, record_json(record)))
+            continue
+        unknown_keys |= unknown
+        good.append(row)
+        lines.append(number)
+    if unknown_keys:
+        message = f"{uri}: fields not in contract {contract.name} were ignored: {sorted(unknown_keys)}"
+        results.append(_file_result(dataset, "file.extra_fields", Severity.WARN, False, message))
+    results.extend(_summary(dataset, uri, quarantined, records))
+    return RawRead(
+        dataset=dataset,
+        uri=uri,
+        frame=_text_frame(good, cols, uri, lines),
+        quarantine=quarantine_frame(quarantined),
+        quarantined_rows=_text_frame([], cols, uri, []),
+        results=tuple(results),
+        input=fingerprint(uri, data, records),
+        usable=True,
+    )
+
+
+def drop_identical(
+    frame: pd.DataFrame, columns: list[str], dataset: str, key: list[str]
+) -> tuple[pd.DataFrame, list[CheckResult]]:
+    """Rows that repeat another row exactly (the same delivery appended twice) kept once, and reported."""
+    dup = frame.duplicated(subset=columns, keep="first")
+    if not dup.any():
+        return frame, []
+    result = CheckResult(
+        dataset,
+        "rows.exact_duplicates",
+        Severity.WARN,
+        Scope.DATASET,
+        False,
+        f"{int(dup.sum())} rows repeat another row exactly (the same delivery appended twice?); kept once",
+        checked=len(frame),
+        failed=int(dup.sum()),
+        samples=sample_rows(frame.loc[dup, [*key, *LINEAGE]].to_dict("records")),
+        source=Source.READER,
+    )
+    return frame.loc[~dup].reset_index(drop=True), [result]

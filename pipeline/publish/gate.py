@@ -1,0 +1,227 @@
+"""The safety gate: a change to the published lists larger than the configured limits waits for a human.
+
+Invariant: `evaluate` blocks whenever, for any partner, the rows added or the rows lifted against the
+last published list exceed an absolute limit (`GateConfig.max_added` / `max_lifted`) or a share of that
+partner's active tenants (`max_added_share` / `max_lifted_share`), unless the run is approved
+(`RunOptions.approve_gate`) by a named person (`RunOptions.approved_by`; an approval without a name
+does not count). With no active tenants any change counts as a 100% share. A partner's first list has
+no previous list, so every row is added: the first publish of a large list is approved by a person too.
+
+A rerun of a date already published with exactly this delta is not a new change: the earlier publish
+passed the gate (or was approved) and the writer will do nothing, so that partner passes and the
+result names the manifest (`already_published`).
+
+The result is the reviewable diff itself: for every partner, the added, lifted and changed rows and the
+sha256 of the exact delta file evaluated. The writer refuses to publish a delta whose sha256 differs
+from the one the gate saw, so an approval covers exactly the change that was reviewed.
+
+Pure: frames and values in, a `GateResult` out; the caller writes it (gate.json) and raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.config import GateConfig
+from pipeline.errors import RunStopped
+from pipeline.publish.diff import ListDiff, diff_lists
+from pipeline.publish.lists import ListFormat, records
+from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
+from pipeline.run import RunOptions
+
+# Which partner-account states count as active when the gate computes shares (AWS has no account state
+# in its feeds and the extract writes ACTIVE; GCP Procurement says ACCOUNT_ACTIVE).
+ACTIVE_TENANT_STATES = frozenset({"ACTIVE", "ACCOUNT_ACTIVE"})
+
+
+class GateBlocked(RunStopped):
+    """Publishing stopped: the change exceeds the gate's limits and the run is not approved."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartnerGate(_Model):
+    partner: str
+    list_format: str
+    compared_with: ManifestRef | None  # the last published list (None: the partner's first list)
+    already_published: ManifestRef | None  # this date's manifest, when it has exactly this delta
+    active_tenants: Annotated[int, Field(ge=0)]
+    listed: Annotated[int, Field(ge=0)]  # rows in the current full list
+    added: Annotated[int, Field(ge=0)]
+    lifted: Annotated[int, Field(ge=0)]
+    changed: Annotated[int, Field(ge=0)]
+    unchanged: Annotated[int, Field(ge=0)]
+    added_share: float
+    lifted_share: float
+    breaches: tuple[str, ...]  # why this partner's change exceeds the limits (empty: within them)
+    diff_sha256: str  # sha256 of the delta file this evaluation covers
+    # The reviewable diff: the rows as they would be published, in canonical order.
+    added_rows: tuple[dict[str, str], ...]
+    lifted_rows: tuple[dict[str, str], ...]
+    changed_rows: tuple[dict[str, str], ...]
+
+
+class GateResult(_Model):
+    run_id: str
+    logical_date: dt.date
+    status: GateStatus
+    approved_by: str | None
+    limits: GateConfig
+    partners: tuple[PartnerGate, ...]
+
+    def partner(self, name: str) -> PartnerGate:
+        for p in self.partners:
+            if p.partner == name:
+                return p
+        raise KeyError(f"the gate result of run {self.run_id} has no partner {name!r}")
+
+    def messages(self) -> tuple[str, ...]:
+        """One line per limit exceeded, naming the partner (empty when nothing exceeds a limit)."""
+        return tuple(f"{p.partner}: {b}" for p in self.partners for b in p.breaches)
+
+    def summary(self) -> str:
+        lines = [f"safety gate {self.status.value} for {self.logical_date.isoformat()} (run {self.run_id})"]
+        for p in self.partners:
+            base = f"{p.partner}: +{p.added} added, -{p.lifted} lifted, ~{p.changed} changed of {p.listed} listed"
+            detail = f" ({'; '.join(p.breaches)})" if p.breaches else ""
+            if p.already_published:
+                detail = f" (already published: {p.already_published.uri})"
+            lines.append(f"  {base}, {p.active_tenants} active tenants{detail}")
+        if self.approved_by and self.status is GateStatus.APPROVED:
+            lines.append(f"  approved by {self.approved_by}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class GateInput:
+    """One partner's current list and what it is compared with."""
+
+    partner: str
+    list_format: ListFormat
+    current: pd.DataFrame
+    previous: PublishedList | None  # last published strictly before the logical date
+    active_tenants: int
+    # What is already published for the logical date itself (a rerun), if anything.
+    same_date: PublishedList | None = None
+
+
+def active_tenant_count(tenants: pd.DataFrame) -> int:
+    """Tenants whose partner state is active (see `ACTIVE_TENANT_STATES`)."""
+    states = tenants["status"].astype("str").str.strip().str.upper()
+    return int(states.isin(ACTIVE_TENANT_STATES).sum())
+
+
+def _share(count: int, active: int) -> float:
+    if count == 0:
+        return 0.0
+    return 1.0 if active == 0 else count / active
+
+
+def _breaches(kind: str, count: int, active: int, limits: tuple[int, float]) -> list[str]:
+    limit, share_limit = limits
+    share = _share(count, active)
+    out = []
+    if count > limit:
+        out.append(f"{count} {kind} exceeds the limit of {limit}")
+    if share > share_limit:
+        out.append(f"{count} {kind} is {share:.1%} of {active} active tenants, above {share_limit:.1%}")
+    return out
+
+
+def _records(df: pd.DataFrame) -> tuple[dict[str, str], ...]:
+    columns = tuple(str(c) for c in df.columns)
+    return tuple(dict(zip(columns, row, strict=True)) for row in records(df, columns))
+
+
+def partner_diff(item: GateInput, logical_date: dt.date) -> ListDiff:
+    previous = item.previous.snapshot if item.previous is not None else None
+    return diff_lists(previous, item.current, item.list_format, logical_date)
+
+
+def evaluate(
+    inputs: Sequence[GateInput],
+    config: GateConfig,
+    options: RunOptions,
+    *,
+    logical_date: dt.date,
+    run_id: str,
+) -> GateResult:
+    """Compare every partner's current list with its last published one and decide whether to publish."""
+    names = [i.partner for i in inputs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"the gate got one partner more than once: {sorted(names)}")
+    partners = []
+    for item in sorted(inputs, key=lambda i: i.partner):
+        diff = partner_diff(item, logical_date)
+        added, lifted = len(diff.added), len(diff.lifted)
+        added_share = _share(added, item.active_tenants)
+        lifted_share = _share(lifted, item.active_tenants)
+        already = (
+            item.same_date if item.same_date and item.same_date.manifest.delta.sha256 == diff.delta_sha256 else None
+        )
+        breaches = (
+            []
+            if already
+            else [
+                *_breaches("added", added, item.active_tenants, (config.max_added, config.max_added_share)),
+                *_breaches("lifted", lifted, item.active_tenants, (config.max_lifted, config.max_lifted_share)),
+            ]
+        )
+        partners.append(
+            PartnerGate(
+                partner=item.partner,
+                list_format=item.list_format.contract,
+                compared_with=item.previous.ref if item.previous is not None else None,
+                already_published=already.ref if already else None,
+                active_tenants=item.active_tenants,
+                listed=len(item.current),
+                added=added,
+                lifted=lifted,
+                changed=len(diff.changed),
+                unchanged=diff.unchanged,
+                added_share=added_share,
+                lifted_share=lifted_share,
+                breaches=tuple(breaches),
+                diff_sha256=diff.delta_sha256,
+                added_rows=_records(diff.added),
+                lifted_rows=_records(diff.lifted),
+                changed_rows=_records(diff.changed),
+            )
+        )
+    approver = (options.approved_by or "").strip() or None
+    if not any(p.breaches for p in partners):
+        status = GateStatus.PASSED
+    elif options.approve_gate and approver:
+        status = GateStatus.APPROVED
+    else:
+        status = GateStatus.BLOCKED
+    return GateResult(
+        run_id=run_id,
+        logical_date=logical_date,
+        status=status,
+        approved_by=approver if options.approve_gate else None,
+        limits=config,
+        partners=tuple(partners),
+    )
+
+
+def raise_if_blocked(result: GateResult, gate_uri: str) -> None:
+    """Raise `GateBlocked` naming the limits exceeded and where the reviewable diff is."""
+    if result.status is not GateStatus.BLOCKED:
+        return
+    how = (
+        "rerun this logical date approved by a named person (run options approve_gate=true and approved_by=<name>; "
+        "an approval without a name does not count)"
+    )
+    raise GateBlocked(
+        f"publishing stopped by the safety gate; nothing was published.\n{result.summary()}\n"
+        f"Review the added and lifted rows in {gate_uri}, then {how}."
+    )

@@ -1,0 +1,244 @@
+"""Checks that span datasets (or runs), which Great Expectations cannot express, reported the same way.
+
+Invariant: every function here is pure (frames and plain values in, `CheckResult`s out) and takes
+the severity of its check from the contract that declares it (a `custom` rule with engine `recon`),
+so contracts remain the one place where a rule's severity is set. A check that cannot find its
+declaration is a programming error (`KeyError`), never a silent default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from pipeline.quality.contracts import Scope, Severity, load_contract
+from pipeline.quality.results import CheckResult, Source, sample_rows
+
+# Where each cross-dataset check is declared: (contract, rule id).
+BILLED_ACCOUNTS_KNOWN = ("canonical_billing", "billed_accounts_known")
+EXPORT_PRESENT = ("canonical_tenants", "export_present")
+TENANT_COUNT_STABLE = ("canonical_tenants", "tenant_count_stable")
+STAKES_AT_MOST_100 = ("interests", "stakes_at_most_100")
+PUBLISHED_MATCHES_DECISIONS = ("tenant_decisions", "published_matches_decisions")
+OWNERSHIP_FINDINGS = "resolved_ownership"
+
+# Shares are fractions; sums of exact decimal percentages can land a hair above 1.0 in floating point.
+_SHARE_TOLERANCE = 1e-9
+
+
+def declared_severity(contract: str, rule_id: str) -> Severity:
+    rule = load_contract(contract).rule(rule_id)
+    if rule.scope is not Scope.CROSS:
+        raise KeyError(f"{contract}: rule {rule_id!r} is not a cross-dataset (engine recon) rule")
+    return rule.severity
+
+
+def _result(
+    where: tuple[str, str],
+    dataset: str,
+    *,
+    passed: bool,
+    message: str,
+    checked: int,
+    failed: int,
+    samples: Iterable[Mapping[str, object]] = (),
+) -> CheckResult:
+    return CheckResult(
+        dataset=dataset,
+        check=where[1],
+        severity=declared_severity(*where),
+        scope=Scope.CROSS,
+        passed=passed,
+        message=message,
+        checked=checked,
+        failed=failed,
+        samples=sample_rows(samples),
+        source=Source.CROSS_DATASET,
+    )
+
+
+def check_billed_accounts_known(partner: str, tenants: pd.DataFrame, billing: pd.DataFrame) -> CheckResult:
+    """Every tenant billed by a partner is a tenant in that partner's export."""
+    known = set(tenants.loc[tenants["partner"] == partner, "tenant_id"].dropna())
+    lines = billing.loc[billing["partner"] == partner]
+    billed = lines.groupby("tenant_id", dropna=True).agg(lines=("line_id", "size"), last_date=("event_date", "max"))
+    unknown = billed.loc[~billed.index.isin(list(known))]
+    samples = [{"tenant_id": t, "lines": int(r["lines"]), "last_date": r["last_date"]} for t, r in unknown.iterrows()]
+    return _result(
+        BILLED_ACCOUNTS_KNOWN,
+        "billing",
+        passed=unknown.empty,
+        message=f"{partner}: {len(unknown)} of {len(billed)} billed accounts are not tenants in the export"
+        if len(unknown)
+        else f"{partner}: all {len(billed)} billed accounts are tenants in the export",
+        checked=len(billed),
+        failed=len(unknown),
+        samples=samples,
+    )
+
+
+def check_export_present(partner: str, tenant_count: int) -> CheckResult:
+    """A partner without tenants for the date stops the run: it must never read as "nobody to revoke"."""
+    return _result(
+        EXPORT_PRESENT,
+        "tenants",
+        passed=tenant_count > 0,
+        message=f"{partner}: {tenant_count} tenants in the export"
+        if tenant_count
+        else f"{partner}: the export for the date is missing or holds no tenants",
+        checked=1,
+        failed=0 if tenant_count else 1,
+    )
+
+
+def check_exports_present(tenant_counts: Mapping[str, int], configured: Iterable[str]) -> list[CheckResult]:
+    """One result per configured partner; a partner absent from `tenant_counts` counts as 0."""
+    return [check_export_present(p, int(tenant_counts.get(p, 0))) for p in configured]
+
+
+def check_tenant_count(partner: str, current: int, previous: int | None, max_growth: float) -> CheckResult:
+    """The tenant count may change by at most a factor `max_growth` (up or down) against the last run."""
+    if not previous:
+        return _result(
+            TENANT_COUNT_STABLE,
+            "tenants",
+            passed=True,
+            message=f"{partner}: {current} tenants; no previous run to compare with",
+            checked=current,
+            failed=0,
+        )
+    ratio = current / previous
+    ok = 1 / max_growth <= ratio <= max_growth
+    return _result(
+        TENANT_COUNT_STABLE,
+        "tenants",
+        passed=ok,
+        message=f"{partner}: {current} tenants against {previous} in the previous run (x{ratio:.2f}; allowed "
+        f"x{1 / max_growth:.2f} to x{max_growth:.2f})",
+        checked=current,
+        failed=0 if ok else abs(current - previous),
+    )
+
+
+def _active(interests: pd.DataFrame, as_of: dt.date | None) -> pd.Series:
+    if as_of is None:
+        return pd.Series(True, index=interests.index)
+    day = as_of.isoformat()
+    # BODS dates may be partial (2020, 2020-05); as ISO text they still order correctly.
+    start = interests["start_date"].astype("object")
+    end = interests["end_date"].astype("object")
+    started = start.isna() | (start.astype(str).str[:10] <= day)
+    ongoing = end.isna() | (end.astype(str).str[:10] >= day)
+    return started & ongoing
+
+
+def check_stakes_sum(interests: pd.DataFrame, as_of: dt.date | None = None) -> CheckResult:
+    """Per entity and interest type, the least the direct holders hold together is at most 100%.
+
+    Uses the lower bound of each share (exact, else minimum, else 0), so ranges that merely could
+    exceed 100% pass; declared indirect interests are excluded (they restate direct ones).
+    """
+    frame = interests.loc[_active(interests, as_of)]
+    frame = frame.loc[frame["direct_or_indirect"].astype("object").fillna("unknown") != "indirect"]
+    low = pd.to_numeric(frame["share_exact"], errors="coerce").fillna(
+        pd.to_numeric(frame["share_min"], errors="coerce")
+    )
+    with_share = frame.assign(low=low).dropna(subset=["low"])
+    sums = with_share.groupby(["subject_id", "interest_type"], dropna=False)["low"].agg(["sum", "size"])
+    over = sums.loc[sums["sum"] > 1 + _SHARE_TOLERANCE]
+    samples = [
+        {
+            "subject_id": key[0],
+            "interest_type": key[1],
+            "holders": int(r["size"]),
+            "total_share": round(float(r["sum"]), 6),
+        }
+        for key, r in zip(over.index, over.to_dict("records"), strict=True)
+    ]
+    return _result(
+        STAKES_AT_MOST_100,
+        "interests",
+        passed=over.empty,
+        message=f"{len(over)} entity/interest-type pairs whose direct holders hold more than 100% together"
+        if len(over)
+        else f"stakes of all {len(sums)} entity/interest-type pairs sum to at most 100%",
+        checked=len(sums),
+        failed=len(over),
+        samples=samples,
+    )
+
+
+def check_published_matches_decisions(partner: str, published: pd.DataFrame, decisions: pd.DataFrame) -> CheckResult:
+    """The partner's list in force holds exactly the tenants decided `revoke` for that partner.
+
+    `published` has a `tenant_id` column (one row per listed tenant, as `pipeline.partners.list_in_force`
+    gives it); `decisions` is the DECISIONS frame of the run.
+    """
+    revoke = set(decisions.loc[(decisions["partner"] == partner) & (decisions["decision"] == "revoke"), "tenant_id"])
+    listed = [str(t) for t in published["tenant_id"]]
+    repeated = sorted({t for t in listed if listed.count(t) > 1})
+    published_ids = set(listed)
+    missing = sorted(revoke - published_ids)
+    extra = sorted(published_ids - revoke)
+    samples = (
+        [{"tenant_id": t, "problem": "revoke decision not published"} for t in missing]
+        + [{"tenant_id": t, "problem": "published without a revoke decision"} for t in extra]
+        + [{"tenant_id": t, "problem": "listed more than once"} for t in repeated]
+    )
+    ok = not missing and not extra and not repeated
+    return _result(
+        PUBLISHED_MATCHES_DECISIONS,
+        "published",
+        passed=ok,
+        message=f"{partner}: {len(listed)} published rows, {len(revoke)} revoke decisions"
+        + ("" if ok else f" ({len(missing)} not published, {len(extra)} without decision, {len(repeated)} repeated)"),
+        checked=len(revoke | published_ids),
+        failed=len(missing) + len(extra) + len(repeated),
+        samples=samples,
+    )
+
+
+def results_from_findings(findings: pd.DataFrame, *, dataset: str = "ownership") -> list[CheckResult]:
+    """A findings frame (check, severity, entity_id, message) from a pure module, as check results.
+
+    One result per check name. The severity is the one the `resolved_ownership` contract declares for
+    that check when it declares it (one place to tune it), else the worst severity in the findings.
+    An empty frame gives one passing `findings` result, so a clean run still shows the check ran.
+    """
+    contract = load_contract(OWNERSHIP_FINDINGS)
+    declared = {r.id: r.severity for r in contract.rules if r.scope is Scope.CROSS}
+    if findings.empty:
+        return [
+            CheckResult(
+                dataset,
+                "findings",
+                Severity.INFO,
+                Scope.CROSS,
+                True,
+                "no findings reported by the resolution",
+                source=Source.FINDINGS,
+            )
+        ]
+    out = []
+    rank = {Severity.INFO: 0, Severity.WARN: 1, Severity.ERROR: 2}
+    for check, group in findings.groupby("check", sort=True):
+        name = str(check)
+        severities = [Severity.parse(str(s), f"finding {name}") for s in group["severity"]]
+        severity = declared.get(name, max(severities, key=lambda s: rank[s]))
+        out.append(
+            CheckResult(
+                dataset=dataset,
+                check=name,
+                severity=severity,
+                scope=Scope.CROSS,
+                passed=False,
+                message=f"{len(group)} finding(s): {group['message'].iloc[0]}",
+                checked=len(group),
+                failed=len(group),
+                samples=sample_rows(group[["entity_id", "message"]].to_dict("records")),
+                source=Source.FINDINGS,
+            )
+        )
+    return out

@@ -1,0 +1,38 @@
+"""The run report (self-contained HTML) and `explain`, built only from a run's own outputs.
+
+Invariant: nothing here decides anything: the report and `explain` show what the run's stages wrote,
+escaped for their medium (HTML through autoescaped Jinja2, text with control characters made visible),
+and a report input that does not have the expected shape is rejected, never half shown.
+"""
+
+from pipeline.report.model import (
+    CheckResult,
+    CheckStatus,
+    GateResult,
+    GateStatus,
+    Publication,
+    PublicationStatus,
+    ReportInputError,
+    ReportInputs,
+    RunSummary,
+    Severity,
+    load_checks,
+)
+from pipeline.report.render import render_report
+from pipeline.report.summary import summarise
+
+__all__ = [
+    "CheckResult",
+    "CheckStatus",
+    "GateResult",
+    "GateStatus",
+    "Publication",
+    "PublicationStatus",
+    "ReportInputError",
+    "ReportInputs",
+    "RunSummary",
+    "Severity",
+    "load_checks",
+    "render_report",
+    "summarise",
+]

@@ -1,0 +1,384 @@
+"""The run report: one self-contained HTML page a data engineer reads in two minutes.
+
+Invariant: the page needs nothing but itself: inline CSS, charts as inline SVG drawn here, no script,
+no font, no image, no link that loads anything (a Content-Security-Policy of `default-src 'none'` makes
+the browser refuse any that slipped in). Everything that came from input data reaches the page through
+Jinja2 with autoescaping on, so a company called `<script>` shows as text. The page is a function of
+its inputs: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from pipeline.policy.model import TenantDecision
+from pipeline.reconcile.engine import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
+from pipeline.report import charts
+from pipeline.report.evidence import CaseBuilder, percent, records, text
+from pipeline.report.model import CheckStatus, ReportInputs, RunSummary
+from pipeline.report.summary import summarise
+
+MAX_ROWS = 200  # rows shown per table; the rest are counted, and `recon explain` reaches any of them
+MAX_CASES = 100  # review cases shown with their full evidence chain
+HISTORY_RUNS = 14  # runs shown in the history charts, this one included
+DECISIONS = tuple(d.value for d in TenantDecision)
+BASIS_LABELS = {RevenueBasis.INVOICED.value: "invoiced", RevenueBasis.USAGE_ESTIMATE.value: "usage (estimated)"}
+PARTNER_SERIES = 6  # the palette has p0..p5; more partners reuse colours
+STATUS_ORDER = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.PASS.value: 2}
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline.report", "templates"),
+        autoescape=True,  # on for every template, whatever its file name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["pct"] = percent
+    env.filters["px"] = lambda v: f"{float(v):.1f}"
+    return env
+
+
+def render_report(inputs: ReportInputs) -> str:
+    """The report page for one run (UTF-8 HTML text)."""
+    summary = summarise(inputs)
+    partners = inputs.all_partners()
+    earlier = tuple(h for h in inputs.history if h.run_id != inputs.run_id)
+    runs = (*earlier, summary)[-HISTORY_RUNS:]
+    previous = earlier[-1] if earlier else None
+    context = {
+        "run": {
+            "run_id": inputs.run_id,
+            "logical_date": inputs.logical_date.isoformat(),
+            "policy_id": inputs.policy_id,
+            "policy_version": inputs.policy_version,
+            "partners": partners,
+        },
+        "decisions": DECISIONS,
+        "headline": _headline(inputs, summary, partners),
+        "changes": _changes(inputs, summary, previous, partners),
+        "review": _review(inputs),
+        "gaps": _gaps(inputs),
+        "revenue": _revenue(inputs, partners),
+        "recon": _recon(inputs),
+        "quality": _quality(inputs, summary),
+        "history": _history(runs, partners),
+        "history_problems": inputs.history_problems,
+        "gate": inputs.gate,
+        "publications": sorted(inputs.publications, key=lambda p: p.partner),
+        "basis_labels": BASIS_LABELS,
+        "max_rows": MAX_ROWS,
+    }
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _headline(inputs: ReportInputs, summary: RunSummary, partners: tuple[str, ...]) -> dict[str, Any]:
+    rows = [
+        {"partner": p, "counts": summary.decisions.get(p, {}), "total": sum(summary.decisions.get(p, {}).values())}
+        for p in partners
+    ]
+    totals = {d: sum(summary.decisions.get(p, {}).get(d, 0) for p in partners) for d in DECISIONS}
+    rec = inputs.reconciliation
+    tiles = [
+        ("revoke", "to revoke", totals["revoke"]),
+        ("review", "in review", totals["review"]),
+        ("added", "added to lists", sum(c["added"] for c in summary.changes.values())),
+        ("lifted", "lifted from lists", sum(c["lifted"] for c in summary.changes.values())),
+        ("gaps", "enforcement gaps", len(rec.gaps) if rec is not None else None),
+        ("failed", "checks failed", summary.checks.get("fail", 0)),
+        ("warned", "checks warned", summary.checks.get("warn", 0)),
+        ("quarantined", "rows quarantined", sum(summary.quarantine.values())),
+    ]
+    return {"rows": rows, "totals": totals, "grand_total": sum(totals.values()), "tiles": tiles}
+
+
+def _decision_lookup(decisions: pd.DataFrame, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    rows = decisions[decisions["tenant_id"].isin({k[1] for k in wanted})]
+    return {
+        (text(r["partner"]), text(r["tenant_id"])): r
+        for r in records(rows)
+        if (text(r["partner"]), text(r["tenant_id"])) in wanted
+    }
+
+
+def _delta_rows(partner: str, frame: pd.DataFrame, decisions: pd.DataFrame) -> list[dict[str, str]]:
+    shown = frame.head(MAX_ROWS)
+    found = _decision_lookup(decisions, ((partner, text(t)) for t in shown["tenant_id"]))
+    out = []
+    for r in records(shown):
+        d = found.get((partner, text(r["tenant_id"])), {})
+        out.append(
+            {
+                "tenant_id": text(r["tenant_id"]),
+                "company_name": text(r.get("company_name")) or text(d.get("company_name")),
+                "decision": text(d.get("decision")) or "(no decision this run)",
+                "explanation": text(d.get("explanation")),
+                "effective_date": text(r.get("effective_date")),
+            }
+        )
+    return out
+
+
+def _changes(
+    inputs: ReportInputs, summary: RunSummary, previous: RunSummary | None, partners: tuple[str, ...]
+) -> dict[str, Any]:
+    pubs = {p.partner: p for p in inputs.publications}
+    out = []
+    for partner in partners:
+        pub = pubs.get(partner)
+        now = summary.decisions.get(partner, {})
+        before = previous.decisions.get(partner) if previous is not None else None
+        out.append(
+            {
+                "partner": partner,
+                "status": pub.status.value if pub else None,
+                "listed": pub.listed if pub else None,
+                "added_count": len(pub.added) if pub else 0,
+                "lifted_count": len(pub.lifted) if pub else 0,
+                "added": _delta_rows(partner, pub.added, inputs.decisions) if pub else [],
+                "lifted": _delta_rows(partner, pub.lifted, inputs.decisions) if pub else [],
+                "deltas": [
+                    {
+                        "decision": d,
+                        "now": now.get(d, 0),
+                        "before": before.get(d, 0) if before is not None else None,
+                        "diff": now.get(d, 0) - before.get(d, 0) if before is not None else None,
+                    }
+                    for d in DECISIONS
+                ],
+            }
+        )
+    return {
+        "partners": out,
+        "previous": {"run_id": previous.run_id, "logical_date": previous.logical_date.isoformat()}
+        if previous is not None
+        else None,
+    }
+
+
+def _review(inputs: ReportInputs) -> dict[str, Any]:
+    queue = inputs.decisions[inputs.decisions["decision"] == TenantDecision.REVIEW.value]
+    queue = queue.sort_values(["partner", "tenant_id"])
+    builder = CaseBuilder(inputs.ownership, inputs.links, inputs.interests, inputs.logical_date)
+    return {
+        "total": len(queue),
+        "cases": builder.cases(queue.head(MAX_CASES)),
+        "has_interests": inputs.interests is not None,
+        "shown": min(len(queue), MAX_CASES),
+    }
+
+
+def _money_list(amounts_json: Any) -> list[str]:
+    """'USD 250.00 invoiced' items from a {basis: {currency: amount}} JSON cell."""
+    try:
+        doc = json.loads(text(amounts_json) or "{}")
+    except json.JSONDecodeError:
+        return [text(amounts_json)]
+    return [
+        f"{currency} {amount} {BASIS_LABELS.get(basis, basis)}"
+        for basis, per in sorted(doc.items())
+        for currency, amount in sorted(per.items())
+    ]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return records(frame.head(MAX_ROWS))
+
+
+def _gaps(inputs: ReportInputs) -> dict[str, Any] | None:
+    rec = inputs.reconciliation
+    if rec is None:
+        return None
+    rows = []
+    for r in _records(rec.gaps):
+        rows.append({**r, "money": _money_list(r["amounts"]), "products": ", ".join(json.loads(r["products"] or "[]"))})
+    return {
+        "rows": rows,
+        "total": len(rec.gaps),
+        "lines": len(rec.gap_lines),
+        "assessed": rec.assessed_partners,
+        "not_assessed": [p for p in inputs.all_partners() if p not in rec.assessed_partners],
+        "pending": dict(rec.pending_revocations),
+        "as_of": rec.as_of.isoformat(),
+    }
+
+
+def _revenue(inputs: ReportInputs, partners: tuple[str, ...]) -> dict[str, Any] | None:
+    rec = inputs.reconciliation
+    if rec is None:
+        return None
+    keys = sorted({(t.basis.value, t.currency) for t in rec.totals})
+    by = {(t.decision, t.basis.value, t.currency): t.amount for t in rec.totals}
+    at_risk = []
+    for basis, currency in keys:
+        revoke = by.get(("revoke", basis, currency))
+        review = by.get(("review", basis, currency))
+        if revoke is None and review is None:
+            continue
+        at_risk.append(
+            {
+                "basis": basis,
+                "currency": currency,
+                "revoke": _fmt(revoke),
+                "review": _fmt(review),
+                "total": _fmt((revoke or Decimal(0)) + (review or Decimal(0))),
+                "allow": _fmt(by.get(("allow", basis, currency))),
+                "no_decision": _fmt(by.get((NO_DECISION, basis, currency))),
+            }
+        )
+    per_partner: dict[tuple[str, str, str], dict[str, Decimal]] = {}
+    for r in records(rec.revenue):
+        if r["decision"] in AT_RISK_DECISIONS:
+            node = per_partner.setdefault((str(r["basis"]), str(r["currency"]), str(r["partner"])), {})
+            node[str(r["decision"])] = Decimal(str(r["amount"]))
+    chart_list = []
+    for basis, currency in sorted({(b, c) for b, c, _ in per_partner}):
+        bars = []
+        for p in partners:
+            node = per_partner.get((basis, currency, p), {})
+            segs = tuple(
+                charts.Segment(float(node[d]), d, f"{p} {d}: {currency} {_fmt(node[d])}")
+                for d in AT_RISK_DECISIONS
+                if d in node
+            )
+            total = sum(node.values(), Decimal(0))
+            bars.append(charts.Bar(p, segs, f"{currency} {_fmt(total)}"))
+        title = f"Revenue at risk, {BASIS_LABELS.get(basis, basis)}, {currency}"
+        chart_list.append(charts.horizontal(title, tuple(bars), (("revoke", "revoke"), ("review", "review"))))
+    return {"at_risk": at_risk, "rows": _records(rec.revenue), "total_rows": len(rec.revenue), "charts": chart_list}
+
+
+def _fmt(amount: Decimal | None) -> str:
+    return "" if amount is None else format(amount, "f")
+
+
+def _recon(inputs: ReportInputs) -> dict[str, Any] | None:
+    rec = inputs.reconciliation
+    if rec is None:
+        return None
+    unknown = [
+        {**r, "money": _money_list(r["amounts"]), "payers": ", ".join(json.loads(r["payer_account_ids"] or "[]"))}
+        for r in _records(rec.unknown_billed)
+    ]
+    not_counted = [
+        {**r, "samples": ", ".join(json.loads(r["sample_line_ids"] or "[]"))} for r in _records(rec.not_counted)
+    ]
+    return {
+        "unknown": unknown,
+        "unknown_total": len(rec.unknown_billed),
+        "unbilled": _records(rec.unbilled_active),
+        "unbilled_total": len(rec.unbilled_active),
+        "not_counted": not_counted,
+    }
+
+
+def _sample_table(sample: tuple[Mapping[str, Any], ...]) -> dict[str, Any]:
+    columns: list[str] = []
+    for row in sample:
+        columns += [k for k in row if k not in columns]
+    return {"columns": columns, "rows": [[text(row.get(c)) for c in columns] for row in sample]}
+
+
+def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
+    checks = sorted(
+        inputs.checks,
+        key=lambda c: (STATUS_ORDER[c.status.value], c.partner or "", c.dataset, c.check),
+    )
+    rows = [{"check": c, "sample": _sample_table(c.sample)} for c in checks]
+    q = inputs.quarantine
+    by_rule: list[dict[str, Any]] = []
+    if not q.empty:
+        label = q["dataset"].map(text)
+        if "partner" in q.columns:
+            partner = q["partner"].map(text)
+            label = (partner + "/" + label).where(partner != "", label)
+        keyed = q.assign(label=label, rule_t=q["rule"].map(text), severity_t=q["severity"].map(text))
+        for (lab, rule, severity), group in keyed.groupby(["label", "rule_t", "severity_t"], sort=True):
+            n = len(group)
+            example = group.iloc[0]
+            by_rule.append(
+                {
+                    "dataset": lab,
+                    "rule": rule,
+                    "severity": severity,
+                    "rows": int(n),
+                    "message": text(example["message"]),
+                    "where": f"{text(example['source_uri'])}:{text(example['source_line'])}",
+                }
+            )
+    bars = tuple(
+        charts.Bar(label, (charts.Segment(float(n), "quarantine", f"{label}: {n} rows"),), str(n))
+        for label, n in summary.quarantine.items()
+    )
+    return {
+        "counts": {s.value: summary.checks.get(s.value, 0) for s in CheckStatus},
+        "rows": rows,
+        "quarantine": by_rule,
+        "quarantine_total": sum(summary.quarantine.values()),
+        "quarantine_chart": charts.horizontal("Rows quarantined in this run, per dataset", bars) if bars else None,
+    }
+
+
+def _history(runs: tuple[RunSummary, ...], partners: tuple[str, ...]) -> dict[str, Any]:
+    every_partner = sorted({p for r in runs for p in r.decisions} | set(partners))
+    series = {p: f"p{i % PARTNER_SERIES}" for i, p in enumerate(every_partner)}
+    legend = tuple((series[p], p) for p in every_partner)
+
+    def label(r: RunSummary) -> str:
+        return r.logical_date.isoformat()[5:]
+
+    out = []
+    for decision in DECISIONS:
+        bars = []
+        for r in runs:
+            segs = tuple(
+                charts.Segment(
+                    float(r.decisions[p].get(decision, 0)),
+                    series[p],
+                    f"{r.logical_date} {r.run_id}: {p} {r.decisions[p].get(decision, 0)}",
+                )
+                for p in every_partner
+                if p in r.decisions
+            )
+            total = sum(r.decisions[p].get(decision, 0) for p in r.decisions)
+            bars.append(charts.Bar(label(r), segs, str(total)))
+        out.append(
+            charts.vertical(
+                f"Tenants to {decision}" if decision != "review" else "Tenants in review", tuple(bars), legend
+            )
+        )
+    quarantine = tuple(
+        charts.Bar(
+            label(r),
+            (charts.Segment(float(sum(r.quarantine.values())), "quarantine", f"{r.logical_date} {r.run_id}"),),
+            str(sum(r.quarantine.values())),
+        )
+        for r in runs
+    )
+    out.append(charts.vertical("Rows quarantined", quarantine))
+    gaps = tuple(
+        charts.Bar(
+            label(r),
+            (charts.Segment(float(sum(r.enforcement_gaps.values())), "revoke", f"{r.logical_date} {r.run_id}"),),
+            str(sum(r.enforcement_gaps.values())),
+        )
+        for r in runs
+    )
+    out.append(charts.vertical("Enforcement gaps (tenants)", gaps))
+    return {"charts": out, "runs": len(runs)}

@@ -1,0 +1,250 @@
+"""read_bods on the standard's own examples and schema tests, and on the input shapes we must survive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE
+from pipeline.ownership import schema
+from pipeline.ownership.bods import read_bods
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bods"
+EXAMPLES_04 = sorted((FIXTURES / "examples-0.4").glob("*.json"))
+EXAMPLES_03 = sorted((FIXTURES / "examples-0.3").rglob("*.json"))
+VALID = sorted((FIXTURES / "statement-tests-0.4" / "valid-statements").glob("*.json"))
+INVALID = sorted((FIXTURES / "statement-tests-0.4" / "invalid-statements").glob("*.json"))
+
+
+def _read(*docs: tuple[str, bytes], as_of: dt.date | None = None) -> Any:
+    return read_bods([(uri, io.BytesIO(data)) for uri, data in docs], as_of=as_of)
+
+
+def _stmt(record_id: str, record_type: str, details: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "statementId": extra.pop("statementId", f"{record_id}-statement-0000000000000000000000000"),
+        "declarationSubject": record_id,
+        "statementDate": extra.pop("statementDate", "2024-01-01"),
+        "recordId": record_id,
+        "recordType": record_type,
+        "recordDetails": details,
+        **extra,
+    }
+
+
+STATEMENT_KEYS = ("statementId", "statementDate", "recordStatus")
+
+
+def _entity(record_id: str, name: str = "Co", **details: Any) -> dict[str, Any]:
+    extra = {k: details.pop(k) for k in STATEMENT_KEYS if k in details}
+    body = {"isComponent": False, "entityType": {"type": "registeredEntity"}, "name": name, **details}
+    return _stmt(record_id, "entity", body, **extra)
+
+
+def _rel(record_id: str, subject: str, party: str, *interests: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    details = {"isComponent": False, "subject": subject, "interestedParty": party, "interests": list(interests)}
+    return _stmt(record_id, "relationship", details, **extra)
+
+
+def _lines(*statements: dict[str, Any]) -> bytes:
+    return b"\n".join(json.dumps(s).encode() for s in statements) + b"\n"
+
+
+def test_schema_ships_inside_the_package() -> None:
+    from importlib import resources
+
+    folder = resources.files("pipeline.ownership").joinpath("bods_schema", "0.4")
+    names = {p.name for p in folder.iterdir()}
+    assert {"statement.json", "entity-record.json", "person-record.json", "relationship-record.json"} <= names
+    assert resources.files("pipeline.ownership").joinpath("bods_schema", "SOURCE.md").is_file()
+
+
+@pytest.mark.parametrize("path", EXAMPLES_04, ids=lambda p: p.name)
+def test_every_04_example_loads_without_quarantine(path: Path) -> None:
+    result = read_bods([(str(path), path.open("rb"))])
+    assert result.quarantine.empty, result.quarantine["message"].tolist()
+    assert len(result.entities) + len(result.interests) > 0
+    assert list(result.entities.columns) == list(ENTITIES.columns)
+    assert list(result.interests.columns) == list(INTERESTS.columns)
+    assert list(result.identifiers.columns) == list(IDENTIFIERS.columns)
+
+
+@pytest.mark.parametrize("path", EXAMPLES_03, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_03_example_loads_without_quarantine(path: Path) -> None:
+    result = read_bods([(str(path), path.open("rb"))])
+    assert result.quarantine.empty, result.quarantine["message"].tolist()
+    assert result.stats["statements_read"] >= 1
+
+
+def test_all_04_examples_together_resolve_their_references() -> None:
+    result = read_bods([(str(p), p.open("rb")) for p in EXAMPLES_04])
+    assert result.quarantine.empty
+    assert not (result.findings["check"] == "unknown_reference").any(), result.findings["message"].tolist()
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_statements_pass_the_schema(path: Path) -> None:
+    for statement in json.loads(path.read_text()):
+        assert schema.schema_errors(statement) == []
+    result = read_bods([(path.name, path.open("rb"))])
+    assert result.quarantine.empty, result.quarantine["message"].tolist()
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
+def test_invalid_statements_are_quarantined_with_their_id_and_error(path: Path) -> None:
+    statements = json.loads(path.read_text())
+    result = read_bods([(path.name, path.open("rb"))])
+    assert len(result.quarantine) >= 1
+    assert list(result.quarantine.columns) == list(QUARANTINE.columns)
+    bad = [s for s in statements if schema.schema_errors(s)]
+    assert bad, "the standard says this file is invalid"
+    messages = " ".join(result.quarantine["message"])
+    for s in bad:
+        sid = s.get("statementId") if isinstance(s, dict) else None
+        if isinstance(sid, str):
+            assert sid in messages
+    assert (result.quarantine["rule"] == "bods_0.4_schema").all()
+    assert path.name in messages
+
+
+def test_json_lines_gzip_is_detected_by_magic_not_name() -> None:
+    data = _lines(
+        _entity("a1"), _entity("b1"), _rel("r1", "a1", "b1", {"type": "shareholding", "share": {"exact": 60}})
+    )
+    plain = _read(("ownership.json.gz", data))  # a misleading name: not gzip at all
+    zipped = _read(("ownership.jsonl", gzip.compress(data)))
+    assert plain.entities.equals(zipped.entities.assign(source_uri="ownership.json.gz"))
+    assert len(zipped.interests) == 1
+    assert zipped.interests["share_exact"].iloc[0] == pytest.approx(0.6)
+
+
+def test_json_array_gzip_and_a_bare_pretty_object() -> None:
+    array = json.dumps([_entity("a1"), _entity("b1")], indent=2).encode()
+    single = json.dumps(_entity("c1"), indent=2).encode()
+    result = _read(("a.bin", gzip.compress(array)), ("c.bin", single))
+    assert sorted(result.entities["entity_id"]) == ["a1", "b1"]
+    # 0.4 packages are arrays (the standard's own statements_not_array test); 0.3 single objects are read.
+    assert result.quarantine["source_uri"].tolist() == ["c.bin"]
+    assert "must be a JSON array" in result.quarantine["message"].iloc[0]
+
+
+def test_broken_lines_are_quarantined_and_the_rest_is_read() -> None:
+    data = _lines(_entity("a1")) + b"{not json\n" + b"42\n" + _lines(_entity("b1"))
+    result = _read(("feed.jsonl", data))
+    assert sorted(result.entities["entity_id"]) == ["a1", "b1"]
+    rules = sorted(result.quarantine["rule"])
+    assert rules == ["bods_0.4_schema", "json_syntax"]
+    broken = result.quarantine[result.quarantine["rule"] == "json_syntax"].iloc[0]
+    assert broken["source_line"] == "2" and "feed.jsonl line 2" in broken["message"]
+
+
+def test_an_unparseable_array_is_quarantined_not_raised() -> None:
+    result = _read(("bad.json", b'[{"a": 1}, '))
+    assert result.entities.empty
+    assert result.quarantine["rule"].tolist() == ["json_syntax"]
+    assert "bad.json" in result.quarantine["message"].iloc[0]
+
+
+def test_latest_statement_wins_and_closed_records_end() -> None:
+    first = _entity("a1", name="Old name", statementDate="2020-01-01", statementId="s" * 32)
+    later = _entity("a1", name="New name", statementDate="2022-01-01", statementId="t" * 32)
+    rel_new = _rel("r1", "a1", "b1", {"type": "shareholding"}, statementDate="2020-01-01", statementId="u" * 32)
+    rel_closed = _rel("r1", "a1", "b1", statementDate="2023-01-01", statementId="v" * 32, recordStatus="closed")
+    data = _lines(later, first, _entity("b1", statementDate="2019-01-01"), rel_new, rel_closed)
+    result = _read(("f.jsonl", data))
+    assert result.entities.set_index("entity_id").loc["a1", "name"] == "New name"
+    assert result.interests.empty
+    assert result.stats["superseded"] == 2 and result.stats["closed"] == 1
+    before = _read(("f.jsonl", data), as_of=dt.date(2021, 6, 1))
+    assert before.entities.set_index("entity_id").loc["a1", "name"] == "Old name"
+    assert len(before.interests) == 1 and before.stats["after_as_of"] == 2
+
+
+def test_share_bounds_keep_their_openness() -> None:
+    rel = _rel(
+        "r1",
+        "a1",
+        "b1",
+        {"type": "shareholding", "share": {"exclusiveMinimum": 50, "maximum": 75}},
+        {"type": "votingRights", "share": {"minimum": 25, "exclusiveMaximum": 50}},
+    )
+    result = _read(("f.jsonl", _lines(_entity("a1"), _entity("b1"), rel)))
+    rows = result.interests.set_index("interest_type")
+    assert rows.loc["shareholding", "share_min"] == pytest.approx(0.5)
+    assert bool(rows.loc["shareholding", "exclusive_min"]) and not bool(rows.loc["shareholding", "exclusive_max"])
+    assert rows.loc["votingRights", "share_max"] == pytest.approx(0.5)
+    assert bool(rows.loc["votingRights", "exclusive_max"]) and not bool(rows.loc["votingRights", "exclusive_min"])
+
+
+def test_03_exclusive_booleans_and_replacements() -> None:
+    e1 = {
+        "statementID": "e1" * 16,
+        "statementType": "entityStatement",
+        "entityType": "registeredEntity",
+        "name": "Old",
+        "incorporatedInJurisdiction": {"name": "China", "code": "CN"},
+        "statementDate": "2019-01-01",
+    }
+    e1b = {
+        **e1,
+        "statementID": "e2" * 16,
+        "name": "New",
+        "replacesStatements": ["e1" * 16],
+        "statementDate": "2020-01-01",
+    }
+    p1 = {
+        "statementID": "p1" * 16,
+        "statementType": "personStatement",
+        "personType": "knownPerson",
+        "names": [{"fullName": "A Person"}],
+        "addresses": [{"type": "residence", "country": "CN"}],
+    }
+    rel = {"statementID": "o1" * 16, "statementType": "ownershipOrControlStatement",
+           "subject": {"describedByEntityStatement": "e1" * 16},
+           "interestedParty": {"describedByPersonStatement": "p1" * 16},
+           "interests": [{"type": "shareholding", "share": {"minimum": 50, "maximum": 75, "exclusiveMinimum": True,
+                                                             "exclusiveMaximum": False}}]}  # fmt: skip
+    result = _read(("old.json", json.dumps([e1, p1, rel, e1b]).encode()))
+    assert result.quarantine.empty
+    ents = result.entities.set_index("entity_id")
+    assert ents.loc["e1" * 16, "name"] == "New"  # the record keeps its first id; the replacement wins
+    assert ents.loc["e1" * 16, "jurisdiction"] == "CN"
+    assert ents.loc["p1" * 16, "residences"] == '["CN"]'
+    row = result.interests.iloc[0]
+    assert row["subject_id"] == "e1" * 16 and row["interested_party_id"] == "p1" * 16
+    assert bool(row["exclusive_min"]) and not bool(row["exclusive_max"])
+    assert result.findings.empty
+
+
+def test_03_statement_without_its_structure_is_quarantined() -> None:
+    rel = {"statementID": "o1" * 16, "statementType": "ownershipOrControlStatement", "interests": []}
+    result = _read(("old.json", json.dumps([rel]).encode()))
+    assert result.quarantine["rule"].tolist() == ["bods_0.3_structure"]
+    assert "o1" * 16 in result.quarantine["message"].iloc[0]
+
+
+def test_unknown_references_are_reported() -> None:
+    rel = _rel("r1", "a1", "ghost", {"type": "shareholding", "share": {"exact": 60}})
+    result = _read(("f.jsonl", _lines(_entity("a1"), rel)))
+    assert result.findings["check"].tolist() == ["unknown_reference"]
+    assert "ghost" in result.findings["message"].iloc[0]
+    assert len(result.interests) == 1  # kept: the reference is reported, the interest is not hidden
+
+
+def test_country_codes_and_names() -> None:
+    ent = _entity(
+        "a1",
+        jurisdiction={"name": "Guangdong", "code": "CN-GD"},
+        addresses=[
+            {"type": "business", "country": {"name": "China"}},
+            {"type": "registered", "country": {"name": "Hong Kong", "code": "HK"}},
+        ],
+    )
+    row = _read(("f.jsonl", _lines(ent))).entities.iloc[0]
+    assert (row["jurisdiction"], row["business_country"], row["registered_country"]) == ("CN-GD", "CN", "HK")

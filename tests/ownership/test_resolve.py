@@ -1,0 +1,307 @@
+"""Worked cases for resolve: the rule texts' examples (adapted to "more than 50%"), bands, roots, control,
+ultimate parents, evidence and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+import pandas as pd
+import pytest
+
+from pipeline.datasets import OWNERSHIP
+from pipeline.ownership.evidence import MAX_PATHS
+from pipeline.ownership.resolve import OwnershipResult, resolve
+from pipeline.policy.model import Policy
+from tests.ownership.builders import entities, interests, stake
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def policy(**overrides: Any) -> Policy:
+    raw: dict[str, Any] = {"id": "unsupported-regions", "version": "2025-09-05", "restricted_jurisdictions": ["CN"]}
+    ownership = {k: overrides.pop(k) for k in ("method", "threshold", "comparator", "interests") if k in overrides}
+    if ownership:
+        raw["ownership"] = ownership
+    raw.update(overrides)
+    return Policy.model_validate(raw)
+
+
+def run(ents: pd.DataFrame, ints: pd.DataFrame, pol: Policy | None = None) -> OwnershipResult:
+    return resolve(ents, ints, pol or policy(), AS_OF)
+
+
+def rows(result: OwnershipResult) -> dict[str, dict[str, Any]]:
+    return {r["entity_id"]: r for r in result.ownership.to_dict("records")}
+
+
+def decisions(result: OwnershipResult) -> dict[str, str]:
+    return dict(zip(result.ownership["entity_id"], result.ownership["decision"], strict=True))
+
+
+CN = {"jurisdiction": "CN"}
+
+
+# --- OFAC's examples, with the policy's strict "more than 50%" -------------------------------------------
+
+
+def test_ofac_50_percent_via_a_50_percent_owned_company() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
+    exactly_half = interests(stake("X", "A", 50), stake("A", "B", 50))
+    assert decisions(run(ents, exactly_half)) == {"X": "restricted", "A": "clear", "B": "clear"}
+    # OFAC's own rule is "50 percent or more": the comparator says which reading applies.
+    assert decisions(run(ents, exactly_half, policy(comparator=">="))) == {
+        "X": "restricted",
+        "A": "restricted",
+        "B": "restricted",
+    }
+    majority = interests(stake("X", "A", 51), stake("A", "B", 51))
+    assert decisions(run(ents, majority)) == {"X": "restricted", "A": "restricted", "B": "restricted"}
+    # look_through multiplies along the chain: 51% x 51% is about 26%.
+    lt = rows(run(ents, majority, policy(method="look_through")))
+    assert lt["B"]["rho_low"] == pytest.approx(0.2601)
+    assert lt["B"]["decision"] == "clear" and lt["A"]["decision"] == "restricted"
+
+
+def test_ofac_two_25_percent_stakes_through_two_restricted_companies() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "Y", **CN}, {"id": "A"}, {"id": "B"}, {"id": "C"})
+    base = [stake("X", "A", 60), stake("Y", "B", 60)]
+    quarter = interests(*base, stake("A", "C", 25), stake("B", "C", 25))
+    assert decisions(run(ents, quarter))["C"] == "clear"  # 25% + 25% is exactly 50%, not more
+    assert decisions(run(ents, quarter, policy(comparator=">=")))["C"] == "restricted"
+    more = interests(*base, stake("A", "C", 25), stake("B", "C", 26))
+    result = rows(run(ents, more))
+    assert result["C"]["decision"] == "restricted"
+    assert result["C"]["rho_low"] == pytest.approx(0.51)
+    # Float sums land on the threshold exactly: 10% + 20% + 20% is 50% (not 0.5000000000000001).
+    fine = interests(*base, stake("A", "C", 10), stake("B", "C", 20), stake("X", "C", 20))
+    assert rows(run(ents, fine))["C"]["decision"] == "clear"
+
+
+def test_ofac_40_percent_indirect_plus_10_percent_direct() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "C"})
+    ints = interests(stake("X", "C", 10), stake("X", "A", 51), stake("A", "C", 41))
+    result = rows(run(ents, ints))
+    assert result["A"]["decision"] == "restricted"
+    assert result["C"]["decision"] == "restricted" and result["C"]["rho_low"] == pytest.approx(0.51)
+    ev = orjson.loads(result["C"]["evidence"])
+    assert {tuple(p["ids"]) for p in ev["paths"]} == {("X", "C"), ("X", "A", "C")}
+    assert ev["roots"] == [{"id": "X", "basis": "incorporation:CN"}]
+    exactly = interests(stake("X", "C", 10), stake("X", "A", 51), stake("A", "C", 40))
+    assert rows(run(ents, exactly))["C"]["decision"] == "clear"
+    lt = rows(run(ents, ints, policy(method="look_through")))
+    assert lt["C"]["rho_low"] == pytest.approx(0.10 + 0.51 * 0.41)
+    assert lt["C"]["decision"] == "clear"
+
+
+# --- bands, missing shares, interest types ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("share", "decision"),
+    [
+        ({"min": 50, "xmin": True, "max": 75}, "restricted"),  # "more than 50% but at most 75%"
+        ({"min": 50, "max": 75}, "review"),  # could be exactly 50%
+        ({"max": 50}, "clear"),  # at most 50% can never be more than 50%
+        ({"min": 25, "max": 50, "xmax": True}, "clear"),
+        ({"min": 25, "max": 75}, "review"),
+        ({}, "review"),  # no share at all: anything in [0%, 100%]
+        ({"exact": 50.0001}, "restricted"),
+    ],
+)
+def test_bands_keep_their_open_and_closed_bounds(share: dict[str, Any], decision: str) -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"})
+    result = rows(run(ents, interests(stake("X", "A", **share))))
+    assert result["A"]["decision"] == decision
+    assert result["A"]["rho_low"] <= result["A"]["rho_high"]
+
+
+def test_at_least_comparator_and_closed_band() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(stake("X", "A", max=50), stake("X", "B", min=40, max=50, xmax=True))
+    result = decisions(run(ents, ints, policy(comparator=">=")))
+    assert result["A"] == "review"  # at most 50% may be exactly 50%, which is >= 50%
+    assert result["B"] == "clear"  # below 50% strictly
+
+
+def test_only_the_policys_interest_types_count_and_the_edge_takes_the_largest() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(
+        stake("X", "A", 30, type="shareholding"),
+        stake("X", "A", 60, type="votingRights"),
+        stake("X", "B", 90, type="rightsToProfitOrIncome"),
+    )
+    result = rows(run(ents, ints))
+    assert result["A"]["decision"] == "restricted" and result["A"]["rho_low"] == pytest.approx(0.6)
+    assert result["B"]["decision"] == "clear"
+    shares_only = rows(run(ents, ints, policy(interests=["shareholding"])))
+    assert shares_only["A"]["decision"] == "clear"
+
+
+def test_only_interests_active_on_the_date_count() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"}, {"id": "C"})
+    ints = interests(
+        stake("X", "A", 60, end="2025-06-30"),  # ended on the day: no longer held
+        stake("X", "B", 60, start="2025-07-01"),  # not yet
+        stake("X", "C", 60, start="2025-06-30", end="2025-07-01"),
+    )
+    assert decisions(run(ents, ints)) == {"X": "restricted", "A": "clear", "B": "clear", "C": "restricted"}
+
+
+def test_declared_indirect_interests_are_not_edges_but_are_checked() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(stake("X", "A", 60), stake("A", "B", 40), stake("X", "B", 90, doi="indirect"))
+    result = run(ents, ints)
+    assert decisions(result)["B"] == "clear"  # 40% from restricted A; the declared 90% is not counted
+    mismatch = result.findings[result.findings["check"] == "declared_indirect_mismatch"]
+    assert mismatch["entity_id"].tolist() == ["B"]
+    assert "24%" in mismatch["message"].iloc[0]  # 60% x 40% along the only path
+    agreeing = interests(stake("X", "A", 60), stake("A", "B", 40), stake("X", "B", 24, doi="indirect"))
+    assert not (run(ents, agreeing).findings["check"] == "declared_indirect_mismatch").any()
+
+
+# --- roots -------------------------------------------------------------------------------------------
+
+
+def test_roots_by_incorporation_headquarters_state_and_persons() -> None:
+    ents = entities(
+        {"id": "gd", "jurisdiction": "CN-GD"},
+        {"id": "hk", "jurisdiction": "CN-HK"},
+        {"id": "tw", "registered": "CN-TW"},
+        {"id": "reg", "registered": "CN"},
+        {"id": "juris_wins", "jurisdiction": "US", "registered": "CN"},
+        {"id": "hq", "jurisdiction": "US", "business": "CN"},
+        {"id": "ministry", "entity_type": "stateBody", "business": "CN"},
+        {"id": "resident", "kind": "person", "residences": ["CN"]},
+        {"id": "national", "kind": "person", "residences": ["GB"], "nationalities": ["CN"]},
+        {"id": "taxed", "kind": "person", "tax_residencies": ["CN"]},
+    )
+    result = rows(run(ents, interests()))
+    roots = {k for k, r in result.items() if r["is_root"]}
+    assert roots == {"gd", "reg", "hq", "ministry", "resident"}
+    assert result["gd"]["root_basis"] == "incorporation:CN"
+    assert result["ministry"]["root_basis"] == "headquarters:CN;state:CN"
+    assert result["hq"]["rules"] == '["root.headquarters"]'
+    wider = policy(
+        roots={"entity_bases": ["incorporation"], "person_bases": ["residence", "nationality", "taxResidency"]}
+    )
+    roots2 = {k for k, r in rows(run(ents, interests(), wider)).items() if r["is_root"]}
+    # Without the headquarters basis a state body still counts (it is a state body of a restricted state).
+    assert roots2 == {"gd", "reg", "ministry", "resident", "national", "taxed"}
+    hk_too = policy(restricted_jurisdictions=["CN", "HK"])
+    assert rows(run(ents, interests(), hk_too))["hk"]["is_root"]
+
+
+# --- control without shares ---------------------------------------------------------------------------
+
+
+def test_control_without_shares_follows_the_policy() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(stake("X", "A", type="appointmentOfBoard"), stake("A", "B", 100))
+    assert decisions(run(ents, ints)) == {"X": "restricted", "A": "review", "B": "review"}
+    restrict = rows(run(ents, ints, policy(control_without_shares="restrict")))
+    assert restrict["A"]["decision"] == "restricted" and restrict["B"]["decision"] == "restricted"
+    assert restrict["A"]["rules"] == '["control_without_shares"]'
+    assert restrict["B"]["rules"] == '["ownership.restricted_share"]'
+    assert restrict["A"]["ultimate_parent_id"] == "A"  # control never makes an ultimate parent
+    assert restrict["B"]["ultimate_parent_id"] == "A"
+    assert decisions(run(ents, ints, policy(control_without_shares="ignore")))["A"] == "clear"
+
+
+# --- cycles ------------------------------------------------------------------------------------------
+
+
+def test_cross_holdings_terminate_and_look_through_sums_the_series() -> None:
+    ents = entities({"id": "R", **CN}, {"id": "B"}, {"id": "C"})
+    ints = interests(stake("R", "B", 30), stake("B", "C", 40), stake("C", "B", 40))
+    cascade = run(ents, ints)
+    assert decisions(cascade) == {"R": "restricted", "B": "clear", "C": "clear"}
+    assert (cascade.findings["check"] == "ownership_cycle").sum() == 1
+    lt = rows(run(ents, ints, policy(method="look_through")))
+    assert lt["B"]["rho_low"] == pytest.approx(0.3 / (1 - 0.16))
+    assert lt["C"]["rho_low"] == pytest.approx(0.4 * 0.3 / (1 - 0.16))
+    feeding = interests(stake("R", "B", 60), stake("B", "C", 60), stake("C", "B", 30))
+    assert decisions(run(ents, feeding)) == {"R": "restricted", "B": "restricted", "C": "restricted"}
+
+
+# --- ultimate parents ---------------------------------------------------------------------------------
+
+
+def test_ultimate_parent_chain_person_and_cycle() -> None:
+    ents = entities(
+        {"id": "p", "kind": "person"}, {"id": "h"}, {"id": "s"}, {"id": "c1"}, {"id": "c2"}, {"id": "c3"}, {"id": "t"}
+    )
+    ints = interests(
+        stake("p", "h", 100),
+        stake("h", "s", min=50, xmin=True),
+        stake("c2", "c1", 60),
+        stake("c3", "c2", 60),
+        stake("c1", "c3", 60),
+        stake("c2", "t", 80),
+        stake("h", "t", 70),  # two majority owners: the larger least stake (c2, 80%) wins
+    )
+    result = run(ents, ints)
+    r = rows(result)
+    assert r["s"]["ultimate_parent_id"] == "p" and orjson.loads(r["s"]["chain"]) == ["s", "h", "p"]
+    assert not r["s"]["cycle"]
+    assert r["t"]["ultimate_parent_id"] == "c1" and orjson.loads(r["t"]["chain"]) == ["t", "c2", "c3", "c1"]
+    assert r["t"]["cycle"] and r["c3"]["cycle"]
+    assert orjson.loads(r["c1"]["chain"]) == ["c1", "c2", "c3", "c1"]
+    checks = result.findings["check"].tolist()
+    assert "majority_chain_cycle" in checks and "multiple_majority_owners" in checks
+
+
+# --- evidence and output shape ------------------------------------------------------------------------
+
+
+def test_output_has_one_row_per_record_and_the_contract_columns() -> None:
+    ents = entities({"id": "b"}, {"id": "a", **CN}, {"id": "p", "kind": "person"})
+    result = run(ents, interests(stake("a", "b", 20)))
+    assert list(result.ownership.columns) == list(OWNERSHIP.columns)
+    assert result.ownership["entity_id"].tolist() == ["a", "b", "p"]
+    assert set(result.ownership["policy_version"]) == {"2025-09-05"}
+    clear = rows(result)["b"]
+    assert clear["explanation"].startswith("clear: restricted share at most 20%")
+    assert orjson.loads(clear["evidence"])["policy"] == {"id": "unsupported-regions", "version": "2025-09-05"}
+
+
+def test_review_evidence_uses_the_greatest_stakes() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(stake("X", "A", min=25, max=75), stake("A", "B", 100))
+    r = rows(run(ents, ints))
+    assert r["A"]["decision"] == "review" and r["B"]["decision"] == "review"
+    ev = orjson.loads(r["B"]["evidence"])
+    assert ev["decision"] == "review" and ev["rules"] == ["ownership.possible_restricted_share"]
+    assert ev["paths"] == [{"ids": ["X", "A", "B"], "stakes": ["[25%, 75%]", "100%"]}]
+    assert r["B"]["explanation"].startswith("review: restricted share [0%, 100%]")
+
+
+def test_path_enumeration_is_capped_and_says_so() -> None:
+    roots = [{"id": f"R{i}", **CN} for i in range(MAX_PATHS + 3)]
+    ents = entities(*roots, {"id": "T"})
+    ints = interests(*[stake(f"R{i}", "T", 10) for i in range(MAX_PATHS + 3)])
+    ev = orjson.loads(rows(run(ents, ints))["T"]["evidence"])
+    assert len(ev["paths"]) == MAX_PATHS and ev["path_limit"] == {"max_paths": MAX_PATHS, "truncated": True}
+    assert ev["owners_total"] == MAX_PATHS + 3
+
+
+# --- findings -----------------------------------------------------------------------------------------
+
+
+def test_data_problems_become_findings() -> None:
+    ents = entities({"id": "A"}, {"id": "B"})
+    ints = interests(
+        stake("A", "B", 60),
+        stake("ghost", "B", 50),
+        stake("B", "B", 10),
+        stake("A", "B", min=70, max=20),
+    )
+    found = run(ents, ints).findings
+    by_check = dict(zip(found["check"], found["severity"], strict=True))
+    assert by_check == {
+        "stakes_over_100_percent": "error",
+        "edge_to_unknown_record": "warn",
+        "self_ownership": "warn",
+        "invalid_share": "warn",
+    }

@@ -1,0 +1,136 @@
+"""The safety gate: limits (absolute and share of active tenants), approval by a named person, the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipeline.config import GateConfig
+from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
+from pipeline.publish.gate import (
+    GateBlocked,
+    GateInput,
+    GateResult,
+    GateStatus,
+    active_tenant_count,
+    evaluate,
+    raise_if_blocked,
+)
+from pipeline.run import RunOptions
+from tests.publish.builders import published_list, tenants
+from tests.publish.test_lists import aws_row
+
+D = dt.date(2026, 11, 26)
+NO_OPTIONS = RunOptions()
+LIMITS = GateConfig(max_added=10, max_lifted=10, max_added_share=0.10, max_lifted_share=0.10)
+
+
+def listing(n: int, start: int = 0) -> pd.DataFrame:
+    return pd.DataFrame([aws_row(f"{i:012d}") for i in range(start, start + n)], columns=list(AWS.columns))
+
+
+def one(
+    current: pd.DataFrame, active: int, options: RunOptions = NO_OPTIONS, limits: GateConfig = LIMITS
+) -> GateResult:
+    item = GateInput(partner="aws", list_format=AWS, current=current, previous=None, active_tenants=active)
+    return evaluate([item], limits, options, logical_date=D, run_id="r1")
+
+
+def test_within_limits_passes() -> None:
+    result = one(listing(10), active=1000)
+    assert result.status is GateStatus.PASSED
+    assert result.partners[0].added == 10 and result.partners[0].breaches == ()
+    raise_if_blocked(result, "file:///gate.json")  # does not raise
+
+
+def test_absolute_limit_blocks() -> None:
+    result = one(listing(11), active=100_000)
+    assert result.status is GateStatus.BLOCKED
+    assert result.partners[0].breaches == ("11 added exceeds the limit of 10",)
+
+
+def test_share_of_active_tenants_blocks() -> None:
+    result = one(listing(5), active=40)
+    assert result.status is GateStatus.BLOCKED
+    assert result.partners[0].breaches == ("5 added is 12.5% of 40 active tenants, above 10.0%",)
+
+
+def test_no_active_tenants_makes_any_change_a_full_share() -> None:
+    assert one(listing(1), active=0, limits=GateConfig(max_added=100, max_added_share=0.5)).status is GateStatus.BLOCKED
+    assert one(listing(0), active=0).status is GateStatus.PASSED
+
+
+def test_lifted_rows_count_against_their_own_limit() -> None:
+    previous = published_list(listing(20), AWS, D - dt.timedelta(days=1))
+    item = GateInput(partner="aws", list_format=AWS, current=listing(5), previous=previous, active_tenants=1000)
+    result = evaluate([item], LIMITS, RunOptions(), logical_date=D, run_id="r1")
+    p = result.partners[0]
+    assert (p.added, p.lifted, p.unchanged) == (0, 15, 5)
+    assert p.breaches == ("15 lifted exceeds the limit of 10",)
+    assert p.lifted_rows[0]["decision"] == "allow"
+    assert p.compared_with is not None and p.compared_with.uri.endswith("manifest.json")
+
+
+def test_approval_needs_a_name() -> None:
+    assert one(listing(50), active=1000, options=RunOptions(approve_gate=True)).status is GateStatus.BLOCKED
+    blank = RunOptions(approve_gate=True, approved_by="  ")
+    assert one(listing(50), active=1000, options=blank).status is GateStatus.BLOCKED
+    approved = one(listing(50), active=1000, options=RunOptions(approve_gate=True, approved_by="R. Roe (Ops)"))
+    assert approved.status is GateStatus.APPROVED and approved.approved_by == "R. Roe (Ops)"
+    # A name without the approval flag approves nothing.
+    assert one(listing(50), active=1000, options=RunOptions(approved_by="R. Roe")).status is GateStatus.BLOCKED
+
+
+def test_blocked_message_names_the_limits_and_the_reviewable_diff() -> None:
+    result = one(listing(50), active=1000)
+    with pytest.raises(GateBlocked) as err:
+        raise_if_blocked(result, "s3://ws/dt=2026-11-26/run=r1/gate.json")
+    message = str(err.value)
+    assert "nothing was published" in message
+    assert "aws: +50 added" in message and "50 added exceeds the limit of 10" in message
+    assert "s3://ws/dt=2026-11-26/run=r1/gate.json" in message
+    assert "approve_gate=true and approved_by=<name>" in message
+    assert (
+        result.messages()
+        == (
+            "aws: 50 added exceeds the limit of 10",
+            "aws: 50 added is 5.0% of 1000 active tenants, above 10.0%",
+        )[:1]
+    )
+
+
+def test_result_is_a_reviewable_json_document() -> None:
+    result = one(listing(3), active=1000)
+    again = GateResult.model_validate_json(result.model_dump_json())
+    assert again == result
+    rows = result.partners[0].added_rows
+    assert [r["aws_account_id"] for r in rows] == ["000000000000", "000000000001", "000000000002"]
+    assert set(rows[0]) == set(AWS.columns)
+    assert len(result.partners[0].diff_sha256) == 64
+
+
+def test_every_partner_is_evaluated_and_one_breach_blocks_all() -> None:
+    items = [
+        GateInput(partner="gcp", list_format=AWS, current=listing(1), previous=None, active_tenants=1000),
+        GateInput(partner="aws", list_format=AWS, current=listing(30), previous=None, active_tenants=1000),
+    ]
+    result = evaluate(items, LIMITS, RunOptions(), logical_date=D, run_id="r1")
+    assert [p.partner for p in result.partners] == ["aws", "gcp"]
+    assert result.status is GateStatus.BLOCKED
+    assert result.partner("gcp").breaches == ()
+    with pytest.raises(ValueError, match="more than once"):
+        evaluate([items[0], items[0]], LIMITS, RunOptions(), logical_date=D, run_id="r1")
+
+
+def test_active_tenants_are_counted_by_partner_state() -> None:
+    frame = tenants(
+        [
+            {"tenant_id": "1", "status": "ACTIVE"},
+            {"tenant_id": "2", "status": "account_active"},
+            {"tenant_id": "3", "status": "ACCOUNT_SUSPENDED"},
+            {"tenant_id": "4", "status": None},
+        ]
+    )
+    assert active_tenant_count(frame) == 2

@@ -1,0 +1,140 @@
+"""Cross-dataset checks: same result shape as GE checks, severities from the contracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.quality import (
+    Outcome,
+    Scope,
+    Severity,
+    check_billed_accounts_known,
+    check_export_present,
+    check_exports_present,
+    check_published_matches_decisions,
+    check_stakes_sum,
+    check_tenant_count,
+    results_from_findings,
+)
+
+
+def _interests(rows: list[dict[str, object]]) -> pd.DataFrame:
+    base = {
+        "relationship_id": "r",
+        "interest_type": "shareholding",
+        "direct_or_indirect": "direct",
+        "share_exact": float("nan"),
+        "share_min": float("nan"),
+        "share_max": float("nan"),
+        "start_date": None,
+        "end_date": None,
+    }
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_billed_accounts_known() -> None:
+    tenants = pd.DataFrame({"partner": ["aws", "aws", "gcp"], "tenant_id": ["111", "222", "333"]})
+    billing = pd.DataFrame(
+        {
+            "partner": ["aws", "aws", "aws", "gcp"],
+            "line_id": ["a", "b", "c", "d"],
+            "tenant_id": ["111", "999", "999", "111"],
+            "event_date": ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-01"],
+        }
+    )
+    aws = check_billed_accounts_known("aws", tenants, billing)
+    assert (aws.severity, aws.scope, aws.outcome) == (Severity.WARN, Scope.CROSS, Outcome.WARNED)
+    assert (aws.checked, aws.failed) == (2, 1)
+    assert aws.samples[0] == {"tenant_id": "999", "lines": 2, "last_date": "2026-11-03"}
+    # GCP's tenant 111 is unknown in GCP's own export, whatever AWS has.
+    assert not check_billed_accounts_known("gcp", tenants, billing).passed
+
+
+def test_exports_present_and_tenant_count() -> None:
+    assert check_export_present("aws", 10).passed
+    missing = check_export_present("aws", 0)
+    assert missing.stops_run and "missing or holds no tenants" in missing.message
+    results = check_exports_present({"aws": 5}, ["aws", "gcp"])
+    assert [r.passed for r in results] == [True, False]
+
+    assert check_tenant_count("aws", 100, None, 3.0).passed
+    assert check_tenant_count("aws", 250, 100, 3.0).passed
+    jump = check_tenant_count("aws", 1000, 100, 3.0)
+    assert jump.stops_run and "x10.00" in jump.message
+    assert check_tenant_count("aws", 20, 100, 3.0).stops_run  # a collapse is as suspicious as a jump
+
+
+def test_stakes_sum_uses_lower_bounds_active_direct_interests() -> None:
+    interests = _interests(
+        [
+            {"subject_id": "A", "share_exact": 0.6},
+            {"subject_id": "A", "share_exact": 0.5},  # 110% of A
+            {"subject_id": "B", "share_exact": 0.6},
+            {"subject_id": "B", "share_min": 0.3, "share_max": 0.6},  # could exceed, need not: passes
+            {"subject_id": "C", "share_exact": 0.7},
+            {"subject_id": "C", "share_exact": 0.7, "direct_or_indirect": "indirect"},  # restates, not added
+            {"subject_id": "D", "share_exact": 0.7},
+            {"subject_id": "D", "share_exact": 0.7, "end_date": "2020-01-01"},  # ended before the date
+            {"subject_id": "E", "share_exact": 0.6, "interest_type": "votingRights"},
+            {"subject_id": "E", "share_exact": 0.6},  # different types are not added up
+        ]
+    )
+    result = check_stakes_sum(interests, dt.date(2026, 11, 20))
+    assert result.stops_run
+    assert [s["subject_id"] for s in result.samples] == ["A"]
+    assert result.samples[0]["total_share"] == 1.1
+    assert check_stakes_sum(interests.loc[interests["subject_id"] != "A"], dt.date(2026, 11, 20)).passed
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=8))
+def test_stakes_sum_agrees_with_exact_arithmetic(percents: list[int]) -> None:
+    interests = _interests([{"subject_id": "X", "share_exact": p / 100} for p in percents])
+    assert check_stakes_sum(interests).passed == (sum(percents) <= 100)
+
+
+def test_published_matches_decisions() -> None:
+    decisions = pd.DataFrame(
+        {
+            "partner": ["aws", "aws", "aws", "gcp"],
+            "tenant_id": ["1", "2", "3", "1"],
+            "decision": ["revoke", "revoke", "allow", "revoke"],
+        }
+    )
+    ok = check_published_matches_decisions("aws", pd.DataFrame({"tenant_id": ["1", "2"]}), decisions)
+    assert ok.passed and ok.severity is Severity.ERROR
+    bad = check_published_matches_decisions("aws", pd.DataFrame({"tenant_id": ["1", "3", "3"]}), decisions)
+    assert bad.stops_run
+    problems = {(s["tenant_id"], s["problem"]) for s in bad.samples}
+    assert problems == {
+        ("2", "revoke decision not published"),
+        ("3", "published without a revoke decision"),
+        ("3", "listed more than once"),
+    }
+
+
+def test_findings_become_results_with_declared_severity() -> None:
+    findings = pd.DataFrame(
+        {
+            "check": ["declared_indirect_mismatch", "declared_indirect_mismatch", "stakes_over_100_percent", "novel"],
+            "severity": ["error", "error", "warn", "warn"],
+            "entity_id": ["e1", "e2", "e3", "e4"],
+            "message": ["declared 30%, computed 60%", "declared 10%, computed 0%", "120%", "new"],
+        }
+    )
+    results = {r.check: r for r in results_from_findings(findings)}
+    # The contract (resolved_ownership) sets the severity where it declares the check.
+    assert results["declared_indirect_mismatch"].severity is Severity.WARN
+    assert results["declared_indirect_mismatch"].failed == 2
+    assert results["stakes_over_100_percent"].stops_run
+    assert results["novel"].severity is Severity.WARN  # undeclared: as reported
+    assert results["declared_indirect_mismatch"].samples[0] == {
+        "entity_id": "e1",
+        "message": "declared 30%, computed 60%",
+    }
+    empty = results_from_findings(findings.iloc[0:0])
+    assert [(r.check, r.passed) for r in empty] == [("findings", True)]

@@ -1,0 +1,247 @@
+"""The run report rendered from the sample run and from an empty run, read back as HTML."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from pipeline import datasets as ds
+from pipeline.reconcile import reconcile
+from pipeline.report import (
+    CheckResult,
+    GateResult,
+    GateStatus,
+    Publication,
+    PublicationStatus,
+    ReportInputError,
+    ReportInputs,
+    RunSummary,
+    load_checks,
+    render_report,
+    summarise,
+)
+from tests import sample_run as s
+from tests.report.page import cell_text, parse
+
+SECTIONS = ("headline", "changes", "review", "gaps", "revenue", "reconciliation", "quality", "history", "publication")
+
+
+def test_headline_counts_per_partner_and_decision(inputs: ReportInputs) -> None:
+    html = render_report(inputs)
+    expected = {
+        "aws:revoke": "2",
+        "aws:review": "1",
+        "aws:allow": "2",
+        "aws:total": "5",
+        "gcp:revoke": "1",
+        "gcp:review": "0",
+        "gcp:allow": "2",
+        "all:revoke": "3",
+        "all:total": "8",
+    }
+    for key, value in expected.items():
+        assert cell_text(html, "data-count", key) == value, key
+    assert cell_text(html, "data-tile", "gaps").startswith("2")
+    assert cell_text(html, "data-gaps", "total") == "2"
+
+
+def test_every_section_is_there_with_its_content(inputs: ReportInputs) -> None:
+    html = render_report(inputs)
+    page = parse(html)
+    ids = set(page.attrs("id"))
+    assert set(SECTIONS) <= ids
+    text = page.text
+    # What changed: the hostile tenant was added to the aws list; one tenant lifted.
+    assert cell_text(html, "data-change", "aws:added") == "1"
+    assert cell_text(html, "data-change", "aws:lifted") == "1"
+    assert "007700770077" in text
+    assert "revoke 3 (+1)" not in text  # per partner, not totals
+    assert "revoke 2 (+1)" in text  # aws: 1 in the previous run, 2 now
+    # The review case's evidence chain: tenant -> link -> entity -> holders -> rule and policy version.
+    case = cell_text(html, "id", "case-aws-009988776655")
+    for fact in (
+        "Pearl River Holdings Ltd",
+        "fuzzy_name, confidence 0.91",
+        "E-PEARL",
+        "40%–60%",
+        "E-GZINV",
+        "Guangzhou Investment Group",
+        "headquarters:CN",
+        "shareholding [40%, 60%]",
+        "ownership.share_band_straddles_threshold",
+        "2025-09-05",
+    ):
+        assert fact in case, fact
+    # Enforcement gaps, revenue at risk per currency, reconciliation lists, quality checks.
+    assert "004455667788" in cell_text(html, "id", "gaps")
+    assert cell_text(html, "data-risk", "usage_estimate:USD") == "159.445"
+    assert cell_text(html, "data-risk", "usage_estimate:EUR") == "33.00"
+    assert cell_text(html, "data-risk", "invoiced:USD") == "250.00"
+    recon = cell_text(html, "id", "reconciliation")
+    assert "999999999999" in recon
+    assert "000000000042" in recon
+    quality = cell_text(html, "id", "quality")
+    for check in inputs.checks:
+        assert check.check in quality
+    assert "amount_is_decimal" in quality
+    # Charts are inline SVG: revenue (3), quarantine (1), history (5).
+    assert sum(1 for tag, _ in page.tags if tag == "svg") == 9
+
+
+def test_a_chain_with_stakes_on_each_hop() -> None:
+    inputs = s.report_inputs()
+    decisions = inputs.decisions.copy()
+    decisions.loc[decisions["tenant_id"] == "012345678901", "decision"] = "review"
+    html = render_report(dataclasses.replace(inputs, decisions=decisions))
+    case = cell_text(html, "id", "case-aws-012345678901")
+    assert "held by the next: shareholding 70% (direct)" in case
+    assert "held by the next: shareholding (50%, 100%] (direct)" in case
+    assert "restricted root (state_body:CN) · ultimate parent" in case
+
+
+def test_hostile_input_is_shown_as_text_never_as_markup(inputs: ReportInputs) -> None:
+    decisions = inputs.decisions.copy()
+    decisions.loc[decisions["tenant_id"] == "012345678901", "decision"] = "review"
+    html = render_report(dataclasses.replace(inputs, decisions=decisions))
+    page = parse(html)
+    assert not [t for t, _ in page.tags if t in {"script", "img", "iframe", "object", "embed", "link"}]
+    assert not [name for _, attrs in page.tags for name in attrs if name.startswith("on")]
+    assert s.HOSTILE in page.text  # the company name, exactly, as text
+    assert s.HOSTILE_ENTITY in page.text  # the entity name in the chain
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
+    assert not re.search(r"<script", html, re.IGNORECASE)
+
+
+def test_the_page_loads_nothing_from_anywhere(inputs: ReportInputs) -> None:
+    html = render_report(inputs)
+    page = parse(html)
+    for name in ("src", "href", "srcset", "action", "poster", "data"):
+        for value in page.attrs(name):
+            assert value.startswith("#"), f"{name}={value!r}"
+    assert "@import" not in html
+    assert "url(" not in html
+    csp = page.by_attr("http-equiv", "Content-Security-Policy")
+    assert csp
+    assert "default-src 'none'" in str(csp[0]["content"])
+
+
+def test_rendering_is_deterministic(inputs: ReportInputs) -> None:
+    assert render_report(inputs) == render_report(s.report_inputs())
+
+
+def test_an_empty_run_renders() -> None:
+    inputs = ReportInputs(run_id="manual__1", logical_date=dt.date(2026, 11, 2), policy_id="p", policy_version="1")
+    html = render_report(inputs)
+    assert cell_text(html, "data-count", "all:total") == "0"
+    text = parse(html).text
+    assert "No tenants in this run." in text
+    assert "No tenant is waiting for review." in text
+    assert "Billing was not reconciled in this run." in text
+    assert "No check results were given to the report." in text
+
+
+def test_an_empty_run_with_empty_frames_and_reconciliation_renders() -> None:
+    rec = reconcile(ds.empty(ds.BILLING), ds.empty(ds.DECISIONS), ds.empty(ds.TENANTS), {}, s.AS_OF)
+    inputs = ReportInputs(
+        run_id="manual__2",
+        logical_date=s.AS_OF,
+        policy_id="p",
+        policy_version="1",
+        interests=ds.empty(ds.INTERESTS),
+        reconciliation=rec,
+        gate=GateResult(GateStatus.NOT_RUN),
+        partners=("aws", "gcp"),
+        publications=(Publication("aws", PublicationStatus.NOT_PUBLISHED),),
+    )
+    html = render_report(inputs)
+    assert cell_text(html, "data-count", "aws:total") == "0"
+    assert cell_text(html, "data-gaps", "total") == "0"
+    assert "Not assessed (no revocation list in force was given): aws, gcp." in parse(html).text
+
+
+def test_a_blocked_gate_and_failed_checks_lead_the_page(inputs: ReportInputs) -> None:
+    failed = CheckResult(dataset="tenants", check="export present", severity="error", status="fail", partner="gcp")
+    blocked = GateResult(GateStatus.BLOCKED, ("aws: 120 added exceeds max_added 100",))
+    html = render_report(dataclasses.replace(inputs, gate=blocked, checks=(*inputs.checks, failed)))
+    headline = cell_text(html, "id", "headline")
+    assert "The safety gate blocked this run: nothing was published. aws: 120 added exceeds max_added 100" in headline
+    assert "1 data-quality check(s) failed" in headline
+    quality = cell_text(html, "id", "quality")
+    assert quality.index("export present") < quality.index("billing tenants known")  # failures first
+
+
+def test_summary_of_the_sample_run(inputs: ReportInputs) -> None:
+    summary = summarise(inputs)
+    assert summary.decisions == {
+        "aws": {"revoke": 2, "review": 1, "allow": 2},
+        "gcp": {"revoke": 1, "review": 0, "allow": 2},
+    }
+    assert summary.revenue_at_risk == {
+        "aws": {
+            "revoke": {"invoiced": {"USD": "250.00"}, "usage_estimate": {"USD": "147.10"}},
+            "review": {"usage_estimate": {"EUR": "3.00", "USD": "12.345"}},
+        },
+        "gcp": {"revoke": {"usage_estimate": {"EUR": "30.00"}}},
+    }
+    assert summary.enforcement_gaps == {"aws": 1, "gcp": 1}
+    assert summary.changes == {"aws": {"added": 1, "lifted": 1}, "gcp": {"added": 0, "lifted": 0}}
+    assert summary.quarantine == {"aws/billing": 1, "aws/tenants": 1}
+    assert summary.checks == {"pass": 3, "warn": 2}
+    again = RunSummary.model_validate_json(summary.model_dump_json())
+    assert again == summary
+
+
+def test_run_summary_rejects_money_that_is_not_a_decimal_string() -> None:
+    base = {"run_id": "r", "logical_date": "2026-11-02", "policy_id": "p", "policy_version": "1"}
+    with pytest.raises(ValueError, match="not a decimal string"):
+        RunSummary.model_validate({**base, "revenue_at_risk": {"aws": {"revoke": {"invoiced": {"USD": "lots"}}}}})
+    with pytest.raises(ValueError, match="extra"):
+        RunSummary.model_validate({**base, "surprise": 1})
+
+
+def test_check_records_are_validated_with_source_and_index() -> None:
+    good = {"dataset": "billing", "check": "c", "severity": "warn", "status": "pass"}
+    assert load_checks({"results": [good]}, "v.json")[0].status.value == "pass"
+    with pytest.raises(ReportInputError, match=r"v.json: check record 1: status"):
+        load_checks([good, {**good, "status": "ok"}], "v.json")
+    with pytest.raises(ReportInputError, match=r"v.json: check record 0: colour"):
+        load_checks([{**good, "colour": "red"}], "v.json")
+    with pytest.raises(ReportInputError, match="expected a list"):
+        load_checks({"checks": []}, "v.json")
+
+
+def test_frames_without_their_dataset_columns_are_rejected() -> None:
+    with pytest.raises(ReportInputError, match="decisions"):
+        ReportInputs(
+            run_id="r",
+            logical_date=s.AS_OF,
+            policy_id="p",
+            policy_version="1",
+            decisions=pd.DataFrame({"partner": ["aws"]}),
+        )
+    with pytest.raises(ReportInputError, match="lacks a tenant_id"):
+        Publication("aws", PublicationStatus.PUBLISHED, added=pd.DataFrame({"account": ["1"]}))
+
+
+def test_large_lists_are_capped_and_counted(inputs: ReportInputs) -> None:
+    n = 260
+    rows = [
+        {
+            "partner": "aws",
+            "tenant_id": f"{i:012d}",
+            "company_name": f"Co {i}",
+            "decision": "review",
+            "rules": json.dumps(["x"]),
+            "evidence": "{}",
+        }
+        for i in range(n)
+    ]
+    html = render_report(dataclasses.replace(inputs, decisions=s.frame(ds.DECISIONS, rows)))
+    review = cell_text(html, "id", "review")
+    assert f"Review queue ({n})" in review
+    assert f"Showing 100 of {n}" in review

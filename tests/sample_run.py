@@ -1,0 +1,517 @@
+"""A small, hand-made run with every dataset the reconciliation and the report read.
+
+Invariant: frames have exactly the columns of pipeline/datasets.py (string columns, missing = NaN, as
+the producers write them) and tell one consistent story, so tests can state exact expectations:
+
+AWS (as of 2026-11-02):
+- 004455667788 Shenzhen Dragon AI: restricted root (CN), revoked since 2026-10-01, still used: a gap.
+- 012345678901 a hostile name: restricted through a 70% parent held by a CN state body; newly revoked,
+  effective 2026-11-09 (notice period), so its usage of 2026-11-01 is not a gap yet.
+- 009988776655 Pearl River Holdings: 40-60% owned by a CN investor: review.
+- 001122334455 Acme Analytics: clear, pays in EUR. 000000000042 Quiet Co: active, never billed.
+- 999999999999: billed but unknown to the tenant export.
+GCP:
+- acc-cn-001 Beijing Cloud Vision: revoked since 2026-10-15, used on 2026-11-01: a gap (EUR).
+- acc-fr-002 Paris Data: allowed; one usage line without an amount. acc-us-003: suspended, unbilled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+
+from pipeline import datasets as ds
+
+AS_OF = dt.date(2026, 11, 2)
+POLICY_ID = "unsupported-regions"
+POLICY_VERSION = "2025-09-05"
+HOSTILE = "<script>alert('pwned')</script><b>Evil</b> & Co \"Ltd\""
+HOSTILE_ENTITY = "<img src=x onerror=alert(1)> Holdings"
+
+
+def frame(dataset: ds.Dataset, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows as a frame with the dataset's columns; absent cells are missing (NaN), all columns str."""
+    for row in rows:
+        unknown = set(row) - set(dataset.columns)
+        if unknown:
+            raise KeyError(f"{dataset.name}: unknown columns {sorted(unknown)}")
+    data = {c: pd.Series([r.get(c) for r in rows], dtype="str") for c in dataset.columns}
+    return pd.DataFrame(data)
+
+
+def tenants() -> pd.DataFrame:
+    src = "file:///inbox/aws/AddressFeed_V1/year=2026/month=11/data.csv"
+    gsrc = "file:///inbox/gcp/accounts/dt=2026-11-02/accounts.jsonl"
+    rows = [
+        {"partner": "aws", "tenant_id": "004455667788", "company_name": "Shenzhen Dragon AI Ltd", "country": "CN"},
+        {"partner": "aws", "tenant_id": "012345678901", "company_name": HOSTILE, "country": "SG"},
+        {"partner": "aws", "tenant_id": "009988776655", "company_name": "Pearl River Holdings Ltd", "country": "HK"},
+        {"partner": "aws", "tenant_id": "001122334455", "company_name": "Acme Analytics GmbH", "country": "DE"},
+        {"partner": "aws", "tenant_id": "000000000042", "company_name": "Quiet Co", "country": "US"},
+        {"partner": "gcp", "tenant_id": "acc-cn-001", "company_name": "Beijing Cloud Vision Co", "country": "CN"},
+        {"partner": "gcp", "tenant_id": "acc-fr-002", "company_name": "Paris Data SAS", "country": "FR"},
+        {
+            "partner": "gcp",
+            "tenant_id": "acc-us-003",
+            "company_name": "Dormant Inc",
+            "country": "US",
+            "status": "ACCOUNT_SUSPENDED",
+        },
+    ]
+    for i, r in enumerate(rows, start=2):
+        aws = r["partner"] == "aws"
+        r.setdefault("status", "ACTIVE" if aws else "ACCOUNT_ACTIVE")
+        r["account_ref"] = f"ref-{r['tenant_id']}"
+        r["source_uri"] = src if aws else gsrc
+        r["source_line"] = str(i)
+    return frame(ds.TENANTS, rows)
+
+
+def billing() -> pd.DataFrame:
+    asrc = "file:///inbox/aws/DailyUsageFeed_V1/year=2026/month=11/data.csv"
+    bsrc = "file:///inbox/aws/BillingEventFeed_V1/year=2026/month=10/data.csv"
+    gsrc = "file:///inbox/gcp/usage/dt=2026-11-02/usage.csv"
+
+    def usage(spec: tuple[str, str, str, str | None, str], partner: str = "aws") -> dict[str, Any]:
+        line, tenant, date, amount, currency = spec
+        return {
+            "partner": partner,
+            "line_id": line,
+            "line_type": "usage",
+            "tenant_id": tenant,
+            "product_id": "prod-llm",
+            "event_date": date,
+            "amount": amount,
+            "currency": currency,
+            "quantity": "10",
+            "unit": "tokens_1k",
+            "source_uri": asrc if partner == "aws" else gsrc,
+            "source_line": line[1:],
+        }
+
+    def event(spec: tuple[str, str, str, str, str], action: str, ttype: str) -> dict[str, Any]:
+        line, tenant, date, amount, currency = spec
+        return {
+            "partner": "aws",
+            "line_id": line,
+            "line_type": "billing_event",
+            "tenant_id": tenant,
+            "payer_account_id": tenant,
+            "product_id": "prod-llm",
+            "entitlement_id": f"agmt-{tenant}",
+            "event_date": date,
+            "amount": amount,
+            "currency": currency,
+            "action": action,
+            "transaction_type": ttype,
+            "source_uri": bsrc,
+            "source_line": line[1:],
+        }
+
+    rows = [
+        usage(("L1", "004455667788", "2026-10-05", "100.00", "USD")),
+        event(("L2", "004455667788", "2026-10-03", "250.00", "USD"), "INVOICED", "SELLER_REV_SHARE"),
+        event(("L3", "004455667788", "2026-10-03", "-25.00", "USD"), "INVOICED", "AWS_REV_SHARE"),
+        event(("L4", "004455667788", "2026-10-20", "225.00", "USD"), "DISBURSED", "DISBURSEMENT"),
+        usage(("L5", "004455667788", "2026-09-28", "40.00", "USD")),
+        event(("L6", "001122334455", "2026-10-03", "1000.50", "EUR"), "INVOICED", "SELLER_REV_SHARE"),
+        event(("L7", "001122334455", "2026-10-10", "-100.25", "EUR"), "INVOICED", "SELLER_REV_SHARE_REFUND"),
+        usage(("L8", "009988776655", "2026-11-01", "12.345", "USD")),
+        {**usage(("L9", "999999999999", "2026-11-01", "5.00", "USD")), "payer_account_id": "111111111111"},
+        usage(("L10", "012345678901", "2026-11-01", "7.10", "USD")),
+        usage(("L11", "009988776655", "2026-11-01", "3.00", "EUR")),
+        usage(("G1", "acc-cn-001", "2026-11-01", "30.00", "EUR"), partner="gcp"),
+        usage(("G2", "acc-fr-002", "2026-11-01", "12.00", "EUR"), partner="gcp"),
+        usage(("G3", "acc-fr-002", "2026-11-01", None, "EUR"), partner="gcp"),
+    ]
+    return frame(ds.BILLING, rows)
+
+
+def published() -> dict[str, pd.DataFrame]:
+    return {
+        "aws": pd.DataFrame(
+            {
+                "partner": ["aws", "aws"],
+                "tenant_id": ["004455667788", "012345678901"],
+                "effective_date": ["2026-10-01", "2026-11-09"],
+            },
+            dtype="str",
+        ),
+        "gcp": pd.DataFrame({"tenant_id": ["acc-cn-001"], "effective_date": ["2026-10-15"]}, dtype="str"),
+    }
+
+
+def _evidence(roots: list[str], path: list[tuple[str, str, str]]) -> str:
+    doc = {
+        "roots": roots,
+        "paths": [[{"owner": o, "owned": s, "stake": k} for o, s, k in path]],
+        "rule": "ownership.cascade",
+        "policy_id": POLICY_ID,
+        "policy_version": POLICY_VERSION,
+    }
+    return json.dumps(doc, sort_keys=True)
+
+
+def ownership() -> pd.DataFrame:
+    common = {"record_type": "entity", "policy_id": POLICY_ID, "policy_version": POLICY_VERSION, "cycle": "false"}
+    rows = [
+        {
+            "entity_id": "E-DRAGON",
+            "name": "Shenzhen Dragon AI Ltd",
+            "is_root": "true",
+            "root_basis": "incorporation:CN",
+            "rho_low": "1.0",
+            "rho_high": "1.0",
+            "decision": "restricted",
+            "ultimate_parent_id": "E-DRAGON",
+            "chain": json.dumps(["E-DRAGON"]),
+            "rules": json.dumps(["ownership.restricted_root"]),
+            "explanation": "Incorporated in CN",
+            "evidence": _evidence(["E-DRAGON"], []),
+        },
+        {
+            "entity_id": "E-EVIL",
+            "name": HOSTILE_ENTITY,
+            "is_root": "false",
+            "rho_low": "1.0",
+            "rho_high": "1.0",
+            "decision": "restricted",
+            "ultimate_parent_id": "E-SZSTATE",
+            "chain": json.dumps(["E-EVIL", "E-MID", "E-SZSTATE"]),
+            "rules": json.dumps(["ownership.majority_chain"]),
+            "explanation": "70% held by E-MID, itself majority held by a CN state body",
+            "evidence": _evidence(
+                ["E-SZSTATE"], [("E-MID", "E-EVIL", "[0.7, 0.7]"), ("E-SZSTATE", "E-MID", "(0.5, 1]")]
+            ),
+        },
+        {
+            "entity_id": "E-MID",
+            "name": "Midway Investments Pte Ltd",
+            "is_root": "false",
+            "rho_low": "1.0",
+            "rho_high": "1.0",
+            "decision": "restricted",
+            "ultimate_parent_id": "E-SZSTATE",
+            "chain": json.dumps(["E-MID", "E-SZSTATE"]),
+            "rules": json.dumps(["ownership.majority_chain"]),
+            "explanation": "More than 50% held by a CN state body",
+            "evidence": _evidence(["E-SZSTATE"], [("E-SZSTATE", "E-MID", "(0.5, 1]")]),
+        },
+        {
+            "entity_id": "E-SZSTATE",
+            "name": "Shenzhen State Assets Commission",
+            "is_root": "true",
+            "root_basis": "state_body:CN",
+            "rho_low": "1.0",
+            "rho_high": "1.0",
+            "decision": "restricted",
+            "ultimate_parent_id": "E-SZSTATE",
+            "chain": json.dumps(["E-SZSTATE"]),
+            "rules": json.dumps(["ownership.restricted_root"]),
+            "explanation": "State body of CN",
+            "evidence": _evidence(["E-SZSTATE"], []),
+        },
+        {
+            "entity_id": "E-PEARL",
+            "name": "Pearl River Holdings Ltd",
+            "is_root": "false",
+            "rho_low": "0.4",
+            "rho_high": "0.6",
+            "decision": "review",
+            "ultimate_parent_id": "E-PEARL",
+            "chain": json.dumps(["E-PEARL"]),
+            "rules": json.dumps(["ownership.share_band_straddles_threshold"]),
+            "explanation": "40-60% held by Guangzhou Investment Group (CN): the band straddles 50%",
+            "evidence": _evidence(["E-GZINV"], [("E-GZINV", "E-PEARL", "[0.4, 0.6]")]),
+        },
+        {
+            "entity_id": "E-GZINV",
+            "name": "Guangzhou Investment Group",
+            "is_root": "true",
+            "root_basis": "headquarters:CN",
+            "rho_low": "1.0",
+            "rho_high": "1.0",
+            "decision": "restricted",
+            "ultimate_parent_id": "E-GZINV",
+            "chain": json.dumps(["E-GZINV"]),
+            "rules": json.dumps(["ownership.restricted_root"]),
+            "explanation": "Headquartered in CN",
+            "evidence": _evidence(["E-GZINV"], []),
+        },
+        {
+            "entity_id": "E-BJCV",
+            "name": "Beijing Cloud Vision Co",
+            "is_root": "true",
+            "root_basis": "incorporation:CN",
+            "rho_low": "1.0",
+            "rho_high": "1.0",
+            "decision": "restricted",
+            "ultimate_parent_id": "E-BJCV",
+            "chain": json.dumps(["E-BJCV"]),
+            "rules": json.dumps(["ownership.restricted_root"]),
+            "explanation": "Incorporated in CN",
+            "evidence": _evidence(["E-BJCV"], []),
+        },
+        {
+            "entity_id": "E-ACME",
+            "name": "Acme Analytics GmbH",
+            "is_root": "false",
+            "rho_low": "0.0",
+            "rho_high": "0.0",
+            "decision": "clear",
+            "ultimate_parent_id": "E-ACME",
+            "chain": json.dumps(["E-ACME"]),
+            "rules": "[]",
+            "explanation": "No restricted owner",
+            "evidence": "{}",
+        },
+    ]
+    return frame(ds.OWNERSHIP, [{**common, **r} for r in rows])
+
+
+def interests() -> pd.DataFrame:
+    rows = [
+        {
+            "relationship_id": "R-1",
+            "statement_id": "S-1",
+            "interest_index": "0",
+            "subject_id": "E-EVIL",
+            "interested_party_id": "E-MID",
+            "interest_type": "shareholding",
+            "direct_or_indirect": "direct",
+            "share_exact": "0.7",
+        },
+        {
+            "relationship_id": "R-2",
+            "statement_id": "S-2",
+            "interest_index": "0",
+            "subject_id": "E-MID",
+            "interested_party_id": "E-SZSTATE",
+            "interest_type": "shareholding",
+            "direct_or_indirect": "direct",
+            "share_min": "0.5",
+            "share_max": "1.0",
+            "exclusive_min": "true",
+            "exclusive_max": "false",
+        },
+        {
+            "relationship_id": "R-3",
+            "statement_id": "S-3",
+            "interest_index": "0",
+            "subject_id": "E-PEARL",
+            "interested_party_id": "E-GZINV",
+            "interest_type": "shareholding",
+            "direct_or_indirect": "direct",
+            "share_min": "0.4",
+            "share_max": "0.6",
+            "exclusive_min": "false",
+            "exclusive_max": "false",
+        },
+    ]
+    return frame(ds.INTERESTS, rows)
+
+
+def links() -> pd.DataFrame:
+    def link(key: tuple[str, str], entity: str | None, method: str, conf: str, may: str) -> dict[str, Any]:
+        partner, tenant = key
+        cands = [] if entity is None else [{"entity_id": entity, "method": method, "confidence": float(conf)}]
+        return {
+            "partner": partner,
+            "tenant_id": tenant,
+            "entity_id": entity,
+            "method": method,
+            "confidence": conf,
+            "may_revoke": may,
+            "candidates": json.dumps(cands),
+        }
+
+    rows = [
+        link(("aws", "004455667788"), "E-DRAGON", "tax_id", "1.0", "true"),
+        link(("aws", "012345678901"), "E-EVIL", "lei", "1.0", "true"),
+        link(("aws", "009988776655"), "E-PEARL", "fuzzy_name", "0.91", "true"),
+        link(("aws", "001122334455"), "E-ACME", "exact_name", "0.97", "true"),
+        link(("aws", "000000000042"), None, "none", "0.0", "false"),
+        link(("gcp", "acc-cn-001"), "E-BJCV", "company_number", "1.0", "true"),
+        link(("gcp", "acc-fr-002"), None, "none", "0.0", "false"),
+        link(("gcp", "acc-us-003"), None, "none", "0.0", "false"),
+    ]
+    return frame(ds.LINKS, rows)
+
+
+def decisions() -> pd.DataFrame:
+    by_entity = ownership().set_index("entity_id")
+    names = tenants().set_index(["partner", "tenant_id"])["company_name"]
+    out = []
+    for link in links().to_dict("records"):
+        entity = link["entity_id"] if isinstance(link["entity_id"], str) else None
+        row: dict[str, Any] = {
+            "partner": link["partner"],
+            "tenant_id": link["tenant_id"],
+            "company_name": names[(link["partner"], link["tenant_id"])],
+            "entity_id": entity,
+            "link_method": link["method"],
+            "link_confidence": link["confidence"],
+            "policy_id": POLICY_ID,
+            "policy_version": POLICY_VERSION,
+        }
+        if entity is None:
+            row |= {"decision": "allow", "rules": json.dumps(["tenant.unmatched_allowed"]), "evidence": "{}"}
+            row["explanation"] = "Not linked to any entity; own addresses outside restricted jurisdictions"
+        else:
+            e = by_entity.loc[entity]
+            verdict = {"restricted": "revoke", "review": "review", "clear": "allow"}[e["decision"]]
+            row |= {
+                "ultimate_parent_id": e["ultimate_parent_id"],
+                "rho_low": e["rho_low"],
+                "rho_high": e["rho_high"],
+                "decision": verdict,
+                "rules": e["rules"],
+                "explanation": e["explanation"],
+                "evidence": json.dumps({"link": {"method": link["method"]}, "entity": json.loads(e["evidence"])}),
+            }
+        out.append(row)
+    return frame(ds.DECISIONS, out)
+
+
+def quarantine() -> pd.DataFrame:
+    rows = [
+        {
+            "dataset": "billing",
+            "rule": "amount_is_decimal",
+            "severity": "error",
+            "message": "amount '12,50' is not a decimal",
+            "source_uri": "file:///inbox/aws/DailyUsageFeed_V1/year=2026/month=11/data.csv",
+            "source_line": "17",
+            "record": json.dumps({"amount": "12,50"}),
+        },
+        {
+            "dataset": "tenants",
+            "rule": "aws_account_id_12_digits",
+            "severity": "error",
+            "message": "aws_account_id '4455667788' has 10 digits",
+            "source_uri": "file:///inbox/aws/AccountFeed_V1/year=2026/month=11/data.csv",
+            "source_line": "9",
+            "record": json.dumps({"aws_account_id": "4455667788", "company_name": HOSTILE}),
+        },
+    ]
+    return frame(ds.QUARANTINE, rows)
+
+
+def checks() -> tuple[Any, ...]:
+    from pipeline.report import load_checks
+
+    doc = [
+        {
+            "dataset": "billing",
+            "partner": "aws",
+            "check": "billing tenants known in the tenant export",
+            "severity": "warn",
+            "status": "warn",
+            "rows": 11,
+            "failed": 1,
+            "message": "1 billed account is not in the tenant export",
+            "sample": [{"tenant_id": "999999999999", "line_id": "L9"}],
+        },
+        {
+            "dataset": "tenants",
+            "partner": "aws",
+            "check": "aws_account_id has 12 digits",
+            "severity": "error",
+            "status": "pass",
+            "rows": 5,
+            "failed": 0,
+        },
+        {
+            "dataset": "tenants",
+            "partner": "aws",
+            "check": "company_name not empty",
+            "severity": "warn",
+            "status": "warn",
+            "rows": 5,
+            "failed": 1,
+            "message": "quarantined",
+            "sample": [{"tenant_id": "012345678901", "company_name": HOSTILE}],
+        },
+        {
+            "dataset": "decisions",
+            "check": "one published row per revoke decision",
+            "severity": "error",
+            "status": "pass",
+            "rows": 8,
+            "failed": 0,
+        },
+        {"dataset": "usage", "partner": "gcp", "check": "file present", "severity": "error", "status": "pass"},
+    ]
+    return load_checks(doc, "tests/sample_run.py")
+
+
+def publications() -> tuple[Any, ...]:
+    from pipeline.report import Publication, PublicationStatus
+
+    manifest = {
+        "run_id": "scheduled__2026-11-02",
+        "logical_date": "2026-11-02",
+        "policy_version": POLICY_VERSION,
+        "files": {"revocations.csv": {"rows": 2, "sha256": "ab" * 32}},
+    }
+    return (
+        Publication(
+            partner="aws",
+            status=PublicationStatus.PUBLISHED,
+            listed=2,
+            added=pd.DataFrame({"tenant_id": ["012345678901"], "effective_date": ["2026-11-09"]}, dtype="str"),
+            lifted=pd.DataFrame({"tenant_id": ["007700770077"]}, dtype="str"),
+            manifest_uri="file:///outbox/aws/revocations/dt=2026-11-02/manifest.json",
+            manifest=manifest,
+        ),
+        Publication(partner="gcp", status=PublicationStatus.UNCHANGED, listed=1),
+    )
+
+
+def history() -> tuple[Any, ...]:
+    from pipeline.report import RunSummary
+
+    def run(day: int, revoke: int, review: int, quarantined: int) -> RunSummary:
+        return RunSummary(
+            run_id=f"scheduled__2026-10-{day:02d}",
+            logical_date=dt.date(2026, 10, day),
+            policy_id=POLICY_ID,
+            policy_version=POLICY_VERSION,
+            decisions={
+                "aws": {"revoke": revoke, "review": review, "allow": 3},
+                "gcp": {"revoke": 1, "review": 0, "allow": 2},
+            },
+            quarantine={"aws/billing": quarantined},
+            enforcement_gaps={"aws": 1},
+        )
+
+    return (run(30, 1, 2, 0), run(31, 1, 1, 4))
+
+
+def report_inputs() -> Any:
+    from pipeline.reconcile import reconcile
+    from pipeline.report import GateResult, GateStatus, ReportInputs
+
+    q = quarantine()
+    q["partner"] = "aws"
+    return ReportInputs(
+        run_id="scheduled__2026-11-02T00:00:00+00:00",
+        logical_date=AS_OF,
+        policy_id=POLICY_ID,
+        policy_version=POLICY_VERSION,
+        decisions=decisions(),
+        ownership=ownership(),
+        links=links(),
+        tenants=tenants(),
+        interests=interests(),
+        reconciliation=reconcile(billing(), decisions(), tenants(), published(), AS_OF),
+        checks=checks(),
+        quarantine=q,
+        gate=GateResult(GateStatus.PASSED, ("2 added, 1 lifted: within limits",)),
+        publications=publications(),
+        history=history(),
+        partners=("aws", "gcp"),
+    )
