@@ -4,7 +4,9 @@ Invariant: the world is a pure function of (seed, sizes); the figures are measur
 Prints precision and recall of the links that may revoke and of all links, per-variant recall, and the
 wall time of `link` alone (generation is not timed); the last line is one JSON object with the figures.
 
-The world (until the demo-world generator offers names, variants and truth at scale):
+Two worlds. `demo` (the default) is the demo-world population (`pipeline.demo.population`), whose truth
+labels each tenant by name variant and by what in its record identifies the entity (link key).
+`stress` is this file's own, harsher world:
 - entities in ~30 countries with legal forms of their country; about a fifth Chinese, half of those
   named in Chinese script (有限公司), half in pinyin (Co., Ltd. / Youxian Gongsi);
 - decoys: the same name registered in another country; siblings: a name one letter away in the same
@@ -14,13 +16,14 @@ The world (until the demo-world generator offers names, variants and truth at sc
   punctuation, one or two typos, swapped words, pinyin for a Chinese-script name and back, a tax number
   with its own formatting, a wrong tax number); the rest belong to no entity at all.
 
-Usage: python benchmarks/matching.py [--tenants 1000000] [--entities 5000000] [--seed 7]
+Usage: python benchmarks/matching.py [--world demo|stress] [--tenants 1000000] [--entities 5000000] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import string
 import sys
@@ -401,25 +404,46 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def demo_world(n_entities: int, n_tenants: int, seed: int) -> World:
+    """The demo-world population (pipeline.demo.population) with its truth, as a `World`."""
+    from pipeline.demo.population import make_population
+
+    pop = make_population(n_tenants, n_entities=n_entities, seed=seed)
+    entities, identifiers, tenants = pop.canonical()
+    truth = pop.truth
+    true_entity = truth["true_entity_id"].astype("str").replace("", np.nan)
+    variant = truth["name_variant"].astype("str") + "/" + truth["link_key"].astype("str")
+    return World(entities, identifiers, tenants, true_entity.reset_index(drop=True), variant.reset_index(drop=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=1_000_000)
     parser.add_argument("--entities", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--world",
+        choices=("demo", "stress"),
+        default="demo",
+        help="demo: the demo-world population (variants by name and link key); "
+        "stress: this file's harsher world (10%% unregistered, more typos, siblings one letter away)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    world = build_world(args.entities, args.tenants, args.seed)
+    build = demo_world if args.world == "demo" else build_world
+    world = build(args.entities, args.tenants, args.seed)
     generated = time.perf_counter() - started
     print(
-        f"world: {len(world.entities):,} entities, {len(world.identifiers):,} identifiers, "
+        f"world ({args.world}): {len(world.entities):,} entities, {len(world.identifiers):,} identifiers, "
         f"{len(world.tenants):,} tenants (generated in {generated:.1f} s)"
     )
     config = MatchingConfig()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     links = link(world.tenants, world.entities, world.identifiers, config)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    load = os.getloadavg()[0]
     figures = measure(world, links)
-    print(f"link: {seconds:.1f} s")
+    print(f"link: {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU (load average {load:.1f} on {os.cpu_count()} cores)")
     print(
         f"revoking links: precision {figures['precision_revoking']:.4f}, recall {figures['recall_revoking']:.4f} "
         f"({figures['revoking_links']:,} links)"
@@ -429,15 +453,18 @@ def main() -> None:
         f"({figures['links']:,} links)"
     )
     for kind, row in figures["per_variant"].items():  # type: ignore[attr-defined]
-        print(f"  {kind:<13} {row}")
+        print(f"  {kind:<32} {row}")
     for threshold, row in figures["revoke_thresholds"].items():  # type: ignore[attr-defined]
         print(f"  min_revoke_confidence {threshold}: {row}")
     result = {
         "benchmark": "matching",
+        "world": args.world,
         "tenants": len(world.tenants),
         "entities": len(world.entities),
         "seed": args.seed,
         "link_seconds": round(seconds, 2),
+        "link_cpu_seconds": round(cpu_seconds, 2),
+        "load_average": round(load, 2),
         **figures,
     }
     print(json.dumps(result, sort_keys=True))

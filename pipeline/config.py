@@ -87,6 +87,8 @@ class MatchingConfig(_Model):
     unknown_scheme_confidence: Annotated[float, Field(ge=0, le=1)] = 0.85
     # The same normalised legal name in the same country.
     exact_name_confidence: Annotated[float, Field(ge=0, le=1)] = 0.95
+    # The names without their generic ending ("technology", ...) must still be this similar (0-100).
+    fuzzy_min_head_score: Annotated[float, Field(ge=0, le=100)] = 75.0
     # A fuzzy link's confidence is its similarity / 100, capped here (below an exact name).
     fuzzy_max_confidence: Annotated[float, Field(ge=0, le=1)] = 0.94
     # A fuzzy link whose tenant name is made only of words that other entities' names use differs by a

@@ -3,7 +3,8 @@
 Invariant: a (tenant, entity) pair is scored only when both are in the same country and share a
 block; the score is rapidfuzz's normalised Indel similarity (`fuzz.ratio`, 0-100) of the normalised
 keys, or of the word-sorted keys when the pair met through them (swapped word order); pairs under
-`fuzzy_min_score` are not returned.
+`fuzzy_min_score` are not returned, nor key-scored pairs whose heads (the keys without a generic ending,
+see below) score under `fuzzy_min_head_score`: "Hua Technology" is not "Huawei Technology".
 
 Blocking: three passes, each keyed by country plus a piece of a key: the start of the key, the end of
 the key's head, and the start of the word-sorted key. The head is the key without a generic last word
@@ -136,15 +137,19 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
     if len(q_rows) == 0 or pool.empty:
         return empty
     endings = generic_endings(pool["words"], config)
+    q_keys = queries["key"].iloc[q_rows]
+
+    def aligned(values: pa.Array, like: pd.Series) -> pd.Series:
+        return pd.Series(values, dtype="str", index=like.index)
+
+    # `head`: what end-blocking uses (only cut when enough is left); `core`: what the head check scores.
     subset = queries.iloc[q_rows].assign(
-        head=pd.Series(
-            head_keys(queries["key"].iloc[q_rows], endings, config.head_min_length),
-            dtype="str",
-            index=queries.index[q_rows],
-        )
+        head=aligned(head_keys(q_keys, endings, config.head_min_length), q_keys),
+        core=aligned(head_keys(q_keys, endings, 1), q_keys),
     )
     pool = pool.assign(
-        head=pd.Series(head_keys(pool["key"], endings, config.head_min_length), dtype="str", index=pool.index)
+        head=aligned(head_keys(pool["key"], endings, config.head_min_length), pool["key"]),
+        core=aligned(head_keys(pool["key"], endings, 1), pool["key"]),
     )
     q_country, p_country = _arrow(subset["country"]), _arrow(pool["country"])
     # The longest score a pair of lengths allows: ratio = 2 matches / (la + lb) and matches <= min(la, lb).
@@ -177,6 +182,12 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
             left, right, scorer=fuzz.ratio, workers=config.workers, score_cutoff=config.fuzzy_min_score
         )
         keep = score >= config.fuzzy_min_score
+        if column == "key":
+            # A shared generic ending ("technology") must not carry the match: the heads must agree too.
+            q_head = _arrow(subset["core"]).take(pa.array(pairs["q"].to_numpy()[keep])).to_numpy(zero_copy_only=False)
+            p_head = _arrow(pool["core"]).take(pa.array(pairs["p"].to_numpy()[keep])).to_numpy(zero_copy_only=False)
+            head_score = process.cpdist(q_head, p_head, scorer=fuzz.ratio, workers=config.workers)
+            keep[np.flatnonzero(keep)[head_score < config.fuzzy_min_head_score]] = False
         scored.append(
             pd.DataFrame(
                 {"q": q_rows[pairs["q"].to_numpy()[keep]], "p": pairs["p"].to_numpy()[keep], "score": score[keep]}

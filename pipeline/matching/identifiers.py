@@ -34,27 +34,58 @@ LEI_SCHEME = "XI-LEI"
 
 # Schemes whose numbers serve as more than one kind: China's Unified Social Credit Code (USCC) is both
 # the business registration and the tax number (SAMR, formerly SAIC, issues it).
+_BOTH = frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER})
+_TAX = frozenset({IdKind.TAX_ID})
+_COMPANY = frozenset({IdKind.COMPANY_NUMBER})
 KNOWN_SCHEMES: dict[str, frozenset[IdKind]] = {
     LEI_SCHEME: frozenset({IdKind.LEI}),
-    "CN-SAMR": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "CN-SAIC": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "CN-USCC": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "HK-CR": frozenset({IdKind.COMPANY_NUMBER}),
-    "HK-BRN": frozenset({IdKind.TAX_ID}),
-    "IN-MCA": frozenset({IdKind.COMPANY_NUMBER}),
-    "IN-PAN": frozenset({IdKind.TAX_ID}),
-    "JP-JCN": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "KR-BRN": frozenset({IdKind.TAX_ID}),
-    "SG-ACRA": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "US-EIN": frozenset({IdKind.TAX_ID}),
-    "AU-ABN": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "BR-CNPJ": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "UA-EDR": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "FR-SIREN": frozenset({IdKind.COMPANY_NUMBER}),
-    "FR-RCS": frozenset({IdKind.COMPANY_NUMBER}),
-    "DE-CR": frozenset({IdKind.COMPANY_NUMBER}),
-    "NL-KVK": frozenset({IdKind.COMPANY_NUMBER}),
-    "IE-CRO": frozenset({IdKind.COMPANY_NUMBER}),
+    # One number for the register and the tax office.
+    "CN-SAMR": _BOTH,
+    "CN-SAIC": _BOTH,
+    "CN-USCC": _BOTH,
+    "JP-JCN": _BOTH,  # corporate number; the invoice (tax) number is "T" + it
+    "SG-ACRA": _BOTH,  # UEN
+    "AU-ABN": _BOTH,
+    "NZ-NZBN": _BOTH,
+    "BR-CNPJ": _BOTH,
+    "CL-RUT": _BOTH,
+    "CH-UID": _BOTH,
+    "CA-BN": _BOTH,
+    "TW-MOEA": _BOTH,  # unified business number
+    "IL-ROC": _BOTH,  # a company's VAT file number is its registration number
+    "UA-EDR": _BOTH,
+    # Tax offices.
+    "US-EIN": _TAX,
+    "KR-BRN": _TAX,
+    "HK-BRN": _TAX,
+    "IN-PAN": _TAX,
+    "IN-GST": _TAX,
+    "MX-RFC": _TAX,
+    "ES-NIF": _TAX,
+    "GR-AFM": _TAX,
+    "RU-INN": _TAX,
+    "AE-TRN": _TAX,
+    "CA-GST": _TAX,
+    # Registers.
+    "HK-CR": _COMPANY,
+    "IN-MCA": _COMPANY,
+    "FR-SIREN": _COMPANY,
+    "FR-RCS": _COMPANY,
+    "DE-CR": _COMPANY,
+    "AT-FB": _COMPANY,
+    "NL-KVK": _COMPANY,
+    "IE-CRO": _COMPANY,
+    "IT-RI": _COMPANY,
+    "PL-KRS": _COMPANY,
+    "SE-BLV": _COMPANY,
+    "NO-BRC": _COMPANY,
+    "EE-RIK": _COMPANY,
+    "GR-GEMI": _COMPANY,
+    "RU-OGRN": _COMPANY,
+    "AE-DED": _COMPANY,
+    "MO-CRM": _COMPANY,
+    "KY-ROC": _COMPANY,
+    "VG-FSC": _COMPANY,
 }
 
 # Placing other org-id codes by what follows the country part.
@@ -63,6 +94,9 @@ COMPANY_SUFFIXES = frozenset({"COH", "CR", "CRO", "RC", "RCS", "REG", "CRN", "BR
 
 # VAT numbers carry the issuing country in front; Greece writes EL and Northern Ireland XI.
 VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+# Tax numbers that are a registry number behind a fixed letter: Japan's invoice number is T + the
+# 13-digit corporate number.
+TAX_NUMBER_PREFIX = {"JP": (r"^T([0-9]{13})$", r"\1")}
 
 _ALPHA2 = frozenset(str(c.alpha_2) for c in pycountry.countries)
 
@@ -107,16 +141,21 @@ def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bo
         head = pc.utf8_slice_codeunits(text, 0, 2)
         for written, meant in VAT_PREFIX_COUNTRY.items():
             head = pc.if_else(pc.equal(head, written), pa.scalar(meant, large), head)
-        is_prefix = pc.and_kleene(
+        rest = pc.utf8_slice_codeunits(text, 2)
+        # Country unknown: two letters naming a country and then a digit say where it was issued.
+        names_country = pc.and_kleene(
             pc.match_substring_regex(text, r"^[A-Z]{2}[0-9]"),
-            pc.and_kleene(
-                pc.is_in(head, value_set=pa.array(sorted(_ALPHA2), type=large)),
-                pc.or_kleene(pc.is_null(country), pc.equal(country, head)),
-            ),
+            pc.and_kleene(pc.is_in(head, value_set=pa.array(sorted(_ALPHA2), type=large)), pc.is_null(country)),
         )
-        is_prefix = pc.fill_null(is_prefix, False)
+        # Country known: its own code in front (ATU12345678, ESB12345678, NO123456789MVA) is dropped.
+        own_prefix = pc.and_kleene(pc.equal(country, head), pc.match_substring_regex(rest, r"[0-9]"))
+        is_prefix = pc.fill_null(pc.or_kleene(names_country, own_prefix), False)
         country = pc.if_else(is_prefix, head, country)
-        text = pc.if_else(is_prefix, pc.utf8_slice_codeunits(text, 2), text)
+        text = pc.if_else(is_prefix, rest, text)
+        for issuer, (pattern, keep) in TAX_NUMBER_PREFIX.items():
+            text = pc.if_else(
+                pc.fill_null(pc.equal(country, issuer), False), pc.replace_substring_regex(text, pattern, keep), text
+            )
     digits = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]+$"), False)
     stripped = pc.utf8_ltrim(text, "0")
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", large), stripped)

@@ -58,3 +58,12 @@ def test_scores_are_the_ratio_of_the_keys_and_at_least_the_minimum(queries: list
         assert score >= config.fuzzy_min_score
         assert score in (direct, reordered) or abs(score - max(direct, reordered)) < 1e-6
     assert not found.duplicated(["q", "p"]).any()
+
+
+def test_a_shared_generic_ending_does_not_carry_a_match() -> None:
+    pool = side([f"{w} Technologies" for w in ("Huawei", "Lenovo", "Xiaomi", "Tencent")], ["CN"] * 4)
+    config = MatchingConfig(generic_word_share=0.5)
+    short = fuzzy_candidates(side(["Hua Tech"], ["CN"]), pool, config)  # 90 on the keys, 67 on the heads
+    typo = fuzzy_candidates(side(["Huawie Technology"], ["CN"]), pool, config)
+    assert short.empty
+    assert typo["p"].tolist() == [0]

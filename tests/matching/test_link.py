@@ -132,8 +132,8 @@ def test_swapped_word_order_links_as_fuzzy_at_the_cap() -> None:
 def test_weak_fuzzy_link_cannot_revoke_and_dissimilar_names_do_not_link() -> None:
     out = link(
         tenants(
-            {"company_name": "Huawai Tecnologis", "country": "CN"},  # three edits: 88, below min_revoke
-            {"company_name": "Hua Tech", "country": "CN"},
+            {"company_name": "Huawai Tecnolgy", "country": "CN"},  # three edits: 87, below min_revoke
+            {"company_name": "Zhongxing Telecom", "country": "CN"},
         ),
         WORLD,
         no_ids(),

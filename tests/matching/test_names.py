@@ -85,3 +85,18 @@ def test_normalising_is_per_name_and_ascii(names: list[str]) -> None:
 @pytest.mark.parametrize("name", ["Nord A/S", "Nord FZ-LLC", "Nord FZE", "Nord JSC", "Nord DAC", "Nord ApS"])
 def test_more_legal_forms(name: str) -> None:
     assert keys(name) == ["nord"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Elyx Harbor Intl LLC", "Elyx Harbor International LLC"),
+        ("Tejas Gate Mfg Limited", "Tejas Gate Manufacturing Limited"),
+        ("Grün Crest Informatik Aktiengesellschaft", "Grün Crest Informatik AG"),
+        ("Helica Blue Sistemas Limitada", "Helica Blue Sistemas Ltda."),
+        ("LLC Taysoft", "ООО «Тайсофт»"),
+    ],
+)
+def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
+    ka, kb = keys(a, b)
+    assert ka == kb
