@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from pipeline.config import MatchingConfig
+from pipeline.matching.arrow import strings
 
 # (column blocked on, side of it, column scored): typos after the start of the key, typos at the start
 # of the key (the end of its head), swapped words.
@@ -91,7 +92,7 @@ def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray
 
 
 def _arrow(column: pd.Series) -> pa.Array:
-    return pa.array(column.astype("str"), type=pa.large_string())
+    return strings(column)
 
 
 def _pass_pairs(q_blocks: pa.Array, p_blocks: pa.Array, side: str, config: MatchingConfig) -> pd.DataFrame:

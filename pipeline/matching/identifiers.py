@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
+from pipeline.matching.arrow import strings
 from pipeline.matching.countries import country_parts
 
 
@@ -135,8 +136,8 @@ def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bo
     the matcher canonicalises the identifiers of millions of entities.
     """
     large = pa.large_string()
-    text = pc.replace_substring_regex(pc.utf8_upper(pa.array(values.astype("str"), type=large)), r"[^0-9A-Z]", "")
-    country = pa.array(countries.astype("str"), type=large)
+    text = pc.replace_substring_regex(pc.utf8_upper(strings(values)), r"[^0-9A-Z]", "")
+    country = strings(countries)
     if vat_prefix:
         head = pc.utf8_slice_codeunits(text, 0, 2)
         for written, meant in VAT_PREFIX_COUNTRY.items():
@@ -177,7 +178,7 @@ def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> p
     cannot be told (their numbers mean nothing without it).
     """
     # Arrow's hash lookup: pandas' isin on Arrow-backed strings goes through Python objects.
-    wanted = pc.is_in(pa.array(identifiers["entity_id"].astype("str")), value_set=pa.array(entity_ids.astype("str")))
+    wanted = pc.is_in(strings(identifiers["entity_id"]), value_set=strings(entity_ids))
     mask = pc.fill_null(wanted, False).to_numpy(zero_copy_only=False)
     known = identifiers.loc[mask, ["entity_id", "scheme", "identifier"]]
     known = known.dropna()

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from pipeline.config import MatchingConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
+from pipeline.matching.arrow import strings
 from pipeline.matching.countries import country_parts
 from pipeline.matching.fuzzy import all_words_known, fuzzy_candidates
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
@@ -67,7 +68,7 @@ def _check_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> 
 
 def _countries_long(frame: pd.DataFrame, columns: tuple[str, ...], position: str) -> pd.DataFrame:
     """(position, country) for every distinct country a row names in `columns`, ordered by column."""
-    codes = [pa.array(country_parts(frame[c]), type=pa.large_string()) for c in columns]
+    codes = [strings(country_parts(frame[c])) for c in columns]
     parts = []
     for i, code in enumerate(codes):
         keep = pc.is_valid(code)
@@ -150,7 +151,7 @@ def _json_strings(values: np.ndarray) -> pa.Array:
 
     Only strings that need escaping go through json.dumps; the rest are quoted by Arrow.
     """
-    arr = pa.array(pd.Series(values, dtype="str"), type=pa.large_string())
+    arr = strings(pd.Series(values, dtype="str"))
     special = pc.fill_null(pc.match_substring_regex(arr, r'["\\\x00-\x1f]'), False)
     quote = pa.scalar('"', pa.large_string())
     quoted = pc.binary_join_element_wise(quote, arr, quote, pa.scalar("", pa.large_string()))

@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from anyascii import anyascii
 
+from pipeline.matching.arrow import strings
+
 # Legal forms written in their own script, cut before folding (longest first so the whole form goes).
 NATIVE_FORMS: tuple[str, ...] = (
     "股份有限公司",
@@ -330,7 +332,7 @@ def normalise_names(names: pd.Series, threads: int = 1) -> pd.DataFrame:
     `words` keeps the spaces. Each distinct name is normalised once; with `threads` > 1 large inputs
     are split between threads (Arrow's kernels release the GIL).
     """
-    arr = pa.array(names.astype("str"), type=pa.large_string())
+    arr = strings(names)
     encoded = pc.dictionary_encode(arr)
     distinct = encoded.dictionary
     if threads > 1 and len(distinct) >= _PARALLEL_FROM:

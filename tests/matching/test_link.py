@@ -262,3 +262,25 @@ def test_a_near_name_made_of_known_words_is_another_name_not_a_typo() -> None:
     assert not known["may_revoke"]
     assert "known word" in known["candidates"][0]["via"]
     assert typo["may_revoke"]
+
+
+def _chunked(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a Parquet read gives it: Arrow-backed columns in several chunks."""
+    import pyarrow as pa
+
+    half = len(frame) // 2
+    tables = [pa.Table.from_pandas(part, preserve_index=False) for part in (frame.iloc[:half], frame.iloc[half:])]
+    out: pd.DataFrame = pa.concat_tables(tables).to_pandas()
+    return out
+
+
+def test_frames_in_several_arrow_chunks_link_as_in_one() -> None:
+    ids = frame(IDENTIFIERS, [{"entity_id": "huawei", "scheme": "CN-SAMR", "identifier": "914403001922038216"}])
+    ts = tenants(
+        {"company_name": "Globex Holdings", "country": "SG"},
+        {"company_name": "Huawie Technologies", "country": "CN"},
+        {"company_name": "x", "country": "CN", "tax_registration_number": "914403001922038216"},
+        {"company_name": "Acme Trading Ltd", "country": "GB"},
+    )
+    expected = link(ts, WORLD, ids, CONFIG)
+    pd.testing.assert_frame_equal(link(_chunked(ts), _chunked(WORLD), _chunked(ids), CONFIG), expected)
