@@ -4,16 +4,35 @@ Wiring only. Every task body is one call into `pipeline.orchestration.run_stage`
 context (config, logical date, run id, Airflow-connection credentials) and calls the stage of the same
 name in `pipeline/stages.py` — the very functions `recon run` calls. Tasks pass URIs, never data. Nothing
 here reads files, variables or connections at parse time, and nothing heavy is imported.
+
+Published lists are Airflow assets. The partners are configuration read when a run starts, so the DAG
+cannot name one asset per partner at parse time; `publish_partner` declares the asset alias
+`PUBLISHED_LISTS` instead and, when it publishes a list, adds an event for that partner's asset
+(`marketplace_revocation_list.<partner>`, URI `<outbox>/revocations`) with the manifest's URI in its extra.
+Downstream DAGs schedule on the alias (any partner) or on one partner's asset.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import AssetAlias, CronTriggerTimetable, Param, dag, task
 from airflow.sdk.timezone import datetime
 
-STAGE_RETRIES = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True}
+# Retries are for what a retry can fix (a bucket or network hiccup); a deliberate stop (bad data, a blocked
+# gate) fails the task without retrying. Every stage rewrites the same objects, so a retry is safe.
+STAGE_RETRIES = {
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=5),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=30),
+}
+# The whole run on production volumes takes well under an hour; a stage hung on a socket must not hold
+# the nightly slot (max_active_runs=1) until the run times out.
+STAGE_TIMEOUT = dt.timedelta(hours=1)
+SHORT_STAGE_TIMEOUT = dt.timedelta(minutes=10)
+# The asset alias through which each partner's published list is announced (see the module docstring).
+PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
 
 
 @dag(
@@ -26,7 +45,7 @@ STAGE_RETRIES = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_ex
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=dt.timedelta(hours=6),
-    default_args={**STAGE_RETRIES, "execution_timeout": dt.timedelta(hours=1)},
+    default_args={**STAGE_RETRIES, "execution_timeout": STAGE_TIMEOUT},
     params={
         "config": Param(
             "",
@@ -50,7 +69,7 @@ STAGE_RETRIES = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_ex
     doc_md=__doc__,
 )
 def marketplace_access_reconciliation() -> None:
-    @task
+    @task(execution_timeout=SHORT_STAGE_TIMEOUT)
     def plan() -> list[str]:
         from pipeline.orchestration import run_stage
 
@@ -98,7 +117,7 @@ def marketplace_access_reconciliation() -> None:
 
         return run_stage("gate", partners=partners[:], decisions=decisions)  # type: ignore[no-any-return]
 
-    @task(map_index_template="{{ partner }}")
+    @task(map_index_template="{{ partner }}", outlets=[PUBLISHED_LISTS])
     def publish_partner(partner: str, gated: dict[str, str]) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 

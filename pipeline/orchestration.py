@@ -2,25 +2,40 @@
 
 Invariant: a DAG task and `recon run` execute the same stage function with the same kind of
 `RunContext`; the only differences are where credentials come from (Airflow connections here) and how a
-deliberate stop is reported (an `AirflowFailException`, so Airflow does not retry what cannot succeed).
+deliberate stop or an invalid configuration, policy or exemptions file is reported (an
+`AirflowFailException`, so Airflow does not retry what cannot succeed).
 Nothing here runs at DAG parse time.
+
+Every task's log says what the stage was given and what it wrote (URIs), and a publish that made a list
+visible for this run is announced as an asset event, through the asset aliases the task declares as
+outlets; a run that found identical lists already published by another run announces nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pipeline import stages
 from pipeline.config import ConfigError, load_config
 from pipeline.errors import RunStopped
+from pipeline.policy.exemptions import ExemptionError
+from pipeline.policy.model import PolicyError
+from pipeline.publish.audit import AuditEvent
 from pipeline.run import RunContext, RunOptions
-from pipeline.storage import AirflowConnections, Storage
+from pipeline.storage import AirflowConnections, Storage, join
 
 log = logging.getLogger(__name__)
 
 CONFIG_VARIABLE = "recon_config"
+# A published list's asset: one per partner, named after it (what downstream DAGs schedule on).
+LIST_ASSET_PREFIX = "marketplace_revocation_list."
+# Publish events that make this run's list the one in force (a retry of the publishing run re-affirms it);
+# `unchanged` means another run had already published these very files, so consumers have nothing new.
+_ANNOUNCED = frozenset({AuditEvent.PUBLISHED, AuditEvent.REPUBLISHED})
 
 
 def _logical_date(context: Any) -> dt.date:
@@ -50,6 +65,56 @@ def context_from_airflow(context: Any) -> RunContext:
     )
 
 
+def published_list_asset_name(partner: str) -> str:
+    return f"{LIST_ASSET_PREFIX}{partner}"
+
+
+def published_list_asset_uri(outbox: str) -> str:
+    """The folder a partner's dated lists are published under (`<outbox>/revocations/dt=D/`)."""
+    from pipeline.publish.manifest import LISTS_FOLDER
+
+    return join(outbox, LISTS_FOLDER)
+
+
+def _uris(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(key, URI) pairs in a stage's inputs or outputs (mappings and lists of them, nested)."""
+    if isinstance(value, str):
+        if "://" in value:
+            yield key, value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _uris(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _uris(v, f"{key}[{i}]")
+
+
+def _announce_published(context: Any, ctx: RunContext, outputs: Mapping[str, str]) -> None:
+    from airflow.sdk import Asset, AssetAlias
+
+    partner, event = outputs["partner"], AuditEvent(outputs["event"])
+    if event not in _ANNOUNCED:
+        log.info("%s: list %s; no asset event (nothing new for consumers)", partner, event.value)
+        return
+    asset = Asset(
+        name=published_list_asset_name(partner),
+        uri=published_list_asset_uri(ctx.partner(partner).outbox),
+        group="marketplace_revocation_lists",
+    )
+    extra: dict[str, Any] = {
+        "partner": partner,
+        "logical_date": ctx.ds,
+        "run_id": ctx.run_id,
+        "event": event.value,
+        "manifest": outputs["manifest"],
+        "snapshot": outputs["snapshot"],
+        "delta": outputs["delta"],
+    }
+    for alias in (o for o in context["task"].outlets if isinstance(o, AssetAlias)):
+        context["outlet_events"][alias].add(asset, extra=extra)
+        log.info("asset event for %s (%s) through alias %s", asset.name, asset.uri, alias.name)
+
+
 def run_stage(name: str, **inputs: Any) -> Any:
     """Run stage `name` of pipeline/stages.py for the current Airflow task."""
     from airflow.sdk import get_current_context
@@ -57,8 +122,21 @@ def run_stage(name: str, **inputs: Any) -> Any:
 
     stage = stages.STAGES[name]
     try:
-        ctx = context_from_airflow(get_current_context())
-        log.info("stage %s for %s, run %s, workspace %s", name, ctx.ds, ctx.run_id, ctx.workspace)
-        return stage(ctx, **inputs)
-    except (RunStopped, ConfigError) as exc:
+        context = get_current_context()
+        ctx = context_from_airflow(context)
+        log.info("stage %s for %s, run %s, config %s", name, ctx.ds, ctx.run_id, ctx.config.config_uri)
+        log.info("workspace %s", ctx.workspace)
+        for key, uri in _uris(inputs):
+            log.info("input %s: %s", key, uri)
+        started = time.monotonic()
+        outputs = stage(ctx, **inputs)
+        for key, uri in _uris(outputs):
+            log.info("output %s: %s", key, uri)
+        log.info("stage %s done in %.1f s", name, time.monotonic() - started)
+        if name == "publish_partner":
+            _announce_published(context, ctx, outputs)
+        return outputs
+    except (RunStopped, ConfigError, PolicyError, ExemptionError) as exc:
+        # A stopped run or an invalid configuration, policy or exemptions file: the same inputs give the
+        # same error, so a retry would only delay the failure (and the human it needs) by its delays.
         raise AirflowFailException(str(exc)) from exc

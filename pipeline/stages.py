@@ -112,6 +112,8 @@ def extract_partner(ctx: RunContext, partner: str) -> Uris:
     from pipeline.partners import extract
 
     result = extract(ctx.storage, ctx.partner(partner), ctx.logical_date, quality=ctx.config.quality)
+    for item in result.inputs:
+        log.info("read %s: %d rows, %d bytes, sha256 %s", item.uri, item.rows, item.bytes, item.sha256)
     uris: Uris = {"partner": partner}
     for dataset, frame in (
         (ds.TENANTS, result.tenants),
@@ -138,6 +140,8 @@ def extract_ownership(ctx: RunContext) -> Uris:
         streams = [(uri, cast("IO[bytes]", reader)) for uri, reader in zip(sources, readers, strict=True)]
         frames = read_bods(streams, as_of=ctx.logical_date)
         fingerprints = {uri: r.hexdigest() for uri, r in zip(sources, readers, strict=True)}
+    for uri, sha256 in fingerprints.items():
+        log.info("read %s: sha256 %s", uri, sha256)
     report = ValidationReport("extract_ownership")
     report.extend(results_from_findings(frames.findings, dataset="ownership_input"))
     quarantined = [frames.quarantine]
@@ -353,6 +357,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Mapping[str, str]) -> 
         "snapshot": result.snapshot_uri,
         "delta": result.delta_uri,
         "outcome": outcome,
+        "event": result.event.value,
     }
 
 

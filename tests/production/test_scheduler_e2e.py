@@ -1,0 +1,276 @@
+"""The nightly DAG under a real Airflow deployment: scheduler, dag-processor and api-server as their own
+processes, LocalExecutor, a fresh PostgreSQL database, credentials from Airflow connections, partner
+buckets on real S3 (moto's server) and GCS (gcp-storage-emulator) endpoints, runs triggered through the
+REST API.
+
+One module-scoped run does the expensive part once: bring the stack up, run the date, rerun it (a clear
+of the run, Airflow's way to run a logical date again), stop everything. The tests then check what it
+recorded: the run states, the lists and manifests in the partner buckets, that the rerun changed no byte,
+the asset events, the task logs, and that no process or database outlived the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.demo import WorldSpec, write_world
+from pipeline.orchestration import published_list_asset_name, published_list_asset_uri
+from pipeline.publish.manifest import date_folder
+from pipeline.storage import Storage, join
+from tests import servers
+from tests.production.airflow_stack import airflow_stack, database_exists, processes_with_marker
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
+
+ROOT = Path(__file__).resolve().parents[2]
+DAG_ID = "marketplace_access_reconciliation"
+DATE = dt.date(2026, 11, 26)
+RUN_ID = f"e2e__{DATE.isoformat()}"
+AWS_BUCKET, GCP_BUCKET, OPS_BUCKET = "recon-e2e-aws", "recon-e2e-gcp", "recon-e2e-ops"
+AWS_WORLD, GCP_WORLD = f"s3://{AWS_BUCKET}/world", f"gs://{GCP_BUCKET}/world"
+# Bounded, generous: two cores shared with other engineers' work.
+RUN_TIMEOUT = 330.0
+
+
+class EndpointCredentials:
+    """The test process's own access to the emulators (the DAG's tasks get theirs from Airflow connections)."""
+
+    def __init__(self, s3_endpoint: str, gcs_endpoint: str) -> None:
+        self.s3_endpoint, self.gcs_endpoint = s3_endpoint, gcs_endpoint
+
+    def s3_client(self, connection_id: str | None) -> Any:
+        import boto3
+
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+
+    def gcs_client(self, connection_id: str | None) -> Any:
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage
+
+        return storage.Client(
+            project="recon-e2e", credentials=AnonymousCredentials(), client_options={"api_endpoint": self.gcs_endpoint}
+        )
+
+
+def airflow_connections(s3_endpoint: str, gcs_endpoint: str) -> dict[str, dict[str, Any]]:
+    """The connections the run configuration names, as the REST API takes them."""
+    aws = {
+        "conn_type": "aws",
+        "login": "testing",
+        "password": "testing",
+        "extra": json.dumps({"endpoint_url": s3_endpoint, "region_name": "us-east-1"}),
+    }
+    return {
+        "aws_marketplace": aws,
+        "recon_ops": aws,
+        # Read without the google provider (pipeline.storage.resolver.AirflowConnections).
+        "gcp_marketplace": {
+            "conn_type": "google_cloud_platform",
+            "extra": json.dumps({"project": "recon-e2e", "endpoint": gcs_endpoint}),
+        },
+    }
+
+
+def bucket_config(world_config: str) -> dict[str, Any]:
+    """The demo world's configuration with every path a bucket URI: the AWS partner's files on S3, the
+    GCP partner's and the ownership register on GCS, the run's own outputs in an S3 operations bucket."""
+    cfg: dict[str, Any] = yaml.safe_load(world_config)
+    for key in ("workspace", "reports", "audit"):
+        cfg[key] = f"s3://{OPS_BUCKET}/{cfg[key]}"
+    cfg["policy"] = f"{AWS_WORLD}/{cfg['policy']}"
+    cfg["exemptions"] = f"{AWS_WORLD}/{cfg['exemptions']}"
+    cfg["ownership"]["sources"] = [f"{GCP_WORLD}/{s}" for s in cfg["ownership"]["sources"]]
+    for partner in cfg["partners"]:
+        root = AWS_WORLD if partner["kind"] == "aws_marketplace" else GCP_WORLD
+        partner["inbox"], partner["outbox"] = f"{root}/{partner['inbox']}", f"{root}/{partner['outbox']}"
+    cfg["connections"] = {
+        f"s3://{AWS_BUCKET}/": "aws_marketplace",
+        f"gs://{GCP_BUCKET}/": "gcp_marketplace",
+        f"s3://{OPS_BUCKET}/": "recon_ops",
+    }
+    return cfg
+
+
+@dataclass
+class Outcome:
+    config: dict[str, Any]
+    states: list[str]
+    first: dict[str, bytes]  # every object under the partners' outboxes after the first run
+    second: dict[str, bytes]  # ... and after the rerun
+    events_first: list[dict[str, Any]]
+    events_second: list[dict[str, Any]]
+    task_logs: dict[str, str]
+    survivors: list[int]
+    database: str
+    database_left: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def outbox(self, partner: str) -> str:
+        return next(p["outbox"] for p in self.config["partners"] if p["name"] == partner)
+
+
+def _outbox_objects(storage: Storage, config: dict[str, Any]) -> dict[str, bytes]:
+    uris = [u for p in config["partners"] for u in storage.list(p["outbox"].rstrip("/") + "/")]
+    return {uri: storage.read_bytes(uri) for uri in uris}
+
+
+def _asset_events(stack: Any) -> list[dict[str, Any]]:
+    events = stack.api("GET", "/assets/events", params={"source_dag_id": DAG_ID, "limit": 100})
+    return list(events["asset_events"])
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_endpoint: str) -> Outcome:
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+    servers.reset_moto(moto_endpoint)
+    servers.wipe_gcs(gcs_endpoint)
+    creds = EndpointCredentials(moto_endpoint, gcs_endpoint)
+    creds.s3_client(None).create_bucket(Bucket=AWS_BUCKET)
+    creds.s3_client(None).create_bucket(Bucket=OPS_BUCKET)
+    creds.gcs_client(None).create_bucket(GCP_BUCKET)
+    storage = Storage(creds)
+    spec = WorldSpec(date=DATE, tenants=80, seed=3)
+    write_world(storage, AWS_WORLD, spec)
+    write_world(storage, GCP_WORLD, spec)
+    # TEMPORARY (main's demo policy carries a key the policy model rejects)
+    policy_uri = join(AWS_WORLD, "policy/unsupported-regions.yaml")
+    text = storage.read_text(policy_uri)
+    storage.write_text(policy_uri, "\n".join(l for l in text.splitlines() if "shared_billing_with_restricted" not in l))
+    config = bucket_config(storage.read_text(join(AWS_WORLD, "config.yaml")))
+    base = tmp_path_factory.mktemp("production")
+    config_path = base / "config.yaml"
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    timings["world"] = time.monotonic() - t0
+
+    conf = {"config": str(config_path)}
+    task_logs: dict[str, str] = {}
+    with airflow_stack(base / "airflow", ROOT / "dags", airflow_connections(moto_endpoint, gcs_endpoint)) as stack:
+        database, marker = stack.database, stack.marker
+        timings["stack_up"] = time.monotonic() - t0 - timings["world"]
+        stack.wait_for_dag(DAG_ID)
+        stack.api("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
+        timings["dag_registered"] = time.monotonic() - t0
+
+        body = {"dag_run_id": RUN_ID, "logical_date": f"{DATE.isoformat()}T00:00:00Z", "conf": conf}
+        started = time.monotonic()
+        stack.api("POST", f"/dags/{DAG_ID}/dagRuns", json=body)
+        states = [stack.wait_for_run(DAG_ID, RUN_ID, RUN_TIMEOUT)]
+        timings["first_run"] = time.monotonic() - started
+        first = _outbox_objects(storage, config)
+        events_first = _asset_events(stack)
+
+        # Airflow keeps one run per logical date: a second trigger of the date is refused, and the way to
+        # run the date again is to clear its run.
+        again = {**body, "dag_run_id": f"{RUN_ID}__again"}
+        stack.api("POST", f"/dags/{DAG_ID}/dagRuns", json=again, expect=(409,))
+        started = time.monotonic()
+        cleared = stack.api("POST", f"/dags/{DAG_ID}/dagRuns/{RUN_ID}/clear", json={"dry_run": False})
+        assert cleared["state"] == "queued", cleared
+        states.append(stack.wait_for_run(DAG_ID, RUN_ID, RUN_TIMEOUT))
+        timings["rerun"] = time.monotonic() - started
+        second = _outbox_objects(storage, config)
+        events_second = _asset_events(stack)
+
+        for task_id, map_index in (("extract_partner", 0), ("extract_ownership", -1), ("publish_partner", 1)):
+            key = f"{task_id}[{map_index}]" if map_index >= 0 else task_id
+            task_logs[key] = stack.task_log(DAG_ID, RUN_ID, task_id, map_index, attempt=2)
+    timings["total"] = time.monotonic() - t0
+    print(f"\nproduction e2e timings (s): {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
+    return Outcome(
+        config=config,
+        states=states,
+        first=first,
+        second=second,
+        events_first=events_first,
+        events_second=events_second,
+        task_logs=task_logs,
+        survivors=processes_with_marker(marker),
+        database=database,
+        database_left=database_exists(database),
+        timings=timings,
+    )
+
+
+def test_both_runs_succeed(outcome: Outcome) -> None:
+    assert outcome.states == ["success", "success"]
+
+
+@pytest.mark.parametrize("partner", ["aws", "gcp"])
+def test_lists_and_manifests_are_in_the_partner_buckets(outcome: Outcome, partner: str) -> None:
+    folder = date_folder(outcome.outbox(partner), DATE)
+    scheme = "s3://" if partner == "aws" else "gs://"
+    assert folder.startswith(scheme)
+    manifest = json.loads(outcome.first[join(folder, "manifest.json")])
+    assert manifest["run_id"] == RUN_ID
+    assert manifest["logical_date"] == DATE.isoformat()
+    for entry in (manifest["snapshot"], manifest["delta"]):
+        data = outcome.first[join(folder, entry["name"])]
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data) == entry["bytes"]
+    assert manifest["snapshot"]["rows"] > 0
+
+
+def test_the_rerun_changes_no_byte(outcome: Outcome) -> None:
+    assert outcome.first
+    assert outcome.second.keys() == outcome.first.keys()
+    changed = [uri for uri, data in outcome.first.items() if outcome.second[uri] != data]
+    assert changed == []
+
+
+def test_each_partner_list_is_announced_as_an_asset(outcome: Outcome) -> None:
+    def by_asset(events: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for e in events:
+            out.setdefault((e["name"], e["uri"]), []).append(e["extra"])
+        return out
+
+    expected = {
+        (published_list_asset_name(p), published_list_asset_uri(outcome.outbox(p)).rstrip("/")) for p in ("aws", "gcp")
+    }
+    first = by_asset(outcome.events_first)
+    assert set(first) == expected
+    for (name, _uri), extras in first.items():
+        [extra] = extras
+        partner = name.rsplit(".", 1)[1]
+        assert extra["logical_date"] == DATE.isoformat()
+        assert extra["run_id"] == RUN_ID
+        assert extra["manifest"] == join(date_folder(outcome.outbox(partner), DATE), "manifest.json")
+    # The rerun of the publishing run re-affirms the same lists: the same event once more (at least
+    # once; consumers key on the manifest), never a different manifest.
+    second = by_asset(outcome.events_second)
+    assert set(second) == expected
+    for key, extras in second.items():
+        assert len(extras) == 2
+        assert all(e["manifest"] == first[key][0]["manifest"] for e in extras)
+
+
+def test_task_logs_say_what_was_read_and_written(outcome: Outcome) -> None:
+    aws_extract = outcome.task_logs["extract_partner[0]"]
+    assert f"read {AWS_WORLD}/inbox/aws/" in aws_extract
+    assert "output tenants: s3://" in aws_extract
+    ownership = outcome.task_logs["extract_ownership"]
+    assert f"read {GCP_WORLD}/ownership/" in ownership
+    gcp_publish = outcome.task_logs["publish_partner[1]"]
+    assert f"output manifest: {date_folder(outcome.outbox('gcp'), DATE)}/manifest.json" in gcp_publish
+    assert "asset event for marketplace_revocation_list.gcp" in gcp_publish
+
+
+def test_nothing_outlives_the_test(outcome: Outcome) -> None:
+    assert outcome.survivors == []
+    assert not outcome.database_left, outcome.database
