@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.demo import WorldSpec, write_world
+from deploy.stack import AWS_WORLD, GCP_WORLD, EnvCredentials, as_airflow_fields, connections, create_buckets, seed_demo
 from pipeline.orchestration import published_list_asset_name, published_list_asset_uri
 from pipeline.publish.manifest import date_folder
 from pipeline.storage import Storage, join
@@ -35,75 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "marketplace_access_reconciliation"
 DATE = dt.date(2026, 11, 26)
 RUN_ID = f"e2e__{DATE.isoformat()}"
-AWS_BUCKET, GCP_BUCKET, OPS_BUCKET = "recon-e2e-aws", "recon-e2e-gcp", "recon-e2e-ops"
-AWS_WORLD, GCP_WORLD = f"s3://{AWS_BUCKET}/world", f"gs://{GCP_BUCKET}/world"
 # Bounded, generous: two cores shared with other engineers' work.
 RUN_TIMEOUT = 330.0
-
-
-class EndpointCredentials:
-    """The test process's own access to the emulators (the DAG's tasks get theirs from Airflow connections)."""
-
-    def __init__(self, s3_endpoint: str, gcs_endpoint: str) -> None:
-        self.s3_endpoint, self.gcs_endpoint = s3_endpoint, gcs_endpoint
-
-    def s3_client(self, connection_id: str | None) -> Any:
-        import boto3
-
-        return boto3.session.Session().client(
-            "s3",
-            endpoint_url=self.s3_endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
-
-    def gcs_client(self, connection_id: str | None) -> Any:
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import storage
-
-        return storage.Client(
-            project="recon-e2e", credentials=AnonymousCredentials(), client_options={"api_endpoint": self.gcs_endpoint}
-        )
-
-
-def airflow_connections(s3_endpoint: str, gcs_endpoint: str) -> dict[str, dict[str, Any]]:
-    """The connections the run configuration names, as the REST API takes them."""
-    aws = {
-        "conn_type": "aws",
-        "login": "testing",
-        "password": "testing",
-        "extra": json.dumps({"endpoint_url": s3_endpoint, "region_name": "us-east-1"}),
-    }
-    return {
-        "aws_marketplace": aws,
-        "recon_ops": aws,
-        # Read without the google provider (pipeline.storage.resolver.AirflowConnections).
-        "gcp_marketplace": {
-            "conn_type": "google_cloud_platform",
-            "extra": json.dumps({"project": "recon-e2e", "endpoint": gcs_endpoint}),
-        },
-    }
-
-
-def bucket_config(world_config: str) -> dict[str, Any]:
-    """The demo world's configuration with every path a bucket URI: the AWS partner's files on S3, the
-    GCP partner's and the ownership register on GCS, the run's own outputs in an S3 operations bucket."""
-    cfg: dict[str, Any] = yaml.safe_load(world_config)
-    for key in ("workspace", "reports", "audit"):
-        cfg[key] = f"s3://{OPS_BUCKET}/{cfg[key]}"
-    cfg["policy"] = f"{AWS_WORLD}/{cfg['policy']}"
-    cfg["exemptions"] = f"{AWS_WORLD}/{cfg['exemptions']}"
-    cfg["ownership"]["sources"] = [f"{GCP_WORLD}/{s}" for s in cfg["ownership"]["sources"]]
-    for partner in cfg["partners"]:
-        root = AWS_WORLD if partner["kind"] == "aws_marketplace" else GCP_WORLD
-        partner["inbox"], partner["outbox"] = f"{root}/{partner['inbox']}", f"{root}/{partner['outbox']}"
-    cfg["connections"] = {
-        f"s3://{AWS_BUCKET}/": "aws_marketplace",
-        f"gs://{GCP_BUCKET}/": "gcp_marketplace",
-        f"s3://{OPS_BUCKET}/": "recon_ops",
-    }
-    return cfg
 
 
 @dataclass
@@ -140,19 +73,22 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
     timings: dict[str, float] = {}
     servers.reset_moto(moto_endpoint)
     servers.wipe_gcs(gcs_endpoint)
-    creds = EndpointCredentials(moto_endpoint, gcs_endpoint)
-    creds.s3_client(None).create_bucket(Bucket=AWS_BUCKET)
-    creds.s3_client(None).create_bucket(Bucket=OPS_BUCKET)
-    creds.gcs_client(None).create_bucket(GCP_BUCKET)
+    # What airflow-init does in docker-compose.yml (deploy/stack.py), against this test's servers and
+    # with a smaller world: buckets, the demo world in both partners' buckets, its bucket configuration.
+    env = {
+        "MINIO_ENDPOINT": moto_endpoint,
+        "MINIO_ROOT_USER": "testing",
+        "MINIO_ROOT_PASSWORD": "testing",
+        "GCS_ENDPOINT": gcs_endpoint,
+    }
+    creds = EnvCredentials(env)
+    create_buckets(creds)
     storage = Storage(creds)
-    spec = WorldSpec(date=DATE, tenants=80, seed=3)
-    write_world(storage, AWS_WORLD, spec)
-    write_world(storage, GCP_WORLD, spec)
+    config = seed_demo(storage, DATE, tenants=80, seed=3)
     # TEMPORARY (main's demo policy carries a key the policy model rejects)
     policy_uri = join(AWS_WORLD, "policy/unsupported-regions.yaml")
     text = storage.read_text(policy_uri)
     storage.write_text(policy_uri, "\n".join(l for l in text.splitlines() if "shared_billing_with_restricted" not in l))
-    config = bucket_config(storage.read_text(join(AWS_WORLD, "config.yaml")))
     base = tmp_path_factory.mktemp("production")
     config_path = base / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -160,7 +96,16 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
 
     conf = {"config": str(config_path)}
     task_logs: dict[str, str] = {}
-    with airflow_stack(base / "airflow", ROOT / "dags", airflow_connections(moto_endpoint, gcs_endpoint)) as stack:
+    # The connections airflow-init creates in docker-compose.yml, pointed at this test's servers.
+    conns = as_airflow_fields(
+        connections(
+            s3_endpoint=moto_endpoint,
+            access_key=env["MINIO_ROOT_USER"],
+            secret_key=env["MINIO_ROOT_PASSWORD"],
+            gcs_endpoint=gcs_endpoint,
+        )
+    )
+    with airflow_stack(base / "airflow", ROOT / "dags", conns) as stack:
         database, marker = stack.database, stack.marker
         timings["stack_up"] = time.monotonic() - t0 - timings["world"]
         stack.wait_for_dag(DAG_ID)

@@ -1,0 +1,48 @@
+"""Airflow conventions of the nightly DAG: published lists as assets, bounded retries and timeouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DAG_ID = "marketplace_access_reconciliation"
+
+
+@pytest.fixture(scope="module")
+def dag(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import os
+
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow-home")))
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"), safe_mode=False)
+    assert bag.import_errors == {}
+    return bag.dags[DAG_ID]
+
+
+def test_published_lists_are_announced_through_one_asset_alias(dag: Any) -> None:
+    from airflow.sdk import AssetAlias
+
+    outlets = {t.task_id: list(t.outlets) for t in dag.tasks if t.outlets}
+    assert list(outlets) == ["publish_partner"]
+    [alias] = outlets["publish_partner"]
+    assert isinstance(alias, AssetAlias)
+    assert alias.name == "marketplace_revocation_lists"
+
+
+def test_every_task_is_bounded_in_time_and_retries(dag: Any) -> None:
+    assert dag.dagrun_timeout == dt.timedelta(hours=6)
+    for task in dag.tasks:
+        assert task.execution_timeout is not None, task.task_id
+        assert task.execution_timeout <= dag.dagrun_timeout, task.task_id
+        assert task.retries <= 2, task.task_id
+        if task.retries:
+            assert task.retry_exponential_backoff, task.task_id
+            assert task.max_retry_delay is not None, task.task_id
+            # The worst case of retries still fits in the run's time budget.
+            worst = (task.retries + 1) * task.execution_timeout + task.retries * task.max_retry_delay
+            assert worst <= dag.dagrun_timeout, task.task_id
