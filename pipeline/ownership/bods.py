@@ -18,11 +18,13 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 import io
 import itertools
 import math
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -98,7 +100,7 @@ class _Collector:
         self.st_date.append(date)
         self.st_closed.append(closed)
         self.st_v03.append(v03)
-        return _At(len(self.st_record) - 1, record_id, sid, uri)
+        return tuple.__new__(_At, (len(self.st_record) - 1, record_id, sid, uri))  # skips NamedTuple's __new__
 
     def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
         text = record if isinstance(record, str) else _dumps(record)
@@ -538,6 +540,26 @@ def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = 
     keep their start and end dates; which are active is decided by `resolve` for its own date.
     """
     c = _Collector()
+    with _no_cyclic_gc():
+        _read_all(c, sources)
+    return _assemble(c, as_of)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Millions of small containers are created and kept while reading; Python's cyclic collector would
+    rescan them all again and again (it made reading several times slower). None of them form cycles,
+    so it is paused for the read and restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_all(c: _Collector, sources: Iterable[tuple[str, IO[bytes]]]) -> None:
     for uri, stream in sources:
         try:
             reader = _open(stream)
@@ -558,7 +580,6 @@ def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = 
                 _take(c, obj, uri, pos)
         except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
             c.reject(RULE_JSON, f"{uri}: cannot read: {exc}", uri, 0, "")
-    return _assemble(c, as_of)
 
 
 def _live_statements(c: _Collector, record: npt.NDArray[np.object_], as_of: dt.date | None) -> tuple[
