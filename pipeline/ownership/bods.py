@@ -18,13 +18,11 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import gzip
 import io
 import itertools
 import math
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -38,6 +36,7 @@ import pyarrow.compute as pc
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
 from pipeline.ownership import schema
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
+from pipeline.ownership.gcpause import paused_gc
 from pipeline.ownership.jurisdiction import code_for_country_name
 
 DATASET = "ownership"
@@ -540,23 +539,9 @@ def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = 
     keep their start and end dates; which are active is decided by `resolve` for its own date.
     """
     c = _Collector()
-    with _no_cyclic_gc():
+    with paused_gc():
         _read_all(c, sources)
     return _assemble(c, as_of)
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Millions of small containers are created and kept while reading; Python's cyclic collector would
-    rescan them all again and again (it made reading several times slower). None of them form cycles,
-    so it is paused for the read and restored after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_all(c: _Collector, sources: Iterable[tuple[str, IO[bytes]]]) -> None:
