@@ -4,7 +4,9 @@ Invariant: the world is a pure function of (seed, sizes); the figures are measur
 Prints precision and recall of the links that may revoke and of all links, per-variant recall, and the
 wall time of `link` alone (generation is not timed); the last line is one JSON object with the figures.
 
-The world (until the demo-world generator offers names, variants and truth at scale):
+Two worlds. `demo` (the default) is the demo-world population (`pipeline.demo.population`), whose truth
+labels each tenant by name variant and by what in its record identifies the entity (link key).
+`stress` is this file's own, harsher world:
 - entities in ~30 countries with legal forms of their country; about a fifth Chinese, half of those
   named in Chinese script (有限公司), half in pinyin (Co., Ltd. / Youxian Gongsi);
 - decoys: the same name registered in another country; siblings: a name one letter away in the same
@@ -14,18 +16,19 @@ The world (until the demo-world generator offers names, variants and truth at sc
   punctuation, one or two typos, swapped words, pinyin for a Chinese-script name and back, a tax number
   with its own formatting, a wrong tax number); the rest belong to no entity at all.
 
-Usage: python benchmarks/matching.py [--tenants 1000000] [--entities 5000000] [--seed 7]
+Usage: python benchmarks/matching.py [--world demo|stress] [--tenants 1000000] [--entities 5000000] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import string
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +37,9 @@ from anyascii import anyascii
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.config import MatchingConfig  # noqa: E402
-from pipeline.datasets import ENTITIES, IDENTIFIERS, TENANTS  # noqa: E402
-from pipeline.matching import link  # noqa: E402
+from pipeline.config import MatchingConfig
+from pipeline.datasets import ENTITIES, IDENTIFIERS, TENANTS
+from pipeline.matching import link
 
 FORMS: dict[str, tuple[str, ...]] = {
     "GB": ("Ltd", "Limited", "PLC", "Ltd."),
@@ -50,7 +53,7 @@ FORMS: dict[str, tuple[str, ...]] = {
     "JP": ("K.K.", "Co., Ltd.", "Kabushiki Kaisha"),
     "KR": ("Co., Ltd.", "Corporation"),
     "SG": ("Pte. Ltd.", "Pte Ltd"),
-    "HK": ("Limited", "Co., Limited", "Holdings Limited"),
+    "HK": ("Limited", "Co., Limited", "Company Limited"),
     "TW": ("Co., Ltd.", "Corporation"),
     "IN": ("Pvt. Ltd.", "Private Limited", "Limited"),
     "BR": ("Ltda.", "S.A."),
@@ -100,9 +103,8 @@ INDUSTRIES = (
     "Biotech",
     "Materials",
 )
-CN_CITIES = (
-    "北京 上海 深圳 广州 杭州 成都 武汉 南京 天津 重庆 苏州 西安 长沙 青岛 厦门 合肥 郑州 济南 大连 宁波".split()
-)
+CN_CITIES = ("北京", "上海", "深圳", "广州", "杭州", "成都", "武汉", "南京", "天津", "重庆")
+CN_CITIES += ("苏州", "西安", "长沙", "青岛", "厦门", "合肥", "郑州", "济南", "大连", "宁波")
 CN_CHARS = (
     "华中国科技电子信息网络通达盛泰恒鑫源海天宇星光明新创智能云数据安康福瑞祥和美佳金银龙凤鹏飞腾远航"
     "博雅思维正德诚信联合众汇丰隆昌兴旺发展东南西北嘉禾宏图伟业永川力行合成精工艺达晨曦阳春晓峰岭"
@@ -171,72 +173,83 @@ def _formatted(rng: random.Random, number: str, country: str) -> str:
     return number.lower().replace("", "-")[1:-1] if len(number) < 10 else number.lower()
 
 
-def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
-    rng = random.Random(seed)
-    nprng = np.random.default_rng(seed)
-    words = _words(rng, 6000)
-    countries = nprng.choice(len(COUNTRIES), size=n_entities, p=WEIGHTS / WEIGHTS.sum())
-    ids: list[str] = []
-    names: list[str] = []
-    bases: list[str] = []  # the name without legal form, in Latin script (pinyin for Chinese)
-    script_cn: list[bool] = []
-    ent_country: list[str] = []
-    for i in range(n_entities):
-        country = COUNTRIES[countries[i]]
+@dataclass
+class _Registry:
+    """The generated entities, column by column, plus what the tenant generator needs to vary them."""
+
+    ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    bases: list[str] = field(default_factory=list)  # name without legal form, Latin script (pinyin for CN)
+    han: list[str] = field(default_factory=list)  # Chinese-script name without form ("" outside CN)
+    script_cn: list[bool] = field(default_factory=list)  # registered under its Chinese-script name
+    country: list[str] = field(default_factory=list)
+    taken: set[tuple[str, str]] = field(default_factory=set)  # registers refuse a second identical name
+    numbers: dict[int, str] = field(default_factory=dict)
+
+    def add(self, prefix: str, name: str, base: str, *, han: str, script: bool, country: str) -> None:
+        self.ids.append(f"{prefix}{len(self.ids):08d}")
+        self.names.append(name)
+        self.bases.append(base)
+        self.han.append(han)
+        self.script_cn.append(script)
+        self.country.append(country)
+
+
+def _fresh_name(rng: random.Random, words: list[str], country: str, taken: set[tuple[str, str]]) -> tuple[str, str]:
+    """(base, han) of a name no entity of the country has yet."""
+    while True:
         if country == "CN":
             city = rng.choice(CN_CITIES) if rng.random() < 0.6 else ""
-            brand = "".join(rng.choice(CN_CHARS) for _ in range(rng.choice((2, 2, 3, 4))))
+            brand = "".join(rng.choice(CN_CHARS) for _ in range(rng.choice((2, 3, 3, 4))))
             industry = rng.choice(CN_INDUSTRIES)
             han = city + brand + industry
             base = " ".join(anyascii(part).capitalize() for part in (city, brand, industry) if part)
-            if rng.random() < 0.5:
-                names.append(han + rng.choice(CN_FORMS))
-                script_cn.append(True)
-            else:
-                names.append(f"{base} {rng.choice(FORMS['CN'])}")
-                script_cn.append(False)
+            unique = han
         else:
             parts = rng.sample(words, rng.choice((1, 2, 2, 3)))
             if rng.random() < 0.7:
                 parts.append(rng.choice(INDUSTRIES))
-            base = " ".join(parts)
-            names.append(f"{base} {rng.choice(FORMS[country])}")
-            script_cn.append(False)
-        bases.append(base)
-        ids.append(f"e{i:08d}")
-        ent_country.append(country)
+            base, han = " ".join(parts), ""
+            unique = base.lower()
+        if (country, unique) not in taken:
+            return base, han
 
-    # Decoys (same name, another country) and siblings (one letter away, same country).
-    extra = int(n_entities * 0.03)
-    for _ in range(extra):
+
+def _registry(rng: random.Random, nprng: np.random.Generator, words: list[str], n_entities: int) -> _Registry:
+    reg = _Registry()
+    countries = nprng.choice(len(COUNTRIES), size=n_entities, p=WEIGHTS / WEIGHTS.sum())
+    for i in range(n_entities):
+        country = COUNTRIES[countries[i]]
+        base, han = _fresh_name(rng, words, country, reg.taken)
+        reg.taken.add((country, han or base.lower()))
+        script = country == "CN" and rng.random() < 0.5
+        name = han + rng.choice(CN_FORMS) if script else f"{base} {rng.choice(FORMS[country])}"
+        reg.add("e", name, base, han=han, script=script, country=country)
+    # Decoys: the same name registered in another country.
+    for _ in range(int(n_entities * 0.03)):
         j = rng.randrange(n_entities)
-        other = rng.choice([c for c in COUNTRIES if c != ent_country[j]])
-        ids.append(f"d{len(ids):08d}")
-        names.append(names[j])
-        bases.append(bases[j])
-        script_cn.append(script_cn[j])
-        ent_country.append(other)
+        other = rng.choice([c for c in COUNTRIES if c != reg.country[j]])
+        reg.add("d", reg.names[j], reg.bases[j], han=reg.han[j], script=reg.script_cn[j], country=other)
+    # Siblings: a name one letter away in the same country (registers allow those).
     for _ in range(int(n_entities * 0.02)):
         j = rng.randrange(n_entities)
-        sibling = _typo(rng, bases[j])
-        ids.append(f"s{len(ids):08d}")
-        names.append(f"{sibling} {rng.choice(FORMS[ent_country[j]])}")
-        bases.append(sibling)
-        script_cn.append(False)
-        ent_country.append(ent_country[j])
+        sibling = _typo(rng, reg.bases[j])
+        name = f"{sibling} {rng.choice(FORMS[reg.country[j]])}"
+        reg.add("s", name, sibling, han="", script=False, country=reg.country[j])
+    return reg
 
-    n_all = len(ids)
-    jurisdiction = [f"CN-{rng.choice(['BJ', 'SH', 'GD', 'ZJ'])}" if c == "CN" else c for c in ent_country]
-    entities = pd.DataFrame(
+
+def _entities_frame(rng: random.Random, reg: _Registry) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "entity_id": ids,
-            "statement_id": ids,
+            "entity_id": reg.ids,
+            "statement_id": reg.ids,
             "record_type": "entity",
             "entity_type": "registeredEntity",
-            "name": names,
-            "jurisdiction": jurisdiction,
-            "registered_country": [c if rng.random() < 0.5 else None for c in ent_country],
-            "business_country": [c if rng.random() < 0.3 else None for c in ent_country],
+            "name": reg.names,
+            "jurisdiction": [f"CN-{rng.choice(['BJ', 'SH', 'GD', 'ZJ'])}" if c == "CN" else c for c in reg.country],
+            "registered_country": [c if rng.random() < 0.5 else None for c in reg.country],
+            "business_country": [c if rng.random() < 0.3 else None for c in reg.country],
             "nationalities": None,
             "residences": None,
             "tax_residencies": None,
@@ -244,91 +257,109 @@ def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
         }
     ).astype("str")[list(ENTITIES.columns)]
 
-    numbers: dict[int, str] = {}
-    id_rows: list[tuple[str, str, str, str]] = []
-    for i in range(n_all):
-        if rng.random() < 0.7:
-            country = ent_country[i]
-            number = _number(rng, country)
-            numbers[i] = number
-            scheme = SCHEME.get(country, f"{country}-VAT")
-            id_rows.append((ids[i], scheme, scheme, number if scheme != f"{country}-VAT" else country + number))
-        if rng.random() < 0.1:
-            id_rows.append(
-                (ids[i], "XI-LEI", "LEI", "".join(rng.choices(string.ascii_uppercase + string.digits, k=20)))
-            )
-    identifiers = pd.DataFrame(id_rows, columns=list(IDENTIFIERS.columns)).astype("str")
 
-    tenant_rows: list[dict[str, object]] = []
-    truth: list[str | None] = []
-    variant: list[str] = []
-    kinds = (
-        ("exact", 0.22),
-        ("case_punct", 0.08),
-        ("other_form", 0.10),
-        ("no_form", 0.10),
-        ("typo1", 0.12),
-        ("typo2", 0.04),
-        ("swapped", 0.06),
-        ("script", 0.06),
-        ("tax_id", 0.10),
-        ("wrong_tax_id", 0.02),
-        ("none", 0.10),
-    )
-    labels = [k for k, _ in kinds]
-    probs = np.array([p for _, p in kinds])
+def _identifiers_frame(rng: random.Random, reg: _Registry) -> pd.DataFrame:
+    rows: list[tuple[str, str, str, str]] = []
+    for i, (entity_id, country) in enumerate(zip(reg.ids, reg.country, strict=True)):
+        if rng.random() < 0.7:
+            number = _number(rng, country)
+            reg.numbers[i] = number
+            scheme = SCHEME.get(country, f"{country}-VAT")
+            rows.append((entity_id, scheme, scheme, number if scheme in SCHEME.values() else country + number))
+        if rng.random() < 0.1:
+            lei = "".join(rng.choices(string.ascii_uppercase + string.digits, k=20))
+            rows.append((entity_id, "XI-LEI", "LEI", lei))
+    return pd.DataFrame(rows, columns=list(IDENTIFIERS.columns)).astype("str")
+
+
+VARIANTS = (
+    ("exact", 0.22),
+    ("case_punct", 0.08),
+    ("other_form", 0.10),
+    ("no_form", 0.10),
+    ("typo1", 0.12),
+    ("typo2", 0.04),
+    ("swapped", 0.06),
+    ("script", 0.06),
+    ("tax_id", 0.10),
+    ("wrong_tax_id", 0.02),
+    ("none", 0.10),
+)
+
+
+def _variant_name(  # noqa: PLR0911 - one return per variant reads as the list of variants
+    rng: random.Random, reg: _Registry, j: int, kind: str, words: list[str]
+) -> tuple[str, str | None]:
+    """(company name, tax number or None) under which entity j's customer appears."""
+    country, base, name = reg.country[j], reg.bases[j], reg.names[j]
+    form = rng.choice(FORMS[country])
+    number = reg.numbers.get(j)
+    if kind == "case_punct":
+        return (name.upper().replace(",", "").replace(".", "") if rng.random() < 0.5 else name.lower()), None
+    if kind == "other_form":
+        return f"{base} {form}", None
+    if kind == "no_form":
+        return base, None
+    if kind in ("typo1", "typo2"):
+        typo = _typo(rng, base)
+        return f"{_typo(rng, typo) if kind == 'typo2' else typo} {form}", None
+    if kind == "swapped":
+        parts = base.split()
+        return (" ".join(parts[1:] + parts[:1]) + " " + form if len(parts) > 1 else base), None
+    if kind == "script" and reg.han[j]:
+        # Registered in Chinese script: the customer romanises; registered romanised: it writes Chinese.
+        return (f"{base} {form}" if reg.script_cn[j] else reg.han[j] + rng.choice(CN_FORMS)), None
+    if kind == "tax_id" and number:
+        # The number is decisive: the name may be a trading name that matches nothing.
+        return rng.choice((base, name, "Trading name " + rng.choice(words))), _formatted(rng, number, country)
+    if kind == "wrong_tax_id" and number:
+        # A mistyped number matches nothing (or nothing of this entity): the name must carry the link.
+        return rng.choice((base, name)), _formatted(rng, _typo(rng, number + "x"), country)
+    return name, None
+
+
+def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
+    rng = random.Random(seed)
+    nprng = np.random.default_rng(seed)
+    words = _words(rng, 30000)
+    reg = _registry(rng, nprng, words, n_entities)
+    entities = _entities_frame(rng, reg)
+    identifiers = _identifiers_frame(rng, reg)
+
+    labels = [k for k, _ in VARIANTS]
+    probs = np.array([p for _, p in VARIANTS])
     chosen = nprng.choice(len(labels), size=n_tenants, p=probs / probs.sum())
-    # Tenants are customers of real entities (the first n_entities), not of decoys or siblings.
+    # Tenants are customers of registered entities (the first n_entities), not of decoys or siblings;
+    # the script variant needs a Chinese one.
     targets = nprng.integers(0, n_entities, size=n_tenants)
+    chinese = np.flatnonzero(np.array(reg.country[:n_entities]) == "CN")
+    rows: list[dict[str, object]] = []
+    truth: list[str | None] = []
     for t in range(n_tenants):
         kind = labels[chosen[t]]
-        j = int(targets[t])
-        country = ent_country[j]
+        j = int(chinese[targets[t] % len(chinese)]) if kind == "script" and len(chinese) else int(targets[t])
+        country = reg.country[j]
         row: dict[str, object] = {"partner": "aws", "tenant_id": f"{t:012d}", "country": country}
-        if rng.random() < 0.5:
-            row["tax_country"] = country
         if kind == "none":
-            other = rng.choice(COUNTRIES)
-            parts = rng.sample(words, rng.choice((1, 2, 2, 3))) + [rng.choice(INDUSTRIES)]
-            row |= {"company_name": " ".join(parts) + " " + rng.choice(FORMS[other]), "country": other}
-            row.pop("tax_country", None)
+            # A company the register does not hold: a name no entity of that country has (a near one may).
+            other = rng.choice([c for c in COUNTRIES if c != "CN"])
+            base, _ = _fresh_name(rng, words, other, reg.taken)
+            row |= {"company_name": f"{base} {rng.choice(FORMS[other])}", "country": other}
             truth.append(None)
         else:
-            truth.append(ids[j])
-            form = rng.choice(FORMS[country])
-            name = names[j]
-            if kind == "case_punct":
-                name = name.upper().replace(",", "").replace(".", "") if rng.random() < 0.5 else name.lower()
-            elif kind == "other_form":
-                name = f"{bases[j]} {form}"
-            elif kind == "no_form":
-                name = bases[j]
-            elif kind == "typo1":
-                name = f"{_typo(rng, bases[j])} {form}"
-            elif kind == "typo2":
-                name = f"{_typo(rng, _typo(rng, bases[j]))} {form}"
-            elif kind == "swapped":
-                parts = bases[j].split()
-                name = " ".join(parts[1:] + parts[:1]) + " " + form if len(parts) > 1 else bases[j]
-            elif kind == "script":
-                # Chinese-script entities appear romanised, romanised ones as typed (nothing to translate).
-                name = f"{bases[j]} {form}" if script_cn[j] else name
-            elif kind == "tax_id" and j in numbers:
-                # The number is decisive: the name may be a trading name that matches nothing.
-                name = rng.choice((bases[j], names[j], "Trading name " + rng.choice(words)))
-                row |= {"tax_registration_number": _formatted(rng, numbers[j], country), "tax_country": country}
-            elif kind == "wrong_tax_id" and j in numbers:
-                # A mistyped number matches nothing (or nothing of this entity): the name must carry it.
-                name = rng.choice((bases[j], names[j]))
-                number = _typo(rng, numbers[j] + "x")
-                row |= {"tax_registration_number": _formatted(rng, number, country), "tax_country": country}
+            name, number = _variant_name(rng, reg, j, kind, words)
             row["company_name"] = name
+            if rng.random() < 0.5 or number:
+                row["tax_country"] = country
+            if number:
+                row["tax_registration_number"] = number
             if rng.random() < 0.08:  # a mailing address abroad; the tax country stays the entity's
                 row |= {"tax_country": country, "country": rng.choice(COUNTRIES)}
-        variant.append(kind)
-        tenant_rows.append(row)
-    tenants = pd.DataFrame(tenant_rows, columns=list(TENANTS.columns)).astype("str")
-    return World(entities, identifiers, tenants, pd.Series(truth, dtype="str"), pd.Series(variant, dtype="str"))
+            truth.append(reg.ids[j])
+        rows.append(row)
+    tenants = pd.DataFrame(rows, columns=list(TENANTS.columns)).astype("str")
+    variant = pd.Series(labels, dtype="str").iloc[chosen].reset_index(drop=True)
+    return World(entities, identifiers, tenants, pd.Series(truth, dtype="str"), variant)
 
 
 def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
@@ -373,25 +404,46 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def demo_world(n_entities: int, n_tenants: int, seed: int) -> World:
+    """The demo-world population (pipeline.demo.population) with its truth, as a `World`."""
+    from pipeline.demo.population import make_population
+
+    pop = make_population(n_tenants, n_entities=n_entities, seed=seed)
+    entities, identifiers, tenants = pop.canonical()
+    truth = pop.truth
+    true_entity = truth["true_entity_id"].astype("str").replace("", np.nan)
+    variant = truth["name_variant"].astype("str") + "/" + truth["link_key"].astype("str")
+    return World(entities, identifiers, tenants, true_entity.reset_index(drop=True), variant.reset_index(drop=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=1_000_000)
     parser.add_argument("--entities", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--world",
+        choices=("demo", "stress"),
+        default="demo",
+        help="demo: the demo-world population (variants by name and link key); "
+        "stress: this file's harsher world (10%% unregistered, more typos, siblings one letter away)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    world = build_world(args.entities, args.tenants, args.seed)
+    build = demo_world if args.world == "demo" else build_world
+    world = build(args.entities, args.tenants, args.seed)
     generated = time.perf_counter() - started
     print(
-        f"world: {len(world.entities):,} entities, {len(world.identifiers):,} identifiers, "
+        f"world ({args.world}): {len(world.entities):,} entities, {len(world.identifiers):,} identifiers, "
         f"{len(world.tenants):,} tenants (generated in {generated:.1f} s)"
     )
     config = MatchingConfig()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     links = link(world.tenants, world.entities, world.identifiers, config)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    load = os.getloadavg()[0]
     figures = measure(world, links)
-    print(f"link: {seconds:.1f} s")
+    print(f"link: {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU (load average {load:.1f} on {os.cpu_count()} cores)")
     print(
         f"revoking links: precision {figures['precision_revoking']:.4f}, recall {figures['recall_revoking']:.4f} "
         f"({figures['revoking_links']:,} links)"
@@ -401,15 +453,18 @@ def main() -> None:
         f"({figures['links']:,} links)"
     )
     for kind, row in figures["per_variant"].items():  # type: ignore[attr-defined]
-        print(f"  {kind:<13} {row}")
+        print(f"  {kind:<32} {row}")
     for threshold, row in figures["revoke_thresholds"].items():  # type: ignore[attr-defined]
         print(f"  min_revoke_confidence {threshold}: {row}")
     result = {
         "benchmark": "matching",
+        "world": args.world,
         "tenants": len(world.tenants),
         "entities": len(world.entities),
         "seed": args.seed,
         "link_seconds": round(seconds, 2),
+        "link_cpu_seconds": round(cpu_seconds, 2),
+        "load_average": round(load, 2),
         **figures,
     }
     print(json.dumps(result, sort_keys=True))

@@ -87,12 +87,22 @@ class MatchingConfig(_Model):
     unknown_scheme_confidence: Annotated[float, Field(ge=0, le=1)] = 0.85
     # The same normalised legal name in the same country.
     exact_name_confidence: Annotated[float, Field(ge=0, le=1)] = 0.95
+    # The names without their generic ending ("technology", ...) must still be this similar (0-100).
+    fuzzy_min_head_score: Annotated[float, Field(ge=0, le=100)] = 75.0
     # A fuzzy link's confidence is its similarity / 100, capped here (below an exact name).
     fuzzy_max_confidence: Annotated[float, Field(ge=0, le=1)] = 0.94
+    # A fuzzy link whose tenant name is made only of words that other entities' names use differs by a
+    # whole word, not a typo: more likely another company; its confidence is capped here (review only).
+    known_words_max_confidence: Annotated[float, Field(ge=0, le=1)] = 0.85
     # Fuzzy blocking: key-piece lengths tried in turn, largest block scored, shortest key scored.
     block_lengths: Annotated[tuple[int, ...], Field(min_length=1)] = (4, 5, 6, 8, 10, 12, 16)
     block_max_size: Annotated[int, Field(ge=1)] = 50
     fuzzy_min_key_length: Annotated[int, Field(ge=1)] = 4
+    # Generic last words (cut before blocking on the end of a name): the most common ones, at most this
+    # many, each ending at least this share of the names; a head shorter than head_min_length is not cut.
+    generic_words: Annotated[int, Field(ge=0)] = 200
+    generic_word_share: Annotated[float, Field(ge=0, le=1)] = 0.0005
+    head_min_length: Annotated[int, Field(ge=1)] = 8
     # How many candidates a link lists (best first).
     max_candidates: Annotated[int, Field(ge=1)] = 5
     # rapidfuzz worker threads for scoring (-1: all cores).

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.matching.arrow import strings
+
 # ISO 3166-2 lists these as subdivisions of CN; the policy treats them as jurisdictions of their own.
 SEPARATE_SUBDIVISIONS = {"CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW"}
 
@@ -31,7 +33,7 @@ def country_part(code: object) -> str | None:
 
 def country_parts(codes: pd.Series) -> pd.Series:
     """`country_part` over a column, vectorised (Arrow kernels: columns have millions of rows)."""
-    text = pc.utf8_upper(pc.utf8_trim_whitespace(pa.array(codes.astype("str"), type=pa.large_string())))
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(strings(codes)))
     separate = pa.array(list(SEPARATE_SUBDIVISIONS), type=pa.large_string())
     named = pa.array(list(SEPARATE_SUBDIVISIONS.values()), type=pa.large_string())
     position = pc.index_in(text, value_set=separate)

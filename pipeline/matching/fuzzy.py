@@ -3,11 +3,16 @@
 Invariant: a (tenant, entity) pair is scored only when both are in the same country and share a
 block; the score is rapidfuzz's normalised Indel similarity (`fuzz.ratio`, 0-100) of the normalised
 keys, or of the word-sorted keys when the pair met through them (swapped word order); pairs under
-`fuzzy_min_score` are not returned.
+`fuzzy_min_score` are not returned, nor key-scored pairs whose heads (the keys without a generic ending,
+see below) score under `fuzzy_min_head_score`: "Hua Technology" is not "Huawei Technology".
 
 Blocking: three passes, each keyed by country plus a piece of a key: the start of the key, the end of
-the key, and the start of the word-sorted key. One typo leaves at least one of them intact when the key
-is long enough, so a misspelt name still meets its entity. Piece lengths grow (`block_lengths`) until
+the key's head, and the start of the word-sorted key. The head is the key without a generic last word
+(the most common last words of the pool's names: "technology", "trading", "wangluo", ...): ending in
+such a word, thousands of names would share their end. It is cut from the spaceless key, so a name
+folded from Chinese script (one run, "zhongqingwangluo") and its romanised spelling ("Zhongqing
+Wangluo") get the same head. One typo leaves at least one piece intact when the key is long enough,
+so a misspelt name still meets its entity. Piece lengths grow (`block_lengths`) until
 the entities' block under a tenant's piece holds at most `block_max_size`: common starts such as
 "shanghai" get longer pieces, rare ones stay short. A tenant whose block is still too large at the
 longest piece is not scored in that pass (a missed link, never a wrong one). Pairs whose lengths differ
@@ -16,6 +21,8 @@ too much to reach `fuzzy_min_score` are dropped before scoring (ratio <= 2 min /
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,52 +30,103 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from pipeline.config import MatchingConfig
+from pipeline.matching.arrow import strings
 
-_PASSES: tuple[tuple[str, str], ...] = (("key", "start"), ("key", "end"), ("sorted_key", "start"))
+# (column blocked on, side of it, column scored): typos after the start of the key, typos at the start
+# of the key (the end of its head), swapped words.
+_PASSES: tuple[tuple[str, str, str], ...] = (
+    ("key", "start", "key"),
+    ("head", "end", "key"),
+    ("sorted_key", "start", "sorted_key"),
+)
 
 
-def _pieces(country: pa.Array, key: pa.Array, side: str, length: int) -> pa.Array:
-    piece = pc.utf8_slice_codeunits(key, 0, length) if side == "start" else pc.utf8_slice_codeunits(key, -length)
-    return pc.binary_join_element_wise(country, piece, pa.scalar("|", type=key.type))
+def _blocks(country: pa.Array, key: pa.Array, side: str) -> pa.Array:
+    """Country and key in one string, arranged so that slicing one end gives country + piece."""
+    bar = pa.scalar("|", type=pa.large_string())
+    if side == "start":
+        return pc.binary_join_element_wise(country, key, bar)
+    return pc.binary_join_element_wise(key, country, bar)
+
+
+def _piece(blocks: pa.Array, side: str, length: int) -> pa.Array:
+    # The country code (2 letters) and the bar take 3 characters.
+    if side == "start":
+        return pc.utf8_slice_codeunits(blocks, 0, length + 3)
+    return pc.utf8_slice_codeunits(blocks, -(length + 3))
+
+
+def generic_endings(words: pd.Series, config: MatchingConfig) -> list[str]:
+    """The last words that end at least `generic_word_share` of the names (at most `generic_words`)."""
+    last = pc.utf8_slice_codeunits(pc.replace_substring_regex(_arrow(words), r"^.* ", ""), 0, 64)
+    counted = pc.value_counts(last)
+    counts = counted.field("counts").to_numpy()
+    values = counted.field("values").to_pylist()
+    order = np.lexsort((np.array(values, dtype=object), -counts))
+    floor = max(2.0, config.generic_word_share * len(words))
+    return [values[i] for i in order[: config.generic_words] if counts[i] >= floor and len(values[i]) >= 3]
+
+
+def head_keys(key: pd.Series, endings: list[str], min_length: int) -> pa.Array:
+    """The key without one generic ending, when at least `min_length` characters are left."""
+    arr = _arrow(key)
+    if not endings:
+        return arr
+    alternation = "|".join(re.escape(e) for e in sorted(endings, key=lambda e: (-len(e), e)))
+    head = pc.replace_substring_regex(arr, f"(?:{alternation})$", "")
+    return pc.if_else(pc.greater_equal(pc.utf8_length(head), min_length), head, arr)
+
+
+def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray:
+    """Per query, whether every one of its words is a word of some pool name.
+
+    A fuzzy match whose words are all known words differs from its entity by a whole word (Bral vs
+    Brel), not by a typo (Brql): more likely another company than a misspelling.
+    """
+    vocabulary = pc.unique(pc.split_pattern(_arrow(pool_words), " ").flatten())
+    tokens = pc.split_pattern(_arrow(query_words), " ")
+    known = pc.is_in(tokens.flatten(), value_set=vocabulary).to_numpy(zero_copy_only=False)
+    parents = pc.list_parent_indices(tokens).to_numpy()
+    unknown = np.bincount(parents[~known], minlength=len(query_words))
+    return np.asarray(unknown == 0)
 
 
 def _arrow(column: pd.Series) -> pa.Array:
-    return pa.array(column.astype("str"), type=pa.large_string())
+    return strings(column)
 
 
-def _pass_pairs(
-    q_country: pa.Array, q_key: pa.Array, p_country: pa.Array, p_key: pa.Array, side: str, config: MatchingConfig
-) -> pd.DataFrame:
+def _pass_pairs(q_blocks: pa.Array, p_blocks: pa.Array, side: str, config: MatchingConfig) -> pd.DataFrame:
     """Pairs (q, p) for one pass: each query meets the pool rows of its smallest block that fits."""
-    open_rows = np.ones(len(q_key), dtype=bool)
+    open_rows = np.arange(len(q_blocks))
     # Pool rows still in play: a row outside every wanted block at one length is outside at longer ones.
-    pool_rows = np.arange(len(p_key))
-    found: list[pd.DataFrame] = []
+    pool_rows = np.arange(len(p_blocks))
+    found: list[pa.Table] = []
     for length in config.block_lengths:
-        if not open_rows.any() or len(pool_rows) == 0:
+        if len(open_rows) == 0 or len(pool_rows) == 0:
             break
-        q_blocks = _pieces(q_country, q_key, side, length)
-        wanted = pc.unique(q_blocks.filter(pa.array(open_rows)))
-        taken = pa.array(pool_rows)
-        p_blocks = _pieces(p_country.take(taken), p_key.take(taken), side, length)
-        inside = pc.is_in(p_blocks, value_set=wanted).to_numpy(zero_copy_only=False)
-        pool_rows = pool_rows[inside]
-        members = pd.DataFrame({"block": pd.Series(p_blocks.filter(pa.array(inside)), dtype="str"), "p": pool_rows})
-        sizes = members["block"].value_counts()
-        q_frame = pd.DataFrame({"block": pd.Series(q_blocks, dtype="str"), "q": np.arange(len(q_key))})
-        q_size = q_frame["block"].map(sizes).fillna(0).to_numpy()
-        chosen = open_rows & (q_size > 0) & (q_size <= config.block_max_size)
+        q_piece = _piece(q_blocks.take(pa.array(open_rows)), side, length)
+        p_piece = _piece(p_blocks.take(pa.array(pool_rows)), side, length)
+        inside = pc.is_in(p_piece, value_set=pc.unique(q_piece))
+        pool_rows = pool_rows[inside.to_numpy(zero_copy_only=False)]
+        p_piece = p_piece.filter(inside)
+        counted = pc.value_counts(p_piece)
+        where = pc.index_in(q_piece, value_set=counted.field("values"))
+        size = pc.fill_null(counted.field("counts").take(where), 0).to_numpy(zero_copy_only=False)
+        chosen = (size > 0) & (size <= config.block_max_size)
         if chosen.any():
-            found.append(q_frame[chosen].merge(members, on="block")[["q", "p"]])
+            queries = pa.table({"block": q_piece.filter(pa.array(chosen)), "q": open_rows[chosen]})
+            members = pa.table({"block": p_piece, "p": pool_rows})
+            found.append(queries.join(members, keys="block", join_type="inner").select(["q", "p"]))
         # An empty block stays empty with longer pieces; only oversized ones are worth refining.
-        open_rows &= q_size > config.block_max_size
+        open_rows = open_rows[size > config.block_max_size]
     if not found:
         return pd.DataFrame({"q": np.array([], dtype="int64"), "p": np.array([], dtype="int64")})
-    return pd.concat(found, ignore_index=True)
+    pairs: pd.DataFrame = pa.concat_tables(found).to_pandas()
+    return pairs
 
 
 def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig) -> pd.DataFrame:
-    """Scored pairs (q, p, score) for queries and pool rows with columns country, key, sorted_key.
+    """Scored pairs (q, p, score) for queries and pool rows with columns country, words, key, sorted_key.
 
     `q` and `p` are row positions in `queries` and `pool`. Keys shorter than `fuzzy_min_key_length`
     are not scored: a few letters are too little to say two names are the same.
@@ -79,15 +137,39 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
     q_rows = np.flatnonzero((queries["key"].str.len() >= config.fuzzy_min_key_length).to_numpy())
     if len(q_rows) == 0 or pool.empty:
         return empty
-    subset = queries.iloc[q_rows]
+    endings = generic_endings(pool["words"], config)
+    q_keys = queries["key"].iloc[q_rows]
+
+    def aligned(values: pa.Array, like: pd.Series) -> pd.Series:
+        return pd.Series(values, dtype="str", index=like.index)
+
+    # `head`: what end-blocking uses (only cut when enough is left); `core`: what the head check scores.
+    subset = queries.iloc[q_rows].assign(
+        head=aligned(head_keys(q_keys, endings, config.head_min_length), q_keys),
+        core=aligned(head_keys(q_keys, endings, 1), q_keys),
+    )
+    pool = pool.assign(
+        head=aligned(head_keys(pool["key"], endings, config.head_min_length), pool["key"]),
+        core=aligned(head_keys(pool["key"], endings, 1), pool["key"]),
+    )
     q_country, p_country = _arrow(subset["country"]), _arrow(pool["country"])
     # The longest score a pair of lengths allows: ratio = 2 matches / (la + lb) and matches <= min(la, lb).
     reach = config.fuzzy_min_score / 100.0
     scored: list[pd.DataFrame] = []
     for column in ("key", "sorted_key"):
         q_key, p_key = _arrow(subset[column]), _arrow(pool[column])
-        sides = [side for name, side in _PASSES if name == column]
-        pairs = pd.concat([_pass_pairs(q_country, q_key, p_country, p_key, s, config) for s in sides])
+        passes = [(blocked, side) for blocked, side, scored_on in _PASSES if scored_on == column]
+        pairs = pd.concat(
+            [
+                _pass_pairs(
+                    _blocks(q_country, _arrow(subset[blocked]), side),
+                    _blocks(p_country, _arrow(pool[blocked]), side),
+                    side,
+                    config,
+                )
+                for blocked, side in passes
+            ]
+        )
         pairs = pairs.drop_duplicates(ignore_index=True)
         if pairs.empty:
             continue
@@ -101,6 +183,12 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
             left, right, scorer=fuzz.ratio, workers=config.workers, score_cutoff=config.fuzzy_min_score
         )
         keep = score >= config.fuzzy_min_score
+        if column == "key":
+            # A shared generic ending ("technology") must not carry the match: the heads must agree too.
+            q_head = _arrow(subset["core"]).take(pa.array(pairs["q"].to_numpy()[keep])).to_numpy(zero_copy_only=False)
+            p_head = _arrow(pool["core"]).take(pa.array(pairs["p"].to_numpy()[keep])).to_numpy(zero_copy_only=False)
+            head_score = process.cpdist(q_head, p_head, scorer=fuzz.ratio, workers=config.workers)
+            keep[np.flatnonzero(keep)[head_score < config.fuzzy_min_head_score]] = False
         scored.append(
             pd.DataFrame(
                 {"q": q_rows[pairs["q"].to_numpy()[keep]], "p": pairs["p"].to_numpy()[keep], "score": score[keep]}

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
+from pipeline.matching.arrow import strings
 from pipeline.matching.countries import country_parts
 
 
@@ -34,27 +35,58 @@ LEI_SCHEME = "XI-LEI"
 
 # Schemes whose numbers serve as more than one kind: China's Unified Social Credit Code (USCC) is both
 # the business registration and the tax number (SAMR, formerly SAIC, issues it).
+_BOTH = frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER})
+_TAX = frozenset({IdKind.TAX_ID})
+_COMPANY = frozenset({IdKind.COMPANY_NUMBER})
 KNOWN_SCHEMES: dict[str, frozenset[IdKind]] = {
     LEI_SCHEME: frozenset({IdKind.LEI}),
-    "CN-SAMR": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "CN-SAIC": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "CN-USCC": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "HK-CR": frozenset({IdKind.COMPANY_NUMBER}),
-    "HK-BRN": frozenset({IdKind.TAX_ID}),
-    "IN-MCA": frozenset({IdKind.COMPANY_NUMBER}),
-    "IN-PAN": frozenset({IdKind.TAX_ID}),
-    "JP-JCN": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "KR-BRN": frozenset({IdKind.TAX_ID}),
-    "SG-ACRA": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "US-EIN": frozenset({IdKind.TAX_ID}),
-    "AU-ABN": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "BR-CNPJ": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "UA-EDR": frozenset({IdKind.TAX_ID, IdKind.COMPANY_NUMBER}),
-    "FR-SIREN": frozenset({IdKind.COMPANY_NUMBER}),
-    "FR-RCS": frozenset({IdKind.COMPANY_NUMBER}),
-    "DE-CR": frozenset({IdKind.COMPANY_NUMBER}),
-    "NL-KVK": frozenset({IdKind.COMPANY_NUMBER}),
-    "IE-CRO": frozenset({IdKind.COMPANY_NUMBER}),
+    # One number for the register and the tax office.
+    "CN-SAMR": _BOTH,
+    "CN-SAIC": _BOTH,
+    "CN-USCC": _BOTH,
+    "JP-JCN": _BOTH,  # corporate number; the invoice (tax) number is "T" + it
+    "SG-ACRA": _BOTH,  # UEN
+    "AU-ABN": _BOTH,
+    "NZ-NZBN": _BOTH,
+    "BR-CNPJ": _BOTH,
+    "CL-RUT": _BOTH,
+    "CH-UID": _BOTH,
+    "CA-BN": _BOTH,
+    "TW-MOEA": _BOTH,  # unified business number
+    "IL-ROC": _BOTH,  # a company's VAT file number is its registration number
+    "UA-EDR": _BOTH,
+    # Tax offices.
+    "US-EIN": _TAX,
+    "KR-BRN": _TAX,
+    "HK-BRN": _TAX,
+    "IN-PAN": _TAX,
+    "IN-GST": _TAX,
+    "MX-RFC": _TAX,
+    "ES-NIF": _TAX,
+    "GR-AFM": _TAX,
+    "RU-INN": _TAX,
+    "AE-TRN": _TAX,
+    "CA-GST": _TAX,
+    # Registers.
+    "HK-CR": _COMPANY,
+    "IN-MCA": _COMPANY,
+    "FR-SIREN": _COMPANY,
+    "FR-RCS": _COMPANY,
+    "DE-CR": _COMPANY,
+    "AT-FB": _COMPANY,
+    "NL-KVK": _COMPANY,
+    "IE-CRO": _COMPANY,
+    "IT-RI": _COMPANY,
+    "PL-KRS": _COMPANY,
+    "SE-BLV": _COMPANY,
+    "NO-BRC": _COMPANY,
+    "EE-RIK": _COMPANY,
+    "GR-GEMI": _COMPANY,
+    "RU-OGRN": _COMPANY,
+    "AE-DED": _COMPANY,
+    "MO-CRM": _COMPANY,
+    "KY-ROC": _COMPANY,
+    "VG-FSC": _COMPANY,
 }
 
 # Placing other org-id codes by what follows the country part.
@@ -63,6 +95,9 @@ COMPANY_SUFFIXES = frozenset({"COH", "CR", "CRO", "RC", "RCS", "REG", "CRN", "BR
 
 # VAT numbers carry the issuing country in front; Greece writes EL and Northern Ireland XI.
 VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
+# Tax numbers that are a registry number behind a fixed letter: Japan's invoice number is T + the
+# 13-digit corporate number.
+TAX_NUMBER_PREFIX = {"JP": (r"^T([0-9]{13})$", r"\1")}
 
 _ALPHA2 = frozenset(str(c.alpha_2) for c in pycountry.countries)
 
@@ -100,24 +135,39 @@ def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bo
     made of digits only lose their leading zeros (registers print 03209885 and 3209885 alike). Vectorised:
     the matcher canonicalises the identifiers of millions of entities.
     """
-    text = values.astype("str").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
-    country = countries.astype("str")
+    large = pa.large_string()
+    text = pc.replace_substring_regex(pc.utf8_upper(strings(values)), r"[^0-9A-Z]", "")
+    country = strings(countries)
     if vat_prefix:
-        head = text.str.slice(0, 2)
-        prefix_country = head.map(lambda h: VAT_PREFIX_COUNTRY.get(h, h) if isinstance(h, str) else h)
-        is_prefix = (
-            head.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)
-            & text.str.slice(2, 3).str.isdigit().fillna(False).astype(bool)
-            & prefix_country.isin(_ALPHA2)
-            & (country.isna() | (country == prefix_country))
+        head = pc.utf8_slice_codeunits(text, 0, 2)
+        for written, meant in VAT_PREFIX_COUNTRY.items():
+            head = pc.if_else(pc.equal(head, written), pa.scalar(meant, large), head)
+        rest = pc.utf8_slice_codeunits(text, 2)
+        # Country unknown: two letters naming a country and then a digit say where it was issued.
+        names_country = pc.and_kleene(
+            pc.match_substring_regex(text, r"^[A-Z]{2}[0-9]"),
+            pc.and_kleene(pc.is_in(head, value_set=pa.array(sorted(_ALPHA2), type=large)), pc.is_null(country)),
         )
-        country = country.where(~is_prefix, prefix_country)
-        text = text.where(~is_prefix, text.str.slice(2))
-    digits = text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)
-    stripped = text.str.lstrip("0").replace("", "0")
-    text = text.where(~digits, stripped)
-    text = text.mask(text == "")
-    return pd.DataFrame({"country": country, "number": text}, index=values.index).astype("str")
+        # Country known: its own code in front (ATU12345678, ESB12345678, NO123456789MVA) is dropped.
+        own_prefix = pc.and_kleene(pc.equal(country, head), pc.match_substring_regex(rest, r"[0-9]"))
+        is_prefix = pc.fill_null(pc.or_kleene(names_country, own_prefix), False)
+        country = pc.if_else(is_prefix, head, country)
+        text = pc.if_else(is_prefix, rest, text)
+        for issuer, (pattern, keep) in TAX_NUMBER_PREFIX.items():
+            text = pc.if_else(
+                pc.fill_null(pc.equal(country, issuer), False), pc.replace_substring_regex(text, pattern, keep), text
+            )
+    digits = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]+$"), False)
+    stripped = pc.utf8_ltrim(text, "0")
+    stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", large), stripped)
+    text = pc.if_else(digits, stripped, text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, large), text)
+    return pd.DataFrame(
+        {
+            "country": pd.Series(country, dtype="str", index=values.index),
+            "number": pd.Series(text, dtype="str", index=values.index),
+        }
+    )
 
 
 def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> pd.DataFrame:
@@ -128,7 +178,7 @@ def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> p
     cannot be told (their numbers mean nothing without it).
     """
     # Arrow's hash lookup: pandas' isin on Arrow-backed strings goes through Python objects.
-    wanted = pc.is_in(pa.array(identifiers["entity_id"].astype("str")), value_set=pa.array(entity_ids.astype("str")))
+    wanted = pc.is_in(strings(identifiers["entity_id"]), value_set=strings(entity_ids))
     mask = pc.fill_null(wanted, False).to_numpy(zero_copy_only=False)
     known = identifiers.loc[mask, ["entity_id", "scheme", "identifier"]]
     known = known.dropna()
@@ -155,7 +205,8 @@ def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> p
     key_country = canon["country"].where(~is_lei, "")
     rows["match_key"] = rows["kind"] + "|" + key_country + "|" + canon["number"]
     rows = rows[canon["number"].notna()]
-    return rows.loc[:, ["entity_id", "kind", "match_key", "scheme", "identifier"]].reset_index(drop=True)
+    out: pd.DataFrame = rows.loc[:, ["entity_id", "kind", "match_key", "scheme", "identifier"]]
+    return out.reset_index(drop=True)
 
 
 def tenant_identifier_keys(tenants: pd.DataFrame) -> pd.DataFrame:

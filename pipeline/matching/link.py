@@ -29,8 +29,9 @@ import pyarrow.compute as pc
 
 from pipeline.config import MatchingConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
+from pipeline.matching.arrow import strings
 from pipeline.matching.countries import country_parts
-from pipeline.matching.fuzzy import fuzzy_candidates
+from pipeline.matching.fuzzy import all_words_known, fuzzy_candidates
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
 from pipeline.matching.names import normalise_names
 
@@ -66,16 +67,20 @@ def _check_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> 
 
 
 def _countries_long(frame: pd.DataFrame, columns: tuple[str, ...], position: str) -> pd.DataFrame:
-    """(position, country) for every distinct country a row names in `columns`."""
-    parts = [
-        pd.DataFrame({position: np.arange(len(frame)), "country": country_parts(frame[c]).to_numpy()}) for c in columns
-    ]
-    long = pd.concat(parts, ignore_index=True).dropna()
-    return long.drop_duplicates(ignore_index=True).astype({position: "int64", "country": "str"})
+    """(position, country) for every distinct country a row names in `columns`, ordered by column."""
+    codes = [strings(country_parts(frame[c])) for c in columns]
+    parts = []
+    for i, code in enumerate(codes):
+        keep = pc.is_valid(code)
+        for earlier in codes[:i]:
+            keep = pc.and_(keep, pc.fill_null(pc.not_equal(code, earlier), True))
+        rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+        parts.append(pd.DataFrame({position: rows, "country": pd.Series(code.filter(keep), dtype="str")}))
+    return pd.concat(parts, ignore_index=True).astype({position: "int64"})
 
 
 def _with_names(countries: pd.DataFrame, names: pd.DataFrame, position: str) -> pd.DataFrame:
-    keyed = countries.join(names.reset_index(drop=True)[["key", "sorted_key"]], on=position)
+    keyed = countries.join(names.reset_index(drop=True)[["words", "key", "sorted_key"]], on=position)
     return keyed[keyed["key"] != ""].reset_index(drop=True)
 
 
@@ -123,18 +128,19 @@ def _name_candidates(
     reordered = rest.merge(pool, on=["country", "sorted_key"], suffixes=("", "_e"))
     rest = rest[~rest["t"].isin(reordered["t"])].reset_index(drop=True)
     scored = fuzzy_candidates(rest, pool, config)
+    q = scored["q"].to_numpy()
+    confidence = np.minimum(scored["score"].to_numpy() / 100.0, config.fuzzy_max_confidence)
+    known = all_words_known(rest["words"], pool["words"])[q] & (scored["score"].to_numpy() < 100.0)
+    confidence = np.where(known, np.minimum(confidence, config.known_words_max_confidence), confidence)
+    via = rest["country"].to_numpy()[q].astype(object)
+    via[known] = via[known] + " (every word a known word: another name, or a typo?)"
     fuzzy_frame = pd.DataFrame(
         {
-            "t": np.concatenate([reordered["t"].to_numpy(), rest["t"].to_numpy()[scored["q"].to_numpy()]]),
+            "t": np.concatenate([reordered["t"].to_numpy(), rest["t"].to_numpy()[q]]),
             "e": np.concatenate([reordered["e"].to_numpy(), pool["e"].to_numpy()[scored["p"].to_numpy()]]),
             "method": LinkMethod.FUZZY_NAME.value,
-            "confidence": np.minimum(
-                np.concatenate([np.full(len(reordered), 100.0), scored["score"].to_numpy()]) / 100.0,
-                config.fuzzy_max_confidence,
-            ),
-            "via": np.concatenate(
-                [reordered["country"].to_numpy(), rest["country"].to_numpy()[scored["q"].to_numpy()]]
-            ),
+            "confidence": np.concatenate([np.full(len(reordered), config.fuzzy_max_confidence), confidence]),
+            "via": np.concatenate([reordered["country"].to_numpy().astype(object), via]),
         }
     )
     return exact_frame, fuzzy_frame
@@ -145,7 +151,7 @@ def _json_strings(values: np.ndarray) -> pa.Array:
 
     Only strings that need escaping go through json.dumps; the rest are quoted by Arrow.
     """
-    arr = pa.array(pd.Series(values, dtype="str"), type=pa.large_string())
+    arr = strings(pd.Series(values, dtype="str"))
     special = pc.fill_null(pc.match_substring_regex(arr, r'["\\\x00-\x1f]'), False)
     quote = pa.scalar('"', pa.large_string())
     quoted = pc.binary_join_element_wise(quote, arr, quote, pa.scalar("", pa.large_string()))

@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from anyascii import anyascii
 
+from pipeline.matching.arrow import strings
+
 # Legal forms written in their own script, cut before folding (longest first so the whole form goes).
 NATIVE_FORMS: tuple[str, ...] = (
     "股份有限公司",
@@ -170,13 +172,91 @@ TRAILING_FORMS: tuple[str, ...] = (
     "bhd",
     "berhad",
     "tbk",
+    # Gulf free zones, CIS joint-stock companies, Irish and Danish forms
+    "fze",
+    "fzco",
+    "fzc",
+    "fz llc",
+    "fzllc",
+    "jsc",
+    "pjsc",
+    "ojsc",
+    "cjsc",
+    "dac",
+    "a s",
+    "i s",
+    "k s",
+    # Greek (Α.Ε., Ε.Π.Ε., Ι.Κ.Ε. folded)
+    "ae",
+    "epe",
+    "ike",
+    # Forms written out in full
+    "aktiengesellschaft",
+    "gesellschaft mit beschrankter haftung",
+    "aktiebolag",
+    "aktieselskab",
+    "aksjeselskap",
+    "anpartsselskab",
+    "osakeyhtio",
+    "limitada",
+    "sociedad anonima",
+    "sociedad limitada",
+    "societe anonyme",
+    "societe par actions simplifiee",
+    "societe a responsabilite limitee",
+    "besloten vennootschap",
+    "naamloze vennootschap",
+    "societa per azioni",
+    "societa a responsabilita limitata",
+    "spolka akcyjna",
+    "spolka z ograniczona odpowiedzialnoscia",
+    "limited liability company",
+    "joint stock company",
+    "public joint stock company",
+    "yugen gaisha",
+    "godo gaisha",
 )
+
+# Words customers abbreviate, written out in one form on both sides (Tech, Technologies -> technology).
+# Written out rather than abbreviated: a typo weighs less against a longer key.
+ABBREVIATIONS: dict[str, str] = {
+    "tech": "technology",
+    "technologies": "technology",
+    "tec": "tecnologia",
+    "intl": "international",
+    "mfg": "manufacturing",
+    "eng": "engineering",
+    "sys": "systems",
+    "pharma": "pharmaceuticals",
+    "pharmaceutical": "pharmaceuticals",
+    "elec": "electronics",
+    "ind": "industries",
+    "svcs": "services",
+    "mgmt": "management",
+    "dev": "development",
+    "assoc": "associates",
+    "bros": "brothers",
+    "labs": "laboratories",
+    "lab": "laboratory",
+    "comms": "communications",
+    "dept": "department",
+    "natl": "national",
+    "semi": "semiconductor",
+    "semiconductors": "semiconductor",
+    "mach": "machinery",
+    "opto": "optoelectronics",
+}
 
 # Forms (and articles) that stand before the name: Indonesian PT/CV, Russian/Ukrainian ООО, АО, ТОВ, ...
 LEADING_FORMS: tuple[str, ...] = (
     "the",
     "pt",
     "cv",
+    "llc",
+    "jsc",
+    "pjsc",
+    "ojsc",
+    "cjsc",
     "ooo",
     "oao",
     "zao",
@@ -194,6 +274,8 @@ def _alternation(forms: tuple[str, ...]) -> str:
     return "|".join(re.escape(f) for f in ordered)
 
 
+_ABBREVIATED_FROM = pa.array(list(ABBREVIATIONS), type=pa.large_string())
+_ABBREVIATED_TO = pa.array(list(ABBREVIATIONS.values()), type=pa.large_string())
 _NATIVE_TRAILING = rf"\s*(?:{_alternation(NATIVE_FORMS)})\s*$"
 _NATIVE_LEADING = rf"^\s*(?:{_alternation(NATIVE_FORMS)})\s*"
 _TRAILING = rf"(?: (?:{_alternation(TRAILING_FORMS)}))+$"
@@ -228,6 +310,10 @@ def _normalise_distinct(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]
 
     tokens = pc.split_pattern(words, " ")
     flat = tokens.flatten()
+    where = pc.index_in(flat, value_set=_ABBREVIATED_FROM)
+    flat = pc.if_else(pc.is_valid(where), _ABBREVIATED_TO.take(pc.fill_null(where, 0)), flat)
+    tokens = type(tokens).from_arrays(tokens.offsets, flat)
+    words = pc.binary_join(tokens, pa.scalar(" ", type=values.type))
     parents = pc.list_parent_indices(tokens)
     order = pc.sort_indices(pa.table({"p": parents, "t": flat}), sort_keys=[("p", "ascending"), ("t", "ascending")])
     sorted_tokens = type(tokens).from_arrays(tokens.offsets, flat.take(order))
@@ -246,7 +332,7 @@ def normalise_names(names: pd.Series, threads: int = 1) -> pd.DataFrame:
     `words` keeps the spaces. Each distinct name is normalised once; with `threads` > 1 large inputs
     are split between threads (Arrow's kernels release the GIL).
     """
-    arr = pa.array(names.astype("str"), type=pa.large_string())
+    arr = strings(names)
     encoded = pc.dictionary_encode(arr)
     distinct = encoded.dictionary
     if threads > 1 and len(distinct) >= _PARALLEL_FROM:

@@ -20,8 +20,9 @@ Decisions, per tenant:
 - Indirect (one hop from the direct decisions, so a relationship never chains into another):
   a payer that is a tenant and is revoked/under review passes `restricted_payer` to the accounts it pays
   for; a payer revoked/under review gets `reseller_for_restricted` from a restricted end-user account;
-  a payer that is not itself a tenant (a GCP billing account) passes `shared_billing_with_restricted`
-  between the tenants that share it; a reseller gets `reseller_for_restricted` from a restricted end
+  a payer that is not itself a tenant (a GCP Cloud Billing account) is restricted when a restricted
+  tenant uses it, and passes `restricted_payer` to the other tenants on it (rule
+  `shared_billing_with_restricted`); a reseller gets `reseller_for_restricted` from a restricted end
   customer of a live entitlement. A related tenant under review passes at most review.
 Jurisdiction codes compare by their country part (ISO 3166-2: `CN-GD` is CN; `CN-HK`, `CN-MO`, `CN-TW`
 are HK, MO, TW). Exemptions are applied afterwards by `pipeline.policy.exemptions`; `exemption_id` is
@@ -338,12 +339,14 @@ def _payer_pairs(tenants: pd.DataFrame, billing: pd.DataFrame) -> pd.DataFrame:
         subset=["partner", "tenant_id", "payer_account_id"]
     )
     billed = billed.rename(columns={"payer_account_id": "payer_id"})
-    grouped = (
-        billed.sort_values("line_id")
-        .groupby(["partner", "tenant_id", "payer_id"], sort=True)["line_id"]
-        .agg(lines=lambda s: [str(v) for v in s.dropna().head(_EVIDENCE_SAMPLE)], line_count="count")
-        .reset_index()
-    )
+    # Most lines are paid by their own account; only the others say anything about a relationship.
+    billed = billed[billed["tenant_id"].astype("str") != billed["payer_id"].astype("str")]
+    keys = ["partner", "tenant_id", "payer_id"]
+    billed = billed.sort_values([*keys, "line_id"], kind="stable")
+    counts = billed.groupby(keys, sort=True).size().rename("line_count")
+    sample = billed.groupby(keys, sort=True).head(_EVIDENCE_SAMPLE)
+    lines = sample.groupby(keys, sort=True)["line_id"].agg(lambda s: [str(v) for v in s]).rename("lines")
+    grouped = pd.concat([lines, counts], axis=1).reset_index()
     grouped["source"] = "billing"
     pairs = pd.concat([declared, grouped], ignore_index=True)
     pairs = pairs[pairs["tenant_id"].astype("str") != pairs["payer_id"].astype("str")]
@@ -418,7 +421,7 @@ def _payer_relations(
                 _Relation(
                     (partner, member),
                     (partner, others[0]),
-                    policy.tenants.shared_billing_with_restricted,
+                    policy.tenants.restricted_payer,
                     TenantRule.SHARED_BILLING_WITH_RESTRICTED,
                     f"Shares billing account {escaped} with account {{related}}, which is {{state}}",
                     {"relationship": "shared_billing_account", "payer_account_id": payer_id},
@@ -535,6 +538,21 @@ def _decision_row(
     }
 
 
+def _entities_cited(links: pd.DataFrame) -> set[str]:
+    """Entity ids a decision can look at: linked entities and, for links that cannot revoke, candidates.
+
+    The ownership frame covers every entity of the register (millions); only these are turned into
+    records for the per-tenant rules.
+    """
+    cited = {str(e) for e in links["entity_id"].dropna()}
+    uncertain = links["entity_id"].notna() & ~links["may_revoke"].fillna(False).astype(bool)
+    for text in links.loc[uncertain, "candidates"].dropna():
+        for candidate in _json(text, []):
+            if isinstance(candidate, dict) and candidate.get("entity_id"):
+                cited.add(str(candidate["entity_id"]))
+    return cited
+
+
 def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their stage order
     tenants: pd.DataFrame,
     links: pd.DataFrame,
@@ -556,7 +574,7 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     tenants = _unique_by(tenants.reset_index(drop=True), ["partner", "tenant_id"], "tenants")
     _unique_by(links, ["partner", "tenant_id"], "links")
     _unique_by(ownership, ["entity_id"], "ownership")
-    decider = _Decider(ownership, policy, config)
+    decider = _Decider(ownership[ownership["entity_id"].isin(_entities_cited(links))], policy, config)
     link_rows: dict[Key, dict[str, Any]] = {
         (str(r["partner"]), str(r["tenant_id"])): {str(k): v for k, v in r.items()}
         for r in links.to_dict(orient="records")

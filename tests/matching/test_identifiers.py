@@ -69,3 +69,11 @@ def test_tenant_and_entity_keys_meet_only_for_the_same_kind_and_country() -> Non
     matched = tenant_identifier_keys(tenants).merge(entity_keys, on=["match_key", "kind"])
     pairs = set(zip(matched["t"], matched["entity_id"], matched["kind"], strict=True))
     assert pairs == {(0, "cn", "tax_id"), (1, "gb", "company_number"), (3, "gbvat", "tax_id"), (4, "lei", "lei")}
+
+
+def test_country_aware_prefixes_the_customer_may_type_or_drop() -> None:
+    values = pd.Series(["T8097773862339", "ATU73652881", "U73652881", "EL773652881", "NO973548152MVA"], dtype="str")
+    countries = pd.Series(["JP", "AT", "AT", "GR", "NO"], dtype="str")
+    out = canonical_numbers(values, countries, vat_prefix=True)
+    # Japan's invoice number is T + the corporate number; Austria's UID drops to its U-number either way.
+    assert out["number"].tolist() == ["8097773862339", "U73652881", "U73652881", "773652881", "973548152MVA"]

@@ -132,8 +132,8 @@ def test_swapped_word_order_links_as_fuzzy_at_the_cap() -> None:
 def test_weak_fuzzy_link_cannot_revoke_and_dissimilar_names_do_not_link() -> None:
     out = link(
         tenants(
-            {"company_name": "Huawai Tecnologis", "country": "CN"},  # three edits: 88, below min_revoke
-            {"company_name": "Hua Tech", "country": "CN"},
+            {"company_name": "Huawai Tecnolgy", "country": "CN"},  # three edits: 87, below min_revoke
+            {"company_name": "Zhongxing Telecom", "country": "CN"},
         ),
         WORLD,
         no_ids(),
@@ -240,3 +240,47 @@ def test_result_does_not_depend_on_entity_or_identifier_order(rnd: Any) -> None:
     shuffled_world = WORLD.sample(frac=1.0, random_state=rnd.randint(0, 10_000))
     shuffled_ids = ids.sample(frac=1.0, random_state=rnd.randint(0, 10_000))
     pd.testing.assert_frame_equal(link(ts, shuffled_world, shuffled_ids, CONFIG), expected)
+
+
+def test_a_near_name_made_of_known_words_is_another_name_not_a_typo() -> None:
+    world = entities(
+        {"entity_id": "brel", "name": "Brelton Technology Ltd", "jurisdiction": "GB"},
+        {"entity_id": "bral", "name": "Bralton Foods Ltd", "jurisdiction": "GB"},
+    )
+    out = link(
+        tenants(
+            {"company_name": "Bralton Technology", "country": "GB"},  # both words are words of registered names
+            {"company_name": "Brqlton Technology", "country": "GB"},  # a typo: "brqlton" is nobody's word
+        ),
+        world,
+        no_ids(),
+        CONFIG,
+    )
+    known, typo = one(out, 0), one(out, 1)
+    assert known["entity_id"] == typo["entity_id"] == "brel"
+    assert known["confidence"] == CONFIG.known_words_max_confidence
+    assert not known["may_revoke"]
+    assert "known word" in known["candidates"][0]["via"]
+    assert typo["may_revoke"]
+
+
+def _chunked(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a Parquet read gives it: Arrow-backed columns in several chunks."""
+    import pyarrow as pa
+
+    half = len(frame) // 2
+    tables = [pa.Table.from_pandas(part, preserve_index=False) for part in (frame.iloc[:half], frame.iloc[half:])]
+    out: pd.DataFrame = pa.concat_tables(tables).to_pandas()
+    return out
+
+
+def test_frames_in_several_arrow_chunks_link_as_in_one() -> None:
+    ids = frame(IDENTIFIERS, [{"entity_id": "huawei", "scheme": "CN-SAMR", "identifier": "914403001922038216"}])
+    ts = tenants(
+        {"company_name": "Globex Holdings", "country": "SG"},
+        {"company_name": "Huawie Technologies", "country": "CN"},
+        {"company_name": "x", "country": "CN", "tax_registration_number": "914403001922038216"},
+        {"company_name": "Acme Trading Ltd", "country": "GB"},
+    )
+    expected = link(ts, WORLD, ids, CONFIG)
+    pd.testing.assert_frame_equal(link(_chunked(ts), _chunked(WORLD), _chunked(ids), CONFIG), expected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.matching.names import normalise_names
@@ -71,6 +71,7 @@ def test_sorted_key_ignores_word_order_and_index_is_kept() -> None:
     assert out.loc[10, "key"] != out.loc[20, "key"]
 
 
+@settings(deadline=None)
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=20))
 def test_normalising_is_per_name_and_ascii(names: list[str]) -> None:
     together = normalise_names(pd.Series(names, dtype="str"))
@@ -79,3 +80,23 @@ def test_normalising_is_per_name_and_ascii(names: list[str]) -> None:
         assert alone.iloc[0].tolist() == together.iloc[i].tolist()
         assert together.iloc[i]["key"].isascii()
         assert " " not in together.iloc[i]["key"]
+
+
+@pytest.mark.parametrize("name", ["Nord A/S", "Nord FZ-LLC", "Nord FZE", "Nord JSC", "Nord DAC", "Nord ApS"])
+def test_more_legal_forms(name: str) -> None:
+    assert keys(name) == ["nord"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Elyx Harbor Intl LLC", "Elyx Harbor International LLC"),
+        ("Tejas Gate Mfg Limited", "Tejas Gate Manufacturing Limited"),
+        ("Grün Crest Informatik Aktiengesellschaft", "Grün Crest Informatik AG"),
+        ("Helica Blue Sistemas Limitada", "Helica Blue Sistemas Ltda."),
+        ("LLC Taysoft", "ООО «Тайсофт»"),
+    ],
+)
+def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
+    ka, kb = keys(a, b)
+    assert ka == kb
