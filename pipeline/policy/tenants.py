@@ -38,9 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
+from pipeline.matching.arrow import strings
 from pipeline.matching.countries import country_part
 from pipeline.policy.model import EntityDecision, IndirectAction, Policy, TenantBasis, TenantDecision
 
@@ -574,7 +577,10 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     tenants = _unique_by(tenants.reset_index(drop=True), ["partner", "tenant_id"], "tenants")
     _unique_by(links, ["partner", "tenant_id"], "links")
     _unique_by(ownership, ["entity_id"], "ownership")
-    decider = _Decider(ownership[ownership["entity_id"].isin(_entities_cited(links))], policy, config)
+    cited = pa.array(sorted(_entities_cited(links)), type=pa.large_string())
+    # Arrow's hash lookup: pandas' isin on Arrow-backed strings walks the values in Python.
+    wanted = pc.fill_null(pc.is_in(strings(ownership["entity_id"]), value_set=cited), False)
+    decider = _Decider(ownership[wanted.to_numpy(zero_copy_only=False)], policy, config)
     link_rows: dict[Key, dict[str, Any]] = {
         (str(r["partner"]), str(r["tenant_id"])): {str(k): v for k, v in r.items()}
         for r in links.to_dict(orient="records")
@@ -598,5 +604,5 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     ]
     out = pd.DataFrame(rows, columns=list(DECISIONS.columns))
     floats = {"link_confidence": "float64", "rho_low": "float64", "rho_high": "float64"}
-    strings = {c: "str" for c in DECISIONS.columns if c not in floats}
-    return conform(out.astype(floats | strings), DECISIONS)
+    text_columns = {c: "str" for c in DECISIONS.columns if c not in floats}
+    return conform(out.astype(floats | text_columns), DECISIONS)
