@@ -35,8 +35,8 @@ setup: $(BIN)/python
 
 run: setup
 	$(BIN)/recon demo-world --out $(WORLD) --date $(DATE) --tenants $(TENANTS) --seed $(SEED) --force
-	AIRFLOW_HOME=$(CURDIR)/var/airflow $(BIN)/python -m pipeline.airflow_local \
-	    --config $(WORLD)/config.yaml --date $(DATE) --dags-folder $(CURDIR)/dags
+	$(BIN)/recon dag-run --config $(WORLD)/config.yaml --date $(DATE) \
+	    --airflow-home $(CURDIR)/var/airflow --dags-folder $(CURDIR)/dags
 
 lint: setup
 	$(BIN)/ruff check .

@@ -72,7 +72,7 @@ def marketplace_access_reconciliation() -> None:
     def validate(partners: list[dict[str, str]], ownership: dict[str, str]) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 
-        return run_stage("validate", partners=list(partners), ownership=ownership)  # type: ignore[no-any-return]
+        return run_stage("validate", partners=partners[:], ownership=ownership)  # type: ignore[no-any-return]
 
     @task
     def resolve_ownership(ownership: dict[str, str], validation: dict[str, str]) -> dict[str, str]:
@@ -84,19 +84,19 @@ def marketplace_access_reconciliation() -> None:
     def match_tenants(partners: list[dict[str, str]], ownership: dict[str, str]) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 
-        return run_stage("match_tenants", partners=list(partners), ownership=ownership)  # type: ignore[no-any-return]
+        return run_stage("match_tenants", partners=partners[:], ownership=ownership)  # type: ignore[no-any-return]
 
     @task
     def decide(partners: list[dict[str, str]], resolved: dict[str, str], links: dict[str, str]) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 
-        return run_stage("decide", partners=list(partners), resolved=resolved, links=links)  # type: ignore[no-any-return]
+        return run_stage("decide", partners=partners[:], resolved=resolved, links=links)  # type: ignore[no-any-return]
 
     @task(retries=0)
     def gate(partners: list[dict[str, str]], decisions: dict[str, str]) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 
-        return run_stage("gate", partners=list(partners), decisions=decisions)  # type: ignore[no-any-return]
+        return run_stage("gate", partners=partners[:], decisions=decisions)  # type: ignore[no-any-return]
 
     @task(map_index_template="{{ partner }}")
     def publish_partner(partner: str, gated: dict[str, str]) -> dict[str, str]:
@@ -110,7 +110,7 @@ def marketplace_access_reconciliation() -> None:
     ) -> dict[str, str]:
         from pipeline.orchestration import run_stage
 
-        return run_stage("reconcile", partners=list(partners), decisions=decisions, published=list(published))  # type: ignore[no-any-return]
+        return run_stage("reconcile", partners=partners[:], decisions=decisions, published=published[:])  # type: ignore[no-any-return]
 
     @task
     def report(
@@ -127,12 +127,12 @@ def marketplace_access_reconciliation() -> None:
 
         return run_stage(  # type: ignore[no-any-return]
             "report",
-            partners=list(partners),
+            partners=partners[:],
             resolved=resolved,
             links=links,
             decisions=decisions,
             gated=gated,
-            published=list(published),
+            published=published[:],
             reconciliation=reconciliation,
         )
 

@@ -155,7 +155,7 @@ def dag_run(
 ) -> None:
     """Run the nightly DAG once through Airflow itself (embedded: SQLite metadata DB, local folders)."""
     from pipeline.config import ConfigError, load_config
-    from pipeline.local_airflow import AirflowRunFailed, LocalAirflow, run_id_for
+    from pipeline.local_airflow import AirflowRunFailed, LocalAirflow
     from pipeline.run import parse_date
     from pipeline.storage import Storage
     from pipeline.summary import print_summary
@@ -168,7 +168,11 @@ def dag_run(
         airflow.migrate()
         typer.echo(f"airflow: running marketplace_access_reconciliation for {logical_date}", err=True)
         airflow.run_dag(config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""})
+        run_id, state = airflow.latest_run(logical_date)
     except (ConfigError, ValueError, AirflowRunFailed) as exc:
         typer.echo(f"recon dag-run: {exc}", err=True)
         raise typer.Exit(code=1) from exc
-    print_summary(Storage(), cfg, logical_date, run_id_for(logical_date))
+    typer.echo(f"airflow: run {run_id} finished: {state}", err=True)
+    print_summary(Storage(), cfg, logical_date, run_id)
+    if state != "success":
+        raise typer.Exit(code=1)

@@ -43,9 +43,10 @@ class LocalAirflow:
         self.home.mkdir(parents=True, exist_ok=True)
         log_path = self.home / "logs" / log_name
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        airflow = str(Path(sys.executable).parent / "airflow")
         with log_path.open("wb") as log:
-            proc = subprocess.run([airflow, *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False)
+            proc = subprocess.run(
+                [_airflow_bin(), *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False
+            )
         if proc.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
             raise AirflowRunFailed(f"`airflow {' '.join(args[:2])}` exited {proc.returncode}; log {log_path}:\n{tail}")
@@ -60,7 +61,27 @@ class LocalAirflow:
             f"dags-test-{logical_date.isoformat()}.log",
         )
 
+    def latest_run(self, logical_date: dt.date) -> tuple[str, str]:
+        """(run id, state) of the newest run of the DAG for the logical date, as Airflow recorded it."""
+        proc = subprocess.run(
+            [_airflow_bin(), "dags", "list-runs", DAG_ID, "--output", "json"],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise AirflowRunFailed(f"`airflow dags list-runs` exited {proc.returncode}: {proc.stderr[-2000:]}")
+        runs = [
+            r
+            for r in json.loads(proc.stdout.strip().splitlines()[-1])
+            if str(r.get("logical_date", "")).startswith(logical_date.isoformat())
+        ]
+        if not runs:
+            raise AirflowRunFailed(f"Airflow has no run of {DAG_ID} for {logical_date}")
+        newest = max(runs, key=lambda r: str(r["run_after"]))
+        return str(newest["run_id"]), str(newest["state"])
 
-def run_id_for(logical_date: dt.date) -> str:
-    """The run id `airflow dags test` gives a manual run at midnight UTC of the logical date."""
-    return f"manual__{logical_date.isoformat()}T00:00:00+00:00"
+
+def _airflow_bin() -> str:
+    return str(Path(sys.executable).parent / "airflow")

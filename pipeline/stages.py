@@ -304,18 +304,18 @@ def gate(ctx: RunContext, partners: Sequence[Mapping[str, str]], decisions: Mapp
     return uris
 
 
-def _fingerprints(ctx: RunContext, partners: Sequence[Mapping[str, str]]) -> dict[str, str]:
-    """sha256 of every input the lists stand on: partner files, ownership sources, policy, exemptions."""
-    out: dict[str, str] = {}
-    for p in partners:
-        for item in read_json(ctx.storage, p["inputs"]):
-            out[item["uri"]] = item["sha256"]
-    ownership_inputs = read_json(ctx.storage, ctx.artifact_uri("ownership_inputs.json"))
-    out.update(ownership_inputs["sources"])
+def _fingerprints(ctx: RunContext, partners: Sequence[Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """Per partner, the sha256 of every input its list stands on: its own export files, the ownership
+    sources, the policy and the exemptions."""
+    shared: dict[str, str] = dict(read_json(ctx.storage, ctx.artifact_uri("ownership_inputs.json"))["sources"])
     for uri in (ctx.config.policy, ctx.config.exemptions):
         if uri:
-            out[uri] = sha256_hex(ctx.storage.read_bytes(uri))
-    return dict(sorted(out.items()))
+            shared[uri] = sha256_hex(ctx.storage.read_bytes(uri))
+    out = {}
+    for p in partners:
+        own = {item["uri"]: item["sha256"] for item in read_json(ctx.storage, p["inputs"])}
+        out[p["partner"]] = dict(sorted((own | shared).items()))
+    return out
 
 
 def publish_partner(ctx: RunContext, partner: str, gated: Mapping[str, str]) -> Uris:
@@ -332,7 +332,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Mapping[str, str]) -> 
         logical_date=ctx.logical_date,
         policy_id=policy.id,
         policy_version=policy.version,
-        input_fingerprints=read_json(ctx.storage, gated["fingerprints"]),
+        input_fingerprints=read_json(ctx.storage, gated["fingerprints"])[partner],
     )
     result = publish_partner_list(
         ctx.storage,

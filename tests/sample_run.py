@@ -131,6 +131,7 @@ def billing() -> pd.DataFrame:
 
 
 def published() -> dict[str, pd.DataFrame]:
+    """The lists in force as reconcile takes them (the rows `pipeline.partners.list_in_force` gives)."""
     return {
         "aws": pd.DataFrame(
             {
@@ -400,75 +401,212 @@ def quarantine() -> pd.DataFrame:
     return frame(ds.QUARANTINE, rows)
 
 
-def checks() -> tuple[Any, ...]:
-    from pipeline.report import load_checks
+def validation() -> tuple[Any, ...]:
+    """The run's validation reports as the quality stage writes them: one per partner, one run-wide."""
+    from pipeline.quality import CheckResult, DatasetCounts, Scope, Severity, ValidationReport
+    from pipeline.quality.results import Source
 
-    doc = [
-        {
-            "dataset": "billing",
-            "partner": "aws",
-            "check": "billing tenants known in the tenant export",
-            "severity": "warn",
-            "status": "warn",
-            "rows": 11,
-            "failed": 1,
-            "message": "1 billed account is not in the tenant export",
-            "sample": [{"tenant_id": "999999999999", "line_id": "L9"}],
-        },
-        {
-            "dataset": "tenants",
-            "partner": "aws",
-            "check": "aws_account_id has 12 digits",
-            "severity": "error",
-            "status": "pass",
-            "rows": 5,
-            "failed": 0,
-        },
-        {
-            "dataset": "tenants",
-            "partner": "aws",
-            "check": "company_name not empty",
-            "severity": "warn",
-            "status": "warn",
-            "rows": 5,
-            "failed": 1,
-            "message": "quarantined",
-            "sample": [{"tenant_id": "012345678901", "company_name": HOSTILE}],
-        },
-        {
-            "dataset": "decisions",
-            "check": "one published row per revoke decision",
-            "severity": "error",
-            "status": "pass",
-            "rows": 8,
-            "failed": 0,
-        },
-        {"dataset": "usage", "partner": "gcp", "check": "file present", "severity": "error", "status": "pass"},
-    ]
-    return load_checks(doc, "tests/sample_run.py")
-
-
-def publications() -> tuple[Any, ...]:
-    from pipeline.report import Publication, PublicationStatus
-
-    manifest = {
-        "run_id": "scheduled__2026-11-02",
-        "logical_date": "2026-11-02",
-        "policy_version": POLICY_VERSION,
-        "files": {"revocations.csv": {"rows": 2, "sha256": "ab" * 32}},
-    }
-    return (
-        Publication(
-            partner="aws",
-            status=PublicationStatus.PUBLISHED,
-            listed=2,
-            added=pd.DataFrame({"tenant_id": ["012345678901"], "effective_date": ["2026-11-09"]}, dtype="str"),
-            lifted=pd.DataFrame({"tenant_id": ["007700770077"]}, dtype="str"),
-            manifest_uri="file:///outbox/aws/revocations/dt=2026-11-02/manifest.json",
-            manifest=manifest,
+    aws = ValidationReport(scope="extract partner=aws dt=2026-11-02")
+    aws.count(DatasetCounts("tenants", "canonical_tenants", rows=6, valid=5, quarantined=1))
+    aws.count(DatasetCounts("billing", "canonical_billing", rows=12, valid=11, quarantined=1))
+    aws.add(
+        CheckResult(
+            dataset="billing",
+            check="billed_accounts_known",
+            severity=Severity.WARN,
+            scope=Scope.CROSS,
+            passed=False,
+            message="aws: 1 of 6 billed accounts are not tenants in the export",
+            checked=6,
+            failed=1,
+            samples=({"tenant_id": "999999999999", "lines": 1, "last_date": "2026-11-01"},),
+            source=Source.CROSS_DATASET,
         ),
-        Publication(partner="gcp", status=PublicationStatus.UNCHANGED, listed=1),
+        CheckResult(
+            dataset="tenants",
+            check="aws_account_id.pattern",
+            severity=Severity.ERROR,
+            scope=Scope.ROW,
+            passed=False,
+            message="1 row quarantined",
+            checked=6,
+            failed=1,
+            samples=({"aws_account_id": "4455667788", "company_name": HOSTILE},),
+        ),
+        CheckResult(
+            dataset="tenants",
+            check="export_present",
+            severity=Severity.ERROR,
+            scope=Scope.CROSS,
+            passed=True,
+            message="aws: 5 tenants in the export",
+            checked=1,
+            source=Source.CROSS_DATASET,
+        ),
     )
+    gcp = ValidationReport(scope="extract partner=gcp dt=2026-11-02")
+    gcp.add(
+        CheckResult(
+            dataset="usage",
+            check="file_present",
+            severity=Severity.ERROR,
+            scope=Scope.DATASET,
+            passed=True,
+            message="usage/dt=2026-11-02/usage.csv read",
+            source=Source.READER,
+        )
+    )
+    run = ValidationReport(scope="validate dt=2026-11-02")
+    run.add(
+        CheckResult(
+            dataset="interests",
+            check="stakes_sum_at_most_100",
+            severity=Severity.ERROR,
+            scope=Scope.CROSS,
+            passed=True,
+            message="no entity is more than 100% owned",
+            checked=3,
+            source=Source.CROSS_DATASET,
+        ),
+        CheckResult(
+            dataset="interests",
+            check="declared_indirect_agrees",
+            severity=Severity.WARN,
+            scope=Scope.CROSS,
+            passed=False,
+            message="1 declared indirect share disagrees with the computed one",
+            checked=1,
+            failed=1,
+            samples=({"entity_id": "E-EVIL", "declared": "0.8", "computed": "[0.7, 0.7]"},),
+            source=Source.FINDINGS,
+        ),
+    )
+    return (aws, gcp, run)
+
+
+def _aws_list(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    from pipeline.partners.aws.revocations import LIST_FORMAT
+
+    out = [
+        {
+            "aws_account_id": key,
+            "decision": "revoke",
+            "effective_date": effective,
+            "reason_codes": "ownership.majority_chain",
+            "product_codes": "prod-llm",
+            "agreement_ids": f"agmt-{key}",
+            "listed_since": since,
+            "explanation": f"From {effective}: cancel the 1 listed agreement and stop entitlement",
+        }
+        for key, effective, since in rows
+    ]
+    return pd.DataFrame(out, columns=list(LIST_FORMAT.columns), dtype="str")
+
+
+def _gcp_list() -> pd.DataFrame:
+    from pipeline.partners.gcp.revocations import LIST_FORMAT
+
+    row = {
+        "procurement_account_id": "acc-cn-001",
+        "account_name": "providers/acme/accounts/acc-cn-001",
+        "decision": "revoke",
+        "effective_date": "2026-10-15",
+        "reason_codes": "ownership.restricted_root",
+        "entitlement_names": "providers/acme/entitlements/e-1",
+        "products": "llm",
+        "listed_since": "2026-10-15",
+        "explanation": "From 2026-10-15: reject the account's entitlements",
+    }
+    return pd.DataFrame([row], columns=list(LIST_FORMAT.columns), dtype="str")
+
+
+def _published(partner: str, snapshot: pd.DataFrame, day: dt.date, run_id: str) -> Any:
+    from pipeline.publish.manifest import (
+        Approval,
+        ChangeCounts,
+        FileEntry,
+        GateStatus,
+        Manifest,
+        PublishedList,
+    )
+
+    key = str(snapshot.columns[0])
+    folder = f"file:///outbox/{partner}/revocations/dt={day.isoformat()}"
+    manifest = Manifest(
+        partner=partner,
+        list_format=f"{partner}_revocation_list",
+        key=key,
+        run_id=run_id,
+        logical_date=day,
+        policy_id=POLICY_ID,
+        policy_version=POLICY_VERSION,
+        inputs={"decisions": "sha256:" + "c" * 64},
+        snapshot=FileEntry(name="revocations.csv", sha256="a" * 64, bytes=400, rows=len(snapshot)),
+        delta=FileEntry(name="delta.csv", sha256="b" * 64, bytes=200, rows=1),
+        changes=ChangeCounts(added=1, changed=0, lifted=1, unchanged=1),
+        approval=Approval(gate_status=GateStatus.PASSED, diff_sha256="b" * 64),
+        follows=None,
+    )
+    return PublishedList(
+        manifest=manifest,
+        manifest_uri=f"{folder}/manifest.json",
+        manifest_sha256="d" * 64,
+        snapshot=snapshot,
+        delta=snapshot.head(0),
+    )
+
+
+RUN_ID = "scheduled__2026-11-02T00:00:00+00:00"
+
+
+def aws_list() -> pd.DataFrame:
+    """This run's aws list, as published: the same tenants and effective dates as `published()["aws"]`."""
+    return _aws_list([("004455667788", "2026-10-01", "2026-10-01"), ("012345678901", "2026-11-09", "2026-11-02")])
+
+
+def gate() -> Any:
+    """The safety gate's real evaluation: aws adds the hostile tenant and lifts one; gcp is unchanged."""
+    from pipeline.config import GateConfig
+    from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
+    from pipeline.partners.gcp.revocations import LIST_FORMAT as GCP
+    from pipeline.publish.gate import GateInput, evaluate
+    from pipeline.run import RunOptions
+
+    before = dt.date(2026, 11, 1)
+    previous_aws = _aws_list(
+        [("004455667788", "2026-10-01", "2026-10-01"), ("007700770077", "2026-10-20", "2026-10-20")]
+    )
+    inputs = [
+        GateInput(
+            partner="aws",
+            list_format=AWS,
+            current=aws_list(),
+            previous=_published("aws", previous_aws, before, "scheduled__2026-11-01"),
+            active_tenants=5,
+        ),
+        GateInput(
+            partner="gcp",
+            list_format=GCP,
+            current=_gcp_list(),
+            previous=_published("gcp", _gcp_list(), before, "scheduled__2026-11-01"),
+            active_tenants=2,
+        ),
+    ]
+    from pipeline.publish.gate import GateResult
+    from pipeline.storage.frames import dumps_json
+
+    result = evaluate(
+        inputs, GateConfig(max_added_share=0.5, max_lifted_share=0.5), RunOptions(), logical_date=AS_OF, run_id=RUN_ID
+    )
+    # As the report stage gets it: through gate.json, whose canonical JSON sorts every row's keys.
+    return GateResult.model_validate_json(dumps_json(result.model_dump(mode="json")))
+
+
+def lists_in_force() -> dict[str, Any]:
+    return {
+        "aws": _published("aws", aws_list(), AS_OF, RUN_ID),
+        "gcp": _published("gcp", _gcp_list(), AS_OF, "manual__2026-11-02T06:00:00+00:00"),
+    }
 
 
 def history() -> tuple[Any, ...]:
@@ -493,12 +631,12 @@ def history() -> tuple[Any, ...]:
 
 def report_inputs() -> Any:
     from pipeline.reconcile import reconcile
-    from pipeline.report import GateResult, GateStatus, ReportInputs
+    from pipeline.report import ReportInputs
 
     q = quarantine()
     q["partner"] = "aws"
     return ReportInputs(
-        run_id="scheduled__2026-11-02T00:00:00+00:00",
+        run_id=RUN_ID,
         logical_date=AS_OF,
         policy_id=POLICY_ID,
         policy_version=POLICY_VERSION,
@@ -508,10 +646,11 @@ def report_inputs() -> Any:
         tenants=tenants(),
         interests=interests(),
         reconciliation=reconcile(billing(), decisions(), tenants(), published(), AS_OF),
-        checks=checks(),
+        validation=validation(),
         quarantine=q,
-        gate=GateResult(GateStatus.PASSED, ("2 added, 1 lifted: within limits",)),
-        publications=publications(),
+        gate=gate(),
+        published=lists_in_force(),
+        list_keys={"aws": "aws_account_id", "gcp": "procurement_account_id"},
         history=history(),
         partners=("aws", "gcp"),
     )

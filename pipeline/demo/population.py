@@ -20,7 +20,6 @@ Benchmarks (matching precision/recall and speed) use it directly::
 from __future__ import annotations
 
 import enum
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ import pyarrow.compute as pc
 from pipeline import datasets
 from pipeline.demo import identifiers as ids
 from pipeline.demo import vocab
-from pipeline.demo.names import STYLE_BY_COUNTRY, NameParts, NameVariant, Style, fold_ascii
+from pipeline.demo.names import STYLE_BY_COUNTRY, NameParts, NameVariant, Style
 
 ObjArray = npt.NDArray[np.object_]
 
@@ -416,47 +415,58 @@ def registered_names(parts: pd.DataFrame | dict[str, ObjArray]) -> ObjArray:
     return np.asarray(np.where(col["style"] == Style.RU.value, ru, latin), dtype=object)
 
 
-def _core_keys(parts: pd.DataFrame | dict[str, ObjArray], with_country: bool) -> list[str]:
-    """Normalised name without legal form: what "the same name" means for uniqueness and decoys."""
-    col = {c: np.asarray(parts[c], dtype=object) for c in ("city", "industry", "brand", "country")}
+def core_keys(parts: pd.DataFrame | dict[str, ObjArray], rows: np.ndarray | None = None) -> list[str]:
+    """Normalised name without legal form (case, spaces and punctuation dropped): what "the same name"
+    means for uniqueness within a country and for decoys across countries."""
+    col = {c: np.asarray(parts[c], dtype=object) for c in ("city", "industry", "brand")}
+    if rows is not None:
+        col = {c: v[rows] for c, v in col.items()}
     head = np.where(col["city"] != "", col["city"] + " ", "")
     industry = np.where(col["industry"] != "", " " + col["industry"], "")
     core = pa.array((head + col["brand"] + industry).tolist(), type=pa.string())
     key = pc.replace_substring_regex(pc.utf8_lower(core), pattern=r"[\s.,&'()«»\-]+", replacement="")
-    if with_country:
-        key = pc.binary_join_element_wise(pa.array(col["country"].tolist(), type=pa.string()), key, "|")
     return [str(k) for k in key.to_pylist()]
 
 
-def _duplicated(keys: list[str]) -> np.ndarray:
-    seen: set[str] = set()
-    out = np.zeros(len(keys), dtype=bool)
-    for i, k in enumerate(keys):
-        if k in seen:
-            out[i] = True
-        seen.add(k)
-    return out
+def _admit(
+    rows: list[int], new_keys: list[str], keys: list[str], countries: list[str], seen: set[tuple[str, str]]
+) -> list[int]:
+    """Record the new keys of `rows`; the rows whose name is already taken in their country."""
+    still = []
+    for i, k in zip(rows, new_keys, strict=True):
+        keys[i] = k
+        if (countries[i], k) in seen:
+            still.append(i)
+        else:
+            seen.add((countries[i], k))
+    return still
 
 
-def _deduplicate(rng: np.random.Generator, parts: dict[str, ObjArray]) -> dict[str, ObjArray]:
-    """Redraw names that repeat within a country; number the few that still repeat."""
+def _deduplicate(rng: np.random.Generator, parts: dict[str, ObjArray]) -> list[str]:
+    """Redraw names that repeat within a country, number the few that still repeat; the core keys."""
+    keys = core_keys(parts)
+    countries = parts["country"].tolist()
+    seen: set[tuple[str, str]] = set()
+    dup = _admit(list(range(len(keys))), list(keys), keys, countries, seen)
     for _ in range(4):
-        dup = _duplicated(_core_keys(parts, True))
-        if not dup.any():
-            return parts
-        redraw = _generate_names(rng, parts["country"][dup])
-        for key, values in redraw.items():
-            parts[key][dup] = values
-    keys = _core_keys(parts, True)
-    occurrences: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        occurrences[k] = occurrences.get(k, 0) + 1
-        if occurrences[k] > 1:
+        if not dup:
+            return keys
+        idx = np.array(dup)
+        for col, values in _generate_names(rng, parts["country"][idx]).items():
+            parts[col][idx] = values
+        dup = _admit(dup, core_keys(parts, idx), keys, countries, seen)
+    # What still repeats gets a number, as registers do ("Sibsoft-2"): the n-th repeat of a name is
+    # numbered n, so the numbered names differ from each other and (having digits) from all others.
+    while dup:
+        repeat: dict[tuple[str, str], int] = {}
+        for i in dup:
+            number = repeat[(countries[i], keys[i])] = repeat.get((countries[i], keys[i]), 1) + 1
             sep = "-" if parts["style"][i] == Style.RU.value else " "
             for col in ("brand", "brand_alt"):
                 if parts[col][i]:
-                    parts[col][i] = f"{parts[col][i]}{sep}{occurrences[k]}"
-    return parts
+                    parts[col][i] = f"{parts[col][i]}{sep}{number}"
+        dup = _admit(dup, core_keys(parts, np.array(dup)), keys, countries, seen)
+    return keys
 
 
 # --- the population ------------------------------------------------------------------------------
@@ -470,16 +480,23 @@ def _country_draw(rng: np.random.Generator, n: int, restricted_share: float) -> 
     return np.array(names, dtype=object)[rng.choice(len(names), size=n, p=p)]
 
 
-def _make_twins(parts: dict[str, ObjArray], targets: list[int], sources: list[int]) -> None:
-    """Give each target row the brand and industry of a source row (another country): a decoy pair.
+def _make_twins(parts: dict[str, ObjArray], keys: list[str], targets: list[int], sources: list[int]) -> None:
+    """Give each target row the brand and industry of a source row of another country: a decoy pair.
 
     Asian sources lend their romanised brand only when their name has no city, so that
-    "Huaxin Technology Inc." stands beside "Huaxin Technology Co., Ltd."."""
+    "Huaxin Technology Inc." stands beside "Huaxin Technology Co., Ltd.". A twin that would repeat a
+    name of its own country keeps its own name."""
     style, country, city = parts["style"], parts["country"], parts["city"]
+    taken = set(zip(country.tolist(), keys, strict=True))
     asian = (Style.CN.value, Style.HK.value)
     for t, s in zip(targets, sources, strict=True):
         if country[t] == country[s] or (style[s] != Style.LATIN.value and (style[s] not in asian or city[s])):
             continue
+        if (country[t], keys[s]) in taken or city[t]:
+            continue
+        taken.discard((country[t], keys[t]))
+        taken.add((country[t], keys[s]))
+        keys[t] = keys[s]
         for col in ("brand", "industry", "industry_abbr"):
             parts[col][t] = parts[col][s]
 
@@ -515,49 +532,27 @@ def make_population(
     # Registered companies and unregistered tenants' companies are drawn together, so that no
     # unregistered name equals a registered one of the same country.
     countries = _country_draw(rng, n_entities + n_unregistered, restricted_share)
-    cols = _deduplicate(rng, _generate_names(rng, countries))
+    cols = _generate_names(rng, countries)
+    keys = _deduplicate(rng, cols)
     latin = np.flatnonzero(cols["style"] == Style.LATIN.value)
     n_twins = int(decoy_share * (n_entities + n_unregistered))
     if n_twins and len(latin):
         targets = rng.choice(latin, size=min(n_twins, len(latin)), replace=False)
         sources = rng.integers(0, n_entities, size=len(targets))
-        before = {c: cols[c][targets].copy() for c in ("brand", "industry", "industry_abbr")}
-        _make_twins(cols, targets.tolist(), sources.tolist())
-        keys = _core_keys(cols, True)
-        counts: dict[str, int] = {}
-        for k in keys:
-            counts[k] = counts.get(k, 0) + 1
-        # A twin that collides with a name of its own country goes back to its own name.
-        clash = np.array([counts[keys[t]] > 1 for t in targets.tolist()], dtype=bool)
-        for c, values in before.items():
-            cols[c][targets[clash]] = values[clash]
-    parts = pd.DataFrame(cols)
-    parts["name"] = registered_names(cols)
-
-    entities = parts.iloc[:n_entities].reset_index(drop=True)
-    unregistered = parts.iloc[n_entities:].reset_index(drop=True)
+        _make_twins(cols, keys, targets.tolist(), sources.tolist())
+    cols["name"] = registered_names(cols)
+    cols["core_key"] = np.array(keys, dtype=object)
+    del keys
+    # Two frames straight from the arrays (no full-size intermediate frame: this is the memory peak).
+    entities = pd.DataFrame({k: v[:n_entities] for k, v in cols.items()})
+    unregistered = pd.DataFrame({k: v[n_entities:] for k, v in cols.items()})
+    del cols
     entities.insert(0, "entity_id", uuid_strings(rng_for(seed, "entity-ids"), n_entities))
     entities["serial"] = entities.groupby("country").cumcount().to_numpy() + FIRST_SERIAL
     entities["restricted"] = (entities["country"] == "CN").to_numpy()
     has_lei = rng.random(n_entities) < lei_share
     entities["lei"] = [ids.lei(i + 10_000_000 * (seed % 97)) if h else "" for i, h in enumerate(has_lei.tolist())]
-    identifier_lists = [
-        _identifiers(c, s, r, lei)
-        for c, s, r, lei in zip(
-            entities["country"].tolist(),
-            entities["serial"].tolist(),
-            entities["region"].tolist(),
-            entities["lei"].tolist(),
-            strict=True,
-        )
-    ]
-    entities["identifiers"] = pd.Series(identifier_lists, index=entities.index, dtype=object)
-    ident_rows = [
-        (eid, i.scheme, i.scheme_name, i.id)
-        for eid, idents in zip(entities["entity_id"], entities["identifiers"], strict=True)
-        for i in idents
-    ]
-    identifiers = pd.DataFrame(ident_rows, columns=["entity_id", "scheme", "scheme_name", "identifier"])
+    identifiers = _identifier_frame(entities)
 
     tenants = _tenants(
         seed,
@@ -571,13 +566,39 @@ def make_population(
     return Population(entities=entities, identifiers=identifiers, tenants=tenants)
 
 
-def _identifiers(country: str, serial: int, region: str, lei: str) -> list[ids.Ident]:
-    out = ids.entity_identifiers(country, serial)
-    if country == "CN":
-        out = [ids.Ident(out[0].scheme, out[0].scheme_name, ids.uscc(serial, region))]
-    if lei:
-        out.append(ids.Ident(*ids.LEI_SCHEME, lei))
-    return out
+def _identifier_frame(entities: pd.DataFrame) -> pd.DataFrame:
+    """entity_id, scheme, scheme_name, identifier: each entity's identifiers in scheme order, built
+    column-wise per country (millions of entities would not fit as per-entity objects)."""
+    countries = entities["country"].to_numpy(dtype=object)
+    serials = entities["serial"].to_numpy()
+    entity_ids = entities["entity_id"].to_numpy(dtype=object)
+    blocks: list[tuple[np.ndarray, int, str, str, list[str]]] = []
+    for country in sorted(set(countries.tolist())):
+        rows = np.flatnonzero(countries == country)
+        if country == "CN":
+            cn = ids.COUNTRY_IDS["CN"].company
+            regions = entities["region"].to_numpy(dtype=object)[rows].tolist()
+            codes = [ids.uscc(n, r) for n, r in zip(serials[rows].tolist(), regions, strict=True)]
+            columns = [(cn.scheme, cn.scheme_name, codes)]
+        else:
+            columns = ids.identifier_columns(country, serials[rows].tolist())
+        for rank, (scheme_code, scheme_name, values) in enumerate(columns):
+            blocks.append((rows, rank, scheme_code, scheme_name, values))
+    leis = entities["lei"].to_numpy(dtype=object)
+    with_lei = np.flatnonzero(leis != "")
+    blocks.append((with_lei, 9, *ids.LEI_SCHEME, leis[with_lei].tolist()))
+    row = np.concatenate([b[0] for b in blocks])
+    rank_of = np.concatenate([np.full(len(b[0]), b[1]) for b in blocks])
+    frame = pd.DataFrame(
+        {
+            "entity_id": entity_ids[row],
+            "scheme": np.concatenate([np.full(len(b[0]), b[2], dtype=object) for b in blocks]),
+            "scheme_name": np.concatenate([np.full(len(b[0]), b[3], dtype=object) for b in blocks]),
+            "identifier": np.concatenate([np.array(b[4], dtype=object) for b in blocks]),
+        }
+    )
+    # Entity by entity, in scheme order (company number, tax number, LEI), as a register lists them.
+    return frame.iloc[np.lexsort((rank_of, row))].reset_index(drop=True)
 
 
 def entity_tax_field(country: str, serial: int, region: str) -> str:
@@ -599,14 +620,22 @@ def format_tax_number(value: str, country: str, draw: int) -> str:
     )
 
 
-def _domain(style: str, country: str, brand: str, brand_alt: str) -> str:
-    base = brand_alt if style in (Style.RU.value, Style.GR.value) else brand
-    return f"{_slug(base)}.{vocab.TLD.get(country, 'com')}"
+def _domains(style: list[str], country: list[str], brand: list[str], brand_alt: list[str]) -> list[str]:
+    """E-mail domains from the brand (its Latin form for Cyrillic and Greek names): ASCII letters and
+    digits, at most 20, and the country's top-level domain."""
+    latin = [
+        alt if st in (Style.RU.value, Style.GR.value) else b for st, b, alt in zip(style, brand, brand_alt, strict=True)
+    ]
+    arr = pc.utf8_lower(pa.array(latin, type=pa.string()))
+    for src, dst in _SLUG_LETTERS.items():
+        arr = pc.replace_substring(arr, src, dst)
+    arr = pc.replace_substring_regex(pc.utf8_normalize(arr, form="NFKD"), pattern="[^a-z0-9]", replacement="")
+    slugs = pc.utf8_slice_codeunits(arr, 0, 20).to_pylist()
+    return [f"{slug or 'company'}.{vocab.TLD.get(c, 'com')}" for slug, c in zip(slugs, country, strict=True)]
 
 
-@functools.lru_cache(maxsize=65_536)
-def _slug(text: str) -> str:
-    return "".join(ch for ch in fold_ascii(text).lower() if ch.isalnum())[:20] or "company"
+# Letters that do not decompose into an ASCII base letter and a mark (lower case: the slug is lowered first).
+_SLUG_LETTERS = {"ß": "ss", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d"}
 
 
 _PART_COLUMNS = (
@@ -716,7 +745,7 @@ def _tenants(
     draws = _draws(rng, n, aws_share, weights)
 
     # A name is a decoy when a registered company of another country has the same normalised name.
-    reg_keys = _core_keys(entities, False)
+    reg_keys = entities["core_key"].tolist()
     countries_of: dict[str, set[str]] = {}
     for key, c in zip(reg_keys, entities["country"].tolist(), strict=True):
         countries_of.setdefault(key, set()).add(c)
@@ -735,7 +764,7 @@ def _tenants(
     reg = {c: sel[c].tolist() for c in (*_PART_COLUMNS, "region", "serial", "entity_id", "restricted", "lei")}
     reg_key_list = [reg_keys[r] for r in rows.tolist()]
     unreg = {c: unregistered[c].tolist() for c in (*_PART_COLUMNS, "region")}
-    unreg_key_list = _core_keys(unregistered, False) if len(unregistered) else []
+    unreg_key_list = unregistered["core_key"].tolist()
 
     records = []
     for k, d in enumerate(draws):
@@ -757,6 +786,11 @@ def _tenants(
         )
         restricted = bool(cols["restricted"][j]) if registered else parts.country == "CN"
         scenario = ("ordinary" if registered else "ordinary_unregistered") + ("_cn" if restricted else "")
+        # An unregistered mainland company is judged on its own addresses: AWS has its tax address
+        # there (revoke); GCP only a sign-up country (review, policy tenants.basis_actions).
+        expected = "allow"
+        if restricted:
+            expected = "revoke" if registered or d.partner == "aws" else "review"
         records.append(
             (
                 d.partner,
@@ -765,16 +799,18 @@ def _tenants(
                 tax,
                 company_number,
                 lei,
-                _domain(str(parts.style), parts.country, parts.brand, parts.brand_alt),
+                "",
                 int(rows[k]) if registered else -1,
                 str(cols["entity_id"][j]) if registered else "",
-                "revoke" if restricted else "allow",
+                expected,
                 scenario,
                 str(variant),
                 str(link),
             )
         )
     frame = pd.DataFrame(records, columns=list(_TENANT_COLUMNS))
+    picked = {c: [*reg[c], *unreg[c]] for c in ("style", "country", "brand", "brand_alt")}
+    frame["email_domain"] = _domains(picked["style"], picked["country"], picked["brand"], picked["brand_alt"])
     is_aws = (frame["partner"] == "aws").to_numpy()
     tenant_ids = np.empty(n, dtype=object)
     tenant_ids[is_aws] = aws_account_ids(rng_for(seed, "aws-ids"), int(is_aws.sum()), exclude_aws_ids)

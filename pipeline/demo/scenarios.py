@@ -329,11 +329,12 @@ def _cn_companies(b: _Builder) -> None:
         description="Incorporated in Zhejiang (CN-ZJ); shares its Cloud Billing account with a British studio.",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
-        "orbital_pixel_gcp", GCP, "gcp_shared_billing_with_restricted", REVOKE, "Orbital Pixel Studios Ltd", "GB",
+        "orbital_pixel_gcp", GCP, "gcp_shared_billing_with_restricted", REVIEW, "Orbital Pixel Studios Ltd", "GB",
         "orbital_pixel", V.EXACT, L.COMPANY_NUMBER, company_number=b.company_number("orbital_pixel"),
         billing_group="yunfan-shared",
-        description="A clear British company whose GCP account is paid through the Cloud Billing account of a "
-        "restricted Hangzhou company: the billing account is a restricted payer (tenants.restricted_payer: revoke).",
+        description="A clear British company whose GCP account uses the same Cloud Billing account as a "
+        "restricted Hangzhou company: the billing account is probably, not provably, the restricted party's "
+        "(tenants.shared_billing_with_restricted: review).",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
         "plus86_aws", AWS, "spreadsheet_formula_name", REVOKE, "+86 Digital Media (Shenzhen) Co., Ltd.", "CN",
@@ -736,6 +737,11 @@ def _account_relations(b: _Builder) -> None:
     b.owns("northstar_owner", "northstar", shares(100))
     b.org("hengtong", "Nanjing Hengtong Software Co., Ltd.", "CN", "CN-JS", region="320106",
           alt=("南京恒通软件有限公司",))  # fmt: skip
+    b.org("apex_cloud", "Apex Cloud Holdings Inc.", "US", "US-DE")
+    b.person("apex_owner", "James", "Hall", "US", nationalities=("US",), birth="1976-07")
+    b.owns("apex_owner", "apex_cloud", shares(100))
+    b.org("lingyun", "Shenzhen Lingyun Software Co., Ltd.", "CN", "CN-GD", region="440300",
+          alt=("深圳凌云软件有限公司",))  # fmt: skip
 
     b.tenant(ScenarioTenant(
         "blue_summit_aws", AWS, "paid_by_restricted_payer", REVOKE, "Blue Summit Consulting LLC", "US",
@@ -756,6 +762,17 @@ def _account_relations(b: _Builder) -> None:
         "account).",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
+        "apex_cloud_aws", AWS, "payer_for_restricted_member", REVIEW, "Apex Cloud Holdings Inc.", "US", "apex_cloud",
+        V.EXACT, L.NAME,
+        description="A clear US payer account that pays for a restricted Shenzhen member account: it buys for "
+        "a restricted customer as a reseller would (tenants.reseller_for_restricted: review).",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "lingyun_aws", AWS, "cn_member_account", REVOKE, "Shenzhen Lingyun Software Co., Ltd.", "CN", "lingyun",
+        V.EXACT, L.TAX_ID, tax=b.tax("lingyun"), payer="apex_cloud_aws",
+        description="A Shenzhen company's AWS member account, paid for by a US payer account.",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
         "northstar_aws", AWS, "reseller_clear_customers", ALLOW, "Northstar Channel Solutions Inc.", "US",
         "northstar", V.EXACT, L.NAME, is_reseller=True, leading_zeros=True,
         description="A US channel partner whose customers are all clear.",
@@ -770,13 +787,20 @@ def _unregistered(b: _Builder) -> None:
         "companies: no link across countries, unmatched and allowed.",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
-        "bluewave_gcp", GCP, "unmatched_cn_address", REVOKE, "Xiamen Bluewave Network Studio", "CN", None,
+        "bluewave_gcp", GCP, "unmatched_cn_address", REVIEW, "Xiamen Bluewave Network Studio", "CN", None,
         V.UNREGISTERED, L.NONE,
-        description="Not in the register; its sign-up country is CN: judged on its own address -> revoke.",
+        description="Not in the register; its GCP sign-up country is CN, and GCP gives no tax address: an "
+        "address there only suggests a mainland company (tenants.basis_actions.address: review).",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "sky_harbor_aws", AWS, "unmatched_mailing_address_cn", REVIEW, "Sky Harbor Creative Limited", "CN", None,
+        V.UNREGISTERED, L.NONE, tax_country="HK", tax="52148871",
+        description="Not in the register; AWS mailing address in Shenzhen, tax address in Hong Kong: only the "
+        "mailing address is in CN (basis_actions.address: review; the tax address would revoke).",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
         "lantern_bay_aws", AWS, "unmatched_tax_address_cn", REVOKE, "Lantern Bay Studio Pte. Ltd.", "SG", None,
-        V.UNREGISTERED, L.NONE, tax_country="CN", tax="91440300MA5FXK2L3Q",
+        V.UNREGISTERED, L.NONE, tax_country="CN", tax=ids.uscc(999, "440300"),
         description="Not in the register; mailing address in Singapore but tax address in mainland China.",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(

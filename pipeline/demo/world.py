@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline.demo import aws, bods, gcp, scenarios, vocab
+from pipeline.demo.identifiers import Ident
 from pipeline.demo.model import Catalogue, Org, Person
 from pipeline.demo.population import (
     TRUTH_COLUMNS,
@@ -105,9 +105,17 @@ def _population_statements(pop: Population, spec: WorldSpec) -> list[str]:
     numbers = rng.integers(0, 10**6, size=(n, 4)).tolist()
     person_ids = uuid_strings(rng_for(spec.seed, "population-person-ids"), 2 * n)
     relation_ids = uuid_strings(rng_for(spec.seed, "population-relation-ids"), 3 * n)
-    records = _records(
-        pop.entities, ("entity_id", "name", "country", "jurisdiction", "identifiers", "alternate_name", "restricted")
-    )
+    records = _records(pop.entities, ("entity_id", "name", "country", "jurisdiction", "alternate_name", "restricted"))
+    identifiers: dict[str, list[Ident]] = {}
+    frame = pop.identifiers
+    for eid, scheme, name, value in zip(
+        frame["entity_id"].tolist(),
+        frame["scheme"].tolist(),
+        frame["scheme_name"].tolist(),
+        frame["identifier"].tolist(),
+        strict=True,
+    ):
+        identifiers.setdefault(eid, []).append(Ident(scheme, name, value))
     entities, persons, relations = [], [], []
     clear_rows = [i for i, r in enumerate(records) if not r["restricted"]]
     clear_rank = {row: k for k, row in enumerate(clear_rows)}
@@ -117,7 +125,7 @@ def _population_statements(pop: Population, spec: WorldSpec) -> list[str]:
             name=str(r["name"]),
             country=str(r["country"]),
             jurisdiction=str(r["jurisdiction"]),
-            identifiers=tuple(r["identifiers"]),
+            identifiers=tuple(identifiers.get(str(r["entity_id"]), ())),
             alternate_names=(str(r["alternate_name"]),) if r["alternate_name"] else (),
             founded=founded[i],
         )
@@ -444,30 +452,47 @@ roots:
 control_without_shares: review
 tenants:
   unmatched_bases: [tax_address, address]
+  # An unmatched tenant's tax address in a restricted jurisdiction revokes; a mailing or sign-up
+  # address there only suggests it (an office of a foreign company): review.
+  basis_actions:
+    tax_address: revoke
+    address: review
   restricted_payer: revoke
+  # Also a payer account paying for a restricted end-user account.
   reseller_for_restricted: review
+  # A payer that is not itself a known tenant (a GCP Cloud Billing account) shared with a restricted tenant.
+  shared_billing_with_restricted: review
 enforcement:
   notice_period_days: 0
 """
 
 
 def exemptions_yaml(cat: Catalogue, table: pd.DataFrame, spec: WorldSpec) -> str:
+    """The exemptions file of docs/formats.md. Every text value is double-quoted (a JSON string is a
+    valid YAML scalar), so that an account id such as "004455667788" stays text in any YAML reader;
+    dates stay plain YAML dates."""
     tenant_ids = dict(zip(table["key"], table["tenant_id"], strict=False))
-    items = []
+    lines = [
+        "# Legal sign-offs that turn a revoke into allow until they expire (inclusive).",
+        "exemptions:",
+    ]
     for ex in cat.exemptions:
-        item: dict[str, Any] = {"id": ex.id}
+        fields: list[tuple[str, str]] = [("id", json.dumps(ex.id))]
         if ex.partner:
-            item["partner"] = ex.partner
+            fields.append(("partner", json.dumps(ex.partner)))
         if ex.tenant:
-            item["tenant_id"] = tenant_ids[ex.tenant]
+            fields.append(("tenant_id", json.dumps(tenant_ids[ex.tenant])))
         if ex.entity:
-            item["entity_id"] = bods.record_id(spec.seed, "entity", ex.entity)
-        item.update(
-            {"reason": ex.reason, "approved_by": ex.approved_by, "approved_on": ex.approved_on, "expires": ex.expires}
-        )
-        items.append(item)
-    header = "# Legal sign-offs that turn a revoke into allow until they expire (inclusive).\n"
-    return header + yaml.safe_dump({"exemptions": items}, sort_keys=False, allow_unicode=True)
+            fields.append(("entity_id", json.dumps(bods.record_id(spec.seed, "entity", ex.entity))))
+        fields += [
+            ("reason", json.dumps(ex.reason, ensure_ascii=False)),
+            ("approved_by", json.dumps(ex.approved_by, ensure_ascii=False)),
+            ("approved_on", ex.approved_on.isoformat()),
+            ("expires", ex.expires.isoformat()),
+        ]
+        for k, (key, value) in enumerate(fields):
+            lines.append(f"  {'- ' if k == 0 else '  '}{key}: {value}")
+    return "\n".join(lines) + "\n"
 
 
 def config_yaml(seller_account_id: str) -> str:
@@ -488,7 +513,7 @@ partners:
     kind: aws_marketplace
     inbox: inbox/aws
     outbox: outbox/aws
-    seller_account_id: {seller_account_id}
+    seller_account_id: "{seller_account_id}"
     aws_feeds:
       months_back: {MONTHS_BACK}
   - name: gcp
@@ -499,6 +524,14 @@ matching:
   min_revoke_confidence: 0.9
   fuzzy_min_score: 85.0
   tie_margin: 0.03
+# The demo's first run publishes each partner's first list, so every row counts as added. Its scenario
+# tenants are always present, so in a small world they are a large share (about 10% of 400 tenants, 40%
+# of 80): these limits let a first demo list through while a mass change beyond them still stops.
+gate:
+  max_added: 200
+  max_lifted: 200
+  max_added_share: 0.5
+  max_lifted_share: 0.5
 """
 
 
@@ -666,8 +699,13 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         "- Address files name the country `country` up to "
         f"{aws.feed_months(spec.date, MONTHS_BACK)[-4][0]}-{aws.feed_months(spec.date, MONTHS_BACK)[-4][1]:02d} "
         "and `country_code` from the month after.",
-        "- GCP: the Cloud Billing account is a tenant's payer; a billing account used by a restricted tenant is "
-        "a restricted payer for every tenant on it (`tenants.restricted_payer`).",
+        "- Payers: a known payer account that is restricted revokes its members (`tenants.restricted_payer`); "
+        "a payer paying for a restricted member, like a reseller selling to one, is reviewed "
+        "(`tenants.reseller_for_restricted`); a GCP Cloud Billing account shared with a restricted tenant "
+        "makes the other tenants on it review (`tenants.shared_billing_with_restricted`).",
+        "- Unregistered tenants are judged on their own addresses: a tax address in CN revokes, a mailing or "
+        "sign-up address in CN reviews (`tenants.basis_actions`); AWS accounts always have a tax address (the "
+        "mailing address unless stated), GCP accounts only a sign-up country.",
         "- BODS: the latest statement of a record wins; `recordStatus: closed` ends it; interests count only "
         "between `startDate` and `endDate`; declared `indirect` interests are checks, not edges.",
         "",

@@ -6,7 +6,8 @@ Invariants:
   record, dated after the as-of date, or in `quarantine` with the rule and error that rejected it. Nothing
   is dropped silently, and bad input never raises: it is quarantined with its source and statementId.
 - Input format is detected from the bytes, never from the name: gzip by its magic number, then a JSON
-  array (`[`), JSON Lines, or a single statement object.
+  array (`[`), JSON Lines, or one pretty-printed 0.3 statement (a bare 0.4 object is quarantined: the
+  standard publishes statements as an array, and its own schema tests say so).
 - BODS 0.4 statements are valid against the official schema shipped in `bods_schema/0.4`; 0.3 statements
   (`statementID`/`statementType`) are checked for the structure this reader relies on and normalised to
   the same rows (0.3 records are identified by the first statement of their `replacesStatements` chain).

@@ -68,6 +68,9 @@ class Graph:
     def n(self) -> int:
         return len(self.ids_arrow)
 
+    def id_at(self, i: int) -> str:
+        return str(self.ids_arrow[int(i)].as_py())
+
     @cached_property
     def ids(self) -> npt.NDArray[np.object_]:
         """The ids as Python strings (built on first use: per-node lookups in evidence and findings)."""
@@ -75,21 +78,20 @@ class Graph:
         return out
 
 
-def arrow_strings(series: pd.Series) -> pa.Array:
-    """A string column as one Arrow large_string array (nulls where pandas has NaN), without Python objects
-    when the column is already Arrow-backed (pandas 3 `str`)."""
+def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
+    """A string column as Arrow large_string chunks (nulls where pandas has NaN), sharing the column's own
+    buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy of the text."""
     try:
         arr = pa.array(series.array)
     except (TypeError, pa.ArrowInvalid):
         arr = pa.array(series.to_numpy(dtype=object), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type == pa.null():
-        return pa.nulls(len(arr), pa.large_string())
-    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    if chunked.type == pa.null():
+        return pa.chunked_array([pa.nulls(len(chunked), pa.large_string())])
+    return chunked.cast(pa.large_string()) if chunked.type != pa.large_string() else chunked
 
 
-def _indices(values: pa.Array, ids: pa.Array) -> IntArray:
+def _indices(values: pa.ChunkedArray, ids: pa.Array) -> IntArray:
     """Node index of each value (-1 when unknown or null)."""
     found = pc.index_in(values, value_set=ids)
     out: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -175,7 +177,7 @@ def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Findin
         Finding(Check.DUPLICATE_ENTITY, Severity.ERROR, str(rid), f"record {rid} appears more than once")
         for rid in dict.fromkeys(ordered.filter(pa.array(~keep)).to_pylist())
     ]
-    return ordered.filter(pa.array(keep)), order[keep], findings
+    return ordered.filter(pa.array(keep)).combine_chunks(), order[keep], findings
 
 
 def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> Graph:
@@ -188,7 +190,7 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     direct = ~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect"))
     subj_pa = arrow_strings(interests["subject_id"])
     party_pa = arrow_strings(interests["interested_party_id"])
-    both = _indices(pa.concat_arrays([subj_pa, party_pa]), ids)  # one hash of the ids for both columns
+    both = _indices(pa.chunked_array(subj_pa.chunks + party_pa.chunks), ids)  # one hash of the ids for both
     subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
     low, low_open, high, high_open, invalid = interest_bounds(interests)
 
@@ -208,7 +210,9 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     ownership = _max_per_pair(every.take(usable & is_own & direct))
     control = _max_per_pair(every.take(usable & is_ctrl & direct))
     declared = every.take(usable & is_own & ~direct)
-    findings.extend(_stakes_over_100(subj_pa, itype_pa, active & direct, low=low, low_open=low_open))
+    findings.extend(
+        _stakes_over_100(subj, itype_pa, sorted(owning), active & direct, ids=ids, low=low, low_open=low_open)
+    )
     return Graph(ids, rows, ownership, control, declared, tuple(findings))
 
 
@@ -261,40 +265,34 @@ def _edge_findings(
 
 
 def _stakes_over_100(
-    subj_pa: pa.Array,
-    itype_pa: pa.Array,
+    subj: IntArray,
+    itype_pa: pa.ChunkedArray,
+    types: list[str],
     rows: BoolArray,
     *,
+    ids: pa.Array,
     low: FloatArray,
     low_open: BoolArray,
 ) -> list[Finding]:
-    """Per subject and interest type, the active direct holders' least shares must not pass 100%."""
-    rows = rows & (low > 0) & _bool(pc.is_valid(subj_pa)) & _bool(pc.is_valid(itype_pa))
-    if not rows.any():
-        return []
-    mask = pa.array(rows)
-    subj_codes = pc.dictionary_encode(subj_pa.filter(mask))
-    type_codes = pc.dictionary_encode(itype_pa.filter(mask))
-    s_idx = subj_codes.indices.to_numpy().astype(np.int64)
-    t_idx = type_codes.indices.to_numpy().astype(np.int64)
-    n_types = len(type_codes.dictionary)
-    key = s_idx * n_types + t_idx
-    size = len(subj_codes.dictionary) * n_types
-    total = np.bincount(key, weights=low[rows], minlength=size)
-    is_open = np.bincount(key, weights=low_open[rows].astype(np.float64), minlength=size) > 0
-    over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
+    """Per known subject and ownership type, the active direct holders' least shares must not pass 100%."""
     out = []
-    for k in over:
-        subject = subj_codes.dictionary[int(k // n_types)].as_py()
-        itype = type_codes.dictionary[int(k % n_types)].as_py()
-        more = "more than " if is_open[k] else ""
-        out.append(
-            Finding(
-                Check.STAKES_OVER_100,
-                Severity.ERROR,
-                str(subject),
-                f"{subject}: active direct {itype} interests add up to at least {more}"
-                f"{format_percent(float(total[k]))}, more than 100%",
+    n = len(ids)
+    for itype in types:
+        mask = rows & (low > 0) & (subj >= 0) & _bool(pc.equal(itype_pa, itype))
+        if not mask.any():
+            continue
+        total = np.bincount(subj[mask], weights=low[mask], minlength=n)
+        is_open = np.bincount(subj[mask], weights=low_open[mask].astype(np.float64), minlength=n) > 0
+        over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
+        for k, subject in zip(over.tolist(), ids.take(pa.array(over)).to_pylist(), strict=True):
+            more = "more than " if is_open[k] else ""
+            out.append(
+                Finding(
+                    Check.STAKES_OVER_100,
+                    Severity.ERROR,
+                    str(subject),
+                    f"{subject}: active direct {itype} interests add up to at least {more}"
+                    f"{format_percent(float(total[k]))}, more than 100%",
+                )
             )
-        )
     return out

@@ -8,7 +8,9 @@ Invariants:
 - rho_low / rho_high are the values the engine propagated (see `engine`): a record restricted by control
   without shares carries 1 in the run where control counted, and its rules say so.
 - Every restricted or review record carries evidence (roots, paths with stakes, contributing owners,
-  rule, policy id and version); path enumeration is capped (`evidence.MAX_PATHS`) and says so.
+  rule, policy id and version); path enumeration is capped (`evidence.MAX_PATHS`) and says so. A root's
+  evidence is its basis (why it is restricted by who it is). Evidence is built only for flagged records,
+  so its cost follows the number of restricted and review records, not the size of the graph.
 - Findings never change a decision: they report data problems for the quality stage.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,7 +41,7 @@ from pipeline.ownership.evidence import (
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
-from pipeline.ownership.graph import BoolArray, Edges, Graph, arrow_strings, build_graph
+from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
@@ -65,7 +68,7 @@ class OwnershipResult:
     iterations: dict[str, int]  # fixed-point rounds per run, for the record
 
 
-def _column(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+def _column(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     """An Arrow string array as a pandas `str` column, without copying through Python objects."""
     column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
     return column
@@ -79,8 +82,7 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
     take = pa.array(graph.rows)
-    described = entities.iloc[graph.rows].reset_index(drop=True)
-    basis = root_basis(described, policy)
+    basis = root_basis(entities, policy)[graph.rows]  # judged per input row, then put in node order
     roots = basis != ""
 
     own = policy.ownership
@@ -180,9 +182,9 @@ class _Resolved:
     low: Run
     high: Run
     rho_high: npt.NDArray[np.float64]
-    names: pa.Array
+    names: pa.ChunkedArray
 
-    @property
+    @cached_property
     def test(self) -> str:
         own = self.policy.ownership
         return f"{own.comparator} {format_percent(own.threshold)}"
@@ -199,12 +201,30 @@ class _Table:
         self.codes[i] = len(self.texts)
         self.texts.append(text)
 
+    def set_coded(self, rows: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], texts: list[str]) -> None:
+        """rows[k] gets texts[codes[k]]."""
+        self.codes[rows] = len(self.texts) + codes
+        self.texts.extend(texts)
+
     def set_many(self, rows: npt.NDArray[np.int64], text: str) -> None:
         self.codes[rows] = len(self.texts)
         self.texts.append(text)
 
     def arrow(self) -> pa.Array:
         return pa.array(self.texts, pa.large_string()).take(pa.array(self.codes))
+
+
+class _Lookup(dict[int, Any]):
+    """Values of an Arrow array by node, fetched in one batch for the nodes expected, singly for others."""
+
+    def __init__(self, values: pa.Array | pa.ChunkedArray, expected: npt.NDArray[np.int64]) -> None:
+        super().__init__(zip(expected.tolist(), values.take(pa.array(expected)).to_pylist(), strict=True))
+        self._values = values
+
+    def __missing__(self, key: int) -> Any:
+        value = self._values[key].as_py()
+        self[key] = value
+        return value
 
 
 class _Labels:
@@ -268,12 +288,15 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
 
     rules = _Table(n, f'["{OwnershipRule.CLEAR}"]')
     explanation = _Table(n, "clear: no restricted owner found")
-    clear_doc = {"policy": policy_ref, "decision": "clear", "rules": [OwnershipRule.CLEAR]}
-    evidence = _Table(n, orjson.dumps(clear_doc).decode())
-    for k in np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0)).tolist():
-        explanation.set(
-            k, f"clear: restricted share at most {format_percent(float(rho_high[k]))}, not {test} ({own.method})"
-        )
+    # Clear rows (most of them) share one short evidence text: the policy is in its own columns.
+    evidence = _Table(n, '{"decision":"clear"}')
+    partial = np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0))
+    codes, distinct = pd.factorize(rho_high[partial])
+    explanation.set_coded(
+        partial,
+        codes,
+        [f"clear: restricted share at most {format_percent(v)}, not {test} ({own.method})" for v in distinct.tolist()],
+    )
     _root_texts(ctx, rules, explanation, evidence)
 
     restricted = low.restricted & ~roots
@@ -283,7 +306,6 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         ("high", high, review, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
     )
     label = _Labels(graph)
-    ids = graph.ids if (restricted.any() or review.any()) else np.zeros(0, dtype=object)
     for bound, run, targets, control_counts, decision in runs:
         idx = np.flatnonzero(targets)
         if not len(idx):
@@ -292,8 +314,10 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
         finder = PathFinder(contrib, rank, roots)
         held = np.repeat(np.arange(n), np.diff(contrib.indptr))
+        # Every node an explanation can quote is a flagged record or one of their carrying holders.
         wanted = np.unique(np.concatenate([idx, contrib.src[np.isin(held, idx)]]))
-        name_of = dict(zip(wanted.tolist(), ctx.names.take(pa.array(wanted)).to_pylist(), strict=True))
+        name_of = _Lookup(ctx.names, wanted)
+        ids = _Lookup(graph.ids_arrow, wanted)
         shares = format_intervals(low.rho[idx], low.rho_open[idx], rho_high[idx], high.rho_open[idx])
         by_share = run.share_restricted[idx].tolist()
         by_control = run.forced[idx].tolist()
@@ -307,7 +331,7 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                 rule_list.append(OwnershipRule.CONTROL)
             top = ""
             if srcs_l:
-                top = f"; largest: {name_of.get(srcs_l[0]) or ids[srcs_l[0]]} ({label(edges_l[0])})"
+                top = f"; largest: {name_of[srcs_l[0]] or ids[srcs_l[0]]} ({label(edges_l[0])})"
             paths, truncated = finder.paths(i)
             doc = {
                 "policy": policy_ref,
@@ -322,8 +346,7 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                     for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
                 ],
                 "owners": [
-                    {"id": ids[o], "name": name_of.get(o), "stake": label(e)}
-                    for o, e in zip(srcs_l, edges_l, strict=True)
+                    {"id": ids[o], "name": name_of[o], "stake": label(e)} for o, e in zip(srcs_l, edges_l, strict=True)
                 ],
                 "owners_total": len(srcs),
                 "paths": [{"ids": [ids[x] for x in nodes], "stakes": [label(e) for e in via]} for nodes, via in paths],
@@ -369,31 +392,31 @@ def _convergence_findings(low: Run, high: Run, graph: Graph) -> list[Finding]:
 
 def _parent_findings(graph: Graph, parents: Parents) -> list[Finding]:
     out = []
-    for i in np.flatnonzero(parents.majority_owners > 1):
+    for i in np.flatnonzero(parents.majority_owners > 1).tolist():
         out.append(
             Finding(
                 Check.MULTIPLE_MAJORITY_OWNERS,
                 Severity.WARN,
-                str(graph.ids[i]),
-                f"{graph.ids[i]} has {parents.majority_owners[i]} owners holding more than 50%; "
-                f"the largest, {graph.ids[parents.parent[i]]}, is taken as parent",
+                graph.id_at(i),
+                f"{graph.id_at(i)} has {parents.majority_owners[i]} owners holding more than 50%; "
+                f"the largest, {graph.id_at(parents.parent[i])}, is taken as parent",
             )
         )
     ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(graph.n)))
-    for x in ends:
+    for x in ends.tolist():
         members = [int(x)]
         cur = int(parents.parent[x])
         while cur != x and len(members) <= graph.n:
             members.append(cur)
             cur = int(parents.parent[cur])
-        listed = ", ".join(str(graph.ids[m]) for m in sorted(members)[:MAX_CYCLE_MEMBERS_LISTED])
+        listed = ", ".join(graph.id_at(m) for m in sorted(members)[:MAX_CYCLE_MEMBERS_LISTED])
         out.append(
             Finding(
                 Check.MAJORITY_CYCLE,
                 Severity.WARN,
-                str(graph.ids[x]),
+                graph.id_at(x),
                 f"majority owners form a cycle of {len(members)} records ({listed}); "
-                f"the chain ends at the smallest id {graph.ids[x]}",
+                f"the chain ends at the smallest id {graph.id_at(x)}",
             )
         )
     return out
@@ -416,7 +439,7 @@ def _cycle_findings(graph: Graph) -> list[Finding]:
     members = members[order]
     groups = np.split(members, np.flatnonzero(np.diff(labels[members])) + 1)
     for group in groups:
-        ids = sorted(str(graph.ids[g]) for g in group)
+        ids = sorted(graph.ids_arrow.take(pa.array(group)).to_pylist())
         listed = ", ".join(ids[:MAX_CYCLE_MEMBERS_LISTED]) + (", ..." if len(ids) > MAX_CYCLE_MEMBERS_LISTED else "")
         out.append(
             Finding(
@@ -460,23 +483,9 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
             Finding(
                 Check.DECLARED_INDIRECT_MISMATCH,
                 Severity.WARN,
-                str(graph.ids[d.dst[k]]),
-                f"{graph.ids[d.src[k]]} declares an indirect {declared} of {graph.ids[d.dst[k]]}; "
+                graph.id_at(d.dst[k]),
+                f"{graph.id_at(d.src[k])} declares an indirect {declared} of {graph.id_at(d.dst[k])}; "
                 f"the graph's paths give {found}",
             )
         )
     return out
-
-
-def edges_frame(graph: Graph, edges: Edges) -> pd.DataFrame:
-    """The edges with ids, for reports and tests."""
-    return pd.DataFrame(
-        {
-            "owner_id": graph.ids[edges.src],
-            "owned_id": graph.ids[edges.dst],
-            "low": edges.low,
-            "low_open": edges.low_open,
-            "high": edges.high,
-            "high_open": edges.high_open,
-        }
-    )

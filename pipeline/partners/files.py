@@ -232,6 +232,16 @@ def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Sev
     if not records or records[0][2] is None:
         return unusable("file.header", "no readable header row")
     body = records[1:]
+    unterminated = next((r for r in body if r[3] is not None and "unexpected end of data" in r[3]), None)
+    if unterminated is not None:
+        # Every record after an unclosed quote was swallowed into one field: no record boundary after
+        # that line can be trusted, so neither can the file.
+        return unusable(
+            "csv.unterminated_quote",
+            f"a quote opened on line {unterminated[0]} is never closed; lines {unterminated[0]}-{unterminated[1]} "
+            "cannot be split into records",
+            len(body),
+        )
     header, check, problem = _header(records[0][2], contract)
     if header is None:
         return unusable(check, problem, len(body))
@@ -259,7 +269,7 @@ def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Sev
             )
             quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, start, record_json(record)))
             if row is not None:
-                qrows.append({c: (row[c] or None) for c in cols})
+                qrows.append({c: (_printable(row[c]) or None) for c in cols})
                 qlines.append(start)
             continue
         assert row is not None

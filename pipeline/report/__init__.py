@@ -6,33 +6,19 @@ and a report input that does not have the expected shape is rejected, never half
 """
 
 from pipeline.report.model import (
-    CheckResult,
-    CheckStatus,
-    GateResult,
-    GateStatus,
-    Publication,
-    PublicationStatus,
     ReportInputError,
     ReportInputs,
     RunSummary,
-    Severity,
-    load_checks,
+    partner_of,
 )
 from pipeline.report.render import render_report
 from pipeline.report.summary import summarise
 
 __all__ = [
-    "CheckResult",
-    "CheckStatus",
-    "GateResult",
-    "GateStatus",
-    "Publication",
-    "PublicationStatus",
     "ReportInputError",
     "ReportInputs",
     "RunSummary",
-    "Severity",
-    "load_checks",
+    "partner_of",
     "render_report",
     "summarise",
 ]

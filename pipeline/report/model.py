@@ -8,115 +8,32 @@ report never shows a check it misread. Frames keep the columns of pipeline/datas
 from __future__ import annotations
 
 import datetime as dt
-import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline import datasets as ds
+from pipeline.publish.gate import GateResult
+from pipeline.publish.manifest import PublishedList
+from pipeline.quality.results import ValidationReport
 from pipeline.reconcile import Reconciliation
 
-
-class Severity(enum.StrEnum):
-    ERROR = "error"  # a failure stops the run
-    WARN = "warn"  # a failure is reported
-
-
-class CheckStatus(enum.StrEnum):
-    PASS = "pass"
-    WARN = "warn"  # failed, at warn severity
-    FAIL = "fail"  # failed, at error severity
-
-
-Scalar = str | int | float | bool | None
-
-
-class CheckResult(BaseModel):
-    """One data-quality check of one dataset in one run, as the quality stage records it.
-
-    `rows` is how many rows the check looked at, `failed` how many failed it (both absent for a
-    dataset-level check such as "file present"); `sample` holds a few failing rows (column -> value).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dataset: str
-    check: str
-    severity: Severity
-    status: CheckStatus
-    partner: str | None = None
-    rows: int | None = None
-    failed: int | None = None
-    message: str = ""
-    sample: tuple[dict[str, Scalar], ...] = ()
+_PARTNER_IN_SCOPE = re.compile(r"\bpartner=([^\s/]+)")
 
 
 class ReportInputError(ValueError):
     """A report input does not have the expected shape; the message names the source and the item."""
 
 
-def load_checks(doc: Any, source: str) -> tuple[CheckResult, ...]:
-    """Check records from a validation JSON document: a list of records, or {"results": [...]}."""
-    items = doc.get("results") if isinstance(doc, dict) else doc
-    if not isinstance(items, list):
-        raise ReportInputError(f"{source}: expected a list of check records (or an object with 'results')")
-    out = []
-    for i, item in enumerate(items):
-        try:
-            out.append(CheckResult.model_validate(item))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in exc.errors(include_url=False)
-            )
-            raise ReportInputError(f"{source}: check record {i}: {problems}") from exc
-    return tuple(out)
-
-
-class GateStatus(enum.StrEnum):
-    PASSED = "passed"  # within the limits
-    APPROVED = "approved"  # over the limits, approved by a human for this run
-    BLOCKED = "blocked"  # over the limits: nothing published until approved
-    NOT_RUN = "not_run"  # the run stopped before the gate
-
-
-@dataclass(frozen=True)
-class GateResult:
-    status: GateStatus
-    messages: tuple[str, ...] = ()
-    approved_by: str | None = None
-
-
-class PublicationStatus(enum.StrEnum):
-    PUBLISHED = "published"  # a new list for this date
-    UNCHANGED = "unchanged"  # a rerun found the same list already published
-    NOT_PUBLISHED = "not_published"  # gate blocked, run stopped, or partner failed
-
-
-@dataclass(frozen=True)
-class Publication:
-    """One partner's publication in this run.
-
-    `added` / `lifted` hold the delta against the last published list: at least a `tenant_id` column;
-    other columns (effective_date, reasons, ...) are shown as given. `manifest` is the manifest
-    document as written (shown key by key); `listed` is the number of rows in the full snapshot.
-    """
-
-    partner: str
-    status: PublicationStatus
-    listed: int = 0
-    added: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"tenant_id": pd.Series([], dtype="str")}))
-    lifted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"tenant_id": pd.Series([], dtype="str")}))
-    manifest_uri: str | None = None
-    manifest: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("added", "lifted"):
-            if "tenant_id" not in getattr(self, name).columns:
-                raise ReportInputError(f"publication of {self.partner}: `{name}` lacks a tenant_id column")
+def partner_of(report: ValidationReport) -> str:
+    """The partner a validation report is about (`partner=<p>` in its scope), or "" for run-wide ones."""
+    found = _PARTNER_IN_SCOPE.search(report.scope)
+    return found.group(1) if found else ""
 
 
 class RunSummary(BaseModel):
@@ -139,11 +56,11 @@ class RunSummary(BaseModel):
     revenue_at_risk: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
     # partner -> tenants with activity after their revocation took effect (assessed partners only)
     enforcement_gaps: dict[str, int] = {}
-    # partner -> {"added": n, "lifted": n} against the last published list
+    # partner -> {"added": n, "lifted": n, "changed": n} against the last published list (the gate's diff)
     changes: dict[str, dict[str, int]] = {}
     # dataset (partner/dataset for partner datasets) -> quarantined rows
     quarantine: dict[str, int] = {}
-    # check status -> number of checks
+    # check outcome (passed, quarantined, warned, info, failed) -> number of checks
     checks: dict[str, int] = {}
 
     @field_validator("revenue_at_risk")
@@ -172,8 +89,15 @@ def _empty(dataset: ds.Dataset) -> pd.DataFrame:
 class ReportInputs:
     """Everything one run's report shows. Frames have the columns of pipeline/datasets.py.
 
+    - `validation`: every stage's `ValidationReport` (pipeline.quality), as written to its
+      validation.json; a report whose scope names `partner=<p>` is that partner's.
     - `quarantine`: the QUARANTINE rows of every stage, concatenated; an extra `partner` column, when
       present, tells the partners' datasets apart (aws/billing vs gcp/billing).
+    - `gate`: the safety gate's result (gate.json), None when the run stopped before the gate. Its
+      per-partner diff (added, lifted, changed rows) is what "changed since the last run" shows, also
+      when the gate blocked publishing.
+    - `published`: per partner, the list in force after this run (`read_published` for this date, else
+      `last_published`); whether this run published it is read from its manifest.
     - `interests`: the INTERESTS frame, when available, to show the declared stake on each hop of an
       ownership chain; without it the chain shows entities and the engine's evidence only.
     - `history`: earlier runs' summaries (oldest first); this run's own summary is added by the report.
@@ -190,10 +114,12 @@ class ReportInputs:
     tenants: pd.DataFrame = field(default_factory=lambda: _empty(ds.TENANTS))
     interests: pd.DataFrame | None = None
     reconciliation: Reconciliation | None = None
-    checks: tuple[CheckResult, ...] = ()
+    validation: tuple[ValidationReport, ...] = ()
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty(ds.QUARANTINE))
     gate: GateResult | None = None
-    publications: tuple[Publication, ...] = ()
+    published: Mapping[str, PublishedList] = field(default_factory=dict)
+    # partner -> the key column of its list format (`ListFormat.key`): the gate's diff rows are keyed by it.
+    list_keys: Mapping[str, str] = field(default_factory=dict)
     history: tuple[RunSummary, ...] = ()
     history_problems: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
@@ -211,9 +137,19 @@ class ReportInputs:
             if missing:
                 raise ReportInputError(f"report input `{name}` lacks columns {missing}")
 
+    def list_key(self, partner: str) -> str:
+        """The column of the partner's list rows that holds the tenant id."""
+        if partner in self.list_keys:
+            return self.list_keys[partner]
+        if partner in self.published:
+            return self.published[partner].manifest.key
+        raise ReportInputError(f"report inputs: no list key for partner {partner!r} (give `list_keys`)")
+
     def all_partners(self) -> tuple[str, ...]:
         found = set(self.partners)
         for frame in (self.decisions, self.tenants):
             found |= {str(p) for p in frame["partner"].dropna().unique()}
-        found |= {p.partner for p in self.publications}
+        found |= set(self.published) | set(self.list_keys)
+        if self.gate is not None:
+            found |= {p.partner for p in self.gate.partners}
         return tuple(sorted(found))

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from pipeline.report.model import ReportInputs, RunSummary
 from pipeline.report.render import HISTORY_RUNS, render_report
 from pipeline.report.summary import summarise
-from pipeline.report.workspace import plain_uri
 from pipeline.run import safe_run_id
 from pipeline.storage import Storage, StorageError, join
 
@@ -49,8 +48,7 @@ def read_history(
     first, and a message for each summary that could not be read."""
     this_run = safe_run_id(run_id)
     candidates = []
-    for listed in storage.list(reports_root.rstrip("/") + "/"):
-        uri = plain_uri(listed)
+    for uri in storage.list(reports_root.rstrip("/") + "/"):
         found = _DATED.search(uri)
         if not found or found.group(1) > logical_date.isoformat() or found.group(2) == this_run:
             continue

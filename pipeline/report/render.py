@@ -19,10 +19,12 @@ import jinja2
 import pandas as pd
 
 from pipeline.policy.model import TenantDecision
+from pipeline.publish.manifest import GateStatus
+from pipeline.quality.results import Outcome
 from pipeline.reconcile.engine import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
 from pipeline.report import charts
 from pipeline.report.evidence import CaseBuilder, percent, records, text
-from pipeline.report.model import CheckStatus, ReportInputs, RunSummary
+from pipeline.report.model import ReportInputs, RunSummary, partner_of
 from pipeline.report.summary import summarise
 
 MAX_ROWS = 200  # rows shown per table; the rest are counted, and `recon explain` reaches any of them
@@ -31,7 +33,10 @@ HISTORY_RUNS = 14  # runs shown in the history charts, this one included
 DECISIONS = tuple(d.value for d in TenantDecision)
 BASIS_LABELS = {RevenueBasis.INVOICED.value: "invoiced", RevenueBasis.USAGE_ESTIMATE.value: "usage (estimated)"}
 PARTNER_SERIES = 6  # the palette has p0..p5; more partners reuse colours
-STATUS_ORDER = {CheckStatus.FAIL.value: 0, CheckStatus.WARN.value: 1, CheckStatus.PASS.value: 2}
+OUTCOME_ORDER = {
+    o.value: i
+    for i, o in enumerate((Outcome.FAILED, Outcome.QUARANTINED, Outcome.WARNED, Outcome.INFO, Outcome.PASSED))
+}
 
 
 @functools.cache
@@ -74,8 +79,7 @@ def render_report(inputs: ReportInputs) -> str:
         "quality": _quality(inputs, summary),
         "history": _history(runs, partners),
         "history_problems": inputs.history_problems,
-        "gate": inputs.gate,
-        "publications": sorted(inputs.publications, key=lambda p: p.partner),
+        "publication": _publication(inputs, partners),
         "basis_labels": BASIS_LABELS,
         "max_rows": MAX_ROWS,
     }
@@ -98,8 +102,8 @@ def _headline(inputs: ReportInputs, summary: RunSummary, partners: tuple[str, ..
         ("added", "added to lists", sum(c["added"] for c in summary.changes.values())),
         ("lifted", "lifted from lists", sum(c["lifted"] for c in summary.changes.values())),
         ("gaps", "enforcement gaps", len(rec.gaps) if rec is not None else None),
-        ("failed", "checks failed", summary.checks.get("fail", 0)),
-        ("warned", "checks warned", summary.checks.get("warn", 0)),
+        ("failed", "checks failed", summary.checks.get(Outcome.FAILED.value, 0)),
+        ("warned", "checks warned", summary.checks.get(Outcome.WARNED.value, 0)),
         ("quarantined", "rows quarantined", sum(summary.quarantine.values())),
     ]
     return {"rows": rows, "totals": totals, "grand_total": sum(totals.values()), "tiles": tiles}
@@ -117,42 +121,76 @@ def _decision_lookup(decisions: pd.DataFrame, keys: Iterable[tuple[str, str]]) -
     }
 
 
-def _delta_rows(partner: str, frame: pd.DataFrame, decisions: pd.DataFrame) -> list[dict[str, str]]:
-    shown = frame.head(MAX_ROWS)
-    found = _decision_lookup(decisions, ((partner, text(t)) for t in shown["tenant_id"]))
+def _delta_rows(
+    partner: str, key: str, rows: tuple[dict[str, str], ...], decisions: pd.DataFrame
+) -> list[dict[str, str]]:
+    """The gate's diff rows for display, with the partner's current decision for each tenant."""
+    shown = rows[:MAX_ROWS]
+    tenant_ids = [text(r.get(key)) for r in shown]
+    found = _decision_lookup(decisions, ((partner, t) for t in tenant_ids))
     out = []
-    for r in records(shown):
-        d = found.get((partner, text(r["tenant_id"])), {})
+    for tenant_id, r in zip(tenant_ids, shown, strict=True):
+        d = found.get((partner, tenant_id), {})
         out.append(
             {
-                "tenant_id": text(r["tenant_id"]),
-                "company_name": text(r.get("company_name")) or text(d.get("company_name")),
+                "tenant_id": tenant_id,
+                "company_name": text(d.get("company_name")),
                 "decision": text(d.get("decision")) or "(no decision this run)",
-                "explanation": text(d.get("explanation")),
+                "listed_as": text(r.get("decision")),
                 "effective_date": text(r.get("effective_date")),
+                "reason_codes": text(r.get("reason_codes")),
+                "explanation": text(r.get("explanation")),
             }
         )
     return out
 
 
+def _publication_status(inputs: ReportInputs, partner: str) -> tuple[str, str]:
+    """(badge, text) for whether this run published the partner's list."""
+    listed = inputs.published.get(partner)
+    if inputs.gate is None:
+        return "not_published", "the run stopped before the safety gate: nothing published"
+    if inputs.gate.status is GateStatus.BLOCKED:
+        return "blocked", "blocked by the safety gate: nothing published"
+    if listed is None:
+        return "not_published", "no list published"
+    m = listed.manifest
+    if m.logical_date == inputs.logical_date and m.run_id == inputs.run_id:
+        return "published", "published by this run"
+    if m.logical_date == inputs.logical_date:
+        return "unchanged", f"already published for this date by run {m.run_id}"
+    return "not_published", f"not published by this run; in force: the list of {m.logical_date.isoformat()}"
+
+
 def _changes(
     inputs: ReportInputs, summary: RunSummary, previous: RunSummary | None, partners: tuple[str, ...]
 ) -> dict[str, Any]:
-    pubs = {p.partner: p for p in inputs.publications}
+    gates = {p.partner: p for p in inputs.gate.partners} if inputs.gate is not None else {}
     out = []
     for partner in partners:
-        pub = pubs.get(partner)
+        gate = gates.get(partner)
         now = summary.decisions.get(partner, {})
         before = previous.decisions.get(partner) if previous is not None else None
+        badge, status = _publication_status(inputs, partner)
         out.append(
             {
                 "partner": partner,
-                "status": pub.status.value if pub else None,
-                "listed": pub.listed if pub else None,
-                "added_count": len(pub.added) if pub else 0,
-                "lifted_count": len(pub.lifted) if pub else 0,
-                "added": _delta_rows(partner, pub.added, inputs.decisions) if pub else [],
-                "lifted": _delta_rows(partner, pub.lifted, inputs.decisions) if pub else [],
+                "badge": badge,
+                "status": status,
+                "gate": gate,
+                "compared_with": gate.compared_with.logical_date.isoformat()
+                if gate is not None and gate.compared_with is not None
+                else None,
+                "kinds": [
+                    (kind, count, _delta_rows(partner, inputs.list_key(partner), rows, inputs.decisions))
+                    for kind, count, rows in (
+                        ("added", gate.added, gate.added_rows),
+                        ("lifted", gate.lifted, gate.lifted_rows),
+                        ("changed", gate.changed, gate.changed_rows),
+                    )
+                ]
+                if gate is not None
+                else [],
                 "deltas": [
                     {
                         "decision": d,
@@ -169,6 +207,35 @@ def _changes(
         "previous": {"run_id": previous.run_id, "logical_date": previous.logical_date.isoformat()}
         if previous is not None
         else None,
+    }
+
+
+def _publication(inputs: ReportInputs, partners: tuple[str, ...]) -> dict[str, Any]:
+    gate = inputs.gate
+    lists = []
+    for partner in partners:
+        listed = inputs.published.get(partner)
+        badge, status = _publication_status(inputs, partner)
+        lists.append(
+            {
+                "partner": partner,
+                "badge": badge,
+                "status": status,
+                "manifest_uri": listed.manifest_uri if listed is not None else None,
+                "manifest": listed.manifest.model_dump(mode="json") if listed is not None else None,
+                "rows": len(listed.snapshot) if listed is not None else None,
+            }
+        )
+    return {
+        "gate": None
+        if gate is None
+        else {
+            "status": gate.status.value,
+            "approved_by": gate.approved_by,
+            "messages": gate.messages(),
+            "limits": gate.limits.model_dump(mode="json"),
+        },
+        "lists": lists,
     }
 
 
@@ -296,28 +363,53 @@ def _sample_table(sample: tuple[Mapping[str, Any], ...]) -> dict[str, Any]:
 
 
 def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
-    checks = sorted(
-        inputs.checks,
-        key=lambda c: (STATUS_ORDER[c.status.value], c.partner or "", c.dataset, c.check),
-    )
-    rows = [{"check": c, "sample": _sample_table(c.sample)} for c in checks]
+    rows: list[dict[str, Any]] = []
+    for report in inputs.validation:
+        partner = partner_of(report)
+        for r in report.results:
+            rows.append(
+                {
+                    "outcome": r.outcome.value,
+                    "severity": r.severity.value,
+                    "scope": r.scope.value,
+                    "where": partner or report.scope,
+                    "dataset": r.dataset,
+                    "check": r.check,
+                    "checked": r.checked,
+                    "failed": r.failed,
+                    "message": r.message,
+                    "sample": _sample_table(r.samples),
+                }
+            )
+    rows.sort(key=lambda r: (OUTCOME_ORDER[r["outcome"]], r["where"], r["dataset"], r["check"]))
+    counts = [
+        {
+            "where": partner_of(report) or report.scope,
+            "dataset": c.dataset,
+            "contract": c.contract,
+            "rows": c.rows,
+            "valid": c.valid,
+            "quarantined": c.quarantined,
+        }
+        for report in inputs.validation
+        for c in report.counts
+    ]
     q = inputs.quarantine
     by_rule: list[dict[str, Any]] = []
     if not q.empty:
         label = q["dataset"].map(text)
         if "partner" in q.columns:
-            partner = q["partner"].map(text)
-            label = (partner + "/" + label).where(partner != "", label)
+            partner_col = q["partner"].map(text)
+            label = (partner_col + "/" + label).where(partner_col != "", label)
         keyed = q.assign(label=label, rule_t=q["rule"].map(text), severity_t=q["severity"].map(text))
         for (lab, rule, severity), group in keyed.groupby(["label", "rule_t", "severity_t"], sort=True):
-            n = len(group)
             example = group.iloc[0]
             by_rule.append(
                 {
                     "dataset": lab,
                     "rule": rule,
                     "severity": severity,
-                    "rows": int(n),
+                    "rows": len(group),
                     "message": text(example["message"]),
                     "where": f"{text(example['source_uri'])}:{text(example['source_line'])}",
                 }
@@ -327,8 +419,10 @@ def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
         for label, n in summary.quarantine.items()
     )
     return {
-        "counts": {s.value: summary.checks.get(s.value, 0) for s in CheckStatus},
+        "counts": {o.value: summary.checks.get(o.value, 0) for o in Outcome},
+        "checked": bool(inputs.validation),
         "rows": rows,
+        "datasets": counts,
         "quarantine": by_rule,
         "quarantine_total": sum(summary.quarantine.values()),
         "quarantine_chart": charts.horizontal("Rows quarantined in this run, per dataset", bars) if bars else None,

@@ -49,7 +49,11 @@ def summarise(inputs: ReportInputs) -> RunSummary:
                 node.setdefault(str(row["basis"]), {})[str(row["currency"])] = str(row["amount"])
         counted = rec.gaps["partner"].value_counts()
         gaps = {p: int(counted.get(p, 0)) for p in rec.assessed_partners}
-    changes = {p.partner: {"added": len(p.added), "lifted": len(p.lifted)} for p in inputs.publications}
+    changes = (
+        {p.partner: {"added": p.added, "lifted": p.lifted, "changed": p.changed} for p in inputs.gate.partners}
+        if inputs.gate is not None
+        else {}
+    )
     return RunSummary(
         run_id=inputs.run_id,
         logical_date=inputs.logical_date,
@@ -60,5 +64,5 @@ def summarise(inputs: ReportInputs) -> RunSummary:
         enforcement_gaps=gaps,
         changes=dict(sorted(changes.items())),
         quarantine=quarantine_counts(inputs.quarantine),
-        checks=dict(sorted(Counter(c.status.value for c in inputs.checks).items())),
+        checks=dict(sorted(Counter(r.outcome.value for v in inputs.validation for r in v.results).items())),
     )

@@ -10,31 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import unquote
 
 import pandas as pd
 
 from pipeline.datasets import Dataset
+from pipeline.quality.results import ValidationReport
 from pipeline.storage import Storage, StorageError, join
-from pipeline.storage.frames import read_parquet
+from pipeline.storage.frames import read_json, read_parquet
+
+VALIDATION_FILE = "validation.json"
 
 _LOGICAL_DATE = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})(?:/|$)")
-
-
-def plain_uri(uri: str) -> str:
-    """A file:// URI with its path percent-decoded, as the pipeline writes them.
-
-    `Path.as_uri()` (behind `uri_from_path_or_uri` and local listings) encodes `=` as `%3D`, while
-    run workspaces are joined from raw `dt=`/`run=` segments and the local store does not decode; the
-    raw form is the one that names the file.
-    """
-    return "file://" + unquote(uri[len("file://") :]) if uri.startswith("file://") else uri
 
 
 class RunWorkspace:
     def __init__(self, storage: Storage, run_uri: str) -> None:
         self.storage = storage
-        self.run_uri = plain_uri(run_uri).rstrip("/")
+        self.run_uri = run_uri.rstrip("/")
 
     def uri(self, dataset: Dataset, partner: str | None = None) -> str:
         parts = [f"partner={partner}"] if partner else []
@@ -58,3 +50,15 @@ class RunWorkspace:
     def read_optional(self, dataset: Dataset, partner: str | None = None) -> pd.DataFrame | None:
         uri = self.uri(dataset, partner)
         return read_parquet(self.storage, uri) if self.storage.exists(uri) else None
+
+    def validation(self, partner: str | None = None) -> ValidationReport | None:
+        """The `validation.json` a stage wrote (per partner for extraction), or None when there is none."""
+        parts = [f"partner={partner}"] if partner else []
+        uri = join(self.run_uri, *parts, VALIDATION_FILE)
+        if not self.storage.exists(uri):
+            return None
+        doc = read_json(self.storage, uri)
+        try:
+            return ValidationReport.from_json(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StorageError(f"{uri}: not a validation report ({exc!r})") from exc

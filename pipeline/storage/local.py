@@ -42,6 +42,8 @@ class LocalStore(ObjectStore):
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             try:
+                # mkstemp creates 0600; an output (a list, a report) is for others to read, as a bucket's is.
+                os.fchmod(fd, 0o644)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                     fh.flush()

@@ -130,22 +130,28 @@ _RANK = {"allow": 0, "review": 1, "revoke": 2}
 def tenant_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
     """revoke | review | allow for every scenario tenant."""
     entity = entity_decisions(cat, date)
-    by_key = {t.key: t for t in cat.tenants}
     own = {t.key: _own_decision(t, entity) for t in cat.tenants}
     out = dict(own)
+
+    def at_least(key: str, decision: str) -> None:
+        out[key] = max(out[key], decision, key=_RANK.__getitem__)
+
     for t in cat.tenants:
-        payer_restricted = t.payer is not None and own[t.payer] == "revoke"
-        shared_restricted = t.billing_group is not None and any(
-            own[o.key] == "revoke" for o in cat.tenants if o.billing_group == t.billing_group and o.key != t.key
-        )
-        if payer_restricted or shared_restricted:
-            out[t.key] = "revoke"
-        if t.is_reseller and any(own[o.key] == "revoke" for o in cat.tenants if o.reseller == t.key):
-            out[t.key] = max(out[t.key], "review", key=_RANK.__getitem__)
+        # A known payer account that is restricted: restricted_payer (revoke).
+        if t.payer is not None and own[t.payer] == "revoke":
+            at_least(t.key, "revoke")
+        # A payer that is no tenant of its own (a GCP billing account) shared with a restricted tenant.
+        shared = [o for o in cat.tenants if t.billing_group and o.billing_group == t.billing_group and o.key != t.key]
+        if any(own[o.key] == "revoke" for o in shared):
+            at_least(t.key, "review")
+        # A reseller, or a payer, buying for a restricted customer: reseller_for_restricted (review).
+        customers = [o for o in cat.tenants if t.key in (o.reseller, o.payer)]
+        if any(own[o.key] == "revoke" for o in customers):
+            at_least(t.key, "review")
     for ex in cat.exemptions:
         if not ex.approved_on <= date <= ex.expires:
             continue
-        for t in by_key.values():
+        for t in cat.tenants:
             if (ex.tenant == t.key or (ex.entity and ex.entity == t.entity)) and out[t.key] == "revoke":
                 out[t.key] = "allow"
     return out
@@ -153,7 +159,12 @@ def tenant_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
 
 def _own_decision(t: ScenarioTenant, entity: dict[str, str]) -> str:
     if t.entity is None:
-        return "revoke" if RESTRICTED in (t.country, t.tax_country) else "allow"
+        # basis_actions: a tax address in CN revokes, a mailing or sign-up address only reviews. AWS
+        # accounts always have a tax address (the mailing one unless stated); GCP ones never do.
+        tax_country = (t.tax_country or t.country) if t.partner == "aws" else None
+        if tax_country == RESTRICTED:
+            return "revoke"
+        return "review" if t.country == RESTRICTED else "allow"
     decision = {"restricted": "revoke", "review": "review", "clear": "allow"}[entity[t.entity]]
     low_confidence = t.name_variant is NameVariant.HEAVY and t.link_key is LinkKey.NAME
     if low_confidence and decision == "revoke":

@@ -145,7 +145,7 @@ def test_payers_resellers_and_billing_reference_known_accounts(written: WrittenW
     accounts = {r["account_id"] for r in written.feed_rows("AccountFeed_V1")}
     agreements = list(written.feed_rows("AgreementFeed_V1"))
     config = written.path("config.yaml").read_text(encoding="utf-8")
-    seller = re.search(r"seller_account_id: (\S+)", config)
+    seller = re.search(r'seller_account_id: "(\S+)"', config)
     assert seller is not None
     proposers = {r["proposer_account_id"] for r in agreements}
     assert seller.group(1) in proposers and len(proposers) > 1, "agreements proposed by resellers too"

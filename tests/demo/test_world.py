@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,10 @@ def test_policy_loads_with_the_policy_model(written: WrittenWorld) -> None:
 
 
 def test_exemptions_follow_the_documented_format(written: WrittenWorld) -> None:
-    doc = yaml.safe_load(written.path("policy/exemptions.yaml").read_text(encoding="utf-8"))
+    text = written.path("policy/exemptions.yaml").read_text(encoding="utf-8")
+    # Account ids are quoted: a YAML 1.2 reader would otherwise read 0044... as a number.
+    assert re.search(r'tenant_id: "\d{12}"', text)
+    doc = yaml.safe_load(text)
     items = doc["exemptions"]
     assert len({e["id"] for e in items}) == len(items) == 2
     truth = {t["tenant_id"]: t for t in written.truth()}
@@ -140,9 +144,33 @@ def test_cli_writes_a_world_and_refuses_to_overwrite_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_a_world_can_be_written_to_s3(s3: Endpoint) -> None:
+@pytest.mark.parametrize("store", ["s3", "gcs"])
+def test_a_world_can_be_written_to_a_bucket(store: str, request: pytest.FixtureRequest) -> None:
+    endpoint: Endpoint = request.getfixturevalue(store)
     storage = Storage()
-    world = write_world(storage, f"{s3.root}/worlds/demo", WorldSpec(DATE, tenants=0, seed=2))
-    listed = storage.list(f"{s3.root}/worlds/demo/")
+    root = f"{endpoint.root}/worlds/demo"
+    world = write_world(storage, root, WorldSpec(DATE, tenants=0, seed=2))
+    listed = storage.list(f"{root}/")
     assert len(listed) == len(world.files) + 2
-    assert storage.read_bytes(f"{s3.root}/worlds/demo/truth/tenants.csv") == world.files["truth/tenants.csv"]
+    assert storage.read_bytes(f"{root}/truth/tenants.csv") == world.files["truth/tenants.csv"]
+    with pytest.raises(WorldExistsError):
+        write_world(storage, root, WorldSpec(DATE, tenants=0, seed=2))
+    write_world(storage, root, WorldSpec(DATE, tenants=0, seed=3), force=True)
+    assert len(storage.list(f"{root}/")) == len(listed)
+
+
+def test_files_do_not_depend_on_the_process_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    spec = WorldSpec(DATE, tenants=60, seed=5)
+    expected = build_world(spec).manifest()["files"]
+    script = (
+        "import datetime as dt, json; from pipeline.demo import WorldSpec, build_world; "
+        "print(json.dumps(build_world(WorldSpec(dt.date(2026, 11, 26), tenants=60, seed=5)).manifest()['files']))"
+    )
+    for hash_seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        assert json.loads(done.stdout) == expected

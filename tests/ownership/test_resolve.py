@@ -263,7 +263,8 @@ def test_output_has_one_row_per_record_and_the_contract_columns() -> None:
     assert set(result.ownership["policy_version"]) == {"2025-09-05"}
     clear = rows(result)["b"]
     assert clear["explanation"].startswith("clear: restricted share at most 20%")
-    assert orjson.loads(clear["evidence"])["policy"] == {"id": "unsupported-regions", "version": "2025-09-05"}
+    assert orjson.loads(clear["evidence"]) == {"decision": "clear"}
+    assert (clear["policy_id"], clear["policy_version"]) == ("unsupported-regions", "2025-09-05")
 
 
 def test_review_evidence_uses_the_greatest_stakes() -> None:
@@ -305,3 +306,30 @@ def test_data_problems_become_findings() -> None:
         "self_ownership": "warn",
         "invalid_share": "warn",
     }
+
+
+def test_look_through_evidence_lists_every_path_that_carries_share() -> None:
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "C"})
+    ints = interests(stake("X", "C", 30), stake("X", "A", 100), stake("A", "C", 30))
+    r = rows(run(ents, ints, policy(method="look_through")))
+    assert r["C"]["decision"] == "restricted" and r["C"]["rho_low"] == pytest.approx(0.6)
+    ev = orjson.loads(r["C"]["evidence"])
+    assert {tuple(p["ids"]) for p in ev["paths"]} == {("X", "C"), ("X", "A", "C")}
+    assert ev["method"] == "look_through" and ev["restricted_share"] == "60%"
+
+
+def test_root_evidence_is_its_basis() -> None:
+    r = rows(run(entities({"id": "X", "jurisdiction": "CN", "business": "CN"}), interests()))
+    ev = orjson.loads(r["X"]["evidence"])
+    assert ev["root_basis"] == "incorporation:CN;headquarters:CN" and ev["decision"] == "restricted"
+    assert ev["rules"] == ["root.incorporation", "root.headquarters"]
+    assert r["X"]["explanation"] == "restricted: incorporated in CN, headquartered in CN"
+
+
+def test_look_through_that_cannot_settle_is_an_error_finding() -> None:
+    # A and B own all of each other and a root feeds in a sliver: the high run creeps towards 100% by a
+    # sliver per round, so it cannot settle within the engine's round limit and must say so.
+    ents = entities({"id": "R", **CN}, {"id": "A"}, {"id": "B"})
+    ints = interests(stake("R", "A", min=0, max=0.00001), stake("A", "B", 100), stake("B", "A", 100))
+    found = run(ents, ints, policy(method="look_through")).findings
+    assert found[found["check"] == "not_converged"]["severity"].tolist() == ["error"]

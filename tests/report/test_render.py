@@ -11,17 +11,13 @@ import pandas as pd
 import pytest
 
 from pipeline import datasets as ds
+from pipeline.publish.manifest import GateStatus
+from pipeline.quality import CheckResult, Scope, Severity, ValidationReport
 from pipeline.reconcile import reconcile
 from pipeline.report import (
-    CheckResult,
-    GateResult,
-    GateStatus,
-    Publication,
-    PublicationStatus,
     ReportInputError,
     ReportInputs,
     RunSummary,
-    load_checks,
     render_report,
     summarise,
 )
@@ -59,7 +55,14 @@ def test_every_section_is_there_with_its_content(inputs: ReportInputs) -> None:
     # What changed: the hostile tenant was added to the aws list; one tenant lifted.
     assert cell_text(html, "data-change", "aws:added") == "1"
     assert cell_text(html, "data-change", "aws:lifted") == "1"
-    assert "007700770077" in text
+    assert cell_text(html, "data-change", "gcp:added") == "0"
+    changes = cell_text(html, "id", "changes")
+    assert s.HOSTILE in changes  # the added row, joined to this run's decision by the list's key
+    assert "007700770077" in changes  # lifted
+    assert "Revocation lifted from 2026-11-02" in changes
+    assert "published by this run" in changes
+    assert "already published for this date by run manual__2026-11-02T06:00:00+00:00" in changes
+    assert "against the list of 2026-11-01" in changes
     assert "revoke 3 (+1)" not in text  # per partner, not totals
     assert "revoke 2 (+1)" in text  # aws: 1 in the previous run, 2 now
     # The review case's evidence chain: tenant -> link -> entity -> holders -> rule and policy version.
@@ -86,8 +89,10 @@ def test_every_section_is_there_with_its_content(inputs: ReportInputs) -> None:
     assert "999999999999" in recon
     assert "000000000042" in recon
     quality = cell_text(html, "id", "quality")
-    for check in inputs.checks:
-        assert check.check in quality
+    for report in inputs.validation:
+        for check in report.results:
+            assert check.check in quality
+    assert "stakes_sum_at_most_100" in quality
     assert "amount_is_decimal" in quality
     # Charts are inline SVG: revenue (3), quarantine (1), history (5).
     assert sum(1 for tag, _ in page.tags if tag == "svg") == 9
@@ -142,7 +147,7 @@ def test_an_empty_run_renders() -> None:
     assert "No tenants in this run." in text
     assert "No tenant is waiting for review." in text
     assert "Billing was not reconciled in this run." in text
-    assert "No check results were given to the report." in text
+    assert "No validation results were given to the report." in text
 
 
 def test_an_empty_run_with_empty_frames_and_reconciliation_renders() -> None:
@@ -154,25 +159,45 @@ def test_an_empty_run_with_empty_frames_and_reconciliation_renders() -> None:
         policy_version="1",
         interests=ds.empty(ds.INTERESTS),
         reconciliation=rec,
-        gate=GateResult(GateStatus.NOT_RUN),
         partners=("aws", "gcp"),
-        publications=(Publication("aws", PublicationStatus.NOT_PUBLISHED),),
     )
     html = render_report(inputs)
     assert cell_text(html, "data-count", "aws:total") == "0"
     assert cell_text(html, "data-gaps", "total") == "0"
-    assert "Not assessed (no revocation list in force was given): aws, gcp." in parse(html).text
+    text = parse(html).text
+    assert "Not assessed (no revocation list in force was given): aws, gcp." in text
+    assert "the run stopped before the safety gate: nothing published" in text
 
 
 def test_a_blocked_gate_and_failed_checks_lead_the_page(inputs: ReportInputs) -> None:
-    failed = CheckResult(dataset="tenants", check="export present", severity="error", status="fail", partner="gcp")
-    blocked = GateResult(GateStatus.BLOCKED, ("aws: 120 added exceeds max_added 100",))
-    html = render_report(dataclasses.replace(inputs, gate=blocked, checks=(*inputs.checks, failed)))
+    stopped = ValidationReport(scope="extract partner=gcp dt=2026-11-02")
+    stopped.add(
+        CheckResult(
+            dataset="tenants",
+            check="export_missing_for_date",
+            severity=Severity.ERROR,
+            scope=Scope.CROSS,
+            passed=False,
+            message="gcp: the export for the date is missing or holds no tenants",
+            checked=1,
+            failed=1,
+        )
+    )
+    assert inputs.gate is not None
+    aws = inputs.gate.partner("aws").model_copy(update={"breaches": ("120 added exceed max_added 100",)})
+    blocked = inputs.gate.model_copy(
+        update={"status": GateStatus.BLOCKED, "partners": (aws, inputs.gate.partner("gcp"))}
+    )
+    html = render_report(dataclasses.replace(inputs, gate=blocked, validation=(*inputs.validation, stopped)))
     headline = cell_text(html, "id", "headline")
-    assert "The safety gate blocked this run: nothing was published. aws: 120 added exceeds max_added 100" in headline
+    assert "The safety gate blocked this run: nothing was published. aws: 120 added exceed max_added 100" in headline
+    assert "blocked by the safety gate: nothing published" in cell_text(html, "id", "changes")
     assert "1 data-quality check(s) failed" in headline
+    assert cell_text(html, "data-tile", "failed").startswith("1")
     quality = cell_text(html, "id", "quality")
-    assert quality.index("export present") < quality.index("billing tenants known")  # failures first
+    # Failures first, then quarantined rows, then warnings, then passes.
+    order = ["export_missing_for_date", "aws_account_id.pattern", "billed_accounts_known", "export_present"]
+    assert [quality.index(c) for c in order] == sorted(quality.index(c) for c in order)
 
 
 def test_summary_of_the_sample_run(inputs: ReportInputs) -> None:
@@ -189,9 +214,12 @@ def test_summary_of_the_sample_run(inputs: ReportInputs) -> None:
         "gcp": {"revoke": {"usage_estimate": {"EUR": "30.00"}}},
     }
     assert summary.enforcement_gaps == {"aws": 1, "gcp": 1}
-    assert summary.changes == {"aws": {"added": 1, "lifted": 1}, "gcp": {"added": 0, "lifted": 0}}
+    assert summary.changes == {
+        "aws": {"added": 1, "lifted": 1, "changed": 0},
+        "gcp": {"added": 0, "lifted": 0, "changed": 0},
+    }
     assert summary.quarantine == {"aws/billing": 1, "aws/tenants": 1}
-    assert summary.checks == {"pass": 3, "warn": 2}
+    assert summary.checks == {"passed": 3, "quarantined": 1, "warned": 2}
     again = RunSummary.model_validate_json(summary.model_dump_json())
     assert again == summary
 
@@ -204,15 +232,27 @@ def test_run_summary_rejects_money_that_is_not_a_decimal_string() -> None:
         RunSummary.model_validate({**base, "surprise": 1})
 
 
-def test_check_records_are_validated_with_source_and_index() -> None:
-    good = {"dataset": "billing", "check": "c", "severity": "warn", "status": "pass"}
-    assert load_checks({"results": [good]}, "v.json")[0].status.value == "pass"
-    with pytest.raises(ReportInputError, match=r"v.json: check record 1: status"):
-        load_checks([good, {**good, "status": "ok"}], "v.json")
-    with pytest.raises(ReportInputError, match=r"v.json: check record 0: colour"):
-        load_checks([{**good, "colour": "red"}], "v.json")
-    with pytest.raises(ReportInputError, match="expected a list"):
-        load_checks({"checks": []}, "v.json")
+def test_validation_reports_are_read_from_the_workspace(local_root: str, inputs: ReportInputs) -> None:
+    from pipeline.report.workspace import RunWorkspace
+    from pipeline.storage import Storage, StorageError
+    from pipeline.storage.frames import write_json
+
+    storage = Storage()
+    ws = RunWorkspace(storage, f"{local_root}/dt=2026-11-02/run=r")
+    aws = inputs.validation[0]
+    write_json(storage, f"{ws.run_uri}/partner=aws/validation.json", aws.to_json())
+    again = ws.validation("aws")
+    assert again is not None
+
+    def key(r: CheckResult) -> tuple[str, str]:
+        return (r.dataset, r.check)
+
+    assert sorted(again.results, key=key) == sorted(aws.results, key=key)
+    assert [r.samples for r in sorted(again.results, key=key)] == [r.samples for r in sorted(aws.results, key=key)]
+    assert ws.validation() is None
+    write_json(storage, f"{ws.run_uri}/validation.json", {"datasets": [{"checks": [{"dataset": "x"}]}]})
+    with pytest.raises(StorageError, match=r"validation\.json: not a validation report"):
+        ws.validation()
 
 
 def test_frames_without_their_dataset_columns_are_rejected() -> None:
@@ -224,8 +264,14 @@ def test_frames_without_their_dataset_columns_are_rejected() -> None:
             policy_version="1",
             decisions=pd.DataFrame({"partner": ["aws"]}),
         )
-    with pytest.raises(ReportInputError, match="lacks a tenant_id"):
-        Publication("aws", PublicationStatus.PUBLISHED, added=pd.DataFrame({"account": ["1"]}))
+
+
+def test_the_list_key_comes_from_the_inputs_or_the_manifest(inputs: ReportInputs) -> None:
+    assert inputs.list_key("gcp") == "procurement_account_id"
+    without = dataclasses.replace(inputs, list_keys={})
+    assert without.list_key("aws") == "aws_account_id"  # from the manifest of the list in force
+    with pytest.raises(ReportInputError, match="no list key for partner 'gcp'"):
+        dataclasses.replace(without, published={}).list_key("gcp")
 
 
 def test_large_lists_are_capped_and_counted(inputs: ReportInputs) -> None:

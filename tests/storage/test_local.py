@@ -10,6 +10,12 @@ from pipeline.storage import Storage
 from pipeline.storage.local import LocalStore
 
 
+def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    Storage().write_text(target.as_uri(), "<p>")
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
 def test_failed_write_leaves_old_content_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "list.csv"
     storage = Storage()

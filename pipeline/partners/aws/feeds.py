@@ -66,6 +66,9 @@ class FeedData:
     results: tuple[CheckResult, ...]
     inputs: tuple[InputFile, ...]
     counts: DatasetCounts
+    # Unreadable records whose key could not be told (a broken quote, a wrong field count): any key the
+    # feed seems not to have may be one of them.
+    unidentified: int = 0
 
 
 def months(logical_date: dt.date, months_back: int) -> list[tuple[int, int]]:
@@ -164,7 +167,9 @@ def read_feed(
     bad = len(file_quarantine) + len(rejected) + _distinct_lines(current.quarantine)
     results.append(share_check(name, rows_read, bad, share_limit(contract, max_share), source=Source.READER))
     counts = DatasetCounts(name, name, rows_read, rows_read - bad, bad)
-    return FeedData(contract, v.valid, current, quarantine, tuple(results), tuple(r.input for r in reads), counts)
+    unidentified = len(file_quarantine) - sum(len(r.quarantined_rows) for r in reads)
+    inputs = tuple(r.input for r in reads)
+    return FeedData(contract, v.valid, current, quarantine, tuple(results), inputs, counts, unidentified)
 
 
 def _empty_raw(contract: Contract) -> pd.DataFrame:
@@ -392,7 +397,38 @@ def _tenants(
     ]
     acc = acc.loc[~address_bad].reset_index(drop=True)
     mail_id, tax_id = acc["mailing_address_id"], acc["tax_address_id"]
-    unknown_addr = (mail_id.notna() & ~mail_id.isin(addr.index)) | (tax_id.notna() & ~tax_id.isin(addr.index))
+    known = set(addr.index) | set(addresses.current.deleted_keys)
+    unknown_addr = (mail_id.notna() & ~mail_id.isin(known)) | (tax_id.notna() & ~tax_id.isin(known))
+    if addresses.unidentified and unknown_addr.any():
+        # The Address feed lost records it could not even attribute to a key: a missing address may be
+        # one of them, and then the tenant's country is unknown rather than absent.
+        maybe = acc.loc[unknown_addr]
+        quarantined += _quarantine_rows(
+            "tenants",
+            "tenants.address_unreadable",
+            maybe,
+            lambda r: (
+                f"its address is missing while {addresses.unidentified} unreadable Address feed records "
+                "were quarantined; it may be one of them"
+            ),
+            ["account_id", "aws_account_id", "mailing_address_id", "tax_address_id"],
+        )
+        results.append(
+            _row_check(
+                "tenants",
+                "tenants.address_unreadable",
+                Severity.ERROR,
+                maybe,
+                total=len(acc),
+                message=f"{len(maybe)} accounts refer to an address that may be among the unreadable records",
+                sample_cols=["aws_account_id", "mailing_address_id", "tax_address_id", "source_uri", "source_line"],
+            )
+        )
+        acc = acc.loc[~unknown_addr].reset_index(drop=True)
+        mail_id, tax_id = acc["mailing_address_id"], acc["tax_address_id"]
+        unknown_addr = pd.Series(False, index=acc.index)
+    deleted_addr = mail_id.isin(addresses.current.deleted_keys) | tax_id.isin(addresses.current.deleted_keys)
+    unknown_addr = unknown_addr | deleted_addr
     results.append(
         _row_check(
             "tenants",
