@@ -20,9 +20,9 @@ Decisions, per tenant:
 - Indirect (one hop from the direct decisions, so a relationship never chains into another):
   a payer that is a tenant and is revoked/under review passes `restricted_payer` to the accounts it pays
   for; a payer revoked/under review gets `reseller_for_restricted` from a restricted end-user account;
-  a payer that is not itself a tenant (a GCP Cloud Billing account) is restricted when a restricted
-  tenant uses it, and passes `restricted_payer` to the other tenants on it (rule
-  `shared_billing_with_restricted`); a reseller gets `reseller_for_restricted` from a restricted end
+  a payer that is not itself a tenant (a GCP Cloud Billing account) passes
+  `shared_billing_with_restricted` (default review: the payer is probably, not provably, the restricted
+  party) between the tenants that share it; a reseller gets `reseller_for_restricted` from a restricted end
   customer of a live entitlement. A related tenant under review passes at most review.
 Jurisdiction codes compare by their country part (ISO 3166-2: `CN-GD` is CN; `CN-HK`, `CN-MO`, `CN-TW`
 are HK, MO, TW). Exemptions are applied afterwards by `pipeline.policy.exemptions`; `exemption_id` is
@@ -424,7 +424,7 @@ def _payer_relations(
                 _Relation(
                     (partner, member),
                     (partner, others[0]),
-                    policy.tenants.restricted_payer,
+                    policy.tenants.shared_billing_with_restricted,
                     TenantRule.SHARED_BILLING_WITH_RESTRICTED,
                     f"Shares billing account {escaped} with account {{related}}, which is {{state}}",
                     {"relationship": "shared_billing_account", "payer_account_id": payer_id},
