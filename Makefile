@@ -52,6 +52,11 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python benchmarks/ownership.py --entities 5000000 --relationships 8000000
+	$(BIN)/python benchmarks/matching.py --tenants 1000000 --entities 5000000
+	$(BIN)/python benchmarks/quality.py --tenants 3000
+	$(BIN)/python benchmarks/publish_lists.py --tenants 200000 --revoked 20000
+	$(BIN)/python benchmarks/reconcile_report.py --tenants 1000000 --lines 5000000
+	$(BIN)/python benchmarks/demo_world.py --tenants 100000
 
 clean:
 	rm -rf var .venv .tools .mypy_cache .pytest_cache .ruff_cache

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
 from pipeline.ownership import schema
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
+from pipeline.ownership.gcpause import paused_gc
 from pipeline.ownership.jurisdiction import code_for_country_name
 
 DATASET = "ownership"
@@ -98,7 +99,7 @@ class _Collector:
         self.st_date.append(date)
         self.st_closed.append(closed)
         self.st_v03.append(v03)
-        return _At(len(self.st_record) - 1, record_id, sid, uri)
+        return tuple.__new__(_At, (len(self.st_record) - 1, record_id, sid, uri))  # skips NamedTuple's __new__
 
     def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
         text = record if isinstance(record, str) else _dumps(record)
@@ -538,6 +539,12 @@ def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = 
     keep their start and end dates; which are active is decided by `resolve` for its own date.
     """
     c = _Collector()
+    with paused_gc():
+        _read_all(c, sources)
+    return _assemble(c, as_of)
+
+
+def _read_all(c: _Collector, sources: Iterable[tuple[str, IO[bytes]]]) -> None:
     for uri, stream in sources:
         try:
             reader = _open(stream)
@@ -558,7 +565,6 @@ def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = 
                 _take(c, obj, uri, pos)
         except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
             c.reject(RULE_JSON, f"{uri}: cannot read: {exc}", uri, 0, "")
-    return _assemble(c, as_of)
 
 
 def _live_statements(c: _Collector, record: npt.NDArray[np.object_], as_of: dt.date | None) -> tuple[

@@ -114,20 +114,26 @@ def chains(parents: Parents, ids: pa.Array) -> pa.Array:
         else:
             above = levels[level - 1].take(pa.array(position[parents.parent[idx]]))
             levels.append(pc.binary_join_element_wise(mine, above, comma))
-    tails = pa.concat_arrays(levels).take(pa.array(np.argsort(order, kind="stable")))
+    # Each intermediate is dropped as soon as the next exists: at millions of ids every copy counts.
+    joined = pa.concat_arrays(levels)
+    del levels
+    tails = joined.take(pa.array(np.argsort(order, kind="stable")))
+    del joined
+    ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
+    rounds = [  # a cycle's end goes once round the cycle back to itself
+        f"[{q}, {t}]"
+        for q, t in zip(
+            quoted.take(pa.array(ends)).to_pylist(),
+            tails.take(pa.array(parents.parent[ends])).to_pylist(),
+            strict=True,
+        )
+    ]
+    del quoted
     out = pc.binary_join_element_wise(
         pa.scalar("[", pa.large_string()), tails, pa.scalar("]", pa.large_string()), empty
     )
-    ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
-    if len(ends):  # a cycle's end goes once round the cycle back to itself
-        rounds = [
-            f"[{q}, {t}]"
-            for q, t in zip(
-                quoted.take(pa.array(ends)).to_pylist(),
-                tails.take(pa.array(parents.parent[ends])).to_pylist(),
-                strict=True,
-            )
-        ]
+    del tails
+    if len(ends):
         mask = np.zeros(n, dtype=bool)
         mask[ends] = True
         out = pc.replace_with_mask(out, pa.array(mask), pa.array(rounds, pa.large_string()))

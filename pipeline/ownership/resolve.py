@@ -41,6 +41,7 @@ from pipeline.ownership.evidence import (
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
+from pipeline.ownership.gcpause import paused_gc
 from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
@@ -109,7 +110,8 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
     names = arrow_strings(entities["name"]).take(take)
     ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names)
-    rules, explanation, evidence = _explain(ctx)
+    with paused_gc():
+        rules, explanation, evidence = _explain(ctx)
     root_rows = np.flatnonzero(roots)
     root_basis_column = pa.nulls(n, pa.large_string())
     if len(root_rows):
