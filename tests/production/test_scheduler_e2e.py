@@ -85,10 +85,6 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
     create_buckets(creds)
     storage = Storage(creds)
     config = seed_demo(storage, DATE, tenants=80, seed=3)
-    # TEMPORARY (main's demo policy carries a key the policy model rejects)
-    policy_uri = join(AWS_WORLD, "policy/unsupported-regions.yaml")
-    text = storage.read_text(policy_uri)
-    storage.write_text(policy_uri, "\n".join(l for l in text.splitlines() if "shared_billing_with_restricted" not in l))
     base = tmp_path_factory.mktemp("production")
     config_path = base / "config.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
