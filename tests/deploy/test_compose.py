@@ -129,6 +129,8 @@ def test_airflow_services_mount_the_dags_package_and_contracts(services: dict[st
         assert mounts["./pipeline"] == f"{env['PYTHONPATH']}/pipeline", name
         assert mounts["./data_contracts"] == f"{env['PYTHONPATH']}/data_contracts", name
         assert mounts["./deploy"] == f"{env['PYTHONPATH']}/deploy", name
+        # deploy/config.example.yaml finds the policy at ../policies/.
+        assert mounts["./policies"] == f"{env['PYTHONPATH']}/policies", name
 
 
 def test_local_executor_on_postgres(services: dict[str, dict[str, Any]]) -> None:
@@ -177,8 +179,13 @@ def test_the_example_production_config_uses_only_the_connections_init_creates() 
     created = set(connections(s3_endpoint="http://x", access_key="k", secret_key="s", gcs_endpoint="http://y"))
     assert created == {AWS_CONN, GCP_CONN, OPS_CONN}
     for uri, conn in _routed(config):
-        assert uri.startswith(("s3://", "gs://")), uri
-        assert conn in created, uri
+        if uri.startswith("file://"):
+            # Deployed with the code (the policy and exemptions under policies/).
+            assert Path(uri.removeprefix("file://")).is_file(), uri
+        else:
+            assert uri.startswith(("s3://", "gs://")), uri
+            assert conn in created, uri
+    assert {c for _, c in _routed(config)} - {None} == created
 
 
 def test_the_demo_bucket_config_is_valid_and_routed(tmp_path: Path) -> None:
