@@ -25,7 +25,9 @@ import yaml
 from deploy.stack import AWS_WORLD, GCP_WORLD, EnvCredentials, as_airflow_fields, connections, create_buckets, seed_demo
 from pipeline.orchestration import published_list_asset_name, published_list_asset_uri
 from pipeline.publish.manifest import date_folder
+from pipeline.run import safe_run_id
 from pipeline.storage import Storage, join
+from pipeline.storage.frames import read_json
 from tests import servers
 from tests.production.airflow_stack import airflow_stack, database_exists, processes_with_marker
 
@@ -47,6 +49,8 @@ class Outcome:
     second: dict[str, bytes]  # ... and after the rerun
     events_first: list[dict[str, Any]]
     events_second: list[dict[str, Any]]
+    publish_first: dict[str, dict[str, Any]]  # partner -> the publish step's outcome (publish.json)
+    publish_second: dict[str, dict[str, Any]]
     task_logs: dict[str, str]
     survivors: list[int]
     database: str
@@ -60,6 +64,12 @@ class Outcome:
 def _outbox_objects(storage: Storage, config: dict[str, Any]) -> dict[str, bytes]:
     uris = [u for p in config["partners"] for u in storage.list(p["outbox"].rstrip("/") + "/")]
     return {uri: storage.read_bytes(uri) for uri in uris}
+
+
+def _publish_outcomes(storage: Storage, config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    run = join(config["workspace"], f"dt={DATE.isoformat()}", f"run={safe_run_id(RUN_ID)}")
+    names = [p["name"] for p in config["partners"]]
+    return {name: read_json(storage, join(run, f"partner={name}", "publish.json")) for name in names}
 
 
 def _asset_events(stack: Any) -> list[dict[str, Any]]:
@@ -115,6 +125,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
         timings["first_run"] = time.monotonic() - started
         first = _outbox_objects(storage, config)
         events_first = _asset_events(stack)
+        publish_first = _publish_outcomes(storage, config)
 
         # Airflow keeps one run per logical date: a second trigger of the date is refused, and the way to
         # run the date again is to clear its run.
@@ -127,6 +138,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
         timings["rerun"] = time.monotonic() - started
         second = _outbox_objects(storage, config)
         events_second = _asset_events(stack)
+        publish_second = _publish_outcomes(storage, config)
 
         for task_id, map_index in (("extract_partner", 0), ("extract_ownership", -1), ("publish_partner", 1)):
             key = f"{task_id}[{map_index}]" if map_index >= 0 else task_id
@@ -140,6 +152,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
         second=second,
         events_first=events_first,
         events_second=events_second,
+        publish_first=publish_first,
+        publish_second=publish_second,
         task_logs=task_logs,
         survivors=processes_with_marker(marker),
         database=database,
@@ -172,6 +186,12 @@ def test_the_rerun_changes_no_byte(outcome: Outcome) -> None:
     assert outcome.second.keys() == outcome.first.keys()
     changed = [uri for uri, data in outcome.first.items() if outcome.second[uri] != data]
     assert changed == []
+    # The publish step knew: the first run wrote, the rerun found its own identical files and wrote nothing.
+    for partner in ("aws", "gcp"):
+        first, second = outcome.publish_first[partner], outcome.publish_second[partner]
+        assert (first["event"], first["noop"]) == ("published", False), first
+        assert (second["event"], second["noop"]) == ("published", True), second
+        assert second["manifest_uri"] == first["manifest_uri"]
 
 
 def test_each_partner_list_is_announced_as_an_asset(outcome: Outcome) -> None:
