@@ -15,8 +15,10 @@ import pycountry
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.errors import RunStopped
 
-class PolicyError(ValueError):
+
+class PolicyError(RunStopped, ValueError):
     """The policy file is unreadable or invalid; the message names the file and the field."""
 
 

@@ -25,13 +25,14 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from pipeline.errors import RunStopped
 from pipeline.policy.model import Policy, TenantDecision
 from pipeline.publish.lists import EFFECTIVE_DATE, LISTED_SINCE, REASON_CODES, join_values
 
 PARTNER_TENANT = "tenant_id"
 
 
-class RevocationListError(ValueError):
+class RevocationListError(RunStopped, ValueError):
     """The decisions cannot be turned into a list that is explained by the run's data."""
 
 
