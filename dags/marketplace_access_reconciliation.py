@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, TriggerRule, dag, task
 from airflow.sdk.timezone import datetime
 
 # Retries are for transient failures (a storage endpoint timing out); a deliberate stop (bad input, failed
@@ -143,6 +143,14 @@ def marketplace_access_reconciliation() -> None:
             reconciliation=reconciliation,
         )
 
+    # Runs once everything else has finished; when a stage stopped the run, it writes the report of what
+    # the run left behind (failed checks, the gate's diff, ...) and fails, so the run stays failed.
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    def report_stopped() -> dict[str, str]:
+        from pipeline.orchestration import run_stage
+
+        return run_stage("report_stopped")  # type: ignore[no-any-return]
+
     partner_names = plan()
     extracted = extract_partner.expand(partner=partner_names)
     bods = extract_ownership()
@@ -154,7 +162,7 @@ def marketplace_access_reconciliation() -> None:
     gated = gate(extracted, decisions)
     published = publish_partner.partial(gated=gated).expand(partner=partner_names)
     reconciliation = reconcile(extracted, decisions, published)
-    report(
+    reported = report(
         partners=extracted,
         resolved=resolved,
         links=links,
@@ -163,6 +171,7 @@ def marketplace_access_reconciliation() -> None:
         published=published,
         reconciliation=reconciliation,
     )
+    [bods, checked, resolved, links, decisions, gated, published, reconciliation, reported] >> report_stopped()
 
 
 marketplace_access_reconciliation()

@@ -167,8 +167,9 @@ def dag_run(
         typer.echo(f"airflow: migrating the metadata database in {airflow.home}", err=True)
         airflow.migrate()
         typer.echo(f"airflow: running marketplace_access_reconciliation for {logical_date}", err=True)
-        airflow.run_dag(config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""})
-        run_id, state = airflow.latest_run(logical_date)
+        run_id, state = airflow.run_dag(
+            config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""}
+        )
     except (RunStopped, ValueError, AirflowRunFailed) as exc:
         typer.echo(f"recon dag-run: {exc}", err=True)
         raise typer.Exit(code=1) from exc

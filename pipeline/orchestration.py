@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline import stages
 from pipeline.config import ConfigError, load_config
-from pipeline.errors import RunStopped
+from pipeline.errors import NothingToDo, RunStopped
 from pipeline.run import RunContext, RunOptions
 from pipeline.storage import AirflowConnections, Storage
 
@@ -51,14 +51,18 @@ def context_from_airflow(context: Any) -> RunContext:
 
 
 def run_stage(name: str, **inputs: Any) -> Any:
-    """Run stage `name` of pipeline/stages.py for the current Airflow task."""
-    from airflow.sdk import get_current_context
-    from airflow.sdk.exceptions import AirflowFailException
+    """Run stage `name` of pipeline/stages.py for the current Airflow task.
 
-    stage = stages.STAGES[name]
+    A deliberate stop fails the task without retries; `NothingToDo` skips it.
+    """
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
     try:
         ctx = context_from_airflow(get_current_context())
         log.info("stage %s for %s, run %s, workspace %s", name, ctx.ds, ctx.run_id, ctx.workspace)
-        return stage(ctx, **inputs)
+        return stages.run_stage(ctx, name, **inputs)
+    except NothingToDo as exc:
+        raise AirflowSkipException(str(exc)) from exc
     except RunStopped as exc:
         raise AirflowFailException(str(exc)) from exc

@@ -37,6 +37,20 @@ def partner_of(report: ValidationReport) -> str:
     return found.group(1) if found else ""
 
 
+class StopRecord(BaseModel):
+    """Why a run stopped: the stage (and partner) that stopped it and its message, as the stage runner
+    recorded it (`pipeline.stages.record_stop`). `deliberate` is a stop on purpose (a failed check, the
+    gate, bad input), as opposed to an unexpected error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: str
+    partner: str | None = None
+    error: str
+    message: str
+    deliberate: bool
+
+
 class RunSummary(BaseModel):
     """`run_summary.json`: one run's headline figures, written by the report stage, read by later runs.
 
@@ -63,6 +77,8 @@ class RunSummary(BaseModel):
     quarantine: dict[str, int] = {}
     # check outcome (passed, quarantined, warned, info, failed) -> number of checks
     checks: dict[str, int] = {}
+    # the stages that stopped the run ("stage" or "stage/partner"); empty for a complete run
+    stopped: tuple[str, ...] = ()
 
     @field_validator("revenue_at_risk")
     @classmethod
@@ -124,6 +140,8 @@ class ReportInputs:
     history: tuple[RunSummary, ...] = ()
     history_problems: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
+    # Why the run stopped, when it did; a stopped run's report shows what the run left behind.
+    stopped: tuple[StopRecord, ...] = ()
 
     def __post_init__(self) -> None:
         for name, dataset in (
