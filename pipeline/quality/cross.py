@@ -93,11 +93,6 @@ def check_export_present(partner: str, tenant_count: int) -> CheckResult:
     )
 
 
-def check_exports_present(tenant_counts: Mapping[str, int], configured: Iterable[str]) -> list[CheckResult]:
-    """One result per configured partner; a partner absent from `tenant_counts` counts as 0."""
-    return [check_export_present(p, int(tenant_counts.get(p, 0))) for p in configured]
-
-
 def check_tenant_count(partner: str, current: int, previous: int | None, max_growth: float) -> CheckResult:
     """The tenant count may change by at most a factor `max_growth` (up or down) against the last run."""
     if not previous:
