@@ -192,7 +192,9 @@ def resolve_ownership(ctx: RunContext, ownership: Mapping[str, str], validation:
 
     policy = _policy(ctx)
     entities, interests = _read(ctx, ownership[ds.ENTITIES.name]), _read(ctx, ownership[ds.INTERESTS.name])
-    result = resolve(entities, interests, policy, ctx.logical_date)
+    # What extraction set aside: the records it was about are held in review, never silently cleared.
+    quarantine = _read(ctx, ownership[ds.QUARANTINE.name])
+    result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)

@@ -103,9 +103,30 @@ class _Collector:
 
     def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
         text = record if isinstance(record, str) else _dumps(record)
-        self.quarantine.append(
-            (DATASET, rule, str(Severity.ERROR), message, uri, str(position), text[:MAX_RECORD_CHARS])
-        )
+        if len(text) > MAX_RECORD_CHARS:
+            text = _shortened(record, text)
+        self.quarantine.append((DATASET, rule, str(Severity.ERROR), message, uri, str(position), text))
+
+
+# What a reviewer (and `unread.unread_statements`) needs of a statement too long to keep whole.
+_KEPT_KEYS = ("statementId", "statementID", "statementType", "statementDate", "recordId", "recordType", "recordStatus")
+_KEPT_DETAILS = ("subject", "interestedParty")
+
+
+def _shortened(record: object, text: str) -> str:
+    """A quarantined record over MAX_RECORD_CHARS: still JSON, with the fields that say what it is about."""
+    if not isinstance(record, dict):
+        return text[:MAX_RECORD_CHARS]
+    kept: dict[str, Any] = {k: record[k] for k in _KEPT_KEYS if k in record}
+    details = record.get("recordDetails")
+    if isinstance(details, dict):
+        kept["recordDetails"] = {k: details[k] for k in _KEPT_DETAILS if k in details}
+    for key in _KEPT_DETAILS:  # 0.3 keeps them at the top level
+        if key in record:
+            kept[key] = record[key]
+    kept["truncated"] = f"the statement had {len(text)} characters; only these fields are kept"
+    short = _dumps(kept)
+    return short if len(short) <= MAX_RECORD_CHARS else text[:MAX_RECORD_CHARS]
 
 
 def _dumps(obj: object) -> str:

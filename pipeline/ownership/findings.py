@@ -33,6 +33,8 @@ class Check(enum.StrEnum):
     DECLARED_INDIRECT_MISMATCH = "declared_indirect_mismatch"
     NOT_CONVERGED = "not_converged"
     DUPLICATE_ENTITY = "duplicate_entity"
+    UNREAD_STATEMENT = "unread_statement"
+    UNATTRIBUTED_STATEMENT = "unattributed_statement"
 
 
 FINDING_COLUMNS = ("check", "severity", "entity_id", "message")
