@@ -33,6 +33,8 @@ class Check(enum.StrEnum):
     DECLARED_INDIRECT_MISMATCH = "declared_indirect_mismatch"
     NOT_CONVERGED = "not_converged"
     DUPLICATE_ENTITY = "duplicate_entity"
+    DUPLICATE_STATEMENT = "duplicate_statement_id"
+    UNKNOWN_JURISDICTION = "unknown_jurisdiction_code"
     UNREAD_STATEMENT = "unread_statement"
     UNATTRIBUTED_STATEMENT = "unattributed_statement"
 
