@@ -179,7 +179,8 @@ def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: 
             quality.check_tenant_count(name, len(tenants), previous.get(name), ctx.config.quality.max_tenant_growth)
         )
     report.extend(quality.check_exports_present(counts, configured))
-    report.add(quality.check_stakes_sum(_read(ctx, ownership[ds.INTERESTS.name]), ctx.logical_date))
+    interests, ownership_types = _read(ctx, ownership[ds.INTERESTS.name]), _policy(ctx).ownership.interests
+    report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
     report.raise_for_errors()
     return {"validation": uri}

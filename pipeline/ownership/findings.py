@@ -52,5 +52,13 @@ class Finding:
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     rows = [(str(f.check), str(f.severity), f.entity_id, f.message) for f in findings]
-    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="str")
+    return _sorted(pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="str"))
+
+
+def merge_findings(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Several findings frames as one, in the same order `findings_frame` gives."""
+    return _sorted(pd.concat(frames, ignore_index=True))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["check", "entity_id", "message"], kind="stable").reset_index(drop=True)

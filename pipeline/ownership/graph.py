@@ -15,7 +15,8 @@ Invariants:
   control), whose holder could be restricted for all we know; `resolve` counts it in the high run only.
   An interest in a record that is not in the data cannot change any decision and is left out.
 - Every interest set aside or treated specially for a data problem (self-ownership, unknown record,
-  impossible share) is reported as a finding.
+  impossible share) is reported as a finding. (Stakes that add up to more than 100% are checked once,
+  before resolution, by `holdings.stake_sums`.)
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.ownership.findings import Check, Finding, Severity
-from pipeline.ownership.stakes import EPS, format_percent
+from pipeline.ownership.stakes import EPS
 from pipeline.policy.model import CONTROL_INTEREST_TYPES, Policy
 
 IntArray = npt.NDArray[np.int64]
@@ -217,9 +218,6 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     ownership = _max_per_pair(every.take(usable & is_own & direct))
     control = _max_per_pair(every.take(usable & is_ctrl & direct))
     declared = every.take(usable & is_own & ~direct)
-    findings.extend(
-        _stakes_over_100(subj, itype_pa, sorted(owning), active & direct, ids=ids, low=low, low_open=low_open)
-    )
     # Held by someone we do not know, in someone we do: the holder's index among the outside ids.
     held_outside = unknown & (subj >= 0) & (party < 0) & direct
     outside_rows = np.flatnonzero(held_outside)
@@ -281,40 +279,6 @@ def _edge_findings(
                     Severity.WARN,
                     str(sub[k]),
                     f"relationship {rel[k]} ({typ[k]}) names unknown record(s) {', '.join(missing)}; {effect}",
-                )
-            )
-    return out
-
-
-def _stakes_over_100(
-    subj: IntArray,
-    itype_pa: pa.ChunkedArray,
-    types: list[str],
-    rows: BoolArray,
-    *,
-    ids: pa.Array,
-    low: FloatArray,
-    low_open: BoolArray,
-) -> list[Finding]:
-    """Per known subject and ownership type, the active direct holders' least shares must not pass 100%."""
-    out = []
-    n = len(ids)
-    for itype in types:
-        mask = rows & (low > 0) & (subj >= 0) & _bool(pc.equal(itype_pa, itype))
-        if not mask.any():
-            continue
-        total = np.bincount(subj[mask], weights=low[mask], minlength=n)
-        is_open = np.bincount(subj[mask], weights=low_open[mask].astype(np.float64), minlength=n) > 0
-        over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
-        for k, subject in zip(over.tolist(), ids.take(pa.array(over)).to_pylist(), strict=True):
-            more = "more than " if is_open[k] else ""
-            out.append(
-                Finding(
-                    Check.STAKES_OVER_100,
-                    Severity.ERROR,
-                    str(subject),
-                    f"{subject}: active direct {itype} interests add up to at least {more}"
-                    f"{format_percent(float(total[k]))}, more than 100%",
                 )
             )
     return out

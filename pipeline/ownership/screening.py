@@ -16,12 +16,14 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.ownership.bods import BodsFrames, read_bods
+from pipeline.ownership.findings import findings_frame, merge_findings
+from pipeline.ownership.holdings import stake_sums, stakes_findings
 from pipeline.ownership.resolve import OwnershipResult, resolve
 from pipeline.policy.model import load_policy_text
 from pipeline.storage.base import StorageError, uri_from_path_or_uri
@@ -52,7 +54,12 @@ def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.
         more = len(bods.quarantine) - len(quoted)
         tail = f" (and {more} more)" if more > 0 else ""
         raise ScreenError(f"{len(bods.quarantine)} invalid statement(s): " + " | ".join(quoted) + tail)
-    return Screening(bods, resolve(bods.entities, bods.interests, policy, as_of))
+    result = resolve(bods.entities, bods.interests, policy, as_of)
+    # No validate stage runs here: the stakes check it would run is reported with the findings.
+    over = stakes_findings(stake_sums(bods.interests, policy.ownership.interests, as_of).over)
+    if over:
+        result = replace(result, findings=merge_findings(result.findings, findings_frame(over)))
+    return Screening(bods, result)
 
 
 def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
