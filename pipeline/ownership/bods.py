@@ -716,10 +716,11 @@ def _duplicates(
 ) -> tuple[int, list[Finding]]:
     """Statement ids read more than once, and a finding for each whose versions differ.
 
-    `error` when the versions differ in anything this reader takes from them (record, type, date,
-    status, and every field of the rows it builds: what resolution and matching decide on), since which
-    one is right cannot be known; `warn` when they differ only in what it does not read (source,
-    annotations, publication details, formatting); the exact same text twice is only counted.
+    `conflicting_statement_id` (error) when the versions differ in anything this reader takes from
+    them (record, type, date, status, and every field of the rows it builds: what resolution and
+    matching decide on), since which one is right cannot be known; `duplicate_statement_id` (warn) when
+    they differ only in what it does not read (source, annotations, publication details, formatting);
+    the exact same text twice is only counted. Two checks, so the contract can declare each severity.
     """
     n = len(c.st_sid)
     if n < 2:
@@ -749,13 +750,13 @@ def _duplicates(
         sid = c.st_sid[int(group[0])]
         where = ", ".join(f"{c.st_uri[seq]} #{c.st_pos[seq]}" for seq in group.tolist())
         if differ:
-            severity = Severity.ERROR
+            check, severity = Check.CONFLICTING_STATEMENT, Severity.ERROR
             what = f"they differ in {', '.join(differ)}, which decisions depend on; it cannot be known which is right"
         else:
-            severity = Severity.WARN
+            check, severity = Check.DUPLICATE_STATEMENT, Severity.WARN
             what = "they differ only in fields this reader does not use"
         message = f"statement {sid} is read {len(group)} times ({where}) with different content: {what}"
-        findings.append(Finding(Check.DUPLICATE_STATEMENT, severity, str(record[int(group[0])]), message))
+        findings.append(Finding(check, severity, str(record[int(group[0])]), message))
     return len(groups), findings
 
 

@@ -33,7 +33,8 @@ class Check(enum.StrEnum):
     DECLARED_INDIRECT_MISMATCH = "declared_indirect_mismatch"
     NOT_CONVERGED = "not_converged"
     DUPLICATE_ENTITY = "duplicate_entity"
-    DUPLICATE_STATEMENT = "duplicate_statement_id"
+    CONFLICTING_STATEMENT = "conflicting_statement_id"  # one statement id, versions that decide differently
+    DUPLICATE_STATEMENT = "duplicate_statement_id"  # one statement id, versions that differ elsewhere only
     UNKNOWN_JURISDICTION = "unknown_jurisdiction_code"
     UNREAD_STATEMENT = "unread_statement"
     UNATTRIBUTED_STATEMENT = "unattributed_statement"

@@ -254,7 +254,7 @@ def test_country_codes_and_names() -> None:
 
 
 def _duplicates(result: Any) -> Any:
-    return result.findings[result.findings["check"] == "duplicate_statement_id"]
+    return result.findings[result.findings["check"].isin(["duplicate_statement_id", "conflicting_statement_id"])]
 
 
 def test_a_statement_read_twice_unchanged_is_only_counted() -> None:
@@ -270,7 +270,7 @@ def test_a_repeated_statement_id_differing_in_what_decides_is_an_error() -> None
     edited = _rel("r1", "a1", "b1", {"type": "shareholding", "share": {"exact": 40}}, **sid)
     result = _read(("f.jsonl", _lines(_entity("a1"), _entity("b1"), rel)), ("g.jsonl", _lines(edited)))
     [found] = _duplicates(result).to_dict("records")
-    assert found["severity"] == "error" and found["entity_id"] == "r1"
+    assert (found["check"], found["severity"], found["entity_id"]) == ("conflicting_statement_id", "error", "r1")
     assert "s" * 32 in found["message"] and "f.jsonl #3" in found["message"] and "g.jsonl #1" in found["message"]
     assert "differ in interests" in found["message"]
     # A different record under one statement id (the standard's own examples do it) is an error too.
@@ -285,7 +285,8 @@ def test_a_repeated_statement_id_differing_elsewhere_is_a_warning() -> None:
     annotated = {**ent, "source": {"type": ["officialRegister"], "description": "re-published"}}
     result = _read(("f.jsonl", _lines(ent, annotated)))
     [found] = _duplicates(result).to_dict("records")
-    assert found["severity"] == "warn" and "does not use" in found["message"]
+    assert (found["check"], found["severity"]) == ("duplicate_statement_id", "warn")
+    assert "does not use" in found["message"]
 
 
 def test_unknown_jurisdiction_codes_are_reported() -> None:
