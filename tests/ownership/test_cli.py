@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -120,3 +121,15 @@ def test_screen_reports_stakes_over_100_percent_with_its_findings(tmp_path: Path
     found = pd.read_csv(findings, dtype=str).set_index("check")
     assert found.loc["stakes_over_100_percent", "entity_id"] == "uk-sub"
     assert "more than 110%" in found.loc["stakes_over_100_percent", "message"]
+
+
+def test_csv_cells_follow_the_published_lists_rule() -> None:
+    from pipeline.ownership.screening import to_csv
+    from pipeline.publish.lists import neutralise
+
+    cells = ["-1", "@SUM(A1)", "two\nlines", '["a", "b"]', "plain"]
+    frame = pd.DataFrame({"text": pd.array(cells, dtype="str"), "n": range(5)})
+    text = to_csv(frame)
+    assert text.count("\n") == 6  # header + 5 records: one line each
+    assert pd.read_csv(io.StringIO(text), dtype=str)["text"].tolist() == [neutralise(c) for c in cells]
+    assert json.loads(pd.read_csv(io.StringIO(text), dtype=str)["text"].iloc[3]) == ["a", "b"]
