@@ -13,7 +13,14 @@ import datetime as dt
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
 from airflow.sdk.timezone import datetime
 
-STAGE_RETRIES = {"retries": 2, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": True}
+# Retries are for transient failures (a storage endpoint timing out); a deliberate stop (bad input, failed
+# check, blocked gate) fails the task at once without retrying.
+STAGE_RETRIES = {
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=15),
+}
 
 
 @dag(

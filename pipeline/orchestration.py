@@ -60,5 +60,5 @@ def run_stage(name: str, **inputs: Any) -> Any:
         ctx = context_from_airflow(get_current_context())
         log.info("stage %s for %s, run %s, workspace %s", name, ctx.ds, ctx.run_id, ctx.workspace)
         return stage(ctx, **inputs)
-    except (RunStopped, ConfigError) as exc:
+    except RunStopped as exc:
         raise AirflowFailException(str(exc)) from exc

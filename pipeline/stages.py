@@ -230,9 +230,14 @@ def match_tenants(ctx: RunContext, partners: Sequence[Mapping[str, str]], owners
 def decide(
     ctx: RunContext, partners: Sequence[Mapping[str, str]], resolved: Mapping[str, str], links: Mapping[str, str]
 ) -> Uris:
-    """One decision per tenant (revoke / review / allow, with rules and evidence), exemptions applied."""
+    """One decision per tenant (revoke / review / allow, with rules and evidence), published revocations of
+    tenants missing from this run carried over, exemptions applied."""
+    from pipeline.partners import list_format
+    from pipeline.policy.carry import PublishedRevocations, carry_over
     from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text
     from pipeline.policy.tenants import decide as decide_tenants
+    from pipeline.publish.lists import tenant_view
+    from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
 
     policy = _policy(ctx)
@@ -245,6 +250,14 @@ def decide(
         policy,
         ctx.config.matching,
     )
+    published = []
+    for p in partners:
+        config = ctx.partner(p["partner"])
+        previous = last_published(ctx.storage, config.outbox, ctx.logical_date)
+        if previous is not None:
+            rows = tenant_view(previous.snapshot, list_format(config))
+            published.append(PublishedRevocations(config.name, previous.manifest_uri, rows))
+    decisions = carry_over(decisions, published, _read_partners(ctx, partners, ds.QUARANTINE), policy)
     source = ctx.config.exemptions
     exemptions = load_exemptions_text(ctx.storage.read_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)

@@ -58,7 +58,10 @@ def _piece(blocks: pa.Array, side: str, length: int) -> pa.Array:
 
 def generic_endings(words: pd.Series, config: MatchingConfig) -> list[str]:
     """The last words that end at least `generic_word_share` of the names (at most `generic_words`)."""
-    last = pc.utf8_slice_codeunits(pc.replace_substring_regex(_arrow(words), r"^.* ", ""), 0, 64)
+    # The last word: reverse, take the first word, reverse back (a regex for "after the last space" is slow).
+    reversed_words = pc.utf8_reverse(_arrow(words))
+    last = pc.utf8_reverse(pc.list_element(pc.split_pattern(reversed_words, " ", max_splits=1), 0))
+    last = pc.utf8_slice_codeunits(last, 0, 64)
     counted = pc.value_counts(last)
     counts = counted.field("counts").to_numpy()
     values = counted.field("values").to_pylist()
@@ -105,7 +108,9 @@ def _pass_pairs(q_blocks: pa.Array, p_blocks: pa.Array, side: str, config: Match
         if len(open_rows) == 0 or len(pool_rows) == 0:
             break
         q_piece = _piece(q_blocks.take(pa.array(open_rows)), side, length)
-        p_piece = _piece(p_blocks.take(pa.array(pool_rows)), side, length)
+        # The first length looks at the whole pool: no copy of it through `take`.
+        in_play = p_blocks if len(pool_rows) == len(p_blocks) else p_blocks.take(pa.array(pool_rows))
+        p_piece = _piece(in_play, side, length)
         inside = pc.is_in(p_piece, value_set=pc.unique(q_piece))
         pool_rows = pool_rows[inside.to_numpy(zero_copy_only=False)]
         p_piece = p_piece.filter(inside)
@@ -114,8 +119,13 @@ def _pass_pairs(q_blocks: pa.Array, p_blocks: pa.Array, side: str, config: Match
         size = pc.fill_null(counted.field("counts").take(where), 0).to_numpy(zero_copy_only=False)
         chosen = (size > 0) & (size <= config.block_max_size)
         if chosen.any():
-            queries = pa.table({"block": q_piece.filter(pa.array(chosen)), "q": open_rows[chosen]})
-            members = pa.table({"block": p_piece, "p": pool_rows})
+            q_chosen = q_piece.filter(pa.array(chosen))
+            # Only the members of chosen blocks: oversized blocks can hold millions of rows.
+            in_chosen = pc.is_in(p_piece, value_set=pc.unique(q_chosen))
+            queries = pa.table({"block": q_chosen, "q": open_rows[chosen]})
+            members = pa.table(
+                {"block": p_piece.filter(in_chosen), "p": pool_rows[in_chosen.to_numpy(zero_copy_only=False)]}
+            )
             found.append(queries.join(members, keys="block", join_type="inner").select(["q", "p"]))
         # An empty block stays empty with longer pieces; only oversized ones are worth refining.
         open_rows = open_rows[size > config.block_max_size]

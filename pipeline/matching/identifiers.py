@@ -127,17 +127,17 @@ def scheme_kinds(scheme: str) -> frozenset[IdKind]:
     return frozenset(kinds) if kinds else frozenset({IdKind.UNKNOWN_KIND})
 
 
-def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bool) -> pd.DataFrame:
-    """`country` and `number` per value, formatting removed; with `vat_prefix`, a VAT prefix is read.
+def canonical_arrays(values: pa.Array, countries: pa.Array, *, vat_prefix: bool) -> tuple[pa.Array, pa.Array]:
+    """(country, number) per value, formatting removed; with `vat_prefix`, a VAT prefix is read.
 
     A leading pair of letters that names a country (or EL/XI) and is followed by a digit is a VAT prefix:
     it gives the country when none is known, and is dropped when it agrees with the known one. Numbers
-    made of digits only lose their leading zeros (registers print 03209885 and 3209885 alike). Vectorised:
-    the matcher canonicalises the identifiers of millions of entities.
+    made of digits only lose their leading zeros (registers print 03209885 and 3209885 alike). Arrow
+    kernels throughout: the matcher canonicalises the identifiers of millions of entities.
     """
     large = pa.large_string()
-    text = pc.replace_substring_regex(pc.utf8_upper(strings(values)), r"[^0-9A-Z]", "")
-    country = strings(countries)
+    text = pc.replace_substring_regex(pc.utf8_upper(values), r"[^0-9A-Z]", "")
+    country = countries
     if vat_prefix:
         head = pc.utf8_slice_codeunits(text, 0, 2)
         for written, meant in VAT_PREFIX_COUNTRY.items():
@@ -162,55 +162,92 @@ def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bo
     stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", large), stripped)
     text = pc.if_else(digits, stripped, text)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, large), text)
+    return country, text
+
+
+def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bool) -> pd.DataFrame:
+    """`canonical_arrays` for pandas columns: a frame of `country` and `number`, indexed like `values`."""
+    country, number = canonical_arrays(strings(values), strings(countries), vat_prefix=vat_prefix)
     return pd.DataFrame(
         {
             "country": pd.Series(country, dtype="str", index=values.index),
-            "number": pd.Series(text, dtype="str", index=values.index),
+            "number": pd.Series(number, dtype="str", index=values.index),
         }
     )
 
 
-def entity_identifier_keys(identifiers: pd.DataFrame, entity_ids: pd.Index) -> pd.DataFrame:
+_ENTITY_KEY_COLUMNS = ["entity_id", "kind", "match_key", "scheme", "identifier"]
+
+
+def entity_identifier_keys(
+    identifiers: pd.DataFrame, entity_ids: pd.Index, wanted: pa.Array | None = None
+) -> pd.DataFrame:
     """One row per (identifier, kind) an entity can be matched by: entity_id, kind, match_key, scheme, identifier.
 
     `match_key` is `KIND|COUNTRY|NUMBER` (country empty for LEIs). Identifiers of entities not in
     `entity_ids` (persons, unknown records) are left out, and so are national schemes whose country
-    cannot be told (their numbers mean nothing without it).
+    cannot be told (their numbers mean nothing without it). With `wanted` (canonical numbers), only
+    identifiers whose number is among them are kept: the register holds millions of numbers and the
+    tenants quote a few; everything after the canonicalisation then runs on the few.
     """
-    # Arrow's hash lookup: pandas' isin on Arrow-backed strings goes through Python objects.
-    wanted = pc.is_in(strings(identifiers["entity_id"]), value_set=strings(entity_ids))
-    mask = pc.fill_null(wanted, False).to_numpy(zero_copy_only=False)
-    known = identifiers.loc[mask, ["entity_id", "scheme", "identifier"]]
-    known = known.dropna()
-    schemes = pd.Series(pd.unique(known["scheme"]), dtype="str")
-    table = pd.DataFrame(
-        [
-            (scheme, kind.value, scheme_country(scheme) or "")
-            for scheme in schemes
-            for kind in sorted(scheme_kinds(scheme))
-        ],
-        columns=["scheme", "kind", "scheme_country"],
-        dtype="str",
+    large = pa.large_string()
+    scheme = strings(identifiers["scheme"])
+    distinct = [s for s in pc.unique(scheme).to_pylist() if isinstance(s, str)]
+    placed = {s: (scheme_country(s), scheme_kinds(s)) for s in distinct}
+    national = [s for s in distinct if placed[s][0] is not None]
+    countries = pa.array([placed[s][0] for s in national], type=large)
+    position = pc.index_in(scheme, value_set=pa.array(national, type=large))
+    row_country = countries.take(position)  # null outside national schemes
+    identifier = strings(identifiers["identifier"])
+    entity = strings(identifiers["entity_id"])
+    parts: list[pd.DataFrame] = []
+    # Tax and unknown-kind numbers may carry a VAT prefix; register numbers and LEIs do not.
+    groups = (
+        ({IdKind.TAX_ID, IdKind.UNKNOWN_KIND}, True, national),
+        ({IdKind.COMPANY_NUMBER}, False, national),
+        ({IdKind.LEI}, False, [s for s in distinct if IdKind.LEI in placed[s][1]]),
     )
-    rows = known.merge(table, on="scheme", how="inner")
-    is_lei = rows["kind"] == IdKind.LEI.value
-    rows = rows[is_lei | (rows["scheme_country"] != "")].reset_index(drop=True)
-    is_lei = rows["kind"] == IdKind.LEI.value
-    prefixed = rows["kind"].isin([IdKind.TAX_ID.value, IdKind.UNKNOWN_KIND.value])
-    canon = pd.DataFrame(index=rows.index, columns=["country", "number"], dtype="str")
-    for mask, vat in ((prefixed, True), (~prefixed, False)):
-        if mask.any():
-            part = canonical_numbers(rows.loc[mask, "identifier"], rows.loc[mask, "scheme_country"], vat_prefix=vat)
-            canon.loc[mask, ["country", "number"]] = part
-    key_country = canon["country"].where(~is_lei, "")
-    rows["match_key"] = rows["kind"] + "|" + key_country + "|" + canon["number"]
-    rows = rows[canon["number"].notna()]
-    out: pd.DataFrame = rows.loc[:, ["entity_id", "kind", "match_key", "scheme", "identifier"]]
-    return out.reset_index(drop=True)
+    for kinds, vat, candidates in groups:
+        chosen = [s for s in candidates if placed[s][1] & kinds]
+        if not chosen:
+            continue
+        mask = pc.fill_null(pc.is_in(scheme, value_set=pa.array(chosen, type=large)), False)
+        lei = IdKind.LEI in kinds
+        source_country = pa.nulls(pc.sum(mask).as_py() or 0, type=large) if lei else row_country.filter(mask)
+        country, number = canonical_arrays(identifier.filter(mask), source_country, vat_prefix=vat)
+        keep = pc.is_valid(number)
+        if wanted is not None:
+            keep = pc.and_(keep, pc.fill_null(pc.is_in(number, value_set=wanted), False))
+        rows = pd.DataFrame(
+            {
+                "entity_id": pd.Series(entity.filter(mask).filter(keep), dtype="str"),
+                "scheme": pd.Series(scheme.filter(mask).filter(keep), dtype="str"),
+                "identifier": pd.Series(identifier.filter(mask).filter(keep), dtype="str"),
+                "country": pd.Series(country.filter(keep), dtype="str").fillna(""),
+                "number": pd.Series(number.filter(keep), dtype="str"),
+            }
+        )
+        for kind in sorted(kinds):
+            of_kind = rows[rows["scheme"].map(lambda s, k=kind: k in placed[s][1]).astype(bool)]
+            if of_kind.empty:
+                continue
+            parts.append(
+                of_kind.assign(
+                    kind=kind.value, match_key=kind.value + "|" + of_kind["country"] + "|" + of_kind["number"]
+                )
+            )
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in _ENTITY_KEY_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    # Arrow's hash lookup: pandas' isin walks a 5M-string index in Python.
+    known = pc.is_in(strings(out["entity_id"]), value_set=strings(entity_ids))
+    out = out[pc.fill_null(known, False).to_numpy(zero_copy_only=False)]
+    result: pd.DataFrame = out.loc[:, _ENTITY_KEY_COLUMNS].astype("str")
+    return result.reset_index(drop=True)
 
 
 def tenant_identifier_keys(tenants: pd.DataFrame) -> pd.DataFrame:
-    """The keys each tenant's own numbers could match: t (row position), kind, match_key, given, source.
+    """The keys each tenant's own numbers could match: t (row position), kind, match_key, number, given, source.
 
     The tax registration number is tried as a tax id in the tax country (else the address country, else
     the country its VAT prefix names); the company number as a company number in the address country
@@ -234,6 +271,7 @@ def tenant_identifier_keys(tenants: pd.DataFrame) -> pd.DataFrame:
                         "t": positions[ok],
                         "kind": as_kind.value,
                         "match_key": as_kind.value + "|" + canon.loc[ok, "country"] + "|" + canon.loc[ok, "number"],
+                        "number": canon.loc[ok, "number"],
                         "given": tenants.loc[ok, column],
                         "source": column,
                     }
@@ -247,10 +285,13 @@ def tenant_identifier_keys(tenants: pd.DataFrame) -> pd.DataFrame:
                 "t": positions[ok],
                 "kind": IdKind.LEI.value,
                 "match_key": IdKind.LEI.value + "||" + lei.loc[ok, "number"],
+                "number": lei.loc[ok, "number"],
                 "given": tenants.loc[ok, "lei"],
                 "source": "lei",
             }
         )
     )
     frame = pd.concat(parts, ignore_index=True)
-    return frame.astype({"t": "int64", "kind": "str", "match_key": "str", "given": "str", "source": "str"})
+    return frame.astype(
+        {"t": "int64", "kind": "str", "match_key": "str", "number": "str", "given": "str", "source": "str"}
+    )

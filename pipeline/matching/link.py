@@ -14,6 +14,13 @@ Stages, in order; the first stage that finds any candidate decides, later stages
 A tenant's countries are its address country and its tax country; an entity's are its jurisdiction's
 country, its registered address country and its business (headquarters) address country. Only records
 of type `entity` are linked (a tenant is an organisation's account).
+
+Confidence: tax id / LEI / company number from the configuration (an identifier whose scheme cannot be
+placed gets `unknown_scheme_confidence`, which cannot revoke); an exact name `exact_name_confidence`; a
+fuzzy name its similarity / 100, capped at `fuzzy_max_confidence`, and capped at
+`known_words_max_confidence` when every word of the tenant's name is a word of some registered name
+(then the difference is a whole word, Bral vs Brel: more likely another company than a typo; measured
+in benchmarks/matching.py, this cap is what keeps unregistered look-alikes from revoking).
 """
 
 from __future__ import annotations
@@ -88,11 +95,13 @@ def _identifier_candidates(
     tenants: pd.DataFrame, entities: pd.DataFrame, identifiers: pd.DataFrame, config: MatchingConfig
 ) -> pd.DataFrame:
     tenant_keys = tenant_identifier_keys(tenants)
-    entity_keys = entity_identifier_keys(identifiers, pd.Index(entities["entity_id"]))
+    wanted = pc.unique(strings(tenant_keys["number"]))
+    entity_keys = entity_identifier_keys(identifiers, pd.Index(entities["entity_id"]), wanted)
     if tenant_keys.empty or entity_keys.empty:
         return pd.DataFrame(columns=_CANDIDATE_COLUMNS)
-    positions = pd.Series(np.arange(len(entities)), index=pd.Index(entities["entity_id"]))
     matched = tenant_keys.merge(entity_keys, on=["match_key", "kind"])
+    # Row positions of the matched entities (every one is an entity: entity_identifier_keys checked).
+    positions = pc.index_in(strings(matched["entity_id"]), value_set=strings(entities["entity_id"]))
     confidence_of = {
         IdKind.TAX_ID.value: config.tax_id_confidence,
         IdKind.LEI.value: config.lei_confidence,
@@ -102,7 +111,7 @@ def _identifier_candidates(
     return pd.DataFrame(
         {
             "t": matched["t"].to_numpy(),
-            "e": positions.reindex(matched["entity_id"]).to_numpy(),
+            "e": positions.to_numpy(zero_copy_only=False),
             "method": matched["source"].map(_SOURCE_METHOD).astype("str").to_numpy(),
             "confidence": matched["kind"].map(confidence_of).astype("float64").to_numpy(),
             "via": (matched["scheme"] + " " + matched["identifier"]).to_numpy(),

@@ -15,8 +15,10 @@ import pycountry
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.errors import RunStopped
 
-class PolicyError(ValueError):
+
+class PolicyError(RunStopped, ValueError):
     """The policy file is unreadable or invalid; the message names the file and the field."""
 
 
@@ -140,12 +142,15 @@ class Tenants(_Model):
         TenantBasis.TAX_ADDRESS: IndirectAction.REVOKE,
         TenantBasis.ADDRESS: IndirectAction.REVIEW,
     }
-    # A tenant whose payer (AWS payer account, GCP billing account) is restricted. A payer that is not
-    # itself a tenant (a GCP Cloud Billing account) is restricted when a restricted tenant uses it.
+    # A tenant whose payer (AWS payer account, GCP billing account) is restricted.
     restricted_payer: IndirectAction = IndirectAction.REVOKE
     # A reseller (agreement proposer) acting for a restricted end customer; also a payer account paying
     # for a restricted end-user account (it buys for it just as a reseller does).
     reseller_for_restricted: IndirectAction = IndirectAction.REVIEW
+    # A tenant that shares a payer which is not itself a known tenant (a GCP Cloud Billing account, an
+    # AWS payer outside the export) with a restricted tenant: the payer is probably, not provably, the
+    # restricted party.
+    shared_billing_with_restricted: IndirectAction = IndirectAction.REVIEW
 
 
 class Enforcement(_Model):

@@ -20,9 +20,9 @@ Decisions, per tenant:
 - Indirect (one hop from the direct decisions, so a relationship never chains into another):
   a payer that is a tenant and is revoked/under review passes `restricted_payer` to the accounts it pays
   for; a payer revoked/under review gets `reseller_for_restricted` from a restricted end-user account;
-  a payer that is not itself a tenant (a GCP Cloud Billing account) is restricted when a restricted
-  tenant uses it, and passes `restricted_payer` to the other tenants on it (rule
-  `shared_billing_with_restricted`); a reseller gets `reseller_for_restricted` from a restricted end
+  a payer that is not itself a tenant (a GCP Cloud Billing account) passes
+  `shared_billing_with_restricted` (default review: the payer is probably, not provably, the restricted
+  party) between the tenants that share it; a reseller gets `reseller_for_restricted` from a restricted end
   customer of a live entitlement. A related tenant under review passes at most review.
 Jurisdiction codes compare by their country part (ISO 3166-2: `CN-GD` is CN; `CN-HK`, `CN-MO`, `CN-TW`
 are HK, MO, TW). Exemptions are applied afterwards by `pipeline.policy.exemptions`; `exemption_id` is
@@ -38,9 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
+from pipeline.matching.arrow import strings
 from pipeline.matching.countries import country_part
 from pipeline.policy.model import EntityDecision, IndirectAction, Policy, TenantBasis, TenantDecision
 
@@ -61,6 +64,8 @@ class TenantRule(enum.StrEnum):
     PAYER_FOR_RESTRICTED = "payer_for_restricted"
     SHARED_BILLING_WITH_RESTRICTED = "shared_billing_with_restricted"
     RESELLER_FOR_RESTRICTED = "reseller_for_restricted"
+    # On the last published list but not in this run's export (pipeline.policy.carry).
+    CARRIED_OVER = "carried_over"
 
 
 _SEVERITY = {TenantDecision.ALLOW: 0, TenantDecision.REVIEW: 1, TenantDecision.REVOKE: 2}
@@ -421,7 +426,7 @@ def _payer_relations(
                 _Relation(
                     (partner, member),
                     (partner, others[0]),
-                    policy.tenants.restricted_payer,
+                    policy.tenants.shared_billing_with_restricted,
                     TenantRule.SHARED_BILLING_WITH_RESTRICTED,
                     f"Shares billing account {escaped} with account {{related}}, which is {{state}}",
                     {"relationship": "shared_billing_account", "payer_account_id": payer_id},
@@ -574,7 +579,10 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     tenants = _unique_by(tenants.reset_index(drop=True), ["partner", "tenant_id"], "tenants")
     _unique_by(links, ["partner", "tenant_id"], "links")
     _unique_by(ownership, ["entity_id"], "ownership")
-    decider = _Decider(ownership[ownership["entity_id"].isin(_entities_cited(links))], policy, config)
+    cited = pa.array(sorted(_entities_cited(links)), type=pa.large_string())
+    # Arrow's hash lookup: pandas' isin on Arrow-backed strings walks the values in Python.
+    wanted = pc.fill_null(pc.is_in(strings(ownership["entity_id"]), value_set=cited), False)
+    decider = _Decider(ownership[wanted.to_numpy(zero_copy_only=False)], policy, config)
     link_rows: dict[Key, dict[str, Any]] = {
         (str(r["partner"]), str(r["tenant_id"])): {str(k): v for k, v in r.items()}
         for r in links.to_dict(orient="records")
@@ -598,5 +606,5 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     ]
     out = pd.DataFrame(rows, columns=list(DECISIONS.columns))
     floats = {"link_confidence": "float64", "rho_low": "float64", "rho_high": "float64"}
-    strings = {c: "str" for c in DECISIONS.columns if c not in floats}
-    return conform(out.astype(floats | strings), DECISIONS)
+    text_columns = {c: "str" for c in DECISIONS.columns if c not in floats}
+    return conform(out.astype(floats | text_columns), DECISIONS)

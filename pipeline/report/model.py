@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline import datasets as ds
+from pipeline.errors import RunStopped
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import PublishedList
 from pipeline.quality.results import ValidationReport
@@ -26,7 +27,7 @@ from pipeline.reconcile import Reconciliation
 _PARTNER_IN_SCOPE = re.compile(r"\bpartner=([^\s/]+)")
 
 
-class ReportInputError(ValueError):
+class ReportInputError(RunStopped, ValueError):
     """A report input does not have the expected shape; the message names the source and the item."""
 
 

@@ -230,7 +230,7 @@ def test_a_payer_of_a_restricted_end_user_is_reviewed_and_indirect_access_does_n
     assert out["top"]["decision"] == "allow"
 
 
-def test_a_billing_account_used_by_a_restricted_tenant_is_a_restricted_payer_for_the_others() -> None:
+def test_a_billing_account_shared_with_a_restricted_tenant_is_decided_by_its_own_rule() -> None:
     tenants = [
         tenant("a", partner="gcp", payer_account_id="billingAccounts/01-AB"),
         tenant("b", partner="gcp", payer_account_id="billingAccounts/01-AB"),
@@ -243,12 +243,12 @@ def test_a_billing_account_used_by_a_restricted_tenant_is_a_restricted_payer_for
     ]
     out = by_tenant(run(tenants, links))
     assert out["a"]["decision"] == "revoke"
-    assert (out["b"]["decision"], out["b"]["rules"][0]) == ("revoke", TenantRule.SHARED_BILLING_WITH_RESTRICTED)
+    assert (out["b"]["decision"], out["b"]["rules"][0]) == ("review", TenantRule.SHARED_BILLING_WITH_RESTRICTED)
     assert "billingAccounts/01-AB" in out["b"]["explanation"]
     assert out["b"]["evidence"]["signals"][0]["evidence"]["related"]["tenant_id"] == "a"
     assert out["c"]["decision"] == "allow"
-    softer = POLICY.model_copy(update={"tenants": Tenants(restricted_payer=IndirectAction.REVIEW)})
-    assert by_tenant(run(tenants, links, policy=softer))["b"]["decision"] == "review"
+    stricter = POLICY.model_copy(update={"tenants": Tenants(shared_billing_with_restricted=IndirectAction.REVOKE)})
+    assert by_tenant(run(tenants, links, policy=stricter))["b"]["decision"] == "revoke"
 
 
 def test_a_reseller_for_a_restricted_customer_on_a_live_entitlement() -> None:
