@@ -178,7 +178,8 @@ def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: 
         name, tenants = p["partner"], _read(ctx, p[ds.TENANTS.name])
         growth = ctx.config.quality.max_tenant_growth
         report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
-    report.add(quality.check_stakes_sum(_read(ctx, ownership[ds.INTERESTS.name]), ctx.logical_date))
+    interests, ownership_types = _read(ctx, ownership[ds.INTERESTS.name]), _policy(ctx).ownership.interests
+    report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
     report.raise_for_errors()
     return {"validation": uri}
@@ -191,7 +192,9 @@ def resolve_ownership(ctx: RunContext, ownership: Mapping[str, str], validation:
 
     policy = _policy(ctx)
     entities, interests = _read(ctx, ownership[ds.ENTITIES.name]), _read(ctx, ownership[ds.INTERESTS.name])
-    result = resolve(entities, interests, policy, ctx.logical_date)
+    # What extraction set aside: the records it was about are held in review, never silently cleared.
+    quarantine = _read(ctx, ownership[ds.QUARANTINE.name])
+    result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)
