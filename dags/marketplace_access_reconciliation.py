@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import AssetAlias, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import AssetAlias, CronTriggerTimetable, Param, TriggerRule, dag, task
 from airflow.sdk.timezone import datetime
 
-# Retries are for what a retry can fix (a bucket or network hiccup); a deliberate stop (bad data, a blocked
-# gate) fails the task without retrying. Every stage rewrites the same objects, so a retry is safe.
+# Retries are for transient failures (a storage endpoint timing out); a deliberate stop (bad input, failed
+# check, blocked gate) fails the task at once without retrying.
 STAGE_RETRIES = {
     "retries": 2,
-    "retry_delay": dt.timedelta(minutes=5),
+    "retry_delay": dt.timedelta(minutes=2),
     "retry_exponential_backoff": True,
-    "max_retry_delay": dt.timedelta(minutes=30),
+    "max_retry_delay": dt.timedelta(minutes=15),
 }
 # The whole run on production volumes takes well under an hour; a stage hung on a socket must not hold
 # the nightly slot (max_active_runs=1) until the run times out.
@@ -155,6 +155,14 @@ def marketplace_access_reconciliation() -> None:
             reconciliation=reconciliation,
         )
 
+    # Runs once everything else has finished; when a stage stopped the run, it writes the report of what
+    # the run left behind (failed checks, the gate's diff, ...) and fails, so the run stays failed.
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    def report_stopped() -> dict[str, str]:
+        from pipeline.orchestration import run_stage
+
+        return run_stage("report_stopped")  # type: ignore[no-any-return]
+
     partner_names = plan()
     extracted = extract_partner.expand(partner=partner_names)
     bods = extract_ownership()
@@ -166,7 +174,7 @@ def marketplace_access_reconciliation() -> None:
     gated = gate(extracted, decisions)
     published = publish_partner.partial(gated=gated).expand(partner=partner_names)
     reconciliation = reconcile(extracted, decisions, published)
-    report(
+    reported = report(
         partners=extracted,
         resolved=resolved,
         links=links,
@@ -175,6 +183,7 @@ def marketplace_access_reconciliation() -> None:
         published=published,
         reconciliation=reconciliation,
     )
+    [bods, checked, resolved, links, decisions, gated, published, reconciliation, reported] >> report_stopped()
 
 
 marketplace_access_reconciliation()

@@ -118,9 +118,8 @@ def run(
     ] = False,
 ) -> None:
     """Run every stage in order in this process, without Airflow (the DAG calls the same stages)."""
-    from pipeline.config import ConfigError, load_config
+    from pipeline.config import load_config
     from pipeline.errors import RunStopped
-    from pipeline.policy.model import PolicyError
     from pipeline.run import RunContext, RunOptions, parse_date
     from pipeline.stages import run_all
     from pipeline.storage import Storage, StorageError
@@ -137,7 +136,7 @@ def run(
             options=RunOptions(approve_gate=approve_gate, approved_by=approved_by, force_republish=force_republish),
         )
         run_all(ctx)
-    except (ConfigError, PolicyError, RunStopped, StorageError, ValueError) as exc:
+    except (RunStopped, StorageError, ValueError) as exc:
         typer.echo(f"recon run: stopped: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     print_summary(ctx.storage, ctx.config, ctx.logical_date, ctx.run_id)
@@ -154,7 +153,8 @@ def dag_run(
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
 ) -> None:
     """Run the nightly DAG once through Airflow itself (embedded: SQLite metadata DB, local folders)."""
-    from pipeline.config import ConfigError, load_config
+    from pipeline.config import load_config
+    from pipeline.errors import RunStopped
     from pipeline.local_airflow import AirflowRunFailed, LocalAirflow
     from pipeline.run import parse_date
     from pipeline.storage import Storage
@@ -167,9 +167,10 @@ def dag_run(
         typer.echo(f"airflow: migrating the metadata database in {airflow.home}", err=True)
         airflow.migrate()
         typer.echo(f"airflow: running marketplace_access_reconciliation for {logical_date}", err=True)
-        airflow.run_dag(config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""})
-        run_id, state = airflow.latest_run(logical_date)
-    except (ConfigError, ValueError, AirflowRunFailed) as exc:
+        run_id, state = airflow.run_dag(
+            config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""}
+        )
+    except (RunStopped, ValueError, AirflowRunFailed) as exc:
         typer.echo(f"recon dag-run: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     typer.echo(f"airflow: run {run_id} finished: {state}", err=True)

@@ -18,10 +18,11 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.errors import RunStopped
 from pipeline.storage import local_uri, uri_from_path_or_uri
 
 
-class ConfigError(ValueError):
+class ConfigError(RunStopped, ValueError):
     """The run configuration is unreadable or invalid; the message names the file and the field."""
 
 

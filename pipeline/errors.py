@@ -12,3 +12,7 @@ class RunStopped(Exception):
 
 class InputMissing(RunStopped):
     """A partner export or the ownership reference is missing or empty for the logical date."""
+
+
+class NothingToDo(Exception):
+    """A stage has nothing to do in this run (Airflow marks its task skipped)."""

@@ -39,7 +39,7 @@ class LocalAirflow:
         )
         return env
 
-    def _airflow(self, args: list[str], log_name: str) -> None:
+    def _airflow(self, args: list[str], log_name: str) -> tuple[int, Path]:
         self.home.mkdir(parents=True, exist_ok=True)
         log_path = self.home / "logs" / log_name
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,19 +47,32 @@ class LocalAirflow:
             proc = subprocess.run(
                 [_airflow_bin(), *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False
             )
-        if proc.returncode != 0:
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
-            raise AirflowRunFailed(f"`airflow {' '.join(args[:2])}` exited {proc.returncode}; log {log_path}:\n{tail}")
+        return proc.returncode, log_path
+
+    @staticmethod
+    def _failed(args: list[str], code: int, log_path: Path) -> AirflowRunFailed:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
+        return AirflowRunFailed(f"`airflow {' '.join(args[:2])}` exited {code}; log {log_path}:\n{tail}")
 
     def migrate(self) -> None:
-        self._airflow(["db", "migrate"], "db-migrate.log")
+        args = ["db", "migrate"]
+        code, log_path = self._airflow(args, "db-migrate.log")
+        if code != 0:
+            raise self._failed(args, code, log_path)
 
-    def run_dag(self, config: Path, logical_date: dt.date, conf: dict[str, object] | None = None) -> None:
+    def run_dag(self, config: Path, logical_date: dt.date, conf: dict[str, object] | None = None) -> tuple[str, str]:
+        """Run the DAG once for the logical date; (run id, state) as Airflow recorded it.
+
+        A run that fails (a stage stopped it) is a result, not an error; `AirflowRunFailed` means Airflow
+        itself could not run the DAG, with the tail of its log.
+        """
         run_conf = {"config": str(config.resolve()), **(conf or {})}
-        self._airflow(
-            ["dags", "test", DAG_ID, logical_date.isoformat(), "--conf", json.dumps(run_conf)],
-            f"dags-test-{logical_date.isoformat()}.log",
-        )
+        args = ["dags", "test", DAG_ID, logical_date.isoformat(), "--conf", json.dumps(run_conf)]
+        code, log_path = self._airflow(args, f"dags-test-{logical_date.isoformat()}.log")
+        try:
+            return self.latest_run(logical_date)
+        except AirflowRunFailed:
+            raise self._failed(args, code, log_path) from None
 
     def latest_run(self, logical_date: dt.date) -> tuple[str, str]:
         """(run id, state) of the newest run of the DAG for the logical date, as Airflow recorded it."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline import stages
 from pipeline.config import ConfigError, load_config
-from pipeline.errors import RunStopped
+from pipeline.errors import NothingToDo, RunStopped
 from pipeline.policy.exemptions import ExemptionError
 from pipeline.policy.model import PolicyError
 from pipeline.publish.audit import AuditEvent
@@ -116,11 +116,13 @@ def _announce_published(context: Any, ctx: RunContext, outputs: Mapping[str, str
 
 
 def run_stage(name: str, **inputs: Any) -> Any:
-    """Run stage `name` of pipeline/stages.py for the current Airflow task."""
-    from airflow.sdk import get_current_context
-    from airflow.sdk.exceptions import AirflowFailException
+    """Run stage `name` of pipeline/stages.py for the current Airflow task.
 
-    stage = stages.STAGES[name]
+    A deliberate stop fails the task without retries; `NothingToDo` skips it.
+    """
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
     try:
         context = get_current_context()
         ctx = context_from_airflow(context)
@@ -129,13 +131,15 @@ def run_stage(name: str, **inputs: Any) -> Any:
         for key, uri in _uris(inputs):
             log.info("input %s: %s", key, uri)
         started = time.monotonic()
-        outputs = stage(ctx, **inputs)
+        outputs = stages.run_stage(ctx, name, **inputs)
         for key, uri in _uris(outputs):
             log.info("output %s: %s", key, uri)
         log.info("stage %s done in %.1f s", name, time.monotonic() - started)
         if name == "publish_partner":
             _announce_published(context, ctx, outputs)
         return outputs
+    except NothingToDo as exc:
+        raise AirflowSkipException(str(exc)) from exc
     except (RunStopped, ConfigError, PolicyError, ExemptionError) as exc:
         # A stopped run or an invalid configuration, policy or exemptions file: the same inputs give the
         # same error, so a retry would only delay the failure (and the human it needs) by its delays.

@@ -18,8 +18,9 @@ from typing import IO, Any, cast
 import pandas as pd
 
 from pipeline import datasets as ds
-from pipeline.errors import InputMissing
+from pipeline.errors import InputMissing, NothingToDo, RunStopped
 from pipeline.run import RunContext
+from pipeline.storage import join
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
@@ -75,8 +76,12 @@ def _policy(ctx: RunContext) -> Any:
     return load_policy_text(ctx.storage.read_text(ctx.config.policy), ctx.config.policy)
 
 
+def _validation_uri(ctx: RunContext, name: str, partner: str | None = None) -> str:
+    return ctx.artifact_uri(f"validation/{name}.json", partner)
+
+
 def _write_validation(ctx: RunContext, report: Any, name: str, partner: str | None = None) -> str:
-    uri = write_json(ctx.storage, ctx.artifact_uri(f"validation/{name}.json", partner), report.to_json())
+    uri = write_json(ctx.storage, _validation_uri(ctx, name, partner), report.to_json())
     failed = len(report.errors)
     log.info("validation %s: %d checks, %d failed at error level -> %s", name, len(report.results), failed, uri)
     return uri
@@ -166,24 +171,19 @@ def extract_ownership(ctx: RunContext) -> Uris:
 
 
 def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: Mapping[str, str]) -> Uris:
-    """Cross-dataset checks over everything extracted: exports present, billing known, stakes, growth."""
+    """Checks across datasets and runs, beyond each partner's own (done at extraction: export present,
+    billed accounts known): tenant counts against the last complete run, owners' stakes."""
     from pipeline import quality
     from pipeline.report.output import previous_tenant_counts
 
     report = quality.ValidationReport("validate")
-    configured = plan(ctx)
-    counts: dict[str, int] = {}
     previous = previous_tenant_counts(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     for p in partners:
-        name = p["partner"]
-        tenants, billing = _read(ctx, p[ds.TENANTS.name]), _read(ctx, p[ds.BILLING.name])
-        counts[name] = len(tenants)
-        report.add(quality.check_billed_accounts_known(name, tenants, billing))
-        report.add(
-            quality.check_tenant_count(name, len(tenants), previous.get(name), ctx.config.quality.max_tenant_growth)
-        )
-    report.extend(quality.check_exports_present(counts, configured))
-    report.add(quality.check_stakes_sum(_read(ctx, ownership[ds.INTERESTS.name]), ctx.logical_date))
+        name, tenants = p["partner"], _read(ctx, p[ds.TENANTS.name])
+        growth = ctx.config.quality.max_tenant_growth
+        report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
+    interests, ownership_types = _read(ctx, ownership[ds.INTERESTS.name]), _policy(ctx).ownership.interests
+    report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
     report.raise_for_errors()
     return {"validation": uri}
@@ -196,7 +196,9 @@ def resolve_ownership(ctx: RunContext, ownership: Mapping[str, str], validation:
 
     policy = _policy(ctx)
     entities, interests = _read(ctx, ownership[ds.ENTITIES.name]), _read(ctx, ownership[ds.INTERESTS.name])
-    result = resolve(entities, interests, policy, ctx.logical_date)
+    # What extraction set aside: the records it was about are held in review, never silently cleared.
+    quarantine = _read(ctx, ownership[ds.QUARANTINE.name])
+    result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)
@@ -231,9 +233,14 @@ def match_tenants(ctx: RunContext, partners: Sequence[Mapping[str, str]], owners
 def decide(
     ctx: RunContext, partners: Sequence[Mapping[str, str]], resolved: Mapping[str, str], links: Mapping[str, str]
 ) -> Uris:
-    """One decision per tenant (revoke / review / allow, with rules and evidence), exemptions applied."""
+    """One decision per tenant (revoke / review / allow, with rules and evidence), published revocations of
+    tenants missing from this run carried over, exemptions applied."""
+    from pipeline.partners import list_format
+    from pipeline.policy.carry import PublishedRevocations, carry_over
     from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text
     from pipeline.policy.tenants import decide as decide_tenants
+    from pipeline.publish.lists import tenant_view
+    from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
 
     policy = _policy(ctx)
@@ -246,6 +253,14 @@ def decide(
         policy,
         ctx.config.matching,
     )
+    published = []
+    for p in partners:
+        config = ctx.partner(p["partner"])
+        previous = last_published(ctx.storage, config.outbox, ctx.logical_date)
+        if previous is not None:
+            rows = tenant_view(previous.snapshot, list_format(config))
+            published.append(PublishedRevocations(config.name, previous.manifest_uri, rows))
+    decisions = carry_over(decisions, published, _read_partners(ctx, partners, ds.QUARANTINE), policy)
     source = ctx.config.exemptions
     exemptions = load_exemptions_text(ctx.storage.read_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
@@ -419,29 +434,134 @@ def report(
     return write_report(ctx.storage, report_dir(ctx.config.reports, ctx.logical_date, ctx.run_id), inputs)
 
 
-STAGES: dict[str, Callable[..., Any]] = {name: globals()[name] for name in STAGE_ORDER}
+def report_stopped(ctx: RunContext) -> Uris:
+    """The report of a run that stopped: what it left behind, with why it stopped; then the run fails.
+
+    Raises `NothingToDo` when no stage stopped (the complete run has its report from `report`).
+    """
+    from pipeline.report.assemble import assemble_inputs
+    from pipeline.report.output import report_dir, write_report
+
+    stops = _stops(ctx)
+    if not stops:
+        raise NothingToDo("no stage stopped this run")
+    inputs = assemble_inputs(ctx, **_layout(ctx), stopped=stops)
+    uris = write_report(ctx.storage, report_dir(ctx.config.reports, ctx.logical_date, ctx.run_id), inputs)
+    where = "; ".join(f"{s.stage}{'/' + s.partner if s.partner else ''}: {s.message}" for s in stops)
+    raise RunStopped(f"the run stopped ({where})\nIts report: {uris['report']}")
+
+
+def _layout(ctx: RunContext) -> dict[str, Any]:
+    """Where each stage writes its outputs (what it would have returned), for the report of a stopped run."""
+    from pipeline.publish.manifest import manifest_uri
+    from pipeline.reconcile.store import SUMMARY_FILE
+
+    names = plan(ctx)
+    partner_sets = (ds.TENANTS, ds.ENTITLEMENTS, ds.BILLING, ds.QUARANTINE)
+    return {
+        "partners": [
+            {"partner": p, "validation": _validation_uri(ctx, "extract", p)}
+            | {d.name: ctx.dataset_uri(d, p) for d in partner_sets}
+            for p in names
+        ],
+        "resolved": {
+            ds.OWNERSHIP.name: ctx.dataset_uri(ds.OWNERSHIP),
+            "validation": _validation_uri(ctx, "resolve_ownership"),
+        },
+        "links": {ds.LINKS.name: ctx.dataset_uri(ds.LINKS), "validation": _validation_uri(ctx, "match_tenants")},
+        "decisions": {
+            ds.DECISIONS.name: ctx.dataset_uri(ds.DECISIONS),
+            "validation": _validation_uri(ctx, "decide"),
+        },
+        "gated": {"gate": ctx.artifact_uri("gate.json")},
+        "published": [{"partner": p, "manifest": manifest_uri(ctx.partner(p).outbox, ctx.logical_date)} for p in names],
+        "reconciliation": {
+            "summary": join(ctx.workspace, SUMMARY_FILE),
+            "validation": _validation_uri(ctx, "reconcile"),
+        },
+    }
+
+
+# --- stop records: which stage stopped the run, kept in the workspace for its report -----------
+
+
+def _stop_uri(ctx: RunContext, stage: str, partner: str | None) -> str:
+    return ctx.artifact_uri(f"stops/{stage}{'--' + partner if partner else ''}.json")
+
+
+def record_stop(ctx: RunContext, stage: str, exc: BaseException, partner: str | None = None) -> None:
+    from pipeline.report.model import StopRecord
+
+    record = StopRecord(
+        stage=stage,
+        partner=partner,
+        error=type(exc).__name__,
+        message=str(exc),
+        deliberate=isinstance(exc, RunStopped),
+    )
+    write_json(ctx.storage, _stop_uri(ctx, stage, partner), record.model_dump(mode="json"))
+
+
+def _stops(ctx: RunContext) -> tuple[Any, ...]:
+    from pipeline.report.model import StopRecord
+
+    uris = ctx.storage.list(ctx.artifact_uri("stops") + "/")
+    return tuple(StopRecord.model_validate(read_json(ctx.storage, u)) for u in uris)
+
+
+def run_stage(ctx: RunContext, name: str, **inputs: Any) -> Any:
+    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds)."""
+    partner = inputs.get("partner") if isinstance(inputs.get("partner"), str) else None
+    try:
+        result = STAGES[name](ctx, **inputs)
+    except NothingToDo:
+        raise
+    except Exception as exc:
+        if name != "report_stopped":
+            record_stop(ctx, name, exc, partner)
+        raise
+    ctx.storage.delete(_stop_uri(ctx, name, partner))
+    return result
+
+
+STAGES: dict[str, Callable[..., Any]] = {name: globals()[name] for name in (*STAGE_ORDER, "report_stopped")}
 
 
 def run_all(ctx: RunContext) -> dict[str, Any]:
-    """Every stage in order, in this process (what `recon run` does; the DAG runs the same functions)."""
-    names = plan(ctx)
-    extracted = [extract_partner(ctx, name) for name in names]
-    bods = extract_ownership(ctx)
-    checked = validate(ctx, extracted, bods)
-    resolved = resolve_ownership(ctx, bods, checked)
-    links = match_tenants(ctx, extracted, bods)
-    decided = decide(ctx, extracted, resolved, links)
-    gated = gate(ctx, extracted, decided)
-    published = [publish_partner(ctx, name, gated) for name in names]
-    reconciled = reconcile(ctx, extracted, decided, published)
-    reported = report(
-        ctx,
-        partners=extracted,
-        resolved=resolved,
-        links=links,
-        decisions=decided,
-        gated=gated,
-        published=published,
-        reconciliation=reconciled,
-    )
+    """Every stage in order, in this process (what `recon run` does; the DAG runs the same functions).
+
+    When a stage stops the run, the report of what it left behind is written and `RunStopped` raised.
+    """
+    try:
+        names = run_stage(ctx, "plan")
+        extracted = [run_stage(ctx, "extract_partner", partner=name) for name in names]
+        bods = run_stage(ctx, "extract_ownership")
+        checked = run_stage(ctx, "validate", partners=extracted, ownership=bods)
+        resolved = run_stage(ctx, "resolve_ownership", ownership=bods, validation=checked)
+        links = run_stage(ctx, "match_tenants", partners=extracted, ownership=bods)
+        decided = run_stage(ctx, "decide", partners=extracted, resolved=resolved, links=links)
+        gated = run_stage(ctx, "gate", partners=extracted, decisions=decided)
+        published = [run_stage(ctx, "publish_partner", partner=name, gated=gated) for name in names]
+        reconciled = run_stage(ctx, "reconcile", partners=extracted, decisions=decided, published=published)
+        reported = run_stage(
+            ctx,
+            "report",
+            partners=extracted,
+            resolved=resolved,
+            links=links,
+            decisions=decided,
+            gated=gated,
+            published=published,
+            reconciliation=reconciled,
+        )
+    except Exception as exc:
+        try:
+            report_stopped(ctx)
+        except RunStopped as stopped:
+            raise stopped from exc
+        except NothingToDo:
+            pass
+        except Exception:
+            log.exception("the report of the stopped run could not be written")
+        raise
     return {"published": published, "report": reported, "workspace": ctx.workspace}

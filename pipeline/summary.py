@@ -55,3 +55,5 @@ def print_summary(
     quarantined = sum(summary.quarantine.values())
     checks = ", ".join(f"{n} {status}" for status, n in sorted(summary.checks.items()))
     out.print(f"quality checks: {checks}; quarantined rows: {quarantined}")
+    if summary.stopped:
+        out.print(f"[red]the run stopped at {', '.join(summary.stopped)}: see the report[/red]")

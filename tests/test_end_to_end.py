@@ -52,8 +52,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
     airflow = LocalAirflow(home=base / "airflow", dags_folder=ROOT / "dags")
     airflow.migrate()
-    airflow.run_dag(dag / "config.yaml", DATE)
-    _run_id, state = airflow.latest_run(DATE)
+    _run_id, state = airflow.run_dag(dag / "config.yaml", DATE)
     return Runs(cli=cli, dag=dag, dag_state=state)
 
 

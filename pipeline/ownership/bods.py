@@ -17,11 +17,13 @@ Invariants:
 
 from __future__ import annotations
 
+import array
 import datetime as dt
 import gzip
 import io
 import itertools
 import math
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
@@ -37,7 +39,7 @@ from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conf
 from pipeline.ownership import schema
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
 from pipeline.ownership.gcpause import paused_gc
-from pipeline.ownership.jurisdiction import code_for_country_name
+from pipeline.ownership.jurisdiction import code_for_country_name, is_iso_code
 
 DATASET = "ownership"
 RULE_JSON = "json_syntax"
@@ -86,6 +88,12 @@ class _Collector:
         self.st_date: list[str] = []
         self.st_closed: list[bool] = []
         self.st_v03: list[bool] = []
+        self.st_sid: list[str] = []
+        self.st_uri: list[str] = []
+        self.st_pos = array.array("q")
+        self.st_digest = array.array("q")  # crc32 of the statement's text: tells exact repeats from edits
+        self.digest = 0  # of the statement being taken, and its position in its file
+        self.pos = 0
         self.replaces: dict[str, str] = {}  # 0.3: replaced statementID -> replacing statementID
         self.entities: list[tuple[Any, ...]] = []
         self.identifiers: list[tuple[Any, ...]] = []
@@ -99,13 +107,42 @@ class _Collector:
         self.st_date.append(date)
         self.st_closed.append(closed)
         self.st_v03.append(v03)
+        self.st_sid.append(sid)
+        self.st_uri.append(uri)
+        self.st_digest.append(self.digest)
+        self.st_pos.append(self.pos)
         return tuple.__new__(_At, (len(self.st_record) - 1, record_id, sid, uri))  # skips NamedTuple's __new__
+
+    def row_lists(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Entity, identifier and interest rows; each starts with its statement's seq, in seq order."""
+        return self.entities, self.identifiers, self.interests
 
     def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
         text = record if isinstance(record, str) else _dumps(record)
-        self.quarantine.append(
-            (DATASET, rule, str(Severity.ERROR), message, uri, str(position), text[:MAX_RECORD_CHARS])
-        )
+        if len(text) > MAX_RECORD_CHARS:
+            text = _shortened(record, text)
+        self.quarantine.append((DATASET, rule, str(Severity.ERROR), message, uri, str(position), text))
+
+
+# What a reviewer (and `unread.unread_statements`) needs of a statement too long to keep whole.
+_KEPT_KEYS = ("statementId", "statementID", "statementType", "statementDate", "recordId", "recordType", "recordStatus")
+_KEPT_DETAILS = ("subject", "interestedParty")
+
+
+def _shortened(record: object, text: str) -> str:
+    """A quarantined record over MAX_RECORD_CHARS: still JSON, with the fields that say what it is about."""
+    if not isinstance(record, dict):
+        return text[:MAX_RECORD_CHARS]
+    kept: dict[str, Any] = {k: record[k] for k in _KEPT_KEYS if k in record}
+    details = record.get("recordDetails")
+    if isinstance(details, dict):
+        kept["recordDetails"] = {k: details[k] for k in _KEPT_DETAILS if k in details}
+    for key in _KEPT_DETAILS:  # 0.3 keeps them at the top level
+        if key in record:
+            kept[key] = record[key]
+    kept["truncated"] = f"the statement had {len(text)} characters; only these fields are kept"
+    short = _dumps(kept)
+    return short if len(short) <= MAX_RECORD_CHARS else text[:MAX_RECORD_CHARS]
 
 
 def _dumps(obj: object) -> str:
@@ -162,14 +199,16 @@ def _first_byte(reader: io.BufferedReader[Any]) -> bytes:
         reader.read(len(chunk))
 
 
-Document = tuple[int, Any, bytes | None, bool]
+Document = tuple[int, Any, bytes | None, bool, int]
 
 
 def _documents(reader: io.BufferedReader[Any]) -> Iterator[Document]:
-    """(position, parsed statement or None, raw bytes when it did not parse, whole document) per statement.
+    """(position, parsed statement or None, raw bytes when it did not parse, whole document, digest) per
+    statement.
 
     Position is the 1-based line for JSON Lines, the 1-based index for a JSON array. `whole document`
-    marks a file that is one pretty-printed object rather than an array or JSON Lines.
+    marks a file that is one pretty-printed object rather than an array or JSON Lines. The digest is the
+    crc32 of the statement's text (its line, or its canonical JSON inside an array).
     """
     first = _first_byte(reader)
     if first == b"":
@@ -180,7 +219,7 @@ def _documents(reader: io.BufferedReader[Any]) -> Iterator[Document]:
     lines = iter(reader)
     first_line = next(lines, b"")
     try:
-        yield 1, orjson.loads(first_line), None, False
+        yield 1, orjson.loads(first_line), None, False, zlib.crc32(first_line.rstrip())
     except orjson.JSONDecodeError:
         # Either one pretty-printed statement, or JSON Lines whose first line is broken.
         rest = reader.read()
@@ -198,19 +237,26 @@ def _whole(data: bytes) -> Iterator[Document]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        yield 0, None, f"not valid JSON: {exc}".encode(), False
+        yield 0, None, f"not valid JSON: {exc}".encode(), False, 0
         return
     for i, item in enumerate(doc if isinstance(doc, list) else [doc], start=1):
-        yield i, item, None, not isinstance(doc, list)
+        yield i, item, None, not isinstance(doc, list), zlib.crc32(_canonical(item))
+
+
+def _canonical(item: Any) -> bytes:
+    try:
+        return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return repr(item).encode()
 
 
 def _lines(lines: Iterable[bytes], start: int) -> Iterator[Document]:
     for n, line in enumerate(lines, start=start):
         try:
-            yield n, orjson.loads(line), None, False
+            yield n, orjson.loads(line), None, False, zlib.crc32(line.rstrip())
         except orjson.JSONDecodeError:
             if line.strip():
-                yield n, None, line, False
+                yield n, None, line, False, 0
 
 
 # --- statement normalisation ---------------------------------------------------------------------------
@@ -548,7 +594,7 @@ def _read_all(c: _Collector, sources: Iterable[tuple[str, IO[bytes]]]) -> None:
     for uri, stream in sources:
         try:
             reader = _open(stream)
-            for pos, obj, raw, whole in _documents(reader):
+            for pos, obj, raw, whole, digest in _documents(reader):
                 if raw is not None:
                     c.read += 1
                     text = raw.decode("utf-8", errors="replace")
@@ -562,6 +608,7 @@ def _read_all(c: _Collector, sources: Iterable[tuple[str, IO[bytes]]]) -> None:
                     message = f"{uri} statement {sid}: a BODS 0.4 file must be a JSON array of statements or JSON Lines"
                     c.reject(RULE_SCHEMA_04, message, uri, pos, obj)
                     continue
+                c.digest, c.pos = digest, pos
                 _take(c, obj, uri, pos)
         except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
             c.reject(RULE_JSON, f"{uri}: cannot read: {exc}", uri, 0, "")
@@ -616,19 +663,21 @@ def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
         v03 = np.array(c.st_v03, dtype=bool)
         record = np.array([roots.get(r, r) if v else r for r, v in zip(record, v03, strict=True)], dtype=object)
     live, stats, findings = _live_statements(c, record, as_of)
+    seqs = [np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)) for rows in c.row_lists()]
+    repeated, duplicate_findings = _duplicates(c, record, seqs)
+    stats["duplicate_statement_ids"] = repeated
+    findings.extend(duplicate_findings)
 
-    def keep(rows: list[tuple[Any, ...]]) -> npt.NDArray[np.bool_]:
-        return live[np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))]
-
-    ent = _frame(c.entities, ["seq", *ENTITIES.columns], keep(c.entities))
+    ent_seq, id_seq, int_seq = seqs
+    ent = _frame(c.entities, ["seq", *ENTITIES.columns], live[ent_seq])
     ent["entity_id"] = pd.array(record[ent["seq"].to_numpy()], dtype="str")
     entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
 
-    idf = _frame(c.identifiers, ["seq", *IDENTIFIERS.columns], keep(c.identifiers))
+    idf = _frame(c.identifiers, ["seq", *IDENTIFIERS.columns], live[id_seq])
     idf["entity_id"] = pd.array(record[idf["seq"].to_numpy()], dtype="str")
     identifiers = conform(idf, IDENTIFIERS)
 
-    inter = _frame(c.interests, ["seq", *INTERESTS.columns], keep(c.interests))
+    inter = _frame(c.interests, ["seq", *INTERESTS.columns], live[int_seq])
     inter["relationship_id"] = pd.array(record[inter["seq"].to_numpy()], dtype="str")
     if roots:
         for col in ("subject_id", "interested_party_id"):
@@ -637,6 +686,7 @@ def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
     interests = conform(inter.sort_values(["relationship_id", "interest_index"], kind="stable"), INTERESTS)
     interests = interests.reset_index(drop=True)
     findings.extend(_reference_findings(entities, interests))
+    findings.extend(_jurisdiction_findings(entities))
     quarantine = _frame(c.quarantine, list(QUARANTINE.columns))
     kinds = entities["record_type"]
     stats["entities"] = int((kinds == "entity").sum())
@@ -647,6 +697,94 @@ def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
 
 def _empty_str(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({col: pd.Series([], dtype="str") for col in columns})
+
+
+# --- repeated statement ids, unknown codes ---------------------------------------------------------------
+
+# The parts of a row that are what a statement says (not where it was read): entity rows without seq,
+# record id, statement id and file; identifier rows without seq and record id; interest rows likewise.
+_ROW_PARTS = (slice(3, -1), slice(2, None), slice(3, -1))
+_PART_NAMES = ("recordId", "recordType", "statementDate", "recordStatus", "recordDetails", "identifiers", "interests")
+
+
+def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(None if isinstance(v, float) and math.isnan(v) else v for v in values)
+
+
+def _duplicates(
+    c: _Collector, record: npt.NDArray[np.object_], seqs: list[npt.NDArray[np.int64]]
+) -> tuple[int, list[Finding]]:
+    """Statement ids read more than once, and a finding for each whose versions differ.
+
+    `conflicting_statement_id` (error) when the versions differ in anything this reader takes from
+    them (record, type, date, status, and every field of the rows it builds: what resolution and
+    matching decide on), since which one is right cannot be known; `duplicate_statement_id` (warn) when
+    they differ only in what it does not read (source, annotations, publication details, formatting);
+    the exact same text twice is only counted. Two checks, so the contract can declare each severity.
+    """
+    n = len(c.st_sid)
+    if n < 2:
+        return 0, []
+    encoded = pa.array(c.st_sid, pa.large_string()).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    counts = np.bincount(codes, minlength=len(encoded.dictionary))
+    dup = np.flatnonzero(counts[codes] > 1)
+    if not len(dup):
+        return 0, []
+    order = dup[np.argsort(codes[dup], kind="stable")]
+    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+    row_lists = c.row_lists()
+    findings = []
+    for group in groups:
+        versions = []
+        for seq in group.tolist():
+            parts: list[Any] = [record[seq], c.st_type[seq], c.st_date[seq], c.st_closed[seq]]
+            for rows, at, part in zip(row_lists, seqs, _ROW_PARTS, strict=True):
+                lo, hi = np.searchsorted(at, [seq, seq + 1])
+                parts.append(tuple(_plain(row[part]) for row in rows[lo:hi]))
+            versions.append(parts)
+        differ = [name for k, name in enumerate(_PART_NAMES) if any(v[k] != versions[0][k] for v in versions)]
+        digests = {c.st_digest[seq] for seq in group.tolist()}
+        if not differ and len(digests) == 1:
+            continue
+        sid = c.st_sid[int(group[0])]
+        where = ", ".join(f"{c.st_uri[seq]} #{c.st_pos[seq]}" for seq in group.tolist())
+        if differ:
+            check, severity = Check.CONFLICTING_STATEMENT, Severity.ERROR
+            what = f"they differ in {', '.join(differ)}, which decisions depend on; it cannot be known which is right"
+        else:
+            check, severity = Check.DUPLICATE_STATEMENT, Severity.WARN
+            what = "they differ only in fields this reader does not use"
+        message = f"statement {sid} is read {len(group)} times ({where}) with different content: {what}"
+        findings.append(Finding(check, severity, str(record[int(group[0])]), message))
+    return len(groups), findings
+
+
+_CODE_COLUMNS = ("jurisdiction", "registered_country", "business_country")
+_CODE_LIST_COLUMNS = ("nationalities", "residences", "tax_residencies")
+
+
+def _jurisdiction_findings(entities: pd.DataFrame) -> list[Finding]:
+    """Codes that have the shape of ISO 3166 codes but name no country or subdivision (`XX`): no
+    policy can match them, so a record placed there must not pass unnoticed."""
+    out: list[Finding] = []
+    ids = pa.array(entities["entity_id"].array)
+    for col in _CODE_COLUMNS + _CODE_LIST_COLUMNS:
+        values = pa.array(entities[col].array, pa.large_string())
+        bad: dict[str, list[str]] = {}
+        for text in pc.unique(values).drop_null().to_pylist():
+            codes = orjson.loads(text) if col in _CODE_LIST_COLUMNS else [text]
+            unknown = [str(code) for code in codes if not is_iso_code(str(code))]
+            if unknown:
+                bad[text] = unknown
+        if not bad:
+            continue
+        hit = pc.is_in(values, value_set=pa.array(sorted(bad), pa.large_string())).fill_null(False)
+        for rid, text in zip(ids.filter(hit).to_pylist(), values.filter(hit).to_pylist(), strict=True):
+            listed = ", ".join(bad[text])
+            message = f"record {rid}: {col} code {listed} is not an ISO 3166-1 country or ISO 3166-2 subdivision code"
+            out.append(Finding(Check.UNKNOWN_JURISDICTION, Severity.WARN, str(rid), message))
+    return out
 
 
 def _reference_findings(entities: pd.DataFrame, interests: pd.DataFrame) -> list[Finding]:

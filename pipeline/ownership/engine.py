@@ -14,6 +14,10 @@ Invariants (DESIGN.md §4):
 - Control without shares: when `control_forces` is set, a node controlled (control edge) by a node that
   is restricted in this run is itself restricted with rho = 1 and passes that on like a root. The caller
   sets it for the low run under `restrict` and for the high run under `restrict` or `review`.
+- What the data cannot rule out (the caller passes it to the high run only): `possible` nodes are held
+  at rho = 1 and passed on like roots (a statement about them could not be read); `outside` edges are
+  stakes held by holders that are not in the data, counted as held by restricted holders (t = 1), and
+  `outside_control` edges force their target like a restricted controller when control counts.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Run:
     restricted: BoolArray  # surely (low run) / possibly (high run) past the threshold, roots and forced included
     share_restricted: BoolArray  # past the threshold on shares alone (not a root; forced ones too)
     forced: BoolArray  # restricted by control without shares
+    possible: BoolArray  # held as possibly restricted (not roots): a statement about them could not be read
     rank: IntArray  # the round a node became restricted in this run (roots 0, never -1): a derivation order
     iterations: int
     converged: bool
@@ -89,42 +94,78 @@ def propagate(
     threshold: float,
     comparator: Comparator,
     control_forces: bool,
+    possible: BoolArray | None = None,
+    outside: Edges | None = None,
+    outside_control: Edges | None = None,
 ) -> Run:
-    if bound == "low":
-        stake, stake_open = ownership.low, ownership.low_open
-
-        def passes(v: FloatArray, o: BoolArray) -> BoolArray:
-            return surely_exceeds(v, o, threshold, comparator)
-    else:
-        stake, stake_open = ownership.high, ownership.high_open
-
-        def passes(v: FloatArray, o: BoolArray) -> BoolArray:
-            return possibly_exceeds(v, o, threshold, comparator)
-
+    bounds, passes = _bound(bound, threshold, comparator)
+    stake, stake_open = bounds(ownership)
+    forcing = outside_control if control_forces else None
+    start = _start(n, roots, possible, outside=outside, outside_control=forcing, bounds=bounds)
     if method is Method.CASCADE:
         control_used = control if control_forces else None
-        return _cascade(n, ownership, control_used, roots, stake=stake, stake_open=stake_open, passes=passes)
+        return _cascade(n, ownership, control_used, start, stake=stake, stake_open=stake_open, passes=passes)
     own_s, ctrl_s = structure or (Structure(n, ownership), Structure(n, control))
+    c = ctrl_s.matrix(np.ones(len(control))) if control_forces and len(control) else None
+    return _look_through(n, own_s, c, start, stake=stake, stake_open=stake_open, passes=passes)
+
+
+Bounds = Callable[[Edges], tuple[FloatArray, BoolArray]]
+Passes = Callable[[FloatArray, BoolArray], BoolArray]
+
+
+def _bound(bound: str, threshold: float, comparator: Comparator) -> tuple[Bounds, Passes]:
+    """Which bound of every stake a run uses, and its threshold test."""
+    if bound == "low":
+
+        def low(e: Edges) -> tuple[FloatArray, BoolArray]:
+            return e.low, e.low_open
+
+        def surely(v: FloatArray, o: BoolArray) -> BoolArray:
+            return surely_exceeds(v, o, threshold, comparator)
+
+        return low, surely
+
+    def high(e: Edges) -> tuple[FloatArray, BoolArray]:
+        return e.high, e.high_open
+
+    def possibly(v: FloatArray, o: BoolArray) -> BoolArray:
+        return possibly_exceeds(v, o, threshold, comparator)
+
+    return high, possibly
+
+
+def _look_through(
+    n: int,
+    own_s: Structure,
+    c: sp.csr_matrix | None,
+    start: _Start,
+    *,
+    stake: FloatArray,
+    stake_open: BoolArray,
+    passes: Passes,
+) -> Run:
+    """look_through: every sum recomputed each round from the previous round's shares, until settled."""
     m = own_s.matrix(stake)
     m_open = own_s.matrix(stake_open)
     m_pos = own_s.matrix(stake > 0)
-    c = ctrl_s.matrix(np.ones(len(control))) if control_forces and len(control) else None
-
-    rho = roots.astype(np.float64)
+    roots, held, base, base_open, forced = start.roots, start.held, start.base, start.base_open, start.forced
+    origin = roots | held
+    rho = origin.astype(np.float64)
     rho_open = np.zeros(n, dtype=bool)
-    restricted = roots.copy()
-    forced = np.zeros(n, dtype=bool)
-    rank = np.where(roots, 0, -1).astype(np.int64)
+    restricted = origin.copy()
+    rank = np.where(origin, 0, -1).astype(np.int64)
     iterations = 0
     converged = False
     s = np.zeros(n, dtype=np.float64)
     s_open = np.zeros(n, dtype=bool)
     while iterations < MAX_ITERATIONS:
         iterations += 1
-        s = m @ rho
+        s = m @ rho + base
         s_open = ((m_open @ (rho > 0).astype(np.float64)) > 0) | ((m_pos @ rho_open.astype(np.float64)) > 0)
+        s_open |= base_open
         new_forced = forced | ((c @ restricted.astype(np.float64)) > 0) if c is not None else forced
-        fixed = roots | new_forced
+        fixed = origin | new_forced
         new_rho = np.where(fixed, 1.0, np.minimum(s, 1.0))
         new_open = ~fixed & s_open & (s < 1.0)
         new_restricted = restricted | fixed | passes(new_rho, new_open)
@@ -140,48 +181,85 @@ def propagate(
             converged = True
             break
     share = ~roots & passes(np.minimum(s, 1.0), s_open & (s < 1.0))
-    return Run(rho, rho_open, restricted, share, forced & ~roots, rank, iterations, converged)
+    return Run(rho, rho_open, restricted, share, forced & ~roots, held & ~roots, rank, iterations, converged)
+
+
+@dataclass(frozen=True)
+class _Start:
+    """What a run starts from: roots, nodes held as possibly restricted, stakes and control from outside."""
+
+    roots: BoolArray
+    held: BoolArray
+    base: FloatArray
+    base_open: BoolArray
+    forced: BoolArray
+
+
+def _start(
+    n: int,
+    roots: BoolArray,
+    possible: BoolArray | None,
+    *,
+    outside: Edges | None,
+    outside_control: Edges | None,
+    bounds: Bounds,
+) -> _Start:
+    held = possible if possible is not None else np.zeros(n, dtype=bool)
+    # Stakes held from outside the data are a constant term of every sum (their holders count as restricted).
+    base = np.zeros(n, dtype=np.float64)
+    base_open = np.zeros(n, dtype=bool)
+    if outside is not None and len(outside):
+        out_stake, out_open = bounds(outside)
+        base = np.bincount(outside.dst, weights=out_stake, minlength=n).astype(np.float64)
+        base_open = np.bincount(outside.dst, weights=out_open.astype(np.float64), minlength=n) > 0
+    forced = np.zeros(n, dtype=bool)
+    if outside_control is not None and len(outside_control):
+        forced[outside_control.dst] = True
+    return _Start(roots, held, base, base_open, forced)
 
 
 def _cascade(
     n: int,
     ownership: Edges,
     control: Edges | None,
-    roots: BoolArray,
+    start: _Start,
     *,
     stake: FloatArray,
     stake_open: BoolArray,
-    passes: Callable[[FloatArray, BoolArray], BoolArray],
+    passes: Passes,
 ) -> Run:
     """Cascade, frontier by frontier: each round adds only the stakes of the holders restricted in the
     round before (t is 0 or 1, so the sums only grow), which touches each restricted holder's edges once.
     The result is the same least fixed point as recomputing every sum each round."""
+    roots = start.roots
+    origin = roots | start.held
     out_own = Outgoing(n, ownership)
     own_stake, own_open = stake[out_own.order], stake_open[out_own.order].astype(np.float64)
     out_ctrl = Outgoing(n, control) if control is not None and len(control) else None
-    s = np.zeros(n, dtype=np.float64)
-    opens = np.zeros(n, dtype=np.float64)
-    controlled = np.zeros(n, dtype=bool)
-    restricted = roots.copy()
-    rank = np.where(roots, 0, -1).astype(np.int64)
-    newly = np.flatnonzero(roots)
+    s = start.base.copy()
+    opens = start.base_open.astype(np.float64)
+    controlled = start.forced.copy()
+    restricted = origin.copy()
+    rank = np.where(origin, 0, -1).astype(np.int64)
+    newly = np.flatnonzero(origin)
     iterations = 0
-    while len(newly):
+    # The first round always runs: stakes and control from outside may decide before any root does.
+    while len(newly) or iterations == 0:
         iterations += 1
         pos = out_own.positions(newly)
         s += np.bincount(out_own.dst[pos], weights=own_stake[pos], minlength=n)
         opens += np.bincount(out_own.dst[pos], weights=own_open[pos], minlength=n)
         if out_ctrl is not None:
             controlled[out_ctrl.dst[out_ctrl.positions(newly)]] = True
-        fixed = roots | controlled
+        fixed = origin | controlled
         rho = np.where(fixed, 1.0, np.minimum(s, 1.0))
         rho_open = ~fixed & (opens > 0) & (s < 1.0)
         new_restricted = restricted | fixed | passes(rho, rho_open)
         newly = np.flatnonzero(new_restricted & ~restricted)
         rank[newly] = iterations
         restricted = new_restricted
-    fixed = roots | controlled
+    fixed = origin | controlled
     rho = np.where(fixed, 1.0, np.minimum(s, 1.0))
     rho_open = ~fixed & (opens > 0) & (s < 1.0)
     share = ~roots & passes(np.minimum(s, 1.0), (opens > 0) & (s < 1.0))
-    return Run(rho, rho_open, restricted, share, controlled & ~roots, rank, max(iterations, 1), True)
+    return Run(rho, rho_open, restricted, share, controlled & ~roots, start.held & ~roots, rank, iterations, True)

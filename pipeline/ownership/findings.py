@@ -33,6 +33,11 @@ class Check(enum.StrEnum):
     DECLARED_INDIRECT_MISMATCH = "declared_indirect_mismatch"
     NOT_CONVERGED = "not_converged"
     DUPLICATE_ENTITY = "duplicate_entity"
+    CONFLICTING_STATEMENT = "conflicting_statement_id"  # one statement id, versions that decide differently
+    DUPLICATE_STATEMENT = "duplicate_statement_id"  # one statement id, versions that differ elsewhere only
+    UNKNOWN_JURISDICTION = "unknown_jurisdiction_code"
+    UNREAD_STATEMENT = "unread_statement"
+    UNATTRIBUTED_STATEMENT = "unattributed_statement"
 
 
 FINDING_COLUMNS = ("check", "severity", "entity_id", "message")
@@ -48,5 +53,13 @@ class Finding:
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     rows = [(str(f.check), str(f.severity), f.entity_id, f.message) for f in findings]
-    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="str")
+    return _sorted(pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="str"))
+
+
+def merge_findings(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Several findings frames as one, in the same order `findings_frame` gives."""
+    return _sorted(pd.concat(frames, ignore_index=True))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["check", "entity_id", "message"], kind="stable").reset_index(drop=True)

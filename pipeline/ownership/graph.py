@@ -10,8 +10,13 @@ Invariants:
   again, so they are not added up.
 - Control edges are the active, non-indirect interests of a control type the policy does not count as
   ownership; declared indirect interests of ownership types are returned apart, for the cross-check only.
-- Every interest set aside for a data problem (self-ownership, unknown record, impossible share) is
-  reported as a finding.
+- An active, direct interest held in a known record by a holder that is not in the data (never read,
+  quarantined, closed, or not yet known) is not dropped: it becomes an `outside` edge (ownership or
+  control), whose holder could be restricted for all we know; `resolve` counts it in the high run only.
+  An interest in a record that is not in the data cannot change any decision and is left out.
+- Every interest set aside or treated specially for a data problem (self-ownership, unknown record,
+  impossible share) is reported as a finding. (Stakes that add up to more than 100% are checked once,
+  before resolution, by `holdings.stake_sums`.)
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.ownership.findings import Check, Finding, Severity
-from pipeline.ownership.stakes import EPS, format_percent
+from pipeline.ownership.stakes import EPS
 from pipeline.policy.model import CONTROL_INTEREST_TYPES, Policy
 
 IntArray = npt.NDArray[np.int64]
@@ -63,6 +68,9 @@ class Graph:
     control: Edges  # one edge per (controller, controlled) pair; stakes unused
     declared_indirect: Edges  # declared indirect interests (may repeat pairs), for the cross-check
     findings: tuple[Finding, ...]
+    outside: Edges  # ownership held in a node by a holder not in the data: src indexes `outside_ids`
+    outside_control: Edges  # control held in a node by a holder not in the data (stakes unused)
+    outside_ids: pa.Array  # sorted distinct ids of those holders
 
     @property
     def n(self) -> int:
@@ -184,7 +192,7 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     ids, rows, findings = _node_order(entities)
     if not len(interests):
         e = _empty_edges()
-        return Graph(ids, rows, e, e, e, tuple(findings))
+        return Graph(ids, rows, e, e, e, tuple(findings), e, e, pa.array([], pa.large_string()))
     active = active_mask(interests, as_of)
     itype_pa = arrow_strings(interests["interest_type"])
     direct = ~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect"))
@@ -210,10 +218,18 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     ownership = _max_per_pair(every.take(usable & is_own & direct))
     control = _max_per_pair(every.take(usable & is_ctrl & direct))
     declared = every.take(usable & is_own & ~direct)
-    findings.extend(
-        _stakes_over_100(subj, itype_pa, sorted(owning), active & direct, ids=ids, low=low, low_open=low_open)
-    )
-    return Graph(ids, rows, ownership, control, declared, tuple(findings))
+    # Held by someone we do not know, in someone we do: the holder's index among the outside ids.
+    held_outside = unknown & (subj >= 0) & (party < 0) & direct
+    outside_rows = np.flatnonzero(held_outside)
+    outside_party = party_pa.take(pa.array(outside_rows))
+    outside_ids = pc.unique(outside_party)
+    outside_ids = outside_ids.take(pc.sort_indices(outside_ids))
+    holder = np.full(len(party), -1, dtype=np.int64)
+    holder[outside_rows] = _indices(outside_party, outside_ids)
+    outside_edges = Edges(holder, subj, low, low_open, high, high_open)
+    outside = _max_per_pair(outside_edges.take(held_outside & is_own))
+    outside_control = _max_per_pair(outside_edges.take(held_outside & is_ctrl))
+    return Graph(ids, rows, ownership, control, declared, tuple(findings), outside, outside_control, outside_ids)
 
 
 def _edge_findings(
@@ -252,47 +268,17 @@ def _edge_findings(
             )
         if unknown[i]:
             missing = [str(x) for x, node in ((sub[k], subj[i]), (par[k], party[i])) if node < 0]
+            effect = (
+                "its holder is counted as possibly restricted (review when its stake could decide)"
+                if subj[i] >= 0
+                else "it is left out of the graph (it cannot change a decision)"
+            )
             out.append(
                 Finding(
                     Check.EDGE_TO_UNKNOWN_RECORD,
                     Severity.WARN,
                     str(sub[k]),
-                    f"relationship {rel[k]} ({typ[k]}) names unknown record(s) {', '.join(missing)}; "
-                    "it is left out of the graph",
-                )
-            )
-    return out
-
-
-def _stakes_over_100(
-    subj: IntArray,
-    itype_pa: pa.ChunkedArray,
-    types: list[str],
-    rows: BoolArray,
-    *,
-    ids: pa.Array,
-    low: FloatArray,
-    low_open: BoolArray,
-) -> list[Finding]:
-    """Per known subject and ownership type, the active direct holders' least shares must not pass 100%."""
-    out = []
-    n = len(ids)
-    for itype in types:
-        mask = rows & (low > 0) & (subj >= 0) & _bool(pc.equal(itype_pa, itype))
-        if not mask.any():
-            continue
-        total = np.bincount(subj[mask], weights=low[mask], minlength=n)
-        is_open = np.bincount(subj[mask], weights=low_open[mask].astype(np.float64), minlength=n) > 0
-        over = np.flatnonzero((total > 1 + EPS) | ((total >= 1 - EPS) & is_open))
-        for k, subject in zip(over.tolist(), ids.take(pa.array(over)).to_pylist(), strict=True):
-            more = "more than " if is_open[k] else ""
-            out.append(
-                Finding(
-                    Check.STAKES_OVER_100,
-                    Severity.ERROR,
-                    str(subject),
-                    f"{subject}: active direct {itype} interests add up to at least {more}"
-                    f"{format_percent(float(total[k]))}, more than 100%",
+                    f"relationship {rel[k]} ({typ[k]}) names unknown record(s) {', '.join(missing)}; {effect}",
                 )
             )
     return out

@@ -3,6 +3,8 @@
 Invariant: `country_of(code)` maps any ISO 3166-1 alpha-2 code or ISO 3166-2 subdivision code to the
 alpha-2 country the policy names, with Hong Kong, Macao and Taiwan (listed by ISO also as CN-HK, CN-MO,
 CN-TW) kept as HK, MO and TW, so that restricting CN never restricts them unless the policy says so.
+`is_iso_code(code)` says whether ISO knows the code at all (a code such as `XX` has the shape of one
+but names no place, so no policy can match it: the reader reports it).
 """
 
 from __future__ import annotations
@@ -40,3 +42,14 @@ def code_for_country_name(name: str | None) -> str | None:
         return None
     code: str = country.alpha_2
     return code
+
+
+@lru_cache(maxsize=1)
+def _iso_codes() -> frozenset[str]:
+    countries = {str(c.alpha_2) for c in pycountry.countries}
+    return frozenset(countries | {str(s.code) for s in pycountry.subdivisions})
+
+
+def is_iso_code(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 country code or an ISO 3166-2 subdivision code (upper case, as stored)."""
+    return code in _iso_codes()

@@ -3,6 +3,10 @@
 Invariant: this module shares no code with the engine beyond the policy model and the country helper;
 it works record by record with plain dicts and (value, open) pairs, exactly as the design text reads, and
 must agree with `resolve` on every small graph (the property tests hold the two together).
+
+What the data cannot rule out, read as plainly: in the high run, a record named in `unread` (a
+quarantined statement was about it) counts as restricted, and a holder that is not a record counts as a
+restricted holder with a share of 1.
 """
 
 from __future__ import annotations
@@ -140,6 +144,19 @@ def reference_edges(
     return stake, control
 
 
+def reference_outside(
+    rows: dict[str, Row], interests: pd.DataFrame, policy: Policy, day: str
+) -> tuple[dict[tuple[str, str], Stake], set[tuple[str, str]]]:
+    """The same edges as `reference_edges`, for holders that are not records (in records that are)."""
+    owners = {str(o) for o in interests["interested_party_id"] if not _missing(o) and str(o) not in rows}
+    if not owners:
+        return {}, set()
+    ghosts = {o: {"entity_id": o} for o in owners}
+    stake, control = reference_edges({**rows, **ghosts}, interests, policy, day)
+    inside = {k: v for k, v in stake.items() if k[0] in owners and k[1] in rows}
+    return inside, {(o, t) for (o, t) in control if o in owners and t in rows}
+
+
 def _run(
     rows: dict[str, Row],
     roots: set[str],
@@ -150,14 +167,16 @@ def _run(
     bound: str,
     control_counts: bool,
 ) -> State:
-    """The least fixed point from zero, one bound of every stake, recomputing every record each round."""
+    """The least fixed point from zero, one bound of every stake, recomputing every record each round.
+    `stake` and `control` may name holders that are not in `rows`: those count as restricted."""
     own = policy.ownership
     test = _above if bound == "low" else _maybe_above
     state: State = {k: (1.0 if k in roots else 0.0, False, k in roots) for k in rows}
+    outside: tuple[float, bool, bool] = (1.0, False, True)
     for _ in range(ROUNDS):
         new: State = {}
         for e in rows:
-            forced = control_counts and any(state[o][2] for (o, t) in control if t == e)
+            forced = control_counts and any(state.get(o, outside)[2] for (o, t) in control if t == e)
             if e in roots or forced:
                 new[e] = (1.0, False, True)
                 continue
@@ -166,7 +185,7 @@ def _run(
                 if t != e:
                     continue
                 share, share_open = (lo, lo_open) if bound == "low" else (hi, hi_open)
-                rho_o, rho_o_open, restricted_o = state[o]
+                rho_o, rho_o_open, restricted_o = state.get(o, outside)
                 if own.method is Method.CASCADE:
                     if restricted_o:
                         total += share
@@ -199,14 +218,20 @@ def _walk(e: str, parent: dict[str, str]) -> tuple[list[str], str, bool]:
 
 
 def reference_resolve(
-    entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date
+    entities: pd.DataFrame,
+    interests: pd.DataFrame,
+    policy: Policy,
+    as_of: dt.date,
+    unread: frozenset[str] = frozenset(),
 ) -> dict[str, RefRow]:
     rows = {str(r["entity_id"]): r for r in entities.to_dict("records")}
     roots = {k for k, r in rows.items() if reference_is_root(r, policy)}
     stake, control = reference_edges(rows, interests, policy, as_of.isoformat())
+    out_stake, out_control = reference_outside(rows, interests, policy, as_of.isoformat())
     cws = policy.control_without_shares
     low = _run(rows, roots, stake, control, policy, bound="low", control_counts=cws is ControlAction.RESTRICT)
-    high = _run(rows, roots, stake, control, policy, bound="high", control_counts=cws is not ControlAction.IGNORE)
+    high = _run(rows, roots | (unread & set(rows)), {**stake, **out_stake}, control | out_control, policy,
+                bound="high", control_counts=cws is not ControlAction.IGNORE)  # fmt: skip
 
     # Ultimate parent: the majority owner (largest least stake, then smallest id), followed upward.
     parent: dict[str, str] = {}

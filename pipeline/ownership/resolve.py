@@ -11,6 +11,13 @@ Invariants:
   rule, policy id and version); path enumeration is capped (`evidence.MAX_PATHS`) and says so. A root's
   evidence is its basis (why it is restricted by who it is). Evidence is built only for flagged records,
   so its cost follows the number of restricted and review records, not the size of the graph.
+- Data the run could not use never lowers a decision. A record a quarantined statement was about
+  (`unread.unread_statements`) is held in review at least, and possibly restricted in the high run, so
+  what it owns follows; a stake or control held by a holder that is not in the data counts in the high
+  run as if that holder were restricted. Both show in the rules (`data.unread_statement`,
+  `data.unknown_holder`) and the evidence (the statement id, rule and reason; the holder id and stake).
+  A quarantined statement that cannot be tied to any record is an error finding: no decision of the
+  run can be guaranteed against it.
 - Findings never change a decision: they report data problems for the quality stage.
 """
 
@@ -46,6 +53,7 @@ from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_grap
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
+from pipeline.ownership.unread import unread_statements
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
 # Declared indirect shares are compared with paths of up to this many edges.
@@ -79,12 +87,21 @@ def _constant(value: str, n: int) -> pd.api.extensions.ExtensionArray:
     return _column(pa.array([value], pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int64))))
 
 
-def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> OwnershipResult:
+def resolve(
+    entities: pd.DataFrame,
+    interests: pd.DataFrame,
+    policy: Policy,
+    as_of: dt.date,
+    quarantine: pd.DataFrame | None = None,
+) -> OwnershipResult:
+    """`quarantine`: the QUARANTINE rows of the ownership extraction (what the reader and the contracts
+    set aside); the records they were about are held in review at least (see the module docstring)."""
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
     take = pa.array(graph.rows)
     basis = root_basis(entities, policy)[graph.rows]  # judged per input row, then put in node order
     roots = basis != ""
+    unread = _Unread(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
 
     own = policy.ownership
     common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
@@ -93,7 +110,8 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     low = propagate(n, graph.ownership, graph.control, roots, bound="low",
                     control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
     high = propagate(n, graph.ownership, graph.control, roots, bound="high",
-                     control_forces=cws is not ControlAction.IGNORE, **common)  # fmt: skip
+                     control_forces=cws is not ControlAction.IGNORE, possible=unread.held,
+                     outside=graph.outside, outside_control=graph.outside_control, **common)  # fmt: skip
     # The high run can only add to the low one; make the invariant hold even at float noise.
     rho_high = np.maximum(high.rho, low.rho)
     restricted = low.restricted
@@ -101,6 +119,7 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     parents = resolve_parents(n, graph.ownership)
 
     findings = list(graph.findings)
+    findings.extend(unread.findings)
     findings.extend(_convergence_findings(low, high, graph))
     findings.extend(_parent_findings(graph, parents))
     findings.extend(_cycle_findings(graph))
@@ -109,7 +128,7 @@ def resolve(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_
     decision = np.where(restricted, 0, np.where(review, 1, 2))
     labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
     names = arrow_strings(entities["name"]).take(take)
-    ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names)
+    ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names, unread)
     with paused_gc():
         rules, explanation, evidence = _explain(ctx)
     root_rows = np.flatnonzero(roots)
@@ -185,6 +204,7 @@ class _Resolved:
     high: Run
     rho_high: npt.NDArray[np.float64]
     names: pa.ChunkedArray
+    unread: _Unread
 
     @cached_property
     def test(self) -> str:
@@ -308,13 +328,15 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         ("high", high, review, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
     )
     label = _Labels(graph)
+    outside = _OutsideHolders(graph, cws is not ControlAction.IGNORE)
     for bound, run, targets, control_counts, decision in runs:
         idx = np.flatnonzero(targets)
         if not len(idx):
             continue
         contrib = _carrying(graph, run, own.method, bound, control_counts)
         rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
-        finder = PathFinder(contrib, rank, roots)
+        starts = roots | run.possible  # paths may start at a record held as possibly restricted
+        finder = PathFinder(contrib, rank, starts)
         held = np.repeat(np.arange(n), np.diff(contrib.indptr))
         # Every node an explanation can quote is a flagged record or one of their carrying holders.
         wanted = np.unique(np.concatenate([idx, contrib.src[np.isin(held, idx)]]))
@@ -323,17 +345,15 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
         shares = format_intervals(low.rho[idx], low.rho_open[idx], rho_high[idx], high.rho_open[idx])
         by_share = run.share_restricted[idx].tolist()
         by_control = run.forced[idx].tolist()
-        for i, share, by_s, by_c in zip(idx.tolist(), shares, by_share, by_control, strict=True):
+        by_unread = run.possible[idx].tolist()
+        for i, share, by_s, by_c, by_u in zip(idx.tolist(), shares, by_share, by_control, by_unread, strict=True):
             srcs, edges, _ = contrib.into(i)
             srcs_l, edges_l = srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist()
-            rule_list = []
-            if by_s:
-                rule_list.append(OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE)
-            if by_c:
-                rule_list.append(OwnershipRule.CONTROL)
-            top = ""
-            if srcs_l:
-                top = f"; largest: {name_of[srcs_l[0]] or ids[srcs_l[0]]} ({label(edges_l[0])})"
+            # Holders outside the data only count in the high run (they are possibly restricted).
+            unknown = outside.into(i, shares=by_s, control=by_c) if bound == "high" else []
+            rule_list = _rule_list(bound, by_share=by_s, by_control=by_c, by_unread=by_u, unknown=bool(unknown))
+            top = f"; largest: {name_of[srcs_l[0]] or ids[srcs_l[0]]} ({label(edges_l[0])})" if srcs_l else ""
+            top += _unknown_text(unknown)
             paths, truncated = finder.paths(i)
             doc = {
                 "policy": policy_ref,
@@ -344,7 +364,7 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                 "restricted_share": share,
                 "root_basis": None,
                 "roots": [
-                    {"id": ids[r], "basis": basis[r]}
+                    {"id": ids[r], "basis": basis[r] or str(OwnershipRule.UNREAD_STATEMENT)}
                     for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
                 ],
                 "owners": [
@@ -354,13 +374,37 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
                 "paths": [{"ids": [ids[x] for x in nodes], "stakes": [label(e) for e in via]} for nodes, via in paths],
                 "path_limit": {"max_paths": MAX_PATHS, "truncated": truncated},
             }
+            if by_u:
+                doc["unread_statements"] = ctx.unread.notes(i)
+            if unknown:
+                doc["unknown_holders"] = unknown
+            line = _flagged_line(ctx, i, bound=bound, by_share=by_s, by_control=by_c, by_unread=by_u, share=share)
             rules.set(i, orjson.dumps(rule_list).decode())
-            explanation.set(i, _flagged_line(ctx, i, bound=bound, by_share=by_s, by_control=by_c, share=share) + top)
+            explanation.set(i, line + top)
             evidence.set(i, orjson.dumps(doc).decode())
     return rules.arrow(), explanation.arrow(), evidence.arrow()
 
 
-def _flagged_line(ctx: _Resolved, i: int, *, bound: str, by_share: bool, by_control: bool, share: str) -> str:
+def _rule_list(bound: str, *, by_share: bool, by_control: bool, by_unread: bool, unknown: bool) -> list[OwnershipRule]:
+    flags = (
+        (by_unread, OwnershipRule.UNREAD_STATEMENT),
+        (by_share, OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE),
+        (by_control, OwnershipRule.CONTROL),
+        (unknown, OwnershipRule.UNKNOWN_HOLDER),
+    )
+    return [rule for holds, rule in flags if holds]
+
+
+def _unknown_text(unknown: list[dict[str, str]]) -> str:
+    if not unknown:
+        return ""
+    listed = ", ".join(f"{h['id']} ({h['stake']})" for h in unknown[:3])
+    return f"; holders not in the data: {listed}" + (", ..." if len(unknown) > 3 else "")
+
+
+def _flagged_line(
+    ctx: _Resolved, i: int, *, bound: str, by_share: bool, by_control: bool, by_unread: bool, share: str
+) -> str:
     test, method = ctx.test, ctx.policy.ownership.method
     if bound == "low":
         if by_control and not by_share:
@@ -369,9 +413,97 @@ def _flagged_line(ctx: _Resolved, i: int, *, bound: str, by_share: bool, by_cont
         return (
             f"restricted: {more} {format_percent(float(ctx.low.rho[i]))} held by restricted parties, {test} ({method})"
         )
+    if by_unread:
+        notes = ctx.unread.notes(i)
+        first = notes[0]
+        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+        return (
+            f"review: statement {first['statement_id'] or '(no statement id)'} about this record could not be read "
+            f"({first['rule']}){more}; it may change the decision"
+        )
     if by_control and not by_share:
         return "review: controlled without shares by a restricted or possibly restricted party"
     return f"review: restricted share {share} may be {test} ({method})"
+
+
+class _OutsideHolders:
+    """Stakes and control held in nodes by holders that are not in the data, for the evidence."""
+
+    def __init__(self, graph: Graph, control_counts: bool) -> None:
+        self._graph = graph
+        self._control_counts = control_counts
+        self._by_dst: dict[int, list[tuple[int, int]]] = {}  # node -> [(kind 0 stake / 1 control, edge)]
+        o, c = graph.outside, graph.outside_control
+        carrying = np.flatnonzero((o.high > 0) | o.high_open)
+        for e, dst in zip(carrying.tolist(), o.dst[carrying].tolist(), strict=True):
+            self._by_dst.setdefault(dst, []).append((0, e))
+        if control_counts:
+            for e, dst in enumerate(c.dst.tolist()):
+                self._by_dst.setdefault(dst, []).append((1, e))
+
+    def into(self, node: int, *, shares: bool, control: bool) -> list[dict[str, str]]:
+        out = []
+        o, c, ids = self._graph.outside, self._graph.outside_control, self._graph.outside_ids
+        for kind, e in self._by_dst.get(node, ()):
+            if kind == 0 and shares:
+                stake = format_interval(float(o.low[e]), bool(o.low_open[e]), float(o.high[e]), bool(o.high_open[e]))
+                out.append({"id": str(ids[int(o.src[e])].as_py()), "stake": stake})
+            elif kind == 1 and control:
+                out.append({"id": str(ids[int(c.src[e])].as_py()), "stake": "control without shares"})
+        return sorted(out, key=lambda h: (h["id"], h["stake"]))
+
+
+class _Unread:
+    """The quarantined statements per node, the nodes held as possibly restricted, and their findings."""
+
+    def __init__(self, graph: Graph, unread: pd.DataFrame | None) -> None:
+        self.held = np.zeros(graph.n, dtype=bool)
+        self.findings: list[Finding] = []
+        self._notes: dict[int, list[dict[str, str | None]]] = {}
+        if unread is None or not len(unread):
+            return
+        about = arrow_strings(unread["about_id"])
+        node = pc.index_in(about, value_set=graph.ids_arrow).fill_null(-1).to_numpy(zero_copy_only=False)
+        records = unread.to_dict("records")
+        for k, row in enumerate(records):
+            note = {key: (None if pd.isna(row[key]) else str(row[key])) for key in
+                    ("statement_id", "record_id", "rule", "reason", "source_uri", "source_line")}  # fmt: skip
+            sid = note["statement_id"] or "(no statement id)"
+            where = f"{note['source_uri']}" + (f" #{note['source_line']}" if note["source_line"] else "")
+            target = None if pd.isna(row["about_id"]) else str(row["about_id"])
+            if target is None:
+                self.findings.append(
+                    Finding(
+                        Check.UNATTRIBUTED_STATEMENT,
+                        Severity.ERROR,
+                        "",
+                        f"quarantined statement {sid} ({where}, {note['rule']}) cannot be tied to any record: "
+                        "no decision can be guaranteed against what it says",
+                    )
+                )
+                continue
+            i = int(node[k])
+            if i < 0:
+                effect = (
+                    "a holder that is not in the data counts as possibly restricted wherever it holds"
+                    if row["record_type"] in ("entity", "person")
+                    else "it cannot change a decision"
+                )
+                message = (
+                    f"quarantined statement {sid} ({where}, {note['rule']}) is about {target}, "
+                    f"which is not in the data; {effect}"
+                )
+            else:
+                self.held[i] = True
+                self._notes.setdefault(i, []).append(note)
+                message = (
+                    f"quarantined statement {sid} ({where}, {note['rule']}) is about {target}: held in review "
+                    "at least, and what it owns is judged as if it might be restricted"
+                )
+            self.findings.append(Finding(Check.UNREAD_STATEMENT, Severity.WARN, target, message))
+
+    def notes(self, node: int) -> list[dict[str, str | None]]:
+        return self._notes.get(node, [])
 
 
 # --- findings ------------------------------------------------------------------------------------------

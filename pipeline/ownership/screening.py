@@ -5,9 +5,9 @@ Invariants:
   or s3:// / gs:// URIs), and does nothing `read_bods` and `resolve` do not already define.
 - Input that cannot be trusted writes nothing: a quarantined statement (schema, JSON or structure error)
   raises `ScreenError` naming the file and the statement, and no CSV is written.
-- Cells a spreadsheet would execute (starting with = + - @, tab or carriage return) are neutralised with a
-  leading apostrophe, so the file is safe to open; JSON columns are then no longer valid JSON only in
-  that case.
+- Every text cell goes through `pipeline.publish.lists.neutralise`, the one rule for CSV cells people open
+  in a spreadsheet (a leading apostrophe before = + - @, tab or carriage return; line breaks become
+  spaces). JSON columns start with `[` or `{` and never contain raw line breaks, so they stay JSON.
 """
 
 from __future__ import annotations
@@ -16,20 +16,22 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.ownership.bods import BodsFrames, read_bods
+from pipeline.ownership.findings import findings_frame, merge_findings
+from pipeline.ownership.holdings import stake_sums, stakes_findings
 from pipeline.ownership.resolve import OwnershipResult, resolve
 from pipeline.policy.model import load_policy_text
+from pipeline.publish.lists import neutralise
 from pipeline.storage.base import StorageError, uri_from_path_or_uri
 from pipeline.storage.resolver import Storage
 
 # How many quarantined statements the error message quotes.
 MAX_QUOTED = 5
-_EXECUTABLE = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ScreenError(Exception):
@@ -52,17 +54,19 @@ def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.
         more = len(bods.quarantine) - len(quoted)
         tail = f" (and {more} more)" if more > 0 else ""
         raise ScreenError(f"{len(bods.quarantine)} invalid statement(s): " + " | ".join(quoted) + tail)
-    return Screening(bods, resolve(bods.entities, bods.interests, policy, as_of))
+    result = resolve(bods.entities, bods.interests, policy, as_of)
+    # No validate stage runs here: the stakes check it would run is reported with the findings.
+    over = stakes_findings(stake_sums(bods.interests, policy.ownership.interests, as_of).over)
+    if over:
+        result = replace(result, findings=merge_findings(result.findings, findings_frame(over)))
+    return Screening(bods, result)
 
 
 def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == "str":
-            s = out[col]
-            risky = s.str.startswith(_EXECUTABLE).fillna(False).to_numpy(dtype=bool)
-            if risky.any():
-                out[col] = s.where(~risky, "'" + s)
+            out[col] = out[col].map(neutralise, na_action="ignore")
     return out
 
 

@@ -36,12 +36,13 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.errors import RunStopped
 from pipeline.policy.model import TenantDecision
 
 EXEMPTION_RULE = "exemption"
 
 
-class ExemptionError(ValueError):
+class ExemptionError(RunStopped, ValueError):
     """The exemptions file is unreadable or invalid; the message names the file and the entry."""
 
 

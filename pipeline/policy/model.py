@@ -15,8 +15,10 @@ import pycountry
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.errors import RunStopped
 
-class PolicyError(ValueError):
+
+class PolicyError(RunStopped, ValueError):
     """The policy file is unreadable or invalid; the message names the file and the field."""
 
 
@@ -84,6 +86,9 @@ class OwnershipRule(enum.StrEnum):
     OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
     OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
     CONTROL = "control_without_shares"  # a control interest held by a restricted party
+    # Data the run could not use may hide a restriction: these only ever raise a decision (to review).
+    UNREAD_STATEMENT = "data.unread_statement"  # a statement about the record was quarantined
+    UNKNOWN_HOLDER = "data.unknown_holder"  # an active interest names a holder that is not in the data
     CLEAR = "clear"
 
 

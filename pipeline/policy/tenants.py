@@ -64,6 +64,8 @@ class TenantRule(enum.StrEnum):
     PAYER_FOR_RESTRICTED = "payer_for_restricted"
     SHARED_BILLING_WITH_RESTRICTED = "shared_billing_with_restricted"
     RESELLER_FOR_RESTRICTED = "reseller_for_restricted"
+    # On the last published list but not in this run's export (pipeline.policy.carry).
+    CARRIED_OVER = "carried_over"
 
 
 _SEVERITY = {TenantDecision.ALLOW: 0, TenantDecision.REVIEW: 1, TenantDecision.REVOKE: 2}

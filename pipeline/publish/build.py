@@ -9,6 +9,8 @@ Invariants:
   date; a CONTINUING revocation keeps both dates from the previous list, so a partner's deadline never
   moves while the revocation stands. A lifted and later re-added tenant is new again.
 - Reason codes are the decision's rule ids, distinct and sorted.
+- A `carried_over` revoke (pipeline/policy/carry.py: a listed tenant missing from this run's export) is
+  republished as the previous list's row, unchanged; one without a previous row is an error.
 - Entitlements are matched to a tenant by its tenant id or its account reference (the AWS account GUID,
   the GCP account resource name), whichever the canonical entitlements carry; only live ones are listed:
   not in a terminal state and not ended before the logical date.
@@ -25,13 +27,15 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from pipeline.errors import RunStopped
 from pipeline.policy.model import Policy, TenantDecision
+from pipeline.policy.tenants import TenantRule
 from pipeline.publish.lists import EFFECTIVE_DATE, LISTED_SINCE, REASON_CODES, join_values
 
 PARTNER_TENANT = "tenant_id"
 
 
-class RevocationListError(ValueError):
+class RevocationListError(RunStopped, ValueError):
     """The decisions cannot be turned into a list that is explained by the run's data."""
 
 
@@ -61,6 +65,44 @@ def reason_codes(rules: object, where: str) -> str:
     if not parsed:
         raise RevocationListError(f"{where}: a revoke decision names no rule")
     return join_values(parsed)
+
+
+def _names_rule(rules: object, rule: str) -> bool:
+    # A malformed rules cell is not carried over; `reason_codes` rejects it with a clear message.
+    try:
+        parsed = json.loads(rules) if isinstance(rules, str) and rules.strip() else []
+    except json.JSONDecodeError:
+        return False
+    return isinstance(parsed, list) and rule in parsed
+
+
+def _carried(decisions: pd.DataFrame) -> pd.Series:
+    revoke = _text(decisions["decision"]) == str(TenantDecision.REVOKE)
+    carried = [_names_rule(r, str(TenantRule.CARRIED_OVER)) for r in decisions["rules"].tolist()]
+    return revoke & pd.Series(carried, index=decisions.index)
+
+
+def split_carried(
+    decisions: pd.DataFrame, previous: pd.DataFrame | None, *, key: str
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(the decisions made from this run's data, the previous list's rows of the carried-over tenants)."""
+    mask = _carried(decisions)
+    if not mask.any():
+        return decisions, None
+    wanted = set(_text(decisions.loc[mask, "tenant_id"]).tolist())
+    listed = previous if previous is not None else pd.DataFrame({key: pd.Series([], dtype="str")})
+    rows = listed.loc[_member(_text(listed[key]), wanted)]
+    missing = sorted(wanted - set(_text(rows[key]).tolist()))
+    if missing:
+        raise RevocationListError(f"carried-over revocations for tenants not on the previous list: {missing}")
+    return decisions.loc[~mask], rows
+
+
+def with_carried(out: pd.DataFrame, carried: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """The list built from this run's decisions plus the carried rows, sorted by the key."""
+    if carried is not None and len(carried):
+        out = pd.concat([out, carried.loc[:, list(out.columns)]], ignore_index=True)
+    return out.sort_values(key, kind="mergesort").reset_index(drop=True).astype("str")
 
 
 def revoked_tenants(

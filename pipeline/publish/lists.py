@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.errors import RunStopped
+
 # Columns every partner's list has, besides its own key and identifiers.
 DECISION = "decision"
 REASON_CODES = "reason_codes"
@@ -41,7 +43,7 @@ _FORMULA_LEADS = frozenset("=+-@\t\r")
 _LINE_BREAKS = str.maketrans({"\r": " ", "\n": " "})
 
 
-class ListFormatError(ValueError):
+class ListFormatError(RunStopped, ValueError):
     """A revocation list does not have the shape its format requires; the message names the row."""
 
 

@@ -11,7 +11,6 @@ from pipeline.quality.contracts import Contract, ContractError, Rule, Scope, Sev
 from pipeline.quality.cross import (
     check_billed_accounts_known,
     check_export_present,
-    check_exports_present,
     check_published_matches_decisions,
     check_stakes_sum,
     check_tenant_count,
@@ -34,7 +33,6 @@ __all__ = [
     "ValidationReport",
     "check_billed_accounts_known",
     "check_export_present",
-    "check_exports_present",
     "check_published_matches_decisions",
     "check_stakes_sum",
     "check_tenant_count",

@@ -50,6 +50,8 @@ from open_data_contract_standard.model import (
 )
 from pydantic import ValidationError
 
+from pipeline.errors import RunStopped
+
 # The contracts ship with the code, beside the package (like the policy files they sit next to).
 CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
 
@@ -69,7 +71,7 @@ _DECIMAL = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 _INTEGER = r"^[+-]?[0-9]+$"
 
 
-class ContractError(ValueError):
+class ContractError(RunStopped, ValueError):
     """A contract is missing, unreadable, or uses something this pipeline cannot check."""
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from pipeline.ownership.holdings import stake_sums
+from pipeline.policy.model import Ownership
 from pipeline.quality.contracts import Scope, Severity, load_contract
 from pipeline.quality.results import CheckResult, Source, sample_rows
 
@@ -23,9 +25,6 @@ TENANT_COUNT_STABLE = ("canonical_tenants", "tenant_count_stable")
 STAKES_AT_MOST_100 = ("interests", "stakes_at_most_100")
 PUBLISHED_MATCHES_DECISIONS = ("tenant_decisions", "published_matches_decisions")
 OWNERSHIP_FINDINGS = "resolved_ownership"
-
-# Shares are fractions; sums of exact decimal percentages can land a hair above 1.0 in floating point.
-_SHARE_TOLERANCE = 1e-9
 
 
 def declared_severity(contract: str, rule_id: str) -> Severity:
@@ -93,11 +92,6 @@ def check_export_present(partner: str, tenant_count: int) -> CheckResult:
     )
 
 
-def check_exports_present(tenant_counts: Mapping[str, int], configured: Iterable[str]) -> list[CheckResult]:
-    """One result per configured partner; a partner absent from `tenant_counts` counts as 0."""
-    return [check_export_present(p, int(tenant_counts.get(p, 0))) for p in configured]
-
-
 def check_tenant_count(partner: str, current: int, previous: int | None, max_growth: float) -> CheckResult:
     """The tenant count may change by at most a factor `max_growth` (up or down) against the last run."""
     if not previous:
@@ -122,40 +116,27 @@ def check_tenant_count(partner: str, current: int, previous: int | None, max_gro
     )
 
 
-def _active(interests: pd.DataFrame, as_of: dt.date | None) -> pd.Series:
-    if as_of is None:
-        return pd.Series(True, index=interests.index)
-    day = as_of.isoformat()
-    # BODS dates may be partial (2020, 2020-05); as ISO text they still order correctly.
-    start = interests["start_date"].astype("object")
-    end = interests["end_date"].astype("object")
-    started = start.isna() | (start.astype(str).str[:10] <= day)
-    ongoing = end.isna() | (end.astype(str).str[:10] >= day)
-    return started & ongoing
+def check_stakes_sum(
+    interests: pd.DataFrame, as_of: dt.date | None = None, interest_types: Iterable[str] | None = None
+) -> CheckResult:
+    """Per entity and ownership interest type, the least the direct holders hold together is at most 100%.
 
-
-def check_stakes_sum(interests: pd.DataFrame, as_of: dt.date | None = None) -> CheckResult:
-    """Per entity and interest type, the least the direct holders hold together is at most 100%.
-
-    Uses the lower bound of each share (exact, else minimum, else 0), so ranges that merely could
-    exceed 100% pass; declared indirect interests are excluded (they restate direct ones).
+    The sums are `pipeline.ownership.holdings.stake_sums`, the one implementation: interests active on
+    `as_of` (all when it is None), of the types the policy counts as ownership (`interest_types`, by
+    default the policy's default), not declared indirect, each at its least share with its open/closed
+    bound, one holding per holder. Ranges that merely could exceed 100% pass.
     """
-    frame = interests.loc[_active(interests, as_of)]
-    frame = frame.loc[frame["direct_or_indirect"].astype("object").fillna("unknown") != "indirect"]
-    low = pd.to_numeric(frame["share_exact"], errors="coerce").fillna(
-        pd.to_numeric(frame["share_min"], errors="coerce")
-    )
-    with_share = frame.assign(low=low).dropna(subset=["low"])
-    sums = with_share.groupby(["subject_id", "interest_type"], dropna=False)["low"].agg(["sum", "size"])
-    over = sums.loc[sums["sum"] > 1 + _SHARE_TOLERANCE]
+    sums = stake_sums(interests, interest_types or Ownership().interests, as_of)
+    over = sums.over
     samples = [
         {
-            "subject_id": key[0],
-            "interest_type": key[1],
-            "holders": int(r["size"]),
-            "total_share": round(float(r["sum"]), 6),
+            "subject_id": r["subject_id"],
+            "interest_type": r["interest_type"],
+            "holders": int(r["holders"]),
+            "total_share": round(float(r["total_share"]), 6),
+            "more_than": bool(r["total_open"]),
         }
-        for key, r in zip(over.index, over.to_dict("records"), strict=True)
+        for r in over.to_dict("records")
     ]
     return _result(
         STAKES_AT_MOST_100,
@@ -163,8 +144,8 @@ def check_stakes_sum(interests: pd.DataFrame, as_of: dt.date | None = None) -> C
         passed=over.empty,
         message=f"{len(over)} entity/interest-type pairs whose direct holders hold more than 100% together"
         if len(over)
-        else f"stakes of all {len(sums)} entity/interest-type pairs sum to at most 100%",
-        checked=len(sums),
+        else f"stakes of all {sums.pairs} entity/interest-type pairs sum to at most 100%",
+        checked=sums.pairs,
         failed=len(over),
         samples=samples,
     )

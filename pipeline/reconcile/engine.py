@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.datasets import BILLING, DECISIONS, TENANTS
+from pipeline.errors import RunStopped
 from pipeline.policy.model import TenantDecision
 
 # Partner states that mean "this account can use what it bought" (AWS canonical ACTIVE; GCP account state).
@@ -55,7 +56,7 @@ MAX_INTEGER_DIGITS = 12
 MAX_SCALE = 18
 
 
-class ReconcileError(ValueError):
+class ReconcileError(RunStopped, ValueError):
     """An input breaks the contract reconciliation relies on; the message names the file, row and rule."""
 
 

@@ -9,6 +9,7 @@ from pipeline.report.model import (
     ReportInputError,
     ReportInputs,
     RunSummary,
+    StopRecord,
     partner_of,
 )
 from pipeline.report.render import render_report
@@ -18,6 +19,7 @@ __all__ = [
     "ReportInputError",
     "ReportInputs",
     "RunSummary",
+    "StopRecord",
     "partner_of",
     "render_report",
     "summarise",

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline import datasets as ds
+from pipeline.errors import RunStopped
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import PublishedList
 from pipeline.quality.results import ValidationReport
@@ -26,7 +27,7 @@ from pipeline.reconcile import Reconciliation
 _PARTNER_IN_SCOPE = re.compile(r"\bpartner=([^\s/]+)")
 
 
-class ReportInputError(ValueError):
+class ReportInputError(RunStopped, ValueError):
     """A report input does not have the expected shape; the message names the source and the item."""
 
 
@@ -34,6 +35,20 @@ def partner_of(report: ValidationReport) -> str:
     """The partner a validation report is about (`partner=<p>` in its scope), or "" for run-wide ones."""
     found = _PARTNER_IN_SCOPE.search(report.scope)
     return found.group(1) if found else ""
+
+
+class StopRecord(BaseModel):
+    """Why a run stopped: the stage (and partner) that stopped it and its message, as the stage runner
+    recorded it (`pipeline.stages.record_stop`). `deliberate` is a stop on purpose (a failed check, the
+    gate, bad input), as opposed to an unexpected error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: str
+    partner: str | None = None
+    error: str
+    message: str
+    deliberate: bool
 
 
 class RunSummary(BaseModel):
@@ -62,6 +77,8 @@ class RunSummary(BaseModel):
     quarantine: dict[str, int] = {}
     # check outcome (passed, quarantined, warned, info, failed) -> number of checks
     checks: dict[str, int] = {}
+    # the stages that stopped the run ("stage" or "stage/partner"); empty for a complete run
+    stopped: tuple[str, ...] = ()
 
     @field_validator("revenue_at_risk")
     @classmethod
@@ -123,6 +140,8 @@ class ReportInputs:
     history: tuple[RunSummary, ...] = ()
     history_problems: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
+    # Why the run stopped, when it did; a stopped run's report shows what the run left behind.
+    stopped: tuple[StopRecord, ...] = ()
 
     def __post_init__(self) -> None:
         for name, dataset in (

@@ -76,8 +76,10 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def previous_tenant_counts(storage: Storage, reports_root: str, logical_date: dt.date, run_id: str) -> dict[str, int]:
-    """Tenants per partner in the latest earlier run (a summary counts one decision per tenant)."""
-    history, _problems = read_history(storage, reports_root, logical_date, run_id, limit=1)
-    if not history:
+    """Tenants per partner in the latest earlier complete run (a summary counts one decision per tenant);
+    a run that stopped before deciding has no tenant count to compare with."""
+    history, _problems = read_history(storage, reports_root, logical_date, run_id)
+    complete = [h for h in history if not h.stopped]
+    if not complete:
         return {}
-    return {partner: sum(counts.values()) for partner, counts in history[-1].decisions.items()}
+    return {partner: sum(counts.values()) for partner, counts in complete[-1].decisions.items()}

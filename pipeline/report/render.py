@@ -82,6 +82,7 @@ def render_report(inputs: ReportInputs) -> str:
         "publication": _publication(inputs, partners),
         "basis_labels": BASIS_LABELS,
         "max_rows": MAX_ROWS,
+        "stopped": inputs.stopped,
     }
     return _environment().get_template("report.html.j2").render(**context)
 

@@ -65,4 +65,5 @@ def summarise(inputs: ReportInputs) -> RunSummary:
         changes=dict(sorted(changes.items())),
         quarantine=quarantine_counts(inputs.quarantine),
         checks=dict(sorted(Counter(r.outcome.value for v in inputs.validation for r in v.results).items())),
+        stopped=tuple(f"{s.stage}/{s.partner}" if s.partner else s.stage for s in inputs.stopped),
     )

@@ -70,7 +70,7 @@ def test_schedule_and_run_policy(dag) -> None:  # type: ignore[no-untyped-def]
     assert str(dag.timetable.timezone) in {"UTC", "Timezone('UTC')"}
     assert set(dag.params.keys()) == {"config", "approve_gate", "approved_by", "force_republish"}
     for task in dag.tasks:
-        if task.task_id != "gate":
+        if task.task_id not in {"gate", "report_stopped"}:
             assert task.retries >= 1, task.task_id
     # A blocked gate needs a human, not a retry.
     assert dag.get_task("gate").retries == 0
@@ -96,7 +96,12 @@ def test_tasks_follow_the_stage_order(dag) -> None:  # type: ignore[no-untyped-d
     from pipeline.stages import STAGE_ORDER
 
     assert list(MUST_FOLLOW) == list(STAGE_ORDER)
-    assert {t.task_id for t in dag.tasks} == set(STAGE_ORDER)
+    assert {t.task_id for t in dag.tasks} == {*STAGE_ORDER, "report_stopped"}
     for stage, before in MUST_FOLLOW.items():
         upstream = dag.get_task(stage).get_flat_relative_ids(upstream=True)
         assert before <= upstream, (stage, before - upstream)
+    # The report of a stopped run waits for every stage, whatever their outcome, and never retries.
+    stopped = dag.get_task("report_stopped")
+    assert stopped.get_flat_relative_ids(upstream=True) == set(STAGE_ORDER)
+    assert stopped.trigger_rule == "all_done"
+    assert stopped.retries == 0

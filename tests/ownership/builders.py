@@ -8,7 +8,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from pipeline.datasets import ENTITIES, INTERESTS
+from pipeline.datasets import ENTITIES, INTERESTS, QUARANTINE
 
 
 def entities(*rows: dict[str, Any]) -> pd.DataFrame:
@@ -75,3 +75,29 @@ def interests(*rows: dict[str, Any]) -> pd.DataFrame:
                 "direct_or_indirect", "start_date", "end_date", "source_uri"):  # fmt: skip
         frame[col] = frame[col].astype("str")
     return frame
+
+
+def quarantined(*subjects: str, rule: str = "bods_0.4_schema", date: str = "2024-01-01") -> pd.DataFrame:
+    """QUARANTINE rows as the BODS reader writes them: one invalid relationship statement per subject."""
+    rows = []
+    for k, subject in enumerate(subjects):
+        statement = {
+            "statementId": f"bad-{k:04d}-{'0' * 24}",
+            "statementDate": date,
+            "recordId": f"bad-rel-{k:04d}",
+            "recordType": "relationship",
+            "recordDetails": {"isComponent": False, "subject": subject, "interestedParty": "someone",
+                              "interests": [{"type": "shareholding", "share": {"exact": 150}}]},
+        }  # fmt: skip
+        rows.append(
+            {
+                "dataset": "ownership",
+                "rule": rule,
+                "severity": "error",
+                "message": f"test://bods statement {statement['statementId']} (#{k + 1}): share too big",
+                "source_uri": "test://bods",
+                "source_line": str(k + 1),
+                "record": orjson.dumps(statement).decode(),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(QUARANTINE.columns)).astype("str")

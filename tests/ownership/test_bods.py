@@ -248,3 +248,62 @@ def test_country_codes_and_names() -> None:
     )
     row = _read(("f.jsonl", _lines(ent))).entities.iloc[0]
     assert (row["jurisdiction"], row["business_country"], row["registered_country"]) == ("CN-GD", "CN", "HK")
+
+
+# --- repeated statement ids and unknown codes ----------------------------------------------------------
+
+
+def _duplicates(result: Any) -> Any:
+    return result.findings[result.findings["check"].isin(["duplicate_statement_id", "conflicting_statement_id"])]
+
+
+def test_a_statement_read_twice_unchanged_is_only_counted() -> None:
+    ent = _entity("a1")
+    result = _read(("f.jsonl", _lines(ent)), ("g.jsonl", _lines(ent)))
+    assert result.findings.empty and result.stats["duplicate_statement_ids"] == 1
+    assert result.entities["entity_id"].tolist() == ["a1"]
+
+
+def test_a_repeated_statement_id_differing_in_what_decides_is_an_error() -> None:
+    sid = {"statementId": "s" * 32}
+    rel = _rel("r1", "a1", "b1", {"type": "shareholding", "share": {"exact": 60}}, **sid)
+    edited = _rel("r1", "a1", "b1", {"type": "shareholding", "share": {"exact": 40}}, **sid)
+    result = _read(("f.jsonl", _lines(_entity("a1"), _entity("b1"), rel)), ("g.jsonl", _lines(edited)))
+    [found] = _duplicates(result).to_dict("records")
+    assert (found["check"], found["severity"], found["entity_id"]) == ("conflicting_statement_id", "error", "r1")
+    assert "s" * 32 in found["message"] and "f.jsonl #3" in found["message"] and "g.jsonl #1" in found["message"]
+    assert "differ in interests" in found["message"]
+    # A different record under one statement id (the standard's own examples do it) is an error too.
+    examples = [FIXTURES / "examples-0.4" / name for name in ("bods-package.json", "joint-ownership.json")]
+    both = read_bods([(str(p), p.open("rb")) for p in examples])
+    assert _duplicates(both)["severity"].tolist() == ["error"]
+    assert "recordId" in _duplicates(both)["message"].iloc[0]
+
+
+def test_a_repeated_statement_id_differing_elsewhere_is_a_warning() -> None:
+    ent = _entity("a1", statementId="s" * 32)
+    annotated = {**ent, "source": {"type": ["officialRegister"], "description": "re-published"}}
+    result = _read(("f.jsonl", _lines(ent, annotated)))
+    [found] = _duplicates(result).to_dict("records")
+    assert (found["check"], found["severity"]) == ("duplicate_statement_id", "warn")
+    assert "does not use" in found["message"]
+
+
+def test_unknown_jurisdiction_codes_are_reported() -> None:
+    odd = _entity("a1", jurisdiction={"name": "Nowhere", "code": "XX"})
+    fine = _entity("b1", jurisdiction={"name": "Guangdong", "code": "CN-GD"})
+    bad_sub = _entity("c1", jurisdiction={"name": "?", "code": "CN-ZZ"},
+                      addresses=[{"type": "business", "country": {"name": "?", "code": "QQ"}}])  # fmt: skip
+    kosovo = [{"name": "Kosovo", "code": "XK"}]  # user-assigned, not ISO
+    person = _stmt("p1", "person", {"isComponent": False, "personType": "knownPerson",
+                                    "names": [{"fullName": "P"}], "nationalities": kosovo})  # fmt: skip
+    result = _read(("f.jsonl", _lines(odd, fine, bad_sub, person)))
+    found = result.findings[result.findings["check"] == "unknown_jurisdiction_code"]
+    assert set(found["severity"]) == {"warn"}
+    assert sorted(zip(found["entity_id"], found["message"].str.extract(r"(\w+) code")[0], strict=True)) == [
+        ("a1", "jurisdiction"),
+        ("c1", "business_country"),
+        ("c1", "jurisdiction"),
+        ("p1", "nationalities"),
+    ]
+    assert "XX" in " ".join(found["message"]) and "CN-ZZ" in " ".join(found["message"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -103,3 +104,32 @@ def test_screen_reports_a_bad_policy_and_a_missing_file(tmp_path: Path) -> None:
         ],
     )
     assert missing.exit_code == 1 and "nope.json" in missing.output
+
+
+def test_screen_reports_stakes_over_100_percent_with_its_findings(tmp_path: Path) -> None:
+    a, b, policy = _world(tmp_path)
+    rels = json.loads(b.read_text())
+    extra = json.loads(json.dumps(rels[0]).replace("rel-1", "rel-2"))
+    extra["recordDetails"]["interestedParty"] = "another-holder"
+    extra["recordDetails"]["interests"] = [{"type": "shareholding", "share": {"exact": 60}}]
+    b.write_text(json.dumps([*rels, extra]))
+    out, findings = tmp_path / "out.csv", tmp_path / "findings.csv"
+    args = ["screen", "--ownership", str(a), str(b), "--policy", str(policy), "--as-of", "2025-01-31",
+            "--out", str(out), "--findings", str(findings)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    found = pd.read_csv(findings, dtype=str).set_index("check")
+    assert found.loc["stakes_over_100_percent", "entity_id"] == "uk-sub"
+    assert "more than 110%" in found.loc["stakes_over_100_percent", "message"]
+
+
+def test_csv_cells_follow_the_published_lists_rule() -> None:
+    from pipeline.ownership.screening import to_csv
+    from pipeline.publish.lists import neutralise
+
+    cells = ["-1", "@SUM(A1)", "two\nlines", '["a", "b"]', "plain"]
+    frame = pd.DataFrame({"text": pd.array(cells, dtype="str"), "n": range(5)})
+    text = to_csv(frame)
+    assert text.count("\n") == 6  # header + 5 records: one line each
+    assert pd.read_csv(io.StringIO(text), dtype=str)["text"].tolist() == [neutralise(c) for c in cells]
+    assert json.loads(pd.read_csv(io.StringIO(text), dtype=str)["text"].iloc[3]) == ["a", "b"]

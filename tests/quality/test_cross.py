@@ -14,7 +14,6 @@ from pipeline.quality import (
     Severity,
     check_billed_accounts_known,
     check_export_present,
-    check_exports_present,
     check_published_matches_decisions,
     check_stakes_sum,
     check_tenant_count,
@@ -30,10 +29,13 @@ def _interests(rows: list[dict[str, object]]) -> pd.DataFrame:
         "share_exact": float("nan"),
         "share_min": float("nan"),
         "share_max": float("nan"),
+        "exclusive_min": False,
+        "exclusive_max": False,
         "start_date": None,
         "end_date": None,
     }
-    return pd.DataFrame([{**base, **r} for r in rows])
+    # Each row its own holder unless it names one.
+    return pd.DataFrame([{**base, "interested_party_id": f"holder-{k}", **r} for k, r in enumerate(rows)])
 
 
 def test_billed_accounts_known() -> None:
@@ -58,8 +60,6 @@ def test_exports_present_and_tenant_count() -> None:
     assert check_export_present("aws", 10).passed
     missing = check_export_present("aws", 0)
     assert missing.stops_run and "missing or holds no tenants" in missing.message
-    results = check_exports_present({"aws": 5}, ["aws", "gcp"])
-    assert [r.passed for r in results] == [True, False]
 
     assert check_tenant_count("aws", 100, None, 3.0).passed
     assert check_tenant_count("aws", 250, 100, 3.0).passed
@@ -81,13 +81,28 @@ def test_stakes_sum_uses_lower_bounds_active_direct_interests() -> None:
             {"subject_id": "D", "share_exact": 0.7, "end_date": "2020-01-01"},  # ended before the date
             {"subject_id": "E", "share_exact": 0.6, "interest_type": "votingRights"},
             {"subject_id": "E", "share_exact": 0.6},  # different types are not added up
+            {"subject_id": "F", "share_exact": 0.7},
+            {"subject_id": "F", "share_exact": 0.7, "start_date": "2027-01-01"},  # not started on the date
+            {"subject_id": "G", "share_exact": 0.7},
+            {"subject_id": "G", "share_exact": 0.7, "end_date": "2026-11-20"},  # ended on the date itself
+            {"subject_id": "H", "share_exact": 0.7, "interest_type": "rightsToProfitOrIncome"},
+            {"subject_id": "H", "share_exact": 0.7, "interest_type": "rightsToProfitOrIncome"},  # not ownership
+            {"subject_id": "I", "share_exact": 0.7, "interested_party_id": "same"},
+            {"subject_id": "I", "share_exact": 0.6, "interested_party_id": "same"},  # one holding told twice
+            {"subject_id": "J", "share_min": 0.5, "exclusive_min": True},  # more than 50%
+            {"subject_id": "J", "share_exact": 0.5},  # + 50%: surely more than 100%
         ]
     )
     result = check_stakes_sum(interests, dt.date(2026, 11, 20))
     assert result.stops_run
-    assert [s["subject_id"] for s in result.samples] == ["A"]
-    assert result.samples[0]["total_share"] == 1.1
-    assert check_stakes_sum(interests.loc[interests["subject_id"] != "A"], dt.date(2026, 11, 20)).passed
+    assert [s["subject_id"] for s in result.samples] == ["A", "J"]
+    assert result.samples[0]["total_share"] == 1.1 and not result.samples[0]["more_than"]
+    assert result.samples[1]["total_share"] == 1.0 and result.samples[1]["more_than"]
+    assert result.checked == 10
+    assert check_stakes_sum(interests.loc[~interests["subject_id"].isin(["A", "J"])], dt.date(2026, 11, 20)).passed
+    # The policy says which interest types are ownership.
+    profit = check_stakes_sum(interests, dt.date(2026, 11, 20), ("shareholding", "rightsToProfitOrIncome"))
+    assert [s["subject_id"] for s in profit.samples] == ["A", "H", "J"]
 
 
 @settings(max_examples=50, deadline=None)

@@ -22,7 +22,15 @@ import re
 import pandas as pd
 
 from pipeline.policy.model import Policy, TenantDecision
-from pipeline.publish.build import PARTNER_TENANT, live_entitlements, per_tenant, revoked_tenants, single_partner
+from pipeline.publish.build import (
+    PARTNER_TENANT,
+    live_entitlements,
+    per_tenant,
+    revoked_tenants,
+    single_partner,
+    split_carried,
+    with_carried,
+)
 from pipeline.publish.lists import (
     DECISION,
     EFFECTIVE_DATE,
@@ -78,6 +86,7 @@ def revocation_list(
     `previous` is the last published snapshot before `logical_date` (`last_published(...).snapshot`);
     continuing revocations keep its effective dates.
     """
+    decisions, carried = split_carried(decisions, previous, key=KEY)
     revoked = revoked_tenants(decisions, tenants, policy, logical_date, previous, key=KEY, key_pattern=AWS_ACCOUNT_ID)
     live = live_entitlements(entitlements, single_partner(decisions), logical_date, TERMINAL_AGREEMENT_STATES)
     products = per_tenant(live, "product_id", revoked)
@@ -100,4 +109,4 @@ def revocation_list(
         explanation(e, len(a.split(MULTI_VALUE_SEPARATOR)) if a else 0)
         for e, a in zip(out[EFFECTIVE_DATE], out[AGREEMENT_IDS], strict=True)
     ]
-    return out.sort_values(KEY, kind="mergesort").reset_index(drop=True).astype("str")
+    return with_carried(out, carried, KEY)

@@ -21,10 +21,9 @@ import pandas as pd
 
 from pipeline.config import PartnerConfig, QualityConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
-from pipeline.partners.base import PartnerExtract, canonical_order, quarantine_order
+from pipeline.partners.base import Canonical, PartnerExtract, finish_extract
 from pipeline.partners.files import InputFile, RawRead, drop_identical, instants, read_csv_file, read_jsonl_file
 from pipeline.quality.contracts import Contract, Scope, Severity, load_contract
-from pipeline.quality.cross import check_billed_accounts_known, check_export_present
 from pipeline.quality.quarantine import Quarantined, concat_quarantine, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, DatasetCounts, Source, ValidationReport, sample_rows
 from pipeline.quality.validate import share_check, share_limit, validate_frame
@@ -245,34 +244,16 @@ def extract(
     entitlements, q_ent, r_ent = _entitlements(partner.name, data[ENTITLEMENT_FILE.attr].rows, set(accounts["name"]))
     billing, r_bill = _billing(partner.name, data[USAGE.attr].rows, logical_date)
 
-    frames = {}
-    for dataset, frame, q, r in (
-        (TENANTS, tenants, [], []),
-        (ENTITLEMENTS, entitlements, q_ent, r_ent),
-        (BILLING, billing, [], r_bill),
-    ):
-        report.extend(r)
-        v = validate_frame(
-            canonical_order(frame, dataset),
-            dataset.contract,
-            dataset=dataset.name,
-            max_quarantine_share=share,
-            prior_quarantined=len(q),
-        )
-        report.extend(v.results)
-        report.count(v.counts)
-        quarantines += [quarantine_frame(q), v.quarantine]
-        frames[dataset.name] = v.valid
-
-    report.add(check_export_present(partner.name, len(frames[TENANTS.name])))
-    report.add(check_billed_accounts_known(partner.name, frames[TENANTS.name], frames[BILLING.name]))
-    return PartnerExtract(
-        partner=partner.name,
-        logical_date=logical_date,
-        tenants=frames[TENANTS.name],
-        entitlements=frames[ENTITLEMENTS.name],
-        billing=frames[BILLING.name],
-        quarantine=quarantine_order(concat_quarantine(quarantines)),
-        inputs=tuple(i for d in data.values() for i in d.inputs),
-        validation=report,
+    return finish_extract(
+        partner.name,
+        logical_date,
+        [
+            Canonical(TENANTS, tenants),
+            Canonical(ENTITLEMENTS, entitlements, q_ent, r_ent),
+            Canonical(BILLING, billing, results=r_bill),
+        ],
+        read_quarantine=quarantines,
+        inputs=(i for d in data.values() for i in d.inputs),
+        report=report,
+        max_quarantine_share=share,
     )

@@ -29,6 +29,8 @@ from pipeline.publish.build import (
     per_tenant,
     revoked_tenants,
     single_partner,
+    split_carried,
+    with_carried,
 )
 from pipeline.publish.lists import (
     DECISION,
@@ -97,6 +99,7 @@ def revocation_list(
     `previous` is the last published snapshot before `logical_date` (`last_published(...).snapshot`);
     continuing revocations keep its effective dates.
     """
+    decisions, carried = split_carried(decisions, previous, key=KEY)
     revoked = revoked_tenants(
         decisions, tenants, policy, logical_date, previous, key=KEY, key_pattern=PROCUREMENT_ACCOUNT_ID
     )
@@ -126,4 +129,4 @@ def revocation_list(
         explanation(e, len(n.split(MULTI_VALUE_SEPARATOR)) if n else 0)
         for e, n in zip(out[EFFECTIVE_DATE], out[ENTITLEMENT_NAMES], strict=True)
     ]
-    return out.sort_values(KEY, kind="mergesort").reset_index(drop=True).astype("str")
+    return with_carried(out, carried, KEY)

@@ -1,0 +1,29 @@
+"""The policy and exemptions files shipped in policies/ load, and the demo world runs under that same policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pipeline.demo import WorldSpec, build_world
+from pipeline.policy.exemptions import load_exemptions_text
+from pipeline.policy.model import load_policy, load_policy_text
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+
+
+def test_the_shipped_policy_loads() -> None:
+    policy = load_policy(POLICIES / "unsupported-regions.yaml")
+    assert policy.restricted_jurisdictions == ("CN",)
+    assert policy.ownership.exceeds(0.5000001) and not policy.ownership.exceeds(0.5)
+
+
+def test_the_shipped_exemptions_file_loads_empty() -> None:
+    path = POLICIES / "exemptions.yaml"
+    assert load_exemptions_text(path.read_text(), str(path)) == ()
+
+
+def test_the_demo_world_uses_the_shipped_policy() -> None:
+    world = build_world(WorldSpec(date=dt.date(2026, 11, 26), tenants=0))
+    demo = load_policy_text(world.files["policy/unsupported-regions.yaml"].decode(), "demo policy")
+    assert demo == load_policy(POLICIES / "unsupported-regions.yaml")
