@@ -22,8 +22,6 @@ from typing import Any
 from pipeline import stages
 from pipeline.config import ConfigError, load_config
 from pipeline.errors import NothingToDo, RunStopped
-from pipeline.policy.exemptions import ExemptionError
-from pipeline.policy.model import PolicyError
 from pipeline.publish.audit import AuditEvent
 from pipeline.run import RunContext, RunOptions
 from pipeline.storage import AirflowConnections, Storage, join
@@ -140,7 +138,7 @@ def run_stage(name: str, **inputs: Any) -> Any:
         return outputs
     except NothingToDo as exc:
         raise AirflowSkipException(str(exc)) from exc
-    except (RunStopped, ConfigError, PolicyError, ExemptionError) as exc:
-        # A stopped run or an invalid configuration, policy or exemptions file: the same inputs give the
-        # same error, so a retry would only delay the failure (and the human it needs) by its delays.
+    except RunStopped as exc:
+        # A deliberate stop, or an invalid configuration, policy or exemptions file (all RunStopped): the
+        # same inputs give the same error, so a retry would only delay the failure and the human it needs.
         raise AirflowFailException(str(exc)) from exc
