@@ -21,13 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.datasets import LINEAGE
 from pipeline.quality.contracts import Contract, Scope, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, Source, sample_rows
 from pipeline.storage import Storage
 
 UTF8_BOM = b"\xef\xbb\xbf"
-LINEAGE = ("source_uri", "source_line")
 
 
 @dataclass(frozen=True)
