@@ -14,11 +14,8 @@ import re
 import pandas as pd
 
 from pipeline.datasets import Dataset
-from pipeline.quality.results import ValidationReport
 from pipeline.storage import Storage, StorageError, join
-from pipeline.storage.frames import read_json, read_parquet
-
-VALIDATION_FILE = "validation.json"
+from pipeline.storage.frames import read_parquet
 
 _LOGICAL_DATE = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})(?:/|$)")
 
@@ -50,15 +47,3 @@ class RunWorkspace:
     def read_optional(self, dataset: Dataset, partner: str | None = None) -> pd.DataFrame | None:
         uri = self.uri(dataset, partner)
         return read_parquet(self.storage, uri) if self.storage.exists(uri) else None
-
-    def validation(self, partner: str | None = None) -> ValidationReport | None:
-        """The `validation.json` a stage wrote (per partner for extraction), or None when there is none."""
-        parts = [f"partner={partner}"] if partner else []
-        uri = join(self.run_uri, *parts, VALIDATION_FILE)
-        if not self.storage.exists(uri):
-            return None
-        doc = read_json(self.storage, uri)
-        try:
-            return ValidationReport.from_json(doc)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StorageError(f"{uri}: not a validation report ({exc!r})") from exc

@@ -232,29 +232,6 @@ def test_run_summary_rejects_money_that_is_not_a_decimal_string() -> None:
         RunSummary.model_validate({**base, "surprise": 1})
 
 
-def test_validation_reports_are_read_from_the_workspace(local_root: str, inputs: ReportInputs) -> None:
-    from pipeline.report.workspace import RunWorkspace
-    from pipeline.storage import Storage, StorageError
-    from pipeline.storage.frames import write_json
-
-    storage = Storage()
-    ws = RunWorkspace(storage, f"{local_root}/dt=2026-11-02/run=r")
-    aws = inputs.validation[0]
-    write_json(storage, f"{ws.run_uri}/partner=aws/validation.json", aws.to_json())
-    again = ws.validation("aws")
-    assert again is not None
-
-    def key(r: CheckResult) -> tuple[str, str]:
-        return (r.dataset, r.check)
-
-    assert sorted(again.results, key=key) == sorted(aws.results, key=key)
-    assert [r.samples for r in sorted(again.results, key=key)] == [r.samples for r in sorted(aws.results, key=key)]
-    assert ws.validation() is None
-    write_json(storage, f"{ws.run_uri}/validation.json", {"datasets": [{"checks": [{"dataset": "x"}]}]})
-    with pytest.raises(StorageError, match=r"validation\.json: not a validation report"):
-        ws.validation()
-
-
 def test_frames_without_their_dataset_columns_are_rejected() -> None:
     with pytest.raises(ReportInputError, match="decisions"):
         ReportInputs(
