@@ -53,8 +53,8 @@ def _write(ctx: RunContext, dataset: ds.Dataset, frame: pd.DataFrame, partner: s
     return uri
 
 
-def _read(ctx: RunContext, uri: str) -> pd.DataFrame:
-    frame = read_parquet(ctx.storage, uri)
+def _read(ctx: RunContext, uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    frame = read_parquet(ctx.storage, uri, list(columns) if columns is not None else None)
     log.info("read %d rows <- %s", len(frame), uri)
     return frame
 
@@ -191,11 +191,12 @@ def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: 
 
 def resolve_ownership(ctx: RunContext, ownership: Mapping[str, str], validation: Mapping[str, str]) -> Uris:
     """Apply the policy to the ownership graph: restricted share, decision, ultimate parent, evidence."""
-    from pipeline.ownership.resolve import resolve
+    from pipeline.ownership.resolve import ENTITY_COLUMNS, INTEREST_COLUMNS, resolve
     from pipeline.quality import ValidationReport, results_from_findings
 
     policy = _policy(ctx)
-    entities, interests = _read(ctx, ownership[ds.ENTITIES.name]), _read(ctx, ownership[ds.INTERESTS.name])
+    entities = _read(ctx, ownership[ds.ENTITIES.name], ENTITY_COLUMNS)
+    interests = _read(ctx, ownership[ds.INTERESTS.name], INTEREST_COLUMNS)
     # What extraction set aside: the records it was about are held in review, never silently cleared.
     quarantine = _read(ctx, ownership[ds.QUARANTINE.name])
     result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)

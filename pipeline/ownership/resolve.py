@@ -56,6 +56,17 @@ from pipeline.ownership.stakes import EPS, format_interval, format_intervals, fo
 from pipeline.ownership.unread import unread_statements
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
+# The ENTITIES and INTERESTS columns `resolve` reads: callers load only these (at 5M records the
+# columns it does not read, statement ids and source URIs, are over 600 MB of the peak).
+ENTITY_COLUMNS = (
+    "entity_id", "name", "record_type", "entity_type", "jurisdiction", "registered_country",
+    "business_country", "nationalities", "residences", "tax_residencies",
+)  # fmt: skip
+INTEREST_COLUMNS = (
+    "relationship_id", "interest_index", "subject_id", "interested_party_id", "interest_type",
+    "direct_or_indirect", "share_exact", "share_min", "share_max", "exclusive_min", "exclusive_max",
+    "start_date", "end_date",
+)  # fmt: skip
 # Declared indirect shares are compared with paths of up to this many edges.
 MAX_INDIRECT_DEPTH = 10
 MAX_CYCLE_MEMBERS_LISTED = 10
@@ -95,7 +106,8 @@ def resolve(
     quarantine: pd.DataFrame | None = None,
 ) -> OwnershipResult:
     """`quarantine`: the QUARANTINE rows of the ownership extraction (what the reader and the contracts
-    set aside); the records they were about are held in review at least (see the module docstring)."""
+    set aside); the records they were about are held in review at least (see the module docstring).
+    `entities` and `interests` need only ENTITY_COLUMNS and INTEREST_COLUMNS."""
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
     take = pa.array(graph.rows)

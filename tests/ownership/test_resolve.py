@@ -12,9 +12,9 @@ import pytest
 
 from pipeline.datasets import OWNERSHIP
 from pipeline.ownership.evidence import MAX_PATHS
-from pipeline.ownership.resolve import OwnershipResult, resolve
+from pipeline.ownership.resolve import ENTITY_COLUMNS, INTEREST_COLUMNS, OwnershipResult, resolve
 from pipeline.policy.model import Policy
-from tests.ownership.builders import entities, interests, stake
+from tests.ownership.builders import entities, interests, quarantined, stake
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -333,3 +333,24 @@ def test_look_through_that_cannot_settle_is_an_error_finding() -> None:
     ints = interests(stake("R", "A", min=0, max=0.00001), stake("A", "B", 100), stake("B", "A", 100))
     found = run(ents, ints, policy(method="look_through")).findings
     assert found[found["check"] == "not_converged"]["severity"].tolist() == ["error"]
+
+
+def test_resolve_needs_only_its_declared_columns() -> None:
+    """The resolve stage loads only ENTITY_COLUMNS / INTEREST_COLUMNS: the result must not change."""
+    ents = entities(
+        {"id": "X", **CN},
+        {"id": "ministry", "entity_type": "stateBody", "business": "CN"},
+        {"id": "p", "kind": "person", "nationalities": ["CN"]},
+        {"id": "A"}, {"id": "B"}, {"id": "C"}, {"id": "D"}, {"id": "E"},
+    )  # fmt: skip
+    ints = interests(
+        stake("X", "A", 30), stake("p", "A", 25), stake("A", "B", min=50, max=75, xmin=True),
+        stake("ministry", "C", type="appointmentOfBoard"), stake("outsider", "D", 60), stake("B", "C", 10), stake("A", "E", 20),
+    )  # fmt: skip
+    pol = policy(roots={"entity_bases": ["incorporation", "headquarters"], "person_bases": ["nationality"]})
+    quarantine = quarantined("D")
+    full = resolve(ents, ints, pol, AS_OF, quarantine=quarantine)
+    narrow = resolve(ents[list(ENTITY_COLUMNS)], ints[list(INTEREST_COLUMNS)], pol, AS_OF, quarantine=quarantine)
+    pd.testing.assert_frame_equal(narrow.ownership, full.ownership)
+    pd.testing.assert_frame_equal(narrow.findings, full.findings)
+    assert set(full.ownership["decision"]) == {"restricted", "review", "clear"}
