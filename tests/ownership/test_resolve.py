@@ -345,7 +345,8 @@ def test_resolve_needs_only_its_declared_columns() -> None:
     )  # fmt: skip
     ints = interests(
         stake("X", "A", 30), stake("p", "A", 25), stake("A", "B", min=50, max=75, xmin=True),
-        stake("ministry", "C", type="appointmentOfBoard"), stake("outsider", "D", 60), stake("B", "C", 10), stake("A", "E", 20),
+        stake("ministry", "C", type="appointmentOfBoard"), stake("outsider", "D", 60), stake("B", "C", 10),
+        stake("A", "E", 20),
     )  # fmt: skip
     pol = policy(roots={"entity_bases": ["incorporation", "headquarters"], "person_bases": ["nationality"]})
     quarantine = quarantined("D")
