@@ -742,6 +742,11 @@ def _account_relations(b: _Builder) -> None:
     b.owns("apex_owner", "apex_cloud", shares(100))
     b.org("lingyun", "Shenzhen Lingyun Software Co., Ltd.", "CN", "CN-GD", region="440300",
           alt=("深圳凌云软件有限公司",))  # fmt: skip
+    b.org("yunlian", "Shanghai Yunlian Cloud Services Co., Ltd.", "CN", "CN-SH", region="310115",
+          alt=("上海云联云服务有限公司",))  # fmt: skip
+    b.org("fjordlys", "Fjordlys Analytics AS", "NO")
+    b.person("fjordlys_owner", "Ingrid", "Solberg", "NO", nationalities=("NO",), birth="1981-02")
+    b.owns("fjordlys_owner", "fjordlys", shares(100))
 
     b.tenant(ScenarioTenant(
         "blue_summit_aws", AWS, "paid_by_restricted_payer", REVOKE, "Blue Summit Consulting LLC", "US",
@@ -776,6 +781,18 @@ def _account_relations(b: _Builder) -> None:
         "northstar_aws", AWS, "reseller_clear_customers", ALLOW, "Northstar Channel Solutions Inc.", "US",
         "northstar", V.EXACT, L.NAME, is_reseller=True, leading_zeros=True,
         description="A US channel partner whose customers are all clear.",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "yunlian_aws", AWS, "restricted_reseller", REVOKE, "Shanghai Yunlian Cloud Services Co., Ltd.", "CN",
+        "yunlian", V.EXACT, L.TAX_ID, tax=b.tax("yunlian"), is_reseller=True,
+        description="A Shanghai channel partner: restricted itself, and it proposed an agreement for a clear "
+        "Norwegian customer.",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "fjordlys_aws", AWS, "customer_of_restricted_reseller", REVIEW, "Fjordlys Analytics AS", "NO", "fjordlys",
+        V.EXACT, L.NAME, reseller="yunlian_aws",
+        description="A clear Norwegian company buying through the restricted Shanghai reseller's private offer: "
+        "its access runs through a restricted party (tenants.restricted_reseller -> review).",
     ))  # fmt: skip
 
 

@@ -460,6 +460,8 @@ tenants:
   restricted_payer: revoke
   # Also a payer account paying for a restricted end-user account.
   reseller_for_restricted: review
+  # A customer buying through a restricted reseller: its access runs through a restricted party.
+  restricted_reseller: review
   # A payer that is not itself a known tenant (a GCP Cloud Billing account) shared with a restricted tenant.
   shared_billing_with_restricted: review
 enforcement:
@@ -701,7 +703,8 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         "and `country_code` from the month after.",
         "- Payers: a known payer account that is restricted revokes its members (`tenants.restricted_payer`); "
         "a payer paying for a restricted member, like a reseller selling to one, is reviewed "
-        "(`tenants.reseller_for_restricted`); a GCP Cloud Billing account shared with a restricted tenant "
+        "(`tenants.reseller_for_restricted`); a customer buying through a restricted reseller is reviewed "
+        "(`tenants.restricted_reseller`); a GCP Cloud Billing account shared with a restricted tenant "
         "makes the other tenants on it review (`tenants.shared_billing_with_restricted`).",
         "- Unregistered tenants are judged on their own addresses: a tax address in CN revokes, a mailing or "
         "sign-up address in CN reviews (`tenants.basis_actions`); AWS accounts always have a tax address (the "

@@ -147,6 +147,9 @@ class Tenants(_Model):
     # A reseller (agreement proposer) acting for a restricted end customer; also a payer account paying
     # for a restricted end-user account (it buys for it just as a reseller does).
     reseller_for_restricted: IndirectAction = IndirectAction.REVIEW
+    # A tenant buying through a reseller (agreement proposer) that is restricted: the customer may be
+    # anyone, but its access runs through a restricted party, so a person decides by default.
+    restricted_reseller: IndirectAction = IndirectAction.REVIEW
     # A tenant that shares a payer which is not itself a known tenant (a GCP Cloud Billing account, an
     # AWS payer outside the export) with a restricted tenant: the payer is probably, not provably, the
     # restricted party.

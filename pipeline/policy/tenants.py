@@ -23,7 +23,8 @@ Decisions, per tenant:
   a payer that is not itself a tenant (a GCP Cloud Billing account) passes
   `shared_billing_with_restricted` (default review: the payer is probably, not provably, the restricted
   party) between the tenants that share it; a reseller gets `reseller_for_restricted` from a restricted end
-  customer of a live entitlement. A related tenant under review passes at most review.
+  customer of a live entitlement, and that customer gets `restricted_reseller` from a restricted reseller.
+  A related tenant under review passes at most review.
 Jurisdiction codes compare by their country part (ISO 3166-2: `CN-GD` is CN; `CN-HK`, `CN-MO`, `CN-TW`
 are HK, MO, TW). Exemptions are applied afterwards by `pipeline.policy.exemptions`; `exemption_id` is
 left empty here.
@@ -64,6 +65,7 @@ class TenantRule(enum.StrEnum):
     PAYER_FOR_RESTRICTED = "payer_for_restricted"
     SHARED_BILLING_WITH_RESTRICTED = "shared_billing_with_restricted"
     RESELLER_FOR_RESTRICTED = "reseller_for_restricted"
+    RESTRICTED_RESELLER = "restricted_reseller"
     # On the last published list but not in this run's export (pipeline.policy.carry).
     CARRIED_OVER = "carried_over"
 
@@ -463,6 +465,16 @@ def _reseller_relations(entitlements: pd.DataFrame, policy: Policy, known: set[K
                 TenantRule.RESELLER_FOR_RESTRICTED,
                 "Reseller for customer account {related}, which is {state}",
                 via,
+            )
+        )
+        relations.append(
+            _Relation(
+                customer,
+                reseller,
+                policy.tenants.restricted_reseller,
+                TenantRule.RESTRICTED_RESELLER,
+                "Buys through reseller account {related}, which is {state}",
+                via | {"reseller_tenant_id": reseller[1]},
             )
         )
     return relations

@@ -148,6 +148,9 @@ def tenant_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
         customers = [o for o in cat.tenants if t.key in (o.reseller, o.payer)]
         if any(own[o.key] == "revoke" for o in customers):
             at_least(t.key, "review")
+        # A customer buying through a restricted reseller: restricted_reseller (review).
+        if t.reseller is not None and own[t.reseller] == "revoke":
+            at_least(t.key, "review")
     for ex in cat.exemptions:
         if not ex.approved_on <= date <= ex.expires:
             continue

@@ -28,7 +28,8 @@ REQUIRED_SCENARIOS = {
     "low_confidence_fuzzy", "reseller_for_restricted",
     # account relations and the tenant's own attributes
     "paid_by_restricted_payer", "gcp_shared_billing_with_restricted", "unmatched_cn_address",
-    "unmatched_mailing_address_cn", "payer_for_restricted_member",
+    "unmatched_mailing_address_cn", "payer_for_restricted_member", "restricted_reseller",
+    "customer_of_restricted_reseller",
     "unmatched_tax_address_cn", "unmatched_clear", "account_moved_to_cn", "account_moved_from_cn",
     "tax_number_corrected",
 }  # fmt: skip

@@ -276,6 +276,29 @@ def test_a_reseller_for_a_restricted_customer_on_a_live_entitlement() -> None:
     assert out["old-reseller"]["decision"] == "allow"
 
 
+def test_a_customer_buying_through_a_restricted_reseller() -> None:
+    tenants = [tenant("reseller"), tenant("customer"), tenant("former-customer")]
+    links = [linked("reseller", "red"), linked("customer", "green"), linked("former-customer", "green")]
+    entitlements = [
+        {"partner": "aws", "entitlement_id": "agmt-2", "tenant_id": "customer", "reseller_tenant_id": "reseller",
+         "status": "ACTIVE"},
+        {"partner": "aws", "entitlement_id": "agmt-1", "tenant_id": "former-customer",
+         "reseller_tenant_id": "reseller", "status": "EXPIRED"},
+    ]  # fmt: skip
+    out = by_tenant(run(tenants, links, entitlements=entitlements))
+    assert out["reseller"]["decision"] == "revoke"
+    assert (out["customer"]["decision"], out["customer"]["rules"][0]) == ("review", TenantRule.RESTRICTED_RESELLER)
+    assert "Buys through reseller account reseller" in out["customer"]["explanation"]
+    via = out["customer"]["evidence"]["signals"][0]["evidence"]["via"]
+    assert (via["reseller_tenant_id"], via["entitlement_ids"]) == ("reseller", ["agmt-2"])
+    assert out["former-customer"]["decision"] == "allow"
+    for action, decision in ((IndirectAction.REVOKE, "revoke"), (IndirectAction.IGNORE, "allow")):
+        policy = POLICY.model_copy(update={"tenants": Tenants(restricted_reseller=action)})
+        assert by_tenant(run(tenants, links, entitlements=entitlements, policy=policy))["customer"]["decision"] == (
+            decision
+        )
+
+
 def test_indirect_rules_follow_the_policy() -> None:
     policy = POLICY.model_copy(
         update={
