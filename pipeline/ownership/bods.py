@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -49,9 +49,11 @@ from pipeline.ownership.bods_statements import (
     INTEREST_COLUMNS,
     RULE_JSON,
     RULE_SCHEMA_04,
+    TABLES,
     Collector,
-    Parts,
+    Columns,
     is_03,
+    kind,
     read_lines,
     statement_id,
     take,
@@ -69,6 +71,18 @@ CHUNK_BYTES = 4 << 20
 PARALLEL_CHUNKS = 4
 _PIECE = 1 << 20  # read size; a read error loses at most the lines of one piece
 _WHITESPACE = b" \t\r\n\xef\xbb\xbf"
+
+
+class Parts(NamedTuple):
+    """`Columns` as Arrow tables (those of bods_statements.TABLES)."""
+
+    statements: pa.Table
+    entities: pa.Table
+    identifiers: pa.Table
+    interests: pa.Table
+    quarantine: pa.Table
+    replaces: pa.Table  # 0.3: (replaced statementID, replacing statementID), in reading order
+    read: int  # statements read, including those quarantined
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,7 @@ def read_bods(
     with paused_gc(), reading.pool:
         for uri, stream in sources:
             reading.source(uri, stream)
-        parts = [p.result() if isinstance(p, Future) else p for p in reading.parts]
+        parts = [_parts(p.result() if isinstance(p, Future) else p) for p in reading.parts]
     return _assemble(parts, as_of)
 
 
@@ -114,7 +128,7 @@ class _Reading:
 
     pool: Workers
     chunk_bytes: int
-    parts: list[Parts | Future[Parts]] = field(default_factory=list)
+    parts: list[Columns | Future[Columns]] = field(default_factory=list)
 
     def source(self, uri: str, stream: IO[bytes]) -> None:
         c = Collector()  # what is not cut into chunks, and a read error, after the chunks read before it
@@ -134,7 +148,7 @@ class _Reading:
                     self.json_lines(uri, head, reader)
         except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
             c.reject(RULE_JSON, f"{uri}: cannot read: {exc}", uri, 0, "")
-        self.parts.append(c.parts())
+        self.parts.append(c.columns())
 
     def json_lines(self, uri: str, head: bytes, reader: io.BufferedReader[Any]) -> None:
         chunks = _chunks(head, reader, self.chunk_bytes)
@@ -156,7 +170,7 @@ def _chunks(head: bytes, reader: io.BufferedReader[Any], size: int) -> Iterator[
     """
     pieces, have, line = [head], len(head), 1
     try:
-        while piece := reader.read(_PIECE):
+        while piece := reader.read(min(_PIECE, size)):
             pieces.append(piece)
             have += len(piece)
             if have >= size:
@@ -287,12 +301,39 @@ def _lines(lines: Iterable[bytes], start: int) -> Iterator[Document]:
 # --- assembling the frames -----------------------------------------------------------------------------
 
 
+def _parts(columns: Columns) -> Parts:
+    """Arrow tables over the buffers, in place."""
+    buffers = iter(columns.buffers)
+    tables = []
+    for names, n in zip(TABLES, columns.rows, strict=True):
+        arrays = []
+        for name in names:
+            layout = kind(name)
+            if layout == "s":
+                validity, offsets, data = next(buffers), next(buffers), next(buffers)
+                valid = np.frombuffer(validity, dtype=np.uint8)
+                bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if len(valid) else None
+                nulls = n - int(np.count_nonzero(valid)) if len(valid) else 0
+                text = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
+                arrays.append(pa.Array.from_buffers(pa.large_string(), n, text, null_count=nulls))
+            elif layout == "b":
+                arrays.append(pa.array(np.frombuffer(next(buffers), dtype=np.bool_)))
+            else:
+                arrays.append(pa.Array.from_buffers(_NUMBERS[layout], n, [None, pa.py_buffer(next(buffers))]))
+        tables.append(pa.table(arrays, names=list(names)))
+    statements, entities, identifiers, interests, quarantine, replaces = tables
+    return Parts(statements, entities, identifiers, interests, quarantine, replaces, columns.read)
+
+
+_NUMBERS = {"i": pa.int64(), "f": pa.float64()}
+
+
 def _joined(tables: list[pa.Table], offsets: npt.NDArray[np.int64] | None = None) -> pa.Table:
     """The parts' tables end to end; row tables get their `seq` moved past the statements before them."""
     if offsets is not None:
         moved = zip(tables, offsets.tolist(), strict=True)
         tables = [t.set_column(0, "seq", pc.add(t.column(0), pa.scalar(offset))) for t, offset in moved]
-    return pa.concat_tables(tables).combine_chunks()
+    return pa.concat_tables(tables)
 
 
 def _record_roots(replaces: pa.Table) -> dict[str, str]:
@@ -330,6 +371,14 @@ def _frame(table: pa.Table, columns: list[str], keep: npt.NDArray[np.bool_] | No
     return pd.DataFrame(data, columns=columns)
 
 
+def _with_index(rows: pa.Table, st: pa.Table, **columns: str) -> pa.Table:
+    """Rows with columns of their statement's index entry (named `new=index column`)."""
+    seq = rows.column("seq")
+    for name, source in columns.items():
+        rows = rows.append_column(name, st.column(source).take(seq))
+    return rows
+
+
 def _strings(table: pa.Table, name: str) -> npt.NDArray[np.object_]:
     return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
 
@@ -337,7 +386,10 @@ def _strings(table: pa.Table, name: str) -> npt.NDArray[np.object_]:
 def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     offsets = np.cumsum([0] + [p.statements.num_rows for p in parts[:-1]], dtype=np.int64)
     st = _joined([p.statements for p in parts])
-    rows = [_joined([p[k] for p in parts], offsets) for k in (1, 2, 3)]
+    ent_rows, id_rows, int_rows = (_joined([p[k] for p in parts], offsets) for k in (1, 2, 3))
+    ent_rows = _with_index(ent_rows, st, statement_id="sid", record_type="type", source_uri="uri")
+    int_rows = _with_index(int_rows, st, statement_id="sid", source_uri="uri")
+    rows = [ent_rows, id_rows, int_rows]
     quarantine_rows = _joined([p.quarantine for p in parts])
     roots = _record_roots(_joined([p.replaces for p in parts]))
     record = _strings(st, "record")
@@ -350,16 +402,15 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     stats["duplicate_statement_ids"] = repeated
     findings.extend(duplicate_findings)
 
-    ent_rows, id_rows, int_rows = rows
-    ent = _frame(ent_rows, list(ENTITY_COLUMNS), live[ent_rows.column("seq").to_numpy()])
+    ent = _frame(ent_rows, ent_rows.column_names, live[ent_rows.column("seq").to_numpy()])
     ent["entity_id"] = pd.array(record[ent["seq"].to_numpy()], dtype="str")
     entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
 
-    idf = _frame(id_rows, list(IDENTIFIER_COLUMNS), live[id_rows.column("seq").to_numpy()])
+    idf = _frame(id_rows, id_rows.column_names, live[id_rows.column("seq").to_numpy()])
     idf["entity_id"] = pd.array(record[idf["seq"].to_numpy()], dtype="str")
     identifiers = conform(idf, IDENTIFIERS)
 
-    inter = _frame(int_rows, list(INTEREST_COLUMNS), live[int_rows.column("seq").to_numpy()])
+    inter = _frame(int_rows, int_rows.column_names, live[int_rows.column("seq").to_numpy()])
     inter["relationship_id"] = pd.array(record[inter["seq"].to_numpy()], dtype="str")
     if roots:
         for col in ("subject_id", "interested_party_id"):
@@ -421,9 +472,8 @@ def _live_statements(
 
 # --- repeated statement ids, unknown codes ---------------------------------------------------------------
 
-# The parts of a row that are what a statement says (not where it was read): entity rows without seq,
-# record id, statement id and file; identifier rows without seq and record id; interest rows likewise.
-_ROW_PARTS = (ENTITY_COLUMNS[3:-1], IDENTIFIER_COLUMNS[2:], INTEREST_COLUMNS[3:-1])
+# The parts of a row that are what a statement says (not where it was read, nor its ids).
+_ROW_PARTS = (("record_type", *ENTITY_COLUMNS[1:]), IDENTIFIER_COLUMNS[1:], INTEREST_COLUMNS[1:])
 _PART_NAMES = ("recordId", "recordType", "statementDate", "recordStatus", "recordDetails", "identifiers", "interests")
 
 
@@ -450,9 +500,10 @@ def _duplicates(st: pa.Table, record: npt.NDArray[np.object_], rows: list[pa.Tab
     they differ only in what it does not read (source, annotations, publication details, formatting);
     the exact same text twice is only counted. Two checks, so the contract can declare each severity.
     """
-    if st.num_rows < 2:
+    sids = st.column("sid")
+    if st.num_rows < 2 or pc.count_distinct(sids).as_py() == st.num_rows:
         return 0, []
-    encoded = st.column("sid").combine_chunks().dictionary_encode()
+    encoded = sids.combine_chunks().dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(encoded.dictionary))
     dup = np.flatnonzero(counts[codes] > 1)

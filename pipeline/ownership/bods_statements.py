@@ -4,22 +4,25 @@ Invariants:
 - Every statement handed to `take` is counted and ends up either in the statement index (with its rows)
   or in quarantine with the rule, the error, its statementId, source file and line. Nothing raises on bad
   data and nothing is dropped.
-- `read_lines(data, uri, first_line)` gives the same `Parts` for a run of JSON Lines wherever it runs: in
-  the reading process or in a worker (`pipeline.ownership.bods_workers`); `Parts` are Arrow tables, so a
-  worker ships columns back, not Python objects.
-- This module imports neither pandas nor anything that does: worker processes import it, and their
-  start-up time is part of every large read.
+- `read_lines(data, uri, first_line)` gives the same `Columns` for a run of JSON Lines wherever it runs:
+  in the reading process or in a worker (`pipeline.ownership.bods_workers`); `Columns` are the buffers of
+  Arrow columns, so a worker ships columns back, not Python objects.
+- This module imports neither pandas nor pyarrow (nor anything that does): worker processes import it,
+  and their start-up time is part of every large read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import operator
+import struct
 import zlib
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import orjson
-import pyarrow as pa
 
 from pipeline.ownership import schema
 from pipeline.ownership.jurisdiction import code_for_country_name
@@ -40,17 +43,16 @@ _V03_TYPES = {
     "ownershipOrControlStatement": "relationship",
 }
 
-# Columns of the Parts tables. Row tables start with `seq` (the statement's position in the statement
-# index) followed by the columns of ENTITIES, IDENTIFIERS and INTERESTS (pipeline.datasets, kept equal by
-# a test); the record id slot is rewritten when the frames are assembled (0.3 records get their root id).
+# Columns of the tables. Row tables start with `seq` (the statement's position in the statement index),
+# then what the statement says; what its index entry already holds (record id, statement id, record type,
+# file) is added to the rows when the frames are assembled, rather than repeated in every row here.
 STATEMENT_COLUMNS = ("record", "type", "date", "closed", "v03", "sid", "uri", "pos", "digest")
-ENTITY_COLUMNS = ("seq", "entity_id", "statement_id", "record_type", "entity_type", "name", "jurisdiction",
-                  "registered_country", "business_country", "nationalities", "residences", "tax_residencies",
-                  "source_uri")  # fmt: skip
-IDENTIFIER_COLUMNS = ("seq", "entity_id", "scheme", "scheme_name", "identifier")
-INTEREST_COLUMNS = ("seq", "relationship_id", "statement_id", "interest_index", "subject_id", "interested_party_id",
-                    "interest_type", "direct_or_indirect", "share_exact", "share_min", "share_max", "exclusive_min",
-                    "exclusive_max", "start_date", "end_date", "source_uri")  # fmt: skip
+ENTITY_COLUMNS = ("seq", "entity_type", "name", "jurisdiction", "registered_country", "business_country",
+                  "nationalities", "residences", "tax_residencies")  # fmt: skip
+IDENTIFIER_COLUMNS = ("seq", "scheme", "scheme_name", "identifier")
+INTEREST_COLUMNS = ("seq", "interest_index", "subject_id", "interested_party_id", "interest_type", "direct_or_indirect",
+                    "share_exact", "share_min", "share_max", "exclusive_min", "exclusive_max", "start_date",
+                    "end_date")  # fmt: skip
 QUARANTINE_COLUMNS = ("dataset", "rule", "severity", "message", "source_uri", "source_line", "record")
 REPLACES_COLUMNS = ("replaced", "by")
 _FLOAT_COLUMNS = frozenset({"share_exact", "share_min", "share_max"})
@@ -58,25 +60,28 @@ _BOOL_COLUMNS = frozenset({"exclusive_min", "exclusive_max", "closed", "v03"})
 _INT_COLUMNS = frozenset({"seq", "interest_index", "pos", "digest"})
 
 
-class Parts(NamedTuple):
-    """What a run of statements says, as columns; `seq` counts from 0 within these parts."""
+TABLES = (STATEMENT_COLUMNS, ENTITY_COLUMNS, IDENTIFIER_COLUMNS, INTEREST_COLUMNS, QUARANTINE_COLUMNS, REPLACES_COLUMNS)
 
-    statements: pa.Table
-    entities: pa.Table
-    identifiers: pa.Table
-    interests: pa.Table
-    quarantine: pa.Table
-    replaces: pa.Table  # 0.3: (replaced statementID, replacing statementID), in reading order
+
+def kind(column: str) -> str:
+    """How a column is laid out: `i` int64, `f` float64, `b` bool (a byte each), `s` UTF-8 text or null."""
+    return (
+        "f" if column in _FLOAT_COLUMNS else "b" if column in _BOOL_COLUMNS else "i" if column in _INT_COLUMNS else "s"
+    )
+
+
+class Columns(NamedTuple):
+    """What a run of statements says, as the buffers of Arrow columns (built without pyarrow, whose import
+    would be most of a worker's start-up). Tables are those of TABLES, `seq` counting from 0 here.
+
+    `buffers` holds, table after table and column after column, one buffer for a number or bool column
+    and three for a text column: validity (a byte per value, empty when there is no null), int64
+    offsets, UTF-8 data.
+    """
+
     read: int  # statements read, including those quarantined
-
-
-class _At(NamedTuple):
-    """Where rows come from: the statement's position in the index, its record, statement id and file."""
-
-    seq: int
-    rid: str
-    sid: str
-    uri: str
+    rows: tuple[int, ...]  # per table
+    buffers: list[bytes | memoryview]
 
 
 class Collector:
@@ -95,10 +100,10 @@ class Collector:
         self.quarantine: list[tuple[Any, ...]] = []
         self.read = 0
 
-    def statement(self, record_id: str, rtype: str, *, sid: str, date: str, closed: bool, uri: str, v03: bool) -> _At:
-        seq = len(self.index)
+    def statement(self, record_id: str, rtype: str, *, sid: str, date: str, closed: bool, uri: str, v03: bool) -> int:
+        """Index a statement; its `seq`."""
         self.index.append((record_id, rtype, date, closed, v03, sid, uri, self.pos, self.digest))
-        return tuple.__new__(_At, (seq, record_id, sid, uri))  # skips NamedTuple's __new__
+        return len(self.index) - 1
 
     def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
         text = record if isinstance(record, str) else _dumps(record)
@@ -106,35 +111,35 @@ class Collector:
             text = _shortened(record, text)
         self.quarantine.append((DATASET, rule, SEVERITY_ERROR, message, uri, str(position), text))
 
-    def parts(self) -> Parts:
-        return Parts(
-            _table(STATEMENT_COLUMNS, _transposed(self.index, STATEMENT_COLUMNS)),
-            _table(ENTITY_COLUMNS, _transposed(self.entities, ENTITY_COLUMNS)),
-            _table(IDENTIFIER_COLUMNS, _transposed(self.identifiers, IDENTIFIER_COLUMNS)),
-            _table(INTEREST_COLUMNS, _transposed(self.interests, INTEREST_COLUMNS)),
-            _table(QUARANTINE_COLUMNS, _transposed(self.quarantine, QUARANTINE_COLUMNS)),
-            _table(REPLACES_COLUMNS, _transposed(self.replaces, REPLACES_COLUMNS)),
-            self.read,
-        )
+    def columns(self) -> Columns:
+        tables = (self.index, self.entities, self.identifiers, self.interests, self.quarantine, self.replaces)
+        buffers: list[bytes | memoryview] = []
+        for rows, columns in zip(tables, TABLES, strict=True):
+            values = zip(*rows, strict=True) if rows else [() for _ in columns]
+            for name, column in zip(columns, values, strict=True):
+                buffers.extend(_buffers(kind(name), column))
+        return Columns(self.read, tuple(len(rows) for rows in tables), buffers)
 
 
-def _transposed(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> list[Any]:
-    return list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-
-
-def _table(columns: tuple[str, ...], values: Any) -> pa.Table:
-    """Typed columns; strings go straight to Arrow, never through object columns."""
-    arrays = []
-    for name, column in zip(columns, values, strict=True):
-        if name in _FLOAT_COLUMNS:
-            arrays.append(pa.array(column, type=pa.float64()))
-        elif name in _BOOL_COLUMNS:
-            arrays.append(pa.array(column, type=pa.bool_()))
-        elif name in _INT_COLUMNS:
-            arrays.append(pa.array(column, type=pa.int64()))
-        else:
-            arrays.append(pa.array(column, type=pa.large_string()))
-    return pa.table(arrays, names=list(columns))
+def _buffers(layout: str, values: Sequence[Any]) -> list[bytes | memoryview]:
+    # struct.pack over an iterator is the quickest way from Python values to a buffer (array.array
+    # appends them one by one).
+    n = len(values)
+    if layout == "i":
+        return [struct.pack(f"<{n}q", *values)]
+    if layout == "f":
+        return [struct.pack(f"<{n}d", *values)]
+    if layout == "b":
+        return [bytes(values)]
+    nulls = None in values
+    texts = ["" if v is None else v for v in values] if nulls else values
+    joined = "".join(texts)  # like pyarrow, refuses anything that is not a string
+    data = joined.encode()
+    # ASCII (nearly always): a character is a byte, and the lengths come without encoding each value.
+    lengths = map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts)
+    offsets = struct.pack(f"<{n + 1}q", *itertools.accumulate(lengths, initial=0))
+    validity = bytes(map(operator.is_not, values, itertools.repeat(None))) if nulls else b""
+    return [validity, offsets, data]
 
 
 # What a reviewer (and `unread.unread_statements`) needs of a statement too long to keep whole.
@@ -165,7 +170,7 @@ def _dumps(obj: object) -> str:
         return repr(obj)
 
 
-def read_lines(data: bytes, uri: str, first_line: int) -> Parts:
+def read_lines(data: bytes, uri: str, first_line: int) -> Columns:
     """The statements of a run of JSON Lines (`data` ends at a line end, or at the end of the file)."""
     c = Collector()
     lines = data.split(b"\n")
@@ -182,7 +187,7 @@ def read_lines(data: bytes, uri: str, first_line: int) -> Parts:
             continue
         c.digest, c.pos = zlib.crc32(line.rstrip()), n
         take(c, obj, uri, n)
-    return c.parts()
+    return c.columns()
 
 
 # --- statement normalisation ---------------------------------------------------------------------------
@@ -268,13 +273,13 @@ def _share(share: Any, v03: bool) -> tuple[float, float, float, bool, bool]:
     return exact, lo, hi, lo_open, hi_open
 
 
-def _identifier_rows(c: Collector, at: _At, identifiers: Any) -> None:
+def _identifier_rows(c: Collector, seq: int, identifiers: Any) -> None:
     for ident in identifiers:
         if isinstance(ident, dict):
-            c.identifiers.append((at.seq, at.rid, ident.get("scheme"), ident.get("schemeName"), ident.get("id")))
+            c.identifiers.append((seq, ident.get("scheme"), ident.get("schemeName"), ident.get("id")))
 
 
-def _entity_row(c: Collector, at: _At, rd: dict[str, Any], *, v03: bool) -> None:
+def _entity_row(c: Collector, seq: int, rd: dict[str, Any], *, v03: bool) -> None:
     if v03:
         etype = rd.get("entityType")
         jur = rd.get("incorporatedInJurisdiction")
@@ -291,35 +296,16 @@ def _entity_row(c: Collector, at: _At, rd: dict[str, Any], *, v03: bool) -> None
         addr = _address_countries(addresses)
         registered = addr.get("registered", [None])[0]
         business = addr.get("business", [None])[0]
-    c.entities.append(
-        (
-            at.seq,
-            at.rid,
-            at.sid,
-            "entity",
-            etype,
-            rd.get("name"),
-            jurisdiction,
-            registered,
-            business,
-            "[]",
-            "[]",
-            "[]",
-            at.uri,
-        )
-    )
+    c.entities.append((seq, etype, rd.get("name"), jurisdiction, registered, business, "[]", "[]", "[]"))
     if identifiers := rd.get("identifiers"):
-        _identifier_rows(c, at, identifiers)
+        _identifier_rows(c, seq, identifiers)
 
 
-def _person_row(c: Collector, at: _At, rd: dict[str, Any]) -> None:
+def _person_row(c: Collector, seq: int, rd: dict[str, Any]) -> None:
     addr = _address_countries(rd.get("addresses"))
     c.entities.append(
         (
-            at.seq,
-            at.rid,
-            at.sid,
-            "person",
+            seq,
             rd.get("personType"),
             _person_name(rd.get("names")),
             None,
@@ -328,25 +314,24 @@ def _person_row(c: Collector, at: _At, rd: dict[str, Any]) -> None:
             _json_list(_countries(rd.get("nationalities"))),
             _json_list(addr.get("residence", [])),
             _json_list(_countries(rd.get("taxResidencies"))),
-            at.uri,
         )
     )
     if identifiers := rd.get("identifiers"):
-        _identifier_rows(c, at, identifiers)
+        _identifier_rows(c, seq, identifiers)
 
 
-def _interest_rows(c: Collector, at: _At, subject: Any, party: Any, interests: Any, *, v03: bool) -> None:
+def _interest_rows(c: Collector, seq: int, subject: Any, party: Any, interests: Any, *, v03: bool) -> None:
     subject_id = subject if isinstance(subject, str) else None
     party_id = party if isinstance(party, str) else None
     items = [i for i in interests or () if isinstance(i, dict)]
     if not items:
         # The relationship is kept visible even when it declares no interest (it then counts for nothing).
-        c.interests.append((*at[:3], 0, subject_id, party_id, None, None, *_share(None, v03), None, None, at.uri))
+        c.interests.append((seq, 0, subject_id, party_id, None, None, *_share(None, v03), None, None))
         return
     for k, item in enumerate(items):
         c.interests.append(
             (
-                *at[:3],
+                seq,
                 k,
                 subject_id,
                 party_id,
@@ -355,7 +340,6 @@ def _interest_rows(c: Collector, at: _At, subject: Any, party: Any, interests: A
                 *_share(item.get("share"), v03),
                 item.get("startDate"),
                 item.get("endDate"),
-                at.uri,
             )
         )
 
@@ -374,13 +358,13 @@ def _take_04(c: Collector, obj: Any, uri: str, pos: int) -> None:
     rid, rtype, sid = obj["recordId"], obj["recordType"], obj["statementId"]
     rd = obj["recordDetails"]
     closed = obj.get("recordStatus") == "closed"
-    at = c.statement(rid, rtype, sid=sid, date=obj["statementDate"][:10], closed=closed, uri=uri, v03=False)
+    seq = c.statement(rid, rtype, sid=sid, date=obj["statementDate"][:10], closed=closed, uri=uri, v03=False)
     if rtype == "entity":
-        _entity_row(c, at, rd, v03=False)
+        _entity_row(c, seq, rd, v03=False)
     elif rtype == "person":
-        _person_row(c, at, rd)
+        _person_row(c, seq, rd)
     else:
-        _interest_rows(c, at, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
+        _interest_rows(c, seq, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
 
 
 def _ref_03(ref: Any) -> Any:
@@ -430,14 +414,14 @@ def _take_03(c: Collector, obj: dict[str, Any], uri: str, pos: int) -> None:
         if isinstance(replaced, str):
             c.replaces.append((replaced, sid))
     date = str(obj.get("statementDate") or "")[:10]
-    at = c.statement(sid, rtype, sid=sid, date=date, closed=False, uri=uri, v03=True)
+    seq = c.statement(sid, rtype, sid=sid, date=date, closed=False, uri=uri, v03=True)
     if rtype == "entity":
-        _entity_row(c, at, obj, v03=True)
+        _entity_row(c, seq, obj, v03=True)
     elif rtype == "person":
-        _person_row(c, at, obj)
+        _person_row(c, seq, obj)
     else:
         subject, party = _ref_03(obj.get("subject")), _ref_03(obj.get("interestedParty"))
-        _interest_rows(c, at, subject, party, obj.get("interests"), v03=True)
+        _interest_rows(c, seq, subject, party, obj.get("interests"), v03=True)
 
 
 def _is_date(text: str) -> bool:

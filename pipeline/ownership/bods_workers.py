@@ -2,36 +2,33 @@
 
 Invariants:
 - A worker computes exactly what `bods_statements.read_lines` computes in the reading process: it runs
-  that function, and the tables go back as Arrow IPC streams (columns, not pickled Python objects).
+  that function, and its `Columns` go back as they are (column buffers, not pickled Python objects).
 - Workers are fresh interpreters started with `subprocess` (`python -P -m ...`), never forked from the
   reading process: an Airflow task process may have threads, and a fork would copy their locks. They
   import neither the caller's `__main__` (as multiprocessing's spawn and forkserver would, which under
-  Airflow or a script means importing pandas, Airflow and the rest) nor pandas: start-up is an
-  interpreter plus orjson, jsonschema_rs, pyarrow and pycountry, a few tenths of a second.
+  Airflow or a script means importing pandas, Airflow and the rest), nor pandas or pyarrow: start-up is
+  an interpreter plus orjson, jsonschema_rs and pycountry.
 - Workers live only inside `Workers` as a context manager: closed when it ends, killed when it ends with
   an error. A failing worker raises `WorkerError` in the reading process; it never hangs it.
 """
 
 from __future__ import annotations
 
+import array
+import contextlib
 import gc
-import importlib.abc
 import os
 import queue
 import struct
 import subprocess
 import sys
 import traceback
-from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import TracebackType
 from typing import IO
 
-import pyarrow as pa
-
-from pipeline.ownership.bods_statements import Parts, read_lines
+from pipeline.ownership.bods_statements import TABLES, Columns, read_lines
 
 # More would only compete for memory bandwidth and pipe traffic with the reading process.
 MAX_WORKERS = 8
@@ -73,7 +70,7 @@ class Workers:
         self._procs: list[subprocess.Popen[bytes]] = []
         self._idle: queue.SimpleQueue[subprocess.Popen[bytes]] = queue.SimpleQueue()
         self._threads: ThreadPoolExecutor | None = None
-        self._pending: set[Future[Parts]] = set()
+        self._pending: set[Future[Columns]] = set()
 
     def __enter__(self) -> Workers:
         return self
@@ -86,7 +83,7 @@ class Workers:
         self._pending = {f for f in self._pending if not f.done()}
         return len(self._pending) < self.count * QUEUE_DEPTH
 
-    def submit(self, data: bytes, uri: str, first_line: int) -> Future[Parts]:
+    def submit(self, data: bytes, uri: str, first_line: int) -> Future[Columns]:
         if self._threads is None:
             self._start()
         assert self._threads is not None
@@ -106,7 +103,7 @@ class Workers:
             self._idle.put(proc)
         self._threads = ThreadPoolExecutor(max_workers=self.count, thread_name_prefix="bods-worker")
 
-    def _round_trip(self, data: bytes, uri: str, first_line: int) -> Parts:
+    def _round_trip(self, data: bytes, uri: str, first_line: int) -> Columns:
         proc = self._idle.get()
         try:
             assert proc.stdin is not None and proc.stdout is not None
@@ -134,7 +131,7 @@ class Workers:
             if kill:
                 proc.kill()  # its thread then reads the end of the pipe and stops
             elif proc.stdin is not None:
-                proc.stdin.close()  # end of input: the worker returns
+                _close(proc.stdin)  # end of input: the worker returns
         if threads is not None:
             threads.shutdown(wait=True)
         for proc in self._procs:
@@ -145,10 +142,16 @@ class Workers:
                 proc.wait()
             for pipe in (proc.stdin, proc.stdout):
                 if pipe is not None:
-                    pipe.close()
+                    _close(pipe)
         self._procs.clear()
         self._pending.clear()
         self._threads = None
+
+
+def _close(pipe: IO[bytes]) -> None:
+    # A worker that died cannot take what is left in the buffer; its error is already on its future.
+    with contextlib.suppress(OSError):
+        pipe.close()
 
 
 def _read_exactly(stream: IO[bytes], n: int) -> bytes:
@@ -158,49 +161,36 @@ def _read_exactly(stream: IO[bytes], n: int) -> bytes:
     return data
 
 
-def _encode(parts: Parts) -> bytes:
-    out = [_LENGTH.pack(parts.read)]
-    for table in parts[:-1]:
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        buffer = sink.getvalue()
-        out.append(_LENGTH.pack(buffer.size))
-        out.append(buffer.to_pybytes())
-    return b"".join(out)
+def _encode(columns: Columns) -> list[bytes | memoryview]:
+    """Header (read, rows per table, buffer lengths), then the buffers, each padded to 8 bytes so that
+    the numbers in them stay aligned where the reading process looks at them in place."""
+    lengths = [len(b) for b in columns.buffers]
+    header = array.array("q", [columns.read, *columns.rows, len(lengths), *lengths])
+    out: list[bytes | memoryview] = [_LENGTH.pack(len(header)), header.tobytes()]
+    for buffer in columns.buffers:
+        out.append(buffer)
+        out.append(bytes(-len(buffer) % 8))
+    return out
 
 
-def _decode(payload: bytes) -> Parts:
+def _decode(payload: bytes) -> Columns:
     view = memoryview(payload)
-    (read,) = _LENGTH.unpack_from(view, 0)
-    at = _LENGTH.size
-    tables = []
-    for _ in range(len(Parts._fields) - 1):
-        (size,) = _LENGTH.unpack_from(view, at)
-        at += _LENGTH.size
-        tables.append(pa.ipc.open_stream(pa.py_buffer(view[at : at + size])).read_all())
-        at += size
-    statements, entities, identifiers, interests, quarantine, replaces = tables
-    return Parts(statements, entities, identifiers, interests, quarantine, replaces, read)
-
-
-class _NoPandas(importlib.abc.MetaPathFinder):
-    """pyarrow imports pandas on its first conversion of a Python list, only to ask whether the values
-    are pandas objects (they never are here); that import would be most of a worker's start-up. Refused,
-    pyarrow carries on without pandas."""
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if fullname.split(".", 1)[0] == "pandas":
-            raise ModuleNotFoundError(f"{fullname} is not imported in a BODS reader worker", name=fullname)
-        return None
+    (count,) = _LENGTH.unpack_from(view, 0)
+    at = _LENGTH.size + 8 * count
+    header = array.array("q")
+    header.frombytes(view[_LENGTH.size : at])
+    tables = len(TABLES)
+    read, rows, lengths = header[0], tuple(header[1 : 1 + tables]), header[2 + tables :]
+    buffers: list[bytes | memoryview] = []
+    for length in lengths:
+        buffers.append(view[at : at + length])  # read in place, never copied
+        at += length + (-length % 8)
+    return Columns(read, rows, buffers)
 
 
 def main() -> None:
     """The worker: requests on stdin, replies on stdout, until stdin ends."""
     gc.disable()  # a chunk's objects are freed by reference counting; none form cycles
-    sys.meta_path.insert(0, _NoPandas())
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # a stray print must not corrupt the replies
@@ -211,9 +201,9 @@ def main() -> None:
         try:
             status, payload = 0, _encode(read_lines(data, uri, first_line))
         except Exception:  # sent to the reading process, which raises it there
-            status, payload = 1, traceback.format_exc().encode()
-        replies.write(_REPLY.pack(status, len(payload)))
-        replies.write(payload)
+            status, payload = 1, [traceback.format_exc().encode()]
+        replies.write(_REPLY.pack(status, sum(len(p) for p in payload)))
+        replies.writelines(payload)
         replies.flush()
 
 
