@@ -13,11 +13,17 @@ Invariants:
   the same rows (0.3 records are identified by the first statement of their `replacesStatements` chain).
 - Shares become fractions of 1 with their bounds' openness kept: 0.4 `exclusiveMinimum: 50` becomes
   share_min 0.5 with exclusive_min True; 0.3 `exclusiveMinimum: true` marks its `minimum` exclusive.
+- The frames are the same (rows, order, dtypes, stats, findings) whether or not worker processes read
+  any of it: JSON Lines are cut into chunks of whole lines, each chunk becomes columnar `Parts` by the
+  same function in a worker or here, and the parts are put together in reading order.
+- Only JSON Lines (plain or gzip, decompressed here) spanning more than PARALLEL_CHUNKS chunks are handed
+  to workers: below that, starting interpreters costs more than it saves, so small inputs never start
+  any. JSON arrays and single documents are read here: they are one JSON value, which cannot be cut into
+  independently parsable pieces without a second, streaming parser.
 """
 
 from __future__ import annotations
 
-import array
 import datetime as dt
 import gzip
 import io
@@ -25,6 +31,7 @@ import itertools
 import math
 import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -36,25 +43,46 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
-from pipeline.ownership import schema
+from pipeline.ownership.bods_statements import (
+    ENTITY_COLUMNS,
+    IDENTIFIER_COLUMNS,
+    INTEREST_COLUMNS,
+    RULE_JSON,
+    RULE_SCHEMA_04,
+    TABLES,
+    Collector,
+    Columns,
+    is_03,
+    kind,
+    read_lines,
+    statement_id,
+    take,
+)
+from pipeline.ownership.bods_workers import Workers, worker_count
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
 from pipeline.ownership.gcpause import paused_gc
-from pipeline.ownership.jurisdiction import code_for_country_name, is_iso_code
+from pipeline.ownership.jurisdiction import is_iso_code
 
-DATASET = "ownership"
-RULE_JSON = "json_syntax"
-RULE_SCHEMA_04 = "bods_0.4_schema"
-RULE_STRUCTURE_03 = "bods_0.3_structure"
-# Quarantined records keep their text for the reviewer, within reason.
-MAX_RECORD_CHARS = 20_000
-
-NO_ID = "(no statement id)"
+# About 11,000 statements of typical size: enough to make a worker's round trip cheap, small enough that
+# the last chunks leave no core idle for long.
+CHUNK_BYTES = 4 << 20
+# Inputs of up to this many chunks are read here: starting workers (a few tenths of a second) would cost
+# more than they save on them.
+PARALLEL_CHUNKS = 4
+_PIECE = 1 << 20  # read size; a read error loses at most the lines of one piece
 _WHITESPACE = b" \t\r\n\xef\xbb\xbf"
-_V03_TYPES = {
-    "entityStatement": "entity",
-    "personStatement": "person",
-    "ownershipOrControlStatement": "relationship",
-}
+
+
+class Parts(NamedTuple):
+    """`Columns` as Arrow tables (those of bods_statements.TABLES)."""
+
+    statements: pa.Table
+    entities: pa.Table
+    identifiers: pa.Table
+    interests: pa.Table
+    quarantine: pa.Table
+    replaces: pa.Table  # 0.3: (replaced statementID, replacing statementID), in reading order
+    read: int  # statements read, including those quarantined
 
 
 @dataclass(frozen=True)
@@ -69,90 +97,95 @@ class BodsFrames:
     stats: dict[str, int] = field(default_factory=dict)  # statements read, valid, superseded, closed, ...
 
 
-class _At(NamedTuple):
-    """Where rows come from: the statement's position in the index, its record, statement id and file."""
+def read_bods(
+    sources: Iterable[tuple[str, IO[bytes]]],
+    as_of: dt.date | None = None,
+    *,
+    workers: int | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> BodsFrames:
+    """Read BODS statements from (uri, binary stream) pairs; latest statement per record, as of a date.
 
-    seq: int
-    rid: str
-    sid: str
-    uri: str
-
-
-class _Collector:
-    """Column-wise accumulation (lists are far cheaper than per-row frames at millions of statements)."""
-
-    def __init__(self) -> None:
-        # statement index: one entry per accepted statement, `seq` is its position here
-        self.st_record: list[str] = []
-        self.st_type: list[str] = []
-        self.st_date: list[str] = []
-        self.st_closed: list[bool] = []
-        self.st_v03: list[bool] = []
-        self.st_sid: list[str] = []
-        self.st_uri: list[str] = []
-        self.st_pos = array.array("q")
-        self.st_digest = array.array("q")  # crc32 of the statement's text: tells exact repeats from edits
-        self.digest = 0  # of the statement being taken, and its position in its file
-        self.pos = 0
-        self.replaces: dict[str, str] = {}  # 0.3: replaced statementID -> replacing statementID
-        self.entities: list[tuple[Any, ...]] = []
-        self.identifiers: list[tuple[Any, ...]] = []
-        self.interests: list[tuple[Any, ...]] = []
-        self.quarantine: list[tuple[Any, ...]] = []
-        self.read = 0
-
-    def statement(self, record_id: str, rtype: str, *, sid: str, date: str, closed: bool, uri: str, v03: bool) -> _At:
-        self.st_record.append(record_id)
-        self.st_type.append(rtype)
-        self.st_date.append(date)
-        self.st_closed.append(closed)
-        self.st_v03.append(v03)
-        self.st_sid.append(sid)
-        self.st_uri.append(uri)
-        self.st_digest.append(self.digest)
-        self.st_pos.append(self.pos)
-        return tuple.__new__(_At, (len(self.st_record) - 1, record_id, sid, uri))  # skips NamedTuple's __new__
-
-    def row_lists(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """Entity, identifier and interest rows; each starts with its statement's seq, in seq order."""
-        return self.entities, self.identifiers, self.interests
-
-    def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
-        text = record if isinstance(record, str) else _dumps(record)
-        if len(text) > MAX_RECORD_CHARS:
-            text = _shortened(record, text)
-        self.quarantine.append((DATASET, rule, str(Severity.ERROR), message, uri, str(position), text))
-
-
-# What a reviewer (and `unread.unread_statements`) needs of a statement too long to keep whole.
-_KEPT_KEYS = ("statementId", "statementID", "statementType", "statementDate", "recordId", "recordType", "recordStatus")
-_KEPT_DETAILS = ("subject", "interestedParty")
-
-
-def _shortened(record: object, text: str) -> str:
-    """A quarantined record over MAX_RECORD_CHARS: still JSON, with the fields that say what it is about."""
-    if not isinstance(record, dict):
-        return text[:MAX_RECORD_CHARS]
-    kept: dict[str, Any] = {k: record[k] for k in _KEPT_KEYS if k in record}
-    details = record.get("recordDetails")
-    if isinstance(details, dict):
-        kept["recordDetails"] = {k: details[k] for k in _KEPT_DETAILS if k in details}
-    for key in _KEPT_DETAILS:  # 0.3 keeps them at the top level
-        if key in record:
-            kept[key] = record[key]
-    kept["truncated"] = f"the statement had {len(text)} characters; only these fields are kept"
-    short = _dumps(kept)
-    return short if len(short) <= MAX_RECORD_CHARS else text[:MAX_RECORD_CHARS]
-
-
-def _dumps(obj: object) -> str:
-    try:
-        return orjson.dumps(obj).decode()
-    except TypeError:
-        return repr(obj)
+    `as_of`: statements dated after it are not yet known and are set aside (counted in stats). Interests
+    keep their start and end dates; which are active is decided by `resolve` for its own date.
+    `workers`: worker processes for large JSON Lines inputs (default: one per usable CPU, capped; 0 reads
+    everything in this process). `chunk_bytes`: the size of the runs of lines a worker reads at a time.
+    """
+    reading = _Reading(Workers(worker_count(workers)), chunk_bytes)
+    with paused_gc(), reading.pool:
+        for uri, stream in sources:
+            reading.source(uri, stream)
+        parts = [_parts(p.result() if isinstance(p, Future) else p) for p in reading.parts]
+    return _assemble(parts, as_of)
 
 
 # --- input framing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """The parts read so far, in reading order: chunks read here, or a worker's answer to come."""
+
+    pool: Workers
+    chunk_bytes: int
+    parts: list[Columns | Future[Columns]] = field(default_factory=list)
+
+    def source(self, uri: str, stream: IO[bytes]) -> None:
+        c = Collector()  # what is not cut into chunks, and a read error, after the chunks read before it
+        try:
+            reader = _open(stream)
+            first = _first_byte(reader)
+            if first == b"[":
+                _take_documents(c, uri, _whole(reader.read()))
+            elif first:
+                head = reader.readline()
+                try:
+                    orjson.loads(head)
+                except orjson.JSONDecodeError:
+                    # Either one pretty-printed statement, or JSON Lines whose first line is broken.
+                    _take_documents(c, uri, _unframed(head + reader.read()))
+                else:
+                    self.json_lines(uri, head, reader)
+        except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
+            c.reject(RULE_JSON, f"{uri}: cannot read: {exc}", uri, 0, "")
+        self.parts.append(c.columns())
+
+    def json_lines(self, uri: str, head: bytes, reader: io.BufferedReader[Any]) -> None:
+        chunks = _chunks(head, reader, self.chunk_bytes)
+        first = list(itertools.islice(chunks, PARALLEL_CHUNKS + 1))
+        parallel = self.pool.count > 0 and len(first) > PARALLEL_CHUNKS
+        for data, line in itertools.chain(first, chunks):
+            # With every worker busy this process reads the chunk itself: it has a core too, and it keeps
+            # reading ahead from running away with memory.
+            if parallel and self.pool.has_room():
+                self.parts.append(self.pool.submit(data, uri, line))
+            else:
+                self.parts.append(read_lines(data, uri, line))
+
+
+def _chunks(head: bytes, reader: io.BufferedReader[Any], size: int) -> Iterator[tuple[bytes, int]]:
+    """Runs of whole lines of about `size` bytes, each with the number of its first line.
+
+    On a read error the whole lines read before it still come out, then the error is raised.
+    """
+    pieces, have, line = [head], len(head), 1
+    try:
+        while piece := reader.read(min(_PIECE, size)):
+            pieces.append(piece)
+            have += len(piece)
+            if have >= size:
+                pieces.append(reader.readline())
+                data = b"".join(pieces)
+                yield data, line
+                line += data.count(b"\n")
+                pieces, have = [], 0
+    except (OSError, EOFError):
+        data = b"".join(pieces)
+        if cut := data.rfind(b"\n") + 1:
+            yield data[:cut], line
+        raise
+    if have:
+        yield b"".join(pieces), line
 
 
 class _Prefixed(io.RawIOBase):
@@ -202,43 +235,49 @@ def _first_byte(reader: io.BufferedReader[Any]) -> bytes:
 Document = tuple[int, Any, bytes | None, bool, int]
 
 
-def _documents(reader: io.BufferedReader[Any]) -> Iterator[Document]:
-    """(position, parsed statement or None, raw bytes when it did not parse, whole document, digest) per
-    statement.
+def _take_documents(c: Collector, uri: str, documents: Iterable[Document]) -> None:
+    """Statements that are not cut into chunks: a JSON array, one document, or lines after a broken first.
 
-    Position is the 1-based line for JSON Lines, the 1-based index for a JSON array. `whole document`
-    marks a file that is one pretty-printed object rather than an array or JSON Lines. The digest is the
-    crc32 of the statement's text (its line, or its canonical JSON inside an array).
+    A document is (position, parsed statement or None, raw bytes when it did not parse, whole document,
+    digest). Position is the 1-based line for JSON Lines, the 1-based index for a JSON array. `whole
+    document` marks a file that is one pretty-printed object rather than an array or JSON Lines. The
+    digest is the crc32 of the statement's text (its line, or its canonical JSON inside an array).
     """
-    first = _first_byte(reader)
-    if first == b"":
-        return
-    if first == b"[":
-        yield from _whole(reader.read())
-        return
-    lines = iter(reader)
-    first_line = next(lines, b"")
+    for pos, obj, raw, whole, digest in documents:
+        if raw is not None:
+            c.read += 1
+            text = raw.decode("utf-8", errors="replace")
+            msg = text if pos == 0 else f"{uri} line {pos}: not valid JSON"
+            c.reject(RULE_JSON, f"{uri}: {msg}" if pos == 0 else msg, uri, pos, text)
+            continue
+        if whole and not is_03(obj):
+            # BODS 0.4 publishes statements as an array (or one per line), never a bare object.
+            c.read += 1
+            sid = statement_id(obj, "statementId") if isinstance(obj, dict) else "(not an object)"
+            message = f"{uri} statement {sid}: a BODS 0.4 file must be a JSON array of statements or JSON Lines"
+            c.reject(RULE_SCHEMA_04, message, uri, pos, obj)
+            continue
+        c.digest, c.pos = digest, pos
+        take(c, obj, uri, pos)
+
+
+def _unframed(data: bytes) -> Iterator[Document]:
     try:
-        yield 1, orjson.loads(first_line), None, False, zlib.crc32(first_line.rstrip())
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError:
-        # Either one pretty-printed statement, or JSON Lines whose first line is broken.
-        rest = reader.read()
-        try:
-            orjson.loads(first_line + rest)
-        except orjson.JSONDecodeError:
-            yield from _lines(itertools.chain([first_line], rest.splitlines(keepends=True)), start=1)
-            return
-        yield from _whole(first_line + rest)
-        return
-    yield from _lines(lines, start=2)
+        return _lines(data.splitlines(keepends=True), start=1)
+    return _items(doc)
 
 
 def _whole(data: bytes) -> Iterator[Document]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        yield 0, None, f"not valid JSON: {exc}".encode(), False, 0
-        return
+        return iter([(0, None, f"not valid JSON: {exc}".encode(), False, 0)])
+    return _items(doc)
+
+
+def _items(doc: Any) -> Iterator[Document]:
     for i, item in enumerate(doc if isinstance(doc, list) else [doc], start=1):
         yield i, item, None, not isinstance(doc, list), zlib.crc32(_canonical(item))
 
@@ -259,286 +298,50 @@ def _lines(lines: Iterable[bytes], start: int) -> Iterator[Document]:
                 yield n, None, line, False, 0
 
 
-# --- statement normalisation ---------------------------------------------------------------------------
-
-
-def _country(value: Any) -> str | None:
-    """Code of a BODS Country (0.4 object {name, code}; 0.3 addresses give a bare code string)."""
-    if isinstance(value, dict):
-        code = value.get("code")
-        if isinstance(code, str) and code:
-            return code.upper()
-        return code_for_country_name(value.get("name"))
-    if isinstance(value, str) and value:
-        return value.upper() if len(value) <= 6 else code_for_country_name(value)
-    return None
-
-
-def _countries(values: Any) -> list[str]:
-    out: list[str] = []
-    for v in values or ():
-        c = _country(v)
-        if c and c not in out:
-            out.append(c)
-    return out
-
-
-def _json_list(values: list[str]) -> str:
-    return orjson.dumps(values).decode() if values else "[]"
-
-
-def _address_countries(addresses: Any) -> dict[str, list[str]]:
-    by_type: dict[str, list[str]] = {}
-    for a in addresses or ():
-        if isinstance(a, dict):
-            c = _country(a.get("country"))
-            if c:
-                by_type.setdefault(str(a.get("type")), []).append(c)
-    return by_type
-
-
-def _person_name(names: Any) -> str | None:
-    candidates = [n for n in names or () if isinstance(n, dict)]
-    if not candidates:
-        return None
-    chosen = next((n for n in candidates if n.get("type") in ("legal", "individual")), candidates[0])
-    full = chosen.get("fullName")
-    if full:
-        return str(full)
-    parts = [chosen.get(k) for k in ("givenName", "patronymicName", "familyName")]
-    joined = " ".join(str(p) for p in parts if p)
-    return joined or None
-
-
-def _num(value: Any) -> float:
-    return float(value) / 100.0 if isinstance(value, int | float) and not isinstance(value, bool) else np.nan
-
-
-_NO_SHARE = (math.nan, math.nan, math.nan, False, False)
-_NUMBER = (int, float)
-
-
-def _share(share: Any, v03: bool) -> tuple[float, float, float, bool, bool]:
-    """(exact, min, max, min exclusive, max exclusive) as fractions; NaN where the statement says nothing."""
-    if not share or not isinstance(share, dict):
-        return _NO_SHARE
-    if len(share) == 1:  # the common case: just `exact`
-        value: Any = share.get("exact")
-        if type(value) in _NUMBER:  # exact types: bool is an int subclass and must not pass
-            return value / 100.0, math.nan, math.nan, False, False
-    exact = _num(share.get("exact"))
-    lo, hi = _num(share.get("minimum")), _num(share.get("maximum"))
-    lo_open = hi_open = False
-    if v03:
-        lo_open = bool(share.get("exclusiveMinimum")) and not np.isnan(lo)
-        hi_open = bool(share.get("exclusiveMaximum")) and not np.isnan(hi)
-    else:
-        xlo, xhi = _num(share.get("exclusiveMinimum")), _num(share.get("exclusiveMaximum"))
-        # Both given: the tighter bound holds; at equal values the exclusive one is the tighter.
-        if not np.isnan(xlo) and (np.isnan(lo) or xlo >= lo):
-            lo, lo_open = xlo, True
-        if not np.isnan(xhi) and (np.isnan(hi) or xhi <= hi):
-            hi, hi_open = xhi, True
-    return exact, lo, hi, lo_open, hi_open
-
-
-def _identifier_rows(c: _Collector, at: _At, identifiers: Any) -> None:
-    for ident in identifiers or ():
-        if isinstance(ident, dict):
-            c.identifiers.append((at.seq, at.rid, ident.get("scheme"), ident.get("schemeName"), ident.get("id")))
-
-
-def _entity_row(c: _Collector, at: _At, rd: dict[str, Any], *, v03: bool) -> None:
-    if v03:
-        etype = rd.get("entityType")
-        jur = rd.get("incorporatedInJurisdiction")
-    else:
-        et = rd.get("entityType")
-        etype = et.get("type") if isinstance(et, dict) else None
-        jur = rd.get("jurisdiction")
-    jurisdiction = None
-    if isinstance(jur, dict):
-        code = jur.get("code")
-        jurisdiction = code.upper() if isinstance(code, str) and code else code_for_country_name(jur.get("name"))
-    addr = _address_countries(rd.get("addresses"))
-    registered = addr.get("registered", [None])[0]
-    business = addr.get("business", [None])[0]
-    c.entities.append(
-        (
-            at.seq,
-            at.rid,
-            at.sid,
-            "entity",
-            etype,
-            rd.get("name"),
-            jurisdiction,
-            registered,
-            business,
-            "[]",
-            "[]",
-            "[]",
-            at.uri,
-        )
-    )
-    _identifier_rows(c, at, rd.get("identifiers"))
-
-
-def _person_row(c: _Collector, at: _At, rd: dict[str, Any]) -> None:
-    addr = _address_countries(rd.get("addresses"))
-    c.entities.append(
-        (
-            at.seq,
-            at.rid,
-            at.sid,
-            "person",
-            rd.get("personType"),
-            _person_name(rd.get("names")),
-            None,
-            None,
-            None,
-            _json_list(_countries(rd.get("nationalities"))),
-            _json_list(addr.get("residence", [])),
-            _json_list(_countries(rd.get("taxResidencies"))),
-            at.uri,
-        )
-    )
-    _identifier_rows(c, at, rd.get("identifiers"))
-
-
-def _interest_rows(c: _Collector, at: _At, subject: Any, party: Any, interests: Any, *, v03: bool) -> None:
-    subject_id = subject if isinstance(subject, str) else None
-    party_id = party if isinstance(party, str) else None
-    items = [i for i in interests or () if isinstance(i, dict)]
-    if not items:
-        # The relationship is kept visible even when it declares no interest (it then counts for nothing).
-        c.interests.append((*at[:3], 0, subject_id, party_id, None, None, *_share(None, v03), None, None, at.uri))
-        return
-    for k, item in enumerate(items):
-        c.interests.append(
-            (
-                *at[:3],
-                k,
-                subject_id,
-                party_id,
-                item.get("type"),
-                item.get("directOrIndirect"),
-                *_share(item.get("share"), v03),
-                item.get("startDate"),
-                item.get("endDate"),
-                at.uri,
-            )
-        )
-
-
-def _statement_id(obj: dict[str, Any], key: str) -> str:
-    sid = obj.get(key)
-    return sid if isinstance(sid, str) and sid else NO_ID
-
-
-def _take_04(c: _Collector, obj: Any, uri: str, pos: int) -> None:
-    if not schema.is_valid(obj):
-        sid = _statement_id(obj, "statementId") if isinstance(obj, dict) else "(not an object)"
-        errors = "; ".join(schema.schema_errors(obj))
-        c.reject(RULE_SCHEMA_04, f"{uri} statement {sid} (#{pos}): {errors}", uri, pos, obj)
-        return
-    rid, rtype, sid = obj["recordId"], obj["recordType"], obj["statementId"]
-    rd = obj["recordDetails"]
-    closed = obj.get("recordStatus") == "closed"
-    at = c.statement(rid, rtype, sid=sid, date=obj["statementDate"][:10], closed=closed, uri=uri, v03=False)
-    if rtype == "entity":
-        _entity_row(c, at, rd, v03=False)
-    elif rtype == "person":
-        _person_row(c, at, rd)
-    else:
-        _interest_rows(c, at, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
-
-
-def _ref_03(ref: Any) -> Any:
-    """A 0.3 subject/interestedParty reference: the statementID it names, or the unspecified object."""
-    if not isinstance(ref, dict):
-        return None
-    for key in ("describedByEntityStatement", "describedByPersonStatement"):
-        value = ref.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return ref if "unspecified" in ref else None
-
-
-def _problems_03(obj: dict[str, Any], sid: str, rtype: str | None) -> list[str]:
-    """What a 0.3 statement lacks of the structure this reader relies on (0.3 has no shipped schema)."""
-    problems = []
-    if sid == NO_ID:
-        problems.append("statementID: missing or not a string")
-    if rtype is None:
-        problems.append(f"statementType: {obj.get('statementType')!r} is not one of {sorted(_V03_TYPES)}")
-    date = obj.get("statementDate")
-    if date is not None and not (isinstance(date, str) and _is_date(date[:10])):
-        problems.append(f"statementDate: {date!r} is not a date")
-    if rtype == "relationship":
-        if not isinstance(_ref_03(obj.get("subject")), str):
-            problems.append("subject: no describedByEntityStatement")
-        if _ref_03(obj.get("interestedParty")) is None:
-            problems.append("interestedParty: neither a statement reference nor unspecified")
-        if not isinstance(obj.get("interests", []), list):
-            problems.append("interests: not an array")
-    problems.extend(
-        f"{key}: not an array"
-        for key in ("replacesStatements", "identifiers", "addresses", "names", "nationalities")
-        if key in obj and not isinstance(obj[key], list)
-    )
-    return problems
-
-
-def _take_03(c: _Collector, obj: dict[str, Any], uri: str, pos: int) -> None:
-    sid = _statement_id(obj, "statementID")
-    rtype = _V03_TYPES.get(str(obj.get("statementType")))
-    problems = _problems_03(obj, sid, rtype)
-    if problems or rtype is None:
-        c.reject(RULE_STRUCTURE_03, f"{uri} statement {sid} (#{pos}): {'; '.join(problems)}", uri, pos, obj)
-        return
-    for replaced in obj.get("replacesStatements") or ():
-        if isinstance(replaced, str):
-            c.replaces[replaced] = sid
-    date = str(obj.get("statementDate") or "")[:10]
-    at = c.statement(sid, rtype, sid=sid, date=date, closed=False, uri=uri, v03=True)
-    if rtype == "entity":
-        _entity_row(c, at, obj, v03=True)
-    elif rtype == "person":
-        _person_row(c, at, obj)
-    else:
-        subject, party = _ref_03(obj.get("subject")), _ref_03(obj.get("interestedParty"))
-        _interest_rows(c, at, subject, party, obj.get("interests"), v03=True)
-
-
-def _is_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_03(obj: Any) -> bool:
-    return isinstance(obj, dict) and ("statementID" in obj or "statementType" in obj)
-
-
-def _take(c: _Collector, obj: Any, uri: str, pos: int) -> None:
-    c.read += 1
-    if _is_03(obj):
-        _take_03(c, obj, uri, pos)
-    else:
-        # Anything else is judged by the 0.4 schema (which also rejects non-objects, with its message).
-        _take_04(c, obj, uri, pos)
-
-
 # --- assembling the frames -----------------------------------------------------------------------------
 
 
-def _record_roots(c: _Collector) -> dict[str, str]:
+def _parts(columns: Columns) -> Parts:
+    """Arrow tables over the buffers, in place."""
+    buffers = iter(columns.buffers)
+    tables = []
+    for names, n in zip(TABLES, columns.rows, strict=True):
+        arrays = []
+        for name in names:
+            layout = kind(name)
+            if layout == "s":
+                validity, offsets, data = next(buffers), next(buffers), next(buffers)
+                valid = np.frombuffer(validity, dtype=np.uint8)
+                bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if len(valid) else None
+                nulls = n - int(np.count_nonzero(valid)) if len(valid) else 0
+                text = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
+                arrays.append(pa.Array.from_buffers(pa.large_string(), n, text, null_count=nulls))
+            elif layout == "b":
+                arrays.append(pa.array(np.frombuffer(next(buffers), dtype=np.bool_)))
+            else:
+                arrays.append(pa.Array.from_buffers(_NUMBERS[layout], n, [None, pa.py_buffer(next(buffers))]))
+        tables.append(pa.table(arrays, names=list(names)))
+    statements, entities, identifiers, interests, quarantine, replaces = tables
+    return Parts(statements, entities, identifiers, interests, quarantine, replaces, columns.read)
+
+
+_NUMBERS = {"i": pa.int64(), "f": pa.float64()}
+
+
+def _joined(tables: list[pa.Table], offsets: npt.NDArray[np.int64] | None = None) -> pa.Table:
+    """The parts' tables end to end; row tables get their `seq` moved past the statements before them."""
+    if offsets is not None:
+        moved = zip(tables, offsets.tolist(), strict=True)
+        tables = [t.set_column(0, "seq", pc.add(t.column(0), pa.scalar(offset))) for t, offset in moved]
+    return pa.concat_tables(tables)
+
+
+def _record_roots(replaces: pa.Table) -> dict[str, str]:
     """0.3: each statementID -> the first statementID of its replacement chain (the record's identity)."""
-    replaced_by = c.replaces
-    if not replaced_by:
+    if not replaces.num_rows:
         return {}
+    # Later replacements of the same statement win, as they did when read one after the other.
+    replaced_by = dict(zip(replaces.column("replaced").to_pylist(), replaces.column("by").to_pylist(), strict=True))
     # Invert: replacing -> replaced, then walk back to the oldest.
     previous: dict[str, str] = {}
     for old, new in replaced_by.items():
@@ -553,75 +356,86 @@ def _record_roots(c: _Collector) -> dict[str, str]:
     return roots
 
 
-_FLOAT_COLUMNS = frozenset({"share_exact", "share_min", "share_max"})
-_BOOL_COLUMNS = frozenset({"exclusive_min", "exclusive_max"})
-_INT_COLUMNS = frozenset({"seq", "interest_index"})
-
-
-def _frame(rows: list[tuple[Any, ...]], columns: list[str], keep: npt.NDArray[np.bool_] | None = None) -> pd.DataFrame:
-    """Rows (tuples) to typed columns: strings go straight to Arrow, never through object columns."""
-    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+def _frame(table: pa.Table, columns: list[str], keep: npt.NDArray[np.bool_] | None = None) -> pd.DataFrame:
+    """Arrow columns to a frame: strings stay Arrow-backed, never through object columns."""
     mask = pa.array(keep) if keep is not None else None
     data: dict[str, Any] = {}
-    for name, column in zip(columns, values, strict=True):
-        if name in _FLOAT_COLUMNS:
-            arr: Any = np.array(column, dtype=np.float64)
-        elif name in _BOOL_COLUMNS:
-            arr = np.array(column, dtype=bool)
-        elif name in _INT_COLUMNS:
-            arr = np.array(column, dtype=np.int64)
+    for name in columns:
+        column = table.column(name)
+        if pa.types.is_large_string(column.type):
+            text = column.filter(mask) if mask is not None else column
+            data[name] = pd.array(text.combine_chunks(), dtype="str")
         else:
-            text = pa.array(column, type=pa.large_string())
-            data[name] = pd.array(text.filter(mask) if mask is not None else text, dtype="str")
-            continue
-        data[name] = arr[keep] if keep is not None else arr
+            values = column.to_numpy()
+            data[name] = values[keep] if keep is not None else values
     return pd.DataFrame(data, columns=columns)
 
 
-def read_bods(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = None) -> BodsFrames:
-    """Read BODS statements from (uri, binary stream) pairs; latest statement per record, as of a date.
-
-    `as_of`: statements dated after it are not yet known and are set aside (counted in stats). Interests
-    keep their start and end dates; which are active is decided by `resolve` for its own date.
-    """
-    c = _Collector()
-    with paused_gc():
-        _read_all(c, sources)
-    return _assemble(c, as_of)
+def _with_index(rows: pa.Table, st: pa.Table, **columns: str) -> pa.Table:
+    """Rows with columns of their statement's index entry (named `new=index column`)."""
+    seq = rows.column("seq")
+    for name, source in columns.items():
+        rows = rows.append_column(name, st.column(source).take(seq))
+    return rows
 
 
-def _read_all(c: _Collector, sources: Iterable[tuple[str, IO[bytes]]]) -> None:
-    for uri, stream in sources:
-        try:
-            reader = _open(stream)
-            for pos, obj, raw, whole, digest in _documents(reader):
-                if raw is not None:
-                    c.read += 1
-                    text = raw.decode("utf-8", errors="replace")
-                    msg = text if pos == 0 else f"{uri} line {pos}: not valid JSON"
-                    c.reject(RULE_JSON, f"{uri}: {msg}" if pos == 0 else msg, uri, pos, text)
-                    continue
-                if whole and not _is_03(obj):
-                    # BODS 0.4 publishes statements as an array (or one per line), never a bare object.
-                    c.read += 1
-                    sid = _statement_id(obj, "statementId") if isinstance(obj, dict) else "(not an object)"
-                    message = f"{uri} statement {sid}: a BODS 0.4 file must be a JSON array of statements or JSON Lines"
-                    c.reject(RULE_SCHEMA_04, message, uri, pos, obj)
-                    continue
-                c.digest, c.pos = digest, pos
-                _take(c, obj, uri, pos)
-        except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
-            c.reject(RULE_JSON, f"{uri}: cannot read: {exc}", uri, 0, "")
+def _strings(table: pa.Table, name: str) -> npt.NDArray[np.object_]:
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _live_statements(c: _Collector, record: npt.NDArray[np.object_], as_of: dt.date | None) -> tuple[
-    npt.NDArray[np.bool_], dict[str, int], list[Finding]
-]:  # fmt: skip
+def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
+    offsets = np.cumsum([0] + [p.statements.num_rows for p in parts[:-1]], dtype=np.int64)
+    st = _joined([p.statements for p in parts])
+    ent_rows, id_rows, int_rows = (_joined([p[k] for p in parts], offsets) for k in (1, 2, 3))
+    ent_rows = _with_index(ent_rows, st, statement_id="sid", record_type="type", source_uri="uri")
+    int_rows = _with_index(int_rows, st, statement_id="sid", source_uri="uri")
+    rows = [ent_rows, id_rows, int_rows]
+    quarantine_rows = _joined([p.quarantine for p in parts])
+    roots = _record_roots(_joined([p.replaces for p in parts]))
+    record = _strings(st, "record")
+    if roots:
+        v03 = st.column("v03").to_numpy()
+        record = np.array([roots.get(r, r) if v else r for r, v in zip(record, v03, strict=True)], dtype=object)
+    read = sum(p.read for p in parts)
+    live, stats, findings = _live_statements(st, record, as_of, read, quarantine_rows.num_rows)
+    repeated, duplicate_findings = _duplicates(st, record, rows)
+    stats["duplicate_statement_ids"] = repeated
+    findings.extend(duplicate_findings)
+
+    ent = _frame(ent_rows, ent_rows.column_names, live[ent_rows.column("seq").to_numpy()])
+    ent["entity_id"] = pd.array(record[ent["seq"].to_numpy()], dtype="str")
+    entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
+
+    idf = _frame(id_rows, id_rows.column_names, live[id_rows.column("seq").to_numpy()])
+    idf["entity_id"] = pd.array(record[idf["seq"].to_numpy()], dtype="str")
+    identifiers = conform(idf, IDENTIFIERS)
+
+    inter = _frame(int_rows, int_rows.column_names, live[int_rows.column("seq").to_numpy()])
+    inter["relationship_id"] = pd.array(record[inter["seq"].to_numpy()], dtype="str")
+    if roots:
+        for col in ("subject_id", "interested_party_id"):
+            refs = inter[col].to_numpy(dtype=object)
+            inter[col] = pd.array([roots.get(r, r) if isinstance(r, str) else None for r in refs], dtype="str")
+    interests = conform(inter.sort_values(["relationship_id", "interest_index"], kind="stable"), INTERESTS)
+    interests = interests.reset_index(drop=True)
+    findings.extend(_reference_findings(entities, interests))
+    findings.extend(_jurisdiction_findings(entities))
+    quarantine = _frame(quarantine_rows, list(QUARANTINE.columns))
+    kinds = entities["record_type"]
+    stats["entities"] = int((kinds == "entity").sum())
+    stats["persons"] = int((kinds == "person").sum())
+    stats["interests"] = len(interests)
+    return BodsFrames(entities, identifiers, interests, quarantine, findings_frame(findings), stats)
+
+
+def _live_statements(
+    st: pa.Table, record: npt.NDArray[np.object_], as_of: dt.date | None, read: int, quarantined: int
+) -> tuple[npt.NDArray[np.bool_], dict[str, int], list[Finding]]:
     """Which statements are the latest, live statement of their record (by seq), with counts and findings."""
     n = len(record)
-    stats: dict[str, int] = {"statements_read": c.read, "quarantined": len(c.quarantine), "valid": n}
+    stats: dict[str, int] = {"statements_read": read, "quarantined": quarantined, "valid": n}
     considered = np.ones(n, dtype=bool)
-    dates = np.array(c.st_date, dtype=object)
+    dates = _strings(st, "date")
     if as_of is not None and n:
         considered = dates <= as_of.isoformat()
         stats["after_as_of"] = int((~considered).sum())
@@ -637,7 +451,7 @@ def _live_statements(c: _Collector, record: npt.NDArray[np.object_], as_of: dt.d
     winners = order[last]
     stats["superseded"] = int(considered.sum()) - len(winners)
     findings = []
-    kinds = pd.factorize(np.array(c.st_type, dtype=object))[0][order]
+    kinds = pd.factorize(_strings(st, "type"))[0][order]
     changed = np.zeros(len(order), dtype=bool)
     changed[1:] = (r[1:] == r[:-1]) & (kinds[1:] != kinds[:-1])
     for rid in dict.fromkeys(record[order[changed]].tolist()):
@@ -649,61 +463,17 @@ def _live_statements(c: _Collector, record: npt.NDArray[np.object_], as_of: dt.d
                 f"record {rid} changes recordType between statements",
             )
         )
-    closed = np.array(c.st_closed, dtype=bool)
+    closed = st.column("closed").to_numpy()
     stats["closed"] = int(closed[winners].sum())
     live = np.zeros(n, dtype=bool)
     live[winners[~closed[winners]]] = True
     return live, stats, findings
 
 
-def _assemble(c: _Collector, as_of: dt.date | None) -> BodsFrames:
-    roots = _record_roots(c)
-    record = np.array(c.st_record, dtype=object)
-    if roots:
-        v03 = np.array(c.st_v03, dtype=bool)
-        record = np.array([roots.get(r, r) if v else r for r, v in zip(record, v03, strict=True)], dtype=object)
-    live, stats, findings = _live_statements(c, record, as_of)
-    seqs = [np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)) for rows in c.row_lists()]
-    repeated, duplicate_findings = _duplicates(c, record, seqs)
-    stats["duplicate_statement_ids"] = repeated
-    findings.extend(duplicate_findings)
-
-    ent_seq, id_seq, int_seq = seqs
-    ent = _frame(c.entities, ["seq", *ENTITIES.columns], live[ent_seq])
-    ent["entity_id"] = pd.array(record[ent["seq"].to_numpy()], dtype="str")
-    entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
-
-    idf = _frame(c.identifiers, ["seq", *IDENTIFIERS.columns], live[id_seq])
-    idf["entity_id"] = pd.array(record[idf["seq"].to_numpy()], dtype="str")
-    identifiers = conform(idf, IDENTIFIERS)
-
-    inter = _frame(c.interests, ["seq", *INTERESTS.columns], live[int_seq])
-    inter["relationship_id"] = pd.array(record[inter["seq"].to_numpy()], dtype="str")
-    if roots:
-        for col in ("subject_id", "interested_party_id"):
-            refs = inter[col].to_numpy(dtype=object)
-            inter[col] = pd.array([roots.get(r, r) if isinstance(r, str) else None for r in refs], dtype="str")
-    interests = conform(inter.sort_values(["relationship_id", "interest_index"], kind="stable"), INTERESTS)
-    interests = interests.reset_index(drop=True)
-    findings.extend(_reference_findings(entities, interests))
-    findings.extend(_jurisdiction_findings(entities))
-    quarantine = _frame(c.quarantine, list(QUARANTINE.columns))
-    kinds = entities["record_type"]
-    stats["entities"] = int((kinds == "entity").sum())
-    stats["persons"] = int((kinds == "person").sum())
-    stats["interests"] = len(interests)
-    return BodsFrames(entities, identifiers, interests, quarantine, findings_frame(findings), stats)
-
-
-def _empty_str(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({col: pd.Series([], dtype="str") for col in columns})
-
-
 # --- repeated statement ids, unknown codes ---------------------------------------------------------------
 
-# The parts of a row that are what a statement says (not where it was read): entity rows without seq,
-# record id, statement id and file; identifier rows without seq and record id; interest rows likewise.
-_ROW_PARTS = (slice(3, -1), slice(2, None), slice(3, -1))
+# The parts of a row that are what a statement says (not where it was read, nor its ids).
+_ROW_PARTS = (("record_type", *ENTITY_COLUMNS[1:]), IDENTIFIER_COLUMNS[1:], INTEREST_COLUMNS[1:])
 _PART_NAMES = ("recordId", "recordType", "statementDate", "recordStatus", "recordDetails", "identifiers", "interests")
 
 
@@ -711,9 +481,17 @@ def _plain(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(None if isinstance(v, float) and math.isnan(v) else v for v in values)
 
 
-def _duplicates(
-    c: _Collector, record: npt.NDArray[np.object_], seqs: list[npt.NDArray[np.int64]]
-) -> tuple[int, list[Finding]]:
+def _rows_of(table: pa.Table, columns: tuple[str, ...], seqs: npt.NDArray[np.int64]) -> dict[int, tuple[Any, ...]]:
+    """The rows (their `columns`, NaN as None) of the statements `seqs`, grouped by statement."""
+    hit = table.filter(pa.array(np.isin(table.column("seq").to_numpy(), seqs)))
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    values = zip(*(hit.column(name).to_pylist() for name in columns), strict=True)
+    for seq, row in zip(hit.column("seq").to_pylist(), values, strict=True):
+        out.setdefault(seq, []).append(_plain(row))
+    return {seq: tuple(found) for seq, found in out.items()}
+
+
+def _duplicates(st: pa.Table, record: npt.NDArray[np.object_], rows: list[pa.Table]) -> tuple[int, list[Finding]]:
     """Statement ids read more than once, and a finding for each whose versions differ.
 
     `conflicting_statement_id` (error) when the versions differ in anything this reader takes from
@@ -722,10 +500,10 @@ def _duplicates(
     they differ only in what it does not read (source, annotations, publication details, formatting);
     the exact same text twice is only counted. Two checks, so the contract can declare each severity.
     """
-    n = len(c.st_sid)
-    if n < 2:
+    sids = st.column("sid")
+    if st.num_rows < 2 or pc.count_distinct(sids).as_py() == st.num_rows:
         return 0, []
-    encoded = pa.array(c.st_sid, pa.large_string()).dictionary_encode()
+    encoded = sids.combine_chunks().dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(encoded.dictionary))
     dup = np.flatnonzero(counts[codes] > 1)
@@ -733,22 +511,25 @@ def _duplicates(
         return 0, []
     order = dup[np.argsort(codes[dup], kind="stable")]
     groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
-    row_lists = c.row_lists()
+    # Only the repeated statements come out of Arrow, each once.
+    said = st.take(pa.array(dup)).to_pydict()
+    at = {seq: k for k, seq in enumerate(dup.tolist())}
+    row_parts = [_rows_of(table, columns, dup) for table, columns in zip(rows, _ROW_PARTS, strict=True)]
     findings = []
     for group in groups:
         versions = []
         for seq in group.tolist():
-            parts: list[Any] = [record[seq], c.st_type[seq], c.st_date[seq], c.st_closed[seq]]
-            for rows, at, part in zip(row_lists, seqs, _ROW_PARTS, strict=True):
-                lo, hi = np.searchsorted(at, [seq, seq + 1])
-                parts.append(tuple(_plain(row[part]) for row in rows[lo:hi]))
+            k = at[seq]
+            parts: list[Any] = [record[seq], said["type"][k], said["date"][k], said["closed"][k]]
+            parts.extend(found.get(seq, ()) for found in row_parts)
             versions.append(parts)
         differ = [name for k, name in enumerate(_PART_NAMES) if any(v[k] != versions[0][k] for v in versions)]
-        digests = {c.st_digest[seq] for seq in group.tolist()}
+        digests = {said["digest"][at[seq]] for seq in group.tolist()}
         if not differ and len(digests) == 1:
             continue
-        sid = c.st_sid[int(group[0])]
-        where = ", ".join(f"{c.st_uri[seq]} #{c.st_pos[seq]}" for seq in group.tolist())
+        first = at[int(group[0])]
+        sid = said["sid"][first]
+        where = ", ".join(f"{said['uri'][at[seq]]} #{said['pos'][at[seq]]}" for seq in group.tolist())
         if differ:
             check, severity = Check.CONFLICTING_STATEMENT, Severity.ERROR
             what = f"they differ in {', '.join(differ)}, which decisions depend on; it cannot be known which is right"

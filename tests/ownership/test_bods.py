@@ -9,10 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE
-from pipeline.ownership import schema
+from pipeline.ownership import bods_workers, schema
 from pipeline.ownership.bods import read_bods
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bods"
@@ -307,3 +308,112 @@ def test_unknown_jurisdiction_codes_are_reported() -> None:
         ("p1", "nationalities"),
     ]
     assert "XX" in " ".join(found["message"]) and "CN-ZZ" in " ".join(found["message"])
+
+
+# --- worker processes ------------------------------------------------------------------------------------
+
+
+def _mixed_feed(copies: int) -> bytes:
+    """JSON Lines with every kind of statement: valid 0.4 entities, persons and relationships, schema
+    failures, broken lines, 0.3 statements with a replacement, closed and superseded records, a repeated
+    statementId with different content, a non-ASCII name and an identifier."""
+    out = []
+    for k in range(copies):
+        a, b, p = f"a{k}", f"b{k}", f"p{k}"
+        residence = [{"type": "residence", "country": {"name": "x", "code": "CN"}}]
+        names = [{"fullName": f"Zoë {k}"}]
+        details = {"isComponent": False, "personType": "knownPerson", "names": names, "addresses": residence}
+        person = _stmt(p, "person", details)
+        e03 = {"statementID": f"e{k:031d}", "statementType": "entityStatement", "entityType": "registeredEntity",
+               "name": f"Old {k}", "incorporatedInJurisdiction": {"name": "China", "code": "CN"},
+               "statementDate": "2019-01-01"}  # fmt: skip
+        e03b = {**e03, "statementID": f"f{k:031d}", "name": f"New {k}", "replacesStatements": [e03["statementID"]],
+                "statementDate": "2020-01-01"}  # fmt: skip
+        ident = [{"scheme": "GB-COH", "id": f"{k:08d}"}]
+        voting = {"type": "votingRights", "share": {"minimum": 25, "exclusiveMaximum": 50}}
+        lines = [
+            _entity(a, f"Alpha {k}", jurisdiction={"name": "x", "code": "GB"}, identifiers=ident),
+            _entity(b, f"Beta {k}", statementDate="2023-01-01", statementId=f"b-old-{k:026d}"),
+            _entity(b, f"Beta {k} renamed", statementDate="2024-02-01", statementId=f"b-new-{k:026d}"),
+            person,
+            _rel(f"r{k}", a, b, {"type": "shareholding", "share": {"exact": 60}}),
+            _rel(f"q{k}", b, p, voting, {"type": "appointmentOfBoard"}),
+            _rel(f"c{k}", a, p, recordStatus="closed", statementId=f"closed-{k:025d}"),
+            _entity(f"x{k}", jurisdiction="not an object"),  # fails the schema
+            e03,
+            e03b,
+        ]
+        out.append(b"".join(json.dumps(s, ensure_ascii=False).encode() + b"\n" for s in lines))
+        out.append(b'{"broken": \n\n')
+        if k % 7 == 0:  # the same statementId again, saying something else
+            out.append(json.dumps(_entity(a, "Alpha changed")).encode() + b"\n")
+    return b"".join(out)
+
+
+def _assert_same(left: Any, right: Any) -> None:
+    for name in ("entities", "identifiers", "interests", "quarantine", "findings"):
+        pd_left, pd_right = getattr(left, name), getattr(right, name)
+        assert list(pd_left.dtypes) == list(pd_right.dtypes), name
+        pd.testing.assert_frame_equal(pd_left, pd_right, check_exact=True)
+    assert left.stats == right.stats
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_workers_and_in_process_read_the_same(compress: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _mixed_feed(40)
+    data = gzip.compress(data) if compress else data
+    submitted = []
+    real_submit = bods_workers.Workers.submit
+
+    def counting(self: bods_workers.Workers, chunk: bytes, uri: str, first_line: int) -> Any:
+        submitted.append(first_line)
+        return real_submit(self, chunk, uri, first_line)
+
+    monkeypatch.setattr(bods_workers.Workers, "submit", counting)
+    docs = [("feed.jsonl", data), ("other.jsonl", _lines(_entity("a1", "Alpha again")))]
+    workers = read_bods(
+        [(uri, io.BytesIO(d)) for uri, d in docs], as_of=dt.date(2024, 1, 1), workers=2, chunk_bytes=2000
+    )
+    assert len(submitted) > 3, "the feed must be cut into chunks that workers read"
+    submitted.clear()
+    here = read_bods([(uri, io.BytesIO(d)) for uri, d in docs], as_of=dt.date(2024, 1, 1), workers=0, chunk_bytes=2000)
+    whole = read_bods([(uri, io.BytesIO(d)) for uri, d in docs], as_of=dt.date(2024, 1, 1))
+    assert not submitted
+    _assert_same(workers, here)
+    _assert_same(workers, whole)
+    stats = workers.stats
+    assert stats["quarantined"] == 80 and stats["superseded"] >= 40 and stats["closed"] >= 1
+    assert stats["after_as_of"] >= 40 and stats["duplicate_statement_ids"] >= 6
+    assert set(workers.quarantine["rule"]) == {"json_syntax", "bods_0.4_schema"}
+
+
+def test_small_inputs_start_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: bods_workers.Workers) -> None:
+        raise AssertionError("a small input started workers")
+
+    monkeypatch.setattr(bods_workers.Workers, "_start", refuse)
+    result = _read(("feed.jsonl", _mixed_feed(20)))
+    assert len(result.entities) > 0
+
+
+def test_a_worker_that_dies_raises_and_the_others_are_ended() -> None:
+    pool = bods_workers.Workers(2)
+    with pytest.raises(bods_workers.WorkerError), pool:
+        pool.submit(_lines(_entity("a1")), "feed.jsonl", 1).result()
+        procs = list(pool._procs)
+        procs[0].kill()
+        procs[0].wait()
+        for _ in range(4):
+            pool.submit(_lines(_entity("a1")), "feed.jsonl", 1).result()
+    assert all(p.poll() is not None for p in procs)
+
+
+def test_workers_ship_the_columns_the_datasets_have() -> None:
+    from pipeline.ownership import bods_statements
+    from pipeline.ownership.findings import Severity
+
+    assert bods_statements.SEVERITY_ERROR == Severity.ERROR
+    assert QUARANTINE.columns == bods_statements.QUARANTINE_COLUMNS
+    assert set(bods_statements.ENTITY_COLUMNS[1:]) <= set(ENTITIES.columns)
+    assert set(bods_statements.IDENTIFIER_COLUMNS[1:]) <= set(IDENTIFIERS.columns)
+    assert set(bods_statements.INTEREST_COLUMNS[1:]) <= set(INTERESTS.columns)
