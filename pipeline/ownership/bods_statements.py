@@ -393,13 +393,7 @@ def _problems_03(obj: dict[str, Any], sid: str, rtype: str | None) -> list[str]:
             problems.append("subject: no describedByEntityStatement")
         if _ref_03(obj.get("interestedParty")) is None:
             problems.append("interestedParty: neither a statement reference nor unspecified")
-        if not isinstance(obj.get("interests", []), list):
-            problems.append("interests: not an array")
-    problems.extend(
-        f"{key}: not an array"
-        for key in ("replacesStatements", "identifiers", "addresses", "names", "nationalities")
-        if key in obj and not isinstance(obj[key], list)
-    )
+    problems.extend(schema.structure_errors_03(obj))
     return problems
 
 

@@ -230,6 +230,37 @@ def test_03_statement_without_its_structure_is_quarantined() -> None:
     assert "o1" * 16 in result.quarantine["message"].iloc[0]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "path"),
+    [
+        ("name", 123, "name"),
+        ("entityType", ["registeredEntity"], "entityType"),
+        ("incorporatedInJurisdiction", {"name": 7}, "incorporatedInJurisdiction/name"),
+        ("identifiers", [{"scheme": "GB-COH", "id": 1234}], "identifiers/0/id"),
+        ("addresses", [{"type": "registered", "country": {"code": "CN"}}], "addresses/0/country"),
+    ],
+)
+def test_03_field_of_the_wrong_type_is_quarantined_not_raised(field: str, value: object, path: str) -> None:
+    good = {"statementID": "g1" * 16, "statementType": "entityStatement", "entityType": "registeredEntity",
+            "name": "Fine Ltd", "statementDate": "2020-01-01"}  # fmt: skip
+    bad = {**good, "statementID": "b1" * 16, field: value}
+    result = _read(("old.json", json.dumps([good, bad]).encode()))
+    assert result.entities["entity_id"].tolist() == ["g1" * 16]
+    assert result.quarantine["rule"].tolist() == ["bods_0.3_structure"]
+    message = result.quarantine["message"].iloc[0]
+    assert "b1" * 16 in message and f"{path}:" in message
+
+
+def test_03_interest_of_the_wrong_type_is_quarantined_not_raised() -> None:
+    rel = {"statementID": "o1" * 16, "statementType": "ownershipOrControlStatement",
+           "subject": {"describedByEntityStatement": "e1" * 16}, "interestedParty": {"unspecified": "unknown"},
+           "interests": [{"type": "shareholding", "startDate": 2019,
+                          "share": {"exclusiveMinimum": "yes"}}]}  # fmt: skip
+    result = _read(("old.json", json.dumps([rel]).encode()))
+    message = result.quarantine["message"].iloc[0]
+    assert "interests/0/startDate:" in message and "interests/0/share/exclusiveMinimum:" in message
+
+
 def test_unknown_references_are_reported() -> None:
     rel = _rel("r1", "a1", "ghost", {"type": "shareholding", "share": {"exact": 60}})
     result = _read(("f.jsonl", _lines(_entity("a1"), rel)))
