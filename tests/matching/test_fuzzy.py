@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
@@ -48,6 +48,7 @@ def test_no_pair_crosses_countries() -> None:
     st.lists(st.text(alphabet="abcdefgh ", min_size=4, max_size=14), min_size=1, max_size=8),
     st.lists(st.text(alphabet="abcdefgh ", min_size=4, max_size=14), min_size=1, max_size=30),
 )
+@example(queries=["aaaa"], pool=["aaaaa"])  # a score that float32 cannot hold exactly (CI found it)
 def test_scores_are_the_ratio_of_the_keys_and_at_least_the_minimum(queries: list[str], pool: list[str]) -> None:
     config = MatchingConfig(fuzzy_min_score=70.0)
     q, p = side(queries, ["FR"] * len(queries)), side(pool, ["FR"] * len(pool))
@@ -56,7 +57,8 @@ def test_scores_are_the_ratio_of_the_keys_and_at_least_the_minimum(queries: list
         direct = fuzz.ratio(q["key"].iloc[qi], p["key"].iloc[pi])
         reordered = fuzz.ratio(q["sorted_key"].iloc[qi], p["sorted_key"].iloc[pi])
         assert score >= config.fuzzy_min_score
-        assert score in (direct, reordered) or abs(score - max(direct, reordered)) < 1e-6
+        # rapidfuzz's cpdist returns float32 (resolution about 8e-6 near 100): 88.888885 is 800/9.
+        assert abs(score - max(direct, reordered)) < 1e-4
     assert not found.duplicated(["q", "p"]).any()
 
 
