@@ -281,7 +281,9 @@ class _FeedWriter:
             fixed = self.at("AgreementFeed_V1", start + dt.timedelta(days=2))
             corrected = f"{float(value) * 1.1:.2f}"
             self.add("AgreementFeed_V1", fixed, (*base, corrected, "USD", ts(start), ts(fixed), ts(fixed), ""))
-        if d[5] % 23 == 0 and a.created.date() < self.layout.date - dt.timedelta(days=40):
+        # Agreements sold through a reseller stay live: the scenarios built on a reseller relation decide
+        # by it (an ended one passes nothing on, which tests/policy covers).
+        if d[5] % 23 == 0 and not a.reseller and a.created.date() < self.layout.date - dt.timedelta(days=40):
             # The customer cancelled: a status change is a new row with a later valid_from.
             changed = self.at("AgreementFeed_V1", a.created + dt.timedelta(days=30))
             status = ("CANCELLED", "TERMINATED")[d[0] % 2]
