@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from peak_memory import peak_rss_mb  # benchmarks/, beside this script
 
 from pipeline.datasets import ENTITIES, INTERESTS
 from pipeline.policy.model import Comparator, Policy
@@ -133,7 +134,7 @@ def measure(folder: Path) -> dict[str, Any]:
     return {
         "load_seconds": round(t1 - t0, 2),
         "resolve_seconds": round(t2 - t1, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
         "decisions": {k: int(v) for k, v in decisions.items()},
         "findings": len(result.findings),
         "iterations": result.iterations,

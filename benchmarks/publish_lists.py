@@ -12,18 +12,18 @@ import argparse
 import datetime as dt
 import json
 import random
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+from peak_memory import peak_rss_mb  # benchmarks/, beside this script
 
 from pipeline.config import GateConfig
 from pipeline.datasets import DECISIONS, ENTITLEMENTS, TENANTS
 from pipeline.partners.aws.revocations import LIST_FORMAT, revocation_list
 from pipeline.policy.model import Enforcement, Policy
-from pipeline.publish import PublishMeta, evaluate, gate_input, publish_partner_list, read_published
+from pipeline.publish import PublishMeta, evaluate, gate_input, last_published, publish_partner_list
 from pipeline.run import RunOptions
 from pipeline.storage import Storage
 
@@ -71,11 +71,18 @@ def main() -> None:
             decs, ents, tens = world(args.tenants, args.revoked, seed=7, churn=churn)
             tag = "day1" if churn == 0 else "day2"
             t0 = time.perf_counter()
-            previous = read_published(storage, outbox, day - dt.timedelta(days=1))
+            previous = last_published(storage, outbox, day)  # as the gate stage reads it
             listing = revocation_list(decs, ents, tens, POLICY, day, previous=previous.snapshot if previous else None)
             t1 = time.perf_counter()
             item = gate_input(
-                storage, outbox, "aws", listing, list_format=LIST_FORMAT, active_tenants=args.tenants, logical_date=day
+                storage,
+                outbox,
+                "aws",
+                listing,
+                list_format=LIST_FORMAT,
+                active_tenants=args.tenants,
+                logical_date=day,
+                previous=previous,
             )
             gate = evaluate([item], limits, RunOptions(), logical_date=day, run_id=tag)
             t2 = time.perf_counter()
@@ -98,7 +105,7 @@ def main() -> None:
             figures[f"{tag}_added"] = result.changes.added
             figures[f"{tag}_lifted"] = result.changes.lifted
             figures[f"{tag}_snapshot_bytes"] = len(storage.read_bytes(result.snapshot_uri))
-    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    figures["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(figures, sort_keys=True))
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import time
 
 import numpy as np
 import pandas as pd
+from peak_memory import peak_rss_mb  # benchmarks/, beside this script
 
 from pipeline import datasets as ds
 from pipeline.reconcile import reconcile
@@ -123,7 +123,7 @@ def main() -> None:
                 "report_bytes": len(html),
                 "gap_tenants": len(rec.gaps),
                 "unknown_billed": len(rec.unknown_billed),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mb": peak_rss_mb(),
             }
         )
     )
