@@ -143,7 +143,13 @@ class _Reading:
                     orjson.loads(head)
                 except orjson.JSONDecodeError:
                     # Either one pretty-printed statement, or JSON Lines whose first line is broken.
-                    _take_documents(c, uri, _unframed(head + reader.read()))
+                    data = head + reader.read()
+                    try:
+                        doc = orjson.loads(data)
+                    except orjson.JSONDecodeError:
+                        self.parts.append(read_lines(data, uri, 1))
+                    else:
+                        _take_documents(c, uri, _items(doc))
                 else:
                     self.json_lines(uri, head, reader)
         except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
@@ -236,19 +242,18 @@ Document = tuple[int, Any, bytes | None, bool, int]
 
 
 def _take_documents(c: Collector, uri: str, documents: Iterable[Document]) -> None:
-    """Statements that are not cut into chunks: a JSON array, one document, or lines after a broken first.
+    """Statements that are not JSON Lines: a JSON array, or one pretty-printed document.
 
-    A document is (position, parsed statement or None, raw bytes when it did not parse, whole document,
-    digest). Position is the 1-based line for JSON Lines, the 1-based index for a JSON array. `whole
-    document` marks a file that is one pretty-printed object rather than an array or JSON Lines. The
-    digest is the crc32 of the statement's text (its line, or its canonical JSON inside an array).
+    A document is (position, parsed statement or None, the error when the file did not parse, whole
+    document, digest). Position is the 1-based index in the array (0 for a file that did not parse).
+    `whole document` marks a file that is one object rather than an array. The digest is the crc32 of
+    the statement's canonical JSON.
     """
     for pos, obj, raw, whole, digest in documents:
         if raw is not None:
             c.read += 1
             text = raw.decode("utf-8", errors="replace")
-            msg = text if pos == 0 else f"{uri} line {pos}: not valid JSON"
-            c.reject(RULE_JSON, f"{uri}: {msg}" if pos == 0 else msg, uri, pos, text)
+            c.reject(RULE_JSON, f"{uri}: {text}", uri, pos, text)
             continue
         if whole and not is_03(obj):
             # BODS 0.4 publishes statements as an array (or one per line), never a bare object.
@@ -259,14 +264,6 @@ def _take_documents(c: Collector, uri: str, documents: Iterable[Document]) -> No
             continue
         c.digest, c.pos = digest, pos
         take(c, obj, uri, pos)
-
-
-def _unframed(data: bytes) -> Iterator[Document]:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return _lines(data.splitlines(keepends=True), start=1)
-    return _items(doc)
 
 
 def _whole(data: bytes) -> Iterator[Document]:
@@ -287,15 +284,6 @@ def _canonical(item: Any) -> bytes:
         return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return repr(item).encode()
-
-
-def _lines(lines: Iterable[bytes], start: int) -> Iterator[Document]:
-    for n, line in enumerate(lines, start=start):
-        try:
-            yield n, orjson.loads(line), None, False, zlib.crc32(line.rstrip())
-        except orjson.JSONDecodeError:
-            if line.strip():
-                yield n, None, line, False, 0
 
 
 # --- assembling the frames -----------------------------------------------------------------------------

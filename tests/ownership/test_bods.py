@@ -145,6 +145,17 @@ def test_broken_lines_are_quarantined_and_the_rest_is_read() -> None:
     assert broken["source_line"] == "2" and "feed.jsonl line 2" in broken["message"]
 
 
+def test_json_lines_with_a_broken_first_line_are_read_as_lines() -> None:
+    data = b"{not json\r\n" + _lines(_entity("a1")) + b"\n" + _lines(_entity("b1"))
+    result = _read(("feed.jsonl", data))
+    assert sorted(result.entities["entity_id"]) == ["a1", "b1"]
+    assert result.quarantine[["rule", "source_line", "message", "record"]].to_dict("records") == [
+        {"rule": "json_syntax", "source_line": "1", "message": "feed.jsonl line 1: not valid JSON",
+         "record": "{not json\r\n"}
+    ]  # fmt: skip
+    assert result.stats["statements_read"] == 3
+
+
 def test_an_unparseable_array_is_quarantined_not_raised() -> None:
     result = _read(("bad.json", b'[{"a": 1}, '))
     assert result.entities.empty
