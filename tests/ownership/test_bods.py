@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE
 from pipeline.ownership import bods_workers, schema
@@ -459,3 +461,16 @@ def test_workers_ship_the_columns_the_datasets_have() -> None:
     assert set(bods_statements.ENTITY_COLUMNS[1:]) <= set(ENTITIES.columns)
     assert set(bods_statements.IDENTIFIER_COLUMNS[1:]) <= set(IDENTIFIERS.columns)
     assert set(bods_statements.INTEREST_COLUMNS[1:]) <= set(INTERESTS.columns)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from("aZ\x00é字 ")), st.just("\x00")), max_size=12))
+@example([])
+@example([""])
+@example(["a\x00b", None])
+def test_text_columns_come_back_as_they_were_sent(values: list[str | None]) -> None:
+    # Values with a NUL travel with explicit offsets, the others joined by NUL; both must decode alike.
+    from pipeline.ownership.bods import text_array
+    from pipeline.ownership.bods_statements import _buffers
+
+    validity, offsets, data = _buffers("s", values)
+    assert text_array(len(values), validity, offsets, data).to_pylist() == values
