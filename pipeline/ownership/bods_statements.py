@@ -101,6 +101,7 @@ class Collector:
         self.interests: list[tuple[Any, ...]] = []
         self.quarantine: list[tuple[Any, ...]] = []
         self.read = 0
+        self.is_valid = schema.validity_check()
 
     def statement(self, record_id: str, rtype: str, *, sid: str, date: str, closed: bool, uri: str, v03: bool) -> int:
         """Index a statement; its `seq`."""
@@ -357,21 +358,22 @@ def statement_id(obj: dict[str, Any], key: str) -> str:
 
 
 def _take_04(c: Collector, obj: Any, uri: str, pos: int) -> None:
-    if not schema.is_valid(obj):
+    if not c.is_valid(obj):
         sid = statement_id(obj, "statementId") if isinstance(obj, dict) else "(not an object)"
         errors = "; ".join(schema.schema_errors(obj))
         c.reject(RULE_SCHEMA_04, f"{uri} statement {sid} (#{pos}): {errors}", uri, pos, obj)
         return
-    rid, rtype, sid = obj["recordId"], obj["recordType"], obj["statementId"]
-    rd = obj["recordDetails"]
-    closed = obj.get("recordStatus") == "closed"
-    seq = c.statement(rid, rtype, sid=sid, date=obj["statementDate"][:10], closed=closed, uri=uri, v03=False)
-    if rtype == "entity":
-        _entity_row(c, seq, rd, v03=False)
-    elif rtype == "person":
-        _person_row(c, seq, rd)
-    else:
+    rtype, rd = obj["recordType"], obj["recordDetails"]
+    # Collector.statement, inlined: this runs once per statement read.
+    seq = len(c.index)
+    c.index.append((obj["recordId"], rtype, obj["statementDate"][:10], obj.get("recordStatus") == "closed", False,
+                    obj["statementId"], uri, c.pos, c.digest))  # fmt: skip
+    if rtype == "relationship":
         _interest_rows(c, seq, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
+    elif rtype == "entity":
+        _entity_row(c, seq, rd, v03=False)
+    else:
+        _person_row(c, seq, rd)
 
 
 def _ref_03(ref: Any) -> Any:
@@ -439,7 +441,7 @@ def is_03(obj: Any) -> bool:
 
 def take(c: Collector, obj: Any, uri: str, pos: int) -> None:
     c.read += 1
-    if is_03(obj):
+    if type(obj) is dict and ("statementID" in obj or "statementType" in obj):  # is_03, inlined
         _take_03(c, obj, uri, pos)
     else:
         # Anything else is judged by the 0.4 schema (which also rejects non-objects, with its message).
