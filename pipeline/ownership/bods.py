@@ -49,7 +49,6 @@ from pipeline.ownership.bods_statements import (
     INTEREST_COLUMNS,
     RULE_JSON,
     RULE_SCHEMA_04,
-    SEPARATOR,
     TABLES,
     Collector,
     Columns,
@@ -310,32 +309,17 @@ def _parts(columns: Columns) -> Parts:
 
 
 _NUMBERS = {"i": pa.int64(), "f": pa.float64()}
-_SEPARATOR = ord(SEPARATOR)
 
 
-def text_array(n: int, validity: bytes | memoryview, offsets: bytes | memoryview, data: bytes | memoryview) -> pa.Array:
+def text_array(n: int, validity: bytes | memoryview, lengths: bytes | memoryview, data: bytes | memoryview) -> pa.Array:
     """The Arrow array of a text column's buffers (`bods_statements.Columns`)."""
     valid = np.frombuffer(validity, dtype=np.uint8)
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if len(valid) else None
     nulls = n - int(np.count_nonzero(valid)) if len(valid) else 0
-    if len(offsets):
-        buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
-    else:
-        starts, values = _unseparated(data, n)
-        buffers = [bitmap, pa.py_buffer(starts), pa.py_buffer(values)]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
+    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
     return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
-
-
-def _unseparated(data: bytes | memoryview, n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
-    """Offsets and data of `n` text values joined by SEPARATOR (which no value holds)."""
-    joined = np.frombuffer(data, dtype=np.uint8)
-    at = joined == _SEPARATOR
-    ends = np.flatnonzero(at)  # value k ends at its separator, less the k separators before it
-    offsets = np.empty(n + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:n] = ends - np.arange(n - 1)
-    offsets[n] = len(joined) - (n - 1)
-    return offsets, joined[~at]
 
 
 def _joined(tables: list[pa.Table], offsets: npt.NDArray[np.int64] | None = None) -> pa.Table:

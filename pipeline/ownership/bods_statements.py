@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import array
 import datetime as dt
 import itertools
 import math
@@ -58,7 +59,6 @@ REPLACES_COLUMNS = ("replaced", "by")
 _FLOAT_COLUMNS = frozenset({"share_exact", "share_min", "share_max"})
 _BOOL_COLUMNS = frozenset({"exclusive_min", "exclusive_max", "closed", "v03"})
 _INT_COLUMNS = frozenset({"seq", "interest_index", "pos", "digest"})
-SEPARATOR = "\0"
 
 
 TABLES = (STATEMENT_COLUMNS, ENTITY_COLUMNS, IDENTIFIER_COLUMNS, INTEREST_COLUMNS, QUARANTINE_COLUMNS, REPLACES_COLUMNS)
@@ -76,9 +76,8 @@ class Columns(NamedTuple):
     would be most of a worker's start-up). Tables are those of TABLES, `seq` counting from 0 here.
 
     `buffers` holds, table after table and column after column, one buffer for a number or bool column
-    and three for a text column: validity (a byte per value, empty when there is no null), int64
-    offsets, UTF-8 data. When the offsets buffer is empty, the data holds the values separated by
-    SEPARATOR (NUL, which then occurs in no value), and the offsets are where the separators are.
+    and three for a text column: validity (a byte per value, empty when there is no null), the int64
+    length in bytes of each value, UTF-8 data.
     """
 
     read: int  # statements read, including those quarantined
@@ -136,18 +135,14 @@ def _buffers(layout: str, values: Sequence[Any]) -> list[bytes | memoryview]:
         return [bytes(values)]
     nulls = None in values
     texts = ["" if v is None else v for v in values] if nulls else values
-    validity = bytes(map(operator.is_not, values, itertools.repeat(None))) if nulls else b""
-    joined = SEPARATOR.join(texts)  # like pyarrow, refuses anything that is not a string
-    if n and joined.count(SEPARATOR) == n - 1:
-        # No value holds a NUL (nearly always): the reading process finds the offsets at the separators,
-        # in one vectorised pass, instead of a Python step per value here.
-        return [validity, b"", joined.encode()]
-    joined = "".join(texts)
+    joined = "".join(texts)  # like pyarrow, refuses anything that is not a string
     data = joined.encode()
     # ASCII (nearly always): a character is a byte, and the lengths come without encoding each value.
-    lengths = map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts)
-    offsets = struct.pack(f"<{n + 1}q", *itertools.accumulate(lengths, initial=0))
-    return [validity, offsets, data]
+    # Lengths, not offsets: the running sum is one numpy call in the reading process, a Python step
+    # per value here.
+    lengths = array.array("q", map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts))
+    validity = bytes(map(operator.is_not, values, itertools.repeat(None))) if nulls else b""
+    return [validity, memoryview(lengths).cast("B"), data]
 
 
 # What a reviewer (and `unread.unread_statements`) needs of a statement too long to keep whole.
