@@ -373,10 +373,6 @@ def _with_index(rows: pa.Table, st: pa.Table, **columns: str) -> pa.Table:
     return rows
 
 
-def _strings(table: pa.Table, name: str) -> npt.NDArray[np.object_]:
-    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     offsets = np.cumsum([0] + [p.statements.num_rows for p in parts[:-1]], dtype=np.int64)
     st = _joined([p.statements for p in parts])
@@ -386,10 +382,11 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     rows = [ent_rows, id_rows, int_rows]
     quarantine_rows = _joined([p.quarantine for p in parts])
     roots = _record_roots(_joined([p.replaces for p in parts]))
-    record = _strings(st, "record")
+    record = st.column("record").combine_chunks()
     if roots:
         v03 = st.column("v03").to_numpy()
-        record = np.array([roots.get(r, r) if v else r for r, v in zip(record, v03, strict=True)], dtype=object)
+        named = zip(record.to_pylist(), v03, strict=True)
+        record = pa.array([roots.get(r, r) if v else r for r, v in named], type=pa.large_string())
     read = sum(p.read for p in parts)
     live, stats, findings = _live_statements(st, record, as_of, read, quarantine_rows.num_rows)
     repeated, duplicate_findings = _duplicates(st, record, rows)
@@ -397,15 +394,15 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     findings.extend(duplicate_findings)
 
     ent = _frame(ent_rows, ent_rows.column_names, live[ent_rows.column("seq").to_numpy()])
-    ent["entity_id"] = pd.array(record[ent["seq"].to_numpy()], dtype="str")
+    ent["entity_id"] = _taken(record, ent["seq"])
     entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
 
     idf = _frame(id_rows, id_rows.column_names, live[id_rows.column("seq").to_numpy()])
-    idf["entity_id"] = pd.array(record[idf["seq"].to_numpy()], dtype="str")
+    idf["entity_id"] = _taken(record, idf["seq"])
     identifiers = conform(idf, IDENTIFIERS)
 
     inter = _frame(int_rows, int_rows.column_names, live[int_rows.column("seq").to_numpy()])
-    inter["relationship_id"] = pd.array(record[inter["seq"].to_numpy()], dtype="str")
+    inter["relationship_id"] = _taken(record, inter["seq"])
     if roots:
         for col in ("subject_id", "interested_party_id"):
             refs = inter[col].to_numpy(dtype=object)
@@ -422,19 +419,33 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     return BodsFrames(entities, identifiers, interests, quarantine, findings_frame(findings), stats)
 
 
+def _taken(values: pa.Array, seq: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """values[seq] as a `str` column, straight from Arrow."""
+    column: pd.api.extensions.ExtensionArray = pd.array(values.take(pa.array(seq.to_numpy())), dtype="str")
+    return column
+
+
+def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int32], pa.Array]:
+    """Dictionary codes (equal values, equal codes) and the dictionary, hashed in Arrow."""
+    encoded = (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
 def _live_statements(
-    st: pa.Table, record: npt.NDArray[np.object_], as_of: dt.date | None, read: int, quarantined: int
+    st: pa.Table, record: pa.Array, as_of: dt.date | None, read: int, quarantined: int
 ) -> tuple[npt.NDArray[np.bool_], dict[str, int], list[Finding]]:
     """Which statements are the latest, live statement of their record (by seq), with counts and findings."""
     n = len(record)
     stats: dict[str, int] = {"statements_read": read, "quarantined": quarantined, "valid": n}
     considered = np.ones(n, dtype=bool)
-    dates = _strings(st, "date")
+    codes, dates = _codes(st.column("date"))
     if as_of is not None and n:
-        considered = dates <= as_of.isoformat()
+        considered = pc.less_equal(dates, as_of.isoformat()).to_numpy(zero_copy_only=False)[codes]
         stats["after_as_of"] = int((~considered).sum())
-    rec_codes, _ = pd.factorize(record)
-    date_codes, _ = pd.factorize(dates, sort=True)  # ISO dates: code order is date order
+    rec_codes, _ = _codes(record)
+    rank = np.empty(len(dates), dtype=np.int64)
+    rank[pc.sort_indices(dates).to_numpy()] = np.arange(len(dates))
+    date_codes = rank[codes]  # ISO dates: text order is date order
     seq = np.arange(n)
     # Latest statement per record: by statementDate, ties by reading order (later wins).
     order = np.lexsort((seq, date_codes, rec_codes))
@@ -445,10 +456,10 @@ def _live_statements(
     winners = order[last]
     stats["superseded"] = int(considered.sum()) - len(winners)
     findings = []
-    kinds = pd.factorize(_strings(st, "type"))[0][order]
+    kinds = _codes(st.column("type"))[0][order]
     changed = np.zeros(len(order), dtype=bool)
     changed[1:] = (r[1:] == r[:-1]) & (kinds[1:] != kinds[:-1])
-    for rid in dict.fromkeys(record[order[changed]].tolist()):
+    for rid in dict.fromkeys(record.take(pa.array(order[changed])).to_pylist()):
         findings.append(
             Finding(
                 Check.RECORD_TYPE_CHANGED,
@@ -485,7 +496,7 @@ def _rows_of(table: pa.Table, columns: tuple[str, ...], seqs: npt.NDArray[np.int
     return {seq: tuple(found) for seq, found in out.items()}
 
 
-def _duplicates(st: pa.Table, record: npt.NDArray[np.object_], rows: list[pa.Table]) -> tuple[int, list[Finding]]:
+def _duplicates(st: pa.Table, record: pa.Array, rows: list[pa.Table]) -> tuple[int, list[Finding]]:
     """Statement ids read more than once, and a finding for each whose versions differ.
 
     `conflicting_statement_id` (error) when the versions differ in anything this reader takes from
@@ -507,6 +518,7 @@ def _duplicates(st: pa.Table, record: npt.NDArray[np.object_], rows: list[pa.Tab
     groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
     # Only the repeated statements come out of Arrow, each once.
     said = st.take(pa.array(dup)).to_pydict()
+    said["record"] = record.take(pa.array(dup)).to_pylist()
     at = {seq: k for k, seq in enumerate(dup.tolist())}
     row_parts = [_rows_of(table, columns, dup) for table, columns in zip(rows, _ROW_PARTS, strict=True)]
     findings = []
@@ -514,7 +526,7 @@ def _duplicates(st: pa.Table, record: npt.NDArray[np.object_], rows: list[pa.Tab
         versions = []
         for seq in group.tolist():
             k = at[seq]
-            parts: list[Any] = [record[seq], said["type"][k], said["date"][k], said["closed"][k]]
+            parts: list[Any] = [said["record"][k], said["type"][k], said["date"][k], said["closed"][k]]
             parts.extend(found.get(seq, ()) for found in row_parts)
             versions.append(parts)
         differ = [name for k, name in enumerate(_PART_NAMES) if any(v[k] != versions[0][k] for v in versions)]
@@ -531,7 +543,7 @@ def _duplicates(st: pa.Table, record: npt.NDArray[np.object_], rows: list[pa.Tab
             check, severity = Check.DUPLICATE_STATEMENT, Severity.WARN
             what = "they differ only in fields this reader does not use"
         message = f"statement {sid} is read {len(group)} times ({where}) with different content: {what}"
-        findings.append(Finding(check, severity, str(record[int(group[0])]), message))
+        findings.append(Finding(check, severity, str(said["record"][first]), message))
     return len(groups), findings
 
 
