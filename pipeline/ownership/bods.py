@@ -407,8 +407,10 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
         for col in ("subject_id", "interested_party_id"):
             refs = inter[col].to_numpy(dtype=object)
             inter[col] = pd.array([roots.get(r, r) if isinstance(r, str) else None for r in refs], dtype="str")
-    interests = conform(inter.sort_values(["relationship_id", "interest_index"], kind="stable"), INTERESTS)
-    interests = interests.reset_index(drop=True)
+    # Arrow's sort is stable, and several times quicker than pandas' on two keys, one of them text.
+    keys = pa.table({"r": pa.array(inter["relationship_id"].array), "i": inter["interest_index"].to_numpy()})
+    order = pc.sort_indices(keys, sort_keys=[("r", "ascending"), ("i", "ascending")]).to_numpy()
+    interests = conform(inter.take(order), INTERESTS)
     findings.extend(_reference_findings(entities, interests))
     findings.extend(_jurisdiction_findings(entities))
     quarantine = _frame(quarantine_rows, list(QUARANTINE.columns))
@@ -584,9 +586,11 @@ def _reference_findings(entities: pd.DataFrame, interests: pd.DataFrame) -> list
     ids = pa.array(entities["entity_id"].array)
     persons = ids.filter(pc.equal(pa.array(entities["record_type"].array), "person").fill_null(False))
     rel_ids = pa.array(rels["relationship_id"].array)
-    for col, role in (("subject_id", "subject"), ("interested_party_id", "interested party")):
-        refs = pa.array(rels[col].array)
-        unknown = pc.and_(pc.is_valid(refs), pc.invert(pc.is_in(refs, value_set=ids)))
+    # Subjects and parties in one lookup: the set of ids is hashed once.
+    both = pa.concat_arrays([pa.array(rels["subject_id"].array), pa.array(rels["interested_party_id"].array)])
+    missing = pc.and_(pc.is_valid(both), pc.invert(pc.is_in(both, value_set=ids)))
+    for k, role in enumerate(("subject", "interested party")):
+        refs, unknown = (a.slice(k * len(rels), len(rels)) for a in (both, missing))
         for rel, ref in zip(rel_ids.filter(unknown).to_pylist(), refs.filter(unknown).to_pylist(), strict=True):
             message = f"relationship {rel}: {role} {ref} is not a live entity or person record"
             out.append(Finding(Check.UNKNOWN_REFERENCE, Severity.WARN, str(ref), message))
