@@ -507,17 +507,20 @@ def _duplicates(st: pa.Table, record: pa.Array, rows: list[pa.Table]) -> tuple[i
     they differ only in what it does not read (source, annotations, publication details, formatting);
     the exact same text twice is only counted. Two checks, so the contract can declare each severity.
     """
-    sids = st.column("sid")
-    if st.num_rows < 2 or pc.count_distinct(sids).as_py() == st.num_rows:
+    # Equal ids have equal crc32s: only statements sharing one can repeat an id, and finding them is
+    # integer work. The ids themselves are compared among those few.
+    same_crc = np.flatnonzero(pd.Series(st.column("sid_crc").to_numpy()).duplicated(keep=False).to_numpy())
+    if not len(same_crc):
         return 0, []
-    encoded = sids.combine_chunks().dictionary_encode()
+    encoded = st.column("sid").take(pa.array(same_crc)).combine_chunks().dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(encoded.dictionary))
-    dup = np.flatnonzero(counts[codes] > 1)
+    repeats = counts[codes] > 1
+    dup, codes = same_crc[repeats], codes[repeats]
     if not len(dup):
         return 0, []
-    order = dup[np.argsort(codes[dup], kind="stable")]
-    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+    by_id = np.argsort(codes, kind="stable")
+    groups = np.split(dup[by_id], np.flatnonzero(np.diff(codes[by_id])) + 1)
     # Only the repeated statements come out of Arrow, each once.
     said = st.take(pa.array(dup)).to_pydict()
     said["record"] = record.take(pa.array(dup)).to_pylist()

@@ -47,7 +47,7 @@ _V03_TYPES = {
 # Columns of the tables. Row tables start with `seq` (the statement's position in the statement index),
 # then what the statement says; what its index entry already holds (record id, statement id, record type,
 # file) is added to the rows when the frames are assembled, rather than repeated in every row here.
-STATEMENT_COLUMNS = ("record", "type", "date", "closed", "v03", "sid", "uri", "pos", "digest")
+STATEMENT_COLUMNS = ("record", "type", "date", "closed", "v03", "sid", "uri", "pos", "digest", "sid_crc")
 ENTITY_COLUMNS = ("seq", "entity_type", "name", "jurisdiction", "registered_country", "business_country",
                   "nationalities", "residences", "tax_residencies")  # fmt: skip
 IDENTIFIER_COLUMNS = ("seq", "scheme", "scheme_name", "identifier")
@@ -58,7 +58,7 @@ QUARANTINE_COLUMNS = ("dataset", "rule", "severity", "message", "source_uri", "s
 REPLACES_COLUMNS = ("replaced", "by")
 _FLOAT_COLUMNS = frozenset({"share_exact", "share_min", "share_max"})
 _BOOL_COLUMNS = frozenset({"exclusive_min", "exclusive_max", "closed", "v03"})
-_INT_COLUMNS = frozenset({"seq", "interest_index", "pos", "digest"})
+_INT_COLUMNS = frozenset({"seq", "interest_index", "pos", "digest", "sid_crc"})
 
 
 TABLES = (STATEMENT_COLUMNS, ENTITY_COLUMNS, IDENTIFIER_COLUMNS, INTEREST_COLUMNS, QUARANTINE_COLUMNS, REPLACES_COLUMNS)
@@ -90,7 +90,8 @@ class Collector:
 
     def __init__(self) -> None:
         # Statement index: one STATEMENT_COLUMNS tuple per accepted statement, `seq` is its position here.
-        # The digest is the crc32 of the statement's text: it tells exact repeats from edits.
+        # The digest is the crc32 of the statement's text: it tells exact repeats from edits. sid_crc, the
+        # crc32 of its statement id, lets the reading process look for repeated ids among integers.
         self.index: list[tuple[Any, ...]] = []
         self.digest = 0  # of the statement being taken, and its position in its file
         self.pos = 0
@@ -104,7 +105,7 @@ class Collector:
 
     def statement(self, record_id: str, rtype: str, *, sid: str, date: str, closed: bool, uri: str, v03: bool) -> int:
         """Index a statement; its `seq`."""
-        self.index.append((record_id, rtype, date, closed, v03, sid, uri, self.pos, self.digest))
+        self.index.append((record_id, rtype, date, closed, v03, sid, uri, self.pos, self.digest, _crc(sid)))
         return len(self.index) - 1
 
     def reject(self, rule: str, message: str, uri: str, position: int, record: object) -> None:
@@ -347,6 +348,10 @@ def _interest_rows(c: Collector, seq: int, subject: Any, party: Any, interests: 
         )
 
 
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode(errors="surrogatepass"))
+
+
 def statement_id(obj: dict[str, Any], key: str) -> str:
     sid = obj.get(key)
     return sid if isinstance(sid, str) and sid else NO_ID
@@ -361,8 +366,9 @@ def _take_04(c: Collector, obj: Any, uri: str, pos: int) -> None:
     rtype, rd = obj["recordType"], obj["recordDetails"]
     # Collector.statement, inlined: this runs once per statement read.
     seq = len(c.index)
+    sid = obj["statementId"]
     c.index.append((obj["recordId"], rtype, obj["statementDate"][:10], obj.get("recordStatus") == "closed", False,
-                    obj["statementId"], uri, c.pos, c.digest))  # fmt: skip
+                    sid, uri, c.pos, c.digest, zlib.crc32(sid.encode(errors="surrogatepass"))))  # fmt: skip
     if rtype == "relationship":
         _interest_rows(c, seq, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
     elif rtype == "entity":

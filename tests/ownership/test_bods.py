@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -307,6 +308,18 @@ def test_a_statement_read_twice_unchanged_is_only_counted() -> None:
     result = _read(("f.jsonl", _lines(ent)), ("g.jsonl", _lines(ent)))
     assert result.findings.empty and result.stats["duplicate_statement_ids"] == 1
     assert result.entities["entity_id"].tolist() == ["a1"]
+
+
+def test_different_statement_ids_with_the_same_crc32_are_not_repeats() -> None:
+    # The reader looks for repeated ids among their crc32s first; a collision must not make a repeat.
+    # "plumless" and "buckeroo" share a crc32, and so do they with the same suffix.
+    suffix = "-" + "0" * 28
+    first, second = _entity("a1", statementId="plumless" + suffix), _entity("b1", statementId="buckeroo" + suffix)
+    result = _read(("f.jsonl", _lines(first, second)))
+    assert zlib.crc32(first["statementId"].encode()) == zlib.crc32(second["statementId"].encode())
+    assert result.findings.empty and result.stats["duplicate_statement_ids"] == 0
+    again = _read(("f.jsonl", _lines(first, second, second)))
+    assert again.stats["duplicate_statement_ids"] == 1
 
 
 def test_a_repeated_statement_id_differing_in_what_decides_is_an_error() -> None:
