@@ -23,7 +23,7 @@ import struct
 import subprocess
 import sys
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -78,10 +78,12 @@ class Workers:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close(kill=exc is not None)
 
-    def has_room(self) -> bool:
-        """Whether a chunk submitted now would be queued at a worker rather than wait for the parent."""
+    def wait_for_room(self) -> None:
+        """Block until a chunk submitted now would be queued at a worker rather than wait in this process.
+        A failed chunk counts as done: its error is raised when its result is taken."""
         self._pending = {f for f in self._pending if not f.done()}
-        return len(self._pending) < self.count * QUEUE_DEPTH
+        while len(self._pending) >= self.count * QUEUE_DEPTH:
+            self._pending = wait(self._pending, return_when=FIRST_COMPLETED).not_done
 
     def submit(self, data: bytes, uri: str, first_line: int) -> Future[Columns]:
         if self._threads is None:
