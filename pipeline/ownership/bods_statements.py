@@ -13,7 +13,6 @@ Invariants:
 
 from __future__ import annotations
 
-import array
 import datetime as dt
 import itertools
 import math
@@ -141,9 +140,9 @@ def _buffers(layout: str, values: Sequence[Any]) -> list[bytes | memoryview]:
     # ASCII (nearly always): a character is a byte, and the lengths come without encoding each value.
     # Lengths, not offsets: the running sum is one numpy call in the reading process, a Python step
     # per value here.
-    lengths = array.array("q", map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts))
+    lengths = map(len, texts) if len(data) == len(joined) else (len(t.encode()) for t in texts)
     validity = bytes(map(operator.is_not, values, itertools.repeat(None))) if nulls else b""
-    return [validity, memoryview(lengths).cast("B"), data]
+    return [validity, struct.pack(f"<{n}q", *lengths), data]
 
 
 # What a reviewer (and `unread.unread_statements`) needs of a statement too long to keep whole.
