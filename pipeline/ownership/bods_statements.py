@@ -256,10 +256,6 @@ def _share(share: Any, v03: bool) -> tuple[float, float, float, bool, bool]:
     """(exact, min, max, min exclusive, max exclusive) as fractions; NaN where the statement says nothing."""
     if not share or not isinstance(share, dict):
         return _NO_SHARE
-    if len(share) == 1:  # the common case: just `exact`
-        value: Any = share.get("exact")
-        if type(value) in _NUMBER:  # exact types: bool is an int subclass and must not pass
-            return value / 100.0, math.nan, math.nan, False, False
     exact = _num(share.get("exact"))
     lo, hi = _num(share.get("minimum")), _num(share.get("maximum"))
     lo_open = hi_open = False
@@ -326,29 +322,24 @@ def _person_row(c: Collector, seq: int, rd: dict[str, Any]) -> None:
 def _interest_rows(c: Collector, seq: int, subject: Any, party: Any, interests: Any, *, v03: bool) -> None:
     subject_id = subject if isinstance(subject, str) else None
     party_id = party if isinstance(party, str) else None
-    items = [i for i in interests or () if isinstance(i, dict)]
-    if not items:
+    k = 0
+    for item in interests or ():
+        if not isinstance(item, dict):
+            continue
+        share = item.get("share")
+        exact = share.get("exact") if type(share) is dict and len(share) == 1 else None
+        # The common case (just `exact`, a number) without a call; exact types, as bool is an int.
+        bounds = (exact / 100.0, math.nan, math.nan, False, False) if type(exact) in _NUMBER else _share(share, v03)
+        c.interests.append((seq, k, subject_id, party_id, item.get("type"), item.get("directOrIndirect"), *bounds,
+                            item.get("startDate"), item.get("endDate")))  # fmt: skip
+        k += 1
+    if not k:
         # The relationship is kept visible even when it declares no interest (it then counts for nothing).
-        c.interests.append((seq, 0, subject_id, party_id, None, None, *_share(None, v03), None, None))
-        return
-    for k, item in enumerate(items):
-        c.interests.append(
-            (
-                seq,
-                k,
-                subject_id,
-                party_id,
-                item.get("type"),
-                item.get("directOrIndirect"),
-                *_share(item.get("share"), v03),
-                item.get("startDate"),
-                item.get("endDate"),
-            )
-        )
+        c.interests.append((seq, 0, subject_id, party_id, None, None, *_NO_SHARE, None, None))
 
 
 def _crc(text: str) -> int:
-    return zlib.crc32(text.encode(errors="surrogatepass"))
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
 def statement_id(obj: dict[str, Any], key: str) -> str:
@@ -367,7 +358,7 @@ def _take_04(c: Collector, obj: Any, uri: str, pos: int) -> None:
     seq = len(c.index)
     sid = obj["statementId"]
     c.index.append((obj["recordId"], rtype, obj["statementDate"][:10], obj.get("recordStatus") == "closed", False,
-                    sid, uri, c.pos, c.digest, zlib.crc32(sid.encode(errors="surrogatepass"))))  # fmt: skip
+                    sid, uri, c.pos, c.digest, zlib.crc32(sid.encode("utf-8", "surrogatepass"))))  # fmt: skip
     if rtype == "relationship":
         _interest_rows(c, seq, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
     elif rtype == "entity":
