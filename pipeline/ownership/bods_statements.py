@@ -327,7 +327,7 @@ def _interest_rows(c: Collector, seq: int, subject: Any, party: Any, interests: 
         if not isinstance(item, dict):
             continue
         share = item.get("share")
-        exact = share.get("exact") if type(share) is dict and len(share) == 1 else None
+        exact: Any = share.get("exact") if type(share) is dict and len(share) == 1 else None
         # The common case (just `exact`, a number) without a call; exact types, as bool is an int.
         bounds = (exact / 100.0, math.nan, math.nan, False, False) if type(exact) in _NUMBER else _share(share, v03)
         c.interests.append((seq, k, subject_id, party_id, item.get("type"), item.get("directOrIndirect"), *bounds,
