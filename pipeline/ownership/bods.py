@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
+from pipeline.ownership.arrowpool import system_pool
 from pipeline.ownership.bods_statements import (
     ENTITY_COLUMNS,
     IDENTIFIER_COLUMNS,
@@ -112,11 +113,12 @@ def read_bods(
     everything in this process). `chunk_bytes`: the size of the runs of lines a worker reads at a time.
     """
     reading = _Reading(Workers(worker_count(workers)), chunk_bytes)
-    with paused_gc(), reading.pool:
-        for uri, stream in sources:
-            reading.source(uri, stream)
-        parts = [_parts(p.result() if isinstance(p, Future) else p) for p in reading.parts]
-    return _assemble(parts, as_of)
+    with system_pool():
+        with paused_gc(), reading.pool:
+            for uri, stream in sources:
+                reading.source(uri, stream)
+            parts = [_parts(p.result() if isinstance(p, Future) else p) for p in reading.parts]
+        return _assemble(parts, as_of)
 
 
 # --- input framing ------------------------------------------------------------------------------------
