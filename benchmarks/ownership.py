@@ -122,12 +122,12 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def measure(folder: Path) -> dict[str, Any]:
-    from pipeline.ownership.resolve import ENTITY_COLUMNS, INTEREST_COLUMNS, resolve
+    from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
 
     t0 = time.perf_counter()
     # As the resolve stage reads them: only the columns the engine uses.
-    entities = pq.read_table(folder / "entities.parquet", columns=list(ENTITY_COLUMNS)).to_pandas()
-    interests = pq.read_table(folder / "interests.parquet", columns=list(INTEREST_COLUMNS)).to_pandas()
+    entities = pq.read_table(folder / "entities.parquet", columns=list(ENTITY_INPUT_COLUMNS)).to_pandas()
+    interests = pq.read_table(folder / "interests.parquet", columns=list(INTEREST_INPUT_COLUMNS)).to_pandas()
     t1 = time.perf_counter()
     result = resolve(entities, interests, POLICY, AS_OF)
     t2 = time.perf_counter()

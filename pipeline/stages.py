@@ -191,12 +191,12 @@ def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: 
 
 def resolve_ownership(ctx: RunContext, ownership: Mapping[str, str], validation: Mapping[str, str]) -> Uris:
     """Apply the policy to the ownership graph: restricted share, decision, ultimate parent, evidence."""
-    from pipeline.ownership.resolve import ENTITY_COLUMNS, INTEREST_COLUMNS, resolve
+    from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
     from pipeline.quality import ValidationReport, results_from_findings
 
     policy = _policy(ctx)
-    entities = _read(ctx, ownership[ds.ENTITIES.name], ENTITY_COLUMNS)
-    interests = _read(ctx, ownership[ds.INTERESTS.name], INTEREST_COLUMNS)
+    entities = _read(ctx, ownership[ds.ENTITIES.name], ENTITY_INPUT_COLUMNS)
+    interests = _read(ctx, ownership[ds.INTERESTS.name], INTEREST_INPUT_COLUMNS)
     # What extraction set aside: the records it was about are held in review, never silently cleared.
     quarantine = _read(ctx, ownership[ds.QUARANTINE.name])
     result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)

@@ -58,11 +58,11 @@ from pipeline.policy.model import ControlAction, EntityDecision, Method, Ownersh
 
 # The ENTITIES and INTERESTS columns `resolve` reads: callers load only these (at 5M records the
 # columns it does not read, statement ids and source URIs, are over 600 MB of the peak).
-ENTITY_COLUMNS = (
+ENTITY_INPUT_COLUMNS = (
     "entity_id", "name", "record_type", "entity_type", "jurisdiction", "registered_country",
     "business_country", "nationalities", "residences", "tax_residencies",
 )  # fmt: skip
-INTEREST_COLUMNS = (
+INTEREST_INPUT_COLUMNS = (
     "relationship_id", "interest_index", "subject_id", "interested_party_id", "interest_type",
     "direct_or_indirect", "share_exact", "share_min", "share_max", "exclusive_min", "exclusive_max",
     "start_date", "end_date",
@@ -107,7 +107,7 @@ def resolve(
 ) -> OwnershipResult:
     """`quarantine`: the QUARANTINE rows of the ownership extraction (what the reader and the contracts
     set aside); the records they were about are held in review at least (see the module docstring).
-    `entities` and `interests` need only ENTITY_COLUMNS and INTEREST_COLUMNS."""
+    `entities` and `interests` need only ENTITY_INPUT_COLUMNS and INTEREST_INPUT_COLUMNS."""
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
     take = pa.array(graph.rows)

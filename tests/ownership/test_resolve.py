@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.datasets import OWNERSHIP
 from pipeline.ownership.evidence import MAX_PATHS
-from pipeline.ownership.resolve import ENTITY_COLUMNS, INTEREST_COLUMNS, OwnershipResult, resolve
+from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, OwnershipResult, resolve
 from pipeline.policy.model import Policy
 from tests.ownership.builders import entities, interests, quarantined, stake
 
@@ -336,7 +336,7 @@ def test_look_through_that_cannot_settle_is_an_error_finding() -> None:
 
 
 def test_resolve_needs_only_its_declared_columns() -> None:
-    """The resolve stage loads only ENTITY_COLUMNS / INTEREST_COLUMNS: the result must not change."""
+    """The resolve stage loads only ENTITY_INPUT_COLUMNS / INTEREST_INPUT_COLUMNS: the result must not change."""
     ents = entities(
         {"id": "X", **CN},
         {"id": "ministry", "entity_type": "stateBody", "business": "CN"},
@@ -351,7 +351,8 @@ def test_resolve_needs_only_its_declared_columns() -> None:
     pol = policy(roots={"entity_bases": ["incorporation", "headquarters"], "person_bases": ["nationality"]})
     quarantine = quarantined("D")
     full = resolve(ents, ints, pol, AS_OF, quarantine=quarantine)
-    narrow = resolve(ents[list(ENTITY_COLUMNS)], ints[list(INTEREST_COLUMNS)], pol, AS_OF, quarantine=quarantine)
+    narrow_ents, narrow_ints = ents[list(ENTITY_INPUT_COLUMNS)], ints[list(INTEREST_INPUT_COLUMNS)]
+    narrow = resolve(narrow_ents, narrow_ints, pol, AS_OF, quarantine=quarantine)
     pd.testing.assert_frame_equal(narrow.ownership, full.ownership)
     pd.testing.assert_frame_equal(narrow.findings, full.findings)
     assert set(full.ownership["decision"]) == {"restricted", "review", "clear"}
