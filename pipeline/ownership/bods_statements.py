@@ -354,11 +354,9 @@ def _take_04(c: Collector, obj: Any, uri: str, pos: int) -> None:
         c.reject(RULE_SCHEMA_04, f"{uri} statement {sid} (#{pos}): {errors}", uri, pos, obj)
         return
     rtype, rd = obj["recordType"], obj["recordDetails"]
-    # Collector.statement, inlined: this runs once per statement read.
-    seq = len(c.index)
-    sid = obj["statementId"]
-    c.index.append((obj["recordId"], rtype, obj["statementDate"][:10], obj.get("recordStatus") == "closed", False,
-                    sid, uri, c.pos, c.digest, zlib.crc32(sid.encode("utf-8", "surrogatepass"))))  # fmt: skip
+    closed = obj.get("recordStatus") == "closed"
+    seq = c.statement(obj["recordId"], rtype, sid=obj["statementId"], date=obj["statementDate"][:10], closed=closed,
+                      uri=uri, v03=False)  # fmt: skip
     if rtype == "relationship":
         _interest_rows(c, seq, rd.get("subject"), rd.get("interestedParty"), rd.get("interests"), v03=False)
     elif rtype == "entity":
@@ -432,7 +430,7 @@ def is_03(obj: Any) -> bool:
 
 def take(c: Collector, obj: Any, uri: str, pos: int) -> None:
     c.read += 1
-    if type(obj) is dict and ("statementID" in obj or "statementType" in obj):  # is_03, inlined
+    if is_03(obj):
         _take_03(c, obj, uri, pos)
     else:
         # Anything else is judged by the 0.4 schema (which also rejects non-objects, with its message).
