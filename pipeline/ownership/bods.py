@@ -593,15 +593,15 @@ def _reference_findings(entities: pd.DataFrame, interests: pd.DataFrame) -> list
     ids = pa.array(entities["entity_id"].array)
     persons = ids.filter(pc.equal(pa.array(entities["record_type"].array), "person").fill_null(False))
     rel_ids = pa.array(rels["relationship_id"].array)
+    subjects, parties = pa.array(rels["subject_id"].array), pa.array(rels["interested_party_id"].array)
     # Subjects and parties in one lookup: the set of ids is hashed once.
-    both = pa.concat_arrays([pa.array(rels["subject_id"].array), pa.array(rels["interested_party_id"].array)])
+    both = pa.concat_arrays([subjects, parties])
     missing = pc.and_(pc.is_valid(both), pc.invert(pc.is_in(both, value_set=ids)))
-    for k, role in enumerate(("subject", "interested party")):
-        refs, unknown = (a.slice(k * len(rels), len(rels)) for a in (both, missing))
+    for k, (role, refs) in enumerate((("subject", subjects), ("interested party", parties))):
+        unknown = missing.slice(k * len(rels), len(rels))
         for rel, ref in zip(rel_ids.filter(unknown).to_pylist(), refs.filter(unknown).to_pylist(), strict=True):
             message = f"relationship {rel}: {role} {ref} is not a live entity or person record"
             out.append(Finding(Check.UNKNOWN_REFERENCE, Severity.WARN, str(ref), message))
-    subjects = pa.array(rels["subject_id"].array)
     is_person = pc.is_in(subjects, value_set=persons).fill_null(False)
     for rel, ref in zip(rel_ids.filter(is_person).to_pylist(), subjects.filter(is_person).to_pylist(), strict=True):
         message = f"relationship {rel}: subject {ref} is a person record (BODS requires an entity)"
