@@ -5,12 +5,14 @@ Invariants:
   `restricted`, the high run for `review`): an ownership edge from an owner that passes restriction on
   (cascade: a restricted owner; look_through: an owner with a positive share) with a positive stake,
   and a control edge from a restricted controller when the policy lets control count.
-- Paths run from a root to the entity and every step goes strictly up a rank, so they are simple and the
-  enumeration is memoised: under `cascade` the rank is the round in which the engine found the holder
-  restricted (so every holder that made the entity restricted is on a path); under `look_through` it is
-  the topological level of the holder's strongly connected component (paths do not go round a
-  cross-holding; the cycle has its own finding). At most `MAX_PATHS` per entity, largest stakes first;
-  the evidence says when more existed (`truncated`). Work is per flagged entity, never per graph node.
+- Paths run from a root to the entity and every step goes strictly up a rank, so they are simple and
+  each node's paths extend its holders' (settled rank by rank for all flagged entities at once, as a
+  prefix tree of paths in arrays): under `cascade` the rank is the round in which the engine found the
+  holder restricted (so every holder that made the entity restricted is on a path); under
+  `look_through` it is the topological level of the holder's strongly connected component (paths do
+  not go round a cross-holding; the cycle has its own finding). At most `MAX_PATHS` per entity, largest stakes first;
+  the evidence says when more existed (`truncated`). Work follows the flagged entities and the holders
+  their paths pass through, never the whole graph.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from pipeline.ownership.graph import BoolArray, FloatArray, IntArray
 
 MAX_PATHS = 5
 MAX_OWNERS_LISTED = 20
-
-Path = tuple[tuple[int, ...], tuple[int, ...]]  # (nodes root..entity, edge numbers between them)
 
 
 @dataclass(frozen=True)
@@ -78,55 +78,122 @@ def topological_rank(n: int, contrib: Contributions) -> IntArray:
     return out
 
 
-class PathFinder:
-    """Up to MAX_PATHS root-to-node paths per node, memoised over the nodes asked for."""
+def csr_positions(indptr: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """The entries of the given CSR rows, row after row, and how many each row has."""
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    before = np.cumsum(counts) - counts
+    positions: IntArray = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - before, counts)
+    return positions, counts
 
-    def __init__(self, contrib: Contributions, rank: IntArray, roots: BoolArray) -> None:
-        self._c = contrib
-        self._level = rank
-        self._roots = roots
-        self._memo: dict[int, tuple[list[Path], bool]] = {}
 
-    def paths(self, node: int) -> tuple[list[Path], bool]:
-        """(paths, truncated): paths end at `node`; truncated when more existed than were kept."""
-        if node in self._memo:
-            return self._memo[node]
-        # Resolve predecessors bottom-up without recursion (chains can be long).
-        stack = [node]
-        while stack:
-            x = stack[-1]
-            if x in self._memo:
-                stack.pop()
-                continue
-            pending = [o for o in self._preds(x) if o not in self._memo]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            self._memo[x] = self._combine(x)
-        return self._memo[node]
+@dataclass(frozen=True)
+class Paths:
+    """Evidence paths as a prefix tree: path p ends at `node[p]`, reached by contribution `edge[p]` from
+    path `parent[p]`; a path that is only its start node has parent and edge -1 and depth 0. The paths
+    of the k-th node asked for are `of[indptr[k]:indptr[k + 1]]`, in order."""
 
-    def _preds(self, x: int) -> list[int]:
-        if self._roots[x]:
-            return []
-        srcs, _, _ = self._c.into(x)
-        lv = self._level[x]
-        return [int(o) for o in srcs if 0 <= self._level[o] < lv]
+    node: IntArray
+    edge: IntArray
+    parent: IntArray
+    start: IntArray  # the node the path starts at (a root, or a record held as possibly restricted)
+    depth: IntArray  # edges on the path
+    indptr: IntArray
+    of: IntArray
+    truncated: BoolArray  # per node asked for: more paths existed than were kept
 
-    def _combine(self, x: int) -> tuple[list[Path], bool]:
-        if self._roots[x]:
-            return [((x,), ())], False
-        out: list[Path] = []
-        truncated = False
-        srcs, edges, _ = self._c.into(x)
-        lv = self._level[x]
-        for o, e in zip(srcs.tolist(), edges.tolist(), strict=True):
-            if not 0 <= self._level[o] < lv:
-                continue
-            sub, sub_truncated = self._memo[o]
-            truncated |= sub_truncated
-            for nodes, via in sub:
-                if len(out) >= MAX_PATHS:
-                    return out, True
-                out.append(((*nodes, x), (*via, e)))
-        return out, truncated
+
+def _steps(contrib: Contributions, rank: IntArray, starts: BoolArray, nodes: IntArray) -> tuple[IntArray, IntArray]:
+    """The contributions into `nodes` that step strictly up a rank, as (held node, position) pairs,
+    grouped by held node in the order given; a start has none (its path is itself)."""
+    inner = nodes[~starts[nodes]]
+    positions, counts = csr_positions(contrib.indptr, inner)
+    held = np.repeat(inner, counts)
+    holder = contrib.src[positions]
+    up = (rank[holder] >= 0) & (rank[holder] < rank[held])
+    return held[up], positions[up]
+
+
+def _through(contrib: Contributions, rank: IntArray, starts: BoolArray, targets: IntArray) -> IntArray:
+    """Every node a target's paths can pass through (targets included), by rank, then id."""
+    need = np.zeros(len(rank), dtype=bool)
+    need[targets] = True
+    frontier = np.unique(targets)
+    while len(frontier):
+        _, positions = _steps(contrib, rank, starts, frontier)
+        frontier = np.unique(contrib.src[positions])
+        frontier = frontier[~need[frontier]]
+        need[frontier] = True
+    nodes = np.flatnonzero(need)
+    out: IntArray = nodes[np.argsort(rank[nodes], kind="stable")]
+    return out
+
+
+class _Tree:
+    """The paths made so far, as parallel arrays sized for the most there can be."""
+
+    def __init__(self, size: int) -> None:
+        self.node, self.edge, self.parent, self.start = (np.full(size, -1, dtype=np.int64) for _ in range(4))
+        self.depth = np.zeros(size, dtype=np.int64)
+        self.size = 0
+
+    def add(self, node: IntArray, edge: IntArray, parent: IntArray) -> IntArray:
+        """New paths (parent -1: a path that is only its start node); returns their numbers."""
+        made = np.arange(self.size, self.size + len(node), dtype=np.int64)
+        self.size += len(node)
+        self.node[made], self.edge[made], self.parent[made] = node, edge, parent
+        extends = parent >= 0
+        self.start[made] = np.where(extends, self.start[parent], node)
+        self.depth[made] = np.where(extends, self.depth[parent] + 1, 0)
+        return made
+
+
+def find_paths(contrib: Contributions, rank: IntArray, starts: BoolArray, targets: IntArray) -> Paths:
+    """Up to MAX_PATHS paths from a start to each target, for all targets at once.
+
+    A start's only path is itself. Any other node's paths are, holder by holder in contribution order
+    (largest stake first), each of the holder's paths extended by the step into the node; the first
+    MAX_PATHS are kept, and the node is truncated when more existed or a holder's own paths were.
+    Nodes are settled rank by rank, so a holder's paths are known before the nodes it holds."""
+    nodes = _through(contrib, rank, starts, targets)
+    slot = np.full(len(rank), -1, dtype=np.int64)
+    slot[nodes] = np.arange(len(nodes))
+    table = np.full((len(nodes), MAX_PATHS), -1, dtype=np.int64)  # each node's paths, by slot
+    count = np.zeros(len(nodes), dtype=np.int64)
+    truncated = np.zeros(len(nodes), dtype=bool)
+    tree = _Tree(len(nodes) * MAX_PATHS)
+    for group in np.split(nodes, np.flatnonzero(np.diff(rank[nodes])) + 1):
+        first = group[starts[group]]
+        none = np.full(len(first), -1, dtype=np.int64)
+        table[slot[first], 0] = tree.add(first, none, none)
+        count[slot[first]] = 1
+        held, positions = _steps(contrib, rank, starts, group)
+        if not len(held):
+            continue
+        from_slot = slot[contrib.src[positions]]
+        each = count[from_slot]  # paths each step extends
+        new_run = np.concatenate([[True], held[1:] != held[:-1]])
+        run = np.cumsum(new_run) - 1
+        run_total = np.bincount(run, weights=each).astype(np.int64)
+        run_slot = slot[held[new_run]]
+        count[run_slot] = np.minimum(run_total, MAX_PATHS)
+        truncated[run_slot] = (run_total > MAX_PATHS) | (np.bincount(run, weights=truncated[from_slot]) > 0)
+        # One new path per (step, path of its holder): j numbers it within the holder's paths, k within
+        # the held node's; only the first MAX_PATHS of a held node are kept.
+        entry_first = np.cumsum(each) - each
+        step = np.repeat(np.arange(len(held)), each)
+        j = np.arange(len(step)) - entry_first[step]
+        k = np.arange(len(step)) - entry_first[np.flatnonzero(new_run)][run[step]]
+        keep = k < MAX_PATHS
+        step, j, k = step[keep], j[keep], k[keep]
+        made = tree.add(held[step], contrib.edge[positions[step]], table[from_slot[step], j])
+        table[slot[held[step]], k] = made
+    asked = slot[targets]
+    kept = np.arange(MAX_PATHS) < count[asked][:, None]
+    indptr = np.zeros(len(targets) + 1, dtype=np.int64)
+    np.cumsum(count[asked], out=indptr[1:])
+    size = tree.size
+    return Paths(
+        tree.node[:size], tree.edge[:size], tree.parent[:size], tree.start[:size], tree.depth[:size],
+        indptr, table[asked][kept], truncated[asked],
+    )  # fmt: skip

@@ -43,8 +43,8 @@ from pipeline.ownership.evidence import (
     MAX_OWNERS_LISTED,
     MAX_PATHS,
     Contributions,
-    PathFinder,
     contributions,
+    find_paths,
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
@@ -53,6 +53,7 @@ from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_grap
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
+from pipeline.ownership.texts import along_tree, joined, json_quoted, lists
 from pipeline.ownership.unread import unread_statements
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
@@ -225,59 +226,57 @@ class _Resolved:
 
 
 class _Table:
-    """A string column built as codes into a table of distinct texts (most rows share a few texts)."""
+    """A string column for every record: codes into texts, where most rows share a few texts (clear
+    rows, roots of one basis) and flagged rows bring their own, built in Arrow."""
 
     def __init__(self, n: int, default: str) -> None:
-        self.texts = [default]
+        self._parts: list[pa.Array] = []
+        self._texts = [default]  # not yet in _parts
+        self._done = 0  # texts in _parts
         self.codes = np.zeros(n, dtype=np.int64)
-
-    def set(self, i: int, text: str) -> None:
-        self.codes[i] = len(self.texts)
-        self.texts.append(text)
 
     def set_coded(self, rows: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], texts: list[str]) -> None:
         """rows[k] gets texts[codes[k]]."""
-        self.codes[rows] = len(self.texts) + codes
-        self.texts.extend(texts)
+        self.codes[rows] = self._done + len(self._texts) + codes
+        self._texts.extend(texts)
 
     def set_many(self, rows: npt.NDArray[np.int64], text: str) -> None:
-        self.codes[rows] = len(self.texts)
-        self.texts.append(text)
+        self.codes[rows] = self._done + len(self._texts)
+        self._texts.append(text)
+
+    def set_rows(self, rows: npt.NDArray[np.int64], values: pa.Array) -> None:
+        """rows[k] gets values[k]."""
+        self._flush()
+        self.codes[rows] = self._done + np.arange(len(rows))
+        self._parts.append(values)
+        self._done += len(values)
+
+    def _flush(self) -> None:
+        self._parts.append(pa.array(self._texts, pa.large_string()))
+        self._done += len(self._texts)
+        self._texts = []
 
     def arrow(self) -> pa.Array:
-        return pa.array(self.texts, pa.large_string()).take(pa.array(self.codes))
+        self._flush()
+        return pa.concat_arrays(self._parts).take(pa.array(self.codes))
 
 
-class _Lookup(dict[int, Any]):
-    """Values of an Arrow array by node, fetched in one batch for the nodes expected, singly for others."""
-
-    def __init__(self, values: pa.Array | pa.ChunkedArray, expected: npt.NDArray[np.int64]) -> None:
-        super().__init__(zip(expected.tolist(), values.take(pa.array(expected)).to_pylist(), strict=True))
-        self._values = values
-
-    def __missing__(self, key: int) -> Any:
-        value = self._values[key].as_py()
-        self[key] = value
-        return value
+def _stake_labels(graph: Graph, edges: npt.NDArray[np.int64]) -> pa.Array:
+    """Each contribution's stake as text (`60%`, `[25%, 50%]`); numbers past the ownership edges are
+    control edges. Each distinct edge is formatted once."""
+    o = graph.ownership
+    distinct, at = np.unique(edges, return_inverse=True)
+    owned = distinct[distinct < len(o)]
+    texts = format_intervals(o.low[owned], o.low_open[owned], o.high[owned], o.high_open[owned])
+    texts += ["control without shares"] * (len(distinct) - len(owned))
+    return pa.array(texts, pa.large_string()).take(pa.array(at.reshape(-1)))
 
 
-class _Labels:
-    """Edge stakes as text, computed once per edge that appears in some evidence."""
-
-    def __init__(self, graph: Graph) -> None:
-        self._o = graph.ownership
-        self._cache: dict[int, str] = {}
-
-    def __call__(self, e: int) -> str:
-        text = self._cache.get(e)
-        if text is None:
-            o = self._o
-            if e < len(o):
-                text = format_interval(float(o.low[e]), bool(o.low_open[e]), float(o.high[e]), bool(o.high_open[e]))
-            else:
-                text = "control without shares"
-            self._cache[e] = text
-        return text
+def _offsets(rows: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.int64]:
+    """CSR offsets of k groups from each item's (sorted) group."""
+    out = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=k), out=out[1:])
+    return out
 
 
 def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _Table) -> None:
@@ -311,14 +310,9 @@ def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _T
 
 
 def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
-    graph, policy, basis, roots, low, high, rho_high = (
-        ctx.graph, ctx.policy, ctx.basis, ctx.roots, ctx.low, ctx.high, ctx.rho_high
-    )  # fmt: skip
-    n = graph.n
-    own = policy.ownership
-    test = ctx.test
-    policy_ref = {"id": policy.id, "version": policy.version}
-    cws = policy.control_without_shares
+    low, high, rho_high, own = ctx.low, ctx.high, ctx.rho_high, ctx.policy.ownership
+    n = ctx.graph.n
+    cws = ctx.policy.control_without_shares
 
     rules = _Table(n, f'["{OwnershipRule.CLEAR}"]')
     explanation = _Table(n, "clear: no restricted owner found")
@@ -329,72 +323,152 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
     explanation.set_coded(
         partial,
         codes,
-        [f"clear: restricted share at most {format_percent(v)}, not {test} ({own.method})" for v in distinct.tolist()],
+        [f"clear: restricted share at most {format_percent(v)}, not {ctx.test} ({own.method})" for v in distinct],
     )
     _root_texts(ctx, rules, explanation, evidence)
 
-    restricted = low.restricted & ~roots
-    review = high.restricted & ~low.restricted
     runs = (
-        ("low", low, restricted, cws is ControlAction.RESTRICT, EntityDecision.RESTRICTED),
-        ("high", high, review, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
+        ("low", low, low.restricted & ~ctx.roots, cws is ControlAction.RESTRICT, EntityDecision.RESTRICTED),
+        ("high", high, high.restricted & ~low.restricted, cws is not ControlAction.IGNORE, EntityDecision.REVIEW),
     )
-    label = _Labels(graph)
-    outside = _OutsideHolders(graph, cws is not ControlAction.IGNORE)
+    outside = _OutsideHolders(ctx.graph, cws is not ControlAction.IGNORE)
     for bound, run, targets, control_counts, decision in runs:
         idx = np.flatnonzero(targets)
-        if not len(idx):
-            continue
-        contrib = _carrying(graph, run, own.method, bound, control_counts)
-        rank = run.rank if own.method is Method.CASCADE else topological_rank(n, contrib)
-        starts = roots | run.possible  # paths may start at a record held as possibly restricted
-        finder = PathFinder(contrib, rank, starts)
-        held = np.repeat(np.arange(n), np.diff(contrib.indptr))
-        # Every node an explanation can quote is a flagged record or one of their carrying holders.
-        wanted = np.unique(np.concatenate([idx, contrib.src[np.isin(held, idx)]]))
-        name_of = _Lookup(ctx.names, wanted)
-        ids = _Lookup(graph.ids_arrow, wanted)
-        shares = format_intervals(low.rho[idx], low.rho_open[idx], rho_high[idx], high.rho_open[idx])
-        by_share = run.share_restricted[idx].tolist()
-        by_control = run.forced[idx].tolist()
-        by_unread = run.possible[idx].tolist()
-        for i, share, by_s, by_c, by_u in zip(idx.tolist(), shares, by_share, by_control, by_unread, strict=True):
-            srcs, edges, _ = contrib.into(i)
-            srcs_l, edges_l = srcs[:MAX_OWNERS_LISTED].tolist(), edges[:MAX_OWNERS_LISTED].tolist()
-            # Holders outside the data only count in the high run (they are possibly restricted).
-            unknown = outside.into(i, shares=by_s, control=by_c) if bound == "high" else []
-            rule_list = _rule_list(bound, by_share=by_s, by_control=by_c, by_unread=by_u, unknown=bool(unknown))
-            top = f"; largest: {name_of[srcs_l[0]] or ids[srcs_l[0]]} ({label(edges_l[0])})" if srcs_l else ""
-            top += _unknown_text(unknown)
-            paths, truncated = finder.paths(i)
-            doc = {
-                "policy": policy_ref,
-                "decision": decision,
-                "rules": rule_list,
-                "method": own.method,
-                "threshold": test,
-                "restricted_share": share,
-                "root_basis": None,
-                "roots": [
-                    {"id": ids[r], "basis": basis[r] or str(OwnershipRule.UNREAD_STATEMENT)}
-                    for r in sorted({p[0][0] for p in paths} - {i}, key=lambda r: ids[r])
-                ],
-                "owners": [
-                    {"id": ids[o], "name": name_of[o], "stake": label(e)} for o, e in zip(srcs_l, edges_l, strict=True)
-                ],
-                "owners_total": len(srcs),
-                "paths": [{"ids": [ids[x] for x in nodes], "stakes": [label(e) for e in via]} for nodes, via in paths],
-                "path_limit": {"max_paths": MAX_PATHS, "truncated": truncated},
-            }
-            if by_u:
-                doc["unread_statements"] = ctx.unread.notes(i)
-            if unknown:
-                doc["unknown_holders"] = unknown
-            line = _flagged_line(ctx, i, bound=bound, by_share=by_s, by_control=by_c, by_unread=by_u, share=share)
-            rules.set(i, orjson.dumps(rule_list).decode())
-            explanation.set(i, line + top)
-            evidence.set(i, orjson.dumps(doc).decode())
+        if len(idx):
+            flagged = _Flagged(ctx, run, idx, bound=bound, control_counts=control_counts, outside=outside)
+            rule_texts = flagged.rules()
+            rules.set_rows(idx, rule_texts)
+            explanation.set_rows(idx, flagged.explanation())
+            evidence.set_rows(idx, flagged.evidence(rule_texts, decision))
     return rules.arrow(), explanation.arrow(), evidence.arrow()
+
+
+class _Flagged:
+    """Rules, explanation and evidence of the records one run flagged (`idx`), built column-wise in Arrow;
+    per-record Python only for what few records have (quarantined statements, holders not in the data)."""
+
+    def __init__(
+        self, ctx: _Resolved, run: Run, idx: npt.NDArray[np.int64], *, bound: str, control_counts: bool,
+        outside: _OutsideHolders,
+    ) -> None:  # fmt: skip
+        graph, own = ctx.graph, ctx.policy.ownership
+        self.ctx, self.idx, self.bound = ctx, idx, bound
+        self.contrib = _carrying(graph, run, own.method, bound, control_counts)
+        rank = run.rank if own.method is Method.CASCADE else topological_rank(graph.n, self.contrib)
+        # Paths may start at a record held as possibly restricted, as well as at a root.
+        self.paths = find_paths(self.contrib, rank, ctx.roots | run.possible, idx)
+        self.by_share, self.by_control, self.by_unread = run.share_restricted[idx], run.forced[idx], run.possible[idx]
+        # Holders outside the data only count in the high run (they are possibly restricted).
+        self.unknown: dict[int, list[dict[str, str]]] = {}
+        if bound == "high":
+            for k in np.flatnonzero(np.isin(idx, outside.nodes)).tolist():
+                found = outside.into(int(idx[k]), shares=bool(self.by_share[k]), control=bool(self.by_control[k]))
+                if found:
+                    self.unknown[k] = found
+        low, high = ctx.low, ctx.high
+        self.shares = format_intervals(low.rho[idx], low.rho_open[idx], ctx.rho_high[idx], high.rho_open[idx])
+        self.first = self.contrib.indptr[idx]  # each record's carrying holders, largest stake first
+        self.owners_total = self.contrib.indptr[idx + 1] - self.first
+
+    def rules(self) -> pa.Array:
+        has_unknown = np.zeros(len(self.idx), dtype=bool)
+        has_unknown[list(self.unknown)] = True
+        code = self.by_unread * 8 + self.by_share * 4 + self.by_control * 2 + has_unknown
+        flags = [(bool(c & 8), bool(c & 4), bool(c & 2), bool(c & 1)) for c in range(16)]
+        texts = [
+            orjson.dumps(_rule_list(self.bound, by_unread=u, by_share=s, by_control=c, unknown=x)).decode()
+            for u, s, c, x in flags
+        ]
+        return pa.array(texts, pa.large_string()).take(pa.array(code))
+
+    def explanation(self) -> pa.Array:
+        ctx, idx = self.ctx, self.idx
+        lines: list[str] = []
+        same: dict[tuple[Any, ...], str] = {}  # lines that name no statement repeat across records
+        flags = zip(self.by_share.tolist(), self.by_control.tolist(), self.by_unread.tolist(), strict=True)
+        for i, (by_s, by_c, by_u), share in zip(idx.tolist(), flags, self.shares, strict=True):
+            key = (by_s, by_c, share, bool(ctx.low.rho_open[i]), float(ctx.low.rho[i]))
+            line = None if by_u else same.get(key)
+            if line is None:
+                line = _flagged_line(ctx, i, bound=self.bound, by_share=by_s, by_control=by_c, by_unread=by_u,
+                                     share=share)  # fmt: skip
+                if not by_u:
+                    same[key] = line
+            lines.append(line)
+        # "; largest: <name, or id when it has none> (<stake>)" when the record has carrying holders.
+        has = self.owners_total > 0
+        holder = pa.array(self.contrib.src[self.first[has]])
+        name = ctx.names.take(holder)
+        who = pc.if_else(pc.not_equal(name, "").fill_null(False), name, ctx.graph.ids_arrow.take(holder))
+        largest = joined("; largest: ", who, " (", _stake_labels(ctx.graph, self.contrib.edge[self.first[has]]), ")")
+        top = largest.take(pa.array(np.cumsum(has) - 1, mask=~has)).fill_null("")
+        unknown = [""] * len(idx)
+        for k, found in self.unknown.items():
+            unknown[k] = _unknown_text(found)
+        return joined(pa.array(lines, pa.large_string()), top, pa.array(unknown, pa.large_string()))
+
+    def evidence(self, rules: pa.Array, decision: EntityDecision) -> pa.Array:
+        """The evidence JSON, key for key as `orjson.dumps` writes the document of `_root_texts`."""
+        ctx, paths = self.ctx, self.paths
+        policy, own = ctx.policy, ctx.policy.ownership
+        head = orjson.dumps({"policy": {"id": policy.id, "version": policy.version}, "decision": decision}).decode()
+        middle = orjson.dumps({"method": own.method, "threshold": ctx.test}).decode()
+        tails = [""] * len(self.idx)  # what only some records have
+        for k in np.flatnonzero(self.by_unread).tolist():
+            tails[k] = ',"unread_statements":' + orjson.dumps(ctx.unread.notes(int(self.idx[k]))).decode()
+        for k, found in self.unknown.items():
+            tails[k] += ',"unknown_holders":' + orjson.dumps(found).decode()
+        return joined(
+            head[:-1], ',"rules":', rules, ",", middle[1:-1],
+            ',"restricted_share":"', pa.array(self.shares, pa.large_string()),
+            '","root_basis":null,"roots":[', self._roots(), '],"owners":[', self._owners(),
+            '],"owners_total":', pa.array(self.owners_total).cast(pa.large_string()),
+            ',"paths":[', self._paths(), f'],"path_limit":{{"max_paths":{MAX_PATHS},"truncated":',
+            pa.array(np.where(paths.truncated, "true", "false"), pa.large_string()), "}",
+            pa.array(tails, pa.large_string()), "}",
+        )  # fmt: skip
+
+    def _owners(self) -> pa.Array:
+        """The first MAX_OWNERS_LISTED carrying holders of each record."""
+        listed = np.minimum(self.owners_total, MAX_OWNERS_LISTED)
+        at = np.arange(int(listed.sum()), dtype=np.int64) + np.repeat(self.first - (np.cumsum(listed) - listed), listed)
+        holder = pa.array(self.contrib.src[at])
+        owner = joined(
+            '{"id":', json_quoted(self.ctx.graph.ids_arrow.take(holder)),
+            ',"name":', json_quoted(self.ctx.names.take(holder).combine_chunks()).fill_null("null"),
+            ',"stake":"', _stake_labels(self.ctx.graph, self.contrib.edge[at]), '"}',
+        )  # fmt: skip
+        return lists(_offsets(np.repeat(np.arange(len(self.idx)), listed), len(self.idx)), owner)
+
+    def _paths(self) -> pa.Array:
+        """Each record's paths, root first: the ids on it and the stakes between them."""
+        paths, graph = self.paths, self.ctx.graph
+        stepped = paths.edge >= 0
+        stakes = pc.if_else(
+            pa.array(stepped),
+            joined('"', _stake_labels(graph, np.where(stepped, paths.edge, 0)), '"'),
+            pa.scalar(None, pa.large_string()),  # a path's start has no stake before it
+        )
+        on = along_tree(paths.parent, paths.depth, json_quoted(graph.ids_arrow.take(pa.array(paths.node))), ",",
+                        root_first=True)  # fmt: skip
+        between = along_tree(paths.parent, paths.depth, stakes, ",", root_first=True).fill_null("")
+        kept = pa.array(paths.of)
+        return lists(paths.indptr, joined('{"ids":[', on.take(kept), '],"stakes":[', between.take(kept), "]}"))
+
+    def _roots(self) -> pa.Array:
+        """Where each record's kept paths start, other than the record itself, in id order."""
+        paths, n, k = self.paths, self.ctx.graph.n, len(self.idx)
+        row = np.repeat(np.arange(k), np.diff(paths.indptr))
+        start = paths.start[paths.of]
+        other = start != self.idx[row]
+        pair = np.unique(row[other] * n + start[other])  # node order is id order
+        root_row, root = pair // n, pair % n
+        basis = [b or str(OwnershipRule.UNREAD_STATEMENT) for b in self.ctx.basis[root].tolist()]
+        root_doc = joined(
+            '{"id":', json_quoted(self.ctx.graph.ids_arrow.take(pa.array(root))),
+            ',"basis":', json_quoted(pa.array(basis, pa.large_string())), "}",
+        )  # fmt: skip
+        return lists(_offsets(root_row, k), root_doc)
 
 
 def _rule_list(bound: str, *, by_share: bool, by_control: bool, by_unread: bool, unknown: bool) -> list[OwnershipRule]:
@@ -452,6 +526,7 @@ class _OutsideHolders:
         if control_counts:
             for e, dst in enumerate(c.dst.tolist()):
                 self._by_dst.setdefault(dst, []).append((1, e))
+        self.nodes = np.array(sorted(self._by_dst), dtype=np.int64)  # the nodes that have any
 
     def into(self, node: int, *, shares: bool, control: bool) -> list[dict[str, str]]:
         out = []
