@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from pipeline.policy.model import Comparator
 
@@ -56,11 +57,16 @@ def format_interval(low: float, low_open: bool, high: float, high_open: bool) ->
 
 def format_intervals(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> list[str]:
     """`format_interval` over arrays, computing each distinct interval once."""
-    cache: dict[tuple[float, bool, float, bool], str] = {}
-    out = []
-    for key in zip(low.tolist(), low_open.tolist(), high.tolist(), high_open.tolist(), strict=True):
-        text = cache.get(key)
-        if text is None:
-            text = cache[key] = format_interval(*key)
-        out.append(text)
-    return out
+    if not len(low):
+        return []
+    low_code, _ = pd.factorize(low)
+    high_code, high_values = pd.factorize(high)
+    key = (low_code * len(high_values) + high_code) * 4 + low_open * 2 + high_open
+    _, first, at = np.unique(key, return_index=True, return_inverse=True)
+    texts = [
+        format_interval(lo, lo_open, hi, hi_open)
+        for lo, lo_open, hi, hi_open in zip(
+            low[first].tolist(), low_open[first].tolist(), high[first].tolist(), high_open[first].tolist(), strict=True
+        )
+    ]
+    return [texts[k] for k in at.reshape(-1).tolist()]
