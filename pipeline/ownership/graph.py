@@ -54,7 +54,7 @@ class Edges:
     def __len__(self) -> int:
         return len(self.src)
 
-    def take(self, rows: BoolArray) -> Edges:
+    def take(self, rows: BoolArray | IntArray) -> Edges:
         return Edges(
             self.src[rows], self.dst[rows], self.low[rows], self.low_open[rows], self.high[rows], self.high_open[rows]
         )
@@ -154,23 +154,32 @@ def interest_bounds(interests: pd.DataFrame) -> tuple[FloatArray, BoolArray, Flo
 
 
 def _max_per_pair(e: Edges) -> Edges:
-    """One edge per (src, dst): the largest low bound (open wins a tie) and the largest high bound
-    (closed wins a tie, since a closed bound can be reached)."""
+    """One edge per (src, dst), in (src, dst) order: the largest low bound (open wins a tie) and the
+    largest high bound (closed wins a tie, since a closed bound can be reached)."""
     if len(e) == 0:
         return _empty_edges()
     key = e.src * (int(max(e.src.max(), e.dst.max())) + 1) + e.dst
-    order = np.argsort(key, kind="stable")
+    # Every field is reduced over its pair, so the order within a pair does not matter: no stable sort.
+    order = np.argsort(key)
     k = key[order]
-    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
-    group = np.cumsum(np.concatenate([[True], k[1:] != k[:-1]])) - 1
-    low, low_open = e.low[order], e.low_open[order]
-    high, high_open = e.high[order], e.high_open[order]
-    top_low = np.maximum.reduceat(low, starts)
-    top_high = np.maximum.reduceat(high, starts)
-    low_open_at_top = np.logical_or.reduceat(low_open & (low == top_low[group]), starts)
-    closed_at_top = np.logical_or.reduceat(~high_open & (high == top_high[group]), starts)
-    first = order[starts]
-    return Edges(e.src[first], e.dst[first], top_low, low_open_at_top, top_high, ~closed_at_top)
+    first_of_pair = np.ones(len(k), dtype=bool)
+    np.not_equal(k[1:], k[:-1], out=first_of_pair[1:])
+    out = e.take(order[first_of_pair])
+    if len(out) == len(e):
+        return out
+    # Only the few pairs told more than once need reducing: gather their rows, pair by pair.
+    sizes = np.diff(np.flatnonzero(np.append(first_of_pair, True)))
+    again = sizes > 1
+    told = e.take(order[np.repeat(again, sizes)])
+    starts = np.cumsum(sizes[again]) - sizes[again]
+    group = np.repeat(np.arange(len(starts)), sizes[again])
+    top_low = np.maximum.reduceat(told.low, starts)
+    top_high = np.maximum.reduceat(told.high, starts)
+    out.low[again] = top_low
+    out.low_open[again] = np.logical_or.reduceat(told.low_open & (told.low == top_low[group]), starts)
+    out.high[again] = top_high
+    out.high_open[again] = ~np.logical_or.reduceat(~told.high_open & (told.high == top_high[group]), starts)
+    return out
 
 
 def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Finding]]:
