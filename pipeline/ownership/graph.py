@@ -64,8 +64,8 @@ class Edges:
 class Graph:
     ids_arrow: pa.Array  # sorted distinct record ids; position = node index
     rows: IntArray  # per node, the row of `entities` that describes it (the first, if repeated)
-    ownership: Edges  # one edge per (owner, owned) pair
-    control: Edges  # one edge per (controller, controlled) pair; stakes unused
+    ownership: Edges  # one edge per (owner, owned) pair, in (owner, owned) order
+    control: Edges  # one edge per (controller, controlled) pair, in that order; stakes unused
     declared_indirect: Edges  # declared indirect interests (may repeat pairs), for the cross-check
     findings: tuple[Finding, ...]
     outside: Edges  # ownership held in a node by a holder not in the data: src indexes `outside_ids`
