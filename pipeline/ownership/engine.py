@@ -67,12 +67,14 @@ class Outgoing:
 
 
 class Structure:
-    """The sparsity pattern of a set of edges, built once: rows are the held node, columns the holder,
-    so `(M @ x)[e]` sums over e's holders. Matrices with different values share it."""
+    """The sparsity pattern of a set of edges, one per (holder, held) pair, built once: rows are the held
+    node, columns the holder in id order, so `(M @ x)[e]` sums over e's holders. Matrices with different
+    values share it."""
 
     def __init__(self, n: int, edges: Edges) -> None:
         self.n = n
-        self.order = np.argsort(edges.dst, kind="stable")
+        # Pairs are distinct, so (held, holder) keys are too and an unstable sort gives the one order.
+        self.order = np.argsort(edges.dst * n + edges.src)
         self.indices = edges.src[self.order].astype(np.int32 if n < 2**31 else np.int64)
         self.indptr = np.zeros(n + 1, dtype=self.indices.dtype)
         np.cumsum(np.bincount(edges.dst, minlength=n), out=self.indptr[1:])
