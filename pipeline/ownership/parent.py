@@ -38,7 +38,11 @@ def majority_parents(n: int, edges: Edges) -> tuple[IntArray, IntArray]:
     src, dst, low = edges.src[maj], edges.dst[maj], edges.low[maj]
     parent = np.full(n, -1, dtype=np.int64)
     counts = np.bincount(dst, minlength=n).astype(np.int64)
-    if len(src):
+    # Almost every owned node has one majority owner; only those with several need ranking.
+    several = counts[dst] > 1
+    parent[dst[~several]] = src[~several]
+    if several.any():
+        src, dst, low = src[several], dst[several], low[several]
         order = np.lexsort((-src, low, dst))  # last of each dst: largest low, then smallest src
         d = dst[order]
         last = np.ones(len(d), dtype=bool)

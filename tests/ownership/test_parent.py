@@ -1,4 +1,5 @@
-"""Ultimate parent chains as JSON text: ids that need escaping, and id arrays that are slices."""
+"""Majority owners, and ultimate parent chains as JSON text: ids that need escaping, id arrays that are
+slices."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import orjson
 import pyarrow as pa
 
 from pipeline.ownership.graph import Edges
-from pipeline.ownership.parent import chains, resolve_parents
+from pipeline.ownership.parent import chains, majority_parents, resolve_parents
 
 
 def majority_chain(n: int) -> Edges:
@@ -16,6 +17,18 @@ def majority_chain(n: int) -> Edges:
     stake = np.full(n - 1, 0.6)
     closed = np.zeros(n - 1, dtype=bool)
     return Edges(src, src - 1, stake, closed, stake, closed.copy())
+
+
+def test_the_largest_least_stake_then_the_smallest_id_is_the_majority_owner() -> None:
+    # node 0: owners 3 (60%), 1 (60%), 2 (55%) and 4 (50%, not a majority); node 5: owner 4 only,
+    # more than 50% (open); node 6: owners 2 (70%) and 1 (65%).
+    src = np.array([1, 1, 2, 2, 3, 4, 4], dtype=np.int64)
+    dst = np.array([0, 6, 0, 6, 0, 0, 5], dtype=np.int64)
+    low = np.array([0.6, 0.65, 0.55, 0.7, 0.6, 0.5, 0.5])
+    low_open = np.array([False, False, False, False, False, False, True])
+    parent, counts = majority_parents(7, Edges(src, dst, low, low_open, low.copy(), low_open.copy()))
+    assert parent.tolist() == [1, -1, -1, -1, -1, 4, 2]
+    assert counts.tolist() == [3, 0, 0, 0, 0, 1, 2]
 
 
 def test_chain_ids_are_json_escaped_whatever_bytes_they_hold() -> None:
