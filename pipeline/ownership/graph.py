@@ -119,11 +119,15 @@ def _empty_edges() -> Edges:
 
 
 def active_mask(interests: pd.DataFrame, as_of: dt.date) -> BoolArray:
-    day = pa.scalar(as_of.isoformat(), pa.large_string())
-    start = pc.utf8_slice_codeunits(arrow_strings(interests["start_date"]), 0, 10)
-    end = pc.utf8_slice_codeunits(arrow_strings(interests["end_date"]), 0, 10)
-    started = pc.or_kleene(pc.is_null(start), pc.less_equal(start, day))
-    not_ended = pc.or_kleene(pc.is_null(end), pc.greater(end, day))
+    """startDate <= as_of < endDate, each bound read by its first ten characters (a date, maybe a time
+    after it), missing bounds open. `text[:10] <= day` holds exactly when `text` sorts before `day` with
+    its last character bumped (2025-06-30 -> "2025-06-31"), so the columns are compared unsliced."""
+    day = as_of.isoformat()
+    bumped = pa.scalar(day[:-1] + chr(ord(day[-1]) + 1), pa.large_string())
+    start = arrow_strings(interests["start_date"])
+    end = arrow_strings(interests["end_date"])
+    started = pc.or_kleene(pc.is_null(start), pc.less(start, bumped))
+    not_ended = pc.or_kleene(pc.is_null(end), pc.greater_equal(end, bumped))
     return _bool(pc.and_kleene(started, not_ended))
 
 
