@@ -157,19 +157,22 @@ def interest_bounds(interests: pd.DataFrame) -> tuple[FloatArray, BoolArray, Flo
     return low, low_open, high, high_open, invalid
 
 
-def _max_per_pair(e: Edges) -> Edges:
-    """One edge per (src, dst), in (src, dst) order: the largest low bound (open wins a tie) and the
-    largest high bound (closed wins a tie, since a closed bound can be reached)."""
-    if len(e) == 0:
+def _max_per_pair(e: Edges, rows: BoolArray) -> Edges:
+    """One edge per (src, dst) among the rows selected, in (src, dst) order: the largest low bound (open
+    wins a tie) and the largest high bound (closed wins a tie, since a closed bound can be reached)."""
+    picked = np.flatnonzero(rows)
+    if not len(picked):
         return _empty_edges()
-    key = e.src * (int(max(e.src.max(), e.dst.max())) + 1) + e.dst
+    src, dst = e.src[picked], e.dst[picked]
+    key = src * (int(max(src.max(), dst.max())) + 1) + dst
     # Every field is reduced over its pair, so the order within a pair does not matter: no stable sort.
-    order = np.argsort(key)
-    k = key[order]
+    by_pair = np.argsort(key)
+    k = key[by_pair]
+    order = picked[by_pair]  # rows of `e`, pair by pair: each field is gathered from `e` once
     first_of_pair = np.ones(len(k), dtype=bool)
     np.not_equal(k[1:], k[:-1], out=first_of_pair[1:])
     out = e.take(order[first_of_pair])
-    if len(out) == len(e):
+    if len(out) == len(order):
         return out
     # Only the few pairs told more than once need reducing: gather their rows, pair by pair.
     sizes = np.diff(np.flatnonzero(np.append(first_of_pair, True)))
@@ -228,8 +231,8 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     )
     usable = counted & ~same & ~unknown
     every = Edges(party, subj, low, low_open, high, high_open)
-    ownership = _max_per_pair(every.take(usable & is_own & direct))
-    control = _max_per_pair(every.take(usable & is_ctrl & direct))
+    ownership = _max_per_pair(every, usable & is_own & direct)
+    control = _max_per_pair(every, usable & is_ctrl & direct)
     declared = every.take(usable & is_own & ~direct)
     # Held by someone we do not know, in someone we do: the holder's index among the outside ids.
     held_outside = unknown & (subj >= 0) & (party < 0) & direct
@@ -240,8 +243,8 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     holder = np.full(len(party), -1, dtype=np.int64)
     holder[outside_rows] = _indices(outside_party, outside_ids)
     outside_edges = Edges(holder, subj, low, low_open, high, high_open)
-    outside = _max_per_pair(outside_edges.take(held_outside & is_own))
-    outside_control = _max_per_pair(outside_edges.take(held_outside & is_ctrl))
+    outside = _max_per_pair(outside_edges, held_outside & is_own)
+    outside_control = _max_per_pair(outside_edges, held_outside & is_ctrl)
     return Graph(ids, rows, ownership, control, declared, tuple(findings), outside, outside_control, outside_ids)
 
 
