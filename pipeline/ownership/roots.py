@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ownership.graph import BoolArray, IntArray, arrow_strings
+from pipeline.ownership.graph import BoolArray, arrow_strings
 from pipeline.ownership.jurisdiction import country_of
 from pipeline.policy.model import EntityBasis, OwnershipRule, PersonBasis, Policy
 
@@ -51,8 +51,9 @@ class _Column:
                 texts.append(text)
                 codes.append(countries.index(hit))
         found = pc.index_in(arrow, value_set=pa.array(texts, pa.large_string())).fill_null(-1)
-        position = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
-        self.country: IntArray = np.append(np.asarray(codes, dtype=np.int64), -1)[position]
+        position = found.to_numpy(zero_copy_only=False)
+        # int16 is enough for country codes and keeps millions of rows small.
+        self.country: npt.NDArray[np.int16] = np.append(np.asarray(codes, dtype=np.int16), -1)[position]
         self.hit: BoolArray = self.country >= 0
         self.present: BoolArray = np.asarray(pc.is_valid(arrow).to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -106,7 +107,7 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_
     # Per row and basis, the country it holds with (-1: the basis does not hold); rows with the same
     # countries on every basis share one text, built once. At most 250 ** 6 keys: int64 holds them.
     held = np.flatnonzero(np.logical_or.reduce([holds for _, holds, _ in bases]))
-    country = np.full((len(held), len(bases)), -1, dtype=np.int64)
+    country = np.full((len(held), len(bases)), -1, dtype=np.int64)  # few rows: the roots
     for b, (_, holds, columns) in enumerate(bases):
         for col in reversed(columns):
             country[:, b] = np.where(col.hit[held], col.country[held], country[:, b])
