@@ -192,6 +192,10 @@ def _max_per_pair(e: Edges, rows: BoolArray) -> Edges:
 def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Finding]]:
     """Sorted distinct ids, the entities row of each, and a finding per repeated id."""
     raw = arrow_strings(entities["entity_id"])
+    n = len(raw)
+    # The reader writes entities in id order, one row each: checking that is cheaper than sorting.
+    if raw.null_count == 0 and (n < 2 or pc.all(pc.less(raw.slice(0, n - 1), raw.slice(1))).as_py()):
+        return raw.combine_chunks(), np.arange(n, dtype=np.int64), []
     order = pc.sort_indices(raw).to_numpy().astype(np.int64)  # stable: the first row of an id comes first
     ordered = raw.take(pa.array(order))
     keep = np.ones(len(order), dtype=bool)
