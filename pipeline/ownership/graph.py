@@ -100,7 +100,7 @@ def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
 
 
 def _indices(values: pa.ChunkedArray, ids: pa.Array) -> IntArray:
-    """Node index of each value (-1 when unknown or null)."""
+    """Position of each value in `ids` (a node index when `ids` are the nodes; -1 when absent or null)."""
     found = pc.index_in(values, value_set=ids)
     out: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return out
@@ -222,10 +222,11 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
     low, low_open, high, high_open, invalid = interest_bounds(interests)
 
-    owning = set(policy.ownership.interests)
-    is_own = _bool(pc.is_in(itype_pa, value_set=pa.array(sorted(owning), pa.large_string())))
-    control_types = sorted(CONTROL_INTEREST_TYPES - owning)
-    is_ctrl = _bool(pc.is_in(itype_pa, value_set=pa.array(control_types, pa.large_string())))
+    owning = sorted(set(policy.ownership.interests))
+    control_types = sorted(CONTROL_INTEREST_TYPES - set(owning))
+    kind = _indices(itype_pa, pa.array(owning + control_types, pa.large_string()))  # one pass for both
+    is_own = (kind >= 0) & (kind < len(owning))
+    is_ctrl = kind >= len(owning)
     present = _bool(pc.and_(pc.is_valid(subj_pa), pc.is_valid(party_pa)))
     counted = active & (is_own | is_ctrl) & present
     same = counted & _bool(pc.equal(subj_pa, party_pa))
