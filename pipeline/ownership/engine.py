@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,19 +68,29 @@ class Outgoing:
 
 
 class Structure:
-    """The sparsity pattern of a set of edges, built once: rows are the held node, columns the holder,
-    so `(M @ x)[e]` sums over e's holders. Matrices with different values share it."""
+    """The sparsity pattern of a set of edges, one per (holder, held) pair: rows are the held node, columns
+    the holder in id order, so `(M @ x)[e]` sums over e's holders. Matrices with different values share
+    it; it is built on first use (a cascade run never needs it)."""
 
     def __init__(self, n: int, edges: Edges) -> None:
         self.n = n
-        self.order = np.argsort(edges.dst, kind="stable")
-        self.indices = edges.src[self.order].astype(np.int32 if n < 2**31 else np.int64)
-        self.indptr = np.zeros(n + 1, dtype=self.indices.dtype)
-        np.cumsum(np.bincount(edges.dst, minlength=n), out=self.indptr[1:])
+        self._edges = edges
+
+    @cached_property
+    def _pattern(self) -> tuple[IntArray, np.ndarray, np.ndarray]:
+        """(edge order, column indices, row pointers)."""
+        n, edges = self.n, self._edges
+        # Pairs are distinct, so (held, holder) keys are too and an unstable sort gives the one order.
+        order = np.argsort(edges.dst * n + edges.src)
+        indices = edges.src[order].astype(np.int32 if n < 2**31 else np.int64)
+        indptr = np.zeros(n + 1, dtype=indices.dtype)
+        np.cumsum(np.bincount(edges.dst, minlength=n), out=indptr[1:])
+        return order, indices, indptr
 
     def matrix(self, values: np.ndarray) -> sp.csr_matrix:
-        data = np.asarray(values, dtype=np.float64)[self.order]
-        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+        order, indices, indptr = self._pattern
+        data = np.asarray(values, dtype=np.float64)[order]
+        return sp.csr_matrix((data, indices, indptr), shape=(self.n, self.n))
 
 
 def propagate(

@@ -54,7 +54,7 @@ class Edges:
     def __len__(self) -> int:
         return len(self.src)
 
-    def take(self, rows: BoolArray) -> Edges:
+    def take(self, rows: BoolArray | IntArray) -> Edges:
         return Edges(
             self.src[rows], self.dst[rows], self.low[rows], self.low_open[rows], self.high[rows], self.high_open[rows]
         )
@@ -64,8 +64,8 @@ class Edges:
 class Graph:
     ids_arrow: pa.Array  # sorted distinct record ids; position = node index
     rows: IntArray  # per node, the row of `entities` that describes it (the first, if repeated)
-    ownership: Edges  # one edge per (owner, owned) pair
-    control: Edges  # one edge per (controller, controlled) pair; stakes unused
+    ownership: Edges  # one edge per (owner, owned) pair, in (owner, owned) order
+    control: Edges  # one edge per (controller, controlled) pair, in that order; stakes unused
     declared_indirect: Edges  # declared indirect interests (may repeat pairs), for the cross-check
     findings: tuple[Finding, ...]
     outside: Edges  # ownership held in a node by a holder not in the data: src indexes `outside_ids`
@@ -100,7 +100,7 @@ def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
 
 
 def _indices(values: pa.ChunkedArray, ids: pa.Array) -> IntArray:
-    """Node index of each value (-1 when unknown or null)."""
+    """Position of each value in `ids` (a node index when `ids` are the nodes; -1 when absent or null)."""
     found = pc.index_in(values, value_set=ids)
     out: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return out
@@ -119,11 +119,15 @@ def _empty_edges() -> Edges:
 
 
 def active_mask(interests: pd.DataFrame, as_of: dt.date) -> BoolArray:
-    day = pa.scalar(as_of.isoformat(), pa.large_string())
-    start = pc.utf8_slice_codeunits(arrow_strings(interests["start_date"]), 0, 10)
-    end = pc.utf8_slice_codeunits(arrow_strings(interests["end_date"]), 0, 10)
-    started = pc.or_kleene(pc.is_null(start), pc.less_equal(start, day))
-    not_ended = pc.or_kleene(pc.is_null(end), pc.greater(end, day))
+    """startDate <= as_of < endDate, each bound read by its first ten characters (a date, maybe a time
+    after it), missing bounds open. `text[:10] <= day` holds exactly when `text` sorts before `day` with
+    its last character bumped (2025-06-30 -> "2025-06-31"), so the columns are compared unsliced."""
+    day = as_of.isoformat()
+    bumped = pa.scalar(day[:-1] + chr(ord(day[-1]) + 1), pa.large_string())
+    start = arrow_strings(interests["start_date"])
+    end = arrow_strings(interests["end_date"])
+    started = pc.or_kleene(pc.is_null(start), pc.less(start, bumped))
+    not_ended = pc.or_kleene(pc.is_null(end), pc.greater_equal(end, bumped))
     return _bool(pc.and_kleene(started, not_ended))
 
 
@@ -153,29 +157,45 @@ def interest_bounds(interests: pd.DataFrame) -> tuple[FloatArray, BoolArray, Flo
     return low, low_open, high, high_open, invalid
 
 
-def _max_per_pair(e: Edges) -> Edges:
-    """One edge per (src, dst): the largest low bound (open wins a tie) and the largest high bound
-    (closed wins a tie, since a closed bound can be reached)."""
-    if len(e) == 0:
+def _max_per_pair(e: Edges, rows: BoolArray) -> Edges:
+    """One edge per (src, dst) among the rows selected, in (src, dst) order: the largest low bound (open
+    wins a tie) and the largest high bound (closed wins a tie, since a closed bound can be reached)."""
+    picked = np.flatnonzero(rows)
+    if not len(picked):
         return _empty_edges()
-    key = e.src * (int(max(e.src.max(), e.dst.max())) + 1) + e.dst
-    order = np.argsort(key, kind="stable")
-    k = key[order]
-    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
-    group = np.cumsum(np.concatenate([[True], k[1:] != k[:-1]])) - 1
-    low, low_open = e.low[order], e.low_open[order]
-    high, high_open = e.high[order], e.high_open[order]
-    top_low = np.maximum.reduceat(low, starts)
-    top_high = np.maximum.reduceat(high, starts)
-    low_open_at_top = np.logical_or.reduceat(low_open & (low == top_low[group]), starts)
-    closed_at_top = np.logical_or.reduceat(~high_open & (high == top_high[group]), starts)
-    first = order[starts]
-    return Edges(e.src[first], e.dst[first], top_low, low_open_at_top, top_high, ~closed_at_top)
+    src, dst = e.src[picked], e.dst[picked]
+    key = src * (int(max(src.max(), dst.max())) + 1) + dst
+    # Every field is reduced over its pair, so the order within a pair does not matter: no stable sort.
+    by_pair = np.argsort(key)
+    k = key[by_pair]
+    order = picked[by_pair]  # rows of `e`, pair by pair: each field is gathered from `e` once
+    first_of_pair = np.ones(len(k), dtype=bool)
+    np.not_equal(k[1:], k[:-1], out=first_of_pair[1:])
+    out = e.take(order[first_of_pair])
+    if len(out) == len(order):
+        return out
+    # Only the few pairs told more than once need reducing: gather their rows, pair by pair.
+    sizes = np.diff(np.flatnonzero(np.append(first_of_pair, True)))
+    again = sizes > 1
+    told = e.take(order[np.repeat(again, sizes)])
+    starts = np.cumsum(sizes[again]) - sizes[again]
+    group = np.repeat(np.arange(len(starts)), sizes[again])
+    top_low = np.maximum.reduceat(told.low, starts)
+    top_high = np.maximum.reduceat(told.high, starts)
+    out.low[again] = top_low
+    out.low_open[again] = np.logical_or.reduceat(told.low_open & (told.low == top_low[group]), starts)
+    out.high[again] = top_high
+    out.high_open[again] = ~np.logical_or.reduceat(~told.high_open & (told.high == top_high[group]), starts)
+    return out
 
 
 def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Finding]]:
     """Sorted distinct ids, the entities row of each, and a finding per repeated id."""
     raw = arrow_strings(entities["entity_id"])
+    n = len(raw)
+    # The reader writes entities in id order, one row each: checking that is cheaper than sorting.
+    if raw.null_count == 0 and (n < 2 or pc.all(pc.less(raw.slice(0, n - 1), raw.slice(1))).as_py()):
+        return raw.combine_chunks(), np.arange(n, dtype=np.int64), []
     order = pc.sort_indices(raw).to_numpy().astype(np.int64)  # stable: the first row of an id comes first
     ordered = raw.take(pa.array(order))
     keep = np.ones(len(order), dtype=bool)
@@ -202,10 +222,11 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
     low, low_open, high, high_open, invalid = interest_bounds(interests)
 
-    owning = set(policy.ownership.interests)
-    is_own = _bool(pc.is_in(itype_pa, value_set=pa.array(sorted(owning), pa.large_string())))
-    control_types = sorted(CONTROL_INTEREST_TYPES - owning)
-    is_ctrl = _bool(pc.is_in(itype_pa, value_set=pa.array(control_types, pa.large_string())))
+    owning = sorted(set(policy.ownership.interests))
+    control_types = sorted(CONTROL_INTEREST_TYPES - set(owning))
+    kind = _indices(itype_pa, pa.array(owning + control_types, pa.large_string()))  # one pass for both
+    is_own = (kind >= 0) & (kind < len(owning))
+    is_ctrl = kind >= len(owning)
     present = _bool(pc.and_(pc.is_valid(subj_pa), pc.is_valid(party_pa)))
     counted = active & (is_own | is_ctrl) & present
     same = counted & _bool(pc.equal(subj_pa, party_pa))
@@ -215,8 +236,8 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     )
     usable = counted & ~same & ~unknown
     every = Edges(party, subj, low, low_open, high, high_open)
-    ownership = _max_per_pair(every.take(usable & is_own & direct))
-    control = _max_per_pair(every.take(usable & is_ctrl & direct))
+    ownership = _max_per_pair(every, usable & is_own & direct)
+    control = _max_per_pair(every, usable & is_ctrl & direct)
     declared = every.take(usable & is_own & ~direct)
     # Held by someone we do not know, in someone we do: the holder's index among the outside ids.
     held_outside = unknown & (subj >= 0) & (party < 0) & direct
@@ -227,8 +248,8 @@ def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy,
     holder = np.full(len(party), -1, dtype=np.int64)
     holder[outside_rows] = _indices(outside_party, outside_ids)
     outside_edges = Edges(holder, subj, low, low_open, high, high_open)
-    outside = _max_per_pair(outside_edges.take(held_outside & is_own))
-    outside_control = _max_per_pair(outside_edges.take(held_outside & is_ctrl))
+    outside = _max_per_pair(outside_edges, held_outside & is_own)
+    outside_control = _max_per_pair(outside_edges, held_outside & is_ctrl)
     return Graph(ids, rows, ownership, control, declared, tuple(findings), outside, outside_control, outside_ids)
 
 

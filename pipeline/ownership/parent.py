@@ -38,7 +38,11 @@ def majority_parents(n: int, edges: Edges) -> tuple[IntArray, IntArray]:
     src, dst, low = edges.src[maj], edges.dst[maj], edges.low[maj]
     parent = np.full(n, -1, dtype=np.int64)
     counts = np.bincount(dst, minlength=n).astype(np.int64)
-    if len(src):
+    # Almost every owned node has one majority owner; only those with several need ranking.
+    several = counts[dst] > 1
+    parent[dst[~several]] = src[~several]
+    if several.any():
+        src, dst, low = src[several], dst[several], low[several]
         order = np.lexsort((-src, low, dst))  # last of each dst: largest low, then smallest src
         d = dst[order]
         last = np.ones(len(d), dtype=bool)
@@ -79,26 +83,62 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
     return Parents(parent, counts, ultimate, cycle, depth)
 
 
+# A slice start past the end of any string: `binary_replace_slice` there appends.
+_END = np.iinfo(np.int64).max
+# Bytes that JSON cannot carry bare inside a string literal: control characters, quote and backslash.
+_ESCAPED = np.zeros(256, dtype=bool)
+_ESCAPED[:0x20] = True
+_ESCAPED[[ord('"'), ord("\\")]] = True
+
+
+# Text is put before or after every value by inserting an empty slice: far cheaper than a join.
+def _prepend(text: str, values: pa.Array) -> pa.Array:
+    out: pa.Array = pc.binary_replace_slice(values, 0, 0, text)
+    return out
+
+
+def _append(values: pa.Array, text: str) -> pa.Array:
+    out: pa.Array = pc.binary_replace_slice(values, _END, _END, text)
+    return out
+
+
+def _needing_escape(ids: pa.Array) -> IntArray:
+    """Rows whose text holds a byte JSON must escape: one table look-up over the string bytes, then
+    the bytes found mapped back to their rows (null rows hold no text that is read)."""
+    ids = ids.cast(pa.large_string())
+    _, offsets_buf, data_buf = ids.buffers()
+    if data_buf is None or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[ids.offset : ids.offset + len(ids) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    found = np.flatnonzero(_ESCAPED[data]) + offsets[0]
+    if not len(found):
+        return np.zeros(0, dtype=np.int64)
+    rows: IntArray = np.unique(np.searchsorted(offsets, found, side="right") - 1)
+    valid = np.asarray(ids.is_valid().take(pa.array(rows)).to_numpy(zero_copy_only=False), dtype=bool)
+    out: IntArray = rows[valid]
+    return out
+
+
 def _json_quoted(ids: pa.Array) -> pa.Array:
     """Each id as a JSON string literal; ids that need escaping (rare) go through orjson."""
-    quote = pa.scalar('"', pa.large_string())
-    out = pc.binary_join_element_wise(quote, ids, quote, pa.scalar("", pa.large_string()))
-    needs = pc.match_substring_regex(ids, r'["\\\x00-\x1f]').fill_null(False)
-    if pc.any(needs).as_py():
-        rows = np.flatnonzero(np.asarray(needs.to_numpy(zero_copy_only=False), dtype=bool))
+    out = _append(_prepend('"', ids), '"')
+    rows = _needing_escape(ids)
+    if len(rows):
         fixed = [orjson.dumps(v).decode() for v in ids.take(pa.array(rows)).to_pylist()]
-        out = pc.replace_with_mask(out, needs, pa.array(fixed, pa.large_string()))
+        mask = np.zeros(len(ids), dtype=bool)
+        mask[rows] = True
+        out = pc.replace_with_mask(out, pa.array(mask), pa.array(fixed, out.type))
     return out
 
 
 def chains(parents: Parents, ids: pa.Array) -> pa.Array:
     """JSON list of ids from each node up to its ultimate parent, as an Arrow string array.
 
-    Built level by level in Arrow: a node's tail (`"x", ..., "ultimate"`) is its quoted id joined to its
+    Built level by level in Arrow: a node's tail (`"x", ..., "ultimate"]`) is its quoted id joined to its
     parent's tail, and a parent is always one level nearer the ultimate parent than its child."""
     n = len(ids)
     quoted = _json_quoted(ids)
-    empty = pa.scalar("", pa.large_string())
     comma = pa.scalar(", ", pa.large_string())
     depth = parents.depth
     order = np.argsort(depth, kind="stable")
@@ -110,18 +150,20 @@ def chains(parents: Parents, ids: pa.Array) -> pa.Array:
         position[idx] = np.arange(len(idx))
         mine = quoted.take(pa.array(idx))
         if level == 0:
-            levels.append(mine)
+            levels.append(_append(mine, "]"))
         else:
             above = levels[level - 1].take(pa.array(position[parents.parent[idx]]))
             levels.append(pc.binary_join_element_wise(mine, above, comma))
     # Each intermediate is dropped as soon as the next exists: at millions of ids every copy counts.
     joined = pa.concat_arrays(levels)
     del levels
-    tails = joined.take(pa.array(np.argsort(order, kind="stable")))
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    tails = joined.take(pa.array(inverse))
     del joined
     ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
     rounds = [  # a cycle's end goes once round the cycle back to itself
-        f"[{q}, {t}]"
+        f"[{q}, {t}"
         for q, t in zip(
             quoted.take(pa.array(ends)).to_pylist(),
             tails.take(pa.array(parents.parent[ends])).to_pylist(),
@@ -129,9 +171,7 @@ def chains(parents: Parents, ids: pa.Array) -> pa.Array:
         )
     ]
     del quoted
-    out = pc.binary_join_element_wise(
-        pa.scalar("[", pa.large_string()), tails, pa.scalar("]", pa.large_string()), empty
-    )
+    out = _prepend("[", tails)
     del tails
     if len(ends):
         mask = np.zeros(n, dtype=bool)

@@ -7,7 +7,8 @@ jurisdiction, compared on the country (`pipeline.ownership.jurisdiction.country_
 - entity of type state or stateBody whose jurisdiction or address country is restricted (always a root);
 - person: residence (residential addresses), and nationality / tax residency if the policy lists them.
 `root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`), or "".
-Codes are judged once per distinct value, then matched column-wide in Arrow (millions of rows).
+Codes are judged once per distinct value, then matched column-wide in Arrow (millions of rows); a basis
+text is built once per distinct combination of bases and countries.
 """
 
 from __future__ import annotations
@@ -36,21 +37,25 @@ BASIS_RULE = {
 
 
 class _Column:
-    """One code column: which rows hold a restricted code, and that code's country."""
+    """One code column: which rows hold a restricted code, and that code's country (an index into the
+    sorted restricted countries, -1 where the code is not restricted)."""
 
-    def __init__(self, values: pd.Series, restricted: frozenset[str], *, json_lists: bool = False) -> None:
-        self.values = arrow_strings(values)
-        self.country: dict[str, str] = {}
-        for text in pc.unique(self.values).drop_null().to_pylist():
+    def __init__(self, values: pd.Series, countries: list[str], *, json_lists: bool = False) -> None:
+        arrow = arrow_strings(values)
+        restricted = frozenset(countries)
+        texts: list[str] = []
+        codes: list[int] = []
+        for text in pc.unique(arrow).drop_null().to_pylist():
             hit = _first_restricted(text, restricted, json_lists=json_lists)
             if hit:
-                self.country[text] = hit
-        found = pc.is_in(self.values, value_set=pa.array(sorted(self.country), pa.large_string()))
-        self.hit: BoolArray = np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-        self.present: BoolArray = np.asarray(pc.is_valid(self.values).to_numpy(zero_copy_only=False), dtype=bool)
-
-    def country_at(self, i: int) -> str:
-        return self.country[self.values[i].as_py()]
+                texts.append(text)
+                codes.append(countries.index(hit))
+        found = pc.index_in(arrow, value_set=pa.array(texts, pa.large_string())).fill_null(-1)
+        position = found.to_numpy(zero_copy_only=False)
+        # int16 is enough for country codes and keeps millions of rows small.
+        self.country: npt.NDArray[np.int16] = np.append(np.asarray(codes, dtype=np.int16), -1)[position]
+        self.hit: BoolArray = self.country >= 0
+        self.present: BoolArray = np.asarray(pc.is_valid(arrow).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _first_restricted(text: str, restricted: frozenset[str], *, json_lists: bool) -> str | None:
@@ -69,19 +74,19 @@ def _first_restricted(text: str, restricted: frozenset[str], *, json_lists: bool
 
 
 def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_]:
-    restricted = frozenset(policy.restricted_jurisdictions)
+    countries = sorted(set(policy.restricted_jurisdictions))  # ISO 3166-1 alpha-2: at most 249
     n = len(entities)
     kind = arrow_strings(entities["record_type"])
     is_entity = np.asarray(pc.equal(kind, "entity").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     is_person = np.asarray(pc.equal(kind, "person").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-    jur = _Column(entities["jurisdiction"], restricted)
-    reg = _Column(entities["registered_country"], restricted)
-    bus = _Column(entities["business_country"], restricted)
+    jur = _Column(entities["jurisdiction"], countries)
+    reg = _Column(entities["registered_country"], countries)
+    bus = _Column(entities["business_country"], countries)
     etype = arrow_strings(entities["entity_type"])
     in_states = pc.is_in(etype, value_set=pa.array(STATE_TYPES, pa.large_string())).fill_null(False)
     is_state = is_entity & np.asarray(in_states.to_numpy(zero_copy_only=False), dtype=bool)
 
-    # (label, rows where the basis holds, column that names the country, fallback columns in order)
+    # (label, rows where the basis holds, columns that name the country: the first that has one wins)
     bases: list[tuple[str, BoolArray, list[_Column]]] = []
     if EntityBasis.INCORPORATION in policy.roots.entity_bases:
         incorporated = np.where(jur.present, jur.hit, reg.hit)
@@ -96,13 +101,23 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_
     }
     for basis in policy.roots.person_bases:
         label, column = person_columns[basis]
-        col = _Column(entities[column], restricted, json_lists=True)
+        col = _Column(entities[column], countries, json_lists=True)
         bases.append((label, is_person & col.hit, [col]))
 
+    # Per row and basis, the country it holds with (-1: the basis does not hold); rows with the same
+    # countries on every basis share one text, built once. At most 250 ** 6 keys: int64 holds them.
+    held = np.flatnonzero(np.logical_or.reduce([holds for _, holds, _ in bases]))
+    country = np.full((len(held), len(bases)), -1, dtype=np.int64)  # few rows: the roots
+    for b, (_, holds, columns) in enumerate(bases):
+        for col in reversed(columns):
+            country[:, b] = np.where(col.hit[held], col.country[held], country[:, b])
+        country[~holds[held], b] = -1
+    key = (country + 1) @ (len(countries) + 1) ** np.arange(len(bases), dtype=np.int64)  # one number per row
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = [
+        ";".join(f"{label}:{countries[c]}" for (label, _, _), c in zip(bases, row, strict=True) if c >= 0)
+        for row in country[first].tolist()
+    ]
     out = np.full(n, "", dtype=object)
-    for label, holds, columns in bases:
-        for i in np.flatnonzero(holds).tolist():
-            country = next(c.country_at(i) for c in columns if c.hit[i])
-            part = f"{label}:{country}"
-            out[i] = f"{out[i]};{part}" if out[i] else part
+    out[held] = np.array(texts, dtype=object)[inverse]
     return out

@@ -1,0 +1,40 @@
+"""The graph's nodes (sorted distinct ids, whatever the row order) and which interests are active on a
+date: bounds read by their first ten characters, missing bounds open."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from pipeline.ownership.graph import active_mask, build_graph
+from pipeline.policy.model import Policy
+from tests.ownership.builders import entities, interests, stake
+
+DAY = dt.date(2025, 6, 30)
+POLICY = Policy.model_validate({"id": "p", "version": "1", "restricted_jurisdictions": ["CN"]})
+BOUNDS = [None, "2025-06-30", "2025-06-30T23:59:59Z", "2025-07-01", "2025-07-01T00:00", "2025-06-3", "2024",
+          "2025-06-31", "2025-06-30\u00e9", "\u00e92025", "2025-06-29T12:00", ""]  # fmt: skip
+
+
+def test_bounds_count_by_their_date_whatever_follows_it() -> None:
+    unset = [None] * len(BOUNDS)
+    started = active_mask(pd.DataFrame({"start_date": BOUNDS, "end_date": unset}, dtype="str"), DAY).tolist()
+    not_ended = active_mask(pd.DataFrame({"start_date": unset, "end_date": BOUNDS}, dtype="str"), DAY).tolist()
+    assert started == [b is None or b[:10] <= "2025-06-30" for b in BOUNDS]
+    assert not_ended == [b is None or b[:10] > "2025-06-30" for b in BOUNDS]
+    assert started == [True, True, True, False, False, True, True, False, True, False, True, True]
+
+
+def test_nodes_are_the_sorted_distinct_ids_and_the_first_row_of_each() -> None:
+    ints = interests(stake("a", "c", 60), stake("zz", "c", 30), stake("a", "yy", 10), stake("b", "a", 51))
+    shuffled = build_graph(entities(*({"id": i} for i in ["b", "a", "c", "a", "b"])), ints, POLICY, DAY)
+    ordered = build_graph(entities(*({"id": i} for i in ["a", "b", "c"])), ints, POLICY, DAY)
+    for graph, rows in ((shuffled, [1, 0, 2]), (ordered, [0, 1, 2])):
+        assert graph.ids_arrow.to_pylist() == ["a", "b", "c"]
+        assert graph.rows.tolist() == rows
+        assert list(zip(graph.ownership.src.tolist(), graph.ownership.dst.tolist(), strict=True)) == [(0, 2), (1, 0)]
+        assert graph.outside_ids.to_pylist() == ["zz"] and graph.outside.dst.tolist() == [2]
+    duplicates = [f.message for f in shuffled.findings if f.check == "duplicate_entity"]
+    assert duplicates == ["record a appears more than once", "record b appears more than once"]
+    assert not [f for f in ordered.findings if f.check == "duplicate_entity"]

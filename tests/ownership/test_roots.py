@@ -1,0 +1,34 @@
+"""Root bases as text: every basis that holds, in the policy's order, each with the country it names."""
+
+from __future__ import annotations
+
+from pipeline.ownership.roots import root_basis
+from pipeline.policy.model import Policy
+from tests.ownership.builders import entities
+
+
+def test_each_basis_names_its_own_country_and_rows_share_nothing_else() -> None:
+    ents = entities(
+        {"id": "inc_hq", "jurisdiction": "HK", "business": "CN"},
+        {"id": "state_by_registration", "entity_type": "stateBody", "jurisdiction": "US", "registered": "CN"},
+        {"id": "all_three", "entity_type": "stateBody", "registered": "CN-HK", "business": "CN"},
+        {"id": "person", "kind": "person", "residences": ["GB", "HK"], "nationalities": ["CN"]},
+        {"id": "clear", "jurisdiction": "US", "business": "GB"},
+        {"id": "same_as_first", "jurisdiction": "HK", "business": "CN"},
+    )
+    policy = Policy.model_validate(
+        {
+            "id": "p",
+            "version": "1",
+            "restricted_jurisdictions": ["HK", "CN", "HK"],
+            "roots": {"entity_bases": ["incorporation", "headquarters"], "person_bases": ["residence", "nationality"]},
+        }
+    )
+    assert root_basis(ents, policy).tolist() == [
+        "incorporation:HK;headquarters:CN",
+        "state:CN",
+        "incorporation:HK;headquarters:CN;state:HK",
+        "residence:HK;nationality:CN",
+        "",
+        "incorporation:HK;headquarters:CN",
+    ]
