@@ -52,8 +52,8 @@ from pipeline.ownership.gcpause import paused_gc
 from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
-from pipeline.ownership.stakes import EPS, format_interval, format_intervals, format_percent
-from pipeline.ownership.texts import along_tree, joined, json_quoted, lists
+from pipeline.ownership.stakes import EPS, format_interval, format_percent, interval_texts, percent_texts
+from pipeline.ownership.texts import along_tree, joined, json_quoted, lists, text
 from pipeline.ownership.unread import unread_statements
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
@@ -235,11 +235,6 @@ class _Table:
         self._done = 0  # texts in _parts
         self.codes = np.zeros(n, dtype=np.int64)
 
-    def set_coded(self, rows: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], texts: list[str]) -> None:
-        """rows[k] gets texts[codes[k]]."""
-        self.codes[rows] = self._done + len(self._texts) + codes
-        self._texts.extend(texts)
-
     def set_many(self, rows: npt.NDArray[np.int64], text: str) -> None:
         self.codes[rows] = self._done + len(self._texts)
         self._texts.append(text)
@@ -263,13 +258,14 @@ class _Table:
 
 def _stake_labels(graph: Graph, edges: npt.NDArray[np.int64]) -> pa.Array:
     """Each contribution's stake as text (`60%`, `[25%, 50%]`); numbers past the ownership edges are
-    control edges. Each distinct edge is formatted once."""
+    control edges."""
     o = graph.ownership
-    distinct, at = np.unique(edges, return_inverse=True)
-    owned = distinct[distinct < len(o)]
-    texts = format_intervals(o.low[owned], o.low_open[owned], o.high[owned], o.high_open[owned])
-    texts += ["control without shares"] * (len(distinct) - len(owned))
-    return pa.array(texts, pa.large_string()).take(pa.array(at.reshape(-1)))
+    owned = edges < len(o)
+    if not owned.any():
+        return pa.array(["control without shares"] * len(edges), pa.large_string())
+    e = np.where(owned, edges, 0)
+    stakes = interval_texts(o.low[e], o.low_open[e], o.high[e], o.high_open[e])
+    return pc.if_else(pa.array(owned), stakes, text("control without shares"))
 
 
 def _offsets(rows: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.int64]:
@@ -319,11 +315,9 @@ def _explain(ctx: _Resolved) -> tuple[pa.Array, pa.Array, pa.Array]:
     # Clear rows (most of them) share one short evidence text: the policy is in its own columns.
     evidence = _Table(n, '{"decision":"clear"}')
     partial = np.flatnonzero(~high.restricted & ~low.restricted & (rho_high > 0))
-    codes, distinct = pd.factorize(rho_high[partial])
-    explanation.set_coded(
-        partial,
-        codes,
-        [f"clear: restricted share at most {format_percent(v)}, not {ctx.test} ({own.method})" for v in distinct],
+    at_most = percent_texts(rho_high[partial])
+    explanation.set_rows(
+        partial, joined("clear: restricted share at most ", at_most, f", not {ctx.test} ({own.method})")
     )
     _root_texts(ctx, rules, explanation, evidence)
 
@@ -366,7 +360,7 @@ class _Flagged:
                 if found:
                     self.unknown[k] = found
         low, high = ctx.low, ctx.high
-        self.shares = format_intervals(low.rho[idx], low.rho_open[idx], ctx.rho_high[idx], high.rho_open[idx])
+        self.shares = interval_texts(low.rho[idx], low.rho_open[idx], ctx.rho_high[idx], high.rho_open[idx])
         self.first = self.contrib.indptr[idx]  # each record's carrying holders, largest stake first
         self.owners_total = self.contrib.indptr[idx + 1] - self.first
 
@@ -382,19 +376,23 @@ class _Flagged:
         return pa.array(texts, pa.large_string()).take(pa.array(code))
 
     def explanation(self) -> pa.Array:
-        ctx, idx = self.ctx, self.idx
-        lines: list[str] = []
-        same: dict[tuple[Any, ...], str] = {}  # lines that name no statement repeat across records
-        flags = zip(self.by_share.tolist(), self.by_control.tolist(), self.by_unread.tolist(), strict=True)
-        for i, (by_s, by_c, by_u), share in zip(idx.tolist(), flags, self.shares, strict=True):
-            key = (by_s, by_c, share, bool(ctx.low.rho_open[i]), float(ctx.low.rho[i]))
-            line = None if by_u else same.get(key)
-            if line is None:
-                line = _flagged_line(ctx, i, bound=self.bound, by_share=by_s, by_control=by_c, by_unread=by_u,
-                                     share=share)  # fmt: skip
-                if not by_u:
-                    same[key] = line
-            lines.append(line)
+        ctx, idx, test, method = self.ctx, self.idx, self.ctx.test, self.ctx.policy.ownership.method
+        control_only = pa.array(self.by_control & ~self.by_share)
+        if self.bound == "low":
+            more = pa.array(np.where(ctx.low.rho_open[idx], "more than", "at least"), pa.large_string())
+            held = joined("restricted: ", more, " ", percent_texts(ctx.low.rho[idx]),
+                          f" held by restricted parties, {test} ({method})")  # fmt: skip
+            lines = pc.if_else(control_only, text("restricted: controlled without shares by a restricted party"), held)
+        else:
+            held = joined("review: restricted share ", self.shares, f" may be {test} ({method})")
+            lines = pc.if_else(
+                control_only,
+                text("review: controlled without shares by a restricted or possibly restricted party"),
+                held,
+            )
+            if self.by_unread.any():
+                unread = [_unread_line(ctx.unread.notes(i)) for i in idx[self.by_unread].tolist()]
+                lines = pc.replace_with_mask(lines, pa.array(self.by_unread), pa.array(unread, pa.large_string()))
         # "; largest: <name, or id when it has none> (<stake>)" when the record has carrying holders.
         has = self.owners_total > 0
         holder = pa.array(self.contrib.src[self.first[has]])
@@ -405,7 +403,7 @@ class _Flagged:
         unknown = [""] * len(idx)
         for k, found in self.unknown.items():
             unknown[k] = _unknown_text(found)
-        return joined(pa.array(lines, pa.large_string()), top, pa.array(unknown, pa.large_string()))
+        return joined(lines, top, pa.array(unknown, pa.large_string()))
 
     def evidence(self, rules: pa.Array, decision: EntityDecision) -> pa.Array:
         """The evidence JSON, key for key as `orjson.dumps` writes the document of `_root_texts`."""
@@ -420,7 +418,7 @@ class _Flagged:
             tails[k] += ',"unknown_holders":' + orjson.dumps(found).decode()
         return joined(
             head[:-1], ',"rules":', rules, ",", middle[1:-1],
-            ',"restricted_share":"', pa.array(self.shares, pa.large_string()),
+            ',"restricted_share":"', self.shares,
             '","root_basis":null,"roots":[', self._roots(), '],"owners":[', self._owners(),
             '],"owners_total":', pa.array(self.owners_total).cast(pa.large_string()),
             ',"paths":[', self._paths(), f'],"path_limit":{{"max_paths":{MAX_PATHS},"truncated":',
@@ -488,28 +486,13 @@ def _unknown_text(unknown: list[dict[str, str]]) -> str:
     return f"; holders not in the data: {listed}" + (", ..." if len(unknown) > 3 else "")
 
 
-def _flagged_line(
-    ctx: _Resolved, i: int, *, bound: str, by_share: bool, by_control: bool, by_unread: bool, share: str
-) -> str:
-    test, method = ctx.test, ctx.policy.ownership.method
-    if bound == "low":
-        if by_control and not by_share:
-            return "restricted: controlled without shares by a restricted party"
-        more = "more than" if ctx.low.rho_open[i] else "at least"
-        return (
-            f"restricted: {more} {format_percent(float(ctx.low.rho[i]))} held by restricted parties, {test} ({method})"
-        )
-    if by_unread:
-        notes = ctx.unread.notes(i)
-        first = notes[0]
-        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
-        return (
-            f"review: statement {first['statement_id'] or '(no statement id)'} about this record could not be read "
-            f"({first['rule']}){more}; it may change the decision"
-        )
-    if by_control and not by_share:
-        return "review: controlled without shares by a restricted or possibly restricted party"
-    return f"review: restricted share {share} may be {test} ({method})"
+def _unread_line(notes: list[dict[str, str | None]]) -> str:
+    first = notes[0]
+    more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+    return (
+        f"review: statement {first['statement_id'] or '(no statement id)'} about this record could not be read "
+        f"({first['rule']}){more}; it may change the decision"
+    )
 
 
 class _OutsideHolders:

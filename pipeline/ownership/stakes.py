@@ -7,14 +7,19 @@ the same way everywhere: `exclusiveMinimum: 50` surely exceeds 50%, `maximum: 50
 
 Floating point: values within `EPS` of the threshold count as equal to it (so 20% + 30% is exactly 50%,
 whatever the binary rounding did); the bound's openness then decides.
+
+Texts: `format_percent` / `format_interval` write one value, `percent_texts` / `interval_texts` a column
+(in Arrow); both write the same digits.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.ownership.texts import joined
 from pipeline.policy.model import Comparator
 
 EPS = 1e-9
@@ -55,18 +60,34 @@ def format_interval(low: float, low_open: bool, high: float, high_open: bool) ->
     return f"{'(' if low_open else '['}{format_percent(low)}, {format_percent(high)}{')' if high_open else ']'}"
 
 
-def format_intervals(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> list[str]:
-    """`format_interval` over arrays, computing each distinct interval once."""
-    if not len(low):
-        return []
-    low_code, _ = pd.factorize(low)
-    high_code, high_values = pd.factorize(high)
-    key = (low_code * len(high_values) + high_code) * 4 + low_open * 2 + high_open
-    _, first, at = np.unique(key, return_index=True, return_inverse=True)
-    texts = [
-        format_interval(lo, lo_open, hi, hi_open)
-        for lo, lo_open, hi, hi_open in zip(
-            low[first].tolist(), low_open[first].tolist(), high[first].tolist(), high_open[first].tolist(), strict=True
+def percent_texts(values: FloatArray) -> pa.Array:
+    """`format_percent` over an array, in Arrow, digit for digit.
+
+    `f"{x:.6f}"` rounds the exact binary x to 6 decimals (ties to even); so does `rint(x * 1e6)` unless
+    the product's own rounding moved it across a half: values within a few ulps of a half, and any that
+    are negative, signed zero or not finite, are written by `format_percent` itself."""
+    x = np.asarray(values, dtype=np.float64) * 100
+    scaled = x * 1e6
+    whole = np.floor(scaled)
+    odd = ~np.isfinite(scaled) | np.signbit(x) | (np.abs(scaled - whole - 0.5) <= 4 * np.spacing(scaled))
+    micro = np.rint(np.where(odd, 0.0, scaled)).astype(np.int64)
+    units = pa.array(micro // 1_000_000).cast(pa.large_string())
+    decimals = pc.utf8_rtrim(pc.utf8_lpad(pa.array(micro % 1_000_000).cast(pa.large_string()), 6, "0"), "0")
+    out = joined(pc.if_else(pc.equal(decimals, ""), units, joined(units, ".", decimals)), "%")
+    if odd.any():
+        rows = np.flatnonzero(odd)
+        out = pc.replace_with_mask(
+            out, pa.array(odd), pa.array([format_percent(v) for v in values[rows].tolist()], pa.large_string())
         )
-    ]
-    return [texts[k] for k in at.reshape(-1).tolist()]
+    return out
+
+
+def interval_texts(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> pa.Array:
+    """`format_interval` over arrays, in Arrow."""
+    exact = (np.abs(low - high) <= EPS) & ~low_open & ~high_open
+    lows = percent_texts(low)
+    band = joined(
+        pa.array(np.where(low_open, "(", "["), pa.large_string()), lows, ", ", percent_texts(high),
+        pa.array(np.where(high_open, ")", "]"), pa.large_string()),
+    )  # fmt: skip
+    return pc.if_else(pa.array(exact), lows, band)
