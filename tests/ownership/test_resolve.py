@@ -278,6 +278,21 @@ def test_review_evidence_uses_the_greatest_stakes() -> None:
     assert r["B"]["explanation"].startswith("review: restricted share [0%, 100%]")
 
 
+def test_flagged_evidence_is_one_json_document_shape_whatever_the_ids_hold() -> None:
+    # Ids and names that JSON must escape, and text beyond ASCII: the evidence is written column-wise,
+    # so it must still parse, quote every value back, and keep the keys of a root's document in order.
+    root, mid, leaf = 'R"1', "M\\2", "L\t3"
+    ents = entities({"id": root, **CN}, {"id": mid, "name": 'Zhōng "M"'}, {"id": leaf, "name": None})
+    r = rows(run(ents, interests(stake(root, mid, 60), stake(mid, leaf, 75))))
+    ev = orjson.loads(r[leaf]["evidence"])
+    root_ev = orjson.loads(r[root]["evidence"])
+    assert list(ev) == list(root_ev)
+    assert ev["paths"] == [{"ids": [root, mid, leaf], "stakes": ["60%", "75%"]}]
+    assert ev["owners"] == [{"id": mid, "name": 'Zhōng "M"', "stake": "75%"}]
+    assert ev["roots"] == [{"id": root, "basis": "incorporation:CN"}]
+    assert r[leaf]["explanation"].endswith('; largest: Zhōng "M" (75%)')
+
+
 def test_path_enumeration_is_capped_and_says_so() -> None:
     roots = [{"id": f"R{i}", **CN} for i in range(MAX_PATHS + 3)]
     ents = entities(*roots, {"id": "T"})
