@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from pipeline.ownership.graph import BoolArray, Edges, FloatArray, IntArray
+from pipeline.ownership.graph import BoolArray, Edges, FloatArray, IntArray, grouped, ranges
 from pipeline.ownership.stakes import possibly_exceeds, surely_exceeds
 from pipeline.policy.model import Comparator, Method
 
@@ -56,15 +56,11 @@ class Outgoing:
     def __init__(self, n: int, edges: Edges) -> None:
         self.order = np.argsort(edges.src, kind="stable")
         self.dst = edges.dst[self.order]
-        self.indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(edges.src, minlength=n), out=self.indptr[1:])
+        self.indptr = grouped(edges.src, n)
 
     def positions(self, holders: IntArray) -> IntArray:
         starts = self.indptr[holders]
-        counts = self.indptr[holders + 1] - starts
-        before = np.cumsum(counts) - counts
-        out: IntArray = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - before, counts)
-        return out
+        return ranges(starts, self.indptr[holders + 1] - starts)
 
 
 class Structure:
@@ -83,9 +79,7 @@ class Structure:
         # Pairs are distinct, so (held, holder) keys are too and an unstable sort gives the one order.
         order = np.argsort(edges.dst * n + edges.src)
         indices = edges.src[order].astype(np.int32 if n < 2**31 else np.int64)
-        indptr = np.zeros(n + 1, dtype=indices.dtype)
-        np.cumsum(np.bincount(edges.dst, minlength=n), out=indptr[1:])
-        return order, indices, indptr
+        return order, indices, grouped(edges.dst, n).astype(indices.dtype)
 
     def matrix(self, values: np.ndarray) -> sp.csr_matrix:
         order, indices, indptr = self._pattern

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from pipeline.ownership.graph import BoolArray, FloatArray, IntArray
+from pipeline.ownership.graph import BoolArray, FloatArray, IntArray, grouped, offsets, ranges
 
 MAX_PATHS = 5
 MAX_OWNERS_LISTED = 20
@@ -48,9 +48,7 @@ def contributions(n: int, src: IntArray, dst: IntArray, weight: FloatArray, keep
     e = np.flatnonzero(keep).astype(np.int64)
     order = np.lexsort((s, -w, d))
     s, d, w, e = s[order], d[order], w[order], e[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(d, minlength=n), out=indptr[1:])
-    return Contributions(indptr, s, e, w)
+    return Contributions(grouped(d, n), s, e, w)
 
 
 def topological_rank(n: int, contrib: Contributions) -> IntArray:
@@ -78,15 +76,6 @@ def topological_rank(n: int, contrib: Contributions) -> IntArray:
     return out
 
 
-def csr_positions(indptr: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
-    """The entries of the given CSR rows, row after row, and how many each row has."""
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    before = np.cumsum(counts) - counts
-    positions: IntArray = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - before, counts)
-    return positions, counts
-
-
 @dataclass(frozen=True)
 class Paths:
     """Evidence paths as a prefix tree: path p ends at `node[p]`, reached by contribution `edge[p]` from
@@ -107,7 +96,9 @@ def _steps(contrib: Contributions, rank: IntArray, starts: BoolArray, nodes: Int
     """The contributions into `nodes` that step strictly up a rank, as (held node, position) pairs,
     grouped by held node in the order given; a start has none (its path is itself)."""
     inner = nodes[~starts[nodes]]
-    positions, counts = csr_positions(contrib.indptr, inner)
+    first = contrib.indptr[inner]
+    counts = contrib.indptr[inner + 1] - first
+    positions = ranges(first, counts)
     held = np.repeat(inner, counts)
     holder = contrib.src[positions]
     up = (rank[holder] >= 0) & (rank[holder] < rank[held])
@@ -190,8 +181,7 @@ def find_paths(contrib: Contributions, rank: IntArray, starts: BoolArray, target
         table[slot[held[step]], k] = made
     asked = slot[targets]
     kept = np.arange(MAX_PATHS) < count[asked][:, None]
-    indptr = np.zeros(len(targets) + 1, dtype=np.int64)
-    np.cumsum(count[asked], out=indptr[1:])
+    indptr = offsets(count[asked])
     size = tree.size
     return Paths(
         tree.node[:size], tree.edge[:size], tree.parent[:size], tree.start[:size], tree.depth[:size],

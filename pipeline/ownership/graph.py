@@ -86,6 +86,25 @@ class Graph:
         return out
 
 
+def offsets(counts: IntArray) -> IntArray:
+    """CSR row pointers from row sizes: row k holds items out[k] .. out[k + 1] - 1."""
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def grouped(keys: IntArray, n: int) -> IntArray:
+    """CSR row pointers of items sorted by key, for keys 0 .. n - 1."""
+    return offsets(np.bincount(keys, minlength=n))
+
+
+def ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """starts[k], starts[k] + 1, .., starts[k] + counts[k] - 1, range after range (CSR rows' items)."""
+    before = np.cumsum(counts) - counts
+    out: IntArray = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - before, counts)
+    return out
+
+
 def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
     """A string column as Arrow large_string chunks (nulls where pandas has NaN), sharing the column's own
     buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy of the text."""

@@ -49,7 +49,7 @@ from pipeline.ownership.evidence import (
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
 from pipeline.ownership.gcpause import paused_gc
-from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph
+from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph, grouped, offsets, ranges
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_percent, interval_texts, percent_texts
@@ -268,13 +268,6 @@ def _stake_labels(graph: Graph, edges: npt.NDArray[np.int64]) -> pa.Array:
     return pc.if_else(pa.array(owned), stakes, text("control without shares"))
 
 
-def _offsets(rows: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.int64]:
-    """CSR offsets of k groups from each item's (sorted) group."""
-    out = np.zeros(k + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=k), out=out[1:])
-    return out
-
-
 def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _Table) -> None:
     """Roots: their basis is their whole evidence, shared by every root with the same basis."""
     policy, own = ctx.policy, ctx.policy.ownership
@@ -363,6 +356,10 @@ class _Flagged:
         self.shares = interval_texts(low.rho[idx], low.rho_open[idx], ctx.rho_high[idx], high.rho_open[idx])
         self.first = self.contrib.indptr[idx]  # each record's carrying holders, largest stake first
         self.owners_total = self.contrib.indptr[idx + 1] - self.first
+        # The holders the evidence lists (the first MAX_OWNERS_LISTED), record after record, and their stakes.
+        self.listed = offsets(np.minimum(self.owners_total, MAX_OWNERS_LISTED))
+        self.owner_at = ranges(self.first, np.diff(self.listed))
+        self.owner_stakes = _stake_labels(graph, self.contrib.edge[self.owner_at])
 
     def rules(self) -> pa.Array:
         has_unknown = np.zeros(len(self.idx), dtype=bool)
@@ -398,7 +395,7 @@ class _Flagged:
         holder = pa.array(self.contrib.src[self.first[has]])
         name = ctx.names.take(holder)
         who = pc.if_else(pc.not_equal(name, "").fill_null(False), name, ctx.graph.ids_arrow.take(holder))
-        largest = joined("; largest: ", who, " (", _stake_labels(ctx.graph, self.contrib.edge[self.first[has]]), ")")
+        largest = joined("; largest: ", who, " (", self.owner_stakes.take(pa.array(self.listed[:-1][has])), ")")
         top = largest.take(pa.array(np.cumsum(has) - 1, mask=~has)).fill_null("")
         unknown = [""] * len(idx)
         for k, found in self.unknown.items():
@@ -428,15 +425,13 @@ class _Flagged:
 
     def _owners(self) -> pa.Array:
         """The first MAX_OWNERS_LISTED carrying holders of each record."""
-        listed = np.minimum(self.owners_total, MAX_OWNERS_LISTED)
-        at = np.arange(int(listed.sum()), dtype=np.int64) + np.repeat(self.first - (np.cumsum(listed) - listed), listed)
-        holder = pa.array(self.contrib.src[at])
+        holder = pa.array(self.contrib.src[self.owner_at])
         owner = joined(
             '{"id":', json_quoted(self.ctx.graph.ids_arrow.take(holder)),
             ',"name":', json_quoted(self.ctx.names.take(holder).combine_chunks()).fill_null("null"),
-            ',"stake":"', _stake_labels(self.ctx.graph, self.contrib.edge[at]), '"}',
+            ',"stake":"', self.owner_stakes, '"}',
         )  # fmt: skip
-        return lists(_offsets(np.repeat(np.arange(len(self.idx)), listed), len(self.idx)), owner)
+        return lists(self.listed, owner)
 
     def _paths(self) -> pa.Array:
         """Each record's paths, root first: the ids on it and the stakes between them."""
@@ -466,7 +461,7 @@ class _Flagged:
             '{"id":', json_quoted(self.ctx.graph.ids_arrow.take(pa.array(root))),
             ',"basis":', json_quoted(pa.array(basis, pa.large_string())), "}",
         )  # fmt: skip
-        return lists(_offsets(root_row, k), root_doc)
+        return lists(grouped(root_row, k), root_doc)
 
 
 def _rule_list(bound: str, *, by_share: bool, by_control: bool, by_unread: bool, unknown: bool) -> list[OwnershipRule]:
@@ -629,9 +624,7 @@ def _parent_findings(graph: Graph, parents: Parents) -> list[Finding]:
 def _ownership_matrix(graph: Graph) -> sp.csr_matrix:
     """Owner -> owned adjacency, rows the owners: built from the edges' own (src, dst) order, no sort."""
     o = graph.ownership
-    indptr = np.zeros(graph.n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(o.src, minlength=graph.n), out=indptr[1:])
-    return sp.csr_matrix((np.ones(len(o)), o.dst, indptr), shape=(graph.n, graph.n))
+    return sp.csr_matrix((np.ones(len(o)), o.dst, grouped(o.src, graph.n)), shape=(graph.n, graph.n))
 
 
 def _cycle_findings(graph: Graph) -> list[Finding]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
-from pipeline.ownership.graph import active_mask, build_graph
+from pipeline.ownership.graph import active_mask, build_graph, grouped, offsets, ranges
 from pipeline.policy.model import Policy
 from tests.ownership.builders import entities, interests, stake
 
@@ -38,3 +39,13 @@ def test_nodes_are_the_sorted_distinct_ids_and_the_first_row_of_each() -> None:
     duplicates = [f.message for f in shuffled.findings if f.check == "duplicate_entity"]
     assert duplicates == ["record a appears more than once", "record b appears more than once"]
     assert not [f for f in ordered.findings if f.check == "duplicate_entity"]
+
+
+def test_csr_helpers_agree_with_spelled_out_rows() -> None:
+    keys = np.array([0, 0, 2, 2, 2, 3], dtype=np.int64)
+    indptr = grouped(keys, 5)
+    assert indptr.tolist() == [0, 2, 2, 5, 6, 6] == offsets(np.array([2, 0, 3, 1, 0])).tolist()
+    rows = np.array([3, 1, 2, 0], dtype=np.int64)
+    starts = indptr[rows]
+    spelled = [p for r in rows.tolist() for p in range(indptr[r], indptr[r + 1])]
+    assert ranges(starts, indptr[rows + 1] - starts).tolist() == spelled == [5, 2, 3, 4, 0, 1]
