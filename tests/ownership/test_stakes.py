@@ -22,6 +22,12 @@ def test_percent_texts_on_halves_and_near_misses() -> None:
     assert percent_texts(np.array(EDGES)).to_pylist() == [format_percent(v) for v in EDGES]
 
 
+def test_percent_texts_past_a_share_fall_back_to_format_percent() -> None:
+    # Three whole digits are written in the array; 1000% and more (never a share) are left to the scalar.
+    values = [9.9999994, 9.9999995, 9.99999951, 10.0, 123.456, 1e12, 2.0**60, float("inf"), float("nan"), -0.25]
+    assert percent_texts(np.array(values)).to_pylist() == [format_percent(v) for v in values]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(shares, max_size=20))
 def test_percent_texts_writes_what_format_percent_writes(values: list[float]) -> None:
