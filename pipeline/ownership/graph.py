@@ -105,6 +105,22 @@ def ranges(starts: IntArray, counts: IntArray) -> IntArray:
     return out
 
 
+def walks(parent: IntArray, start: IntArray, steps: IntArray, *, top_first: bool = False) -> IntArray:
+    """Walks up a forest, walk after walk (the items of CSR rows `offsets(steps)`): start[k], then its
+    parent, its parent's parent, .., steps[k] nodes in all; top first (reversed) when `top_first`."""
+    out = np.empty(int(steps.sum()), dtype=np.int64)
+    first = offsets(steps)[:-1]
+    live = np.flatnonzero(steps > 0)
+    node = start[live]
+    j = 0
+    while len(live):
+        out[first[live] + (steps[live] - 1 - j if top_first else j)] = node
+        j += 1
+        more = steps[live] > j
+        live, node = live[more], parent[node[more]]
+    return out
+
+
 def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
     """A string column as Arrow large_string chunks (nulls where pandas has NaN), sharing the column's own
     buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy of the text."""

@@ -6,7 +6,8 @@ Invariants:
 - The walk ends at a node with no majority owner (the ultimate parent, possibly a person) or in a cycle,
   which ends at the cycle's smallest id and is flagged. Every node gets the whole chain from itself up to
   its ultimate parent; a node that is its cycle's end gets the chain once round the cycle back to itself.
-- Vectorised: pointer doubling finds where each walk lands in O(n log n); chains are built level by level.
+- Vectorised: pointer doubling finds where each walk lands in O(n log n); chains are built step by step
+  up, for all nodes at once.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ownership.graph import Edges, IntArray
+from pipeline.ownership.graph import Edges, IntArray, offsets, walks
 from pipeline.ownership.stakes import MAJORITY, surely_exceeds
-from pipeline.ownership.texts import along_tree, json_quoted, prepend
+from pipeline.ownership.texts import append, json_escaped, lists, prepend
 from pipeline.policy.model import Comparator
 
 
@@ -84,26 +86,20 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
 
 
 def chains(parents: Parents, ids: pa.Array) -> pa.Array:
-    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array.
-
-    Built level by level in Arrow: a node's tail (`"x", ..., "ultimate"]`) is its quoted id joined to its
-    parent's tail, and a parent is always one level nearer the ultimate parent than its child."""
+    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array: each node's
+    walk up its majority owners (`walks`), its ids joined in one pass."""
     n = len(ids)
-    quoted = json_quoted(ids)
-    tails = along_tree(parents.parent, parents.depth, quoted, ", ", root_first=False, root_suffix="]")
+    steps = parents.depth + 1
+    flat = walks(parents.parent, np.arange(n, dtype=np.int64), steps)
+    out = append(prepend('["', lists(offsets(steps), json_escaped(ids).take(pa.array(flat)), '", "')), '"]')
     ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
-    rounds = [  # a cycle's end goes once round the cycle back to itself
-        f"[{q}, {t}"
-        for q, t in zip(
-            quoted.take(pa.array(ends)).to_pylist(),
-            tails.take(pa.array(parents.parent[ends])).to_pylist(),
-            strict=True,
-        )
-    ]
-    del quoted
-    out = prepend("[", tails)
-    del tails
-    if len(ends):
+    if len(ends):  # a cycle's end goes once round the cycle back to itself
+        rounds = [
+            f"[{orjson.dumps(x).decode()}, {above[1:]}"
+            for x, above in zip(
+                ids.take(pa.array(ends)).to_pylist(), out.take(pa.array(parents.parent[ends])).to_pylist(), strict=True
+            )
+        ]
         mask = np.zeros(n, dtype=bool)
         mask[ends] = True
         out = pc.replace_with_mask(out, pa.array(mask), pa.array(rounds, pa.large_string()))

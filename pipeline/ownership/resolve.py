@@ -49,11 +49,11 @@ from pipeline.ownership.evidence import (
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
 from pipeline.ownership.gcpause import paused_gc
-from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph, grouped, offsets, ranges
+from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph, grouped, offsets, ranges, walks
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_percent, interval_texts, percent_texts
-from pipeline.ownership.texts import along_tree, joined, json_quoted, lists, text
+from pipeline.ownership.texts import append, joined, json_quoted, lists, prepend, text
 from pipeline.ownership.unread import unread_statements
 from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
 
@@ -434,19 +434,16 @@ class _Flagged:
         return lists(self.listed, owner)
 
     def _paths(self) -> pa.Array:
-        """Each record's paths, root first: the ids on it and the stakes between them."""
+        """Each record's paths, root first: the ids on it and the stakes between them (each path is a walk
+        up the prefix tree, turned round)."""
         paths, graph = self.paths, self.ctx.graph
-        stepped = paths.edge >= 0
-        stakes = pc.if_else(
-            pa.array(stepped),
-            joined('"', _stake_labels(graph, np.where(stepped, paths.edge, 0)), '"'),
-            pa.scalar(None, pa.large_string()),  # a path's start has no stake before it
-        )
-        on = along_tree(paths.parent, paths.depth, json_quoted(graph.ids_arrow.take(pa.array(paths.node))), ",",
-                        root_first=True)  # fmt: skip
-        between = along_tree(paths.parent, paths.depth, stakes, ",", root_first=True).fill_null("")
-        kept = pa.array(paths.of)
-        return lists(paths.indptr, joined('{"ids":[', on.take(kept), '],"stakes":[', between.take(kept), "]}"))
+        kept = paths.of
+        nodes, steps = offsets(paths.depth[kept] + 1), offsets(paths.depth[kept])  # a start has no stake
+        on = walks(paths.parent, kept, np.diff(nodes), top_first=True)
+        ids = json_quoted(graph.ids_arrow.take(pa.array(paths.node[on])))
+        stepped = walks(paths.parent, kept, np.diff(steps), top_first=True)
+        stakes = append(prepend('"', _stake_labels(graph, paths.edge[stepped])), '"')
+        return lists(paths.indptr, joined('{"ids":[', lists(nodes, ids), '],"stakes":[', lists(steps, stakes), "]}"))
 
     def _roots(self) -> pa.Array:
         """Where each record's kept paths start, other than the record itself, in id order."""

@@ -7,8 +7,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.ownership.graph import active_mask, build_graph, grouped, offsets, ranges
+from pipeline.ownership.graph import active_mask, build_graph, grouped, offsets, ranges, walks
 from pipeline.policy.model import Policy
 from tests.ownership.builders import entities, interests, stake
 
@@ -49,3 +51,29 @@ def test_csr_helpers_agree_with_spelled_out_rows() -> None:
     starts = indptr[rows]
     spelled = [p for r in rows.tolist() for p in range(indptr[r], indptr[r + 1])]
     assert ranges(starts, indptr[rows + 1] - starts).tolist() == spelled == [5, 2, 3, 4, 0, 1]
+
+
+@st.composite
+def forests(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A forest (parents come before their children), some nodes, and how far up to walk from each."""
+    n = draw(st.integers(1, 12))
+    parent = [-1 if i == 0 or draw(st.booleans()) else draw(st.integers(0, i - 1)) for i in range(n)]
+    depth = [0] * n
+    for i, p in enumerate(parent):
+        depth[i] = 0 if p < 0 else depth[p] + 1
+    start = draw(st.lists(st.integers(0, n - 1), max_size=8))
+    steps = [draw(st.integers(0, depth[s] + 1)) for s in start]
+    return np.array(parent, dtype=np.int64), np.array(start, dtype=np.int64), np.array(steps, dtype=np.int64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(forests(), st.booleans())
+def test_walks_go_up_the_forest_walk_after_walk(forest: tuple[np.ndarray, ...], top_first: bool) -> None:
+    parent, start, steps = forest
+    spelled: list[int] = []
+    for s, k in zip(start.tolist(), steps.tolist(), strict=True):
+        walk = [s]
+        while len(walk) < k:
+            walk.append(int(parent[walk[-1]]))
+        spelled.extend(reversed(walk[:k]) if top_first else walk[:k])
+    assert walks(parent, start, steps, top_first=top_first).tolist() == spelled
