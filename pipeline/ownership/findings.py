@@ -52,8 +52,12 @@ class Finding:
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    rows = [(str(f.check), str(f.severity), f.entity_id, f.message) for f in findings]
-    return _sorted(pd.DataFrame(rows, columns=list(FINDING_COLUMNS), dtype="str"))
+    # Sorted here, as `_sorted` sorts a frame (Python's str order is pandas' `str` order: code points).
+    rows = sorted(
+        ((str(f.check), str(f.severity), f.entity_id, f.message) for f in findings), key=lambda r: (r[0], r[2], r[3])
+    )
+    columns = zip(*rows, strict=True) if rows else ((),) * len(FINDING_COLUMNS)
+    return pd.DataFrame({c: pd.array(list(v), dtype="str") for c, v in zip(FINDING_COLUMNS, columns, strict=True)})
 
 
 def merge_findings(*frames: pd.DataFrame) -> pd.DataFrame:

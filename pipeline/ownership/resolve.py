@@ -671,35 +671,42 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
     src, dst = local[o.src[kept]], local[o.dst[kept]]
     n = int(near.sum())
     col = np.searchsorted(parties, d.src)
-    start = sp.csr_matrix((np.ones(len(parties)), (local[parties], np.arange(len(parties)))), shape=(n, len(parties)))
     target, reached = local[d.dst], near[d.dst]
-    computed = []
-    for stake in (o.low[kept], o.high[kept]):
-        w = sp.csr_matrix((stake, (dst, src)), shape=(n, n))
-        reach = w @ start
-        total = sp.csr_matrix((n, len(parties)))
-        for _ in range(MAX_INDIRECT_DEPTH - 1):
-            reach = w @ reach
-            reach.eliminate_zeros()
-            if not reach.nnz:
-                break
-            total = total + reach
-        found = np.asarray(total[np.where(reached, target, 0), col]).ravel()
-        computed.append(np.minimum(np.where(reached, found, 0.0), 1.0))
-    c_low, c_high = computed
-    out = []
+    # Both bounds in one product: the low stakes in the top-left block, the high ones in the bottom-right;
+    # each party starts in its column of both blocks.
+    p = len(parties)
+    start = sp.csr_matrix(
+        (np.ones(2 * p), (np.concatenate([local[parties], local[parties] + n]), np.arange(2 * p))), shape=(2 * n, 2 * p)
+    )
+    w = sp.csr_matrix(
+        (np.concatenate([o.low[kept], o.high[kept]]), (np.concatenate([dst, dst + n]), np.concatenate([src, src + n]))),
+        shape=(2 * n, 2 * n),
+    )
+    reach = w @ start
+    total = sp.csr_matrix(reach.shape)
+    for _ in range(MAX_INDIRECT_DEPTH - 1):
+        reach = w @ reach
+        reach.eliminate_zeros()
+        if not reach.nnz:
+            break
+        total = total + reach
+    row = np.where(reached, target, 0)
+    c_low, c_high = (
+        np.minimum(np.where(reached, np.asarray(total[row + b * n, col + b * p]).ravel(), 0.0), 1.0) for b in (0, 1)
+    )
     flagged = np.flatnonzero((d.low > c_high + EPS) | (d.high < c_low - EPS))
     holders = graph.ids_arrow.take(pa.array(d.src[flagged])).to_pylist()
     held = graph.ids_arrow.take(pa.array(d.dst[flagged])).to_pylist()
-    for k, holder, owned in zip(flagged.tolist(), holders, held, strict=True):
-        declared = format_interval(float(d.low[k]), bool(d.low_open[k]), float(d.high[k]), bool(d.high_open[k]))
-        found_text = format_interval(float(c_low[k]), False, float(c_high[k]), False)
-        out.append(
-            Finding(
-                Check.DECLARED_INDIRECT_MISMATCH,
-                Severity.WARN,
-                str(owned),
-                f"{holder} declares an indirect {declared} of {owned}; the graph's paths give {found_text}",
-            )
+    declared = interval_texts(d.low[flagged], d.low_open[flagged], d.high[flagged], d.high_open[flagged]).to_pylist()
+    none = np.zeros(len(flagged), dtype=bool)
+    found = interval_texts(c_low[flagged], none, c_high[flagged], none).to_pylist()
+    out = [
+        Finding(
+            Check.DECLARED_INDIRECT_MISMATCH,
+            Severity.WARN,
+            str(owned),
+            f"{holder} declares an indirect {stated} of {owned}; the graph's paths give {paths}",
         )
+        for holder, owned, stated, paths in zip(holders, held, declared, found, strict=True)
+    ]
     return out
