@@ -296,12 +296,10 @@ def _edge_findings(
     rows = np.flatnonzero(invalid | same | unknown)
     if not len(rows):
         return out
-    pick = interests.iloc[rows]
-    rel = pick["relationship_id"].to_numpy(dtype=object)
-    sub = pick["subject_id"].to_numpy(dtype=object)
-    par = pick["interested_party_id"].to_numpy(dtype=object)
-    typ = pick["interest_type"].to_numpy(dtype=object)
-    idx = pick["interest_index"].to_numpy()
+    rel, sub, par, typ, idx = (
+        np.asarray(interests[c].array.take(rows), dtype=object)
+        for c in ("relationship_id", "subject_id", "interested_party_id", "interest_type", "interest_index")
+    )
     for k, i in enumerate(rows):
         if invalid[i]:
             out.append(

@@ -51,7 +51,7 @@ from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
 from pipeline.ownership.gcpause import paused_gc
 from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph, grouped, offsets, ranges, walks
 from pipeline.ownership.parent import Parents, chains, resolve_parents
-from pipeline.ownership.roots import BASIS_RULE, root_basis
+from pipeline.ownership.roots import BASIS_RULE, RootBases, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_percent, interval_texts, percent_texts
 from pipeline.ownership.texts import append, joined, json_quoted, lists, prepend, text
 from pipeline.ownership.unread import unread_statements
@@ -96,7 +96,7 @@ def _column(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionAr
 
 
 def _constant(value: str, n: int) -> pd.api.extensions.ExtensionArray:
-    return _column(pa.array([value], pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int64))))
+    return _column(pa.repeat(pa.scalar(value, pa.large_string()), n))
 
 
 def resolve(
@@ -112,8 +112,8 @@ def resolve(
     graph = build_graph(entities, interests, policy, as_of)
     n = graph.n
     take = pa.array(graph.rows)
-    basis = root_basis(entities, policy)[graph.rows]  # judged per input row, then put in node order
-    roots = basis != ""
+    basis = root_basis(entities, policy).take(graph.rows)  # judged per input row, then put in node order
+    roots = basis.is_root
     unread = _Unread(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
 
     own = policy.ownership
@@ -144,12 +144,7 @@ def resolve(
     ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names, unread)
     with paused_gc():
         rules, explanation, evidence = _explain(ctx)
-    root_rows = np.flatnonzero(roots)
-    root_basis_column = pa.nulls(n, pa.large_string())
-    if len(root_rows):
-        root_basis_column = pc.replace_with_mask(
-            root_basis_column, pa.array(roots), pa.array(basis[root_rows].tolist(), pa.large_string())
-        )
+    root_basis_column = pa.array(basis.texts, pa.large_string()).take(pa.array(basis.code, mask=~roots))
     frame = pd.DataFrame(
         {
             "entity_id": _column(graph.ids_arrow),
@@ -211,7 +206,7 @@ class _Resolved:
 
     graph: Graph
     policy: Policy
-    basis: npt.NDArray[np.object_]
+    basis: RootBases
     roots: BoolArray
     low: Run
     high: Run
@@ -275,8 +270,11 @@ def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _T
     root_rows = np.flatnonzero(ctx.roots)
     if not len(root_rows):
         return
-    codes, distinct = pd.factorize(ctx.basis[root_rows])
-    for k, b in enumerate(distinct.tolist()):
+    codes = ctx.basis.code[root_rows]
+    for k, b in enumerate(ctx.basis.texts):
+        rows = root_rows[codes == k]
+        if not len(rows):
+            continue
         rule_list = [str(BASIS_RULE[item.split(":")[0]]) for item in b.split(";")]
         doc = {
             "policy": policy_ref,
@@ -292,7 +290,6 @@ def _root_texts(ctx: _Resolved, rules: _Table, explanation: _Table, evidence: _T
             "paths": [],
             "path_limit": {"max_paths": MAX_PATHS, "truncated": False},
         }
-        rows = root_rows[codes == k]
         rules.set_many(rows, orjson.dumps(rule_list).decode())
         explanation.set_many(rows, f"restricted: {_basis_text(b)}")
         evidence.set_many(rows, orjson.dumps(doc).decode())
@@ -453,7 +450,7 @@ class _Flagged:
         other = start != self.idx[row]
         pair = np.unique(row[other] * n + start[other])  # node order is id order
         root_row, root = pair // n, pair % n
-        basis = [b or str(OwnershipRule.UNREAD_STATEMENT) for b in self.ctx.basis[root].tolist()]
+        basis = [b or str(OwnershipRule.UNREAD_STATEMENT) for b in self.ctx.basis.text(root)]
         root_doc = joined(
             '{"id":', json_quoted(self.ctx.graph.ids_arrow.take(pa.array(root))),
             ',"basis":', json_quoted(pa.array(basis, pa.large_string())), "}",

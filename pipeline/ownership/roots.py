@@ -6,12 +6,15 @@ jurisdiction, compared on the country (`pipeline.ownership.jurisdiction.country_
 - entity, `headquarters`: the business address country;
 - entity of type state or stateBody whose jurisdiction or address country is restricted (always a root);
 - person: residence (residential addresses), and nationality / tax residency if the policy lists them.
-`root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`), or "".
-Codes are judged once per distinct value, then matched column-wide in Arrow (millions of rows); a basis
-text is built once per distinct combination of bases and countries.
+`root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`) as a code into
+the distinct basis texts, -1 for a record that is not a root. Codes are judged once per distinct value,
+then matched column-wide in Arrow (millions of rows); a basis text is built once per distinct
+combination of bases and countries.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +37,26 @@ BASIS_RULE = {
     "nationality": OwnershipRule.ROOT_NATIONALITY,
     "taxResidency": OwnershipRule.ROOT_TAX_RESIDENCY,
 }
+
+
+@dataclass(frozen=True)
+class RootBases:
+    """Per record, its basis as a code into `texts` (-1: not a root)."""
+
+    code: npt.NDArray[np.int64]
+    texts: tuple[str, ...]
+
+    @property
+    def is_root(self) -> BoolArray:
+        out: BoolArray = self.code >= 0
+        return out
+
+    def take(self, rows: npt.NDArray[np.int64]) -> RootBases:
+        return RootBases(self.code[rows], self.texts)
+
+    def text(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The basis texts of these records ("" for one that is not a root)."""
+        return [self.texts[c] if c >= 0 else "" for c in self.code[rows].tolist()]
 
 
 class _Column:
@@ -73,7 +96,7 @@ def _first_restricted(text: str, restricted: frozenset[str], *, json_lists: bool
     return None
 
 
-def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_]:
+def root_basis(entities: pd.DataFrame, policy: Policy) -> RootBases:
     countries = sorted(set(policy.restricted_jurisdictions))  # ISO 3166-1 alpha-2: at most 249
     n = len(entities)
     kind = arrow_strings(entities["record_type"])
@@ -118,6 +141,6 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> npt.NDArray[np.object_
         ";".join(f"{label}:{countries[c]}" for (label, _, _), c in zip(bases, row, strict=True) if c >= 0)
         for row in country[first].tolist()
     ]
-    out = np.full(n, "", dtype=object)
-    out[held] = np.array(texts, dtype=object)[inverse]
-    return out
+    code = np.full(n, -1, dtype=np.int64)
+    code[held] = inverse
+    return RootBases(code, tuple(texts))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from pipeline.ownership.roots import root_basis
 from pipeline.policy.model import Policy
 from tests.ownership.builders import entities
@@ -24,7 +26,9 @@ def test_each_basis_names_its_own_country_and_rows_share_nothing_else() -> None:
             "roots": {"entity_bases": ["incorporation", "headquarters"], "person_bases": ["residence", "nationality"]},
         }
     )
-    assert root_basis(ents, policy).tolist() == [
+    bases = root_basis(ents, policy)
+    assert bases.is_root.tolist() == [True, True, True, True, False, True]
+    assert bases.text(np.arange(len(ents))) == [
         "incorporation:HK;headquarters:CN",
         "state:CN",
         "incorporation:HK;headquarters:CN;state:HK",
