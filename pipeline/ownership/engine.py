@@ -54,9 +54,15 @@ class Outgoing:
     """Edges grouped by holder: for a set of holders, the positions of all their edges, cheaply."""
 
     def __init__(self, n: int, edges: Edges) -> None:
-        self.order = np.argsort(edges.src, kind="stable")
-        self.dst = edges.dst[self.order]
+        # The graph's edges come in (holder, held) order: then the order is theirs and nothing moves.
+        in_order = len(edges) < 2 or bool(np.all(edges.src[1:] >= edges.src[:-1]))
+        self.order: IntArray | None = None if in_order else np.argsort(edges.src, kind="stable")
+        self.dst = edges.dst if self.order is None else edges.dst[self.order]
         self.indptr = grouped(edges.src, n)
+
+    def ordered(self, values: np.ndarray) -> np.ndarray:
+        """Per-edge values in this grouping's order."""
+        return values if self.order is None else values[self.order]
 
     def positions(self, holders: IntArray) -> IntArray:
         starts = self.indptr[holders]
@@ -66,11 +72,16 @@ class Outgoing:
 class Structure:
     """The sparsity pattern of a set of edges, one per (holder, held) pair: rows are the held node, columns
     the holder in id order, so `(M @ x)[e]` sums over e's holders. Matrices with different values share
-    it; it is built on first use (a cascade run never needs it)."""
+    it; it is built on first use (a cascade run never needs it), as is the grouping by holder (`outgoing`,
+    which only a cascade run needs); both runs of a resolve share them."""
 
     def __init__(self, n: int, edges: Edges) -> None:
         self.n = n
         self._edges = edges
+
+    @cached_property
+    def outgoing(self) -> Outgoing:
+        return Outgoing(self.n, self._edges)
 
     @cached_property
     def _pattern(self) -> tuple[IntArray, np.ndarray, np.ndarray]:
@@ -107,10 +118,10 @@ def propagate(
     stake, stake_open = bounds(ownership)
     forcing = outside_control if control_forces else None
     start = _start(n, roots, possible, outside=outside, outside_control=forcing, bounds=bounds)
-    if method is Method.CASCADE:
-        control_used = control if control_forces else None
-        return _cascade(n, ownership, control_used, start, stake=stake, stake_open=stake_open, passes=passes)
     own_s, ctrl_s = structure or (Structure(n, ownership), Structure(n, control))
+    if method is Method.CASCADE:
+        out_ctrl = ctrl_s.outgoing if control_forces and len(control) else None
+        return _cascade(n, own_s.outgoing, out_ctrl, start, stake=stake, stake_open=stake_open, passes=passes)
     c = ctrl_s.matrix(np.ones(len(control))) if control_forces and len(control) else None
     return _look_through(n, own_s, c, start, stake=stake, stake_open=stake_open, passes=passes)
 
@@ -225,8 +236,8 @@ def _start(
 
 def _cascade(
     n: int,
-    ownership: Edges,
-    control: Edges | None,
+    out_own: Outgoing,
+    out_ctrl: Outgoing | None,
     start: _Start,
     *,
     stake: FloatArray,
@@ -234,35 +245,43 @@ def _cascade(
     passes: Passes,
 ) -> Run:
     """Cascade, frontier by frontier: each round adds only the stakes of the holders restricted in the
-    round before (t is 0 or 1, so the sums only grow), which touches each restricted holder's edges once.
-    The result is the same least fixed point as recomputing every sum each round."""
+    round before (t is 0 or 1, so the sums only grow), which touches each restricted holder's edges once,
+    and tests only the nodes those edges reach. The result is the same least fixed point as recomputing
+    every sum each round."""
     roots = start.roots
     origin = roots | start.held
-    out_own = Outgoing(n, ownership)
-    own_stake, own_open = stake[out_own.order], stake_open[out_own.order].astype(np.float64)
-    out_ctrl = Outgoing(n, control) if control is not None and len(control) else None
+    own_stake, own_open = out_own.ordered(stake), out_own.ordered(stake_open).astype(np.float64)
     s = start.base.copy()
     opens = start.base_open.astype(np.float64)
     controlled = start.forced.copy()
     restricted = origin.copy()
     rank = np.where(origin, 0, -1).astype(np.int64)
     newly = np.flatnonzero(origin)
+    # The first round tests every node: stakes and control from outside may decide before any root does.
+    reached = np.ones(n, dtype=bool)
     iterations = 0
-    # The first round always runs: stakes and control from outside may decide before any root does.
-    while len(newly) or iterations == 0:
+    while True:
         iterations += 1
         pos = out_own.positions(newly)
         s += np.bincount(out_own.dst[pos], weights=own_stake[pos], minlength=n)
         opens += np.bincount(out_own.dst[pos], weights=own_open[pos], minlength=n)
+        if iterations > 1:
+            reached[:] = False
+            reached[out_own.dst[pos]] = True
         if out_ctrl is not None:
-            controlled[out_ctrl.dst[out_ctrl.positions(newly)]] = True
-        fixed = origin | controlled
-        rho = np.where(fixed, 1.0, np.minimum(s, 1.0))
-        rho_open = ~fixed & (opens > 0) & (s < 1.0)
-        new_restricted = restricted | fixed | passes(rho, rho_open)
-        newly = np.flatnonzero(new_restricted & ~restricted)
+            forced = out_ctrl.dst[out_ctrl.positions(newly)]
+            controlled[forced] = True
+            reached[forced] = True
+        cand = np.flatnonzero(reached & ~restricted)
+        fixed = origin[cand] | controlled[cand]
+        s_c = s[cand]
+        rho = np.where(fixed, 1.0, np.minimum(s_c, 1.0))
+        rho_open = ~fixed & (opens[cand] > 0) & (s_c < 1.0)
+        newly = cand[fixed | passes(rho, rho_open)]
+        if not len(newly):
+            break
+        restricted[newly] = True
         rank[newly] = iterations
-        restricted = new_restricted
     fixed = origin | controlled
     rho = np.where(fixed, 1.0, np.minimum(s, 1.0))
     rho_open = ~fixed & (opens > 0) & (s < 1.0)
