@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import scipy.sparse as sp
 
 from pipeline.ownership.findings import Check, Finding, Severity
 from pipeline.ownership.stakes import EPS
@@ -78,6 +79,14 @@ class Graph:
 
     def id_at(self, i: int) -> str:
         return str(self.ids_arrow[int(i)].as_py())
+
+    @cached_property
+    def owner_matrix(self) -> sp.csr_matrix:
+        """Owner -> owned adjacency, rows the owners, from the edges' own (src, dst) order: no sort, and
+        32-bit indices as scipy keeps them (given 64-bit ones, it checks and converts them every time)."""
+        o, n = self.ownership, self.n
+        index = np.int32 if max(n, len(o)) < 2**31 else np.int64
+        return sp.csr_matrix((np.ones(len(o)), o.dst.astype(index), grouped(o.src, n).astype(index)), shape=(n, n))
 
     @cached_property
     def ids(self) -> npt.NDArray[np.object_]:

@@ -615,16 +615,10 @@ def _parent_findings(graph: Graph, parents: Parents) -> list[Finding]:
     return out
 
 
-def _ownership_matrix(graph: Graph) -> sp.csr_matrix:
-    """Owner -> owned adjacency, rows the owners: built from the edges' own (src, dst) order, no sort."""
-    o = graph.ownership
-    return sp.csr_matrix((np.ones(len(o)), o.dst, grouped(o.src, graph.n)), shape=(graph.n, graph.n))
-
-
 def _cycle_findings(graph: Graph) -> list[Finding]:
     if not len(graph.ownership):
         return []
-    _, labels = connected_components(_ownership_matrix(graph), directed=True, connection="strong")
+    _, labels = connected_components(graph.owner_matrix, directed=True, connection="strong")
     sizes = np.bincount(labels)
     big = np.flatnonzero(sizes > 1)
     if not len(big):
@@ -659,9 +653,7 @@ def _indirect_findings(graph: Graph) -> list[Finding]:
     # products run on that sub-graph (a few thousand nodes at 100k, not the whole graph every round). It
     # keeps the nodes' order, so each sum adds the same terms in the same (holder) order: same bits.
     parties = np.unique(d.src)
-    distance = dijkstra(
-        _ownership_matrix(graph), indices=parties, min_only=True, limit=MAX_INDIRECT_DEPTH, unweighted=True
-    )
+    distance = dijkstra(graph.owner_matrix, indices=parties, min_only=True, limit=MAX_INDIRECT_DEPTH, unweighted=True)
     near = np.isfinite(distance)
     local = np.cumsum(near) - 1
     kept = near[o.src] & near[o.dst]
