@@ -19,11 +19,14 @@ Invariants:
   A quarantined statement that cannot be tied to any record is an error finding: no decision of the
   run can be guaranteed against it.
 - Findings never change a decision: they report data problems for the quality stage.
+- The parts that run on a second thread (root bases; parents, chains and structural findings) read the
+  inputs and the graph and write nothing shared, so the result is the same whatever the threads' timing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -109,41 +112,42 @@ def resolve(
     """`quarantine`: the QUARANTINE rows of the ownership extraction (what the reader and the contracts
     set aside); the records they were about are held in review at least (see the module docstring).
     `entities` and `interests` need only ENTITY_INPUT_COLUMNS and INTEREST_INPUT_COLUMNS."""
-    graph = build_graph(entities, interests, policy, as_of)
-    n = graph.n
-    take = pa.array(graph.rows)
-    basis = root_basis(entities, policy).take(graph.rows)  # judged per input row, then put in node order
-    roots = basis.is_root
-    unread = _Unread(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
+    # Two threads: numpy, Arrow and scipy let go of the GIL in their loops, and on two cores the parts
+    # that do not depend on each other overlap (root bases beside the graph; the graph's own structure,
+    # parents, chains and structural findings, beside propagation and evidence).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
+        bases = beside.submit(root_basis, entities, policy)
+        graph = build_graph(entities, interests, policy, as_of)
+        structural = beside.submit(_Structural.of, graph)
+        n = graph.n
+        take = pa.array(graph.rows)
+        basis = bases.result().take(graph.rows)  # judged per input row, then put in node order
+        roots = basis.is_root
+        unread = _Unread(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
 
-    own = policy.ownership
-    common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
-    cws = policy.control_without_shares
-    common["structure"] = (Structure(n, graph.ownership), Structure(n, graph.control))
-    low = propagate(n, graph.ownership, graph.control, roots, bound="low",
-                    control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
-    high = propagate(n, graph.ownership, graph.control, roots, bound="high",
-                     control_forces=cws is not ControlAction.IGNORE, possible=unread.held,
-                     outside=graph.outside, outside_control=graph.outside_control, **common)  # fmt: skip
-    # The high run can only add to the low one; make the invariant hold even at float noise.
-    rho_high = np.maximum(high.rho, low.rho)
-    restricted = low.restricted
-    review = high.restricted & ~restricted
-    parents = resolve_parents(n, graph.ownership)
+        own = policy.ownership
+        common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
+        cws = policy.control_without_shares
+        common["structure"] = (Structure(n, graph.ownership), Structure(n, graph.control))
+        low = propagate(n, graph.ownership, graph.control, roots, bound="low",
+                        control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
+        high = propagate(n, graph.ownership, graph.control, roots, bound="high",
+                         control_forces=cws is not ControlAction.IGNORE, possible=unread.held,
+                         outside=graph.outside, outside_control=graph.outside_control, **common)  # fmt: skip
+        # The high run can only add to the low one; make the invariant hold even at float noise.
+        rho_high = np.maximum(high.rho, low.rho)
+        restricted = low.restricted
+        review = high.restricted & ~restricted
 
-    findings = list(graph.findings)
-    findings.extend(unread.findings)
-    findings.extend(_convergence_findings(low, high, graph))
-    findings.extend(_parent_findings(graph, parents))
-    findings.extend(_cycle_findings(graph))
-    findings.extend(_indirect_findings(graph))
-
-    decision = np.where(restricted, 0, np.where(review, 1, 2))
-    labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
-    names = arrow_strings(entities["name"]).take(take)
-    ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names, unread)
-    with paused_gc():
-        rules, explanation, evidence = _explain(ctx)
+        decision = np.where(restricted, 0, np.where(review, 1, 2))
+        labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
+        names = arrow_strings(entities["name"]).take(take)
+        ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names, unread)
+        with paused_gc():
+            rules, explanation, evidence = _explain(ctx)
+        side = structural.result()
+    parents = side.parents
+    findings = [*graph.findings, *unread.findings, *_convergence_findings(low, high, graph), *side.findings]
     root_basis_column = pa.array(basis.texts, pa.large_string()).take(pa.array(basis.code, mask=~roots))
     frame = pd.DataFrame(
         {
@@ -157,8 +161,8 @@ def resolve(
             "rho_high": rho_high,
             "rho_high_open": high.rho_open & (high.rho >= low.rho),
             "decision": _column(labels.take(pa.array(decision)).cast(pa.large_string())),
-            "ultimate_parent_id": _column(graph.ids_arrow.take(pa.array(parents.ultimate))),
-            "chain": _column(chains(parents, graph.ids_arrow)),
+            "ultimate_parent_id": _column(side.ultimate),
+            "chain": _column(side.chains),
             "cycle": parents.cycle,
             "rules": _column(rules),
             "explanation": _column(explanation),
@@ -172,6 +176,24 @@ def resolve(
         findings_frame(findings),
         {"low": low.iterations, "high": high.iterations},
     )
+
+
+@dataclass(frozen=True)
+class _Structural:
+    """What follows from the graph alone, whatever the policy's roots: ultimate parents and their chains,
+    and the findings about the graph's shape (majority owners, cycles, declared indirect interests)."""
+
+    parents: Parents
+    ultimate: pa.Array
+    chains: pa.Array
+    findings: list[Finding]
+
+    @classmethod
+    def of(cls, graph: Graph) -> _Structural:
+        parents = resolve_parents(graph.n, graph.ownership)
+        findings = [*_parent_findings(graph, parents), *_cycle_findings(graph), *_indirect_findings(graph)]
+        ultimate = graph.ids_arrow.take(pa.array(parents.ultimate))
+        return cls(parents, ultimate, chains(parents, graph.ids_arrow), findings)
 
 
 # --- explanation and evidence ---------------------------------------------------------------------------
