@@ -43,12 +43,11 @@ class Contributions:
         return self.src[a:b], self.edge[a:b], self.weight[a:b]
 
 
-def contributions(n: int, src: IntArray, dst: IntArray, weight: FloatArray, keep: BoolArray) -> Contributions:
-    s, d, w = src[keep], dst[keep], weight[keep]
-    e = np.flatnonzero(keep).astype(np.int64)
-    order = np.lexsort((s, -w, d))
-    s, d, w, e = s[order], d[order], w[order], e[order]
-    return Contributions(grouped(d, n), s, e, w)
+def contributions(n: int, src: IntArray, dst: IntArray, weight: FloatArray, edge: IntArray) -> Contributions:
+    """The carrying edges given (`edge`: each one's number in the caller's label table), grouped by
+    held node, largest weight first, then holder."""
+    order = np.lexsort((src, -weight, dst))
+    return Contributions(grouped(dst[order], n), src[order], edge[order], weight[order])
 
 
 def topological_rank(n: int, contrib: Contributions) -> IntArray:

@@ -114,7 +114,7 @@ def resolve(
     `entities` and `interests` need only ENTITY_INPUT_COLUMNS and INTEREST_INPUT_COLUMNS."""
     # Two threads: numpy, Arrow and scipy let go of the GIL in their loops, and on two cores the parts
     # that do not depend on each other overlap (root bases beside the graph; the graph's own structure,
-    # parents, chains and structural findings, beside propagation and evidence).
+    # parents, chains and structural findings, and the plain columns, beside propagation and evidence).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
         bases = beside.submit(root_basis, entities, policy)
         graph = build_graph(entities, interests, policy, as_of)
@@ -140,35 +140,35 @@ def resolve(
         review = high.restricted & ~restricted
 
         decision = np.where(restricted, 0, np.where(review, 1, 2))
-        labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
+        plain = beside.submit(_plain_columns, entities, graph, basis, decision, policy)
         names = arrow_strings(entities["name"]).take(take)
         ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names, unread)
         with paused_gc():
             rules, explanation, evidence = _explain(ctx)
         side = structural.result()
+        columns = plain.result()
     parents = side.parents
     findings = [*graph.findings, *unread.findings, *_convergence_findings(low, high, graph), *side.findings]
-    root_basis_column = pa.array(basis.texts, pa.large_string()).take(pa.array(basis.code, mask=~roots))
     frame = pd.DataFrame(
         {
-            "entity_id": _column(graph.ids_arrow),
+            "entity_id": columns["entity_id"],
             "name": _column(names),
-            "record_type": _column(arrow_strings(entities["record_type"]).take(take)),
+            "record_type": columns["record_type"],
             "is_root": roots,
-            "root_basis": _column(root_basis_column),
+            "root_basis": columns["root_basis"],
             "rho_low": low.rho,
             "rho_low_open": low.rho_open,
             "rho_high": rho_high,
             "rho_high_open": high.rho_open & (high.rho >= low.rho),
-            "decision": _column(labels.take(pa.array(decision)).cast(pa.large_string())),
+            "decision": columns["decision"],
             "ultimate_parent_id": _column(side.ultimate),
             "chain": _column(side.chains),
             "cycle": parents.cycle,
             "rules": _column(rules),
             "explanation": _column(explanation),
             "evidence": _column(evidence),
-            "policy_id": _constant(policy.id, n),
-            "policy_version": _constant(policy.version, n),
+            "policy_id": columns["policy_id"],
+            "policy_version": columns["policy_version"],
         }
     )
     return OwnershipResult(
@@ -176,6 +176,21 @@ def resolve(
         findings_frame(findings),
         {"low": low.iterations, "high": high.iterations},
     )
+
+
+def _plain_columns(
+    entities: pd.DataFrame, graph: Graph, basis: RootBases, decision: npt.NDArray[np.int64], policy: Policy
+) -> dict[str, pd.api.extensions.ExtensionArray]:
+    """The text columns that need no explanation (codes and labels taken into node order)."""
+    labels = pa.array([str(EntityDecision.RESTRICTED), str(EntityDecision.REVIEW), str(EntityDecision.CLEAR)])
+    return {
+        "entity_id": _column(graph.ids_arrow),
+        "record_type": _column(arrow_strings(entities["record_type"]).take(pa.array(graph.rows))),
+        "root_basis": _column(pa.array(basis.texts, pa.large_string()).take(pa.array(basis.code, mask=~basis.is_root))),
+        "decision": _column(labels.take(pa.array(decision)).cast(pa.large_string())),
+        "policy_id": _constant(policy.id, graph.n),
+        "policy_version": _constant(policy.version, graph.n),
+    }
 
 
 @dataclass(frozen=True)
@@ -206,12 +221,12 @@ def _carrying(graph: Graph, run: Run, method: Method, bound: str, control_counts
     stake_open = o.low_open if bound == "low" else o.high_open
     # cascade passes restriction on from restricted holders; look_through from any with a positive share
     passes = run.restricted[o.src] if method is Method.CASCADE else (run.rho[o.src] > 0) | run.rho_open[o.src]
-    keep_own = passes & ((stake > 0) | stake_open)
-    keep_ctrl = run.restricted[c.src] if control_counts else np.zeros(len(c), dtype=bool)
-    src = np.concatenate([o.src, c.src])
-    dst = np.concatenate([o.dst, c.dst])
-    weight = np.concatenate([stake, np.full(len(c), 2.0)])  # control edges listed first: they decide alone
-    return contributions(graph.n, src, dst, weight, np.concatenate([keep_own, keep_ctrl]))
+    own = np.flatnonzero(passes & ((stake > 0) | stake_open))
+    ctrl = np.flatnonzero(run.restricted[c.src]) if control_counts else np.zeros(0, dtype=np.int64)
+    src = np.concatenate([o.src[own], c.src[ctrl]])
+    dst = np.concatenate([o.dst[own], c.dst[ctrl]])
+    weight = np.concatenate([stake[own], np.full(len(ctrl), 2.0)])  # control edges listed first: they decide alone
+    return contributions(graph.n, src, dst, weight, np.concatenate([own, len(o) + ctrl]))
 
 
 def _basis_text(basis: str) -> str:

@@ -65,7 +65,7 @@ def carrying_graphs(draw: st.DrawFn) -> tuple[Contributions, np.ndarray, np.ndar
     rank = np.array(draw(st.lists(st.integers(-1, 4), min_size=n, max_size=n)), dtype=np.int64)
     starts = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
     targets = np.array(sorted(draw(st.sets(st.integers(0, n - 1), min_size=1))), dtype=np.int64)
-    return contributions(n, src, dst, weight, keep), rank, starts, targets
+    return contributions(n, src[keep], dst[keep], weight[keep], np.flatnonzero(keep)), rank, starts, targets
 
 
 @settings(max_examples=300, deadline=None)
@@ -87,7 +87,7 @@ def test_exactly_max_paths_is_not_truncated() -> None:
     n = MAX_PATHS + 2
     src = np.array([0] * MAX_PATHS + list(range(1, MAX_PATHS + 1)), dtype=np.int64)
     dst = np.array(list(range(1, MAX_PATHS + 1)) + [n - 1] * MAX_PATHS, dtype=np.int64)
-    contrib = contributions(n, src, dst, np.full(len(src), 0.3), np.ones(len(src), dtype=bool))
+    contrib = contributions(n, src, dst, np.full(len(src), 0.3), np.arange(len(src)))
     rank = np.array([0] + [1] * MAX_PATHS + [2], dtype=np.int64)
     starts = np.arange(n) == 0
     found = find_paths(contrib, rank, starts, np.array([n - 1], dtype=np.int64))
@@ -100,7 +100,7 @@ def test_a_wide_fan_in_is_truncated_at_max_paths() -> None:
     n = 9
     src = np.array([0] * 7 + list(range(1, 8)), dtype=np.int64)
     dst = np.array(list(range(1, 8)) + [8] * 7, dtype=np.int64)
-    contrib = contributions(n, src, dst, np.linspace(0.9, 0.1, 14), np.ones(14, dtype=bool))
+    contrib = contributions(n, src, dst, np.linspace(0.9, 0.1, 14), np.arange(14))
     rank = np.array([0, 1, 1, 1, 1, 1, 1, 1, 2], dtype=np.int64)
     starts = np.zeros(n, dtype=bool)
     starts[0] = True
