@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from pipeline.ownership.graph import BoolArray, Edges, FloatArray, IntArray, grouped, ranges
+from pipeline.ownership.graph import BoolArray, Edges, FloatArray, IntArray, grouped, key_order, ranges
 from pipeline.ownership.stakes import possibly_exceeds, surely_exceeds
 from pipeline.policy.model import Comparator, Method
 
@@ -87,8 +87,7 @@ class Structure:
     def _pattern(self) -> tuple[IntArray, np.ndarray, np.ndarray]:
         """(edge order, column indices, row pointers)."""
         n, edges = self.n, self._edges
-        # Pairs are distinct, so (held, holder) keys are too and an unstable sort gives the one order.
-        order = np.argsort(edges.dst * n + edges.src)
+        order = key_order(edges.dst * n + edges.src)
         indices = edges.src[order].astype(np.int32 if n < 2**31 else np.int64)
         return order, indices, grouped(edges.dst, n).astype(indices.dtype)
 

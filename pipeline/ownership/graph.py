@@ -130,6 +130,19 @@ def walks(parent: IntArray, start: IntArray, steps: IntArray, *, top_first: bool
     return out
 
 
+def key_order(keys: IntArray) -> IntArray:
+    """An order that sorts non-negative integer keys, equal keys by position. When a key and a position fit
+    in 63 bits together, the keys are sorted with their positions packed below them: numpy sorts plain
+    integers with SIMD, two or more times faster than it finds an argsort."""
+    n = len(keys)
+    shift = max(n - 1, 1).bit_length()
+    if not n or int(keys.max()) >= 1 << (63 - shift):
+        out: IntArray = np.argsort(keys, kind="stable")
+        return out
+    packed = np.sort((keys << shift) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << shift) - 1)
+
+
 def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
     """A string column as Arrow large_string chunks (nulls where pandas has NaN), sharing the column's own
     buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy of the text."""
@@ -209,8 +222,7 @@ def _max_per_pair(e: Edges, rows: BoolArray) -> Edges:
         return _empty_edges()
     src, dst = e.src[picked], e.dst[picked]
     key = src * (int(max(src.max(), dst.max())) + 1) + dst
-    # Every field is reduced over its pair, so the order within a pair does not matter: no stable sort.
-    by_pair = np.argsort(key)
+    by_pair = key_order(key)
     k = key[by_pair]
     order = picked[by_pair]  # rows of `e`, pair by pair: each field is gathered from `e` once
     first_of_pair = np.ones(len(k), dtype=bool)

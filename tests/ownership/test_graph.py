@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ownership.graph import active_mask, build_graph, grouped, offsets, ranges, walks
+from pipeline.ownership.graph import active_mask, build_graph, grouped, key_order, offsets, ranges, walks
 from pipeline.policy.model import Policy
 from tests.ownership.builders import entities, interests, stake
 
@@ -77,3 +77,11 @@ def test_walks_go_up_the_forest_walk_after_walk(forest: tuple[np.ndarray, ...], 
             walk.append(int(parent[walk[-1]]))
         spelled.extend(reversed(walk[:k]) if top_first else walk[:k])
     assert walks(parent, start, steps, top_first=top_first).tolist() == spelled
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**62)), max_size=40))
+def test_key_order_is_the_stable_sort_of_the_keys(keys: list[int]) -> None:
+    # Small keys are sorted packed with their positions; keys too large to pack take the argsort.
+    values = np.array(keys, dtype=np.int64)
+    assert key_order(values).tolist() == np.argsort(values, kind="stable").tolist()
