@@ -22,6 +22,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -264,28 +265,52 @@ def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Findin
     return ordered.filter(pa.array(keep)).combine_chunks(), order[keep], findings
 
 
-def build_graph(entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> Graph:
+@dataclass(frozen=True)
+class _InterestFacts:
+    """What each interest row says apart from whom it joins: read without the node ids."""
+
+    active: BoolArray
+    direct: BoolArray
+    is_own: BoolArray
+    is_ctrl: BoolArray
+    bounds: tuple[FloatArray, BoolArray, FloatArray, BoolArray, BoolArray]  # interest_bounds
+
+    @classmethod
+    def of(cls, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> _InterestFacts:
+        owning = sorted(set(policy.ownership.interests))
+        control_types = sorted(CONTROL_INTEREST_TYPES - set(owning))
+        types = pa.array(owning + control_types, pa.large_string())
+        kind = _indices(arrow_strings(interests["interest_type"]), types)  # one pass for both
+        return cls(
+            active=active_mask(interests, as_of),
+            direct=~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect")),
+            is_own=(kind >= 0) & (kind < len(owning)),
+            is_ctrl=kind >= len(owning),
+            bounds=interest_bounds(interests),
+        )
+
+
+def build_graph(
+    entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date, beside: Executor | None = None
+) -> Graph:
+    """`beside`: where the interests' own facts (dates, types, shares) are read while the ids are
+    looked up here (in C, without the GIL); without it, everything runs here."""
     ids, rows, findings = _node_order(entities)
     if not len(interests):
         e = _empty_edges()
         return Graph(ids, rows, e, e, e, tuple(findings), e, e, pa.array([], pa.large_string()))
-    active = active_mask(interests, as_of)
-    itype_pa = arrow_strings(interests["interest_type"])
-    direct = ~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect"))
+    reading = beside.submit(_InterestFacts.of, interests, policy, as_of) if beside is not None else None
     subj_pa = arrow_strings(interests["subject_id"])
     party_pa = arrow_strings(interests["interested_party_id"])
     both = _indices(pa.chunked_array(subj_pa.chunks + party_pa.chunks), ids)  # one hash of the ids for both
     subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
-    low, low_open, high, high_open, invalid = interest_bounds(interests)
-
-    owning = sorted(set(policy.ownership.interests))
-    control_types = sorted(CONTROL_INTEREST_TYPES - set(owning))
-    kind = _indices(itype_pa, pa.array(owning + control_types, pa.large_string()))  # one pass for both
-    is_own = (kind >= 0) & (kind < len(owning))
-    is_ctrl = kind >= len(owning)
     present = _bool(pc.and_(pc.is_valid(subj_pa), pc.is_valid(party_pa)))
+    self_held = _bool(pc.equal(subj_pa, party_pa))
+    facts = reading.result() if reading is not None else _InterestFacts.of(interests, policy, as_of)
+    active, direct, is_own, is_ctrl = facts.active, facts.direct, facts.is_own, facts.is_ctrl
+    low, low_open, high, high_open, invalid = facts.bounds
     counted = active & (is_own | is_ctrl) & present
-    same = counted & _bool(pc.equal(subj_pa, party_pa))
+    same = counted & self_held
     unknown = counted & ~same & ((subj < 0) | (party < 0))
     findings.extend(
         _edge_findings(interests, invalid=active & is_own & invalid, same=same, unknown=unknown, subj=subj, party=party)

@@ -117,7 +117,7 @@ def resolve(
     # parents, chains and structural findings, and the plain columns, beside propagation and evidence).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
         bases = beside.submit(root_basis, entities, policy)
-        graph = build_graph(entities, interests, policy, as_of)
+        graph = build_graph(entities, interests, policy, as_of, beside)
         structural = beside.submit(_Structural.of, graph)
         n = graph.n
         take = pa.array(graph.rows)
