@@ -233,7 +233,10 @@ def conform(df: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     missing = [c for c in dataset.columns if c not in df.columns]
     if missing:
         raise KeyError(f"{dataset.name}: frame lacks columns {missing}")
-    return df.loc[:, list(dataset.columns)].reset_index(drop=True)
+    columns = list(dataset.columns)
+    # Already in order (the frames the stages build): no column selection, which copies every block.
+    chosen = df if list(df.columns) == columns else df.loc[:, columns]
+    return chosen.reset_index(drop=True)
 
 
 def empty(dataset: Dataset) -> pd.DataFrame:

@@ -120,9 +120,10 @@ def resolve(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
         bases = beside.submit(root_basis, entities, policy)
         graph = build_graph(entities, interests, policy, as_of, beside)
-        structural = beside.submit(_Structural.of, graph)
         n = graph.n
         take = pa.array(graph.rows)
+        named = beside.submit(lambda: arrow_strings(entities["name"]).take(take))
+        structural = beside.submit(_Structural.of, graph)
         basis = bases.result().take(graph.rows)  # judged per input row, then put in node order
         roots = basis.is_root
         unread = _Unread(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
@@ -143,7 +144,7 @@ def resolve(
 
         decision = np.where(restricted, 0, np.where(review, 1, 2))
         plain = beside.submit(_plain_columns, entities, graph, basis, decision, policy)
-        names = arrow_strings(entities["name"]).take(take)
+        names = named.result()
         ctx = _Resolved(graph, policy, basis, roots, low, high, rho_high, names, unread)
         with paused_gc():
             rules, explanation, evidence = _explain(ctx)
@@ -171,7 +172,8 @@ def resolve(
             "evidence": _column(evidence),
             "policy_id": columns["policy_id"],
             "policy_version": columns["policy_version"],
-        }
+        },
+        copy=False,  # every column is new, made for this frame
     )
     return OwnershipResult(
         conform(frame, OWNERSHIP),
