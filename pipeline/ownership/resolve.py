@@ -19,9 +19,9 @@ Invariants:
   A quarantined statement that cannot be tied to any record is an error finding: no decision of the
   run can be guaranteed against it.
 - Findings never change a decision: they report data problems for the quality stage.
-- The parts that run on a second thread (root bases, the interests' dates, types and shares, the
-  graph's structure, the plain columns) read the inputs and the graph and write nothing shared, so the
-  result is the same whatever the threads' timing.
+- The parts that run on a second thread (root bases, the interests' dates, types and shares, names, the
+  graph's structure, the plain columns, finished explanation tables) read the inputs, the graph and
+  finished values and write nothing shared, so the result is the same whatever the threads' timing.
 """
 
 from __future__ import annotations
@@ -114,9 +114,9 @@ def resolve(
     set aside); the records they were about are held in review at least (see the module docstring).
     `entities` and `interests` need only ENTITY_INPUT_COLUMNS and INTEREST_INPUT_COLUMNS."""
     # Two threads: numpy, Arrow and scipy let go of the GIL in their loops, and on two cores the parts
-    # that do not depend on each other overlap (root bases and the interests' own facts beside the id
-    # look-up; the graph's structure, parents, chains and structural findings, and the plain columns,
-    # beside propagation and evidence).
+    # that do not depend on each other overlap: root bases and the interests' own facts beside the id
+    # look-up; names, the graph's structure (parents, chains, structural findings) and the plain columns
+    # beside propagation and evidence; two of the explanation columns' final takes beside the third.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
         bases = beside.submit(root_basis, entities, policy)
         graph = build_graph(entities, interests, policy, as_of, beside)
