@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ownership.texts import joined
+from pipeline.ownership.texts import append, joined
 from pipeline.policy.model import Comparator
 
 EPS = 1e-9
@@ -71,7 +71,6 @@ _WHOLE = _words([f"{k:3d}." for k in range(1000)], "<u4")  # "  5."
 _PAIR = _words([f"{k:02d}" for k in range(100)], "<u2")  # "25"
 _FIXED = np.dtype([("whole", "<u4"), ("d12", "<u2"), ("d34", "<u2"), ("d56", "<u2")])
 _WIDTH = _FIXED.itemsize
-_END = np.iinfo(np.int64).max
 
 
 def percent_texts(values: FloatArray) -> pa.Array:
@@ -97,7 +96,7 @@ def percent_texts(values: FloatArray) -> pa.Array:
     out = pa.LargeStringArray.from_buffers(len(micro), pa.py_buffer(ends), pa.py_buffer(fixed))
     # "  5.250000" -> "  5.25" -> "5.25%"; "  5.000000" -> "  5." -> "5%".
     out = pc.ascii_ltrim_whitespace(pc.ascii_rtrim(pc.ascii_rtrim(out, "0"), "."))
-    out = pc.binary_replace_slice(out, _END, _END, "%")
+    out = append(out, "%")
     if odd.any():
         rows = np.flatnonzero(odd)
         out = pc.replace_with_mask(

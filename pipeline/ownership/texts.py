@@ -2,7 +2,7 @@
 
 Invariants:
 - Every function here takes and returns Arrow `large_string` arrays and never goes through a Python
-  string per row, except `json_quoted` for the rare values that need JSON escapes (orjson writes those,
+  string per row, except `json_escaped` for the rare values that need JSON escapes (orjson writes those,
   so a quoted value is byte for byte what `orjson.dumps` writes).
 - Nulls stay null: a null part makes a `joined` row null, and callers say what a missing value reads as
   (`fill_null`).
