@@ -43,7 +43,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy --strict pipeline
+	$(BIN)/mypy --strict pipeline demo_world
 
 pytest: setup
 	$(BIN)/pytest

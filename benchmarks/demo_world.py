@@ -31,7 +31,7 @@ DATE = dt.date(2026, 11, 26)
 
 def _measure(kind: str, tenants: int, entities: int | None, seed: int) -> dict[str, Any]:
     """Run in the child process: one generation, its times and peak memory (imports not counted)."""
-    from pipeline.demo import WorldSpec, make_population, write_world
+    from demo_world import WorldSpec, make_population, write_world
     from pipeline.storage import Storage
 
     wall, cpu = time.perf_counter(), time.process_time()

@@ -4,7 +4,7 @@ Invariant: the world is a pure function of (seed, sizes); the figures are measur
 Prints precision and recall of the links that may revoke and of all links, per-variant recall, and the
 wall time of `link` alone (generation is not timed); the last line is one JSON object with the figures.
 
-Two worlds. `demo` (the default) is the demo-world population (`pipeline.demo.population`), whose truth
+Two worlds. `demo` (the default) is the demo-world population (`demo_world.population`), whose truth
 labels each tenant by name variant and by what in its record identifies the entity (link key).
 `stress` is this file's own, harsher world:
 - entities in ~30 countries with legal forms of their country; about a fifth Chinese, half of those
@@ -405,8 +405,8 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
 
 
 def demo_world(n_entities: int, n_tenants: int, seed: int) -> World:
-    """The demo-world population (pipeline.demo.population) with its truth, as a `World`."""
-    from pipeline.demo.population import make_population
+    """The demo-world population (demo_world.population) with its truth, as a `World`."""
+    from demo_world.population import make_population
 
     pop = make_population(n_tenants, n_entities=n_entities, seed=seed)
     entities, identifiers, tenants = pop.canonical()

@@ -22,9 +22,9 @@ from peak_memory import peak_rss_mb  # benchmarks/, beside this script
 from pipeline.config import GateConfig
 from pipeline.datasets import DECISIONS, ENTITLEMENTS, TENANTS
 from pipeline.partners.aws.revocations import LIST_FORMAT, revocation_list
-from pipeline.policy.model import Enforcement, Policy
+from pipeline.policy.definition import Enforcement, Policy
 from pipeline.publish import PublishMeta, evaluate, gate_input, last_published, publish_partner_list
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 from pipeline.storage import Storage
 
 POLICY = Policy(

@@ -3,7 +3,7 @@
     python benchmarks/quality.py --tenants 3000
 
 Steps:
-1. write a demo world (`pipeline.demo.write_world`) of --tenants tenants into a temporary folder;
+1. write a demo world (`demo_world.write_world`) of --tenants tenants into a temporary folder;
 2. time the first Great Expectations use in this process (import + ephemeral context);
 3. time `pipeline.partners.extract` per partner (read, validate raw feeds, history, canonical frames);
 4. time `validate_frame` alone per dataset (each raw feed and canonical table of the extract), --repeat
@@ -25,14 +25,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from demo_world import WorldSpec, write_world
 from pipeline.config import load_config
-from pipeline.demo import WorldSpec, write_world
 from pipeline.partners import extract
 from pipeline.partners.aws.feeds import FEEDS, read_feed
 from pipeline.partners.gcp.feeds import FILES, read_drop_file
 from pipeline.quality import validate_frame
 from pipeline.quality.contracts import load_contract
-from pipeline.quality.engine import engine
+from pipeline.quality.expectations import engine
 from pipeline.storage import Storage
 
 

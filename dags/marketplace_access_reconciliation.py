@@ -1,8 +1,8 @@
 """Nightly marketplace access reconciliation: partners' exports in, revocation lists out.
 
-Wiring only. Every task body is one call into `pipeline.orchestration.run_stage`, which builds the run
+Wiring only. Every task body is one call into `pipeline.run.tasks.run_stage`, which builds the run
 context (config, logical date, run id, Airflow-connection credentials) and calls the stage of the same
-name in `pipeline/stages.py` — the very functions `recon run` calls. Tasks pass URIs, never data. Nothing
+name in `pipeline/run/stages.py` — the very functions `recon run` calls. Tasks pass URIs, never data. Nothing
 here reads files, variables or connections at parse time, and nothing heavy is imported.
 
 Published lists are Airflow assets. The partners are configuration read when a run starts, so the DAG
@@ -71,55 +71,55 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
 def marketplace_access_reconciliation() -> None:
     @task(execution_timeout=SHORT_STAGE_TIMEOUT)
     def plan() -> list[str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("plan")  # type: ignore[no-any-return]
 
     @task(map_index_template="{{ partner }}")
     def extract_partner(partner: str) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("extract_partner", partner=partner)  # type: ignore[no-any-return]
 
     @task
     def extract_ownership() -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("extract_ownership")  # type: ignore[no-any-return]
 
     @task
     def validate(partners: list[dict[str, str]], ownership: dict[str, str]) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("validate", partners=partners[:], ownership=ownership)  # type: ignore[no-any-return]
 
     @task
     def resolve_ownership(ownership: dict[str, str], validation: dict[str, str]) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("resolve_ownership", ownership=ownership, validation=validation)  # type: ignore[no-any-return]
 
     @task
     def match_tenants(partners: list[dict[str, str]], ownership: dict[str, str]) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("match_tenants", partners=partners[:], ownership=ownership)  # type: ignore[no-any-return]
 
     @task
     def decide(partners: list[dict[str, str]], resolved: dict[str, str], links: dict[str, str]) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("decide", partners=partners[:], resolved=resolved, links=links)  # type: ignore[no-any-return]
 
     @task(retries=0)
     def gate(partners: list[dict[str, str]], decisions: dict[str, str]) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("gate", partners=partners[:], decisions=decisions)  # type: ignore[no-any-return]
 
     @task(map_index_template="{{ partner }}", outlets=[PUBLISHED_LISTS])
     def publish_partner(partner: str, gated: dict[str, str]) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("publish_partner", partner=partner, gated=gated)  # type: ignore[no-any-return]
 
@@ -127,7 +127,7 @@ def marketplace_access_reconciliation() -> None:
     def reconcile(
         partners: list[dict[str, str]], decisions: dict[str, str], published: list[dict[str, str]]
     ) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("reconcile", partners=partners[:], decisions=decisions, published=published[:])  # type: ignore[no-any-return]
 
@@ -142,7 +142,7 @@ def marketplace_access_reconciliation() -> None:
         published: list[dict[str, str]],
         reconciliation: dict[str, str],
     ) -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage(  # type: ignore[no-any-return]
             "report",
@@ -159,7 +159,7 @@ def marketplace_access_reconciliation() -> None:
     # the run left behind (failed checks, the gate's diff, ...) and fails, so the run stays failed.
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def report_stopped() -> dict[str, str]:
-        from pipeline.orchestration import run_stage
+        from pipeline.run.tasks import run_stage
 
         return run_stage("report_stopped")  # type: ignore[no-any-return]
 

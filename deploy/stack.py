@@ -127,7 +127,7 @@ def create_buckets(creds: Any) -> None:
 
 def seed_demo(storage: Any, date: dt.date, tenants: int, seed: int = 7) -> dict[str, Any]:
     """Write the demo world for `date` to both partners' buckets; return its bucket configuration."""
-    from pipeline.demo import WorldSpec, write_world
+    from demo_world import WorldSpec, write_world
     from pipeline.storage import join
 
     spec = WorldSpec(date=date, tenants=tenants, seed=seed)

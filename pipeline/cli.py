@@ -38,8 +38,8 @@ def screen(
     findings: Annotated[Path | None, typer.Option("--findings", help="Optional CSV of data-quality findings")] = None,
 ) -> None:
     """Screen BODS ownership data against the policy and write one row per record."""
-    from pipeline.ownership.screening import ScreenError, screen_to_csv
-    from pipeline.policy.model import PolicyError
+    from pipeline.policy.definition import PolicyError
+    from pipeline.run.screen import ScreenError, screen_to_csv
 
     # `--ownership a b c`: click takes `a` for the option and the rest as arguments; both are sources.
     sources = [str(p) for p in [*ownership, *(more or [])]]
@@ -69,8 +69,8 @@ def demo_world(
     """Generate a deterministic demo world: partner drops, ownership register, policy, config and truth."""
     import time
 
-    from pipeline.demo import WorldExistsError, WorldSpec, write_world
-    from pipeline.run import parse_date
+    from demo_world import WorldExistsError, WorldSpec, write_world
+    from pipeline.run.context import parse_date
     from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
 
     try:
@@ -120,10 +120,10 @@ def run(
     """Run every stage in order in this process, without Airflow (the DAG calls the same stages)."""
     from pipeline.config import load_config
     from pipeline.errors import RunStopped
-    from pipeline.run import RunContext, RunOptions, parse_date
-    from pipeline.stages import run_all
+    from pipeline.run.console import print_summary
+    from pipeline.run.context import RunContext, RunOptions, parse_date
+    from pipeline.run.stages import run_all
     from pipeline.storage import Storage, StorageError
-    from pipeline.summary import print_summary
 
     try:
         logical_date = parse_date(date)
@@ -155,10 +155,10 @@ def dag_run(
     """Run the nightly DAG once through Airflow itself (embedded: SQLite metadata DB, local folders)."""
     from pipeline.config import load_config
     from pipeline.errors import RunStopped
-    from pipeline.local_airflow import AirflowRunFailed, LocalAirflow
-    from pipeline.run import parse_date
+    from pipeline.run.console import print_summary
+    from pipeline.run.context import parse_date
+    from pipeline.run.local_airflow import AirflowRunFailed, LocalAirflow
     from pipeline.storage import Storage
-    from pipeline.summary import print_summary
 
     try:
         logical_date = parse_date(date)

@@ -570,7 +570,7 @@ def gate() -> Any:
     from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
     from pipeline.partners.gcp.revocations import LIST_FORMAT as GCP
     from pipeline.publish.gate import GateInput, evaluate
-    from pipeline.run import RunOptions
+    from pipeline.run.context import RunOptions
 
     before = dt.date(2026, 11, 1)
     previous_aws = _aws_list(

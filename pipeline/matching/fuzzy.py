@@ -29,8 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from pipeline.arrays import strings
 from pipeline.config import MatchingConfig
-from pipeline.matching.arrow import strings
 
 # (column blocked on, side of it, column scored): typos after the start of the key, typos at the start
 # of the key (the end of its head), swapped words.

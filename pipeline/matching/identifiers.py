@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from pipeline.matching.arrow import strings
-from pipeline.matching.countries import country_parts
+from pipeline.arrays import strings
+from pipeline.jurisdictions import country_parts
 
 
 class IdKind(enum.StrEnum):

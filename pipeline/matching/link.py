@@ -34,10 +34,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.arrays import strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
-from pipeline.matching.arrow import strings
-from pipeline.matching.countries import country_parts
+from pipeline.jurisdictions import country_parts
 from pipeline.matching.fuzzy import all_words_known, fuzzy_candidates
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
 from pipeline.matching.names import normalise_names

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from anyascii import anyascii
 
-from pipeline.matching.arrow import strings
+from pipeline.arrays import strings
 
 # Legal forms written in their own script, cut before folding (longest first so the whole form goes).
 NATIVE_FORMS: tuple[str, ...] = (

@@ -23,7 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from pipeline.ownership.graph import BoolArray, FloatArray, IntArray, grouped, offsets, ranges
+from pipeline.arrays import BoolArray, FloatArray, IntArray
+from pipeline.ownership.graph import grouped, offsets, ranges
 
 MAX_PATHS = 5
 MAX_OWNERS_LISTED = 20

@@ -33,13 +33,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from pipeline.arrays import BoolArray, FloatArray, IntArray, arrow_strings
 from pipeline.ownership.findings import Check, Finding, Severity
 from pipeline.ownership.stakes import EPS
-from pipeline.policy.model import CONTROL_INTEREST_TYPES, Policy
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from pipeline.policy.definition import CONTROL_INTEREST_TYPES, Policy
 
 
 @dataclass(frozen=True)
@@ -142,19 +139,6 @@ def key_order(keys: IntArray) -> IntArray:
         return out
     packed = np.sort((keys << shift) | np.arange(n, dtype=np.int64))
     return packed & ((1 << shift) - 1)
-
-
-def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
-    """A string column as Arrow large_string chunks (nulls where pandas has NaN), sharing the column's own
-    buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy of the text."""
-    try:
-        arr = pa.array(series.array)
-    except (TypeError, pa.ArrowInvalid):
-        arr = pa.array(series.to_numpy(dtype=object), from_pandas=True)
-    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-    if chunked.type == pa.null():
-        return pa.chunked_array([pa.nulls(len(chunked), pa.large_string())])
-    return chunked.cast(pa.large_string()) if chunked.type != pa.large_string() else chunked
 
 
 def _indices(values: pa.ChunkedArray, ids: pa.Array) -> IntArray:

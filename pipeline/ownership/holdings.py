@@ -26,8 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.arrays import arrow_strings
 from pipeline.ownership.findings import Check, Finding, Severity
-from pipeline.ownership.graph import active_mask, arrow_strings, interest_bounds
+from pipeline.ownership.graph import active_mask, interest_bounds
 from pipeline.ownership.stakes import EPS, format_percent
 
 OVER_COLUMNS = ("subject_id", "interest_type", "holders", "total_share", "total_open")

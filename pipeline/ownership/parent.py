@@ -20,10 +20,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ownership.graph import Edges, IntArray, offsets, walks
+from pipeline.arrays import IntArray
+from pipeline.ownership.graph import Edges, offsets, walks
 from pipeline.ownership.stakes import MAJORITY, surely_exceeds
 from pipeline.ownership.texts import append, json_escaped, lists, prepend
-from pipeline.policy.model import Comparator
+from pipeline.policy.definition import Comparator
 
 
 @dataclass(frozen=True)

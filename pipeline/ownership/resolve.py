@@ -41,8 +41,8 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from pipeline.arrays import BoolArray, arrow_strings
 from pipeline.datasets import OWNERSHIP, conform
-from pipeline.ownership.engine import Run, Structure, propagate
 from pipeline.ownership.evidence import (
     MAX_OWNERS_LISTED,
     MAX_PATHS,
@@ -52,14 +52,15 @@ from pipeline.ownership.evidence import (
     topological_rank,
 )
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
-from pipeline.ownership.gcpause import paused_gc
-from pipeline.ownership.graph import BoolArray, Graph, arrow_strings, build_graph, grouped, offsets, ranges, walks
+from pipeline.ownership.fixed_point import Run, Structure, propagate
+from pipeline.ownership.graph import Graph, build_graph, grouped, offsets, ranges, walks
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.roots import BASIS_RULE, RootBases, root_basis
 from pipeline.ownership.stakes import EPS, format_interval, format_percent, interval_texts, percent_texts
 from pipeline.ownership.texts import append, joined, json_quoted, lists, prepend, text
 from pipeline.ownership.unread import unread_statements
-from pipeline.policy.model import ControlAction, EntityDecision, Method, OwnershipRule, Policy
+from pipeline.policy.definition import ControlAction, EntityDecision, Method, OwnershipRule, Policy
+from pipeline.run.switches import paused_gc
 
 # The ENTITIES and INTERESTS columns `resolve` reads: callers load only these (at 5M records the
 # columns it does not read, statement ids and source URIs, are over 600 MB of the peak).

@@ -1,7 +1,7 @@
 """Restricted roots: the records restricted by who they are, before any ownership is considered.
 
 Invariant: a record is a root exactly when one of the policy's bases places it in a restricted
-jurisdiction, compared on the country (`pipeline.ownership.jurisdiction.country_of`):
+jurisdiction, compared on the country (`pipeline.jurisdictions.country_of`):
 - entity, `incorporation`: the jurisdiction code, or the registered address country when there is none;
 - entity, `headquarters`: the business address country;
 - entity of type state or stateBody whose jurisdiction or address country is restricted (always a root);
@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ownership.graph import BoolArray, arrow_strings
-from pipeline.ownership.jurisdiction import country_of
-from pipeline.policy.model import EntityBasis, OwnershipRule, PersonBasis, Policy
+from pipeline.arrays import BoolArray, arrow_strings
+from pipeline.jurisdictions import country_of
+from pipeline.policy.definition import EntityBasis, OwnershipRule, PersonBasis, Policy
 
 STATE_TYPES = ("state", "stateBody")
 

@@ -19,15 +19,13 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.arrays import BoolArray, FloatArray
 from pipeline.ownership.texts import append, joined
-from pipeline.policy.model import Comparator
+from pipeline.policy.definition import Comparator
 
 EPS = 1e-9
 # The ultimate parent is the holder of a majority: more than half, whatever the policy's threshold.
 MAJORITY = 0.5
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def surely_exceeds(low: FloatArray, low_open: BoolArray, threshold: float, comparator: Comparator) -> BoolArray:

@@ -11,12 +11,11 @@ Invariants:
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-IntArray = npt.NDArray[np.int64]  # as in `graph`, which needs `stakes`, which needs this module
+from pipeline.arrays import IntArray
 
 # A slice start past the end of any string: `binary_replace_slice` there appends.
 _END = np.iinfo(np.int64).max

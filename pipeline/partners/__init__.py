@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.config import PartnerConfig, PartnerKind, QualityConfig
 from pipeline.partners.base import PartnerExtract
 from pipeline.partners.files import InputFile
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from pipeline.publish.lists import EFFECTIVE_DATE, ListFormat, tenant_view
 from pipeline.publish.manifest import read_manifest_folder
 from pipeline.storage import Storage, parent

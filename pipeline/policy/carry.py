@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.datasets import DECISIONS, conform
-from pipeline.policy.model import Policy, TenantDecision
+from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.policy.tenants import TenantRule
 from pipeline.publish.lists import EFFECTIVE_DATE, LISTED_SINCE, MULTI_VALUE_SEPARATOR, REASON_CODES
 

@@ -37,7 +37,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import RunStopped
-from pipeline.policy.model import TenantDecision
+from pipeline.policy.definition import TenantDecision
 
 EXEMPTION_RULE = "exemption"
 

@@ -42,11 +42,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.arrays import strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
-from pipeline.matching.arrow import strings
-from pipeline.matching.countries import country_part
-from pipeline.policy.model import EntityDecision, IndirectAction, Policy, TenantBasis, TenantDecision
+from pipeline.jurisdictions import country_of
+from pipeline.policy.definition import EntityDecision, IndirectAction, Policy, TenantBasis, TenantDecision
 
 
 class TenantRule(enum.StrEnum):
@@ -185,7 +185,7 @@ class _Decider:
     def own_address_hits(self, tenant: dict[str, Any]) -> list[tuple[TenantBasis, str]]:
         hits = []
         for basis in self.policy.tenants.unmatched_bases:
-            code = country_part(tenant.get(_BASIS_COLUMN[basis]))
+            code = country_of(tenant.get(_BASIS_COLUMN[basis]))
             if code is not None and code in self.restricted:
                 hits.append((basis, code))
         return hits

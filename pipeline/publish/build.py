@@ -28,7 +28,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from pipeline.errors import RunStopped
-from pipeline.policy.model import Policy, TenantDecision
+from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.policy.tenants import TenantRule
 from pipeline.publish.lists import EFFECTIVE_DATE, LISTED_SINCE, REASON_CODES, join_values
 

@@ -33,7 +33,7 @@ from pipeline.errors import RunStopped
 from pipeline.publish.diff import ListDiff, diff_lists
 from pipeline.publish.lists import ListFormat, records
 from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 
 # Which partner-account states count as active when the gate computes shares (AWS has no account state
 # in its feeds and the extract writes ACTIVE; GCP Procurement says ACCOUNT_ACTIVE).

@@ -54,7 +54,7 @@ from pipeline.publish.manifest import (
     superseded_folder,
     superseded_versions,
 )
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 from pipeline.storage import Storage, join
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"

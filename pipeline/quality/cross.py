@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from pipeline.ownership.holdings import stake_sums
-from pipeline.policy.model import Ownership
+from pipeline.policy.definition import Ownership
 from pipeline.quality.contracts import Scope, Severity, load_contract
 from pipeline.quality.results import CheckResult, Source, sample_rows
 

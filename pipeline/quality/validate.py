@@ -17,7 +17,7 @@ from pandas.api import types as ptypes
 
 from pipeline.config import QualityConfig
 from pipeline.quality.contracts import Contract, Rule, Scope, Severity, load_contract
-from pipeline.quality.engine import RuleOutcome, run_rules
+from pipeline.quality.expectations import RuleOutcome, run_rules
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
 

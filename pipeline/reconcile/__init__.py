@@ -5,7 +5,7 @@ Money is summed as `Decimal` within one currency and never converted or added ac
 billing line either counts towards revenue or is counted in `not_counted` with its reason.
 """
 
-from pipeline.reconcile.engine import (
+from pipeline.reconcile.billing import (
     ACTIVE_STATUSES,
     NO_DECISION,
     NotCountedReason,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.reconcile.engine import ReconcileError, Reconciliation
+from pipeline.reconcile.billing import ReconcileError, Reconciliation
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 

@@ -5,7 +5,7 @@ escaped for their medium (HTML through autoescaped Jinja2, text with control cha
 and a report input that does not have the expected shape is rejected, never half shown.
 """
 
-from pipeline.report.model import (
+from pipeline.report.records import (
     ReportInputError,
     ReportInputs,
     RunSummary,

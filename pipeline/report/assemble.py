@@ -14,14 +14,14 @@ import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline.partners import list_format
-from pipeline.policy.model import load_policy_text
+from pipeline.policy.definition import load_policy_text
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import PublishedList, read_manifest_folder
 from pipeline.quality.results import ValidationReport
 from pipeline.reconcile.store import read_reconciliation
-from pipeline.report.model import ReportInputs, StopRecord, partner_of
 from pipeline.report.output import read_history
-from pipeline.run import RunContext
+from pipeline.report.records import ReportInputs, StopRecord, partner_of
+from pipeline.run.context import RunContext
 from pipeline.storage import parent
 from pipeline.storage.frames import read_json, read_parquet
 

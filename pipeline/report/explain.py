@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import datasets as ds
-from pipeline.report.evidence import Case, CaseBuilder, EntityCase, Hop, Stake, percent, records, text
+from pipeline.report.cases import Case, CaseBuilder, EntityCase, Hop, Stake, percent, records, text
 from pipeline.report.workspace import RunWorkspace
 from pipeline.storage import Storage
 

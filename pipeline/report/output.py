@@ -13,10 +13,10 @@ import re
 
 from pydantic import ValidationError
 
-from pipeline.report.model import ReportInputs, RunSummary
+from pipeline.report.records import ReportInputs, RunSummary
 from pipeline.report.render import HISTORY_RUNS, render_report
 from pipeline.report.summary import summarise
-from pipeline.run import safe_run_id
+from pipeline.run.context import safe_run_id
 from pipeline.storage import Storage, StorageError, join
 
 REPORT_FILE = "report.html"

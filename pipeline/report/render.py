@@ -18,13 +18,13 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from pipeline.policy.model import TenantDecision
+from pipeline.policy.definition import TenantDecision
 from pipeline.publish.manifest import GateStatus
 from pipeline.quality.results import Outcome
-from pipeline.reconcile.engine import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
+from pipeline.reconcile.billing import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
 from pipeline.report import charts
-from pipeline.report.evidence import CaseBuilder, percent, records, text
-from pipeline.report.model import ReportInputs, RunSummary, partner_of
+from pipeline.report.cases import CaseBuilder, percent, records, text
+from pipeline.report.records import ReportInputs, RunSummary, partner_of
 from pipeline.report.summary import summarise
 
 MAX_ROWS = 200  # rows shown per table; the rest are counted, and `recon explain` reaches any of them

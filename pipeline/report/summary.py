@@ -10,10 +10,10 @@ from collections import Counter
 
 import pandas as pd
 
-from pipeline.policy.model import TenantDecision
-from pipeline.reconcile.engine import AT_RISK_DECISIONS
-from pipeline.report.evidence import text
-from pipeline.report.model import ReportInputs, RunSummary
+from pipeline.policy.definition import TenantDecision
+from pipeline.reconcile.billing import AT_RISK_DECISIONS
+from pipeline.report.cases import text
+from pipeline.report.records import ReportInputs, RunSummary
 
 
 def quarantine_counts(quarantine: pd.DataFrame) -> dict[str, int]:

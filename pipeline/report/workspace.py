@@ -1,6 +1,6 @@
 """Reading one run's workspace (`<workspace>/dt=D/run=R/`) by dataset, for `explain` and the report stage.
 
-Invariant: the layout is RunContext's (pipeline/run.py): run-wide datasets at `<run>/<name>.parquet`,
+Invariant: the layout is RunContext's (pipeline/run/context.py): run-wide datasets at `<run>/<name>.parquet`,
 partner datasets at `<run>/partner=<p>/<name>.parquet`. Reads go through `Storage` and
 `storage.frames`; a dataset that is required and absent is an error naming its URI, never an empty
 frame standing in for it.

@@ -7,13 +7,13 @@ that reruns of a logical date produce identical intermediates and identical publ
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline import jsonio
 from pipeline.storage.base import StorageError
 from pipeline.storage.resolver import Storage
 
@@ -42,7 +42,7 @@ def read_parquet(storage: Storage, uri: str, columns: list[str] | None = None) -
 
 def dumps_json(doc: Any) -> str:
     """Canonical JSON: sorted keys, two-space indent, trailing newline, UTF-8 kept readable."""
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    return jsonio.document(doc)
 
 
 def write_json(storage: Storage, uri: str, doc: Any) -> str:
@@ -53,7 +53,7 @@ def write_json(storage: Storage, uri: str, doc: Any) -> str:
 def read_json(storage: Storage, uri: str) -> Any:
     text = storage.read_text(uri)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return jsonio.loads(text)
+    except jsonio.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise StorageError(f"{uri}: not valid JSON ({where}): {exc.msg}") from exc

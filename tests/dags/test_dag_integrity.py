@@ -93,7 +93,7 @@ MUST_FOLLOW = {
 
 
 def test_tasks_follow_the_stage_order(dag) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.stages import STAGE_ORDER
+    from pipeline.run.stages import STAGE_ORDER
 
     assert list(MUST_FOLLOW) == list(STAGE_ORDER)
     assert {t.task_id for t in dag.tasks} == {*STAGE_ORDER, "report_stopped"}

@@ -189,7 +189,7 @@ def test_the_example_production_config_uses_only_the_connections_init_creates() 
 
 
 def test_the_demo_bucket_config_is_valid_and_routed(tmp_path: Path) -> None:
-    from pipeline.demo.world import config_yaml
+    from demo_world.world import config_yaml
 
     config_path = tmp_path / "demo-config.yaml"
     config_path.write_text(yaml.safe_dump(bucket_config(config_yaml("seller-guid"))))

@@ -16,8 +16,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE
-from pipeline.ownership import bods_workers, schema
-from pipeline.ownership.bods import read_bods
+from pipeline.ownership.bods import schema
+from pipeline.ownership.bods import workers as bods_workers
+from pipeline.ownership.bods.reader import read_bods
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bods"
 EXAMPLES_04 = sorted((FIXTURES / "examples-0.4").glob("*.json"))
@@ -63,10 +64,10 @@ def _lines(*statements: dict[str, Any]) -> bytes:
 def test_schema_ships_inside_the_package() -> None:
     from importlib import resources
 
-    folder = resources.files("pipeline.ownership").joinpath("bods_schema", "0.4")
+    folder = resources.files("pipeline.ownership.bods").joinpath("bods_schema", "0.4")
     names = {p.name for p in folder.iterdir()}
     assert {"statement.json", "entity-record.json", "person-record.json", "relationship-record.json"} <= names
-    assert resources.files("pipeline.ownership").joinpath("bods_schema", "SOURCE.md").is_file()
+    assert resources.files("pipeline.ownership.bods").joinpath("bods_schema", "SOURCE.md").is_file()
 
 
 @pytest.mark.parametrize("path", EXAMPLES_04, ids=lambda p: p.name)
@@ -466,7 +467,7 @@ def test_a_worker_that_dies_raises_and_the_others_are_ended() -> None:
 
 
 def test_workers_ship_the_columns_the_datasets_have() -> None:
-    from pipeline.ownership import bods_statements
+    from pipeline.ownership.bods import statements as bods_statements
     from pipeline.ownership.findings import Severity
 
     assert bods_statements.SEVERITY_ERROR == Severity.ERROR
@@ -482,8 +483,8 @@ def test_workers_ship_the_columns_the_datasets_have() -> None:
 @example(["ab", None, "字"])
 def test_text_columns_come_back_as_they_were_sent(values: list[str | None]) -> None:
     # ASCII lengths are counted in characters, the others in encoded bytes; both must decode alike.
-    from pipeline.ownership.bods import text_array
-    from pipeline.ownership.bods_statements import _buffers
+    from pipeline.ownership.bods.reader import text_array
+    from pipeline.ownership.bods.statements import _buffers
 
     validity, lengths, data = _buffers("s", values)
     assert text_array(len(values), validity, lengths, data).to_pylist() == values

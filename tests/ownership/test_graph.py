@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.ownership.graph import active_mask, build_graph, grouped, key_order, offsets, ranges, walks
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from tests.ownership.builders import entities, interests, stake
 
 DAY = dt.date(2025, 6, 30)

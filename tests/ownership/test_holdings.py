@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipeline.ownership.graph import build_graph
 from pipeline.ownership.holdings import stake_sums, stakes_findings
 from pipeline.ownership.stakes import surely_exceeds
-from pipeline.policy.model import Comparator, Policy
+from pipeline.policy.definition import Comparator, Policy
 from tests.ownership.builders import entities, interests, stake
 
 AS_OF = dt.date(2025, 6, 30)

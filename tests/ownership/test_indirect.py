@@ -6,7 +6,7 @@ import datetime as dt
 from itertools import pairwise
 
 from pipeline.ownership.resolve import MAX_INDIRECT_DEPTH, resolve
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from tests.ownership.builders import entities, interests
 
 POLICY = Policy.model_validate({"id": "p", "version": "1", "restricted_jurisdictions": ["CN"]})

@@ -11,10 +11,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.ownership.reference import reference_resolve
 from pipeline.ownership.resolve import resolve
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from tests.ownership.builders import entities, interests, quarantined
+from tests.ownership.reference import reference_resolve
 
 AS_OF = dt.date(2025, 6, 30)
 COUNTRIES = ["CN", "CN", "CN-GD", "CN-HK", "US", "GB", None]

@@ -13,7 +13,7 @@ import pytest
 from pipeline.datasets import OWNERSHIP
 from pipeline.ownership.evidence import MAX_PATHS
 from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, OwnershipResult, resolve
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from tests.ownership.builders import entities, interests, quarantined, stake
 
 AS_OF = dt.date(2025, 6, 30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.ownership.roots import root_basis
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from tests.ownership.builders import entities
 
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from pipeline.datasets import INTERESTS, conform
-from pipeline.ownership.bods import BodsFrames, read_bods
+from pipeline.ownership.bods.reader import BodsFrames, read_bods
 from pipeline.ownership.resolve import OwnershipResult, resolve
 from pipeline.ownership.unread import unread_statements
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from pipeline.quality import validate_frame
 from pipeline.quality.quarantine import concat_quarantine
 from tests.ownership.builders import entities, interests, quarantined, stake

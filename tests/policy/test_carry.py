@@ -10,7 +10,7 @@ import pandas as pd
 from pipeline.datasets import DECISIONS, ENTITLEMENTS, QUARANTINE, TENANTS
 from pipeline.partners.aws.revocations import LIST_FORMAT, revocation_list
 from pipeline.policy.carry import PublishedRevocations, carry_over
-from pipeline.policy.model import Policy
+from pipeline.policy.definition import Policy
 from pipeline.publish.diff import diff_lists
 from pipeline.publish.lists import tenant_view
 from tests.frames import frame

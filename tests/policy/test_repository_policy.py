@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipeline.demo import WorldSpec, build_world
+from demo_world import WorldSpec, build_world
+from pipeline.policy.definition import load_policy, load_policy_text
 from pipeline.policy.exemptions import load_exemptions_text
-from pipeline.policy.model import load_policy, load_policy_text
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 

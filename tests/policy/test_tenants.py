@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS
-from pipeline.policy.model import IndirectAction, Policy, TenantBasis, Tenants
+from pipeline.policy.definition import IndirectAction, Policy, TenantBasis, Tenants
 from pipeline.policy.tenants import TenantRule, decide
 from tests.frames import frame
 

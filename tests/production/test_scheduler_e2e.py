@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from deploy.stack import AWS_WORLD, GCP_WORLD, EnvCredentials, as_airflow_fields, connections, create_buckets, seed_demo
-from pipeline.orchestration import published_list_asset_name, published_list_asset_uri
 from pipeline.publish.manifest import date_folder
-from pipeline.run import safe_run_id
+from pipeline.run.context import safe_run_id
+from pipeline.run.tasks import published_list_asset_name, published_list_asset_uri
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import read_json
 from tests import servers

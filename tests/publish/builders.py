@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.datasets import DECISIONS, ENTITLEMENTS, TENANTS, Dataset
-from pipeline.policy.model import Enforcement, Policy
+from pipeline.policy.definition import Enforcement, Policy
 from pipeline.publish.diff import diff_lists
 from pipeline.publish.lists import ListFormat, to_csv_bytes
 from pipeline.publish.manifest import (

@@ -14,7 +14,7 @@ from pipeline.publish.audit import (
 from pipeline.publish.gate import GateStatus
 from pipeline.publish.manifest import sha256_hex
 from pipeline.publish.writer import RepublishRefused
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 from pipeline.storage import join
 from tests.publish.test_writer import APPROVED, D1, Harness, listing
 

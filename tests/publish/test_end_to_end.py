@@ -28,7 +28,7 @@ from pipeline.publish import (
     read_published,
     write_gate_record,
 )
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import write_json
 from tests.publish.builders import POLICY, decisions, entitlements, tenants

@@ -18,7 +18,7 @@ from pipeline.publish.gate import (
     evaluate,
     raise_if_blocked,
 )
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 from tests.publish.builders import published_list, tenants
 from tests.publish.test_lists import aws_row
 

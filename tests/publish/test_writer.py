@@ -38,7 +38,7 @@ from pipeline.publish.writer import (
     gate_input,
     publish_partner_list,
 )
-from pipeline.run import RunOptions
+from pipeline.run.context import RunOptions
 from pipeline.storage import Storage, StorageError, join, parent
 from tests.publish.test_lists import aws_row
 

@@ -30,10 +30,10 @@ import pytest
 
 from pipeline.config import QualityConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, conform
-from pipeline.ownership.bods import read_bods
+from pipeline.ownership.bods.reader import read_bods
 from pipeline.ownership.resolve import resolve
 from pipeline.partners import PartnerExtract, extract
-from pipeline.policy.model import PolicyError, load_policy_text
+from pipeline.policy.definition import PolicyError, load_policy_text
 from pipeline.quality import (
     Outcome,
     QualityError,

@@ -21,7 +21,7 @@ import re
 
 import pandas as pd
 
-from pipeline.policy.model import Policy, TenantDecision
+from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.publish.build import (
     PARTNER_TENANT,
     RevocationListError,

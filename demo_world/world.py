@@ -1,0 +1,719 @@
+"""A complete demo world: partner drops, ownership register, policy, exemptions, run configuration,
+truth and README, as one deterministic function of (logical date, tenant count, seed).
+
+Invariant: `build_world(spec)` is pure (no clock, no I/O, no hash-order dependence): the same spec
+gives the same files byte for byte. `write_world` only writes those bytes through `Storage`, marker
+first and `world.json` (the manifest with every file's sha256) last, so a reader can tell a complete
+world from a half-written one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demo_world import aws, bods, gcp, scenarios, vocab
+from demo_world.identifiers import Ident
+from demo_world.population import (
+    TRUTH_COLUMNS,
+    Population,
+    make_population,
+    rng_for,
+    uuid_strings,
+)
+from demo_world.records import Catalogue, Org, Person
+from pipeline.storage import Storage, join
+
+GENERATOR = "demo_world/1"
+MONTHS_BACK = 6
+MARKER = ".demo-world"
+MANIFEST = "world.json"
+SCENARIO_SOURCE = "ownership/scenarios.json"
+REGISTER_SOURCE = "ownership/register.jsonl"
+POLICY_PATH = "policy/unsupported-regions.yaml"
+EXEMPTIONS_PATH = "policy/exemptions.yaml"
+TRUTH_PATH = "truth/tenants.csv"
+POLICY_VERSION = "2025-09-05"
+# The truth file's columns: the truth proper, then what the tenant wrote (for reading it by eye).
+TRUTH_FILE_COLUMNS = (*TRUTH_COLUMNS, "company_name", "country")
+
+
+class WorldExistsError(FileExistsError):
+    """The output location already holds objects and replacing them was not asked for (or is unsafe)."""
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    date: dt.date
+    tenants: int = 400
+    seed: int = 7
+
+
+@dataclass(frozen=True)
+class World:
+    spec: WorldSpec
+    files: dict[str, bytes]  # relative path -> content, without the manifest and marker
+    truth: pd.DataFrame
+
+    def manifest(self) -> dict[str, Any]:
+        counts = Counter(zip(self.truth["partner"].tolist(), self.truth["expected_decision"].tolist(), strict=True))
+        return {
+            "generator": GENERATOR,
+            "logical_date": self.spec.date.isoformat(),
+            "tenants_requested": self.spec.tenants,
+            "seed": self.spec.seed,
+            "tenants": {p: int((self.truth["partner"] == p).sum()) for p in ("aws", "gcp")},
+            "expected_decisions": {f"{p}/{d}": n for (p, d), n in sorted(counts.items())},
+            "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(self.files.items())},
+        }
+
+
+# --- ownership of the ordinary population ---------------------------------------------------------
+
+
+def _person_language(country: str) -> str:
+    lang = vocab.LANGUAGE.get(country, "en")
+    return lang if lang in vocab.PERSON_NAMES else "en"
+
+
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (much faster than DataFrame.to_dict for wide frames)."""
+    values = [frame[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _population_statements(pop: Population, spec: WorldSpec) -> list[str]:
+    """Entity, person and relationship statements for the ordinary population, as JSON lines.
+
+    About 15% of clear companies have a corporate parent (an earlier clear company, so the groups form
+    no cycles and never reach a restricted root); about 40% are owned by one or two resident persons
+    (UK companies declare persons by register band); the rest declare nothing. Half of the mainland
+    companies are owned by a mainland resident.
+    """
+    rng = rng_for(spec.seed, "population-ownership")
+    n = len(pop.entities)
+    founded = [spec.date - dt.timedelta(days=d) for d in rng.integers(365, 365 * 30, size=n).tolist()]
+    rolls = rng.random((n, 2)).tolist()
+    numbers = rng.integers(0, 10**6, size=(n, 4)).tolist()
+    person_ids = uuid_strings(rng_for(spec.seed, "population-person-ids"), 2 * n)
+    relation_ids = uuid_strings(rng_for(spec.seed, "population-relation-ids"), 3 * n)
+    records = _records(pop.entities, ("entity_id", "name", "country", "jurisdiction", "alternate_name", "restricted"))
+    identifiers: dict[str, list[Ident]] = {}
+    frame = pop.identifiers
+    for eid, scheme, name, value in zip(
+        frame["entity_id"].tolist(),
+        frame["scheme"].tolist(),
+        frame["scheme_name"].tolist(),
+        frame["identifier"].tolist(),
+        strict=True,
+    ):
+        identifiers.setdefault(eid, []).append(Ident(scheme, name, value))
+    entities, persons, relations = [], [], []
+    clear_rows = [i for i, r in enumerate(records) if not r["restricted"]]
+    clear_rank = {row: k for k, row in enumerate(clear_rows)}
+    for i, r in enumerate(records):
+        org = Org(
+            key=str(r["entity_id"]),
+            name=str(r["name"]),
+            country=str(r["country"]),
+            jurisdiction=str(r["jurisdiction"]),
+            identifiers=tuple(identifiers.get(str(r["entity_id"]), ())),
+            alternate_names=(str(r["alternate_name"]),) if r["alternate_name"] else (),
+            founded=founded[i],
+        )
+        entities.append(bods.entity_line(org, org.key, founded[i], numbers[i][0]))
+        declared = founded[i] + dt.timedelta(days=30)
+        holders = _holders(bool(r["restricted"]), org.country, rolls[i][0], numbers[i])
+        if not r["restricted"] and rolls[i][0] < 0.15 and clear_rank[i] > 0:
+            parent = records[clear_rows[int(rolls[i][1] * clear_rank[i])]]
+            stake = 100 if numbers[i][3] % 5 < 3 else 51 + numbers[i][3] % 49
+            interest = _interest("shareholding", {"exact": stake}, declared)
+            parent_id = str(parent["entity_id"])
+            relations.append(bods.relationship_line(relation_ids[3 * i], org.key, parent_id, declared, [interest]))
+            if stake < 100:
+                holders = [[_interest("shareholding", {"exact": 100 - stake}, declared)]]
+        for k, interests in enumerate(holders):
+            pid = person_ids[2 * i + k]
+            persons.append(bods.person_line(_person(pid, org.country, numbers[i], k), pid, org.key, declared, k))
+            for interest in interests:
+                interest["startDate"] = declared.isoformat()
+            relations.append(bods.relationship_line(relation_ids[3 * i + 1 + k], org.key, pid, declared, interests))
+    return entities + persons + relations
+
+
+def _interest(kind: str, share: dict[str, float], start: dt.date | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": kind, "directOrIndirect": "direct", "share": share}
+    if start is not None:
+        out["startDate"] = start.isoformat()
+    return out
+
+
+def _holders(restricted: bool, country: str, roll: float, numbers: list[int]) -> list[list[dict[str, Any]]]:
+    """The interests of the (at most two) natural persons who own a population company."""
+    if restricted:
+        return [[_interest("shareholding", {"exact": 100})]] if roll < 0.5 else []
+    if not 0.15 <= roll < 0.55:
+        return []
+    two = numbers[1] % 5 < 2
+    if country == "GB":
+        # UK persons with significant control are declared by band, shares and votes alike.
+        bands: list[dict[str, float]] = (
+            [{"exclusiveMinimum": 50, "exclusiveMaximum": 75}, {"exclusiveMinimum": 25, "maximum": 50}]
+            if two
+            else [{"minimum": 75, "maximum": 100}]
+        )
+        return [[_interest("shareholding", dict(b)), _interest("votingRights", dict(b))] for b in bands]
+    first = 50 + numbers[2] % 30 if two else 100
+    out = [[_interest("shareholding", {"exact": first})]]
+    if two:
+        out.append([_interest("shareholding", {"exact": 100 - first})])
+    return out
+
+
+def _person(pid: str, country: str, numbers: list[int], k: int) -> Person:
+    lang = _person_language(country)
+    given, family = vocab.PERSON_NAMES[lang]
+    return Person(
+        key=pid,
+        given=given[(numbers[k] // 7) % len(given)],
+        family=family[(numbers[k] // 11) % len(family)],
+        residence=country,
+        nationalities=(country,),
+        birth=f"{1950 + numbers[3] % 50}-{1 + numbers[k] % 12:02d}",
+    )
+
+
+def _scenario_statements(cat: Catalogue, spec: WorldSpec) -> list[bods.Statement]:
+    ids = {key: bods.record_id(spec.seed, "entity", key) for key in cat.orgs}
+    ids.update({key: bods.record_id(spec.seed, "person", key) for key in cat.persons})
+    out: list[bods.Statement] = []
+    for k, org in enumerate(cat.orgs.values()):
+        out.append(bods.entity_statement(org, ids[org.key], org.founded or spec.date, k))
+    first_subject: dict[str, str] = {}
+    for rel in cat.relations:
+        first_subject.setdefault(rel.party, ids[rel.subject])
+    since = spec.date.replace(year=spec.date.year - 6, day=1)
+    for k, person in enumerate(cat.persons.values()):
+        out.append(
+            bods.person_statement(person, ids[person.key], first_subject.get(person.key, ids[person.key]), since, k)
+        )
+    for rel in cat.relations:
+        record = bods.record_id(spec.seed, "relationship", rel.key)
+        out.extend(bods.relationship_statements(rel, record, ids[rel.subject], ids[rel.party]))
+    return out
+
+
+# --- tenants -------------------------------------------------------------------------------------
+
+
+def _created(rng: np.random.Generator, n: int, start: dt.date, end: dt.date) -> list[dt.datetime]:
+    span = (end - start).days
+    days = rng.integers(0, span + 1, size=n).tolist()
+    secs = rng.integers(0, 86_400, size=n).tolist()
+    return [
+        dt.datetime.combine(start + dt.timedelta(days=d), dt.time()) + dt.timedelta(seconds=s)
+        for d, s in zip(days, secs, strict=True)
+    ]
+
+
+def _tenant_table(cat: Catalogue, pop: Population, spec: WorldSpec, scenario_aws_ids: list[str]) -> pd.DataFrame:
+    """One row per tenant (scenario tenants first), with partner details and truth."""
+    rng = rng_for(spec.seed, "scenario-gcp-ids")
+    gcp_ids = iter(uuid_strings(rng, len(cat.tenants)))
+    aws_ids = iter(scenario_aws_ids)
+    rows: list[dict[str, Any]] = []
+    for t in cat.tenants:
+        rows.append(
+            {
+                "key": t.key,
+                "partner": str(t.partner),
+                "tenant_id": next(aws_ids) if t.partner == "aws" else next(gcp_ids),
+                "company_name": t.name,
+                "country": t.country,
+                "tax_country": t.tax_country or t.country,
+                "tax_registration_number": t.tax,
+                "company_number": t.company_number,
+                "lei": t.lei,
+                "email_domain": _scenario_domain(t.name, t.country),
+                "payer_key": t.payer or "",
+                "reseller_key": t.reseller or "",
+                "billing_group": t.billing_group or "",
+                "is_reseller": t.is_reseller,
+                "legal_name_only": t.name_in_tax_legal_name_only,
+                "gcp_state": t.gcp_state,
+                "moved_from": t.history.moved_from or "",
+                "moved_days_ago": t.history.moved_days_ago,
+                "wrong_tax_number": t.history.wrong_tax_number or "",
+                "corrected_days_ago": t.history.corrected_days_ago,
+                "true_entity_id": bods.record_id(spec.seed, "entity", t.entity) if t.entity else "",
+                "expected_decision": str(t.expected),
+                "scenario": t.scenario,
+                "name_variant": str(t.name_variant),
+                "link_key": str(t.link_key),
+                "exemption_id": t.exemption or "",
+                "description": t.description,
+                "scenario_tenant": True,
+            }
+        )
+    table = pd.DataFrame(rows)
+    ordinary = pop.tenants.copy()
+    ordinary["key"] = ["ordinary-" + str(i) for i in range(len(ordinary))]
+    ordinary["tax_country"] = ordinary["country"]
+    for col, default in (
+        ("payer_key", ""), ("reseller_key", ""), ("billing_group", ""), ("is_reseller", False),
+        ("legal_name_only", False), ("gcp_state", "ACCOUNT_ACTIVE"), ("moved_from", ""), ("moved_days_ago", 0),
+        ("wrong_tax_number", ""), ("corrected_days_ago", 0), ("description", ""), ("scenario_tenant", False),
+    ):  # fmt: skip
+        ordinary[col] = default
+    _ordinary_account_relations(ordinary, spec)
+    return pd.concat([table, ordinary.loc[:, list(table.columns)]], ignore_index=True)
+
+
+def _ordinary_account_relations(ordinary: pd.DataFrame, spec: WorldSpec) -> None:
+    """Payers, resellers and shared billing accounts among clear ordinary tenants only, so that none of
+    them changes anyone's decision: 3% of AWS tenants are paid by another, 8% bought through a
+    reseller, and 10% of GCP tenants share a Cloud Billing account in pairs."""
+    rng = rng_for(spec.seed, "ordinary-relations")
+    clear = (ordinary["expected_decision"] == "allow").to_numpy()
+    aws_rows = np.flatnonzero(clear & (ordinary["partner"] == "aws").to_numpy())
+    gcp_rows = np.flatnonzero(clear & (ordinary["partner"] == "gcp").to_numpy())
+    roll = rng.random(len(aws_rows))
+    payers = aws_rows[roll >= 0.2].tolist()
+    keys = ordinary["key"].tolist()
+    payer_key = ordinary["payer_key"].tolist()
+    reseller_key = ordinary["reseller_key"].tolist()
+    for r, x in zip(aws_rows.tolist(), roll.tolist(), strict=True):
+        if x < 0.03 and len(payers) > 1:
+            # A payer is itself never paid for by another account.
+            payer = payers[int(x / 0.03 * len(payers))]
+            if payer != r and not payer_key[payer]:
+                payer_key[r] = keys[payer]
+        elif x < 0.08:
+            reseller_key[r] = "northstar_aws"
+        elif x < 0.11:
+            reseller_key[r] = "cloudbridge_aws"
+    ordinary["payer_key"], ordinary["reseller_key"] = payer_key, reseller_key
+    pairs = gcp_rows[rng.random(len(gcp_rows)) < 0.10]
+    for k in range(0, len(pairs) - 1, 2):
+        label = f"shared-{k // 2}"
+        ordinary.loc[[pairs[k], pairs[k + 1]], "billing_group"] = label
+
+
+def _scenario_domain(name: str, country: str) -> str:
+    from demo_world.names import fold_ascii
+
+    words = [w for w in fold_ascii(name).lower().replace("(", " ").split() if w.isalnum()]
+    return f"{''.join(words[:2])[:20] or 'company'}.{vocab.TLD.get(country, 'com')}"
+
+
+def _scenario_aws_ids(cat: Catalogue, spec: WorldSpec) -> list[str]:
+    rng = rng_for(spec.seed, "scenario-aws-ids")
+    out: list[str] = []
+    for t in cat.tenants:
+        if t.partner != "aws":
+            continue
+        while True:
+            v = int(rng.integers(0, 10**10 if t.leading_zeros else 10**12))
+            candidate = f"{v:012d}"
+            if candidate not in out:
+                out.append(candidate)
+                break
+    return out
+
+
+def _aws_accounts(table: pd.DataFrame, cat: Catalogue, spec: WorldSpec, window_start: dt.date) -> list[aws.AwsAccount]:
+    records = _records(table[table["partner"] == "aws"], tuple(table.columns))
+    n = len(records)
+    guids = uuid_strings(rng_for(spec.seed, "aws-account-guids"), n + len(cat.deleted))
+    guid_of = {str(r["key"]): g for r, g in zip(records, guids, strict=False)}
+    rng = rng_for(spec.seed, "aws-accounts")
+    created_ordinary = _created(rng, n, window_start + dt.timedelta(days=1), spec.date)
+    # Scenario accounts are older than their history (moves and corrections within the last 40 days).
+    created_scenario = _created(rng, n, window_start + dt.timedelta(days=1), spec.date - dt.timedelta(days=50))
+    encrypted = [
+        "".join(_ALPHABET[c] for c in row) for row in rng.integers(0, 62, size=(n + len(cat.deleted), 11)).tolist()
+    ]
+    legal_only = rng.random(n).tolist()
+    states = ("CA", "NY", "TX", "WA", "MA", "IL", "CO", "GA")
+    out = []
+    for i, r in enumerate(records):
+        history = _history_times(r, spec.date)
+        out.append(
+            aws.AwsAccount(
+                key=str(r["key"]),
+                account_id=guids[i],
+                aws_account_id=str(r["tenant_id"]),
+                encrypted_account_id=encrypted[i],
+                company_name=str(r["company_name"]),
+                country=str(r["country"]),
+                tax_country=str(r["tax_country"]),
+                tax_number=str(r["tax_registration_number"]),
+                email_domain=str(r["email_domain"]),
+                created=created_scenario[i] if r["scenario_tenant"] else created_ordinary[i],
+                payer=guid_of[str(r["payer_key"])] if r["payer_key"] else None,
+                reseller=guid_of[str(r["reseller_key"])] if r["reseller_key"] else None,
+                is_reseller=bool(r["is_reseller"]),
+                moved_from=str(r["moved_from"]) or None,
+                moved_at=history[0],
+                wrong_tax_number=str(r["wrong_tax_number"]) or None,
+                corrected_at=history[1],
+                # Some accounts leave the address's company_name empty: the name is the tax_legal_name.
+                name_in_tax_legal_name_only=bool(r["legal_name_only"])
+                or (not r["scenario_tenant"] and bool(r["tax_registration_number"]) and legal_only[i] < 0.04),
+                state_or_region=states[i % len(states)] if r["country"] == "US" else "",
+            )
+        )
+    for k, d in enumerate(cat.deleted):
+        created = dt.datetime.combine(spec.date - dt.timedelta(days=d.days_ago), dt.time(8, 0))
+        out.append(
+            aws.AwsAccount(
+                key=d.key,
+                account_id=guids[n + k],
+                aws_account_id=f"{int(rng.integers(10**11, 10**12)):012d}",
+                encrypted_account_id=encrypted[n + k],
+                company_name=d.name,
+                country=d.country,
+                tax_country=d.country,
+                tax_number="",
+                email_domain="example.cn",
+                created=created,
+                payer=None,
+                reseller=None,
+                is_reseller=True,  # no agreement, no billing
+                deleted_at=created + dt.timedelta(days=2),
+            )
+        )
+    return out
+
+
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _history_times(r: dict[str, Any], date: dt.date) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(moved at, corrected at) of a tenant's account history, if it has one."""
+    moved = dt.datetime.combine(date - dt.timedelta(days=int(r["moved_days_ago"])), dt.time(9, 15))
+    fixed = dt.datetime.combine(date - dt.timedelta(days=int(r["corrected_days_ago"])), dt.time(11, 5))
+    return (moved if r["moved_from"] else None, fixed if r["wrong_tax_number"] else None)
+
+
+def _gcp_accounts(table: pd.DataFrame, spec: WorldSpec, window_start: dt.date) -> list[gcp.GcpAccount]:
+    records = _records(table[table["partner"] == "gcp"], tuple(table.columns))
+    rng = rng_for(spec.seed, "gcp-accounts")
+    billing = gcp.billing_account_ids(rng, len(records))
+    group_billing: dict[str, str] = {}
+    created = _created(rng, len(records), window_start + dt.timedelta(days=1), spec.date - dt.timedelta(days=1))
+    out = []
+    for i, r in enumerate(records):
+        group = str(r["billing_group"])
+        out.append(
+            gcp.GcpAccount(
+                account_id=str(r["tenant_id"]),
+                company_name=str(r["company_name"]),
+                country=str(r["country"]),
+                tax_id=str(r["tax_registration_number"]),
+                company_number=str(r["company_number"]),
+                lei=str(r["lei"]),
+                domain=str(r["email_domain"]),
+                billing_account_id=group_billing.setdefault(group, billing[i]) if group else billing[i],
+                created=created[i],
+                state=str(r["gcp_state"]),
+            )
+        )
+    return out
+
+
+# --- configuration, policy, exemptions -----------------------------------------------------------
+
+
+def policy_yaml() -> str:
+    return f"""\
+# The restriction policy of the demo world (generated by `recon demo-world`).
+# No access for organisations controlled from a restricted jurisdiction: incorporated or headquartered
+# there, or more than 50% owned, directly or indirectly, by parties there.
+id: unsupported-regions
+version: "{POLICY_VERSION}"
+restricted_jurisdictions: [CN]
+ownership:
+  method: cascade
+  threshold: 0.5
+  comparator: ">"
+  interests: [shareholding, votingRights]
+roots:
+  entity_bases: [incorporation, headquarters]
+  person_bases: [residence]
+control_without_shares: review
+tenants:
+  unmatched_bases: [tax_address, address]
+  # An unmatched tenant's tax address in a restricted jurisdiction revokes; a mailing or sign-up
+  # address there only suggests it (an office of a foreign company): review.
+  basis_actions:
+    tax_address: revoke
+    address: review
+  restricted_payer: revoke
+  # Also a payer account paying for a restricted end-user account.
+  reseller_for_restricted: review
+  # A customer buying through a restricted reseller: its access runs through a restricted party.
+  restricted_reseller: review
+  # A payer that is not itself a known tenant (a GCP Cloud Billing account) shared with a restricted tenant.
+  shared_billing_with_restricted: review
+enforcement:
+  notice_period_days: 0
+"""
+
+
+def exemptions_yaml(cat: Catalogue, table: pd.DataFrame, spec: WorldSpec) -> str:
+    """The exemptions file of docs/formats.md. Every text value is double-quoted (a JSON string is a
+    valid YAML scalar), so that an account id such as "004455667788" stays text in any YAML reader;
+    dates stay plain YAML dates."""
+    tenant_ids = dict(zip(table["key"], table["tenant_id"], strict=False))
+    lines = [
+        "# Legal sign-offs that turn a revoke into allow until they expire (inclusive).",
+        "exemptions:",
+    ]
+    for ex in cat.exemptions:
+        fields: list[tuple[str, str]] = [("id", json.dumps(ex.id))]
+        if ex.partner:
+            fields.append(("partner", json.dumps(ex.partner)))
+        if ex.tenant:
+            fields.append(("tenant_id", json.dumps(tenant_ids[ex.tenant])))
+        if ex.entity:
+            fields.append(("entity_id", json.dumps(bods.record_id(spec.seed, "entity", ex.entity))))
+        fields += [
+            ("reason", json.dumps(ex.reason, ensure_ascii=False)),
+            ("approved_by", json.dumps(ex.approved_by, ensure_ascii=False)),
+            ("approved_on", ex.approved_on.isoformat()),
+            ("expires", ex.expires.isoformat()),
+        ]
+        for k, (key, value) in enumerate(fields):
+            lines.append(f"  {'- ' if k == 0 else '  '}{key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def config_yaml(seller_account_id: str) -> str:
+    return f"""\
+# Run configuration of a demo world (generated by `recon demo-world`).
+# Paths are relative to this file, so the world can be copied elsewhere and still run.
+workspace: workspace
+reports: reports
+audit: audit
+policy: {POLICY_PATH}
+exemptions: {EXEMPTIONS_PATH}
+ownership:
+  sources:
+    - {SCENARIO_SOURCE}
+    - {REGISTER_SOURCE}
+partners:
+  - name: aws
+    kind: aws_marketplace
+    inbox: inbox/aws
+    outbox: outbox/aws
+    seller_account_id: "{seller_account_id}"
+    aws_feeds:
+      months_back: {MONTHS_BACK}
+  - name: gcp
+    kind: gcp_marketplace
+    inbox: inbox/gcp
+    outbox: outbox/gcp
+matching:
+  min_revoke_confidence: 0.9
+  fuzzy_min_score: 85.0
+  tie_margin: 0.03
+# The demo's first run publishes each partner's first list, so every row counts as added. Its scenario
+# tenants are always present, so in a small world they are a large share (about 10% of 400 tenants, 40%
+# of 80): these limits let a first demo list through while a mass change beyond them still stops.
+gate:
+  max_added: 200
+  max_lifted: 200
+  max_added_share: 0.5
+  max_lifted_share: 0.5
+"""
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+# --- the world -----------------------------------------------------------------------------------
+
+
+def build_world(spec: WorldSpec) -> World:
+    """Every file of the world for `spec`, in memory."""
+    if spec.tenants < 0:
+        raise ValueError("the tenant count must be >= 0")
+    cat = scenarios.build(spec.date)
+    scenario_aws = _scenario_aws_ids(cat, spec)
+    n_ordinary = max(0, spec.tenants - len(cat.tenants))
+    pop = make_population(n_ordinary, seed=spec.seed, exclude_aws_ids=frozenset(scenario_aws))
+    table = _tenant_table(cat, pop, spec, scenario_aws)
+
+    months = aws.feed_months(spec.date, MONTHS_BACK)
+    window_start = dt.date(*months[1], 1)  # the oldest month's file stays header-only
+    seller = uuid_strings(rng_for(spec.seed, "seller"), 1)[0]
+    files: dict[str, bytes] = {}
+    layout = aws.FeedLayout(
+        date=spec.date,
+        months_back=MONTHS_BACK,
+        country_code_since=months[-3],
+        empty=("AgreementFeed_V1", months[3]),
+    )
+    feeds = aws.write_feeds(
+        _aws_accounts(table, cat, spec, window_start),
+        layout,
+        seller_account_id=seller,
+        rng=rng_for(spec.seed, "aws-feeds"),
+    )
+    files.update({f"inbox/aws/{path}": data for path, data in feeds.items()})
+    drop = gcp.write_drop(_gcp_accounts(table, spec, window_start), date=spec.date, rng=rng_for(spec.seed, "gcp-drop"))
+    files.update({f"inbox/gcp/{path}": data for path, data in drop.items()})
+
+    scenario_statements = _scenario_statements(cat, spec)
+    files[SCENARIO_SOURCE] = (json.dumps(scenario_statements, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    register = _population_statements(pop, spec)
+    files[REGISTER_SOURCE] = ("".join(line + "\n" for line in register)).encode("utf-8")
+
+    files[POLICY_PATH] = policy_yaml().encode("utf-8")
+    files[EXEMPTIONS_PATH] = exemptions_yaml(cat, table, spec).encode("utf-8")
+    files["config.yaml"] = config_yaml(seller).encode("utf-8")
+    truth = table.loc[:, list(TRUTH_FILE_COLUMNS)].reset_index(drop=True)
+    files[TRUTH_PATH] = _csv_bytes(truth)
+    counts = {"scenario statements": len(scenario_statements), "register statements": len(register)}
+    files["README.md"] = readme(spec, table, cat, pop, counts).encode("utf-8")
+    return World(spec=spec, files=files, truth=truth)
+
+
+def write_world(storage: Storage, out_uri: str, spec: WorldSpec, *, force: bool = False) -> World:
+    """Generate the world for `spec` and write it under `out_uri` (file://, s3:// or gs://).
+
+    An output location that already holds objects is an error, unless `force` is set and it holds a
+    previous demo world (its marker file), which is then deleted first.
+    """
+    prefix = out_uri.rstrip("/") + "/"
+    existing = storage.list(prefix)
+    if existing:
+        if not force:
+            raise WorldExistsError(f"{out_uri}: not empty ({len(existing)} objects); pass --force to replace a world")
+        if join(out_uri, MARKER) not in existing:
+            raise WorldExistsError(
+                f"{out_uri}: not empty and not a demo world (no {MARKER}); refusing to delete it even with --force"
+            )
+        for uri in existing:
+            storage.delete(uri)
+    world = build_world(spec)
+    storage.write_text(join(out_uri, MARKER), f"demo world written by {GENERATOR}\n")
+    for path, data in sorted(world.files.items()):
+        storage.write_bytes(join(out_uri, path), data, _content_type(path))
+    manifest = json.dumps(world.manifest(), indent=2, sort_keys=True) + "\n"
+    storage.write_text(join(out_uri, MANIFEST), manifest, "application/json")
+    return world
+
+
+def _content_type(path: str) -> str:
+    if path.endswith(".csv"):
+        return "text/csv; charset=utf-8"
+    if path.endswith((".json", ".jsonl")):
+        return "application/json"
+    if path.endswith((".yaml", ".yml")):
+        return "application/yaml"
+    return "text/markdown; charset=utf-8"
+
+
+def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population, counts: dict[str, int]) -> str:
+    """The world's README: what is where, the policy, and every scenario with its expected decision."""
+    partners = Counter(table["partner"])
+    decisions = Counter(zip(table["partner"], table["expected_decision"], strict=True))
+    lines = [
+        f"# Demo world for {spec.date.isoformat()}",
+        "",
+        f"Generated by `recon demo-world --date {spec.date.isoformat()} --tenants {spec.tenants} --seed {spec.seed}`"
+        " (deterministic: the same arguments give byte-identical files). Everything here is invented.",
+        "",
+        "## Layout",
+        "",
+        "| path | what |",
+        "|---|---|",
+        "| `config.yaml` | run configuration (paths relative to it); `recon run --config config.yaml --date ...` |",
+        f"| `{POLICY_PATH}` | the restriction policy (CN restricted, cascade, more than 50%) |",
+        f"| `{EXEMPTIONS_PATH}` | legal exemptions: one active, one expired |",
+        "| `inbox/aws/<Feed>/year=YYYY/month=MM/data.csv` | AWS Seller Data Feeds, one file per month |",
+        "| `inbox/gcp/{accounts,entitlements,usage}/dt=D/` | the GCP drop of the logical date (docs/formats.md) |",
+        f"| `{SCENARIO_SOURCE}` | BODS 0.4 statements of the scenarios "
+        f"({counts['scenario statements']} statements, JSON array) |",
+        f"| `{REGISTER_SOURCE}` | BODS 0.4 statements of the ordinary population "
+        f"({counts['register statements']} statements, JSON Lines) |",
+        f"| `{TRUTH_PATH}` | one row per tenant: true entity, expected decision, scenario, name variant |",
+        "| `outbox/`, `workspace/`, `reports/`, `audit/` | written by the pipeline |",
+        "",
+        "## Tenants",
+        "",
+        f"{partners['aws']} AWS accounts and {partners['gcp']} GCP accounts; {len(cat.tenants)} of them are the "
+        f"hand-written scenarios below, {len(pop.tenants)} the ordinary population. Expected decisions:",
+        "",
+        "| partner | revoke | review | allow |",
+        "|---|---|---|---|",
+    ]
+    for p in ("aws", "gcp"):
+        lines.append(f"| {p} | {decisions[(p, 'revoke')]} | {decisions[(p, 'review')]} | {decisions[(p, 'allow')]} |")
+    lines += [
+        "",
+        "## Scenarios",
+        "",
+        "| scenario | partner | tenant | name as written | expected | why |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in table[table["scenario_tenant"]].itertuples(index=False):
+        lines.append(
+            f"| `{r.scenario}` | {r.partner} | `{r.tenant_id}` | {r.company_name} | **{r.expected_decision}** | "
+            f"{r.description} |"
+        )
+    variants = Counter(table["name_variant"])
+    links = Counter(table["link_key"])
+    lines += [
+        "",
+        "## The ordinary population",
+        "",
+        f"{len(pop.entities)} registered companies in {pop.entities['country'].nunique()} countries "
+        f"({int(pop.entities['restricted'].sum())} of them in mainland China, restricted), with identifiers as "
+        "their registers issue them (CN-SAMR Unified Social Credit Codes with valid check characters, GB-COH, "
+        "DE-CR, FR-RCS, NL-KVK, JP-JCN, SG-ACRA, AU-ABN, XI-LEI LEIs with valid check digits, VAT and tax "
+        "numbers as `<CC>-VAT`/`<CC>-TIN`-style schemes); some companies have a corporate parent, some "
+        "declared persons (UK ones by register band), some nothing. Tenants write their names in these ways: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(variants.items()))
+        + ". What links them to their entity: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(links.items()))
+        + ".",
+        "",
+        "## Readings this world relies on",
+        "",
+        "- AWS history: the current row of a key is the latest `valid_from`, then the latest `update_date` "
+        "within it; when that row has `delete_date` set the record is deleted (a soft-deleted account and "
+        "soft-deleted duplicate agreements are present and are not tenants/agreements).",
+        "- AWS company name: the address `company_name`, or the account's `tax_legal_name` when it is empty.",
+        "- Address files name the country `country` up to "
+        f"{aws.feed_months(spec.date, MONTHS_BACK)[-4][0]}-{aws.feed_months(spec.date, MONTHS_BACK)[-4][1]:02d} "
+        "and `country_code` from the month after.",
+        "- Payers: a known payer account that is restricted revokes its members (`tenants.restricted_payer`); "
+        "a payer paying for a restricted member, like a reseller selling to one, is reviewed "
+        "(`tenants.reseller_for_restricted`); a customer buying through a restricted reseller is reviewed "
+        "(`tenants.restricted_reseller`); a GCP Cloud Billing account shared with a restricted tenant "
+        "makes the other tenants on it review (`tenants.shared_billing_with_restricted`).",
+        "- Unregistered tenants are judged on their own addresses: a tax address in CN revokes, a mailing or "
+        "sign-up address in CN reviews (`tenants.basis_actions`); AWS accounts always have a tax address (the "
+        "mailing address unless stated), GCP accounts only a sign-up country.",
+        "- BODS: the latest statement of a record wins; `recordStatus: closed` ends it; interests count only "
+        "between `startDate` and `endDate`; declared `indirect` interests are checks, not edges.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+__all__ = ["World", "WorldExistsError", "WorldSpec", "build_world", "write_world"]

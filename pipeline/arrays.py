@@ -1,0 +1,38 @@
+"""Columns as arrays: the numpy array aliases and the one conversion of a text column to Arrow.
+
+Invariant: `strings` returns one contiguous `large_string` array, row for row with the column, missing
+values as nulls, whatever backs the column (NumPy objects, one Arrow chunk, or the several chunks a
+Parquet file read gives), so that callers can rely on Array-only methods (`dictionary_encode().dictionary`,
+`ListArray.from_arrays`, `take` by position). `arrow_strings` gives the same values as chunks, sharing
+the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def strings(column: pd.Series | pd.Index) -> pa.Array:
+    values = pa.array(pd.Series(column, copy=False).astype("str"), type=pa.large_string())
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    return values
+
+
+def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
+    """A string column as Arrow large_string chunks (nulls where pandas has NaN)."""
+    try:
+        arr = pa.array(series.array)
+    except (TypeError, pa.ArrowInvalid):
+        arr = pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    if chunked.type == pa.null():
+        return pa.chunked_array([pa.nulls(len(chunked), pa.large_string())])
+    return chunked.cast(pa.large_string()) if chunked.type != pa.large_string() else chunked

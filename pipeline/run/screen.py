@@ -1,0 +1,100 @@
+"""`recon screen`: BODS files and a policy in, one CSV row per entity and person record out.
+
+Invariants:
+- This is the ownership area's only I/O edge: it reads and writes through `pipeline.storage` (local paths
+  or s3:// / gs:// URIs), and does nothing `read_bods` and `resolve` do not already define.
+- Input that cannot be trusted writes nothing: a quarantined statement (schema, JSON or structure error)
+  raises `ScreenError` naming the file and the statement, and no CSV is written.
+- Every text cell goes through `pipeline.publish.lists.neutralise`, the one rule for CSV cells people open
+  in a spreadsheet (a leading apostrophe before = + - @, tab or carriage return; line breaks become
+  spaces). JSON columns start with `[` or `{` and never contain raw line breaks, so they stay JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.ownership.bods.reader import BodsFrames, read_bods
+from pipeline.ownership.findings import findings_frame, merge_findings
+from pipeline.ownership.holdings import stake_sums, stakes_findings
+from pipeline.ownership.resolve import OwnershipResult, resolve
+from pipeline.policy.definition import load_policy_text
+from pipeline.publish.lists import neutralise
+from pipeline.run.switches import bulk_reading
+from pipeline.storage.base import StorageError, uri_from_path_or_uri
+from pipeline.storage.resolver import Storage
+
+# How many quarantined statements the error message quotes.
+MAX_QUOTED = 5
+
+
+class ScreenError(Exception):
+    """The input cannot be screened; the message names the file and, for statements, the statementId."""
+
+
+@dataclass(frozen=True)
+class Screening:
+    bods: BodsFrames
+    result: OwnershipResult
+
+
+def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.date) -> Screening:
+    policy = load_policy_text(storage.read_text(policy_uri), policy_uri)
+    with ExitStack() as stack, bulk_reading():
+        streams = [(uri, stack.enter_context(storage.open_read(uri))) for uri in sources]
+        bods = read_bods(streams, as_of=as_of)
+    if len(bods.quarantine):
+        quoted = bods.quarantine["message"].head(MAX_QUOTED).tolist()
+        more = len(bods.quarantine) - len(quoted)
+        tail = f" (and {more} more)" if more > 0 else ""
+        raise ScreenError(f"{len(bods.quarantine)} invalid statement(s): " + " | ".join(quoted) + tail)
+    result = resolve(bods.entities, bods.interests, policy, as_of)
+    # No validate stage runs here: the stakes check it would run is reported with the findings.
+    over = stakes_findings(stake_sums(bods.interests, policy.ownership.interests, as_of).over)
+    if over:
+        result = replace(result, findings=merge_findings(result.findings, findings_frame(over)))
+    return Screening(bods, result)
+
+
+def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == "str":
+            out[col] = out[col].map(neutralise, na_action="ignore")
+    return out
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    _neutralise(frame).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def screen_to_csv(
+    sources: Sequence[str],
+    policy: str,
+    as_of: dt.date,
+    out: str,
+    *,
+    findings_out: str | None = None,
+    storage: Storage | None = None,
+) -> Screening:
+    """Screen local paths or URIs and write the OWNERSHIP rows (and optionally the findings) as CSV."""
+    storage = storage or Storage()
+    base = Path.cwd()
+    try:
+        uris = [uri_from_path_or_uri(s, base) for s in sources]
+        screening = screen(storage, uris, uri_from_path_or_uri(policy, base), as_of)
+        storage.write_text(uri_from_path_or_uri(out, base), to_csv(screening.result.ownership), "text/csv")
+        if findings_out:
+            storage.write_text(uri_from_path_or_uri(findings_out, base), to_csv(screening.result.findings), "text/csv")
+    except StorageError as exc:
+        raise ScreenError(str(exc)) from exc
+    return screening

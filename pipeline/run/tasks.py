@@ -1,0 +1,144 @@
+"""The bridge from an Airflow task to a pipeline stage.
+
+Invariant: a DAG task and `recon run` execute the same stage function with the same kind of
+`RunContext`; the only differences are where credentials come from (Airflow connections here) and how a
+deliberate stop or an invalid configuration, policy or exemptions file is reported (an
+`AirflowFailException`, so Airflow does not retry what cannot succeed).
+Nothing here runs at DAG parse time.
+
+Every task's log says what the stage was given and what it wrote (URIs), and a publish that made a list
+visible for this run is announced as an asset event, through the asset aliases the task declares as
+outlets; a run that found identical lists already published by another run announces nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pipeline.config import ConfigError, load_config
+from pipeline.errors import NothingToDo, RunStopped
+from pipeline.publish.audit import AuditEvent
+from pipeline.run import stages
+from pipeline.run.context import RunContext, RunOptions
+from pipeline.storage import AirflowConnections, Storage, join
+
+log = logging.getLogger(__name__)
+
+CONFIG_VARIABLE = "recon_config"
+# A published list's asset: one per partner, named after it (what downstream DAGs schedule on).
+LIST_ASSET_PREFIX = "marketplace_revocation_list."
+# Publish events that make this run's list the one in force (a retry of the publishing run re-affirms it);
+# `unchanged` means another run had already published these very files, so consumers have nothing new.
+_ANNOUNCED = frozenset({AuditEvent.PUBLISHED, AuditEvent.REPUBLISHED})
+
+
+def _logical_date(context: Any) -> dt.date:
+    # Airflow 3 allows runs without a logical date (manual triggers); they run for the day they run after.
+    moment = context.get("logical_date") or context["dag_run"].run_after
+    return moment.astimezone(dt.UTC).date()  # type: ignore[no-any-return]
+
+
+def context_from_airflow(context: Any) -> RunContext:
+    from airflow.sdk import Variable
+
+    params = context["params"]
+    config_ref = params.get("config") or Variable.get(CONFIG_VARIABLE, default=None)
+    if not config_ref:
+        raise ConfigError(f"no run configuration: set the `config` param or the Airflow Variable `{CONFIG_VARIABLE}`")
+    config = load_config(config_ref)
+    return RunContext(
+        config=config,
+        logical_date=_logical_date(context),
+        run_id=str(context["run_id"]),
+        storage=Storage(AirflowConnections(), config.connections),
+        options=RunOptions(
+            approve_gate=bool(params.get("approve_gate", False)),
+            approved_by=params.get("approved_by") or None,
+            force_republish=bool(params.get("force_republish", False)),
+        ),
+    )
+
+
+def published_list_asset_name(partner: str) -> str:
+    return f"{LIST_ASSET_PREFIX}{partner}"
+
+
+def published_list_asset_uri(outbox: str) -> str:
+    """The folder a partner's dated lists are published under (`<outbox>/revocations/dt=D/`)."""
+    from pipeline.publish.manifest import LISTS_FOLDER
+
+    return join(outbox, LISTS_FOLDER)
+
+
+def _uris(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(key, URI) pairs in a stage's inputs or outputs (mappings and lists of them, nested)."""
+    if isinstance(value, str):
+        if "://" in value:
+            yield key, value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _uris(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _uris(v, f"{key}[{i}]")
+
+
+def _announce_published(context: Any, ctx: RunContext, outputs: Mapping[str, str]) -> None:
+    from airflow.sdk import Asset, AssetAlias
+
+    partner, event = outputs["partner"], AuditEvent(outputs["event"])
+    if event not in _ANNOUNCED:
+        log.info("%s: list %s; no asset event (nothing new for consumers)", partner, event.value)
+        return
+    asset = Asset(
+        name=published_list_asset_name(partner),
+        uri=published_list_asset_uri(ctx.partner(partner).outbox),
+        group="marketplace_revocation_lists",
+    )
+    extra: dict[str, Any] = {
+        "partner": partner,
+        "logical_date": ctx.ds,
+        "run_id": ctx.run_id,
+        "event": event.value,
+        "manifest": outputs["manifest"],
+        "snapshot": outputs["snapshot"],
+        "delta": outputs["delta"],
+    }
+    for alias in (o for o in context["task"].outlets if isinstance(o, AssetAlias)):
+        context["outlet_events"][alias].add(asset, extra=extra)
+        log.info("asset event for %s (%s) through alias %s", asset.name, asset.uri, alias.name)
+
+
+def run_stage(name: str, **inputs: Any) -> Any:
+    """Run stage `name` of pipeline/run/stages.py for the current Airflow task.
+
+    A deliberate stop fails the task without retries; `NothingToDo` skips it.
+    """
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    try:
+        context = get_current_context()
+        ctx = context_from_airflow(context)
+        log.info("stage %s for %s, run %s, config %s", name, ctx.ds, ctx.run_id, ctx.config.config_uri)
+        log.info("workspace %s", ctx.workspace)
+        for key, uri in _uris(inputs):
+            log.info("input %s: %s", key, uri)
+        started = time.monotonic()
+        outputs = stages.run_stage(ctx, name, **inputs)
+        for key, uri in _uris(outputs):
+            log.info("output %s: %s", key, uri)
+        log.info("stage %s done in %.1f s", name, time.monotonic() - started)
+        if name == "publish_partner":
+            _announce_published(context, ctx, outputs)
+        return outputs
+    except NothingToDo as exc:
+        raise AirflowSkipException(str(exc)) from exc
+    except RunStopped as exc:
+        # A deliberate stop, or an invalid configuration, policy or exemptions file (all RunStopped): the
+        # same inputs give the same error, so a retry would only delay the failure and the human it needs.
+        raise AirflowFailException(str(exc)) from exc

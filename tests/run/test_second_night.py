@@ -1,0 +1,111 @@
+"""Two consecutive nights of `recon run` on one demo world: the second night's lists follow the first,
+a tenant whose rows are quarantined keeps its revocation (missing data never lifts), and a rerun of a
+published night changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from demo_world import WorldSpec, write_world
+from pipeline.config import load_config
+from pipeline.run.context import RunContext
+from pipeline.run.stages import run_all
+from pipeline.storage import Storage, local_uri
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+NIGHT1 = dt.date(2026, 11, 25)
+NIGHT2 = NIGHT1 + dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Nights:
+    world: Path
+    quarantined_tenant: str
+
+
+def _run(world: Path, night: dt.date) -> None:
+    config = load_config(world / "config.yaml")
+    run_all(RunContext(config=config, logical_date=night, run_id=f"cli__{night}", storage=Storage()))
+
+
+def _folder(world: Path, partner: str, night: dt.date) -> Path:
+    return world / "outbox" / partner / "revocations" / f"dt={night.isoformat()}"
+
+
+def _quarantine_address_of(world: Path, account: str, night: dt.date) -> None:
+    """Append, as the feed's daily delivery would, a correction of the account's address whose country is
+    not an ISO code: the address key, then the tenant, are quarantined on the night it arrives."""
+    feed = world / "inbox/aws/AddressFeed_V1"
+    mine = [
+        row
+        for month in sorted(feed.glob("year=*/month=*/data.csv"))
+        for row in csv.DictReader(io.StringIO(month.read_text()))
+        if row["aws_account_id"] == account
+    ]
+    assert mine, f"no address row for {account} under {feed}"
+    target = feed / f"year={night.year}" / f"month={night.month:02d}" / "data.csv"
+    header = next(csv.reader(io.StringIO(target.read_text())))
+    country = "country_code" if "country_code" in header else "country"
+    stamp = f"{night.isoformat()}T00:10:00Z"
+    latest = mine[-1]
+    # The correction keeps valid_from (same version) with a newer update_date, as AWS corrects rows.
+    corrected = {k: latest.get(k, "") for k in header} | {country: "C?", "update_date": stamp, "insert_date": stamp}
+    out = io.StringIO()
+    csv.DictWriter(out, fieldnames=header, lineterminator="\n").writerow(corrected)
+    with target.open("a", encoding="utf-8") as fh:
+        fh.write(out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
+    world = tmp_path_factory.mktemp("nights") / "world"
+    write_world(Storage(), local_uri(world), WorldSpec(date=NIGHT1, tenants=60, seed=5))
+    _run(world, NIGHT1)
+
+    # The GCP drop of the second night: the same snapshot, delivered again.
+    for kind in ("accounts", "entitlements", "usage"):
+        shutil.copytree(world / f"inbox/gcp/{kind}/dt={NIGHT1}", world / f"inbox/gcp/{kind}/dt={NIGHT2}")
+    listed = pd.read_csv(_folder(world, "aws", NIGHT1) / "revocations.csv", dtype=str)
+    account = str(listed["aws_account_id"].iloc[0])
+    _quarantine_address_of(world, account, NIGHT2)
+    _run(world, NIGHT2)
+    return Nights(world=world, quarantined_tenant=account)
+
+
+def test_the_second_night_follows_the_first(nights: Nights) -> None:
+    for partner in ("aws", "gcp"):
+        manifest = json.loads((_folder(nights.world, partner, NIGHT2) / "manifest.json").read_text())
+        assert manifest["follows"]["logical_date"] == NIGHT1.isoformat()
+
+
+def test_a_quarantined_tenant_keeps_its_revocation(nights: Nights) -> None:
+    before = pd.read_csv(_folder(nights.world, "aws", NIGHT1) / "revocations.csv", dtype=str)
+    after = pd.read_csv(_folder(nights.world, "aws", NIGHT2) / "revocations.csv", dtype=str)
+    delta = pd.read_csv(_folder(nights.world, "aws", NIGHT2) / "revocations_delta.csv", dtype=str)
+    assert nights.quarantined_tenant in set(after["aws_account_id"])
+    assert nights.quarantined_tenant not in set(delta["aws_account_id"])
+    assert before.to_dict("records") == after.to_dict("records")
+
+    [decisions_file] = (nights.world / "workspace").glob(f"dt={NIGHT2}/run=*/decisions.parquet")
+    decisions = pd.read_parquet(decisions_file).set_index(["partner", "tenant_id"])
+    row = decisions.loc[("aws", nights.quarantined_tenant)]
+    assert (row["decision"], json.loads(row["rules"])) == ("revoke", ["carried_over"])
+    assert "quarantined" in row["explanation"]
+
+
+def test_rerunning_a_published_night_changes_nothing(nights: Nights) -> None:
+    folders = [_folder(nights.world, p, NIGHT2) for p in ("aws", "gcp")]
+    before = {f: {p.name: p.read_bytes() for p in f.iterdir()} for f in folders}
+    _run(nights.world, NIGHT2)
+    assert {f: {p.name: p.read_bytes() for p in f.iterdir()} for f in folders} == before
