@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import jsonio
 from pipeline.datasets import LINEAGE
 from pipeline.quality.contracts import Contract, Scope, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
@@ -303,7 +303,7 @@ def _cell(value: Any, logical_type: str, column: str) -> str | None:
         expected = list if logical_type == "array" else dict
         if not isinstance(value, expected):
             raise _TypeProblem(f"{column} must be a JSON {logical_type}, got {type(value).__name__}")
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return jsonio.compact(value, sort_keys=True)
     if not isinstance(value, str):
         # A number here (a tax id, an account id) has already lost its leading zeros upstream.
         raise _TypeProblem(f"{column} must be a JSON string, got {type(value).__name__} {value!r}")
@@ -338,8 +338,8 @@ def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | No
     if _has_bad_bytes(line):
         return None, set(), "encoding.utf8", f"bytes that are not UTF-8 ({_bad_bytes(line)}); the file must be UTF-8"
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
+        obj = jsonio.loads(line)
+    except jsonio.JSONDecodeError as exc:
         return None, set(), "json.parse", f"not valid JSON (column {exc.colno}): {exc.msg}"
     if not isinstance(obj, dict):
         return None, set(), "json.object", f"each line must be a JSON object, got {type(obj).__name__}"

@@ -179,5 +179,5 @@ def test_report_json_round_trip_and_error_message() -> None:
     with pytest.raises(QualityError) as caught:
         again.raise_for_errors()
     text = str(caught.value)
-    assert "tenants: export_present [error] aws: no tenants" in text and '"partner": "aws"' in text
+    assert "tenants: export_present [error] aws: no tenants" in text and '{"partner":"aws"}' in text
     assert caught.value.failures == report.errors
