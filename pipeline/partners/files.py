@@ -1,4 +1,6 @@
-"""Partner files (CSV, JSON Lines) read as text rows with their lineage and file-level checks.
+"""Partner files (CSV, JSON Lines) parsed from their bytes into text rows with lineage and file-level checks.
+
+Pure: bytes in, frames and check results out; reading the bytes is the edge's job (`pipeline.partners.drop`).
 
 Invariant: every record of a file ends up in exactly one place: a row of `RawRead.frame` (all values
 text, empty -> missing, with `source_uri` and `source_line`) or a quarantined record naming the file,
@@ -25,7 +27,6 @@ from pipeline.datasets import LINEAGE
 from pipeline.quality.contracts import Contract, Scope, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, Source, sample_rows
-from pipeline.storage import Storage
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -115,6 +116,11 @@ def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str,
     frame["source_uri"] = pd.Series([uri] * len(rows), dtype="str")
     frame["source_line"] = pd.Series(lines, dtype="int64")
     return frame
+
+
+def empty_rows(contract: Contract) -> pd.DataFrame:
+    """No rows: the contract's columns as text, with lineage (what a reader holds for a missing file)."""
+    return _text_frame([], list(contract.column_names), "", [])
 
 
 def _decode(data: bytes, dataset: str, uri: str, results: list[CheckResult]) -> str:
@@ -207,20 +213,19 @@ def _summary(dataset: str, uri: str, quarantined: list[Quarantined], checked: in
     return [_records_result(dataset, f"{uri}: unreadable records quarantined ({counts})", checked, len(quarantined))]
 
 
-def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
+def parse_csv(uri: str, data: bytes, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
     """A partner CSV (RFC 4180, UTF-8, header row) as text rows checked against the contract's columns.
 
     `broken` is the severity of a file whose structure cannot be read (empty, wrong columns): `error`
     for inputs the decisions depend on, `warn` for inputs they do not (usage, billing).
     """
-    data = storage.read_bytes(uri)
     dataset = contract.name
     cols = list(contract.column_names)
     results: list[CheckResult] = []
 
     def unusable(check: str, message: str, rows: int = 0) -> RawRead:
         results.append(_file_result(dataset, check, broken, False, f"{uri}: {message}"))
-        empty = _text_frame([], cols, uri, [])
+        empty = empty_rows(contract)
         return RawRead(
             dataset, uri, empty, quarantine_frame([]), empty, tuple(results), fingerprint(uri, data, rows), False
         )
@@ -350,15 +355,14 @@ def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | No
     return row, unknown, "", ""
 
 
-def read_jsonl_file(storage: Storage, uri: str, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
+def parse_jsonl(uri: str, data: bytes, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
     """A JSON Lines snapshot (one object per line) flattened to the contract's columns, as text."""
-    data = storage.read_bytes(uri)
     dataset = contract.name
     results: list[CheckResult] = []
     cols = list(contract.column_names)
     if not data.strip():
         results.append(_file_result(dataset, "file.empty", broken, False, f"{uri}: the file is empty: no records"))
-        empty = _text_frame([], cols, uri, [])
+        empty = empty_rows(contract)
         return RawRead(
             dataset, uri, empty, quarantine_frame([]), empty, tuple(results), fingerprint(uri, data, 0), False
         )
@@ -389,7 +393,7 @@ def read_jsonl_file(storage: Storage, uri: str, contract: Contract, *, broken: S
         uri=uri,
         frame=_text_frame(good, cols, uri, lines),
         quarantine=quarantine_frame(quarantined),
-        quarantined_rows=_text_frame([], cols, uri, []),
+        quarantined_rows=empty_rows(contract),
         results=tuple(results),
         input=fingerprint(uri, data, records),
         usable=True,
