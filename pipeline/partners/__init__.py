@@ -16,10 +16,11 @@ from types import ModuleType
 import pandas as pd
 
 from pipeline.config import PartnerConfig, PartnerKind
+from pipeline.lists_vocabulary import EFFECTIVE_DATE
 from pipeline.partners.base import Canonical, Extracted, PartnerDrop, RawCheck, canonical_order, unchecked
 from pipeline.partners.files import InputFile
 from pipeline.policy.definition import Policy
-from pipeline.publish.lists import EFFECTIVE_DATE, ListFormat, tenant_view
+from pipeline.publish.lists import ListFormat, tenant_view
 from pipeline.publish.manifest import read_manifest_folder
 from pipeline.storage import Storage, parent
 
