@@ -16,11 +16,13 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import jsonio
 from pipeline.datasets import LINEAGE
@@ -110,12 +112,37 @@ def _bad_bytes(text: str) -> str:
     return ", ".join(bad[:3])
 
 
-def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str, lines: list[int]) -> pd.DataFrame:
-    data: dict[str, Any] = {c: pd.Series([r.get(c) for r in rows], dtype="str") for c in columns}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-    frame["source_uri"] = pd.Series([uri] * len(rows), dtype="str")
-    frame["source_line"] = pd.Series(lines, dtype="int64")
+def _text(values: Sequence[str | None] | pa.Array) -> pd.Series:
+    """Values as a `str` column, empty text and None both missing (built in Arrow: no object column)."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+    return pd.Series(pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array), dtype="str")
+
+
+def _lineage(frame: pd.DataFrame, uri: str, lines: list[int]) -> pd.DataFrame:
+    frame["source_uri"] = pd.Series(uri, index=frame.index, dtype="str")
+    frame["source_line"] = pd.Series(lines, index=frame.index, dtype="int64")
     return frame
+
+
+def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str, lines: list[int]) -> pd.DataFrame:
+    data = {c: _text([r.get(c) for r in rows]) for c in columns}
+    return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), uri, lines)
+
+
+def _fields_frame(
+    rows: list[list[str]], header: _Header, columns: list[str], uri: str, lines: list[int]
+) -> pd.DataFrame:
+    """Records (fields in header order) as the contract's columns; a column the file has under both its
+    synonym and its name takes the synonym's value where its own is empty."""
+    if not rows:
+        return _text_frame([], columns, uri, lines)
+    by_position = [pa.array(values, type=pa.large_string()) for values in zip(*rows, strict=True)]
+    at = {name: i for i, name in enumerate(header.names)}
+    for alias, target in header.aliases.items():
+        own, other = by_position[at[target]], by_position[at[alias]]
+        by_position[at[target]] = pc.if_else(pc.equal(own, ""), other, own)
+    data = {c: _text(by_position[at[c]]) for c in columns}
+    return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), uri, lines)
 
 
 def empty_rows(contract: Contract) -> pd.DataFrame:
@@ -145,17 +172,15 @@ def _records(text: str) -> Iterator[tuple[int, int, list[str] | None, str | None
     last = 0
     while True:
         try:
-            fields = next(reader)
-        except StopIteration:
+            for fields in reader:
+                start, last = last + 1, reader.line_num
+                if fields:
+                    yield start, last, fields, None
             return
         except csv.Error as exc:
+            # The reader goes on after the record it could not parse.
             yield last + 1, reader.line_num, None, str(exc)
             last = reader.line_num
-            continue
-        start, last = last + 1, reader.line_num
-        if not fields:
-            continue
-        yield start, last, fields, None
 
 
 @dataclass(frozen=True)
@@ -256,39 +281,38 @@ def parse_csv(uri: str, data: bytes, contract: Contract, *, broken: Severity = S
 
     ends_cleanly = text.endswith(("\n", "\r"))
     clean = not _has_bad_bytes(text)  # the usual case: no field needs a second look
+    width, last = len(header.names), len(body) - 1
     quarantined: list[Quarantined] = []
-    good: list[dict[str, str | None]] = []
+    good: list[list[str]] = []
     lines: list[int] = []
     qrows: list[dict[str, str | None]] = []
     qlines: list[int] = []
     for i, (start, end, fields, error) in enumerate(body):
-        cut_off = i == len(body) - 1 and not ends_cleanly
-        rule, message = _record_problem(
-            fields, error, start=start, end=end, width=len(header.names), cut_off=cut_off, clean=clean
-        )
-        raw = fields or []
-        row = dict(zip(header.names, raw, strict=True)) if len(raw) == len(header.names) else None
-        if rule:
-            record: Mapping[str, Any] = (
-                {k: _printable(v) for k, v in row.items()} if row else {"fields": [_printable(f) for f in raw]}
-            )
-            quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, start, record_json(record)))
-            if row is not None:
-                qrows.append({c: (_printable(row[c]) or None) for c in cols})
-                qlines.append(start)
+        cut_off = i == last and not ends_cleanly
+        if clean and fields is not None and len(fields) == width and not cut_off:
+            good.append(fields)  # readable: what _record_problem would say in a clean file, without asking
+            lines.append(start)
             continue
-        assert row is not None
-        for alias, target in header.aliases.items():
-            if not row[target]:
-                row[target] = row[alias]
-        good.append({c: (row[c] or None) for c in cols})
-        lines.append(start)
+        rule, message = _record_problem(fields, error, start=start, end=end, width=width, cut_off=cut_off, clean=clean)
+        raw = fields or []
+        if not rule:
+            good.append(raw)
+            lines.append(start)
+            continue
+        row = dict(zip(header.names, raw, strict=True)) if len(raw) == width else None
+        record: Mapping[str, Any] = (
+            {k: _printable(v) for k, v in row.items()} if row else {"fields": [_printable(f) for f in raw]}
+        )
+        quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, start, record_json(record)))
+        if row is not None:
+            qrows.append({c: (_printable(row[c]) or None) for c in cols})
+            qlines.append(start)
 
     results.extend(_summary(dataset, uri, quarantined, len(body)))
     return RawRead(
         dataset=dataset,
         uri=uri,
-        frame=_text_frame(good, cols, uri, lines),
+        frame=_fields_frame(good, header, cols, uri, lines),
         quarantine=quarantine_frame(quarantined),
         quarantined_rows=_text_frame(qrows, cols, uri, qlines),
         results=tuple(results),

@@ -160,6 +160,21 @@ def test_a_rejected_version_excludes_its_key_and_what_refers_to_it() -> None:
     assert (account.rows, account.quarantined) == (10, 2)
 
 
+def test_a_file_with_both_country_columns_takes_the_older_name_where_the_new_one_is_empty() -> None:
+    def both(relative: str, data: bytes) -> bytes:
+        if relative != "AddressFeed_V1/year=2026/month=11/data.csv":
+            return data
+        header, *rows = data.decode("utf-8").splitlines()
+        # addr-0004 (Shenzhen) leaves country_code empty and gives its country under the older name.
+        rows = [r.replace(",518000,CN,", ",518000,,") + ",CN" if r.startswith("addr-0004") else r + ",FR" for r in rows]
+        return "\n".join([header + ",country", *rows, ""]).encode("utf-8")
+
+    out = _read(drop_of(FIXTURES / "aws", ROOT, both))
+    tenants = out.tenants.frame.set_index("tenant_id")
+    assert tenants.loc["123456789012", "country"] == "CN"
+    assert [r.check for r in out.results if not r.passed and r.dataset == "aws_address_feed"] == []
+
+
 def _shuffled(seed: int) -> PartnerDrop:
     rng = random.Random(seed)
 

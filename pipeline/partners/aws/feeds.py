@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.config import PartnerConfig
-from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
+from pipeline.datasets import BILLING, ENTITLEMENTS, LINEAGE, TENANTS
 from pipeline.partners.aws.history import Current, current_rows, key_strings
 from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
 from pipeline.partners.files import InputFile, RawRead, empty_rows, instants, parse_csv
@@ -159,10 +159,7 @@ def read_feed(
 
     v = check(raw, contract)
     results.extend(v.results)
-    valid_lines = set(zip(v.valid["source_uri"], v.valid["source_line"], strict=True))
-    rejected = raw.loc[
-        [(u, ln) not in valid_lines for u, ln in zip(raw["source_uri"], raw["source_line"], strict=True)]
-    ]
+    rejected = _rejected(raw, v.valid)
     suspect = pd.concat([rejected, *(r.quarantined_rows for r in reads)], ignore_index=True)
     current = current_rows(v.valid, contract.history_key, name, columns=contract.column_names, suspect=suspect)
     results.extend(current.results)
@@ -174,6 +171,14 @@ def read_feed(
     unidentified = len(file_quarantine) - sum(len(r.quarantined_rows) for r in reads)
     inputs = tuple(r.input for r in reads)
     return FeedData(contract, v.valid, current, quarantine, tuple(results), inputs, counts, unidentified)
+
+
+def _rejected(rows: pd.DataFrame, valid: pd.DataFrame) -> pd.DataFrame:
+    """The rows the check did not keep (`valid` is a subset of `rows`; a file line identifies a row)."""
+    if len(valid) == len(rows):
+        return rows.iloc[:0]
+    kept = pd.MultiIndex.from_frame(valid[list(LINEAGE)])
+    return rows.loc[~pd.MultiIndex.from_frame(rows[list(LINEAGE)]).isin(kept)]
 
 
 def _distinct_lines(q: pd.DataFrame) -> int:
