@@ -60,11 +60,6 @@ class RawRead:
     usable: bool  # False: structure broken; `frame` is empty and an error result says why
 
 
-def instants(values: pd.Series) -> pd.Series:
-    """ISO 8601 text -> UTC timestamps (unparseable -> NaT)."""
-    return pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-
-
 def fingerprint(uri: str, data: bytes, rows: int) -> InputFile:
     return InputFile(uri=uri, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), rows=rows)
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from pipeline.arrays import instants
 from pipeline.config import QualityConfig
 from pipeline.quality.contracts import Contract, Rule, Scope, Severity, load_contract
 from pipeline.quality.expectations import RuleOutcome, run_rules
@@ -197,8 +198,7 @@ def _derived(values: pd.Series, how: str) -> pd.Series:
     if how == "numeric":
         return pd.to_numeric(values, errors="coerce")
     if how == "instant":
-        parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-        return parsed.where(values.notna(), _PRESENT)
+        return instants(values).where(values.notna(), _PRESENT)
     raise ValueError(f"unknown derived value {how!r}")
 
 

@@ -31,11 +31,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.arrays import instants, utc_dates
 from pipeline.config import PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, LINEAGE, TENANTS
 from pipeline.partners.aws.history import Current, current_rows, key_strings
 from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
-from pipeline.partners.files import InputFile, RawRead, empty_rows, instants, parse_csv
+from pipeline.partners.files import InputFile, RawRead, empty_rows, parse_csv
 from pipeline.quality.contracts import Contract, Scope, Severity, load_contract
 from pipeline.quality.quarantine import Quarantined, concat_quarantine, record_json
 from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
@@ -185,11 +186,6 @@ def _distinct_lines(q: pd.DataFrame) -> int:
     return int(q[["source_uri", "source_line"]].drop_duplicates().shape[0]) if len(q) else 0
 
 
-def _utc_date(values: pd.Series) -> pd.Series:
-    dates: pd.Series = instants(values).dt.strftime("%Y-%m-%d").astype("str")
-    return dates
-
-
 def _decimal(values: pd.Series) -> pd.Series:
     """Decimal text as AWS wrote it (validated already), without a leading '+'."""
     return values.astype("str").str.removeprefix("+")
@@ -271,7 +267,7 @@ def _billing(
             "payer_account_id": ids.map(ev["from_account_id"]),
             "product_id": ev["product_id"],
             "entitlement_id": ev["agreement_id"],
-            "event_date": _utc_date(ev["invoice_date"]),
+            "event_date": utc_dates(ev["invoice_date"]),
             "amount": _decimal(ev["amount"]),
             "currency": ev["currency"],
             "quantity": pd.Series(pd.NA, index=ev.index, dtype="str"),
@@ -285,7 +281,7 @@ def _billing(
         }
     )
     us_tenant = ids.map(us["end_user_account_id"])
-    us_date = _utc_date(us["usage_date"])
+    us_date = utc_dates(us["usage_date"])
     line_id = (
         "usage/"
         + us_date
@@ -538,8 +534,8 @@ def _entitlements(
             "product_id": ag["agreement_id"].map(products).astype("str"),
             "offer_id": ag["offer_id"],
             "status": ag["status"],
-            "start_date": _utc_date(ag["start_time"]),
-            "end_date": _utc_date(ag["end_time"]),
+            "start_date": utc_dates(ag["start_time"]),
+            "end_date": utc_dates(ag["end_time"]),
             "source_uri": ag["source_uri"],
             "source_line": ag["source_line"],
         }

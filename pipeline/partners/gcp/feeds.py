@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.arrays import utc_dates
 from pipeline.config import PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
 from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
-from pipeline.partners.files import InputFile, RawRead, drop_identical, empty_rows, instants, parse_csv, parse_jsonl
+from pipeline.partners.files import InputFile, RawRead, drop_identical, empty_rows, parse_csv, parse_jsonl
 from pipeline.quality.contracts import Contract, Scope, Severity, load_contract
 from pipeline.quality.quarantine import Quarantined, concat_quarantine, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
@@ -177,7 +178,7 @@ def _entitlements(
             "product_id": e["product"],
             "offer_id": e["offer"],
             "status": e["state"],
-            "start_date": instants(e["createTime"]).dt.strftime("%Y-%m-%d").astype("str"),
+            "start_date": utc_dates(e["createTime"]),
             "end_date": pd.Series(pd.NA, index=e.index, dtype="str"),
             "source_uri": e["source_uri"],
             "source_line": e["source_line"],
