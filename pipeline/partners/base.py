@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from pipeline.datasets import Dataset, conform
+from pipeline.datasets import LINEAGE, Dataset, conform
 from pipeline.partners.files import InputFile
 from pipeline.quality.contracts import Contract
 from pipeline.quality.quarantine import Quarantined, quarantine_frame
@@ -71,7 +71,7 @@ def unchecked(rows: pd.DataFrame, contract: Contract, /) -> Unchecked:
 def canonical_order(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     """The frame conformed to the dataset and sorted by its key (then lineage), so output bytes do not
     depend on the order of files or rows read."""
-    keys = [*dataset.key, *(c for c in ("source_uri", "source_line") if c in dataset.columns)]
+    keys = [*dataset.key, *(c for c in LINEAGE if c in dataset.columns)]
     return conform(frame.sort_values(keys, kind="stable", na_position="last"), dataset)
 
 
@@ -95,6 +95,8 @@ def canonical(
 
 @dataclass(frozen=True, eq=False)
 class Extracted:
+    """One partner's export for one logical date as its reader read it (see the module docstring)."""
+
     partner: str
     logical_date: dt.date
     # Per raw dataset (a feed, a file of the drop), in the order read: what reading and its RawCheck found,
