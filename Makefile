@@ -16,7 +16,7 @@ WORLD ?= $(CURDIR)/var/demo
 TENANTS ?= 400
 SEED ?= 7
 
-.PHONY: help setup run test lint typecheck pytest bench clean
+.PHONY: help setup setup-test run test lint typecheck pytest bench clean
 
 help:
 	@echo "make run    generate a demo world for today under var/ and run the nightly DAG once through Airflow"
@@ -33,6 +33,14 @@ $(BIN)/python: uv.lock pyproject.toml | $(UV)
 
 setup: $(BIN)/python
 
+# Azurite (the Azure Storage emulator) for the tests, pinned by tests/azurite/package-lock.json.
+AZURITE := $(CURDIR)/tests/azurite/node_modules/.bin/azurite-blob
+$(AZURITE): tests/azurite/package.json tests/azurite/package-lock.json
+	npm ci --prefix $(CURDIR)/tests/azurite --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup-test: setup $(AZURITE)
+
 run: setup
 	$(BIN)/recon demo-world --out $(WORLD) --date $(DATE) --tenants $(TENANTS) --seed $(SEED) --force
 	$(BIN)/recon dag-run --config $(WORLD)/config.yaml --date $(DATE) \
@@ -45,7 +53,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy --strict pipeline demo_world
 
-pytest: setup
+pytest: setup-test
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -59,4 +67,4 @@ bench: setup
 	$(BIN)/python benchmarks/demo_world.py --tenants 100000
 
 clean:
-	rm -rf var .venv .tools .mypy_cache .pytest_cache .ruff_cache
+	rm -rf var .venv .tools .mypy_cache .pytest_cache .ruff_cache tests/azurite/node_modules

@@ -1,9 +1,10 @@
 """Nightly marketplace access reconciliation: partners' exports in, revocation lists out.
 
 Wiring only. Every task body is one call into `pipeline.run.tasks.run_stage`, which builds the run
-context (config, logical date, run id, Airflow-connection credentials) and calls the stage of the same
-name in `pipeline/run/stages.py` — the very functions `recon run` calls. Tasks pass URIs, never data. Nothing
-here reads files, variables or connections at parse time, and nothing heavy is imported.
+context (config, logical date, run id, Airflow-connection credentials) and calls the stage function of
+the same name in `pipeline/run/stages.py` — the very functions `recon run` calls. Tasks pass typed
+mappings of URIs (`pipeline.run.outputs`, a light module of TypedDicts), never data. Nothing here reads
+files, variables or connections at parse time, and nothing heavy is imported.
 
 Published lists are Airflow assets. The partners are configuration read when a run starts, so the DAG
 cannot name one asset per partner at parse time; `publish_partner` declares the asset alias
@@ -18,6 +19,19 @@ import datetime as dt
 
 from airflow.sdk import AssetAlias, CronTriggerTimetable, Param, TriggerRule, dag, task
 from airflow.sdk.timezone import datetime
+
+from pipeline.run.outputs import (
+    Checked,
+    Decided,
+    Gated,
+    Linked,
+    OwnershipExtract,
+    PartnerExtract,
+    Published,
+    Reconciled,
+    Reported,
+    Resolved,
+)
 
 # Retries are for transient failures (a storage endpoint timing out); a deliberate stop (bad input, failed
 # check, blocked gate) fails the task at once without retrying.
@@ -69,99 +83,94 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
     doc_md=__doc__,
 )
 def marketplace_access_reconciliation() -> None:
+    # Each task returns one typed mapping of URIs, kept as one XCom (multiple_outputs=False).
     @task(execution_timeout=SHORT_STAGE_TIMEOUT)
     def plan() -> list[str]:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("plan")  # type: ignore[no-any-return]
+        return run_stage(stages.plan)
 
-    @task(map_index_template="{{ partner }}")
-    def extract_partner(partner: str) -> dict[str, str]:
+    @task(map_index_template="{{ partner }}", multiple_outputs=False)
+    def extract_partner(partner: str) -> PartnerExtract:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("extract_partner", partner=partner)  # type: ignore[no-any-return]
+        return run_stage(stages.extract_partner, partner=partner)
 
-    @task
-    def extract_ownership() -> dict[str, str]:
+    @task(multiple_outputs=False)
+    def extract_ownership() -> OwnershipExtract:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("extract_ownership")  # type: ignore[no-any-return]
+        return run_stage(stages.extract_ownership)
 
-    @task
-    def validate(partners: list[dict[str, str]], ownership: dict[str, str]) -> dict[str, str]:
+    @task(multiple_outputs=False)
+    def validate(partners: list[PartnerExtract], ownership: OwnershipExtract) -> Checked:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("validate", partners=partners[:], ownership=ownership)  # type: ignore[no-any-return]
+        return run_stage(stages.validate, partners=list(partners), ownership=ownership)
 
-    @task
-    def resolve_ownership(ownership: dict[str, str], validation: dict[str, str]) -> dict[str, str]:
+    @task(multiple_outputs=False)
+    def resolve_ownership(ownership: OwnershipExtract, validation: Checked) -> Resolved:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("resolve_ownership", ownership=ownership, validation=validation)  # type: ignore[no-any-return]
+        return run_stage(stages.resolve_ownership, ownership=ownership, validation=validation)
 
-    @task
-    def match_tenants(partners: list[dict[str, str]], ownership: dict[str, str]) -> dict[str, str]:
+    @task(multiple_outputs=False)
+    def match_tenants(partners: list[PartnerExtract], ownership: OwnershipExtract) -> Linked:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("match_tenants", partners=partners[:], ownership=ownership)  # type: ignore[no-any-return]
+        return run_stage(stages.match_tenants, partners=list(partners), ownership=ownership)
 
-    @task
-    def decide(partners: list[dict[str, str]], resolved: dict[str, str], links: dict[str, str]) -> dict[str, str]:
+    @task(multiple_outputs=False)
+    def decide(partners: list[PartnerExtract], resolved: Resolved, links: Linked) -> Decided:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("decide", partners=partners[:], resolved=resolved, links=links)  # type: ignore[no-any-return]
+        return run_stage(stages.decide, partners=list(partners), resolved=resolved, links=links)
 
-    @task(retries=0)
-    def gate(partners: list[dict[str, str]], decisions: dict[str, str]) -> dict[str, str]:
+    @task(retries=0, multiple_outputs=False)
+    def gate(partners: list[PartnerExtract], decisions: Decided) -> Gated:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("gate", partners=partners[:], decisions=decisions)  # type: ignore[no-any-return]
+        return run_stage(stages.gate, partners=list(partners), decisions=decisions)
 
-    @task(map_index_template="{{ partner }}", outlets=[PUBLISHED_LISTS])
-    def publish_partner(partner: str, gated: dict[str, str]) -> dict[str, str]:
+    @task(map_index_template="{{ partner }}", outlets=[PUBLISHED_LISTS], multiple_outputs=False)
+    def publish_partner(partner: str, gated: Gated) -> Published:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("publish_partner", partner=partner, gated=gated)  # type: ignore[no-any-return]
+        return run_stage(stages.publish_partner, partner=partner, gated=gated)
 
-    @task
-    def reconcile(
-        partners: list[dict[str, str]], decisions: dict[str, str], published: list[dict[str, str]]
-    ) -> dict[str, str]:
+    @task(multiple_outputs=False)
+    def reconcile(partners: list[PartnerExtract], decisions: Decided, published: list[Published]) -> Reconciled:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("reconcile", partners=partners[:], decisions=decisions, published=published[:])  # type: ignore[no-any-return]
+        return run_stage(stages.reconcile, partners=list(partners), decisions=decisions, published=list(published))
 
-    @task
-    def report(
-        *,
-        partners: list[dict[str, str]],
-        resolved: dict[str, str],
-        links: dict[str, str],
-        decisions: dict[str, str],
-        gated: dict[str, str],
-        published: list[dict[str, str]],
-        reconciliation: dict[str, str],
-    ) -> dict[str, str]:
+    # The report is about the whole run: it reads every stage's outputs where the run's layout puts them,
+    # so it takes no XCom and waits for reconciliation (which waits for everything else).
+    @task(multiple_outputs=False)
+    def report() -> Reported:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage(  # type: ignore[no-any-return]
-            "report",
-            partners=partners[:],
-            resolved=resolved,
-            links=links,
-            decisions=decisions,
-            gated=gated,
-            published=published[:],
-            reconciliation=reconciliation,
-        )
+        return run_stage(stages.report)
 
     # Runs once everything else has finished; when a stage stopped the run, it writes the report of what
     # the run left behind (failed checks, the gate's diff, ...) and fails, so the run stays failed.
-    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
-    def report_stopped() -> dict[str, str]:
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0, multiple_outputs=False)
+    def report_stopped() -> Reported:
+        from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
-        return run_stage("report_stopped")  # type: ignore[no-any-return]
+        return run_stage(stages.report_stopped)
 
     partner_names = plan()
     extracted = extract_partner.expand(partner=partner_names)
@@ -174,15 +183,8 @@ def marketplace_access_reconciliation() -> None:
     gated = gate(extracted, decisions)
     published = publish_partner.partial(gated=gated).expand(partner=partner_names)
     reconciliation = reconcile(extracted, decisions, published)
-    reported = report(
-        partners=extracted,
-        resolved=resolved,
-        links=links,
-        decisions=decisions,
-        gated=gated,
-        published=published,
-        reconciliation=reconciliation,
-    )
+    reported = report()
+    reconciliation >> reported
     [bods, checked, resolved, links, decisions, gated, published, reconciliation, reported] >> report_stopped()
 
 

@@ -1,4 +1,5 @@
-"""Session-wide fixtures: real S3 (moto's server) and GCS (gcp-storage-emulator) endpoints.
+"""Session-wide fixtures: real S3 (moto's server), GCS (gcp-storage-emulator) and Azure Blob (Azurite)
+endpoints.
 
 The servers start once per session, on first use; each test gets them empty, with one bucket, and with
 the standard environment variables pointing the default credential chains at them.
@@ -23,7 +24,7 @@ class Endpoint:
 
     @property
     def root(self) -> str:
-        """The bucket's URI (s3://bucket or gs://bucket)."""
+        """The bucket's URI (s3://bucket, gs://bucket or az://container)."""
         return f"{self.scheme}://{self.bucket}"
 
 
@@ -66,6 +67,27 @@ def gcs(gcs_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
     client = storage.Client(project="test-project", credentials=AnonymousCredentials())
     client.create_bucket("gcs-test")
     return Endpoint(gcs_endpoint, "gs", "gcs-test")
+
+
+@pytest.fixture(scope="session")
+def azurite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with servers.azurite(tmp_path_factory.mktemp("azurite")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def azure(azurite_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
+    """An empty Azurite with container `azure-test`; the default chain finds it through
+    AZURE_STORAGE_CONNECTION_STRING."""
+    from azure.storage.blob import BlobServiceClient
+
+    connection_string = servers.azurite_connection_string(azurite_endpoint)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection_string)
+    client = BlobServiceClient.from_connection_string(connection_string)
+    for container in client.list_containers():
+        client.delete_container(container.name)
+    client.create_container("azure-test")
+    return Endpoint(azurite_endpoint, "az", "azure-test")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Real S3 and GCS endpoints over HTTP for integration tests: moto's server and gcp-storage-emulator.
+"""Real S3, GCS and Azure Blob endpoints over HTTP for integration tests: moto's server,
+gcp-storage-emulator and Azurite.
 
 Invariant: each server runs in its own process group, started once per test session and stopped by
 that group's id, so no child survives the session holding a port.
@@ -99,3 +100,37 @@ def reset_moto(endpoint: str) -> None:
 
 def wipe_gcs(endpoint: str) -> None:
     urllib.request.urlopen(f"{endpoint}/wipe", timeout=10).close()
+
+
+AZURITE = Path(__file__).parent / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+# Azurite's documented development account (public, the same in every installation).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def azurite_connection_string(endpoint: str) -> str:
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};"
+    )
+
+
+@contextmanager
+def azurite(log_dir: Path) -> Iterator[str]:
+    if not AZURITE.exists():
+        raise RuntimeError(f"{AZURITE} is missing: run `make setup` (it installs Azurite with npm)")
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    argv = [
+        str(AZURITE),
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(port),
+        "--inMemoryPersistence",
+        "--skipApiVersionCheck",
+        "--loose",
+        "--disableProductStyleUrl",
+    ]
+    with _server(argv, endpoint, log_dir / "azurite.log"):
+        yield endpoint

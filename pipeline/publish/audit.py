@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pipeline.config import GateConfig
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import Approval, ChangeCounts, GateStatus, ManifestRef, sha256_hex
-from pipeline.run.context import safe_run_id
+from pipeline.run.layout import safe_run_id
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import dumps_json
 

@@ -1,6 +1,7 @@
 """Where a partner's published lists live, what their manifest says, and how a reader trusts them.
 
-Layout under a partner's outbox (`PartnerConfig.outbox`), one folder per logical date D:
+Layout under a partner's outbox (`PartnerConfig.outbox`; the paths are `pipeline.run.layout`'s), one folder per
+logical date D:
 
     revocations/dt=D/revocations.csv          full snapshot (every current revocation)
     revocations/dt=D/revocations_delta.csv    change against the list D follows (added/changed/lifted)
@@ -23,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -32,17 +32,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import RunStopped
 from pipeline.publish.lists import ListFormatError, from_csv_bytes
+from pipeline.run.layout import (
+    MANIFEST_FILE,
+    list_folder,
+    lists_root,
+    manifest_date,
+    manifest_of,
+    superseded_folder,
+)
 from pipeline.storage import Storage, StorageError, join
 from pipeline.storage.frames import dumps_json
 
-LISTS_FOLDER = "revocations"
-SUPERSEDED_FOLDER = "superseded"
-SNAPSHOT_FILE = "revocations.csv"
-DELTA_FILE = "revocations_delta.csv"
-MANIFEST_FILE = "manifest.json"
-
 _SHA256 = r"^[0-9a-f]{64}$"
-_MANIFEST_KEY = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/" + re.escape(MANIFEST_FILE) + "$")
 
 
 class PublishedListCorrupt(RunStopped):
@@ -124,18 +125,6 @@ def fingerprint(data: bytes) -> str:
     return "sha256:" + sha256_hex(data)
 
 
-def date_folder(outbox: str, logical_date: dt.date) -> str:
-    return join(outbox, LISTS_FOLDER, f"dt={logical_date.isoformat()}")
-
-
-def superseded_folder(outbox: str, logical_date: dt.date, manifest_sha256: str) -> str:
-    return join(outbox, LISTS_FOLDER, SUPERSEDED_FOLDER, f"dt={logical_date.isoformat()}", f"v={manifest_sha256[:16]}")
-
-
-def manifest_uri(outbox: str, logical_date: dt.date) -> str:
-    return join(date_folder(outbox, logical_date), MANIFEST_FILE)
-
-
 @dataclass(frozen=True)
 class PublishedList:
     """A published, verified list: its manifest and both files as frames (all text)."""
@@ -203,18 +192,13 @@ def read_manifest_folder(storage: Storage, folder: str) -> PublishedList | None:
 
 def read_published(storage: Storage, outbox: str, logical_date: dt.date) -> PublishedList | None:
     """The list published for one date, verified against its manifest; None when nothing is published."""
-    return read_manifest_folder(storage, date_folder(outbox, logical_date))
+    return read_manifest_folder(storage, list_folder(outbox, logical_date))
 
 
 def published_dates(storage: Storage, outbox: str) -> list[dt.date]:
     """The dates with a manifest (not superseded versions), ascending."""
-    prefix = join(outbox, LISTS_FOLDER, "dt=")
-    dates = []
-    for uri in storage.list(prefix):
-        match = _MANIFEST_KEY.search(uri)
-        if match and uri == manifest_uri(outbox, dt.date.fromisoformat(match.group(1))):
-            dates.append(dt.date.fromisoformat(match.group(1)))
-    return sorted(dates)
+    dates = [manifest_date(outbox, uri) for uri in storage.list(join(lists_root(outbox), "dt="))]
+    return sorted(d for d in dates if d is not None)
 
 
 def last_published(storage: Storage, outbox: str, before_date: dt.date) -> PublishedList | None:
@@ -228,13 +212,13 @@ def last_published(storage: Storage, outbox: str, before_date: dt.date) -> Publi
         return None
     found = read_published(storage, outbox, earlier[-1])
     if found is None:  # the manifest vanished between listing and reading: a concurrent republish
-        raise PublishedListCorrupt(f"{manifest_uri(outbox, earlier[-1])}: listed but gone when read; retry")
+        raise PublishedListCorrupt(f"{manifest_of(outbox, earlier[-1])}: listed but gone when read; retry")
     return found
 
 
 def superseded_versions(storage: Storage, outbox: str, logical_date: dt.date) -> tuple[ManifestRef, ...]:
     """Every earlier version of a date kept under superseded/, sorted by their manifest URI."""
-    prefix = join(outbox, LISTS_FOLDER, SUPERSEDED_FOLDER, f"dt={logical_date.isoformat()}") + "/"
+    prefix = superseded_folder(outbox, logical_date) + "/"
     refs = []
     for uri in storage.list(prefix):
         if not uri.endswith("/" + MANIFEST_FILE):

@@ -35,9 +35,6 @@ from pipeline.publish.diff import diff_lists
 from pipeline.publish.gate import GateBlocked, GateInput, GateResult
 from pipeline.publish.lists import ListFormat, to_csv_bytes, validate_list
 from pipeline.publish.manifest import (
-    DELTA_FILE,
-    MANIFEST_FILE,
-    SNAPSHOT_FILE,
     Approval,
     ChangeCounts,
     FileEntry,
@@ -46,15 +43,14 @@ from pipeline.publish.manifest import (
     ManifestRef,
     PublishedList,
     PublishedListCorrupt,
-    date_folder,
     last_published,
     read_manifest_folder,
     read_published,
     sha256_hex,
-    superseded_folder,
     superseded_versions,
 )
 from pipeline.run.context import RunOptions
+from pipeline.run.layout import DELTA_FILE, MANIFEST_FILE, SNAPSHOT_FILE, list_folder, superseded_folder
 from pipeline.storage import Storage, join
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -124,7 +120,7 @@ def _supersede(storage: Storage, outbox: str, logical_date: dt.date) -> None:
     The copy's folder is named by the manifest's hash, so a crash part way and a rerun copy to the same
     place; `superseded_versions` finds it for the new manifest.
     """
-    folder = date_folder(outbox, logical_date)
+    folder = list_folder(outbox, logical_date)
     manifest_uri = join(folder, MANIFEST_FILE)
     raw_manifest = storage.read_bytes(manifest_uri)
     target = superseded_folder(outbox, logical_date, sha256_hex(raw_manifest))
@@ -154,7 +150,7 @@ def publish_partner_list(
     `PublishedListCorrupt` or `ListFormatError`; on any of them nothing visible has changed.
     """
     logical_date = meta.logical_date
-    folder = date_folder(outbox_uri, logical_date)
+    folder = list_folder(outbox_uri, logical_date)
     snapshot_uri, delta_uri = join(folder, SNAPSHOT_FILE), join(folder, DELTA_FILE)
     manifest_uri = join(folder, MANIFEST_FILE)
 

@@ -1,14 +1,12 @@
 """Gathering one run's outputs into `ReportInputs`: the report stage's reading edge.
 
-Invariant: everything the report shows is read from the URIs the stages returned (for a stopped run:
-from where the stages would have written them) and from the earlier runs' summaries under the reports
-root, in the producers' own record types (ValidationReport, GateResult, PublishedList); nothing is
+Invariant: everything the report shows is read from where the run's `RunLayout` says its stages wrote
+(a stopped run's missing outputs are absent, not errors) and from the earlier runs' summaries under the
+reports root, in the producers' own record types (ValidationReport, GateResult, PublishedList); nothing is
 recomputed here, so the report can never disagree with the run's own outputs.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -22,8 +20,10 @@ from pipeline.reconcile.store import read_reconciliation
 from pipeline.report.output import read_history
 from pipeline.report.records import ReportInputs, StopRecord, partner_of
 from pipeline.run.context import RunContext
-from pipeline.storage import parent
 from pipeline.storage.frames import read_json, read_parquet
+
+# The run-wide stages' checks, in stage order (each partner's extraction checks come first).
+_RUN_WIDE_CHECKS = ("extract_ownership", "validate", "resolve_ownership", "match_tenants", "decide", "reconcile")
 
 
 def _validation(ctx: RunContext, uri: str, partner: str | None) -> ValidationReport:
@@ -36,80 +36,63 @@ def _validation(ctx: RunContext, uri: str, partner: str | None) -> ValidationRep
     return report
 
 
-def assemble_inputs(
-    ctx: RunContext,
-    *,
-    partners: Sequence[Mapping[str, str]],
-    resolved: Mapping[str, str],
-    links: Mapping[str, str],
-    decisions: Mapping[str, str],
-    gated: Mapping[str, str],
-    published: Sequence[Mapping[str, str]],
-    reconciliation: Mapping[str, str],
-    stopped: tuple[StopRecord, ...] = (),
-) -> ReportInputs:
-    """The report's inputs from the URIs the stages returned. For a stopped run (`stopped` non-empty) an
-    output the run did not reach is simply absent: it shows as empty, never as an error."""
-    storage = ctx.storage
+def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> ReportInputs:
+    """The report's inputs, read where the run's layout puts each stage's outputs. For a stopped run
+    (`stopped` non-empty) an output the run did not reach is simply absent: it shows as empty, never as an
+    error; for a complete run every output must be there."""
+    storage, layout = ctx.storage, ctx.layout
     policy = load_policy_text(storage.read_text(ctx.config.policy), ctx.config.policy)
+    partners = tuple(p.name for p in ctx.config.partners)
 
-    def present(uri: str | None) -> str | None:
-        if uri is None or (stopped and not storage.exists(uri)):
-            return None
-        return uri
+    def present(uri: str) -> str | None:
+        return None if stopped and not storage.exists(uri) else uri
 
-    def frame(uri: str | None, dataset: ds.Dataset) -> pd.DataFrame:
-        found = present(uri)
+    def frame(dataset: ds.Dataset, partner: str | None = None) -> pd.DataFrame:
+        found = present(layout.dataset(dataset, partner))
         return read_parquet(storage, found) if found else ds.empty(dataset)
 
-    def frames(dataset: ds.Dataset, uris: Sequence[str | None]) -> pd.DataFrame:
-        read = [frame(u, dataset) for u in uris]
-        non_empty = [f for f in read if len(f)]
+    def frames(dataset: ds.Dataset) -> pd.DataFrame:
+        non_empty = [f for f in (frame(dataset, p) for p in partners) if len(f)]
         return ds.conform(pd.concat(non_empty, ignore_index=True), dataset) if non_empty else ds.empty(dataset)
 
-    validation_uris: list[tuple[str | None, str | None]] = [(p.get("validation"), p["partner"]) for p in partners]
-    validation_uris += [
-        (ctx.artifact_uri(f"validation/{name}.json"), None) for name in ("extract_ownership", "validate")
-    ]
-    validation_uris += [(u.get("validation"), None) for u in (resolved, links, decisions, reconciliation)]
+    validation_uris: list[tuple[str, str | None]] = [(layout.validation("extract", p), p) for p in partners]
+    validation_uris += [(layout.validation(stage), None) for stage in _RUN_WIDE_CHECKS]
     validation = tuple(_validation(ctx, found, partner) for uri, partner in validation_uris if (found := present(uri)))
 
-    quarantine = [frame(p.get(ds.QUARANTINE.name), ds.QUARANTINE).assign(partner=p["partner"]) for p in partners]
-    ownership_quarantine = ctx.dataset_uri(ds.QUARANTINE)
+    quarantine = [frame(ds.QUARANTINE, p).assign(partner=p) for p in partners]
+    ownership_quarantine = layout.dataset(ds.QUARANTINE)
     if storage.exists(ownership_quarantine):
         quarantine.append(read_parquet(storage, ownership_quarantine).assign(partner=""))
     non_empty = [q for q in quarantine if len(q)]
     all_quarantine = pd.concat(non_empty, ignore_index=True) if non_empty else ds.empty(ds.QUARANTINE)
 
     in_force: dict[str, PublishedList] = {}
-    for p in published:
-        manifest = present(p.get("manifest"))
-        listed = read_manifest_folder(storage, parent(manifest)) if manifest else None
+    for p in partners:
+        listed = read_manifest_folder(storage, layout.list_folder(p)) if present(layout.manifest(p)) else None
         if listed is not None:
-            in_force[p["partner"]] = listed
+            in_force[p] = listed
 
-    gate_uri = present(gated.get("gate"))
-    summary_uri = present(reconciliation.get("summary"))
-    interests_uri = ctx.dataset_uri(ds.INTERESTS)
+    gate_uri = present(layout.gate)
+    interests_uri = layout.dataset(ds.INTERESTS)
     history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     return ReportInputs(
         run_id=ctx.run_id,
         logical_date=ctx.logical_date,
         policy_id=policy.id,
         policy_version=policy.version,
-        decisions=frame(decisions.get(ds.DECISIONS.name), ds.DECISIONS),
-        ownership=frame(resolved.get(ds.OWNERSHIP.name), ds.OWNERSHIP),
-        links=frame(links.get(ds.LINKS.name), ds.LINKS),
-        tenants=frames(ds.TENANTS, [p.get(ds.TENANTS.name) for p in partners]),
+        decisions=frame(ds.DECISIONS),
+        ownership=frame(ds.OWNERSHIP),
+        links=frame(ds.LINKS),
+        tenants=frames(ds.TENANTS),
         interests=read_parquet(storage, interests_uri) if storage.exists(interests_uri) else None,
-        reconciliation=read_reconciliation(storage, parent(summary_uri)) if summary_uri else None,
+        reconciliation=read_reconciliation(storage, layout) if present(layout.reconciliation_summary) else None,
         validation=validation,
         quarantine=all_quarantine,
         gate=GateResult.model_validate(read_json(storage, gate_uri)) if gate_uri else None,
         published=in_force,
-        list_keys={p["partner"]: list_format(ctx.partner(p["partner"])).key for p in partners},
+        list_keys={p: list_format(ctx.partner(p)).key for p in partners},
         history=history,
         history_problems=problems,
-        partners=tuple(p["partner"] for p in partners),
+        partners=partners,
         stopped=stopped,
     )

@@ -1,40 +1,30 @@
 """Writing a run's report and summary, and reading earlier runs' summaries for the history charts.
 
-Invariant: a run's report lives at `<reports>/dt=<D>/run=<R>/report.html` beside its
-`run_summary.json`; both are whole-object writes through `Storage`, the summary last, so a summary
-that exists always has its report. History never guesses: a summary that cannot be read is reported
+Invariant: a run's report and its `run_summary.json` are written where its `RunLayout` says
+(`<reports>/dt=<D>/run=<R>/`); both are whole-object writes through `Storage`, the summary last, so a
+summary that exists always has its report. History never guesses: a summary that cannot be read is reported
 by URI and reason, not skipped in silence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from pydantic import ValidationError
 
 from pipeline.report.records import ReportInputs, RunSummary
 from pipeline.report.render import HISTORY_RUNS, render_report
 from pipeline.report.summary import summarise
-from pipeline.run.context import safe_run_id
-from pipeline.storage import Storage, StorageError, join
-
-REPORT_FILE = "report.html"
-SUMMARY_FILE = "run_summary.json"
-_DATED = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/run=([^/]+)/" + re.escape(SUMMARY_FILE) + "$")
+from pipeline.run.layout import RunLayout, safe_run_id, summary_run
+from pipeline.run.outputs import Reported
+from pipeline.storage import Storage, StorageError
 
 
-def report_dir(reports_root: str, logical_date: dt.date, run_id: str) -> str:
-    return join(reports_root, f"dt={logical_date.isoformat()}", f"run={safe_run_id(run_id)}")
-
-
-def write_report(storage: Storage, directory: str, inputs: ReportInputs) -> dict[str, str]:
-    """Render and write the report and its summary under `directory`; returns their URIs."""
-    report_uri = join(directory, REPORT_FILE)
-    summary_uri = join(directory, SUMMARY_FILE)
-    storage.write_text(report_uri, render_report(inputs), "text/html; charset=utf-8")
-    storage.write_text(summary_uri, summarise(inputs).model_dump_json(indent=2) + "\n", "application/json")
-    return {"report": report_uri, "run_summary": summary_uri}
+def write_report(storage: Storage, layout: RunLayout, inputs: ReportInputs) -> Reported:
+    """Render and write the report and then its summary where the run's layout puts them."""
+    storage.write_text(layout.report, render_report(inputs), "text/html; charset=utf-8")
+    storage.write_text(layout.run_summary, summarise(inputs).model_dump_json(indent=2) + "\n", "application/json")
+    return Reported(report=layout.report, run_summary=layout.run_summary)
 
 
 def read_history(
@@ -49,10 +39,10 @@ def read_history(
     this_run = safe_run_id(run_id)
     candidates = []
     for uri in storage.list(reports_root.rstrip("/") + "/"):
-        found = _DATED.search(uri)
-        if not found or found.group(1) > logical_date.isoformat() or found.group(2) == this_run:
+        found = summary_run(uri)
+        if not found or found[0] > logical_date or found[1] == this_run:
             continue
-        candidates.append((found.group(1), found.group(2), uri))
+        candidates.append((found[0], found[1], uri))
     # Newest first, reading only as many as are shown (a year of nightly runs is a year of files).
     candidates.sort(reverse=True)
     summaries: list[RunSummary] = []

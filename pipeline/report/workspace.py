@@ -1,7 +1,6 @@
-"""Reading one run's workspace (`<workspace>/dt=D/run=R/`) by dataset, for `explain` and the report stage.
+"""Reading one run's workspace (`<workspace>/dt=D/run=R/`) by dataset, for `explain`.
 
-Invariant: the layout is RunContext's (pipeline/run/context.py): run-wide datasets at `<run>/<name>.parquet`,
-partner datasets at `<run>/partner=<p>/<name>.parquet`. Reads go through `Storage` and
+Invariant: the paths are the run's `RunLayout` (pipeline/run/layout.py); reads go through `Storage` and
 `storage.frames`; a dataset that is required and absent is an error naming its URI, never an empty
 frame standing in for it.
 """
@@ -9,31 +8,33 @@ frame standing in for it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pandas as pd
 
 from pipeline.datasets import Dataset
-from pipeline.storage import Storage, StorageError, join
+from pipeline.run.layout import RunLayout
+from pipeline.storage import Storage, StorageError
 from pipeline.storage.frames import read_parquet
-
-_LOGICAL_DATE = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})(?:/|$)")
 
 
 class RunWorkspace:
     def __init__(self, storage: Storage, run_uri: str) -> None:
         self.storage = storage
-        self.run_uri = run_uri.rstrip("/")
-
-    def uri(self, dataset: Dataset, partner: str | None = None) -> str:
-        parts = [f"partner={partner}"] if partner else []
-        return join(self.run_uri, *parts, dataset.file_name)
+        try:
+            self.layout = RunLayout.at(run_uri)
+        except ValueError as exc:
+            raise StorageError(str(exc)) from exc
 
     @property
-    def logical_date(self) -> dt.date | None:
-        """The logical date in the workspace path (`dt=YYYY-MM-DD`), when the path has one."""
-        found = _LOGICAL_DATE.search(self.run_uri)
-        return dt.date.fromisoformat(found.group(1)) if found else None
+    def run_uri(self) -> str:
+        return self.layout.run_folder
+
+    @property
+    def logical_date(self) -> dt.date:
+        return self.layout.logical_date
+
+    def uri(self, dataset: Dataset, partner: str | None = None) -> str:
+        return self.layout.dataset(dataset, partner)
 
     def exists(self, dataset: Dataset, partner: str | None = None) -> bool:
         return self.storage.exists(self.uri(dataset, partner))

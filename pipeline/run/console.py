@@ -12,21 +12,21 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import RunConfig
-from pipeline.publish.manifest import manifest_uri, read_published
-from pipeline.report.output import REPORT_FILE, SUMMARY_FILE, report_dir
+from pipeline.publish.manifest import read_published
 from pipeline.report.records import RunSummary
-from pipeline.run.context import safe_run_id
-from pipeline.storage import Storage, join
+from pipeline.run.layout import RunLayout, safe_run_id
+from pipeline.storage import Storage
 
 
 def print_summary(
     storage: Storage, config: RunConfig, logical_date: dt.date, run_id: str, console: Console | None = None
 ) -> None:
     out = console or Console()
-    folder = report_dir(config.reports, logical_date, run_id)
-    summary_uri = join(folder, SUMMARY_FILE)
+    outboxes = {p.name: p.outbox for p in config.partners}
+    layout = RunLayout.of(config.workspace, config.reports, logical_date, run_id, outboxes)
+    summary_uri = layout.run_summary
     if not storage.exists(summary_uri):
-        out.print(f"[red]no run summary at {summary_uri}: the run did not finish[/red]")
+        out.print(f"[red]no run summary at {summary_uri}: the run did not finish[/red]", soft_wrap=True)
         return
     summary = RunSummary.model_validate_json(storage.read_bytes(summary_uri))
 
@@ -50,8 +50,13 @@ def print_summary(
         )
     out.print(table)
     for partner in config.partners:
-        out.print(f"{partner.name}: revocation list and manifest in {manifest_uri(partner.outbox, logical_date)}")
-    out.print(f"report: {join(folder, REPORT_FILE)}")
+        # Paths are printed whole, never wrapped or cut, whatever the terminal's width: people copy them.
+        out.print(
+            f"{partner.name}: revocation list and manifest in {layout.manifest(partner.name)}",
+            soft_wrap=True,
+            markup=False,
+        )
+    out.print(f"report: {layout.report}", soft_wrap=True, markup=False)
     quarantined = sum(summary.quarantine.values())
     checks = ", ".join(f"{n} {status}" for status, n in sorted(summary.checks.items()))
     out.print(f"quality checks: {checks}; quarantined rows: {quarantined}")

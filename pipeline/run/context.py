@@ -1,29 +1,19 @@
-"""What one run is: its configuration, logical date, id, options, storage, and workspace layout.
+"""What one run is: its configuration, logical date, id, options, storage, and where it writes.
 
-Invariant: every intermediate of a run lives under its run-scoped workspace
-`<workspace>/dt=<logical date>/run=<run id>/`, at a path that depends only on (logical date, run id,
-dataset, partner). A retried task therefore rewrites the same objects, and two runs never mix.
+Invariant: a `RunContext` is fixed for the whole run (frozen); every path the run writes comes from its
+`layout` (pipeline/run/layout.py), a function of (configuration, logical date, run id) alone, so a
+retried task rewrites the same objects and two runs never mix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pipeline.config import PartnerConfig, RunConfig
-from pipeline.datasets import Dataset
-from pipeline.storage import Storage, join
-
-_RUN_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
-
-
-def safe_run_id(run_id: str) -> str:
-    """A run id usable as one path segment (Airflow's contain ':' and '+')."""
-    cleaned = _RUN_ID_UNSAFE.sub("_", run_id).strip("_.")
-    if not cleaned:
-        raise ValueError(f"run id {run_id!r} has no usable characters")
-    return cleaned
+from pipeline.run.layout import RunLayout
+from pipeline.storage import Storage
 
 
 def parse_date(value: str) -> dt.date:
@@ -56,19 +46,10 @@ class RunContext:
     def ds(self) -> str:
         return self.logical_date.isoformat()
 
-    @property
-    def workspace(self) -> str:
-        return join(self.config.workspace, f"dt={self.ds}", f"run={safe_run_id(self.run_id)}")
-
-    def dataset_uri(self, dataset: Dataset, partner: str | None = None) -> str:
-        """Where this run keeps a dataset (per partner when the dataset is partner-scoped)."""
-        parts = ["partner=" + partner] if partner else []
-        return join(self.workspace, *parts, dataset.file_name)
-
-    def artifact_uri(self, name: str, partner: str | None = None) -> str:
-        """Where this run keeps a non-tabular artifact (validation results, gate decision, ...)."""
-        parts = ["partner=" + partner] if partner else []
-        return join(self.workspace, *parts, name)
+    @cached_property
+    def layout(self) -> RunLayout:
+        outboxes = {p.name: p.outbox for p in self.config.partners}
+        return RunLayout.of(self.config.workspace, self.config.reports, self.logical_date, self.run_id, outboxes)
 
     def partner(self, name: str) -> PartnerConfig:
         return self.config.partner(name)

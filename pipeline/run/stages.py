@@ -1,54 +1,56 @@
 """The stages of one nightly run, in order; the DAG and `recon run` both call these functions.
 
 Invariant: a stage reads only the URIs it is given (plus the run's configuration and, for publishing,
-the partners' outboxes), writes only under the run-scoped workspace (publishing writes the outboxes and
-the audit trail), and returns the URIs of what it wrote. Every dataset a stage writes is validated
-against its contract first, and the validation results are written before the stage stops the run,
-so a stopped run still leaves its evidence behind. Running a stage twice for the same run rewrites
-the same objects with the same bytes.
+the partners' outboxes), writes only at the paths its run's `RunLayout` names (publishing writes the
+outboxes and the audit trail), and returns those paths as its typed output (pipeline/run/outputs.py).
+Every dataset a stage writes is validated against its contract first, and the validation results are
+written before the stage stops the run, so a stopped run still leaves its evidence behind. Running a
+stage twice for the same run rewrites the same objects with the same bytes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 
 import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline.errors import InputMissing, NothingToDo, RunStopped
 from pipeline.run.context import RunContext
-from pipeline.storage import join
+from pipeline.run.outputs import (
+    Checked,
+    Decided,
+    Gated,
+    Linked,
+    OwnershipExtract,
+    PartnerExtract,
+    Published,
+    Reconciled,
+    Reported,
+    Resolved,
+)
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
+if TYPE_CHECKING:
+    from pipeline.policy.definition import Policy
+    from pipeline.quality.results import ValidationReport
+    from pipeline.report.records import StopRecord
+
 log = logging.getLogger(__name__)
 
-# The stage sequence of DESIGN.md §2; the DAG wires the same order (tests/dags checks it).
-STAGE_ORDER = (
-    "plan",
-    "extract_partner",
-    "extract_ownership",
-    "validate",
-    "resolve_ownership",
-    "match_tenants",
-    "decide",
-    "gate",
-    "publish_partner",
-    "reconcile",
-    "report",
-)
-
-Uris = dict[str, str]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # --- helpers shared by the stages -----------------------------------------------------------
 
 
 def _write(ctx: RunContext, dataset: ds.Dataset, frame: pd.DataFrame, partner: str | None = None) -> str:
-    uri = write_parquet(ctx.storage, ctx.dataset_uri(dataset, partner), ds.conform(frame, dataset))
+    uri = write_parquet(ctx.storage, ctx.layout.dataset(dataset, partner), ds.conform(frame, dataset))
     log.info("wrote %s: %d rows -> %s", dataset.name, len(frame), uri)
     return uri
 
@@ -59,36 +61,29 @@ def _read(ctx: RunContext, uri: str, columns: Sequence[str] | None = None) -> pd
     return frame
 
 
-def _concat(frames: Sequence[pd.DataFrame], dataset: ds.Dataset) -> pd.DataFrame:
-    present = [f for f in frames if len(f)]
+def _read_all(ctx: RunContext, uris: Sequence[str], dataset: ds.Dataset) -> pd.DataFrame:
+    """One dataset's rows from several partners' files, in partner order."""
+    present = [f for f in (_read(ctx, u) for u in uris) if len(f)]
     if not present:
         return ds.empty(dataset)
     return ds.conform(pd.concat(present, ignore_index=True), dataset)
 
 
-def _read_partners(ctx: RunContext, partners: Sequence[Mapping[str, str]], dataset: ds.Dataset) -> pd.DataFrame:
-    return _concat([_read(ctx, p[dataset.name]) for p in partners], dataset)
-
-
-def _policy(ctx: RunContext) -> Any:
+def _policy(ctx: RunContext) -> Policy:
     from pipeline.policy.definition import load_policy_text
 
     return load_policy_text(ctx.storage.read_text(ctx.config.policy), ctx.config.policy)
 
 
-def _validation_uri(ctx: RunContext, name: str, partner: str | None = None) -> str:
-    return ctx.artifact_uri(f"validation/{name}.json", partner)
-
-
-def _write_validation(ctx: RunContext, report: Any, name: str, partner: str | None = None) -> str:
-    uri = write_json(ctx.storage, _validation_uri(ctx, name, partner), report.to_json())
+def _write_validation(ctx: RunContext, report: ValidationReport, stage: str, partner: str | None = None) -> str:
+    uri = write_json(ctx.storage, ctx.layout.validation(stage, partner), report.to_json())
     failed = len(report.errors)
-    log.info("validation %s: %d checks, %d failed at error level -> %s", name, len(report.results), failed, uri)
+    log.info("validation %s: %d checks, %d failed at error level -> %s", stage, len(report.results), failed, uri)
     return uri
 
 
 def _validated(
-    ctx: RunContext, report: Any, dataset: ds.Dataset, frame: pd.DataFrame, partner: str | None = None
+    ctx: RunContext, report: ValidationReport, dataset: ds.Dataset, frame: pd.DataFrame, partner: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate a stage's output against its contract: (valid rows, quarantined rows); results go to `report`."""
     from pipeline.quality import validate_frame
@@ -112,7 +107,7 @@ def plan(ctx: RunContext) -> list[str]:
     return [p.name for p in ctx.config.partners]
 
 
-def extract_partner(ctx: RunContext, partner: str) -> Uris:
+def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:
     """Read one partner's export for the logical date into canonical tenants, entitlements and billing.
 
     The files are read once (`fetch_drop`) and parsed by the partner's pure reader, which is given the
@@ -157,17 +152,20 @@ def extract_partner(ctx: RunContext, partner: str) -> Uris:
         frames[item.dataset] = checked.valid
     report.add(check_export_present(partner, len(frames[ds.TENANTS])))
     report.add(check_billed_accounts_known(partner, frames[ds.TENANTS], frames[ds.BILLING]))
-    frames[ds.QUARANTINE] = canonical_order(concat_quarantine(quarantined), ds.QUARANTINE)
-    uris: Uris = {"partner": partner}
-    for dataset, frame in frames.items():
-        uris[dataset.name] = _write(ctx, dataset, frame, partner)
-    uris["inputs"] = write_json(ctx.storage, ctx.artifact_uri("inputs.json", partner), extracted.inputs_json())
-    uris["validation"] = _write_validation(ctx, report, "extract", partner)
+    uris = PartnerExtract(
+        partner=partner,
+        tenants=_write(ctx, ds.TENANTS, frames[ds.TENANTS], partner),
+        entitlements=_write(ctx, ds.ENTITLEMENTS, frames[ds.ENTITLEMENTS], partner),
+        billing=_write(ctx, ds.BILLING, frames[ds.BILLING], partner),
+        quarantine=_write(ctx, ds.QUARANTINE, canonical_order(concat_quarantine(quarantined), ds.QUARANTINE), partner),
+        inputs=write_json(ctx.storage, ctx.layout.partner_inputs(partner), extracted.inputs_json()),
+        validation=_write_validation(ctx, report, "extract", partner),
+    )
     report.raise_for_errors()
     return uris
 
 
-def extract_ownership(ctx: RunContext) -> Uris:
+def extract_ownership(ctx: RunContext) -> OwnershipExtract:
     """Read the BODS ownership reference: live entities, identifiers and interests as of the logical date."""
     from pipeline.ownership.bods.reader import read_bods
     from pipeline.quality import ValidationReport, results_from_findings
@@ -184,28 +182,25 @@ def extract_ownership(ctx: RunContext) -> Uris:
         log.info("read %s: sha256 %s", uri, sha256)
     report = ValidationReport("extract_ownership")
     report.extend(results_from_findings(frames.findings, dataset="ownership_input"))
-    quarantined = [frames.quarantine]
-    uris: Uris = {}
-    for dataset, frame in (
-        (ds.ENTITIES, frames.entities),
-        (ds.IDENTIFIERS, frames.identifiers),
-        (ds.INTERESTS, frames.interests),
-    ):
-        valid, bad = _validated(ctx, report, dataset, frame)
-        quarantined.append(bad)
-        uris[dataset.name] = _write(ctx, dataset, valid)
-    uris[ds.QUARANTINE.name] = _write(ctx, ds.QUARANTINE, concat_quarantine(quarantined))
-    uris["inputs"] = write_json(
-        ctx.storage, ctx.artifact_uri("ownership_inputs.json"), {"sources": fingerprints, "stats": frames.stats}
+    entities, bad_entities = _validated(ctx, report, ds.ENTITIES, frames.entities)
+    identifiers, bad_identifiers = _validated(ctx, report, ds.IDENTIFIERS, frames.identifiers)
+    interests, bad_interests = _validated(ctx, report, ds.INTERESTS, frames.interests)
+    quarantined = concat_quarantine([frames.quarantine, bad_entities, bad_identifiers, bad_interests])
+    uris = OwnershipExtract(
+        entities=_write(ctx, ds.ENTITIES, entities),
+        identifiers=_write(ctx, ds.IDENTIFIERS, identifiers),
+        interests=_write(ctx, ds.INTERESTS, interests),
+        quarantine=_write(ctx, ds.QUARANTINE, quarantined),
+        inputs=write_json(ctx.storage, ctx.layout.ownership_inputs, {"sources": fingerprints, "stats": frames.stats}),
+        validation=_write_validation(ctx, report, "extract_ownership"),
     )
-    uris["validation"] = _write_validation(ctx, report, "extract_ownership")
     if frames.entities.empty:
         raise InputMissing(f"ownership reference {', '.join(sources)}: no live entity or person records")
     report.raise_for_errors()
     return uris
 
 
-def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: Mapping[str, str]) -> Uris:
+def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Checked:
     """Checks across datasets and runs, beyond each partner's own (done at extraction: export present,
     billed accounts known): tenant counts against the last complete run, owners' stakes."""
     from pipeline import quality
@@ -214,61 +209,56 @@ def validate(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: 
     report = quality.ValidationReport("validate")
     previous = previous_tenant_counts(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     for p in partners:
-        name, tenants = p["partner"], _read(ctx, p[ds.TENANTS.name])
+        name, tenants = p["partner"], _read(ctx, p["tenants"])
         growth = ctx.config.quality.max_tenant_growth
         report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
-    interests, ownership_types = _read(ctx, ownership[ds.INTERESTS.name]), _policy(ctx).ownership.interests
+    interests, ownership_types = _read(ctx, ownership["interests"]), _policy(ctx).ownership.interests
     report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
     report.raise_for_errors()
-    return {"validation": uri}
+    return Checked(validation=uri)
 
 
-def resolve_ownership(ctx: RunContext, ownership: Mapping[str, str], validation: Mapping[str, str]) -> Uris:
-    """Apply the policy to the ownership graph: restricted share, decision, ultimate parent, evidence."""
+def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: Checked) -> Resolved:
+    """Apply the policy to the ownership graph: restricted share, decision, ultimate parent, evidence.
+
+    `validation` is the `validate` stage's output: resolution waits for its checks to pass."""
     from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
     from pipeline.quality import ValidationReport, results_from_findings
 
     policy = _policy(ctx)
-    entities = _read(ctx, ownership[ds.ENTITIES.name], ENTITY_INPUT_COLUMNS)
-    interests = _read(ctx, ownership[ds.INTERESTS.name], INTEREST_INPUT_COLUMNS)
+    entities = _read(ctx, ownership["entities"], ENTITY_INPUT_COLUMNS)
+    interests = _read(ctx, ownership["interests"], INTEREST_INPUT_COLUMNS)
     # What extraction set aside: the records it was about are held in review, never silently cleared.
-    quarantine = _read(ctx, ownership[ds.QUARANTINE.name])
+    quarantine = _read(ctx, ownership["quarantine"])
     result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)
-    uris = {
-        ds.OWNERSHIP.name: _write(ctx, ds.OWNERSHIP, resolved),
-        "findings": write_parquet(ctx.storage, ctx.artifact_uri("ownership_findings.parquet"), result.findings),
-        "validation": _write_validation(ctx, report, "resolve_ownership"),
-    }
+    uris = Resolved(
+        ownership=_write(ctx, ds.OWNERSHIP, resolved),
+        findings=write_parquet(ctx.storage, ctx.layout.ownership_findings, result.findings),
+        validation=_write_validation(ctx, report, "resolve_ownership"),
+    )
     report.raise_for_errors()
     return uris
 
 
-def match_tenants(ctx: RunContext, partners: Sequence[Mapping[str, str]], ownership: Mapping[str, str]) -> Uris:
+def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Linked:
     """Link every tenant to the legal entity behind it, with method and confidence."""
     from pipeline.matching import link
     from pipeline.quality import ValidationReport
 
-    tenants = _read_partners(ctx, partners, ds.TENANTS)
-    links = link(
-        tenants,
-        _read(ctx, ownership[ds.ENTITIES.name]),
-        _read(ctx, ownership[ds.IDENTIFIERS.name]),
-        ctx.config.matching,
-    )
+    tenants = _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS)
+    links = link(tenants, _read(ctx, ownership["entities"]), _read(ctx, ownership["identifiers"]), ctx.config.matching)
     report = ValidationReport("match_tenants")
     links, _ = _validated(ctx, report, ds.LINKS, links)
-    uris = {ds.LINKS.name: _write(ctx, ds.LINKS, links), "validation": _write_validation(ctx, report, "match_tenants")}
+    uris = Linked(links=_write(ctx, ds.LINKS, links), validation=_write_validation(ctx, report, "match_tenants"))
     report.raise_for_errors()
     return uris
 
 
-def decide(
-    ctx: RunContext, partners: Sequence[Mapping[str, str]], resolved: Mapping[str, str], links: Mapping[str, str]
-) -> Uris:
+def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolved, links: Linked) -> Decided:
     """One decision per tenant (revoke / review / allow, with rules and evidence), published revocations of
     tenants missing from this run carried over, exemptions applied."""
     from pipeline.partners import list_format
@@ -281,11 +271,11 @@ def decide(
 
     policy = _policy(ctx)
     decisions = decide_tenants(
-        _read_partners(ctx, partners, ds.TENANTS),
-        _read(ctx, links[ds.LINKS.name]),
-        _read(ctx, resolved[ds.OWNERSHIP.name]),
-        _read_partners(ctx, partners, ds.ENTITLEMENTS),
-        _read_partners(ctx, partners, ds.BILLING),
+        _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS),
+        _read(ctx, links["links"]),
+        _read(ctx, resolved["ownership"]),
+        _read_all(ctx, [p["entitlements"] for p in partners], ds.ENTITLEMENTS),
+        _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
         policy,
         ctx.config.matching,
     )
@@ -296,21 +286,19 @@ def decide(
         if previous is not None:
             rows = tenant_view(previous.snapshot, list_format(config))
             published.append(PublishedRevocations(config.name, previous.manifest_uri, rows))
-    decisions = carry_over(decisions, published, _read_partners(ctx, partners, ds.QUARANTINE), policy)
+    quarantined = _read_all(ctx, [p["quarantine"] for p in partners], ds.QUARANTINE)
+    decisions = carry_over(decisions, published, quarantined, policy)
     source = ctx.config.exemptions
     exemptions = load_exemptions_text(ctx.storage.read_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
     report = ValidationReport("decide")
     decisions, _ = _validated(ctx, report, ds.DECISIONS, decisions)
-    uris = {
-        ds.DECISIONS.name: _write(ctx, ds.DECISIONS, decisions),
-        "validation": _write_validation(ctx, report, "decide"),
-    }
+    uris = Decided(decisions=_write(ctx, ds.DECISIONS, decisions), validation=_write_validation(ctx, report, "decide"))
     report.raise_for_errors()
     return uris
 
 
-def gate(ctx: RunContext, partners: Sequence[Mapping[str, str]], decisions: Mapping[str, str]) -> Uris:
+def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided) -> Gated:
     """Build each partner's list, compare it with the last published one, and stop a surprising change."""
     from pipeline.partners import list_format, revocation_list
     from pipeline.publish.audit import write_gate_record
@@ -319,11 +307,11 @@ def gate(ctx: RunContext, partners: Sequence[Mapping[str, str]], decisions: Mapp
     from pipeline.publish.writer import gate_input
 
     policy = _policy(ctx)
-    all_decisions = _read(ctx, decisions[ds.DECISIONS.name])
-    inputs, uris = [], {}
+    all_decisions = _read(ctx, decisions["decisions"])
+    inputs, lists = [], {}
     for p in partners:
         name, config = p["partner"], ctx.partner(p["partner"])
-        tenants, entitlements = _read(ctx, p[ds.TENANTS.name]), _read(ctx, p[ds.ENTITLEMENTS.name])
+        tenants, entitlements = _read(ctx, p["tenants"]), _read(ctx, p["entitlements"])
         mine = all_decisions[all_decisions["partner"] == name].reset_index(drop=True)
         previous = last_published(ctx.storage, config.outbox, ctx.logical_date)
         rows = revocation_list(
@@ -335,7 +323,7 @@ def gate(ctx: RunContext, partners: Sequence[Mapping[str, str]], decisions: Mapp
             logical_date=ctx.logical_date,
             previous=previous.snapshot if previous is not None else None,
         )
-        uris[f"list:{name}"] = write_parquet(ctx.storage, ctx.artifact_uri("revocation_list.parquet", name), rows)
+        lists[name] = write_parquet(ctx.storage, ctx.layout.revocation_list(name), rows)
         inputs.append(
             gate_input(
                 ctx.storage,
@@ -349,20 +337,21 @@ def gate(ctx: RunContext, partners: Sequence[Mapping[str, str]], decisions: Mapp
             )
         )
     result = evaluate(inputs, ctx.config.gate, ctx.options, logical_date=ctx.logical_date, run_id=ctx.run_id)
-    gate_uri = write_json(ctx.storage, ctx.artifact_uri("gate.json"), result.model_dump(mode="json"))
+    gate_uri = write_json(ctx.storage, ctx.layout.gate, result.model_dump(mode="json"))
     write_gate_record(ctx.storage, ctx.config.audit, result, gate_uri)
-    uris["gate"] = gate_uri
-    uris["fingerprints"] = write_json(
-        ctx.storage, ctx.artifact_uri("input_fingerprints.json"), _fingerprints(ctx, partners)
+    uris = Gated(
+        lists=lists,
+        gate=gate_uri,
+        fingerprints=write_json(ctx.storage, ctx.layout.input_fingerprints, _fingerprints(ctx, partners)),
     )
     raise_if_blocked(result, gate_uri)
     return uris
 
 
-def _fingerprints(ctx: RunContext, partners: Sequence[Mapping[str, str]]) -> dict[str, dict[str, str]]:
+def _fingerprints(ctx: RunContext, partners: Sequence[PartnerExtract]) -> dict[str, dict[str, str]]:
     """Per partner, the sha256 of every input its list stands on: its own export files, the ownership
     sources, the policy and the exemptions."""
-    shared: dict[str, str] = dict(read_json(ctx.storage, ctx.artifact_uri("ownership_inputs.json"))["sources"])
+    shared: dict[str, str] = dict(read_json(ctx.storage, ctx.layout.ownership_inputs)["sources"])
     for uri in (ctx.config.policy, ctx.config.exemptions):
         if uri:
             shared[uri] = sha256_hex(ctx.storage.read_bytes(uri))
@@ -373,7 +362,7 @@ def _fingerprints(ctx: RunContext, partners: Sequence[Mapping[str, str]]) -> dic
     return out
 
 
-def publish_partner(ctx: RunContext, partner: str, gated: Mapping[str, str]) -> Uris:
+def publish_partner(ctx: RunContext, partner: str, gated: Gated) -> Published:
     """Publish one partner's list for the logical date: snapshot, delta, then the manifest."""
     from pipeline.partners import list_format
     from pipeline.publish.gate import GateResult
@@ -393,7 +382,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Mapping[str, str]) -> 
         ctx.storage,
         config.outbox,
         partner,
-        _read(ctx, gated[f"list:{partner}"]),
+        _read(ctx, gated["lists"][partner]),
         meta,
         options=ctx.options,
         list_format=list_format(config),
@@ -401,128 +390,87 @@ def publish_partner(ctx: RunContext, partner: str, gated: Mapping[str, str]) -> 
         audit_uri=ctx.config.audit,
     )
     log.info("%s: %s (%s)", partner, result.event.value, result.manifest_uri)
-    outcome = write_json(ctx.storage, ctx.artifact_uri("publish.json", partner), result.model_dump(mode="json"))
-    return {
-        "partner": partner,
-        "manifest": result.manifest_uri,
-        "snapshot": result.snapshot_uri,
-        "delta": result.delta_uri,
-        "outcome": outcome,
-        "event": result.event.value,
-    }
+    outcome = write_json(ctx.storage, ctx.layout.publish_outcome(partner), result.model_dump(mode="json"))
+    return Published(
+        partner=partner,
+        manifest=result.manifest_uri,
+        snapshot=result.snapshot_uri,
+        delta=result.delta_uri,
+        outcome=outcome,
+        event=result.event.value,
+    )
 
 
 def reconcile(
-    ctx: RunContext,
-    partners: Sequence[Mapping[str, str]],
-    decisions: Mapping[str, str],
-    published: Sequence[Mapping[str, str]],
-) -> Uris:
+    ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided, published: Sequence[Published]
+) -> Reconciled:
     """Billing against decisions: enforcement gaps, unknown and unbilled accounts, revenue at risk."""
     from pipeline.partners import list_in_force
     from pipeline.quality import ValidationReport, check_published_matches_decisions
     from pipeline.reconcile import reconcile as reconcile_billing
     from pipeline.reconcile.store import write_reconciliation
 
-    all_decisions = _read(ctx, decisions[ds.DECISIONS.name])
+    all_decisions = _read(ctx, decisions["decisions"])
     in_force = {p["partner"]: list_in_force(ctx.partner(p["partner"]), ctx.storage, p["manifest"]) for p in published}
     report = ValidationReport("reconcile")
     for name, listing in in_force.items():
         report.add(check_published_matches_decisions(name, listing, all_decisions))
     result = reconcile_billing(
-        _read_partners(ctx, partners, ds.BILLING),
+        _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
         all_decisions,
-        _read_partners(ctx, partners, ds.TENANTS),
+        _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS),
         in_force,
         ctx.logical_date,
     )
-    uris = write_reconciliation(ctx.storage, ctx.workspace, result)
-    uris["validation"] = _write_validation(ctx, report, "reconcile")
+    summary = write_reconciliation(ctx.storage, ctx.layout, result)
+    uris = Reconciled(summary=summary, validation=_write_validation(ctx, report, "reconcile"))
     report.raise_for_errors()
     return uris
 
 
-def report(
-    ctx: RunContext,
-    *,
-    partners: Sequence[Mapping[str, str]],
-    resolved: Mapping[str, str],
-    links: Mapping[str, str],
-    decisions: Mapping[str, str],
-    gated: Mapping[str, str],
-    published: Sequence[Mapping[str, str]],
-    reconciliation: Mapping[str, str],
-) -> Uris:
-    """The run report (HTML) and the run summary later runs chart."""
+def report(ctx: RunContext) -> Reported:
+    """The run report (HTML) and the run summary later runs chart, read from the run's layout: the report
+    is about the whole run, so it takes no stage's output but waits for them all."""
     from pipeline.report.assemble import assemble_inputs
-    from pipeline.report.output import report_dir, write_report
+    from pipeline.report.output import write_report
 
-    inputs = assemble_inputs(
-        ctx,
-        partners=partners,
-        resolved=resolved,
-        links=links,
-        decisions=decisions,
-        gated=gated,
-        published=published,
-        reconciliation=reconciliation,
-    )
-    return write_report(ctx.storage, report_dir(ctx.config.reports, ctx.logical_date, ctx.run_id), inputs)
+    return write_report(ctx.storage, ctx.layout, assemble_inputs(ctx))
 
 
-def report_stopped(ctx: RunContext) -> Uris:
+def report_stopped(ctx: RunContext) -> Reported:
     """The report of a run that stopped: what it left behind, with why it stopped; then the run fails.
 
     Raises `NothingToDo` when no stage stopped (the complete run has its report from `report`).
     """
     from pipeline.report.assemble import assemble_inputs
-    from pipeline.report.output import report_dir, write_report
+    from pipeline.report.output import write_report
 
     stops = _stops(ctx)
     if not stops:
         raise NothingToDo("no stage stopped this run")
-    inputs = assemble_inputs(ctx, **_layout(ctx), stopped=stops)
-    uris = write_report(ctx.storage, report_dir(ctx.config.reports, ctx.logical_date, ctx.run_id), inputs)
+    written = write_report(ctx.storage, ctx.layout, assemble_inputs(ctx, stopped=stops))
     where = "; ".join(f"{s.stage}{'/' + s.partner if s.partner else ''}: {s.message}" for s in stops)
-    raise RunStopped(f"the run stopped ({where})\nIts report: {uris['report']}")
+    raise RunStopped(f"the run stopped ({where})\nIts report: {written['report']}")
 
 
-def _layout(ctx: RunContext) -> dict[str, Any]:
-    """Where each stage writes its outputs (what it would have returned), for the report of a stopped run."""
-    from pipeline.publish.manifest import manifest_uri
-    from pipeline.reconcile.store import SUMMARY_FILE
-
-    names = plan(ctx)
-    partner_sets = (ds.TENANTS, ds.ENTITLEMENTS, ds.BILLING, ds.QUARANTINE)
-    return {
-        "partners": [
-            {"partner": p, "validation": _validation_uri(ctx, "extract", p)}
-            | {d.name: ctx.dataset_uri(d, p) for d in partner_sets}
-            for p in names
-        ],
-        "resolved": {
-            ds.OWNERSHIP.name: ctx.dataset_uri(ds.OWNERSHIP),
-            "validation": _validation_uri(ctx, "resolve_ownership"),
-        },
-        "links": {ds.LINKS.name: ctx.dataset_uri(ds.LINKS), "validation": _validation_uri(ctx, "match_tenants")},
-        "decisions": {
-            ds.DECISIONS.name: ctx.dataset_uri(ds.DECISIONS),
-            "validation": _validation_uri(ctx, "decide"),
-        },
-        "gated": {"gate": ctx.artifact_uri("gate.json")},
-        "published": [{"partner": p, "manifest": manifest_uri(ctx.partner(p).outbox, ctx.logical_date)} for p in names],
-        "reconciliation": {
-            "summary": join(ctx.workspace, SUMMARY_FILE),
-            "validation": _validation_uri(ctx, "reconcile"),
-        },
-    }
+# The stage sequence of DESIGN.md §2: `run_all` calls them in this order and the DAG wires the same one
+# (tests/run and tests/dags check both against it).
+STAGE_ORDER: tuple[Callable[..., object], ...] = (
+    plan,
+    extract_partner,
+    extract_ownership,
+    validate,
+    resolve_ownership,
+    match_tenants,
+    decide,
+    gate,
+    publish_partner,
+    reconcile,
+    report,
+)
 
 
 # --- stop records: which stage stopped the run, kept in the workspace for its report -----------
-
-
-def _stop_uri(ctx: RunContext, stage: str, partner: str | None) -> str:
-    return ctx.artifact_uri(f"stops/{stage}{'--' + partner if partner else ''}.json")
 
 
 def record_stop(ctx: RunContext, stage: str, exc: BaseException, partner: str | None = None) -> None:
@@ -535,61 +483,53 @@ def record_stop(ctx: RunContext, stage: str, exc: BaseException, partner: str | 
         message=str(exc),
         deliberate=isinstance(exc, RunStopped),
     )
-    write_json(ctx.storage, _stop_uri(ctx, stage, partner), record.model_dump(mode="json"))
+    write_json(ctx.storage, ctx.layout.stop_record(stage, partner), record.model_dump(mode="json"))
 
 
-def _stops(ctx: RunContext) -> tuple[Any, ...]:
+def _stops(ctx: RunContext) -> tuple[StopRecord, ...]:
     from pipeline.report.records import StopRecord
 
-    uris = ctx.storage.list(ctx.artifact_uri("stops") + "/")
+    uris = ctx.storage.list(ctx.layout.stops_folder)
     return tuple(StopRecord.model_validate(read_json(ctx.storage, u)) for u in uris)
 
 
-def run_stage(ctx: RunContext, name: str, **inputs: Any) -> Any:
-    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds)."""
-    partner = inputs.get("partner") if isinstance(inputs.get("partner"), str) else None
+def run_stage(
+    ctx: RunContext, stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds).
+
+    Per-partner stages are called with `partner=` by keyword, so the record names the partner."""
+    named = kwargs.get("partner")
+    partner = named if isinstance(named, str) else None
     try:
-        result = STAGES[name](ctx, **inputs)
+        result = stage(ctx, *args, **kwargs)
     except NothingToDo:
         raise
     except Exception as exc:
-        if name != "report_stopped":
-            record_stop(ctx, name, exc, partner)
+        if stage is not report_stopped:
+            record_stop(ctx, stage.__name__, exc, partner)
         raise
-    ctx.storage.delete(_stop_uri(ctx, name, partner))
+    ctx.storage.delete(ctx.layout.stop_record(stage.__name__, partner))
     return result
 
 
-STAGES: dict[str, Callable[..., Any]] = {name: globals()[name] for name in (*STAGE_ORDER, "report_stopped")}
-
-
-def run_all(ctx: RunContext) -> dict[str, Any]:
+def run_all(ctx: RunContext) -> Reported:
     """Every stage in order, in this process (what `recon run` does; the DAG runs the same functions).
 
     When a stage stops the run, the report of what it left behind is written and `RunStopped` raised.
     """
     try:
-        names = run_stage(ctx, "plan")
-        extracted = [run_stage(ctx, "extract_partner", partner=name) for name in names]
-        bods = run_stage(ctx, "extract_ownership")
-        checked = run_stage(ctx, "validate", partners=extracted, ownership=bods)
-        resolved = run_stage(ctx, "resolve_ownership", ownership=bods, validation=checked)
-        links = run_stage(ctx, "match_tenants", partners=extracted, ownership=bods)
-        decided = run_stage(ctx, "decide", partners=extracted, resolved=resolved, links=links)
-        gated = run_stage(ctx, "gate", partners=extracted, decisions=decided)
-        published = [run_stage(ctx, "publish_partner", partner=name, gated=gated) for name in names]
-        reconciled = run_stage(ctx, "reconcile", partners=extracted, decisions=decided, published=published)
-        reported = run_stage(
-            ctx,
-            "report",
-            partners=extracted,
-            resolved=resolved,
-            links=links,
-            decisions=decided,
-            gated=gated,
-            published=published,
-            reconciliation=reconciled,
-        )
+        names = run_stage(ctx, plan)
+        extracted = [run_stage(ctx, extract_partner, partner=name) for name in names]
+        bods = run_stage(ctx, extract_ownership)
+        checked = run_stage(ctx, validate, extracted, bods)
+        resolved = run_stage(ctx, resolve_ownership, bods, checked)
+        links = run_stage(ctx, match_tenants, extracted, bods)
+        decided = run_stage(ctx, decide, extracted, resolved, links)
+        gated = run_stage(ctx, gate, extracted, decided)
+        published = [run_stage(ctx, publish_partner, partner=name, gated=gated) for name in names]
+        run_stage(ctx, reconcile, extracted, decided, published)
+        return run_stage(ctx, report)
     except Exception as exc:
         try:
             report_stopped(ctx)
@@ -600,4 +540,3 @@ def run_all(ctx: RunContext) -> dict[str, Any]:
         except Exception:
             log.exception("the report of the stopped run could not be written")
         raise
-    return {"published": published, "report": reported, "workspace": ctx.workspace}

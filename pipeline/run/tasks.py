@@ -14,19 +14,24 @@ outlets; a run that found identical lists already published by another run annou
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from pipeline.config import ConfigError, load_config
 from pipeline.errors import NothingToDo, RunStopped
 from pipeline.publish.audit import AuditEvent
 from pipeline.run import stages
 from pipeline.run.context import RunContext, RunOptions
-from pipeline.storage import AirflowConnections, Storage, join
+from pipeline.run.outputs import Published
+from pipeline.storage import AirflowConnections, Storage
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CONFIG_VARIABLE = "recon_config"
 # A published list's asset: one per partner, named after it (what downstream DAGs schedule on).
@@ -69,9 +74,9 @@ def published_list_asset_name(partner: str) -> str:
 
 def published_list_asset_uri(outbox: str) -> str:
     """The folder a partner's dated lists are published under (`<outbox>/revocations/dt=D/`)."""
-    from pipeline.publish.manifest import LISTS_FOLDER
+    from pipeline.run.layout import lists_root
 
-    return join(outbox, LISTS_FOLDER)
+    return lists_root(outbox)
 
 
 def _uris(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
@@ -87,7 +92,7 @@ def _uris(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _uris(v, f"{key}[{i}]")
 
 
-def _announce_published(context: Any, ctx: RunContext, outputs: Mapping[str, str]) -> None:
+def _announce_published(context: Any, ctx: RunContext, outputs: Published) -> None:
     from airflow.sdk import Asset, AssetAlias
 
     partner, event = outputs["partner"], AuditEvent(outputs["event"])
@@ -113,28 +118,31 @@ def _announce_published(context: Any, ctx: RunContext, outputs: Mapping[str, str
         log.info("asset event for %s (%s) through alias %s", asset.name, asset.uri, alias.name)
 
 
-def run_stage(name: str, **inputs: Any) -> Any:
-    """Run stage `name` of pipeline/run/stages.py for the current Airflow task.
+def run_stage(stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a stage of pipeline/run/stages.py for the current Airflow task, with the run context built
+    from the task's context (configuration, logical date, run id, options, connection credentials).
 
     A deliberate stop fails the task without retries; `NothingToDo` skips it.
     """
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+    name = stage.__name__
     try:
         context = get_current_context()
         ctx = context_from_airflow(context)
         log.info("stage %s for %s, run %s, config %s", name, ctx.ds, ctx.run_id, ctx.config.config_uri)
-        log.info("workspace %s", ctx.workspace)
-        for key, uri in _uris(inputs):
+        log.info("run folder %s", ctx.layout.run_folder)
+        named = inspect.signature(stage).bind(ctx, *args, **kwargs).arguments
+        for key, uri in _uris({k: v for k, v in named.items() if v is not ctx}):
             log.info("input %s: %s", key, uri)
         started = time.monotonic()
-        outputs = stages.run_stage(ctx, name, **inputs)
+        outputs = stages.run_stage(ctx, stage, *args, **kwargs)
         for key, uri in _uris(outputs):
             log.info("output %s: %s", key, uri)
         log.info("stage %s done in %.1f s", name, time.monotonic() - started)
-        if name == "publish_partner":
-            _announce_published(context, ctx, outputs)
+        if stage is stages.publish_partner:
+            _announce_published(context, ctx, cast("Published", outputs))
         return outputs
     except NothingToDo as exc:
         raise AirflowSkipException(str(exc)) from exc

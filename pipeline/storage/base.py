@@ -1,7 +1,9 @@
 """The object-store contract shared by the local, S3 and GCS implementations, and URI helpers.
 
-Invariant: URIs are `scheme://bucket/key` (for file://, an absolute path); `list` returns full URIs of
-objects (never "directories"), sorted, whose URI starts with the given prefix.
+Invariant: URIs are `scheme://bucket/key` (for file://, an absolute path; for abfs://, the bucket is the
+container before the `@` of `container@account.dfs.core.windows.net`); `list` returns full URIs of objects
+(never "directories"), sorted, whose URI starts with the given prefix. `create` writes an object only
+when none exists at its URI, atomically on every backend (the one primitive a lease can be built on).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-SCHEMES = ("file", "s3", "gs")
+SCHEMES = ("file", "s3", "gs", "az", "abfs")
 
 
 class StorageError(OSError):
@@ -24,12 +26,15 @@ def split(uri: str) -> tuple[str, str, str]:
     """(scheme, bucket, key) of an object URI; for file:// the bucket is empty and the key a path."""
     parts = urlsplit(uri)
     if parts.scheme not in SCHEMES:
-        raise StorageError(f"{uri}: unsupported URI scheme {parts.scheme!r} (use file://, s3:// or gs://)")
+        raise StorageError(
+            f"{uri}: unsupported URI scheme {parts.scheme!r} (use file://, s3://, gs://, az:// or abfs://)"
+        )
     if parts.scheme == "file":
         return "file", "", parts.path
-    if not parts.netloc:
+    bucket = parts.netloc.split("@", 1)[0] if parts.scheme == "abfs" else parts.netloc
+    if not bucket:
         raise StorageError(f"{uri}: missing bucket name")
-    return parts.scheme, parts.netloc, parts.path.lstrip("/")
+    return parts.scheme, bucket, parts.path.lstrip("/")
 
 
 def join(base: str, *parts: str) -> str:
@@ -78,6 +83,11 @@ class ObjectStore(abc.ABC):
 
     @abc.abstractmethod
     def write_bytes(self, uri: str, data: bytes, content_type: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def create(self, uri: str, data: bytes, content_type: str | None = None) -> bool:
+        """Write the object only if none exists at `uri`: True when this call created it, False when one
+        was already there (whoever wrote it). Atomic: of two concurrent calls exactly one returns True."""
 
     @abc.abstractmethod
     def exists(self, uri: str) -> bool: ...

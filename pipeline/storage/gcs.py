@@ -42,6 +42,18 @@ class GcsStore(ObjectStore):
         except gexc.GoogleAPIError as exc:
             raise StorageError(f"{uri}: cannot write: {exc}") from exc
 
+    def create(self, uri: str, data: bytes, content_type: str | None = None) -> bool:
+        try:
+            # Generation 0 means "no live object": the upload fails with 412 when one exists.
+            self._blob(uri).upload_from_string(
+                data, content_type=content_type or "application/octet-stream", if_generation_match=0
+            )
+        except gexc.PreconditionFailed:
+            return False
+        except gexc.GoogleAPIError as exc:
+            raise StorageError(f"{uri}: cannot write: {exc}") from exc
+        return True
+
     def exists(self, uri: str) -> bool:
         try:
             return bool(self._blob(uri).exists())

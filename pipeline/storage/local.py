@@ -1,7 +1,8 @@
 """Local directories standing in for buckets (file:// URIs): the embedded default.
 
 Invariant: a write goes to a temporary file in the target's own directory, is flushed to disk and then
-renamed over the target, so a concurrent reader never sees a partial file.
+renamed over the target (`create`: hard-linked to it, which fails when the target exists), so a
+concurrent reader never sees a partial file.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class LocalStore(ObjectStore):
             raise StorageError(f"{uri}: cannot read: {exc.strerror}") from exc
 
     def write_bytes(self, uri: str, data: bytes, content_type: str | None = None) -> None:
+        self._write(uri, data, exclusive=False)
+
+    def create(self, uri: str, data: bytes, content_type: str | None = None) -> bool:
+        return self._write(uri, data, exclusive=True)
+
+    def _write(self, uri: str, data: bytes, *, exclusive: bool) -> bool:
         target = _path(uri)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -48,10 +55,16 @@ class LocalStore(ObjectStore):
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
-                Path(tmp).replace(target)
-            except BaseException:
+                if not exclusive:
+                    Path(tmp).replace(target)
+                    return True
+                try:
+                    os.link(tmp, target)  # fails when the target exists: exactly one creator wins
+                except FileExistsError:
+                    return False
+                return True
+            finally:
                 Path(tmp).unlink(missing_ok=True)
-                raise
         except OSError as exc:
             raise StorageError(f"{uri}: cannot write: {exc.strerror}") from exc
 

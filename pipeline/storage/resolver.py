@@ -2,8 +2,9 @@
 
 Invariant: credentials come only from a `CredentialSource`: on the command line the standard
 environment/default chains (boto3's chain and AWS_ENDPOINT_URL*, Google's application-default
-credentials or STORAGE_EMULATOR_HOST); in the DAG, Airflow connections chosen by URI prefix. Clients
-are built lazily, once per (scheme, connection).
+credentials or STORAGE_EMULATOR_HOST, Azure's AZURE_STORAGE_CONNECTION_STRING or account URL with the
+azure-identity default chain); in the DAG, Airflow connections chosen by URI prefix. Clients are built
+lazily, once per (scheme, connection).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class CredentialSource(Protocol):
     def s3_client(self, connection_id: str | None) -> Any: ...
 
     def gcs_client(self, connection_id: str | None) -> Any: ...
+
+    def azure_client(self, connection_id: str | None) -> Any: ...
 
 
 def _gcs_client(*, project: str | None, endpoint: str | None, service_account_info: Mapping[str, Any] | None) -> Any:
@@ -44,6 +47,44 @@ def _gcs_client(*, project: str | None, endpoint: str | None, service_account_in
     return storage.Client(project=project)
 
 
+def _azure_client(
+    *,
+    connection_string: str | None,
+    account_url: str | None,
+    account_key: str | None = None,
+    sas_token: str | None = None,
+    service_principal: Mapping[str, str] | None = None,
+    where: str,
+) -> Any:
+    from azure.storage.blob import BlobServiceClient
+
+    if connection_string:
+        # Azurite's well-known development connection string is one of these too.
+        return BlobServiceClient.from_connection_string(connection_string)
+    if not account_url:
+        raise StorageError(f"no Azure storage account for az:// URIs: set {where}")
+    credential: Any
+    if account_key:
+        credential = account_key
+    elif sas_token:
+        credential = sas_token
+    elif service_principal:
+        from azure.identity import ClientSecretCredential
+
+        credential = ClientSecretCredential(
+            service_principal["tenant_id"], service_principal["client_id"], service_principal["client_secret"]
+        )
+    else:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    return BlobServiceClient(account_url=account_url, credential=credential)
+
+
+def _account_url(account_url: str | None, account: str | None) -> str | None:
+    return account_url or (f"https://{account}.blob.core.windows.net" if account else None)
+
+
 class DefaultChains:
     """The command line's credentials: whatever the environment provides, nothing from config files."""
 
@@ -59,6 +100,15 @@ class DefaultChains:
             service_account_info=None,
         )
 
+    def azure_client(self, connection_id: str | None) -> Any:
+        return _azure_client(
+            connection_string=os.environ.get("AZURE_STORAGE_CONNECTION_STRING"),
+            account_url=_account_url(
+                os.environ.get("AZURE_STORAGE_ACCOUNT_URL"), os.environ.get("AZURE_STORAGE_ACCOUNT")
+            ),
+            where="AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT_URL or AZURE_STORAGE_ACCOUNT",
+        )
+
 
 class AirflowConnections:
     """The DAG's credentials: Airflow connections (read at task run time, never at DAG parse time).
@@ -66,6 +116,10 @@ class AirflowConnections:
     S3 connections are read through the Amazon provider's hook (role chaining, endpoint_url and all).
     A GCS connection is read without the google provider: its extras may hold `keyfile_dict` (the
     service-account JSON, as an object or a string), `project`, and `endpoint` for an emulator.
+    An Azure connection is read without the Microsoft Azure provider either: its extras hold
+    `connection_string`, or `account_url` (or `account_name`) with one of `account_key`, `sas_token`, or a
+    service principal (`tenant_id`, `client_id`, `client_secret`); with none of those, azure-identity's
+    default chain (managed identity, workload identity, environment) is used.
     """
 
     def s3_client(self, connection_id: str | None) -> Any:
@@ -87,6 +141,22 @@ class AirflowConnections:
             project=extra.get("project") or None,
             endpoint=extra.get("endpoint") or None,
             service_account_info=keyfile or None,
+        )
+
+    def azure_client(self, connection_id: str | None) -> Any:
+        if connection_id is None:
+            return DefaultChains().azure_client(None)
+        from airflow.sdk import BaseHook
+
+        extra = BaseHook.get_connection(connection_id).extra_dejson
+        principal = {k: str(extra[k]) for k in ("tenant_id", "client_id", "client_secret") if extra.get(k)}
+        return _azure_client(
+            connection_string=extra.get("connection_string") or None,
+            account_url=_account_url(extra.get("account_url") or None, extra.get("account_name") or None),
+            account_key=extra.get("account_key") or None,
+            sas_token=extra.get("sas_token") or None,
+            service_principal=principal if len(principal) == 3 else None,
+            where=f"`connection_string` or `account_url` in the extras of Airflow connection {connection_id!r}",
         )
 
 
@@ -111,6 +181,7 @@ class Storage:
         return None
 
     def store(self, uri: str) -> ObjectStore:
+        from pipeline.storage.azure import AzureBlobStore
         from pipeline.storage.gcs import GcsStore
         from pipeline.storage.s3 import S3Store
 
@@ -123,6 +194,8 @@ class Storage:
                     self._stores[key] = LocalStore()
                 elif scheme == "s3":
                     self._stores[key] = S3Store(self._credentials.s3_client(conn_id))
+                elif scheme in ("az", "abfs"):
+                    self._stores[key] = AzureBlobStore(self._credentials.azure_client(conn_id))
                 else:
                     self._stores[key] = GcsStore(self._credentials.gcs_client(conn_id))
             return self._stores[key]
@@ -145,6 +218,10 @@ class Storage:
 
     def write_text(self, uri: str, text: str, content_type: str = "text/plain; charset=utf-8") -> None:
         self.write_bytes(uri, text.encode("utf-8"), content_type)
+
+    def create(self, uri: str, data: bytes, content_type: str | None = None) -> bool:
+        """Write only if nothing is at `uri` (see `ObjectStore.create`); True when this call created it."""
+        return self.store(uri).create(uri, data, content_type)
 
     def exists(self, uri: str) -> bool:
         return self.store(uri).exists(uri)

@@ -42,6 +42,20 @@ class S3Store(ObjectStore):
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"{uri}: cannot write: {exc}") from exc
 
+    def create(self, uri: str, data: bytes, content_type: str | None = None) -> bool:
+        _, bucket, key = split(uri)
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            # S3 conditional writes: the PUT fails with 412 when an object already exists at the key.
+            self._client.put_object(Bucket=bucket, Key=key, Body=data, IfNoneMatch="*", **extra)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in {"PreconditionFailed", "412"}:
+                return False
+            raise StorageError(f"{uri}: cannot write: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"{uri}: cannot write: {exc}") from exc
+        return True
+
     def exists(self, uri: str) -> bool:
         _, bucket, key = split(uri)
         try:

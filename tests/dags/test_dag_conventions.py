@@ -46,3 +46,9 @@ def test_every_task_is_bounded_in_time_and_retries(dag: Any) -> None:
             # The worst case of retries still fits in the run's time budget.
             worst = (task.retries + 1) * task.execution_timeout + task.retries * task.max_retry_delay
             assert worst <= dag.dagrun_timeout, task.task_id
+
+
+def test_every_task_hands_on_its_output_as_one_value(dag: Any) -> None:
+    # A stage's typed mapping is one XCom; Airflow would otherwise infer one per key from the annotation.
+    for task in dag.tasks:
+        assert task.multiple_outputs is False, task.task_id

@@ -23,8 +23,7 @@ import pytest
 import yaml
 
 from deploy.stack import AWS_WORLD, GCP_WORLD, EnvCredentials, as_airflow_fields, connections, create_buckets, seed_demo
-from pipeline.publish.manifest import date_folder
-from pipeline.run.context import safe_run_id
+from pipeline.run.layout import list_folder, safe_run_id
 from pipeline.run.tasks import published_list_asset_name, published_list_asset_uri
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import read_json
@@ -168,7 +167,7 @@ def test_both_runs_succeed(outcome: Outcome) -> None:
 
 @pytest.mark.parametrize("partner", ["aws", "gcp"])
 def test_lists_and_manifests_are_in_the_partner_buckets(outcome: Outcome, partner: str) -> None:
-    folder = date_folder(outcome.outbox(partner), DATE)
+    folder = list_folder(outcome.outbox(partner), DATE)
     scheme = "s3://" if partner == "aws" else "gs://"
     assert folder.startswith(scheme)
     manifest = json.loads(outcome.first[join(folder, "manifest.json")])
@@ -211,7 +210,7 @@ def test_each_partner_list_is_announced_as_an_asset(outcome: Outcome) -> None:
         partner = name.rsplit(".", 1)[1]
         assert extra["logical_date"] == DATE.isoformat()
         assert extra["run_id"] == RUN_ID
-        assert extra["manifest"] == join(date_folder(outcome.outbox(partner), DATE), "manifest.json")
+        assert extra["manifest"] == join(list_folder(outcome.outbox(partner), DATE), "manifest.json")
     # The rerun of the publishing run re-affirms the same lists: the same event once more (at least
     # once; consumers key on the manifest), never a different manifest.
     second = by_asset(outcome.events_second)
@@ -228,7 +227,7 @@ def test_task_logs_say_what_was_read_and_written(outcome: Outcome) -> None:
     ownership = outcome.task_logs["extract_ownership"]
     assert f"read {GCP_WORLD}/ownership/" in ownership
     gcp_publish = outcome.task_logs["publish_partner[1]"]
-    assert f"output manifest: {date_folder(outcome.outbox('gcp'), DATE)}/manifest.json" in gcp_publish
+    assert f"output manifest: {list_folder(outcome.outbox('gcp'), DATE)}/manifest.json" in gcp_publish
     assert "asset event for marketplace_revocation_list.gcp" in gcp_publish
 
 

@@ -19,11 +19,7 @@ from pipeline.publish.audit import AuditEvent, read_audit_records
 from pipeline.publish.gate import GateBlocked, GateResult, GateStatus, evaluate, raise_if_blocked
 from pipeline.publish.lists import ListFormat, to_csv_bytes
 from pipeline.publish.manifest import (
-    DELTA_FILE,
-    MANIFEST_FILE,
-    SNAPSHOT_FILE,
     PublishedListCorrupt,
-    date_folder,
     last_published,
     published_dates,
     read_manifest_folder,
@@ -39,6 +35,7 @@ from pipeline.publish.writer import (
     publish_partner_list,
 )
 from pipeline.run.context import RunOptions
+from pipeline.run.layout import DELTA_FILE, MANIFEST_FILE, SNAPSHOT_FILE, list_folder
 from pipeline.storage import Storage, StorageError, join, parent
 from tests.publish.test_lists import aws_row
 
@@ -140,7 +137,7 @@ def test_publish_writes_snapshot_delta_and_a_manifest_that_verifies(root: str) -
     h = Harness(root)
     result = h.run(listing(range(3)), D1)
     assert result.event is AuditEvent.PUBLISHED and not result.noop
-    folder = date_folder(h.outbox, D1)
+    folder = list_folder(h.outbox, D1)
     assert sorted(h.objects(h.outbox)) == sorted(join(folder, n) for n in (SNAPSHOT_FILE, DELTA_FILE, MANIFEST_FILE))
     assert result.manifest_uri == join(folder, MANIFEST_FILE)
 
@@ -198,7 +195,7 @@ def test_a_failure_before_the_manifest_leaves_no_visible_list_and_a_rerun_comple
         h.run(today, D2, run_id="r2", storage=FailingStorage(fail_on))
 
     # Something was written, but nothing is visible: no manifest, no list, no audit record for D2.
-    assert h.storage.exists(join(date_folder(h.outbox, D2), SNAPSHOT_FILE))
+    assert h.storage.exists(join(list_folder(h.outbox, D2), SNAPSHOT_FILE))
     assert read_published(h.storage, h.outbox, D2) is None
     assert published_dates(h.storage, h.outbox) == [D1]
     before_d3 = last_published(h.storage, h.outbox, D3)
@@ -214,8 +211,8 @@ def test_a_failure_before_the_manifest_leaves_no_visible_list_and_a_rerun_comple
     clean.run(listing(range(3)), D1)
     clean.run(today, D2, run_id="r2")
     for name in (SNAPSHOT_FILE, DELTA_FILE):  # manifests name their own URIs, so only these compare
-        assert h.storage.read_bytes(join(date_folder(h.outbox, D2), name)) == clean.storage.read_bytes(
-            join(date_folder(clean.outbox, D2), name)
+        assert h.storage.read_bytes(join(list_folder(h.outbox, D2), name)) == clean.storage.read_bytes(
+            join(list_folder(clean.outbox, D2), name)
         ), name
 
 
@@ -251,12 +248,12 @@ def test_same_inputs_and_date_give_byte_identical_files(root: str) -> None:
         h.run(listing(range(2, 9)).iloc[::-1], D2, run_id="r2" + suffix)
     for date in (D1, D2):
         for name in (SNAPSHOT_FILE, DELTA_FILE):
-            assert a.storage.read_bytes(join(date_folder(a.outbox, date), name)) == b.storage.read_bytes(
-                join(date_folder(b.outbox, date), name)
+            assert a.storage.read_bytes(join(list_folder(a.outbox, date), name)) == b.storage.read_bytes(
+                join(list_folder(b.outbox, date), name)
             )
     # With the same run id the manifest is byte-identical too (no clock, no randomness).
-    assert a.storage.read_bytes(join(date_folder(a.outbox, D1), MANIFEST_FILE)) == b.storage.read_bytes(
-        join(date_folder(b.outbox, D1), MANIFEST_FILE)
+    assert a.storage.read_bytes(join(list_folder(a.outbox, D1), MANIFEST_FILE)) == b.storage.read_bytes(
+        join(list_folder(b.outbox, D1), MANIFEST_FILE)
     )
 
 
@@ -308,7 +305,7 @@ def test_the_gate_stops_a_mass_change_and_an_approved_rerun_publishes_it(root: s
     with pytest.raises(GateBlocked, match="blocked this run"):
         h.run(mass, D2, run_id="r2", gate=gate)
     assert read_published(h.storage, h.outbox, D2) is None
-    assert h.objects(date_folder(h.outbox, D2)) == {}
+    assert h.objects(list_folder(h.outbox, D2)) == {}
 
     result = h.run(mass, D2, run_id="r3", options=APPROVED)
     assert result.event is AuditEvent.PUBLISHED
@@ -345,7 +342,7 @@ def test_only_the_gate_of_this_run_and_the_delta_it_saw_are_published(root: str)
 def test_a_file_changed_after_publishing_is_never_trusted(root: str) -> None:
     h = Harness(root)
     h.run(listing(range(3)), D1)
-    snapshot = join(date_folder(h.outbox, D1), SNAPSHOT_FILE)
+    snapshot = join(list_folder(h.outbox, D1), SNAPSHOT_FILE)
     h.storage.write_bytes(snapshot, to_csv_bytes(listing(range(1)), AWS.columns))
 
     with pytest.raises(PublishedListCorrupt, match=r"revocations\.csv: sha256 .* differs"):
@@ -363,7 +360,7 @@ def test_a_file_changed_after_publishing_is_never_trusted(root: str) -> None:
 
 def test_a_folder_without_a_manifest_is_not_published(root: str) -> None:
     h = Harness(root)
-    h.storage.write_bytes(join(date_folder(h.outbox, D1), SNAPSHOT_FILE), b"aws_account_id\n")
+    h.storage.write_bytes(join(list_folder(h.outbox, D1), SNAPSHOT_FILE), b"aws_account_id\n")
     assert published_dates(h.storage, h.outbox) == []
     assert read_published(h.storage, h.outbox, D1) is None
     assert last_published(h.storage, h.outbox, D3) is None

@@ -476,9 +476,9 @@ def _extract(inbox: Path, kind: str, quality: QualityConfig) -> Extract:
         extract_partner(ctx, kind)
     except QualityError as exc:
         stopped = exc
-    report = ValidationReport.from_json(read_json(ctx.storage, ctx.artifact_uri("validation/extract.json", kind)))
+    report = ValidationReport.from_json(read_json(ctx.storage, ctx.layout.validation("extract", kind)))
     sets = (ds.TENANTS, ds.ENTITLEMENTS, ds.BILLING, ds.QUARANTINE)
-    frames = {d.name: read_parquet(ctx.storage, ctx.dataset_uri(d, kind)) for d in sets}
+    frames = {d.name: read_parquet(ctx.storage, ctx.layout.dataset(d, kind)) for d in sets}
     return Extract(kind, report, frames, stopped)
 
 

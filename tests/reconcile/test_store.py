@@ -6,17 +6,23 @@ import pytest
 
 from pipeline.reconcile import ReconcileError, reconcile
 from pipeline.reconcile.store import read_reconciliation, write_reconciliation
-from pipeline.storage import Storage, join
+from pipeline.run.layout import RunLayout
+from pipeline.storage import Storage
 from pipeline.storage.frames import write_json
 from tests import sample_run as s
 
 
+def _layout(root: str) -> RunLayout:
+    return RunLayout.at(f"{root}/dt={s.AS_OF.isoformat()}/run=r")
+
+
 def test_round_trip(local_root: str) -> None:
     rec = reconcile(s.billing(), s.decisions(), s.tenants(), s.published(), s.AS_OF)
-    storage = Storage()
-    uris = write_reconciliation(storage, local_root, rec)
-    assert set(uris) == {"gaps", "gap_lines", "unknown_billed", "unbilled_active", "revenue", "not_counted", "summary"}
-    again = read_reconciliation(storage, local_root)
+    storage, layout = Storage(), _layout(local_root)
+    assert write_reconciliation(storage, layout, rec) == layout.reconciliation_summary
+    names = ("gaps", "gap_lines", "unknown_billed", "unbilled_active", "revenue", "not_counted")
+    assert all(storage.exists(layout.reconciliation_frame(name)) for name in names)
+    again = read_reconciliation(storage, layout)
     assert again.summary() == rec.summary()
     assert again.totals == rec.totals
     for name, frame in rec.frames().items():
@@ -24,6 +30,7 @@ def test_round_trip(local_root: str) -> None:
 
 
 def test_a_summary_that_is_not_one_is_an_error(local_root: str) -> None:
-    write_json(Storage(), join(local_root, "reconciliation.json"), {"as_of": "someday"})
+    layout = _layout(local_root)
+    write_json(Storage(), layout.reconciliation_summary, {"as_of": "someday"})
     with pytest.raises(ReconcileError, match=r"reconciliation.json: not a reconciliation summary"):
-        read_reconciliation(Storage(), local_root)
+        read_reconciliation(Storage(), layout)

@@ -121,8 +121,10 @@ def test_a_run_with_only_decisions_still_explains_what_it_can(local_root: str) -
 
 
 def test_a_folder_that_is_not_a_run(local_root: str) -> None:
-    with pytest.raises(StorageError, match=r"decisions.parquet: not found \(is .* a run workspace"):
+    with pytest.raises(StorageError, match=r"elsewhere: not a run folder \(expected .*/dt=YYYY-MM-DD/run=RUN_ID\)"):
         explain(join(local_root, "elsewhere"), "x", Storage())
+    with pytest.raises(StorageError, match=r"decisions.parquet: not found \(is .* a run workspace"):
+        explain(join(local_root, "dt=2026-11-02", "run=empty"), "x", Storage())
 
 
 def test_the_command_line_takes_a_path(run_uri: str, local_root: str) -> None:

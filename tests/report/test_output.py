@@ -8,9 +8,14 @@ import datetime as dt
 import pytest
 
 from pipeline.report import ReportInputs, RunSummary
-from pipeline.report.output import read_history, report_dir, write_report
+from pipeline.report.output import read_history, write_report
+from pipeline.run.layout import RunLayout
 from pipeline.storage import Storage, join
 from tests.conftest import Endpoint
+
+
+def _layout(reports: str, run: ReportInputs) -> RunLayout:
+    return RunLayout.of(f"{reports}/workspace", reports, run.logical_date, run.run_id, {})
 
 
 def _run(inputs: ReportInputs, day: int, run_id: str) -> ReportInputs:
@@ -19,9 +24,10 @@ def _run(inputs: ReportInputs, day: int, run_id: str) -> ReportInputs:
 
 def test_report_and_summary_are_written_where_later_runs_find_them(local_root: str, inputs: ReportInputs) -> None:
     storage = Storage()
-    directory = report_dir(local_root, inputs.logical_date, inputs.run_id)
-    assert directory == join(local_root, "dt=2026-11-02", "run=scheduled__2026-11-02T00_00_00_00_00")
-    uris = write_report(storage, directory, inputs)
+    layout = _layout(local_root, inputs)
+    assert layout.report_folder == join(local_root, "dt=2026-11-02", "run=scheduled__2026-11-02T00_00_00_00_00")
+    uris = write_report(storage, layout, inputs)
+    assert uris == {"report": layout.report, "run_summary": layout.run_summary}
     assert storage.read_text(uris["report"]).startswith("<!DOCTYPE html>")
     summary = RunSummary.model_validate_json(storage.read_text(uris["run_summary"]))
     assert summary.decisions["aws"]["revoke"] == 2
@@ -36,8 +42,8 @@ def test_history_is_earlier_runs_oldest_first_with_unreadable_ones_named(
     storage = Storage()
     for day, run_id in [(1, "scheduled__a"), (2, "manual__b"), (3, "scheduled__c"), (4, "scheduled__later")]:
         run = _run(inputs, day, run_id)
-        write_report(storage, report_dir(root, run.logical_date, run.run_id), run)
-    broken = join(report_dir(root, dt.date(2026, 10, 31), "scheduled__x"), "run_summary.json")
+        write_report(storage, _layout(root, run), run)
+    broken = _layout(root, _run(inputs, 1, "scheduled__x")).run_summary.replace("dt=2026-11-01", "dt=2026-10-31")
     storage.write_text(broken, '{"run_id": "x"}')
 
     summaries, problems = read_history(storage, root, dt.date(2026, 11, 3), "scheduled__c")
@@ -57,11 +63,11 @@ def test_history_of_a_first_run_is_empty(local_root: str) -> None:
 def test_history_feeds_the_charts(local_root: str, inputs: ReportInputs) -> None:
     storage = Storage()
     first = _run(inputs, 1, "scheduled__a")
-    write_report(storage, report_dir(local_root, first.logical_date, first.run_id), first)
+    write_report(storage, _layout(local_root, first), first)
     history, problems = read_history(storage, local_root, inputs.logical_date, inputs.run_id)
     html = write_report(
         storage,
-        report_dir(local_root, inputs.logical_date, inputs.run_id),
+        _layout(local_root, inputs),
         dataclasses.replace(inputs, history=history, history_problems=problems),
     )["report"]
     assert "Recent runs (2)" in storage.read_text(html)

@@ -19,8 +19,8 @@ import pytest
 
 from demo_world import WorldSpec, write_world
 from pipeline.config import load_config
-from pipeline.publish.manifest import date_folder
 from pipeline.run.context import RunContext
+from pipeline.run.layout import list_folder
 from pipeline.run.local_airflow import LocalAirflow
 from pipeline.run.stages import run_all
 from pipeline.storage import Storage, local_uri
@@ -57,7 +57,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 def _folder(world: Path, partner: str) -> Path:
-    return Path(date_folder(local_uri(world / "outbox" / partner), DATE).removeprefix("file://"))
+    return Path(list_folder(local_uri(world / "outbox" / partner), DATE).removeprefix("file://"))
 
 
 def test_dag_run_succeeds(runs: Runs) -> None:

@@ -1,6 +1,6 @@
-"""The DAG's credential source: Airflow connections, S3 through the Amazon provider's hook, GCS read without
-the google provider. The connections come from AIRFLOW_CONN_* variables (one of Airflow's secrets
-backends), the stores are the real servers."""
+"""The DAG's credential source: Airflow connections, S3 through the Amazon provider's hook, GCS and Azure
+read from connection extras without the google or Microsoft Azure providers. The connections come from
+AIRFLOW_CONN_* variables (one of Airflow's secrets backends), the stores are the real servers."""
 
 from __future__ import annotations
 
@@ -75,6 +75,40 @@ def test_gcs_connection_with_a_service_account_keyfile(monkeypatch: pytest.Monke
     client = AirflowConnections().gcs_client("gcp_sa")
     assert client.project == "keyfile-project"
     assert client._credentials.service_account_email == keyfile["client_email"]
+
+
+def test_azure_connection_with_a_connection_string(azure: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.servers import azurite_connection_string
+
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING")
+    extra = {"connection_string": azurite_connection_string(azure.url)}
+    _connection(monkeypatch, "partner_azure", {"conn_type": "generic", "extra": extra})
+    storage = Storage(AirflowConnections(), {f"{azure.root}/": "partner_azure"})
+    storage.write_bytes(f"{azure.root}/drop/customers.csv", b"a\n")
+    assert storage.list(f"{azure.root}/drop/") == [f"{azure.root}/drop/customers.csv"]
+
+
+def test_azure_connection_with_an_account_key(azure: Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.servers import AZURITE_ACCOUNT, AZURITE_KEY
+
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING")
+    extra = {"account_url": f"{azure.url}/{AZURITE_ACCOUNT}", "account_key": AZURITE_KEY}
+    _connection(monkeypatch, "partner_azure_key", {"conn_type": "generic", "extra": extra})
+    storage = Storage(AirflowConnections(), {f"{azure.root}/": "partner_azure_key"})
+    storage.write_text(f"{azure.root}/out/list.csv", "subscription_id\n")
+    assert storage.read_text(f"{azure.root}/out/list.csv") == "subscription_id\n"
+
+
+def test_azure_without_an_account_names_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.storage import StorageError
+
+    for var in ("AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_ACCOUNT"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(StorageError, match="AZURE_STORAGE_CONNECTION_STRING"):
+        Storage().read_bytes("az://container/x")
+    _connection(monkeypatch, "empty_azure", {"conn_type": "generic", "extra": {}})
+    with pytest.raises(StorageError, match="extras of Airflow connection 'empty_azure'"):
+        Storage(AirflowConnections(), {"az://container/": "empty_azure"}).read_bytes("az://container/x")
 
 
 def test_a_missing_connection_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
-"""The same object-store contract, exercised on local directories, moto's S3 server and the GCS emulator."""
+"""The same object-store contract, exercised on local directories, moto's S3 server, the GCS emulator and
+Azurite."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import pytest
 from pipeline.storage import Storage, StorageError, join
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 
+_FIXTURES = {"s3": "s3", "gs": "gcs", "az": "azure"}
 
-@pytest.fixture(params=["file", "s3", "gs"])
+
+@pytest.fixture(params=["file", "s3", "gs", "az"])
 def root(request: pytest.FixtureRequest) -> str:
     if request.param == "file":
         return str(request.getfixturevalue("local_root"))
-    endpoint = request.getfixturevalue("s3" if request.param == "s3" else "gcs")
+    endpoint = request.getfixturevalue(_FIXTURES[request.param])
     return f"{endpoint.root}/prefix"
 
 
@@ -69,3 +72,72 @@ def test_parquet_roundtrip_is_byte_stable(root: str) -> None:
 def test_unsupported_scheme() -> None:
     with pytest.raises(StorageError, match="unsupported URI scheme"):
         Storage().read_bytes("ftp://host/file")
+
+
+_NO_PRECONDITIONS = "gcp-storage-emulator ignores if_generation_match (real GCS enforces it; see test_gcs_create)"
+
+
+def test_create_writes_only_what_is_not_there(root: str) -> None:
+    if root.startswith("gs://"):
+        pytest.skip(_NO_PRECONDITIONS)
+    storage = Storage()
+    uri = join(root, "lease/partner=aws.json")
+    assert storage.create(uri, b"first", "application/json")
+    assert not storage.create(uri, b"second")
+    assert storage.read_bytes(uri) == b"first"
+    storage.delete(uri)
+    assert storage.create(uri, b"third")
+    assert storage.read_bytes(uri) == b"third"
+
+
+def test_one_of_many_concurrent_creators_wins(root: str, request: pytest.FixtureRequest) -> None:
+    if root.startswith("gs://"):
+        pytest.skip(_NO_PRECONDITIONS)
+    from concurrent.futures import ThreadPoolExecutor
+
+    storage = Storage()
+    uri = join(root, "lease/race.json")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        won = list(pool.map(lambda i: storage.create(uri, f"{i}".encode()), range(8)))
+    assert won.count(True) == 1
+    assert storage.read_bytes(uri) == str(won.index(True)).encode()
+
+
+def test_an_abfs_uri_names_the_same_blob_as_az(request: pytest.FixtureRequest) -> None:
+    endpoint = request.getfixturevalue("azure")
+    storage = Storage()
+    storage.write_text(f"az://{endpoint.bucket}/same/blob.txt", "one blob")
+    abfs = f"abfs://{endpoint.bucket}@devstoreaccount1.dfs.core.windows.net/same/blob.txt"
+    assert storage.read_text(abfs) == "one blob"
+    assert storage.list(f"abfs://{endpoint.bucket}@devstoreaccount1.dfs.core.windows.net/same/") == [abfs]
+
+
+def test_gcs_create_asks_for_generation_zero_and_reads_412_as_taken() -> None:
+    """What our GCS adapter sends and how it reads the answer; the emulator cannot enforce it."""
+    from google.api_core import exceptions as gexc
+
+    from pipeline.storage.gcs import GcsStore
+
+    class Blob:
+        def __init__(self, taken: bool) -> None:
+            self.taken, self.calls = taken, []
+
+        def upload_from_string(self, data: bytes, **kwargs: object) -> None:
+            self.calls.append(kwargs)
+            if self.taken:
+                raise gexc.PreconditionFailed("At least one of the pre-conditions you specified did not hold.")
+
+    class Client:
+        def __init__(self, blob: Blob) -> None:
+            self._blob = blob
+
+        def bucket(self, name: str) -> Client:
+            return self
+
+        def blob(self, key: str) -> Blob:
+            return self._blob
+
+    free, taken = Blob(taken=False), Blob(taken=True)
+    assert GcsStore(Client(free)).create("gs://b/k", b"x")
+    assert not GcsStore(Client(taken)).create("gs://b/k", b"x")
+    assert free.calls[0]["if_generation_match"] == 0
