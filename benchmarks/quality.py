@@ -5,7 +5,8 @@
 Steps:
 1. write a demo world (`demo_world.write_world`) of --tenants tenants into a temporary folder;
 2. time the first Great Expectations use in this process (import + ephemeral context);
-3. time `pipeline.partners.extract` per partner (read, validate raw feeds, history, canonical frames);
+3. per partner, time `pipeline.partners.fetch_drop` (the files as bytes), the pure reader
+   `pipeline.partners.read` without raw contract checks, and the reader with them (Great Expectations);
 4. time `validate_frame` alone per dataset (each raw feed and canonical table of the extract), --repeat
    times, reporting the median, with rows and the number of GE expectations the contract yields.
 The last line printed is one JSON object with the figures.
@@ -25,14 +26,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pandas as pd
+
 from demo_world import WorldSpec, write_world
 from pipeline.config import load_config
-from pipeline.partners import extract
-from pipeline.partners.aws.feeds import FEEDS, read_feed
-from pipeline.partners.gcp.feeds import FILES, read_drop_file
+from pipeline.partners import fetch_drop, read, unchecked
+from pipeline.partners.base import Unchecked
 from pipeline.quality import validate_frame
-from pipeline.quality.contracts import load_contract
+from pipeline.quality.contracts import Contract, load_contract
 from pipeline.quality.expectations import engine
+from pipeline.quality.validate import DatasetValidation
 from pipeline.storage import Storage
 
 
@@ -65,16 +68,28 @@ def main() -> None:
         frames: dict[str, Any] = {}
         for partner in config.partners:
             start = time.perf_counter()
-            result = extract(storage, partner, date, quality=config.quality)
-            out[f"extract_{partner.name}_seconds"] = round(time.perf_counter() - start, 2)
-            out[f"extract_{partner.name}_passed"] = result.validation.passed
-            for name in ("tenants", "entitlements", "billing"):
-                frames[f"{partner.name}/{name}"] = (getattr(result, name), f"canonical_{name}")
-            specs = FEEDS if partner.kind.value == "aws_marketplace" else FILES
-            for spec in specs:
-                reader = read_feed if partner.kind.value == "aws_marketplace" else read_drop_file
-                data = reader(storage, partner, spec, date, None)  # type: ignore[arg-type]
-                frames[f"{partner.name}/{spec.contract}"] = (data.rows, spec.contract)
+            drop = fetch_drop(storage, partner, date)
+            out[f"fetch_{partner.name}_seconds"] = round(time.perf_counter() - start, 2)
+            raw: dict[str, pd.DataFrame] = {}
+
+            def capture(rows: pd.DataFrame, contract: Contract, /, into: dict[str, pd.DataFrame] = raw) -> Unchecked:
+                into[contract.name] = rows
+                return unchecked(rows, contract)
+
+            def check(rows: pd.DataFrame, contract: Contract, /) -> DatasetValidation:
+                return validate_frame(rows, contract, dataset=contract.name, check_share=False)
+
+            start = time.perf_counter()
+            result = read(drop, partner, date, check=capture)
+            out[f"read_{partner.name}_seconds"] = round(time.perf_counter() - start, 2)
+            start = time.perf_counter()
+            checked = read(drop, partner, date, check=check)
+            out[f"read_checked_{partner.name}_seconds"] = round(time.perf_counter() - start, 2)
+            out[f"read_checked_{partner.name}_errors"] = sum(r.stops_run for r in checked.results)
+            for item in result.canonical:
+                frames[f"{partner.name}/{item.dataset.name}"] = (item.frame, item.dataset.contract)
+            for contract, rows in raw.items():
+                frames[f"{partner.name}/{contract}"] = (rows, contract)
 
         per_dataset = {}
         for name, (frame, contract) in frames.items():

@@ -5,6 +5,8 @@ values as nulls, whatever backs the column (NumPy objects, one Arrow chunk, or t
 Parquet file read gives), so that callers can rely on Array-only methods (`dictionary_encode().dictionary`,
 `ListArray.from_arrays`, `take` by position). `arrow_strings` gives the same values as chunks, sharing
 the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy.
+`instants` is the one reading of ISO 8601 timestamp text (what the partners write and the contracts'
+`timestamp` rules accept): UTC, unparseable text missing; `utc_dates` is its day as `YYYY-MM-DD` text.
 """
 
 from __future__ import annotations
@@ -36,3 +38,14 @@ def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
     if chunked.type == pa.null():
         return pa.chunked_array([pa.nulls(len(chunked), pa.large_string())])
     return chunked.cast(pa.large_string()) if chunked.type != pa.large_string() else chunked
+
+
+def instants(values: pd.Series) -> pd.Series:
+    """ISO 8601 text -> UTC timestamps (unparseable -> NaT)."""
+    return pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+
+
+def utc_dates(values: pd.Series) -> pd.Series:
+    """ISO 8601 text -> the UTC day as `YYYY-MM-DD` text (unparseable -> missing)."""
+    dates: pd.Series = instants(values).dt.strftime("%Y-%m-%d").astype("str")
+    return dates

@@ -2,9 +2,10 @@
 
 Invariant: the partner's configured kind is the only thing that picks a reader or a list format; every
 other module deals in canonical frames. Each partner kind is a package (`aws`, `gcp`) holding its feed
-reader (`feeds`) beside its published-list writer (`revocations`). `extract` is the one entry point for
-reading a partner's export; it never raises on bad data: its `PartnerExtract.validation` says
-everything that was wrong.
+reader (`feeds`) beside its published-list writer (`revocations`). Reading an export is two steps:
+`fetch_drop` (the edge: the expected files, as bytes) and `read` (pure: bytes to canonical frames, with
+each raw dataset checked by the `RawCheck` the caller gives). `read` never raises on bad data: its
+`Extracted` says everything that was wrong, for the caller to validate, write and judge.
 """
 
 from __future__ import annotations
@@ -14,33 +15,65 @@ from types import ModuleType
 
 import pandas as pd
 
-from pipeline.config import PartnerConfig, PartnerKind, QualityConfig
-from pipeline.partners.base import PartnerExtract
+from pipeline.config import PartnerConfig, PartnerKind
+from pipeline.lists_vocabulary import EFFECTIVE_DATE
+from pipeline.partners.base import Canonical, Extracted, PartnerDrop, RawCheck, canonical_order, unchecked
 from pipeline.partners.files import InputFile
 from pipeline.policy.definition import Policy
-from pipeline.publish.lists import EFFECTIVE_DATE, ListFormat, tenant_view
+from pipeline.publish.lists import ListFormat, tenant_view
 from pipeline.publish.manifest import read_manifest_folder
 from pipeline.storage import Storage, parent
 
-__all__ = ["InputFile", "PartnerExtract", "extract", "list_format", "list_in_force", "revocation_list"]
+__all__ = [
+    "Canonical",
+    "Extracted",
+    "InputFile",
+    "PartnerDrop",
+    "RawCheck",
+    "canonical_order",
+    "expected_files",
+    "fetch_drop",
+    "list_format",
+    "list_in_force",
+    "read",
+    "revocation_list",
+    "unchecked",
+]
 
 
-def extract(
-    storage: Storage, partner: PartnerConfig, logical_date: dt.date, *, quality: QualityConfig | None = None
-) -> PartnerExtract:
-    """Read one partner's export for the logical date into canonical tenants, entitlements and billing.
-
-    Never raises on bad data: check `result.validation` (write it out, then `raise_for_errors()`).
-    """
+def _feeds(partner: PartnerConfig) -> ModuleType:
     if partner.kind is PartnerKind.AWS:
-        from pipeline.partners.aws import feeds as aws_feeds
+        from pipeline.partners.aws import feeds as aws
 
-        return aws_feeds.extract(storage, partner, logical_date, quality=quality)
+        return aws
     if partner.kind is PartnerKind.GCP:
-        from pipeline.partners.gcp import feeds as gcp_feeds
+        from pipeline.partners.gcp import feeds as gcp
 
-        return gcp_feeds.extract(storage, partner, logical_date, quality=quality)
+        return gcp
     raise ValueError(f"partner {partner.name}: no reader for kind {partner.kind!r}")
+
+
+def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
+    """The URIs of every file the partner's reader looks for on `logical_date`."""
+    uris: list[str] = _feeds(partner).expected_files(partner, logical_date)
+    return uris
+
+
+def fetch_drop(storage: Storage, partner: PartnerConfig, logical_date: dt.date) -> PartnerDrop:
+    """The edge: every file the partner's reader looks for that exists, read whole (one existence check
+    per file, never a listing: a file pattern need not have a listable prefix). A file that does not
+    exist is absent from the drop; the reader says what its absence means."""
+    uris = expected_files(partner, logical_date)
+    return PartnerDrop({uri: storage.read_bytes(uri) for uri in uris if storage.exists(uri)})
+
+
+def read(drop: PartnerDrop, partner: PartnerConfig, logical_date: dt.date, *, check: RawCheck) -> Extracted:
+    """One partner's export for the logical date as canonical tenants, entitlements and billing (pure).
+
+    Never raises on bad data: `Extracted.results` and `.quarantine` say what was wrong.
+    """
+    extracted: Extracted = _feeds(partner).read(drop, partner, logical_date, check=check)
+    return extracted
 
 
 def _revocations(partner: PartnerConfig) -> ModuleType:

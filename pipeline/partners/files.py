@@ -1,4 +1,6 @@
-"""Partner files (CSV, JSON Lines) read as text rows with their lineage and file-level checks.
+"""Partner files (CSV, JSON Lines) parsed from their bytes into text rows with lineage and file-level checks.
+
+Pure: bytes in, frames and check results out; reading the bytes is the edge's job (`pipeline.partners.drop`).
 
 Invariant: every record of a file ends up in exactly one place: a row of `RawRead.frame` (all values
 text, empty -> missing, with `source_uri` and `source_line`) or a quarantined record naming the file,
@@ -13,19 +15,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline import jsonio
 from pipeline.datasets import LINEAGE
 from pipeline.quality.contracts import Contract, Scope, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, Source, sample_rows
-from pipeline.storage import Storage
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -55,11 +58,6 @@ class RawRead:
     results: tuple[CheckResult, ...]
     input: InputFile
     usable: bool  # False: structure broken; `frame` is empty and an error result says why
-
-
-def instants(values: pd.Series) -> pd.Series:
-    """ISO 8601 text -> UTC timestamps (unparseable -> NaT)."""
-    return pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
 
 
 def fingerprint(uri: str, data: bytes, rows: int) -> InputFile:
@@ -109,12 +107,42 @@ def _bad_bytes(text: str) -> str:
     return ", ".join(bad[:3])
 
 
-def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str, lines: list[int]) -> pd.DataFrame:
-    data: dict[str, Any] = {c: pd.Series([r.get(c) for r in rows], dtype="str") for c in columns}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-    frame["source_uri"] = pd.Series([uri] * len(rows), dtype="str")
-    frame["source_line"] = pd.Series(lines, dtype="int64")
+def _text(values: Sequence[str | None] | pa.Array) -> pd.Series:
+    """Values as a `str` column, empty text and None both missing (built in Arrow: no object column)."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+    return pd.Series(pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array), dtype="str")
+
+
+def _lineage(frame: pd.DataFrame, uri: str, lines: list[int]) -> pd.DataFrame:
+    frame["source_uri"] = pd.Series(uri, index=frame.index, dtype="str")
+    frame["source_line"] = pd.Series(lines, index=frame.index, dtype="int64")
     return frame
+
+
+def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str, lines: list[int]) -> pd.DataFrame:
+    data = {c: _text([r.get(c) for r in rows]) for c in columns}
+    return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), uri, lines)
+
+
+def _fields_frame(
+    rows: list[list[str]], header: _Header, columns: list[str], uri: str, lines: list[int]
+) -> pd.DataFrame:
+    """Records (fields in header order) as the contract's columns; a column the file has under both its
+    synonym and its name takes the synonym's value where its own is empty."""
+    if not rows:
+        return _text_frame([], columns, uri, lines)
+    by_position = [pa.array(values, type=pa.large_string()) for values in zip(*rows, strict=True)]
+    at = {name: i for i, name in enumerate(header.names)}
+    for alias, target in header.aliases.items():
+        own, other = by_position[at[target]], by_position[at[alias]]
+        by_position[at[target]] = pc.if_else(pc.equal(own, ""), other, own)
+    data = {c: _text(by_position[at[c]]) for c in columns}
+    return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), uri, lines)
+
+
+def empty_rows(contract: Contract) -> pd.DataFrame:
+    """No rows: the contract's columns as text, with lineage (what a reader holds for a missing file)."""
+    return _text_frame([], list(contract.column_names), "", [])
 
 
 def _decode(data: bytes, dataset: str, uri: str, results: list[CheckResult]) -> str:
@@ -139,17 +167,15 @@ def _records(text: str) -> Iterator[tuple[int, int, list[str] | None, str | None
     last = 0
     while True:
         try:
-            fields = next(reader)
-        except StopIteration:
+            for fields in reader:
+                start, last = last + 1, reader.line_num
+                if fields:
+                    yield start, last, fields, None
             return
         except csv.Error as exc:
+            # The reader goes on after the record it could not parse.
             yield last + 1, reader.line_num, None, str(exc)
             last = reader.line_num
-            continue
-        start, last = last + 1, reader.line_num
-        if not fields:
-            continue
-        yield start, last, fields, None
 
 
 @dataclass(frozen=True)
@@ -207,20 +233,19 @@ def _summary(dataset: str, uri: str, quarantined: list[Quarantined], checked: in
     return [_records_result(dataset, f"{uri}: unreadable records quarantined ({counts})", checked, len(quarantined))]
 
 
-def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
+def parse_csv(uri: str, data: bytes, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
     """A partner CSV (RFC 4180, UTF-8, header row) as text rows checked against the contract's columns.
 
     `broken` is the severity of a file whose structure cannot be read (empty, wrong columns): `error`
     for inputs the decisions depend on, `warn` for inputs they do not (usage, billing).
     """
-    data = storage.read_bytes(uri)
     dataset = contract.name
     cols = list(contract.column_names)
     results: list[CheckResult] = []
 
     def unusable(check: str, message: str, rows: int = 0) -> RawRead:
         results.append(_file_result(dataset, check, broken, False, f"{uri}: {message}"))
-        empty = _text_frame([], cols, uri, [])
+        empty = empty_rows(contract)
         return RawRead(
             dataset, uri, empty, quarantine_frame([]), empty, tuple(results), fingerprint(uri, data, rows), False
         )
@@ -251,39 +276,38 @@ def read_csv_file(storage: Storage, uri: str, contract: Contract, *, broken: Sev
 
     ends_cleanly = text.endswith(("\n", "\r"))
     clean = not _has_bad_bytes(text)  # the usual case: no field needs a second look
+    width, last = len(header.names), len(body) - 1
     quarantined: list[Quarantined] = []
-    good: list[dict[str, str | None]] = []
+    good: list[list[str]] = []
     lines: list[int] = []
     qrows: list[dict[str, str | None]] = []
     qlines: list[int] = []
     for i, (start, end, fields, error) in enumerate(body):
-        cut_off = i == len(body) - 1 and not ends_cleanly
-        rule, message = _record_problem(
-            fields, error, start=start, end=end, width=len(header.names), cut_off=cut_off, clean=clean
-        )
-        raw = fields or []
-        row = dict(zip(header.names, raw, strict=True)) if len(raw) == len(header.names) else None
-        if rule:
-            record: Mapping[str, Any] = (
-                {k: _printable(v) for k, v in row.items()} if row else {"fields": [_printable(f) for f in raw]}
-            )
-            quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, start, record_json(record)))
-            if row is not None:
-                qrows.append({c: (_printable(row[c]) or None) for c in cols})
-                qlines.append(start)
+        cut_off = i == last and not ends_cleanly
+        if clean and fields is not None and len(fields) == width and not cut_off:
+            good.append(fields)  # readable: what _record_problem would say in a clean file, without asking
+            lines.append(start)
             continue
-        assert row is not None
-        for alias, target in header.aliases.items():
-            if not row[target]:
-                row[target] = row[alias]
-        good.append({c: (row[c] or None) for c in cols})
-        lines.append(start)
+        rule, message = _record_problem(fields, error, start=start, end=end, width=width, cut_off=cut_off, clean=clean)
+        raw = fields or []
+        if not rule:
+            good.append(raw)
+            lines.append(start)
+            continue
+        row = dict(zip(header.names, raw, strict=True)) if len(raw) == width else None
+        record: Mapping[str, Any] = (
+            {k: _printable(v) for k, v in row.items()} if row else {"fields": [_printable(f) for f in raw]}
+        )
+        quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, start, record_json(record)))
+        if row is not None:
+            qrows.append({c: (_printable(row[c]) or None) for c in cols})
+            qlines.append(start)
 
     results.extend(_summary(dataset, uri, quarantined, len(body)))
     return RawRead(
         dataset=dataset,
         uri=uri,
-        frame=_text_frame(good, cols, uri, lines),
+        frame=_fields_frame(good, header, cols, uri, lines),
         quarantine=quarantine_frame(quarantined),
         quarantined_rows=_text_frame(qrows, cols, uri, qlines),
         results=tuple(results),
@@ -303,7 +327,7 @@ def _cell(value: Any, logical_type: str, column: str) -> str | None:
         expected = list if logical_type == "array" else dict
         if not isinstance(value, expected):
             raise _TypeProblem(f"{column} must be a JSON {logical_type}, got {type(value).__name__}")
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return jsonio.compact(value, sort_keys=True)
     if not isinstance(value, str):
         # A number here (a tax id, an account id) has already lost its leading zeros upstream.
         raise _TypeProblem(f"{column} must be a JSON string, got {type(value).__name__} {value!r}")
@@ -338,8 +362,8 @@ def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | No
     if _has_bad_bytes(line):
         return None, set(), "encoding.utf8", f"bytes that are not UTF-8 ({_bad_bytes(line)}); the file must be UTF-8"
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
+        obj = jsonio.loads(line)
+    except jsonio.JSONDecodeError as exc:
         return None, set(), "json.parse", f"not valid JSON (column {exc.colno}): {exc.msg}"
     if not isinstance(obj, dict):
         return None, set(), "json.object", f"each line must be a JSON object, got {type(obj).__name__}"
@@ -350,15 +374,14 @@ def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | No
     return row, unknown, "", ""
 
 
-def read_jsonl_file(storage: Storage, uri: str, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
+def parse_jsonl(uri: str, data: bytes, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
     """A JSON Lines snapshot (one object per line) flattened to the contract's columns, as text."""
-    data = storage.read_bytes(uri)
     dataset = contract.name
     results: list[CheckResult] = []
     cols = list(contract.column_names)
     if not data.strip():
         results.append(_file_result(dataset, "file.empty", broken, False, f"{uri}: the file is empty: no records"))
-        empty = _text_frame([], cols, uri, [])
+        empty = empty_rows(contract)
         return RawRead(
             dataset, uri, empty, quarantine_frame([]), empty, tuple(results), fingerprint(uri, data, 0), False
         )
@@ -389,7 +412,7 @@ def read_jsonl_file(storage: Storage, uri: str, contract: Contract, *, broken: S
         uri=uri,
         frame=_text_frame(good, cols, uri, lines),
         quarantine=quarantine_frame(quarantined),
-        quarantined_rows=_text_frame([], cols, uri, []),
+        quarantined_rows=empty_rows(contract),
         results=tuple(results),
         input=fingerprint(uri, data, records),
         usable=True,

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.datasets import DECISIONS, conform
+from pipeline.lists_vocabulary import EFFECTIVE_DATE, LISTED_SINCE, MULTI_VALUE_SEPARATOR, REASON_CODES
 from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.policy.tenants import TenantRule
-from pipeline.publish.lists import EFFECTIVE_DATE, LISTED_SINCE, MULTI_VALUE_SEPARATOR, REASON_CODES
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,7 @@ from pipeline.publish.gate import (
     evaluate,
     raise_if_blocked,
 )
-from pipeline.publish.lists import (
-    ListFormat,
-    ListFormatError,
-    from_csv_bytes,
-    neutralise,
-    tenant_view,
-    to_csv_bytes,
-)
+from pipeline.publish.lists import ListFormat, ListFormatError, from_csv_bytes, tenant_view, to_csv_bytes
 from pipeline.publish.manifest import (
     GateStatus,
     Manifest,
@@ -83,7 +76,6 @@ __all__ = [
     "from_csv_bytes",
     "gate_input",
     "last_published",
-    "neutralise",
     "publish_partner_list",
     "published_dates",
     "raise_if_blocked",

@@ -28,9 +28,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from pipeline.errors import RunStopped
+from pipeline.lists_vocabulary import EFFECTIVE_DATE, LISTED_SINCE, REASON_CODES
 from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.policy.tenants import TenantRule
-from pipeline.publish.lists import EFFECTIVE_DATE, LISTED_SINCE, REASON_CODES, join_values
+from pipeline.publish.lists import join_values
 
 PARTNER_TENANT = "tenant_id"
 

@@ -19,19 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.publish.lists import (
-    DECISION,
-    EFFECTIVE_DATE,
-    EXPLANATION,
-    Change,
-    ListDecision,
-    ListFormat,
-    Record,
-    frame,
-    records,
-    to_csv_bytes,
-    validate_list,
-)
+from pipeline.lists_vocabulary import DECISION, EFFECTIVE_DATE, EXPLANATION
+from pipeline.publish.lists import Change, ListDecision, ListFormat, Record, frame, records, to_csv_bytes, validate_list
 
 
 def lift_explanation(logical_date: dt.date) -> str:

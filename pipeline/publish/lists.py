@@ -1,17 +1,14 @@
 """Revocation lists as published: their shape, and their deterministic, spreadsheet-safe CSV form.
 
 Invariant: `to_csv_bytes` is a pure function of the frame's cells and the given column order: cells are
-neutralised (below), then rows are sorted by every column (key first); `\\n` line ends, UTF-8 without
-BOM, RFC 4180 minimal quoting, and no cell a spreadsheet would evaluate. Neutralising: a cell that
-starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a single quote (`'`) in front of it
-(OWASP's advice for CSV injection; the quote shows in a spreadsheet and says "text"). Line breaks inside
-a cell become spaces, so one record is one line. Neutralising is idempotent (a neutralised cell starts
-with `'`) and part of every cell's canonical text (`records`), so a list read back from its CSV compares
-equal to the list written, and written again gives the same bytes.
+neutralised (`pipeline.lists_vocabulary.neutralise`), then rows are sorted by every column (key first);
+`\\n` line ends, UTF-8 without BOM, RFC 4180 minimal quoting, and no cell a spreadsheet would evaluate.
+Neutralising is part of every cell's canonical text (`records`), so a list read back from its CSV
+compares equal to the list written, and written again gives the same bytes.
 
-Every partner's list shares the columns in `COMMON_COLUMNS`; each partner's module (pipeline/partners/
-<kind>/revocations.py) declares its own `ListFormat` with its key and extra columns, and its contract in
-data_contracts/ describes the same columns.
+Every partner's list shares the columns in `COMMON_COLUMNS` (pipeline/lists_vocabulary.py); each
+partner's module (pipeline/partners/<kind>/revocations.py) declares its own `ListFormat` with its key and
+extra columns, and its contract in data_contracts/ describes the same columns.
 """
 
 from __future__ import annotations
@@ -26,21 +23,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.errors import RunStopped
-
-# Columns every partner's list has, besides its own key and identifiers.
-DECISION = "decision"
-REASON_CODES = "reason_codes"
-EFFECTIVE_DATE = "effective_date"
-LISTED_SINCE = "listed_since"
-EXPLANATION = "explanation"
-COMMON_COLUMNS = (DECISION, REASON_CODES, EFFECTIVE_DATE, LISTED_SINCE, EXPLANATION)
-CHANGE = "change"
-
-# Several values in one cell (product codes, agreement ids, reason codes) are joined with this.
-MULTI_VALUE_SEPARATOR = ";"
-
-_FORMULA_LEADS = frozenset("=+-@\t\r")
-_LINE_BREAKS = str.maketrans({"\r": " ", "\n": " "})
+from pipeline.lists_vocabulary import (
+    CHANGE,
+    COMMON_COLUMNS,
+    DECISION,
+    EFFECTIVE_DATE,
+    LISTED_SINCE,
+    MULTI_VALUE_SEPARATOR,
+    neutralise,
+)
 
 
 class ListFormatError(RunStopped, ValueError):
@@ -82,15 +73,6 @@ class ListFormat:
     @property
     def delta_columns(self) -> tuple[str, ...]:
         return (CHANGE, *self.columns)
-
-
-def neutralise(cell: str) -> str:
-    """The cell as a spreadsheet shows it but never evaluates it (see the module docstring)."""
-    if cell[:1] in _FORMULA_LEADS:
-        cell = "'" + cell
-    if "\n" in cell or "\r" in cell:
-        cell = cell.translate(_LINE_BREAKS)
-    return cell
 
 
 def join_values(values: object) -> str:

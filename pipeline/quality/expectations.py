@@ -57,7 +57,11 @@ class _Engine:
         source = self.context.data_sources.add_pandas("recon_frames")
         self._batch_definition = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
 
-    def _validate(self, df: pd.DataFrame, rules: Sequence[Rule], suite_name: str, result_format: str) -> list[Any]:
+    def _batch(self, df: pd.DataFrame) -> Any:
+        # GE fingerprints the whole frame (a hash of every row) for each batch it makes: one per frame.
+        return self._batch_definition.get_batch(batch_parameters={"dataframe": df})
+
+    def _validate(self, batch: Any, rules: Sequence[Rule], suite_name: str, result_format: str) -> list[Any]:
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
         suite = self._gx.ExpectationSuite(name=suite_name)
@@ -66,7 +70,6 @@ class _Engine:
                 raise ValueError(f"rule {rule.id} is not a Great Expectations rule")
             config = ExpectationConfiguration(type=rule.expectation, kwargs=dict(rule.kwargs), meta={"rule": rule.id})
             suite.add_expectation(config.to_domain_obj())
-        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": df})
         with warnings.catch_warnings():
             # GE's deprecation chatter and pandas' note on capture groups in contract patterns are noise
             # here (and recording them costs time under pytest); results are unaffected.
@@ -82,21 +85,22 @@ class _Engine:
         return str(done.meta["rule"])
 
     def run(self, df: pd.DataFrame, rules: Sequence[Rule], suite_name: str) -> list[RuleOutcome]:
-        """Two passes: pass/fail for every rule (GE's cost is per expectation, and the full result
-        format doubles it), then the complete result - failing rows - only for the rules that failed
-        or that are judged against a tolerance."""
+        """Two passes over one batch: pass/fail for every rule (GE's cost is per expectation, and the full
+        result format doubles it), then the complete result - failing rows - only for the rules that
+        failed or that are judged against a tolerance."""
         by_id = {rule.id: rule for rule in rules if rule.expectation is not None}
         cheap = [r for r in by_id.values() if r.threshold is None]
         detailed = {r.id for r in by_id.values() if r.threshold is not None}
         outcomes: dict[str, RuleOutcome] = {}
-        for r in self._validate(df, cheap, suite_name, "BOOLEAN_ONLY") if cheap else []:
+        batch = self._batch(df)
+        for r in self._validate(batch, cheap, suite_name, "BOOLEAN_ONLY") if cheap else []:
             rule = by_id[self._rule_id(r)]
             if r.success and not (r.exception_info or {}).get("raised_exception"):
                 outcomes[rule.id] = RuleOutcome(rule, True, len(df), 0, ())
             else:
                 detailed.add(rule.id)
         todo = [by_id[i] for i in by_id if i in detailed]
-        for r in self._validate(df, todo, suite_name, "COMPLETE") if todo else []:
+        for r in self._validate(batch, todo, suite_name, "COMPLETE") if todo else []:
             rule = by_id[self._rule_id(r)]
             result = r.result or {}
             info = r.exception_info or {}

@@ -8,13 +8,13 @@ in order; `source_line` is a nullable integer (rows that did not come from a fil
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from pipeline import jsonio
 from pipeline.datasets import QUARANTINE
 from pipeline.quality.contracts import Severity
 from pipeline.quality.results import plain
@@ -32,7 +32,7 @@ class Quarantined:
 
 
 def record_json(row: Mapping[str, Any]) -> str:
-    return json.dumps({str(k): plain(v) for k, v in row.items()}, ensure_ascii=False, default=str)
+    return jsonio.compact({str(k): plain(v) for k, v in row.items()})
 
 
 def quarantine_frame(items: Iterable[Quarantined]) -> pd.DataFrame:

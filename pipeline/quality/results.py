@@ -10,12 +10,12 @@ report shows them all the same way; a report whose `errors` is non-empty must st
 from __future__ import annotations
 
 import enum
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline import jsonio
 from pipeline.errors import RunStopped
 from pipeline.quality.contracts import Scope, Severity
 
@@ -123,9 +123,7 @@ class CheckResult:
         counts = f" ({self.failed} of {self.checked})" if self.checked else ""
         text = f"{self.dataset}: {self.check} [{self.severity.value}] {self.message}{counts}"
         if self.samples:
-            text += "; sample rows: " + "; ".join(
-                json.dumps(dict(s), ensure_ascii=False, default=str) for s in self.samples
-            )
+            text += "; sample rows: " + "; ".join(jsonio.compact(dict(s)) for s in self.samples)
         return text
 
 

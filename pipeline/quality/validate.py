@@ -9,12 +9,15 @@ was checked, not only what failed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from pipeline.arrays import instants
 from pipeline.config import QualityConfig
 from pipeline.quality.contracts import Contract, Rule, Scope, Severity, load_contract
 from pipeline.quality.expectations import RuleOutcome, run_rules
@@ -23,6 +26,8 @@ from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_
 
 DEFAULT_MAX_QUARANTINE_SHARE = QualityConfig().max_quarantine_share
 _DERIVED_PREFIX = "__derived__"
+# The text form of the contracts' `date` columns (yyyy-MM-dd), as datetime.strptime reads it.
+DATE_FORMAT = "%Y-%m-%d"
 # Stands in for a missing value in a derived `instant` column, so that only unreadable text is missing.
 _PRESENT = pd.Timestamp("1970-01-01", tz="UTC")
 
@@ -172,12 +177,28 @@ def validate_frame(
     )
 
 
+def _is_date(text: object) -> bool:
+    """What GE's strftime-format check asks of one value; a value that is not text is not a date."""
+    if not isinstance(text, str):
+        return False
+    try:
+        dt.datetime.strptime(text, DATE_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
 def _derived(values: pd.Series, how: str) -> pd.Series:
+    if how == "date":
+        # A date column repeats a few hundred days over many rows: each distinct text is judged once
+        # (code -1, a missing value, is acceptable: the `required` rule judges missing values).
+        codes, distinct = pd.factorize(values)
+        accepted = np.array([*(_is_date(d) for d in distinct), True])
+        return pd.Series(np.where(accepted[codes], 1.0, np.nan), index=values.index)
     if how == "numeric":
         return pd.to_numeric(values, errors="coerce")
     if how == "instant":
-        parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-        return parsed.where(values.notna(), _PRESENT)
+        return instants(values).where(values.notna(), _PRESENT)
     raise ValueError(f"unknown derived value {how!r}")
 
 

@@ -5,7 +5,7 @@ Invariants:
   or s3:// / gs:// URIs), and does nothing `read_bods` and `resolve` do not already define.
 - Input that cannot be trusted writes nothing: a quarantined statement (schema, JSON or structure error)
   raises `ScreenError` naming the file and the statement, and no CSV is written.
-- Every text cell goes through `pipeline.publish.lists.neutralise`, the one rule for CSV cells people open
+- Every text cell goes through `pipeline.lists_vocabulary.neutralise`, the one rule for CSV cells people open
   in a spreadsheet (a leading apostrophe before = + - @, tab or carriage return; line breaks become
   spaces). JSON columns start with `[` or `{` and never contain raw line breaks, so they stay JSON.
 """
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.lists_vocabulary import neutralise
 from pipeline.ownership.bods.reader import BodsFrames, read_bods
 from pipeline.ownership.findings import findings_frame, merge_findings
 from pipeline.ownership.holdings import stake_sums, stakes_findings
 from pipeline.ownership.resolve import OwnershipResult, resolve
 from pipeline.policy.definition import load_policy_text
-from pipeline.publish.lists import neutralise
 from pipeline.run.switches import bulk_reading
 from pipeline.storage.base import StorageError, uri_from_path_or_uri
 from pipeline.storage.resolver import Storage

@@ -108,22 +108,60 @@ def plan(ctx: RunContext) -> list[str]:
 
 
 def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:
-    """Read one partner's export for the logical date into canonical tenants, entitlements and billing."""
-    from pipeline.partners import extract
+    """Read one partner's export for the logical date into canonical tenants, entitlements and billing.
 
-    result = extract(ctx.storage, ctx.partner(partner), ctx.logical_date, quality=ctx.config.quality)
-    for item in result.inputs:
-        log.info("read %s: %d rows, %d bytes, sha256 %s", item.uri, item.rows, item.bytes, item.sha256)
+    The files are read once (`fetch_drop`) and parsed by the partner's pure reader, which is given the
+    raw contracts' row checks to run before its mapping; then each canonical dataset is checked against
+    its own contract, and the quarantine shares and the partner-level checks are judged here.
+    """
+    from pipeline.partners import canonical_order, fetch_drop, read
+    from pipeline.quality import Contract, DatasetValidation, ValidationReport, load_contract, validate_frame
+    from pipeline.quality.cross import check_billed_accounts_known, check_export_present
+    from pipeline.quality.quarantine import concat_quarantine
+    from pipeline.quality.results import Source
+    from pipeline.quality.validate import share_check, share_limit
+
+    config, max_share = ctx.partner(partner), ctx.config.quality.max_quarantine_share
+
+    def check_raw(rows: pd.DataFrame, contract: Contract, /) -> DatasetValidation:
+        # The reader counts what it sets aside itself: the share is judged below, over everything read.
+        return validate_frame(rows, contract, dataset=contract.name, check_share=False)
+
+    extracted = read(fetch_drop(ctx.storage, config, ctx.logical_date), config, ctx.logical_date, check=check_raw)
+    for file in extracted.inputs:
+        log.info("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
+    report = ValidationReport(scope=f"extract partner={partner} dt={ctx.logical_date}")
+    report.extend(extracted.results)
+    for counts in extracted.counts:
+        limit = share_limit(load_contract(counts.contract), max_share)
+        report.add(share_check(counts.dataset, counts.rows, counts.quarantined, limit, source=Source.READER))
+        report.count(counts)
+    quarantined, frames = [extracted.quarantine], dict[ds.Dataset, pd.DataFrame]()
+    for item in extracted.canonical:
+        report.extend(item.results)
+        checked = validate_frame(
+            item.frame,
+            item.dataset.contract,
+            dataset=item.dataset.name,
+            max_quarantine_share=max_share,
+            prior_quarantined=len(item.quarantine),
+        )
+        report.extend(checked.results)
+        report.count(checked.counts)
+        quarantined += [item.quarantine, checked.quarantine]
+        frames[item.dataset] = checked.valid
+    report.add(check_export_present(partner, len(frames[ds.TENANTS])))
+    report.add(check_billed_accounts_known(partner, frames[ds.TENANTS], frames[ds.BILLING]))
     uris = PartnerExtract(
         partner=partner,
-        tenants=_write(ctx, ds.TENANTS, result.tenants, partner),
-        entitlements=_write(ctx, ds.ENTITLEMENTS, result.entitlements, partner),
-        billing=_write(ctx, ds.BILLING, result.billing, partner),
-        quarantine=_write(ctx, ds.QUARANTINE, result.quarantine, partner),
-        inputs=write_json(ctx.storage, ctx.layout.partner_inputs(partner), result.inputs_json()),
-        validation=_write_validation(ctx, result.validation, "extract", partner),
+        tenants=_write(ctx, ds.TENANTS, frames[ds.TENANTS], partner),
+        entitlements=_write(ctx, ds.ENTITLEMENTS, frames[ds.ENTITLEMENTS], partner),
+        billing=_write(ctx, ds.BILLING, frames[ds.BILLING], partner),
+        quarantine=_write(ctx, ds.QUARANTINE, canonical_order(concat_quarantine(quarantined), ds.QUARANTINE), partner),
+        inputs=write_json(ctx.storage, ctx.layout.partner_inputs(partner), extracted.inputs_json()),
+        validation=_write_validation(ctx, report, "extract", partner),
     )
-    result.validation.raise_for_errors()
+    report.raise_for_errors()
     return uris
 
 

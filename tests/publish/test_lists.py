@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.lists_vocabulary import neutralise
 from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
-from pipeline.publish.lists import ListFormat, ListFormatError, from_csv_bytes, neutralise, to_csv_bytes, validate_list
+from pipeline.publish.lists import ListFormat, ListFormatError, from_csv_bytes, to_csv_bytes, validate_list
 
 
 def aws_row(account: str, **cells: str) -> dict[str, str]:

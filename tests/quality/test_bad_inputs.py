@@ -12,6 +12,9 @@ tests/partners/fixtures, a BODS register, a policy file) and states the outcome 
 For everything but `stop`, every good row survives: the canonical keys are those of the good input
 minus exactly the rows the case names as lost. (That nothing is published after a `stop` is asserted
 at the stage level, where publishing happens.)
+
+The partner cases run the `extract_partner` stage itself - the pure reader, the raw and canonical
+contracts checked with Great Expectations, the quarantine shares - and read back what it wrote.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline.config import QualityConfig
+from pipeline import datasets as ds
+from pipeline.config import OwnershipConfig, QualityConfig, RunConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, conform
 from pipeline.ownership.bods.reader import read_bods
 from pipeline.ownership.resolve import resolve
-from pipeline.partners import PartnerExtract, extract
 from pipeline.policy.definition import PolicyError, load_policy_text
 from pipeline.quality import (
     Outcome,
@@ -44,7 +47,10 @@ from pipeline.quality import (
     validate_frame,
 )
 from pipeline.quality.quarantine import concat_quarantine
+from pipeline.run.context import RunContext
+from pipeline.run.stages import extract_partner
 from pipeline.storage import Storage
+from pipeline.storage.frames import read_json, read_parquet
 from tests.partners.conftest import FIXTURES, LOGICAL_DATE, aws_partner, gcp_partner
 
 HERE = Path(__file__).parent
@@ -437,13 +443,52 @@ GCP_CASES = [
 ]
 
 
-def _keys(x: PartnerExtract) -> set[str]:
-    keys = {f"tenants:{t}" for t in x.tenants["tenant_id"]}
-    keys |= {f"entitlements:{e}" for e in x.entitlements["entitlement_id"]}
+@dataclass(frozen=True, eq=False)
+class Extract:
+    """What the extract_partner stage wrote for one partner, and whether it stopped the run."""
+
+    partner: str
+    report: ValidationReport
+    frames: dict[str, pd.DataFrame]
+    stopped: QualityError | None
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        return self.frames[ds.QUARANTINE.name]
+
+
+def _extract(inbox: Path, kind: str, quality: QualityConfig) -> Extract:
+    partner = (aws_partner if kind == "aws" else gcp_partner)(inbox.as_uri())
+    work = inbox.parent / "run"
+    config = RunConfig(
+        config_uri=(work / "config.yaml").as_uri(),
+        workspace=(work / "workspace").as_uri(),
+        reports=(work / "reports").as_uri(),
+        audit=(work / "audit").as_uri(),
+        policy=(work / "policy.yaml").as_uri(),
+        ownership=OwnershipConfig(sources=((work / "register.json").as_uri(),)),
+        partners=(partner,),
+        quality=quality,
+    )
+    ctx = RunContext(config, LOGICAL_DATE, "bad-input", Storage())
+    stopped = None
+    try:
+        extract_partner(ctx, kind)
+    except QualityError as exc:
+        stopped = exc
+    report = ValidationReport.from_json(read_json(ctx.storage, ctx.layout.validation("extract", kind)))
+    sets = (ds.TENANTS, ds.ENTITLEMENTS, ds.BILLING, ds.QUARANTINE)
+    frames = {d.name: read_parquet(ctx.storage, ctx.layout.dataset(d, kind)) for d in sets}
+    return Extract(kind, report, frames, stopped)
+
+
+def _keys(x: Extract) -> set[str]:
+    keys = {f"tenants:{t}" for t in x.frames["tenants"]["tenant_id"]}
+    keys |= {f"entitlements:{e}" for e in x.frames["entitlements"]["entitlement_id"]}
     if x.partner == "gcp":  # usage line ids embed the row; count lines by position in the good file instead
-        keys |= {f"billing:{i}" for i in range(len(x.billing))}
+        keys |= {f"billing:{i}" for i in range(len(x.frames["billing"]))}
     else:
-        keys |= {f"billing:{line}" for line in x.billing["line_id"]}
+        keys |= {f"billing:{line}" for line in x.frames["billing"]["line_id"]}
     return keys
 
 
@@ -451,10 +496,10 @@ def _keys(x: PartnerExtract) -> set[str]:
 def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     root = tmp_path_factory.mktemp("good")
     out = {}
-    for name, make in (("aws", aws_partner), ("gcp", gcp_partner)):
-        shutil.copytree(FIXTURES / name, root / name)
-        result = extract(Storage(), make((root / name).as_uri()), LOGICAL_DATE, quality=LENIENT)
-        assert result.validation.passed and result.quarantine.empty
+    for name in ("aws", "gcp"):
+        shutil.copytree(FIXTURES / name, root / name / "inbox")
+        result = _extract(root / name / "inbox", name, LENIENT)
+        assert result.stopped is None and result.report.passed and result.quarantine.empty
         out[name] = _keys(result)
     return out
 
@@ -490,9 +535,9 @@ def test_partner_bad_input(case: Case, tmp_path: Path, good: dict[str, set[str]]
     root = tmp_path / kind
     shutil.copytree(FIXTURES / kind, root)
     case.mutate(root)
-    partner = (aws_partner if kind == "aws" else gcp_partner)(root.as_uri())
-    result = extract(Storage(), partner, LOGICAL_DATE, quality=case.quality)
-    _assert_outcome(case, result.validation, result.quarantine)
+    result = _extract(root, kind, case.quality)
+    assert (result.stopped is not None) == (case.outcome == STOP), result.stopped
+    _assert_outcome(case, result.report, result.quarantine)
     if case.outcome == QUARANTINE:
         # The quarantine follows its own contract (one row per record and rule, lineage, the record as JSON).
         assert validate_frame(result.quarantine, "quarantine", max_quarantine_share=0.0).passed

@@ -179,5 +179,53 @@ def test_report_json_round_trip_and_error_message() -> None:
     with pytest.raises(QualityError) as caught:
         again.raise_for_errors()
     text = str(caught.value)
-    assert "tenants: export_present [error] aws: no tenants" in text and '"partner": "aws"' in text
+    assert "tenants: export_present [error] aws: no tenants" in text and '{"partner":"aws"}' in text
     assert caught.value.failures == report.errors
+
+
+# Texts at the edges of what `%Y-%m-%d` means to datetime.strptime (GE's strftime-format check).
+DATE_EDGES = [
+    "2026-11-20",
+    "2026-1-5",  # strptime takes single-digit months and days
+    "2026-02-30",
+    "2024-02-29",
+    "2026-02-29",
+    " 2026-01-05",
+    "2026-01-05 ",
+    "2026-01- 5",
+    "20260105",
+    "2026-11-20T00:00:00Z",
+    "\u0662\u0660\u0662\u0666-\u0660\u0661-\u0660\u0665",  # Arabic-Indic digits: strptime's \d takes them
+    "",
+    None,
+    "2026-13-01",
+    "0001-01-01",
+]
+
+
+def test_date_format_accepts_exactly_what_the_strftime_check_of_great_expectations_accepts() -> None:
+    from pipeline.quality.contracts import Rule
+    from pipeline.quality.expectations import run_rules
+
+    contract = parse_contract(
+        "apiVersion: v3.2.0\nkind: DataContract\nid: d\nname: d\nversion: '1'\nschema:\n  - name: d\n"
+        "    properties:\n      - {name: day, logicalType: date}\n",
+        "inline",
+    )
+    frame = pd.DataFrame({"day": pd.Series(DATE_EDGES * 3, dtype="str")})
+    v = validate_frame(frame, contract, max_quarantine_share=1.0)
+    strftime = Rule(
+        "strftime",
+        Severity.ERROR,
+        Scope.ROW,
+        "",
+        "day",
+        "expect_column_values_to_match_strftime_format",
+        {"column": "day", "strftime_format": "%Y-%m-%d"},
+    )
+    (outcome,) = run_rules(frame, [strftime], suite_name="strftime")
+    rejected = set(outcome.unexpected_rows)
+    assert 0 < len(rejected) < len(frame)
+    assert v.valid["day"].tolist() == [d for i, d in enumerate(frame["day"].tolist()) if i not in rejected]
+    (result,) = [r for r in v.results if r.check == "day.format"]
+    assert (result.checked, result.failed) == (len(frame), len(rejected))

@@ -124,7 +124,7 @@ def test_screen_reports_stakes_over_100_percent_with_its_findings(tmp_path: Path
 
 
 def test_csv_cells_follow_the_published_lists_rule() -> None:
-    from pipeline.publish.lists import neutralise
+    from pipeline.lists_vocabulary import neutralise
     from pipeline.run.screen import to_csv
 
     cells = ["-1", "@SUM(A1)", "two\nlines", '["a", "b"]', "plain"]

@@ -1,9 +1,4 @@
-"""AWS Marketplace: Seller Data Feeds in (`feeds`), the revocation list out.
+"""AWS Marketplace: the Seller Data Feeds in (`feeds`), the revocation list out (`revocations`).
 
-Invariant: `extract` here is `feeds.extract`, so `pipeline.partners.aws.extract(storage, partner, D)`
-reads an AWS partner's export exactly as the dispatcher `pipeline.partners.extract` does.
+Invariant: both modules are pure; `pipeline.partners` picks them by the partner's kind and does the I/O.
 """
-
-from pipeline.partners.aws.feeds import extract
-
-__all__ = ["extract"]

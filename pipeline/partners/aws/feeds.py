@@ -6,7 +6,9 @@ file or row order. Every column is read as text; an AWS account id is exactly 12
 and one that lost leading zeros is quarantined, never padded. Every row read ends up in a canonical
 frame, in the quarantine (with file, line and rule), or counted in the validation as superseded,
 deleted or not yet inserted. Cross-feed references (the account GUIDs of agreements and billing) to
-an account that is unknown or quarantined never silently take another account's place.
+an account that is unknown or quarantined never silently take another account's place. Pure: the
+files come as bytes (`PartnerDrop`), and the feed contracts' row checks are the caller's `RawCheck`,
+run once per feed on the rows of all its months, before the history and the mapping see them.
 
 Mapping (feed -> canonical):
 - tenants: the current, not deleted Account row per account GUID; company name = mailing address
@@ -29,16 +31,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.config import PartnerConfig, QualityConfig
-from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
+from pipeline.arrays import instants, utc_dates
+from pipeline.config import PartnerConfig
+from pipeline.datasets import BILLING, ENTITLEMENTS, LINEAGE, TENANTS
 from pipeline.partners.aws.history import Current, current_rows, key_strings
-from pipeline.partners.base import Canonical, PartnerExtract, finish_extract
-from pipeline.partners.files import InputFile, RawRead, instants, read_csv_file
+from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
+from pipeline.partners.files import InputFile, RawRead, empty_rows, parse_csv
 from pipeline.quality.contracts import Contract, Scope, Severity, load_contract
 from pipeline.quality.quarantine import Quarantined, concat_quarantine, record_json
-from pipeline.quality.results import CheckResult, DatasetCounts, Source, ValidationReport, sample_rows
-from pipeline.quality.validate import share_check, share_limit, validate_frame
-from pipeline.storage import Storage, join
+from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
+from pipeline.storage import join
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,12 @@ FEEDS = (ACCOUNT, ADDRESS, AGREEMENT, BILLING_EVENT, DAILY_USAGE)
 @dataclass(frozen=True, eq=False)
 class FeedData:
     contract: Contract
-    rows: pd.DataFrame  # validated rows inserted by D, all versions (lineage kept)
+    rows: pd.DataFrame  # rows inserted by D that passed the raw contract, all versions (lineage kept)
     current: Current
     quarantine: pd.DataFrame
     results: tuple[CheckResult, ...]
     inputs: tuple[InputFile, ...]
-    counts: DatasetCounts
+    counts: DatasetCounts  # rows read, kept and set aside, for the stage's quarantine-share check
     # Unreadable records whose key could not be told (a broken quote, a wrong field count): any key the
     # feed seems not to have may be one of them.
     unidentified: int = 0
@@ -85,6 +87,12 @@ def feed_uris(partner: PartnerConfig, spec: FeedSpec, logical_date: dt.date) -> 
     ]
 
 
+def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
+    """Every monthly file of every feed the reader looks for (one existence check each, not a listing:
+    the file pattern is configuration and need not have a listable static prefix)."""
+    return [uri for spec in FEEDS for uri in feed_uris(partner, spec, logical_date)]
+
+
 def _reader(
     dataset: str, check: str, severity: Severity, *, passed: bool, message: str, checked: int = 0
 ) -> CheckResult:
@@ -92,17 +100,16 @@ def _reader(
 
 
 def read_feed(
-    storage: Storage, partner: PartnerConfig, spec: FeedSpec, logical_date: dt.date, max_share: float | None
+    drop: PartnerDrop, partner: PartnerConfig, spec: FeedSpec, logical_date: dt.date, check: RawCheck
 ) -> FeedData:
-    """All monthly files of one feed in the window, validated, with the current row per key."""
+    """All monthly files of one feed in the window, checked against the feed's contract (the rows of all
+    months at once), with the current row per key."""
     contract = load_contract(spec.contract)
     name = contract.name
     folder = getattr(partner.aws_feeds, spec.attr)
     expected = feed_uris(partner, spec, logical_date)
-    # One existence check per expected month (not a listing: the file pattern is configuration and
-    # need not have a listable static prefix).
-    listed = {u for u in expected if storage.exists(u)}
-    present = [u for u in expected if u in listed]
+    present = [u for u in expected if u in drop.files]
+    listed = set(present)
     results: list[CheckResult] = []
     if not present:
         results.append(
@@ -129,11 +136,11 @@ def read_feed(
         )
 
     broken = Severity.ERROR if spec.required else Severity.WARN
-    reads: list[RawRead] = [read_csv_file(storage, u, contract, broken=broken) for u in present]
+    reads: list[RawRead] = [parse_csv(u, drop.files[u], contract, broken=broken) for u in present]
     for r in reads:
         results.extend(r.results)
     frames = [r.frame for r in reads if r.usable]
-    raw = pd.concat(frames, ignore_index=True) if frames else reads[0].frame if reads else _empty_raw(contract)
+    raw = pd.concat(frames, ignore_index=True) if frames else reads[0].frame if reads else empty_rows(contract)
     file_quarantine = concat_quarantine(r.quarantine for r in reads)
 
     inserted = instants(raw["insert_date"])
@@ -151,12 +158,9 @@ def read_feed(
         )
     raw = raw.loc[~later].reset_index(drop=True)
 
-    v = validate_frame(raw, contract, dataset=name, check_share=False)
+    v = check(raw, contract)
     results.extend(v.results)
-    valid_lines = set(zip(v.valid["source_uri"], v.valid["source_line"], strict=True))
-    rejected = raw.loc[
-        [(u, ln) not in valid_lines for u, ln in zip(raw["source_uri"], raw["source_line"], strict=True)]
-    ]
+    rejected = _rejected(raw, v.valid)
     suspect = pd.concat([rejected, *(r.quarantined_rows for r in reads)], ignore_index=True)
     current = current_rows(v.valid, contract.history_key, name, columns=contract.column_names, suspect=suspect)
     results.extend(current.results)
@@ -164,27 +168,22 @@ def read_feed(
     quarantine = concat_quarantine([file_quarantine, v.quarantine, current.quarantine])
     rows_read = len(raw) + len(file_quarantine)
     bad = len(file_quarantine) + len(rejected) + _distinct_lines(current.quarantine)
-    results.append(share_check(name, rows_read, bad, share_limit(contract, max_share), source=Source.READER))
     counts = DatasetCounts(name, name, rows_read, rows_read - bad, bad)
     unidentified = len(file_quarantine) - sum(len(r.quarantined_rows) for r in reads)
     inputs = tuple(r.input for r in reads)
     return FeedData(contract, v.valid, current, quarantine, tuple(results), inputs, counts, unidentified)
 
 
-def _empty_raw(contract: Contract) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in contract.column_names})
-    frame["source_uri"] = pd.Series([], dtype="str")
-    frame["source_line"] = pd.Series([], dtype="int64")
-    return frame
+def _rejected(rows: pd.DataFrame, valid: pd.DataFrame) -> pd.DataFrame:
+    """The rows the check did not keep (`valid` is a subset of `rows`; a file line identifies a row)."""
+    if len(valid) == len(rows):
+        return rows.iloc[:0]
+    kept = pd.MultiIndex.from_frame(valid[list(LINEAGE)])
+    return rows.loc[~pd.MultiIndex.from_frame(rows[list(LINEAGE)]).isin(kept)]
 
 
 def _distinct_lines(q: pd.DataFrame) -> int:
     return int(q[["source_uri", "source_line"]].drop_duplicates().shape[0]) if len(q) else 0
-
-
-def _utc_date(values: pd.Series) -> pd.Series:
-    dates: pd.Series = instants(values).dt.strftime("%Y-%m-%d").astype("str")
-    return dates
 
 
 def _decimal(values: pd.Series) -> pd.Series:
@@ -268,7 +267,7 @@ def _billing(
             "payer_account_id": ids.map(ev["from_account_id"]),
             "product_id": ev["product_id"],
             "entitlement_id": ev["agreement_id"],
-            "event_date": _utc_date(ev["invoice_date"]),
+            "event_date": utc_dates(ev["invoice_date"]),
             "amount": _decimal(ev["amount"]),
             "currency": ev["currency"],
             "quantity": pd.Series(pd.NA, index=ev.index, dtype="str"),
@@ -282,7 +281,7 @@ def _billing(
         }
     )
     us_tenant = ids.map(us["end_user_account_id"])
-    us_date = _utc_date(us["usage_date"])
+    us_date = utc_dates(us["usage_date"])
     line_id = (
         "usage/"
         + us_date
@@ -535,8 +534,8 @@ def _entitlements(
             "product_id": ag["agreement_id"].map(products).astype("str"),
             "offer_id": ag["offer_id"],
             "status": ag["status"],
-            "start_date": _utc_date(ag["start_time"]),
-            "end_date": _utc_date(ag["end_time"]),
+            "start_date": utc_dates(ag["start_time"]),
+            "end_date": utc_dates(ag["end_time"]),
             "source_uri": ag["source_uri"],
             "source_line": ag["source_line"],
         }
@@ -544,34 +543,23 @@ def _entitlements(
     return frame, quarantined, results
 
 
-def extract(
-    storage: Storage, partner: PartnerConfig, logical_date: dt.date, *, quality: QualityConfig | None = None
-) -> PartnerExtract:
-    """Read the partner's Seller Data Feeds for `logical_date` into canonical frames (see module doc)."""
-    share = (quality or QualityConfig()).max_quarantine_share
-    report = ValidationReport(scope=f"extract partner={partner.name} dt={logical_date}")
-    data = {spec.attr: read_feed(storage, partner, spec, logical_date, share) for spec in FEEDS}
-    quarantines = [d.quarantine for d in data.values()]
-    for spec in FEEDS:
-        d = data[spec.attr]
-        report.extend(d.results)
-        report.count(d.counts)
+def read(drop: PartnerDrop, partner: PartnerConfig, logical_date: dt.date, *, check: RawCheck) -> Extracted:
+    """The partner's Seller Data Feeds for `logical_date` as canonical frames (see module doc); `check`
+    checks each feed's rows against the feed's contract before the history and mapping use them."""
+    data = {spec.attr: read_feed(drop, partner, spec, logical_date, check) for spec in FEEDS}
     ids = _AccountIds(data[ACCOUNT.attr])
-
     billing, q_bill, r_bill = _billing(partner.name, data[BILLING_EVENT.attr], data[DAILY_USAGE.attr], ids)
     tenants, q_ten, r_ten = _tenants(partner, data[ACCOUNT.attr], data[ADDRESS.attr], billing)
     entitlements, q_ent, r_ent = _entitlements(partner, data[AGREEMENT.attr], ids, billing)
-
-    return finish_extract(
-        partner.name,
-        logical_date,
-        [
-            Canonical(TENANTS, tenants, q_ten, r_ten),
-            Canonical(ENTITLEMENTS, entitlements, q_ent, r_ent),
-            Canonical(BILLING, billing, q_bill, r_bill),
-        ],
-        read_quarantine=quarantines,
-        inputs=(i for d in data.values() for i in d.inputs),
-        report=report,
-        max_quarantine_share=share,
+    feeds = [data[spec.attr] for spec in FEEDS]
+    return Extracted(
+        partner=partner.name,
+        logical_date=logical_date,
+        results=tuple(r for d in feeds for r in d.results),
+        quarantine=concat_quarantine(d.quarantine for d in feeds),
+        counts=tuple(d.counts for d in feeds),
+        tenants=canonical(TENANTS, tenants, q_ten, r_ten),
+        entitlements=canonical(ENTITLEMENTS, entitlements, q_ent, r_ent),
+        billing=canonical(BILLING, billing, q_bill, r_bill),
+        inputs=tuple(i for d in feeds for i in d.inputs),
     )

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.partners.files import drop_identical, instants
+from pipeline.arrays import instants
+from pipeline.partners.files import drop_identical
 from pipeline.quality.contracts import Scope, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, Source, sample_rows

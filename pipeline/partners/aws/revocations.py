@@ -21,6 +21,14 @@ import re
 
 import pandas as pd
 
+from pipeline.lists_vocabulary import (
+    DECISION,
+    EFFECTIVE_DATE,
+    EXPLANATION,
+    LISTED_SINCE,
+    MULTI_VALUE_SEPARATOR,
+    REASON_CODES,
+)
 from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.publish.build import (
     PARTNER_TENANT,
@@ -31,15 +39,7 @@ from pipeline.publish.build import (
     split_carried,
     with_carried,
 )
-from pipeline.publish.lists import (
-    DECISION,
-    EFFECTIVE_DATE,
-    EXPLANATION,
-    LISTED_SINCE,
-    MULTI_VALUE_SEPARATOR,
-    REASON_CODES,
-    ListFormat,
-)
+from pipeline.publish.lists import ListFormat
 
 KEY = "aws_account_id"
 PRODUCT_CODES = "product_codes"

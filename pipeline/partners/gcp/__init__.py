@@ -1,9 +1,4 @@
-"""Google Cloud Marketplace: the GCP drop in (`feeds`), the revocation list out.
+"""Google Cloud Marketplace: the GCP drop in (`feeds`), the revocation list out (`revocations`).
 
-Invariant: `extract` here is `feeds.extract`, so `pipeline.partners.gcp.extract(storage, partner, D)`
-reads a GCP partner's drop exactly as the dispatcher `pipeline.partners.extract` does.
+Invariant: both modules are pure; `pipeline.partners` picks them by the partner's kind and does the I/O.
 """
-
-from pipeline.partners.gcp.feeds import extract
-
-__all__ = ["extract"]

@@ -5,6 +5,8 @@ Invariant: only the drop of the logical date D is read (`accounts/dt=D`, `entitl
 snapshot stops the run (an absent export must never read as "nobody to revoke"); a missing usage file
 is reported. Values are taken as the API wrote them, as text: a number where text belongs (a tax id,
 an account id) is quarantined rather than converted, since it may already have lost leading zeros.
+Pure: the files come as bytes (`PartnerDrop`), and the file contracts' row checks are the caller's
+`RawCheck`, run once per file before the mapping sees its rows.
 
 Mapping: tenants from Account resources (tenant_id = the id in `providers/{p}/accounts/{id}`, the
 sign-up `inputProperties` give name, country, tax id, company number, LEI, domain and the Cloud
@@ -19,15 +21,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.config import PartnerConfig, QualityConfig
+from pipeline.arrays import utc_dates
+from pipeline.config import PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
-from pipeline.partners.base import Canonical, PartnerExtract, finish_extract
-from pipeline.partners.files import InputFile, RawRead, drop_identical, instants, read_csv_file, read_jsonl_file
+from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
+from pipeline.partners.files import InputFile, RawRead, drop_identical, empty_rows, parse_csv, parse_jsonl
 from pipeline.quality.contracts import Contract, Scope, Severity, load_contract
 from pipeline.quality.quarantine import Quarantined, concat_quarantine, quarantine_frame, record_json
-from pipeline.quality.results import CheckResult, DatasetCounts, Source, ValidationReport, sample_rows
-from pipeline.quality.validate import share_check, share_limit, validate_frame
-from pipeline.storage import Storage, join
+from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
+from pipeline.storage import join
 
 
 @dataclass(frozen=True)
@@ -47,32 +49,32 @@ FILES = (ACCOUNTS, ENTITLEMENT_FILE, USAGE)
 @dataclass(frozen=True, eq=False)
 class DropData:
     contract: Contract
-    rows: pd.DataFrame  # validated rows
+    rows: pd.DataFrame  # rows that passed the file's contract
     quarantine: pd.DataFrame
     results: tuple[CheckResult, ...]
     inputs: tuple[InputFile, ...]
-    counts: DatasetCounts
+    counts: DatasetCounts  # rows read, kept and set aside, for the stage's quarantine-share check
 
 
 def file_uri(partner: PartnerConfig, spec: DropFile, logical_date: dt.date) -> str:
     return join(partner.inbox, getattr(partner.gcp_files, spec.attr).format(date=logical_date.isoformat()))
 
 
-def _empty(contract: Contract) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in contract.column_names})
-    frame["source_uri"] = pd.Series([], dtype="str")
-    frame["source_line"] = pd.Series([], dtype="int64")
-    return frame
+def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
+    """The files of the drop of `logical_date` the reader looks for."""
+    return [file_uri(partner, spec, logical_date) for spec in FILES]
 
 
 def read_drop_file(
-    storage: Storage, partner: PartnerConfig, spec: DropFile, logical_date: dt.date, max_share: float | None
+    drop: PartnerDrop, partner: PartnerConfig, spec: DropFile, logical_date: dt.date, check: RawCheck
 ) -> DropData:
+    """One file of the drop, checked against its contract."""
     contract = load_contract(spec.contract)
     name = contract.name
     uri = file_uri(partner, spec, logical_date)
     severity = Severity.ERROR if spec.required else Severity.WARN
-    if not storage.exists(uri):
+    data = drop.get(uri)
+    if data is None:
         missing = CheckResult(
             name,
             "export.missing",
@@ -84,16 +86,16 @@ def read_drop_file(
             source=Source.READER,
         )
         return DropData(
-            contract, _empty(contract), quarantine_frame([]), (missing,), (), DatasetCounts(name, name, 0, 0, 0)
+            contract, empty_rows(contract), quarantine_frame([]), (missing,), (), DatasetCounts(name, name, 0, 0, 0)
         )
-    reader = read_jsonl_file if spec.json_lines else read_csv_file
-    read: RawRead = reader(storage, uri, contract, broken=severity)
+    parse = parse_jsonl if spec.json_lines else parse_csv
+    read: RawRead = parse(uri, data, contract, broken=severity)
     results = list(read.results)
     frame, dup_results = drop_identical(read.frame, list(contract.column_names), name, list(contract.key))
     results.extend(dup_results)
-    v = validate_frame(frame, contract, dataset=name, check_share=False)
+    v = check(frame, contract)
     results.extend(v.results)
-    if read.usable and spec.required and v.rows == 0 and len(read.quarantine) == 0:
+    if read.usable and spec.required and len(frame) == 0 and len(read.quarantine) == 0:
         results.append(
             CheckResult(
                 name,
@@ -106,8 +108,7 @@ def read_drop_file(
             )
         )
     rows_read = len(frame) + len(read.quarantine)
-    bad = len(read.quarantine) + v.rows - len(v.valid)
-    results.append(share_check(name, rows_read, bad, share_limit(contract, max_share), source=Source.READER))
+    bad = len(read.quarantine) + len(frame) - len(v.valid)
     quarantine = concat_quarantine([read.quarantine, v.quarantine])
     counts = DatasetCounts(name, name, rows_read, rows_read - bad, bad)
     return DropData(contract, v.valid, quarantine, tuple(results), (read.input,), counts)
@@ -177,7 +178,7 @@ def _entitlements(
             "product_id": e["product"],
             "offer_id": e["offer"],
             "status": e["state"],
-            "start_date": instants(e["createTime"]).dt.strftime("%Y-%m-%d").astype("str"),
+            "start_date": utc_dates(e["createTime"]),
             "end_date": pd.Series(pd.NA, index=e.index, dtype="str"),
             "source_uri": e["source_uri"],
             "source_line": e["source_line"],
@@ -226,34 +227,23 @@ def _billing(partner: str, usage: pd.DataFrame, logical_date: dt.date) -> tuple[
     return frame, [result]
 
 
-def extract(
-    storage: Storage, partner: PartnerConfig, logical_date: dt.date, *, quality: QualityConfig | None = None
-) -> PartnerExtract:
-    """Read the partner's GCP drop for `logical_date` into canonical frames (see module doc)."""
-    share = (quality or QualityConfig()).max_quarantine_share
-    report = ValidationReport(scope=f"extract partner={partner.name} dt={logical_date}")
-    data = {spec.attr: read_drop_file(storage, partner, spec, logical_date, share) for spec in FILES}
-    quarantines = []
-    for d in data.values():
-        report.extend(d.results)
-        report.count(d.counts)
-        quarantines.append(d.quarantine)
-
+def read(drop: PartnerDrop, partner: PartnerConfig, logical_date: dt.date, *, check: RawCheck) -> Extracted:
+    """The partner's GCP drop for `logical_date` as canonical frames (see module doc); `check` checks each
+    file's rows against the file's contract before the mapping uses them."""
+    data = {spec.attr: read_drop_file(drop, partner, spec, logical_date, check) for spec in FILES}
     accounts = data[ACCOUNTS.attr].rows
     tenants = _tenants(partner.name, accounts)
     entitlements, q_ent, r_ent = _entitlements(partner.name, data[ENTITLEMENT_FILE.attr].rows, set(accounts["name"]))
     billing, r_bill = _billing(partner.name, data[USAGE.attr].rows, logical_date)
-
-    return finish_extract(
-        partner.name,
-        logical_date,
-        [
-            Canonical(TENANTS, tenants),
-            Canonical(ENTITLEMENTS, entitlements, q_ent, r_ent),
-            Canonical(BILLING, billing, results=r_bill),
-        ],
-        read_quarantine=quarantines,
-        inputs=(i for d in data.values() for i in d.inputs),
-        report=report,
-        max_quarantine_share=share,
+    files = [data[spec.attr] for spec in FILES]
+    return Extracted(
+        partner=partner.name,
+        logical_date=logical_date,
+        results=tuple(r for d in files for r in d.results),
+        quarantine=concat_quarantine(d.quarantine for d in files),
+        counts=tuple(d.counts for d in files),
+        tenants=canonical(TENANTS, tenants),
+        entitlements=canonical(ENTITLEMENTS, entitlements, q_ent, r_ent),
+        billing=canonical(BILLING, billing, results=r_bill),
+        inputs=tuple(i for d in files for i in d.inputs),
     )

@@ -21,6 +21,14 @@ import re
 
 import pandas as pd
 
+from pipeline.lists_vocabulary import (
+    DECISION,
+    EFFECTIVE_DATE,
+    EXPLANATION,
+    LISTED_SINCE,
+    MULTI_VALUE_SEPARATOR,
+    REASON_CODES,
+)
 from pipeline.policy.definition import Policy, TenantDecision
 from pipeline.publish.build import (
     PARTNER_TENANT,
@@ -32,15 +40,7 @@ from pipeline.publish.build import (
     split_carried,
     with_carried,
 )
-from pipeline.publish.lists import (
-    DECISION,
-    EFFECTIVE_DATE,
-    EXPLANATION,
-    LISTED_SINCE,
-    MULTI_VALUE_SEPARATOR,
-    REASON_CODES,
-    ListFormat,
-)
+from pipeline.publish.lists import ListFormat
 
 KEY = "procurement_account_id"
 ACCOUNT_NAME = "account_name"
