@@ -5,6 +5,8 @@ values as nulls, whatever backs the column (NumPy objects, one Arrow chunk, or t
 Parquet file read gives), so that callers can rely on Array-only methods (`dictionary_encode().dictionary`,
 `ListArray.from_arrays`, `take` by position). `arrow_strings` gives the same values as chunks, sharing
 the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy.
+`arrow_nested` does the same for a nested column (lists, structs): an `ArrowDtype` column's own chunks,
+or Python lists and dicts converted to the type given.
 """
 
 from __future__ import annotations
@@ -36,3 +38,13 @@ def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
     if chunked.type == pa.null():
         return pa.chunked_array([pa.nulls(len(chunked), pa.large_string())])
     return chunked.cast(pa.large_string()) if chunked.type != pa.large_string() else chunked
+
+
+def arrow_nested(series: pd.Series, type: pa.DataType | None = None) -> pa.ChunkedArray:
+    """A nested column (pandas `ArrowDtype`, or objects: lists, dicts, None) as Arrow chunks."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        arr = pa.array(series.array)
+    else:
+        arr = pa.array(series.to_numpy(dtype=object), type=type, from_pandas=True)
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return chunked if type is None or chunked.type == type else chunked.cast(type)
