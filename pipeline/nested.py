@@ -5,6 +5,8 @@ Invariants:
   type, `tuple[T, ...]` (a list) or `T | None` (may be missing). `arrow_type` derives its Arrow type
   (struct, `large_list`, `large_string`, `double`, `int64`, `bool`), so a column built for it and the
   declaration cannot drift; `of` reads a value back (a dict as Arrow or pandas gives it) into the record.
+- `items` reads a list cell (as pandas gives an `ArrowDtype` list, or a Python list) as a list, missing
+  as empty.
 - `mismatch` compares a column's Arrow type with a declared one and names the first place they differ;
   string and list offsets widths are not a difference (Parquet readers may give either), field
   nullability is not compared, field order is.
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, get_args, get_origin
 
 import pyarrow as pa
@@ -91,6 +94,15 @@ def of(cls: type[T], value: Mapping[str, Any]) -> T:
     hints = _hints(typing.cast(Any, cls))
     made: T = cls(**{f.name: _read(hints[f.name], value.get(f.name)) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
     return made
+
+
+def items(value: object) -> list[Any]:
+    """A list cell (a chain, rule ids, candidates) as a list; missing (None, NaN) is empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
+        raise TypeError(f"a list expected, {type(value).__name__} found")
+    return list(value)
 
 
 def _same_leaf(actual: pa.DataType, declared: pa.DataType) -> bool:
