@@ -62,9 +62,37 @@ def band(low: float, low_open: bool, high: float, high_open: bool) -> str:
     return f"{'(' if low_open else '['}{percent(low)}, {percent(high)}{')' if high_open else ']'}"
 
 
+def shown_percent(value: float | None) -> str:
+    """`percent`, or `?` for a share that is missing."""
+    return "?" if value is None else percent(value)
+
+
+def share_range(low: float | None, high: float | None, dash: str = "-") -> str:
+    """A restricted share from its two bounds: `40%`, `40%-60%`, or `n/a` when neither is known."""
+    if low is None and high is None:
+        return "n/a"
+    if low == high:
+        return shown_percent(low)
+    return f"{shown_percent(low)}{dash}{shown_percent(high)}"
+
+
+def declared_share(
+    exact: float | None, minimum: float | None, exclusive_min: bool, maximum: float | None, exclusive_max: bool
+) -> str:
+    """A BODS share as the register states it: exact, or a band with its open or closed bounds (a
+    missing bound reads 0% or 100%), or that it states none."""
+    if exact is not None:
+        return percent(exact)
+    if minimum is None and maximum is None:
+        return "share not stated (0-100%)"
+    low = percent(minimum if minimum is not None else 0.0)
+    high = percent(maximum if maximum is not None else 1.0)
+    return f"{'(' if exclusive_min else '['}{low}, {high}{')' if exclusive_max else ']'}"
+
+
 def rate(value: float, places: int = 1) -> str:
     """A ratio of counts in a message (`2.5%`), rounded to `places` decimals."""
-    return f"{value * 100:.{places}f}%"
+    return f"{value:.{places}%}"
 
 
 def stake(value: Stake) -> str:
