@@ -82,30 +82,42 @@ def outside_stakes(graph: Graph, flagged: Flagged) -> tuple[pa.Array, pa.StructA
     return graph.outside_ids.take(pa.array(holder)), stakes
 
 
-class _Lists:
-    """A list column over every record where only some records have items: each run's items are given
-    for its records (`rows`, ascending) as CSR offsets and values, and put in record order at the end."""
+class _Placement:
+    """Where the flagged records of every run sit among all records, to put each run's per-record values
+    (lists as CSR offsets and values, in the run's record order) into whole columns in record order.
+    Only the offsets are as long as the column: every record between two flagged ones has the offset of
+    the next flagged one, so they are written with one `repeat`, with no other array as long."""
 
-    def __init__(self, n: int, item: pa.DataType) -> None:
-        self._counts = np.zeros(n, dtype=np.int64)
-        self._starts = np.zeros(n, dtype=np.int64)
-        self._values: list[pa.Array] = []
-        self._size = 0
-        self._item = item
+    def __init__(self, n: int, runs: Sequence[Flagged]) -> None:
+        self.n = n
+        self.runs = [f for f in runs if len(f.idx)]
+        rows = np.concatenate([f.idx for f in self.runs]) if self.runs else np.zeros(0, dtype=np.int64)
+        self.order = np.argsort(rows, kind="stable")
+        self.rows = rows[self.order]
+        # Offset k + 1 serves the records after the k-th flagged one up to the next, the last to the end.
+        self.spans = np.diff(np.concatenate([[-1], self.rows, [n]]))
 
-    def set_rows(self, rows: IntArray, indptr: IntArray, values: pa.Array) -> None:
-        """rows[k] gets values[indptr[k]:indptr[k + 1]]."""
-        self._counts[rows] = np.diff(indptr)
-        self._starts[rows] = self._size + indptr[:-1]
-        self._values.append(values)
-        self._size += len(values)
+    def lists(self, parts: Sequence[tuple[IntArray, pa.Array]], item: pa.DataType) -> pa.LargeListArray:
+        """One list per record: run r's k-th record gets `parts[r][1][indptr[k]:indptr[k + 1]]`."""
+        if not parts:  # nothing flagged: every list is empty
+            return pa.LargeListArray.from_arrays(pa.array(np.zeros(self.n + 1, dtype=np.int64)), pa.array([], item))
+        counts = np.concatenate([np.diff(indptr) for indptr, _ in parts])
+        bases = np.cumsum([0, *(len(values) for _, values in parts)])
+        starts = np.concatenate([base + indptr[:-1] for base, (indptr, _) in zip(bases, parts, strict=False)])
+        values = pa.concat_arrays([v for _, v in parts])
+        counts, starts = counts[self.order], starts[self.order]
+        taken = ranges(starts, counts)
+        if not np.array_equal(taken, np.arange(len(taken))):
+            values = values.take(pa.array(taken))
+        record_offsets = np.repeat(offsets(counts), self.spans)
+        return pa.LargeListArray.from_arrays(pa.array(record_offsets), values, type=pa.large_list(item))
 
-    def arrow(self) -> pa.LargeListArray:
-        values = pa.concat_arrays(self._values) if self._values else pa.array([], self._item)
-        order = ranges(self._starts, self._counts)
-        if len(order) and not np.array_equal(order, np.arange(len(order))):
-            values = values.take(pa.array(order))
-        return pa.LargeListArray.from_arrays(pa.array(offsets(self._counts)), values, type=pa.large_list(self._item))
+    def values(self, parts: Sequence[np.ndarray], fill: object, dtype: type) -> np.ndarray:
+        """One value per record: run r's k-th record gets `parts[r][k]`, every other record `fill`."""
+        out: np.ndarray = np.full(self.n, fill, dtype=dtype)
+        if parts:
+            out[self.rows] = np.concatenate(parts)[self.order]
+        return out
 
 
 def _roots(graph: Graph, basis: RootBases, flagged: Flagged) -> tuple[IntArray, pa.StructArray]:
@@ -151,9 +163,12 @@ def _paths(graph: Graph, flagged: Flagged) -> pa.StructArray:
 
 
 def _unread(unread: UnreadRecords, flagged: Flagged) -> tuple[IntArray, pa.Array]:
-    notes = [unread.notes(int(i)) if held else [] for i, held in zip(flagged.idx, flagged.by_unread, strict=True)]
-    flat = [note for found in notes for note in found]
-    return offsets(np.array([len(found) for found in notes], dtype=np.int64)), pa.array(flat, UNREAD_TYPE)
+    """The quarantined statements about each record held for them (few: Python per record)."""
+    held = np.flatnonzero(flagged.by_unread)
+    notes = [unread.notes(int(i)) for i in flagged.idx[held]]
+    counts = np.zeros(len(flagged.idx), dtype=np.int64)
+    counts[held] = [len(found) for found in notes]
+    return offsets(counts), pa.array([note for found in notes for note in found], UNREAD_TYPE)
 
 
 def _unknown(graph: Graph, flagged: Flagged) -> tuple[IntArray, pa.StructArray]:
@@ -165,26 +180,17 @@ def _unknown(graph: Graph, flagged: Flagged) -> tuple[IntArray, pa.StructArray]:
 def evidence_column(
     graph: Graph, basis: RootBases, names: pa.ChunkedArray, unread: UnreadRecords, runs: Sequence[Flagged]
 ) -> pa.StructArray:
-    n = graph.n
-    roots, owners = _Lists(n, ROOT_TYPE), _Lists(n, OWNER_TYPE)
-    paths, unread_notes, unknown = _Lists(n, PATH_TYPE), _Lists(n, UNREAD_TYPE), _Lists(n, UNKNOWN_HOLDER_TYPE)
-    owners_total = np.zeros(n, dtype=np.int64)
-    truncated = np.zeros(n, dtype=bool)
-    for flagged in runs:
-        idx = flagged.idx
-        if not len(idx):
-            continue
-        roots.set_rows(idx, *_roots(graph, basis, flagged))
-        owners.set_rows(idx, flagged.listed, _owners(graph, names, flagged))
-        owners_total[idx] = flagged.owners_total
-        paths.set_rows(idx, flagged.paths.indptr, _paths(graph, flagged))
-        truncated[idx] = flagged.paths.truncated
-        unread_notes.set_rows(idx, *_unread(unread, flagged))
-        unknown.set_rows(idx, *_unknown(graph, flagged))
+    placed = _Placement(graph.n, runs)
+    runs = placed.runs
     children = [
-        roots.arrow(), owners.arrow(), pa.array(owners_total), paths.arrow(), pa.array(truncated),
-        unread_notes.arrow(), unknown.arrow(),
-    ]  # fmt: skip
+        placed.lists([_roots(graph, basis, f) for f in runs], ROOT_TYPE),
+        placed.lists([(f.listed, _owners(graph, names, f)) for f in runs], OWNER_TYPE),
+        pa.array(placed.values([f.owners_total for f in runs], 0, np.int64)),
+        placed.lists([(f.paths.indptr, _paths(graph, f)) for f in runs], PATH_TYPE),
+        pa.array(placed.values([f.paths.truncated for f in runs], False, np.bool_)),
+        placed.lists([_unread(unread, f) for f in runs], UNREAD_TYPE),
+        placed.lists([_unknown(graph, f) for f in runs], UNKNOWN_HOLDER_TYPE),
+    ]
     return pa.StructArray.from_arrays(children, fields=list(EVIDENCE_TYPE))
 
 
