@@ -3,13 +3,16 @@ ultimate parents, evidence and findings."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from pipeline import formatting
+from pipeline import formatting, ownership
 from pipeline.datasets import OWNERSHIP
 from pipeline.ownership.evidence import MAX_PATHS
 from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, OwnershipResult, resolve
@@ -373,3 +376,34 @@ def test_resolve_needs_only_its_declared_columns() -> None:
     pd.testing.assert_frame_equal(narrow.ownership, full.ownership)
     pd.testing.assert_frame_equal(narrow.findings, full.findings)
     assert set(full.ownership["decision"]) == {"restricted", "review", "clear"}
+
+
+def test_an_executor_changes_where_parts_run_not_the_result() -> None:
+    """Without an executor everything runs on the caller's thread; with one, the independent parts run
+    beside it. Both give the same frames, bit for bit."""
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B", "name": 'Zhōng "B"'}, {"id": "C"}, {"id": "D"})
+    ints = interests(
+        stake("X", "A", 60), stake("A", "B", min=40, max=70), stake("B", "C", 100), stake("ghost", "D", 60),
+        stake("X", "D", type="appointmentOfBoard"),
+    )  # fmt: skip
+    alone = resolve(ents, ints, policy(), AS_OF, quarantine=quarantined("C"))
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        shared = resolve(ents, ints, policy(), AS_OF, quarantine=quarantined("C"), executor=beside)
+    pd.testing.assert_frame_equal(shared.ownership, alone.ownership)
+    pd.testing.assert_frame_equal(shared.findings, alone.findings)
+    assert set(alone.ownership["decision"]) == {"restricted", "review"}
+
+
+def test_the_engine_sets_no_process_wide_switch() -> None:
+    """The GC pause, Arrow's pool and worker threads are the caller's to set (pipeline.run.switches, at the
+    stage edge): no module of the engine imports them, the collector or a thread pool. (The BODS reader,
+    ownership/bods, runs worker processes of its own.)"""
+    banned = {"gc", "threading", "concurrent.futures.thread", "pipeline.run", "pipeline.run.switches"}
+    found = []
+    for path in sorted(Path(ownership.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            found += [f"{path.name}: {n}" for n in names if n in banned or n.endswith("ThreadPoolExecutor")]
+    assert found == []
