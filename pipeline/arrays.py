@@ -6,7 +6,8 @@ Parquet file read gives), so that callers can rely on Array-only methods (`dicti
 `ListArray.from_arrays`, `take` by position). `arrow_strings` gives the same values as chunks, sharing
 the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy.
 `arrow_nested` does the same for a nested column (lists, structs): an `ArrowDtype` column's own chunks,
-or Python lists and dicts converted to the type given.
+or Python lists and dicts converted to the type given; `pandas_nested` is its way back, an Arrow array as
+an `ArrowDtype` column that keeps its type, without a copy.
 """
 
 from __future__ import annotations
@@ -48,3 +49,9 @@ def arrow_nested(series: pd.Series, type: pa.DataType | None = None) -> pa.Chunk
         arr = pa.array(series.to_numpy(dtype=object), type=type, from_pandas=True)
     chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
     return chunked if type is None or chunked.type == type else chunked.cast(type)
+
+
+def pandas_nested(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """A nested Arrow array as a pandas column that keeps its Arrow type (`ArrowDtype`), without a copy."""
+    chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+    return pd.arrays.ArrowExtensionArray(chunked)

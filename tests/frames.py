@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.arrays import pandas_nested
 from pipeline.datasets import Dataset
 
 
@@ -30,7 +31,7 @@ def frame(
     return out
 
 
-def nested_column(values: list[object], type: pa.DataType) -> pd.arrays.ArrowExtensionArray:
+def nested_column(values: list[object], type: pa.DataType) -> pd.api.extensions.ExtensionArray:
     """Python lists and dicts as a nested column of `type` (anything else is missing)."""
     present = [v if isinstance(v, list | dict) else None for v in values]
-    return pd.arrays.ArrowExtensionArray(pa.chunked_array([pa.array(present, type)]))
+    return pandas_nested(pa.array(present, type))

@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.arrays import strings
+from pipeline.arrays import pandas_nested, strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
 from pipeline.jurisdictions import country_parts
@@ -232,9 +232,7 @@ def link(
             "method": method.astype("str").to_numpy(),
             "confidence": confidence.fillna(0.0).round(4).to_numpy(),
             "may_revoke": (linked & ~tie & (confidence >= config.min_revoke_confidence - 1e-9)).to_numpy(),
-            "candidates": pd.arrays.ArrowExtensionArray(
-                pa.chunked_array([_candidates(ranked, entity_ids, entity_names, n)])
-            ),
+            "candidates": pandas_nested(_candidates(ranked, entity_ids, entity_names, n)),
         }
     )
     out = out.astype({"partner": "str", "tenant_id": "str", "method": "str"})

@@ -44,7 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.arrays import arrow_strings
+from pipeline.arrays import arrow_strings, pandas_nested
 from pipeline.datasets import OWNERSHIP, conform
 from pipeline.ownership.evidence_columns import evidence_column, rules_column
 from pipeline.ownership.explanation import Explainer
@@ -93,11 +93,6 @@ def _strings(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionA
     return column
 
 
-def _nested(values: pa.Array) -> pd.api.extensions.ExtensionArray:
-    """A nested Arrow array as a pandas column that keeps its type (`ArrowDtype`), without a copy."""
-    return pd.arrays.ArrowExtensionArray(pa.chunked_array([values]))
-
-
 def resolve(
     entities: pd.DataFrame,
     interests: pd.DataFrame,
@@ -144,11 +139,11 @@ def resolve(
             "rho_high_open": judgement.rho_high_open,
             "decision": columns["decision"],
             "ultimate_parent_id": _strings(side.ultimate),
-            "chain": _nested(side.chains),
+            "chain": pandas_nested(side.chains),
             "cycle": side.parents.cycle,
-            "rules": _nested(rules),
+            "rules": pandas_nested(rules),
             "explanation": _strings(explanation()),
-            "evidence": _nested(evidence),
+            "evidence": pandas_nested(evidence),
             "policy_id": columns["policy_id"],
             "policy_version": columns["policy_version"],
         },
