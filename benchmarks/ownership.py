@@ -126,15 +126,26 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
 
 
+def resolve_as_the_stage_does(entities: pd.DataFrame, interests: pd.DataFrame) -> Any:
+    """`resolve` with what the resolve stage gives it: one thread beside this one, the GC paused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.ownership.resolve import resolve
+    from pipeline.run.switches import paused_gc
+
+    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
+        return resolve(entities, interests, POLICY, AS_OF, executor=beside)
+
+
 def measure(folder: Path) -> dict[str, Any]:
-    from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
+    from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS
 
     t0 = time.perf_counter()
     # As the resolve stage reads them: only the columns the engine uses.
     entities = pq.read_table(folder / "entities.parquet", columns=list(ENTITY_INPUT_COLUMNS)).to_pandas()
     interests = pq.read_table(folder / "interests.parquet", columns=list(INTEREST_INPUT_COLUMNS)).to_pandas()
     t1 = time.perf_counter()
-    result = resolve(entities, interests, POLICY, AS_OF)
+    result = resolve_as_the_stage_does(entities, interests)
     t2 = time.perf_counter()
     decisions = result.ownership["decision"].value_counts().to_dict()
     return {
@@ -356,14 +367,12 @@ def baseline_run(n: int, m: int, seed: int, decisions: Path) -> dict[str, Any]:
 def engine_run(n: int, m: int, seed: int, decisions: Path) -> dict[str, Any]:
     """The engine on the same graph: once to warm up, then ENGINE_RUNS timed runs (the median is the
     figure), and whether it agrees with the baseline's decisions and ultimate parents."""
-    from pipeline.ownership.resolve import resolve
-
     entities, interests = generate(n, m, seed)
-    small = resolve(entities, interests, POLICY, AS_OF)
+    small = resolve_as_the_stage_does(entities, interests)
     runs = []
     for _ in range(ENGINE_RUNS):
         t1 = time.perf_counter()
-        resolve(entities, interests, POLICY, AS_OF)
+        resolve_as_the_stage_does(entities, interests)
         runs.append(time.perf_counter() - t1)
     mine = small.ownership
     baseline = {k: tuple(v) for k, v in orjson.loads(decisions.read_bytes()).items()}

@@ -7,6 +7,9 @@ Parquet file read gives), so that callers can rely on Array-only methods (`dicti
 the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Python objects, no copy.
 `instants` is the one reading of ISO 8601 timestamp text (what the partners write and the contracts'
 `timestamp` rules accept): UTC, unparseable text missing; `utc_dates` is its day as `YYYY-MM-DD` text.
+`arrow_nested` does the same for a nested column (lists, structs): an `ArrowDtype` column's own chunks,
+or Python lists and dicts converted to the type given; `pandas_nested` is its way back, an Arrow array as
+an `ArrowDtype` column that keeps its type, without a copy.
 """
 
 from __future__ import annotations
@@ -49,3 +52,19 @@ def utc_dates(values: pd.Series) -> pd.Series:
     """ISO 8601 text -> the UTC day as `YYYY-MM-DD` text (unparseable -> missing)."""
     dates: pd.Series = instants(values).dt.strftime("%Y-%m-%d").astype("str")
     return dates
+
+
+def arrow_nested(series: pd.Series, type: pa.DataType | None = None) -> pa.ChunkedArray:
+    """A nested column (pandas `ArrowDtype`, or objects: lists, dicts, None) as Arrow chunks."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        arr = pa.array(series.array)
+    else:
+        arr = pa.array(series.to_numpy(dtype=object), type=type, from_pandas=True)
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return chunked if type is None or chunked.type == type else chunked.cast(type)
+
+
+def pandas_nested(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """A nested Arrow array as a pandas column that keeps its Arrow type (`ArrowDtype`), without a copy."""
+    chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+    return pd.arrays.ArrowExtensionArray(chunked)

@@ -6,8 +6,11 @@ keys and quality rules (a test keeps the two in step). Column meanings are docum
 contracts; the notes here are for readers of the code.
 
 Conventions: identifiers are strings (AWS account ids keep their leading zeros); dates are ISO
-`YYYY-MM-DD` strings in the canonical tables; money is a decimal string with its currency beside it;
-lists and structured evidence are JSON strings, so Parquet, CSV and GE all see plain scalars.
+`YYYY-MM-DD` strings in the canonical tables; money is a decimal string with its currency beside it.
+Lists and records a program reads (OWNERSHIP's chain, rules and evidence, LINKS' candidates) are nested
+Arrow columns, `nested` says which and their types (declared as frozen dataclasses, `pipeline.nested`);
+in pandas they are `ArrowDtype` columns, and `pipeline.formatting` writes them for people. The decision
+documents (DECISIONS' rules and evidence) stay JSON text, written and read through `pipeline.jsonio`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+
+from pipeline import nested as nested_types
+from pipeline.ownership.evidence_model import EVIDENCE_TYPE, IDS_TYPE
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,11 @@ class Dataset:
     contract: str
     columns: tuple[str, ...]
     key: tuple[str, ...]
+    nested: tuple[tuple[str, pa.DataType], ...] = ()  # the nested columns and their Arrow types
+
+    @property
+    def nested_types(self) -> dict[str, pa.DataType]:
+        return dict(self.nested)
 
     @property
     def file_name(self) -> str:
@@ -175,16 +187,31 @@ OWNERSHIP = Dataset(
         "rho_high_open",  # the restricted share is strictly less than rho_high
         "decision",  # restricted | review | clear
         "ultimate_parent_id",
-        "chain",  # JSON list of ids from the entity up to its ultimate parent
+        "chain",  # ids from the entity up to its ultimate parent
         "cycle",  # the majority chain runs into a cycle
-        "rules",  # JSON list of rule ids
+        "rules",  # rule ids
         "explanation",
-        "evidence",  # JSON: roots, paths with stakes, rule, policy id and version
+        "evidence",  # roots, owners and paths with their stakes (pipeline.ownership.evidence_model)
         "policy_id",
         "policy_version",
     ),
     key=("entity_id",),
+    nested=(("chain", IDS_TYPE), ("rules", IDS_TYPE), ("evidence", EVIDENCE_TYPE)),
 )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entity a tenant could be, as LINKS lists it (best first)."""
+
+    confidence: float
+    entity_id: str
+    method: str
+    name: str | None
+    via: str | None
+
+
+CANDIDATE_TYPE = nested_types.arrow_type(Candidate)
 
 # One row per tenant: the entity it is linked to, how, and how sure.
 LINKS = Dataset(
@@ -197,9 +224,10 @@ LINKS = Dataset(
         "method",  # tax_id | lei | company_number | exact_name | fuzzy_name | none
         "confidence",
         "may_revoke",  # confidence at or above the configured minimum and no tie
-        "candidates",  # JSON list of {entity_id, method, confidence} considered
+        "candidates",  # the candidates considered (`Candidate`), best first
     ),
     key=("partner", "tenant_id"),
+    nested=(("candidates", pa.large_list(CANDIDATE_TYPE)),),
 )
 
 # One row per tenant: the decision and everything needed to explain it.
@@ -240,4 +268,7 @@ def conform(df: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 
 def empty(dataset: Dataset) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype="str") for c in dataset.columns})
+    types = dataset.nested_types
+    return pd.DataFrame(
+        {c: pd.Series([], dtype=pd.ArrowDtype(types[c]) if c in types else "str") for c in dataset.columns}
+    )

@@ -1,7 +1,8 @@
 """A small, hand-made run with every dataset the reconciliation and the report read.
 
-Invariant: frames have exactly the columns of pipeline/datasets.py (string columns, missing = NaN, as
-the producers write them) and tell one consistent story, so tests can state exact expectations:
+Invariant: frames have exactly the columns of pipeline/datasets.py (string columns, missing = NaN, nested
+columns of their declared Arrow types, as the producers write them) and tell one consistent story, so
+tests can state exact expectations:
 
 AWS (as of 2026-11-02):
 - 004455667788 Shenzhen Dragon AI: restricted root (CN), revoked since 2026-10-01, still used: a gap.
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import datasets as ds
+from tests.frames import nested_column
 
 AS_OF = dt.date(2026, 11, 2)
 POLICY_ID = "unsupported-regions"
@@ -33,12 +35,19 @@ HOSTILE_ENTITY = "<img src=x onerror=alert(1)> Holdings"
 
 
 def frame(dataset: ds.Dataset, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a frame with the dataset's columns; absent cells are missing (NaN), all columns str."""
+    """Rows as a frame with the dataset's columns; absent cells are missing (NaN), all columns str but the
+    nested ones (their declared types)."""
     for row in rows:
         unknown = set(row) - set(dataset.columns)
         if unknown:
             raise KeyError(f"{dataset.name}: unknown columns {sorted(unknown)}")
-    data = {c: pd.Series([r.get(c) for r in rows], dtype="str") for c in dataset.columns}
+    nested = dataset.nested_types
+    data = {
+        c: nested_column([r.get(c) for r in rows], nested[c])
+        if c in nested
+        else pd.Series([r.get(c) for r in rows], dtype="str")
+        for c in dataset.columns
+    }
     return pd.DataFrame(data)
 
 
@@ -145,15 +154,23 @@ def published() -> dict[str, pd.DataFrame]:
     }
 
 
-def _evidence(roots: list[str], path: list[tuple[str, str, str]]) -> str:
-    doc = {
-        "roots": roots,
-        "paths": [[{"owner": o, "owned": s, "stake": k} for o, s, k in path]],
-        "rule": "ownership.cascade",
-        "policy_id": POLICY_ID,
-        "policy_version": POLICY_VERSION,
+def _stake(low: float, low_open: bool, high: float, high_open: bool) -> dict[str, Any]:
+    return {"low": low, "low_open": low_open, "high": high, "high_open": high_open, "control": False}
+
+
+def _evidence(record: str, roots: list[tuple[str, str]], path: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The evidence of a record (pipeline.ownership.evidence_model): its roots (id, basis) and one path,
+    root first, as (holder, stake in the next one up) steps ending at the record."""
+    ids = [*(holder for holder, _ in path), record]
+    return {
+        "roots": [{"id": r, "basis": b} for r, b in roots],
+        "owners": [{"id": path[-1][0], "name": None, "stake": path[-1][1]}] if path else [],
+        "owners_total": 1 if path else 0,
+        "paths": [{"ids": ids, "stakes": [k for _, k in path]}] if path else [],
+        "paths_truncated": False,
+        "unread_statements": [],
+        "unknown_holders": [],
     }
-    return json.dumps(doc, sort_keys=True)
 
 
 def ownership() -> pd.DataFrame:
@@ -168,10 +185,10 @@ def ownership() -> pd.DataFrame:
             "rho_high": "1.0",
             "decision": "restricted",
             "ultimate_parent_id": "E-DRAGON",
-            "chain": json.dumps(["E-DRAGON"]),
-            "rules": json.dumps(["ownership.restricted_root"]),
+            "chain": ["E-DRAGON"],
+            "rules": ["ownership.restricted_root"],
             "explanation": "Incorporated in CN",
-            "evidence": _evidence(["E-DRAGON"], []),
+            "evidence": _evidence("", [], []),
         },
         {
             "entity_id": "E-EVIL",
@@ -181,11 +198,13 @@ def ownership() -> pd.DataFrame:
             "rho_high": "1.0",
             "decision": "restricted",
             "ultimate_parent_id": "E-SZSTATE",
-            "chain": json.dumps(["E-EVIL", "E-MID", "E-SZSTATE"]),
-            "rules": json.dumps(["ownership.majority_chain"]),
+            "chain": ["E-EVIL", "E-MID", "E-SZSTATE"],
+            "rules": ["ownership.majority_chain"],
             "explanation": "70% held by E-MID, itself majority held by a CN state body",
             "evidence": _evidence(
-                ["E-SZSTATE"], [("E-MID", "E-EVIL", "[0.7, 0.7]"), ("E-SZSTATE", "E-MID", "(0.5, 1]")]
+                "E-EVIL",
+                [("E-SZSTATE", "state:CN")],
+                [("E-SZSTATE", _stake(0.5, True, 1.0, False)), ("E-MID", _stake(0.7, False, 0.7, False))],
             ),
         },
         {
@@ -196,10 +215,10 @@ def ownership() -> pd.DataFrame:
             "rho_high": "1.0",
             "decision": "restricted",
             "ultimate_parent_id": "E-SZSTATE",
-            "chain": json.dumps(["E-MID", "E-SZSTATE"]),
-            "rules": json.dumps(["ownership.majority_chain"]),
+            "chain": ["E-MID", "E-SZSTATE"],
+            "rules": ["ownership.majority_chain"],
             "explanation": "More than 50% held by a CN state body",
-            "evidence": _evidence(["E-SZSTATE"], [("E-SZSTATE", "E-MID", "(0.5, 1]")]),
+            "evidence": _evidence("E-MID", [("E-SZSTATE", "state:CN")], [("E-SZSTATE", _stake(0.5, True, 1.0, False))]),
         },
         {
             "entity_id": "E-SZSTATE",
@@ -210,10 +229,10 @@ def ownership() -> pd.DataFrame:
             "rho_high": "1.0",
             "decision": "restricted",
             "ultimate_parent_id": "E-SZSTATE",
-            "chain": json.dumps(["E-SZSTATE"]),
-            "rules": json.dumps(["ownership.restricted_root"]),
+            "chain": ["E-SZSTATE"],
+            "rules": ["ownership.restricted_root"],
             "explanation": "State body of CN",
-            "evidence": _evidence(["E-SZSTATE"], []),
+            "evidence": _evidence("", [], []),
         },
         {
             "entity_id": "E-PEARL",
@@ -223,10 +242,12 @@ def ownership() -> pd.DataFrame:
             "rho_high": "0.6",
             "decision": "review",
             "ultimate_parent_id": "E-PEARL",
-            "chain": json.dumps(["E-PEARL"]),
-            "rules": json.dumps(["ownership.share_band_straddles_threshold"]),
+            "chain": ["E-PEARL"],
+            "rules": ["ownership.share_band_straddles_threshold"],
             "explanation": "40-60% held by Guangzhou Investment Group (CN): the band straddles 50%",
-            "evidence": _evidence(["E-GZINV"], [("E-GZINV", "E-PEARL", "[0.4, 0.6]")]),
+            "evidence": _evidence(
+                "E-PEARL", [("E-GZINV", "headquarters:CN")], [("E-GZINV", _stake(0.4, False, 0.6, False))]
+            ),
         },
         {
             "entity_id": "E-GZINV",
@@ -237,10 +258,10 @@ def ownership() -> pd.DataFrame:
             "rho_high": "1.0",
             "decision": "restricted",
             "ultimate_parent_id": "E-GZINV",
-            "chain": json.dumps(["E-GZINV"]),
-            "rules": json.dumps(["ownership.restricted_root"]),
+            "chain": ["E-GZINV"],
+            "rules": ["ownership.restricted_root"],
             "explanation": "Headquartered in CN",
-            "evidence": _evidence(["E-GZINV"], []),
+            "evidence": _evidence("", [], []),
         },
         {
             "entity_id": "E-BJCV",
@@ -251,10 +272,10 @@ def ownership() -> pd.DataFrame:
             "rho_high": "1.0",
             "decision": "restricted",
             "ultimate_parent_id": "E-BJCV",
-            "chain": json.dumps(["E-BJCV"]),
-            "rules": json.dumps(["ownership.restricted_root"]),
+            "chain": ["E-BJCV"],
+            "rules": ["ownership.restricted_root"],
             "explanation": "Incorporated in CN",
-            "evidence": _evidence(["E-BJCV"], []),
+            "evidence": _evidence("", [], []),
         },
         {
             "entity_id": "E-ACME",
@@ -264,10 +285,10 @@ def ownership() -> pd.DataFrame:
             "rho_high": "0.0",
             "decision": "clear",
             "ultimate_parent_id": "E-ACME",
-            "chain": json.dumps(["E-ACME"]),
-            "rules": "[]",
+            "chain": ["E-ACME"],
+            "rules": [],
             "explanation": "No restricted owner",
-            "evidence": "{}",
+            "evidence": _evidence("", [], []),
         },
     ]
     return frame(ds.OWNERSHIP, [{**common, **r} for r in rows])
@@ -326,7 +347,7 @@ def links() -> pd.DataFrame:
             "method": method,
             "confidence": conf,
             "may_revoke": may,
-            "candidates": json.dumps(cands),
+            "candidates": cands,
         }
 
     rows = [
@@ -369,9 +390,9 @@ def decisions() -> pd.DataFrame:
                 "rho_low": e["rho_low"],
                 "rho_high": e["rho_high"],
                 "decision": verdict,
-                "rules": e["rules"],
+                "rules": json.dumps(list(e["rules"])),
                 "explanation": e["explanation"],
-                "evidence": json.dumps({"link": {"method": link["method"]}, "entity": json.loads(e["evidence"])}),
+                "evidence": json.dumps({"link": {"method": link["method"]}, "entity": e["evidence"]}),
             }
         out.append(row)
     return frame(ds.DECISIONS, out)

@@ -26,7 +26,6 @@ in benchmarks/matching.py, this cap is what keeps unregistered look-alikes from 
 from __future__ import annotations
 
 import enum
-import json
 import os
 
 import numpy as np
@@ -34,9 +33,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.arrays import strings
+from pipeline.arrays import pandas_nested, strings
 from pipeline.config import MatchingConfig
-from pipeline.datasets import ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
+from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
 from pipeline.jurisdictions import country_parts
 from pipeline.matching.fuzzy import all_words_known, fuzzy_candidates
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
@@ -155,52 +154,23 @@ def _name_candidates(
     return exact_frame, fuzzy_frame
 
 
-def _json_strings(values: np.ndarray) -> pa.Array:
-    """JSON string literals (quoted, escaped) for an array of str-or-missing; missing is null.
-
-    Only strings that need escaping go through json.dumps; the rest are quoted by Arrow.
-    """
-    arr = strings(pd.Series(values, dtype="str"))
-    special = pc.fill_null(pc.match_substring_regex(arr, r'["\\\x00-\x1f]'), False)
-    quote = pa.scalar('"', pa.large_string())
-    quoted = pc.binary_join_element_wise(quote, arr, quote, pa.scalar("", pa.large_string()))
-    if pc.any(special).as_py():
-        positions = pc.indices_nonzero(special)
-        escaped = pa.array(
-            [json.dumps(v, ensure_ascii=False) for v in arr.take(positions).to_pylist()], pa.large_string()
-        )
-        quoted = pc.replace_with_mask(quoted, special, escaped)
-    return pc.fill_null(quoted, "null")
-
-
-def _candidates_json(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int) -> pd.Series:
-    """Per tenant, the JSON list of its ranked candidates (keys sorted), built column-wise.
-
-    Built with Arrow string kernels rather than json.dumps per tenant: a run links millions of tenants.
-    """
+def _candidates(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int) -> pa.Array:
+    """Per tenant, its ranked candidates (`Candidate`, best first), as one list column built from the
+    tenants' offsets: a run links millions of tenants."""
     e = ranked["e"].to_numpy()
-    used, inverse = np.unique(e, return_inverse=True)
-    ids = _json_strings(entity_ids[used]).take(pa.array(inverse.ravel()))
-    names = _json_strings(entity_names[used]).take(pa.array(inverse.ravel()))
-    vias = _json_strings(ranked["via"].to_numpy(dtype=object))
-    methods = _json_strings(ranked["method"].to_numpy(dtype=object))
-    confidences = pc.cast(pa.array(ranked["confidence"].round(4).to_numpy()), pa.large_string())
-    parts = [
-        '{"confidence": ', confidences, ', "entity_id": ', ids, ', "method": ', methods,
-        ', "name": ', names, ', "via": ', vias, "}",
-    ]  # fmt: skip
-    nothing = pa.scalar("", pa.large_string())
-    objects = pc.binary_join_element_wise(
-        *[pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts], nothing
+    values = pa.StructArray.from_arrays(
+        [
+            pa.array(ranked["confidence"].round(4).to_numpy(), pa.float64()),
+            strings(pd.Series(entity_ids[e], dtype="str")),
+            strings(pd.Series(ranked["method"].to_numpy(dtype=object), dtype="str")),
+            strings(pd.Series(entity_names[e], dtype="str")),
+            strings(pd.Series(ranked["via"].to_numpy(dtype=object), dtype="str")),
+        ],
+        fields=list(CANDIDATE_TYPE),
     )
     counts = np.bincount(ranked["t"].to_numpy(), minlength=n)
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype("int32"))
-    lists = pa.ListArray.from_arrays(offsets, objects)
-    joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
-    wrapped = pc.binary_join_element_wise(
-        pa.scalar("[", pa.large_string()), joined, pa.scalar("]", pa.large_string()), nothing
-    )
-    return pd.Series(wrapped, dtype="str")
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    return pa.LargeListArray.from_arrays(offsets, values)
 
 
 def link(
@@ -262,8 +232,8 @@ def link(
             "method": method.astype("str").to_numpy(),
             "confidence": confidence.fillna(0.0).round(4).to_numpy(),
             "may_revoke": (linked & ~tie & (confidence >= config.min_revoke_confidence - 1e-9)).to_numpy(),
-            "candidates": _candidates_json(ranked, entity_ids, entity_names, n).to_numpy(),
+            "candidates": pandas_nested(_candidates(ranked, entity_ids, entity_names, n)),
         }
     )
-    out = out.astype({"partner": "str", "tenant_id": "str", "method": "str", "candidates": "str"})
+    out = out.astype({"partner": "str", "tenant_id": "str", "method": "str"})
     return conform(out, LINKS)

@@ -13,6 +13,9 @@ Invariants:
   not go round a cross-holding; the cycle has its own finding). At most `MAX_PATHS` per entity, largest stakes first;
   the evidence says when more existed (`truncated`). Work follows the flagged entities and the holders
   their paths pass through, never the whole graph.
+- `Flagged` gathers, for the records one run flagged, everything their evidence and explanation quote
+  (carrying holders, paths, why they were flagged, holders outside the data), as arrays: numbers and
+  node indices only, no text.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.arrays import BoolArray, FloatArray, IntArray
-from pipeline.ownership.graph import grouped, offsets, ranges
+from pipeline.ownership.fixed_point import Run
+from pipeline.ownership.graph import Graph, grouped, offsets, ranges
+from pipeline.policy.definition import Method
 
 MAX_PATHS = 5
 MAX_OWNERS_LISTED = 20
@@ -187,3 +192,100 @@ def find_paths(contrib: Contributions, rank: IntArray, starts: BoolArray, target
         tree.node[:size], tree.edge[:size], tree.parent[:size], tree.start[:size], tree.depth[:size],
         indptr, table[asked][kept], truncated[asked],
     )  # fmt: skip
+
+
+def carrying(graph: Graph, run: Run, method: Method, bound: str, control_counts: bool) -> Contributions:
+    """Edges that carry restriction in a run: ownership edges first, then control edges (numbered after
+    the ownership edges: `edge >= len(graph.ownership)` is a control edge)."""
+    o, c = graph.ownership, graph.control
+    stake = o.low if bound == "low" else o.high
+    stake_open = o.low_open if bound == "low" else o.high_open
+    # cascade passes restriction on from restricted holders; look_through from any with a positive share
+    passes = run.restricted[o.src] if method is Method.CASCADE else (run.rho[o.src] > 0) | run.rho_open[o.src]
+    own = np.flatnonzero(passes & ((stake > 0) | stake_open))
+    ctrl = np.flatnonzero(run.restricted[c.src]) if control_counts else np.zeros(0, dtype=np.int64)
+    src = np.concatenate([o.src[own], c.src[ctrl]])
+    dst = np.concatenate([o.dst[own], c.dst[ctrl]])
+    weight = np.concatenate([stake[own], np.full(len(ctrl), 2.0)])  # control edges listed first: they decide alone
+    return contributions(graph.n, src, dst, weight, np.concatenate([own, len(o) + ctrl]))
+
+
+@dataclass(frozen=True)
+class Outside:
+    """Stakes (`kind` 0) and control (`kind` 1) held in flagged records by holders not in the data:
+    `record[k]` (a position among the flagged records) is held through edge `edge[k]` of
+    `graph.outside` or `graph.outside_control`, record by record, then by holder id and stake."""
+
+    record: IntArray
+    kind: IntArray
+    edge: IntArray
+
+
+def _outside(graph: Graph, idx: IntArray, by_share: BoolArray, by_control: BoolArray, control_counts: bool) -> Outside:
+    """The outside holdings that could decide each flagged record: stakes where its share was what
+    flagged it, control where control was (and control counts)."""
+    o, c = graph.outside, graph.outside_control
+    position = np.full(graph.n, -1, dtype=np.int64)
+    position[idx] = np.arange(len(idx))
+    stakes = np.flatnonzero(((o.high > 0) | o.high_open) & (position[o.dst] >= 0))
+    stakes = stakes[by_share[position[o.dst[stakes]]]]
+    control = np.flatnonzero(position[c.dst] >= 0) if control_counts else np.zeros(0, dtype=np.int64)
+    control = control[by_control[position[c.dst[control]]]]
+    record = np.concatenate([position[o.dst[stakes]], position[c.dst[control]]])
+    kind = np.concatenate([np.zeros(len(stakes), dtype=np.int64), np.ones(len(control), dtype=np.int64)])
+    edge = np.concatenate([stakes, control])
+    holder = np.concatenate([o.src[stakes], c.src[control]])  # outside ids are sorted: index order is id order
+    # By record, then holder id, then stake (a band's text sorts after its holder's plain stakes: kind, bounds).
+    order = np.lexsort((edge, kind, holder, record))
+    return Outside(record[order], kind[order], edge[order])
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """What the evidence and the explanation of the records one run flagged (`idx`, in node order) need."""
+
+    bound: str  # "low" (restricted) or "high" (review)
+    idx: IntArray
+    contrib: Contributions
+    paths: Paths
+    by_share: BoolArray  # past the threshold on shares
+    by_control: BoolArray  # controlled without shares by a restricted party
+    by_unread: BoolArray  # held as possibly restricted: a statement about it could not be read
+    outside: Outside  # holders not in the data that could decide it (the high run only)
+    first: IntArray  # each record's first carrying contribution (largest stake)
+    owners_total: IntArray  # how many carrying holders each record has
+    listed: IntArray  # CSR offsets of the holders listed (the first MAX_OWNERS_LISTED)
+    owner_at: IntArray  # the contributions listed, record after record
+
+    @classmethod
+    def of(
+        cls, graph: Graph, run: Run, idx: IntArray, *, method: Method, roots: BoolArray, bound: str,
+        control_counts: bool,
+    ) -> Flagged:  # fmt: skip
+        if not len(idx):  # nothing flagged: no carrying edges to sort, no paths to find
+            z = np.zeros(0, dtype=np.int64)
+            contrib = Contributions(np.zeros(graph.n + 1, dtype=np.int64), z, z, np.zeros(0))
+            paths = Paths(z, z, z, z, z, np.zeros(1, dtype=np.int64), z, np.zeros(0, dtype=bool))
+            b = np.zeros(0, dtype=bool)
+            return cls(bound, idx, contrib, paths, b, b, b, Outside(z, z, z), z, z, np.zeros(1, dtype=np.int64), z)
+        contrib = carrying(graph, run, method, bound, control_counts)
+        rank = run.rank if method is Method.CASCADE else topological_rank(graph.n, contrib)
+        # Paths may start at a record held as possibly restricted, as well as at a root.
+        paths = find_paths(contrib, rank, roots | run.possible, idx)
+        by_share, by_control, by_unread = run.share_restricted[idx], run.forced[idx], run.possible[idx]
+        # Holders outside the data only count in the high run (they are possibly restricted).
+        none = Outside(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
+        outside = _outside(graph, idx, by_share, by_control, control_counts) if bound == "high" else none
+        first = contrib.indptr[idx]
+        owners_total = contrib.indptr[idx + 1] - first
+        listed = offsets(np.minimum(owners_total, MAX_OWNERS_LISTED))
+        return cls(
+            bound, idx, contrib, paths, by_share, by_control, by_unread, outside, first, owners_total, listed,
+            ranges(first, np.diff(listed)),
+        )  # fmt: skip
+
+    @property
+    def has_unknown(self) -> BoolArray:
+        out = np.zeros(len(self.idx), dtype=bool)
+        out[self.outside.record] = True
+        return out

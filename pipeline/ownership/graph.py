@@ -22,7 +22,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Executor
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -250,7 +250,7 @@ def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Findin
 
 
 @dataclass(frozen=True)
-class _InterestFacts:
+class InterestFacts:
     """What each interest row says apart from whom it joins: read without the node ids."""
 
     active: BoolArray
@@ -260,7 +260,7 @@ class _InterestFacts:
     bounds: tuple[FloatArray, BoolArray, FloatArray, BoolArray, BoolArray]  # interest_bounds
 
     @classmethod
-    def of(cls, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> _InterestFacts:
+    def of(cls, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> InterestFacts:
         owning = sorted(set(policy.ownership.interests))
         control_types = sorted(CONTROL_INTEREST_TYPES - set(owning))
         types = pa.array(owning + control_types, pa.large_string())
@@ -275,24 +275,27 @@ class _InterestFacts:
 
 
 def build_graph(
-    entities: pd.DataFrame, interests: pd.DataFrame, policy: Policy, as_of: dt.date, beside: Executor | None = None
+    entities: pd.DataFrame,
+    interests: pd.DataFrame,
+    policy: Policy,
+    as_of: dt.date,
+    facts: Callable[[], InterestFacts] | None = None,
 ) -> Graph:
-    """`beside`: where the interests' own facts (dates, types, shares) are read while the ids are
-    looked up here (in C, without the GIL); without it, everything runs here."""
+    """`facts`: the interests' own facts (dates, types, shares, `InterestFacts.of`), asked for once the
+    ids are looked up, so a caller may read them meanwhile; without it, they are read here."""
     ids, rows, findings = _node_order(entities)
     if not len(interests):
         e = _empty_edges()
         return Graph(ids, rows, e, e, e, tuple(findings), e, e, pa.array([], pa.large_string()))
-    reading = beside.submit(_InterestFacts.of, interests, policy, as_of) if beside is not None else None
     subj_pa = arrow_strings(interests["subject_id"])
     party_pa = arrow_strings(interests["interested_party_id"])
     both = _indices(pa.chunked_array(subj_pa.chunks + party_pa.chunks), ids)  # one hash of the ids for both
     subj, party = both[: len(subj_pa)], both[len(subj_pa) :]
     present = _bool(pc.and_(pc.is_valid(subj_pa), pc.is_valid(party_pa)))
     self_held = _bool(pc.equal(subj_pa, party_pa))
-    facts = reading.result() if reading is not None else _InterestFacts.of(interests, policy, as_of)
-    active, direct, is_own, is_ctrl = facts.active, facts.direct, facts.is_own, facts.is_ctrl
-    low, low_open, high, high_open, invalid = facts.bounds
+    read = facts() if facts is not None else InterestFacts.of(interests, policy, as_of)
+    active, direct, is_own, is_ctrl = read.active, read.direct, read.is_own, read.is_ctrl
+    low, low_open, high, high_open, invalid = read.bounds
     counted = active & (is_own | is_ctrl) & present
     same = counted & self_held
     unknown = counted & ~same & ((subj < 0) | (party < 0))

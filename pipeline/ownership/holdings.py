@@ -26,10 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import formatting
 from pipeline.arrays import arrow_strings
 from pipeline.ownership.findings import Check, Finding, Severity
 from pipeline.ownership.graph import active_mask, interest_bounds
-from pipeline.ownership.stakes import EPS, format_percent
+from pipeline.ownership.stakes import EPS
 
 OVER_COLUMNS = ("subject_id", "interest_type", "holders", "total_share", "total_open")
 
@@ -110,7 +111,7 @@ def stakes_findings(over: pd.DataFrame) -> list[Finding]:
                 Severity.ERROR,
                 str(r["subject_id"]),
                 f"{r['subject_id']}: {r['holders']} active direct {r['interest_type']} holders hold {least} "
-                f"{format_percent(float(r['total_share']))} together; no one can hold more than 100%",
+                f"{formatting.percent(float(r['total_share']))} together; no one can hold more than 100%",
             )
         )
     return out

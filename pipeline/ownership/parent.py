@@ -16,14 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.arrays import IntArray
 from pipeline.ownership.graph import Edges, offsets, walks
 from pipeline.ownership.stakes import MAJORITY, surely_exceeds
-from pipeline.ownership.texts import append, json_escaped, lists, prepend
 from pipeline.policy.definition import Comparator
 
 
@@ -87,21 +84,13 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
 
 
 def chains(parents: Parents, ids: pa.Array) -> pa.Array:
-    """JSON list of ids from each node up to its ultimate parent, as an Arrow string array: each node's
-    walk up its majority owners (`walks`), its ids joined in one pass."""
+    """The ids from each node up to its ultimate parent (`list<string>`), each node's walk up its majority
+    owners (`walks`) taken from the ids in one pass. A cycle's end goes once round the cycle back to
+    itself: its walk is one step longer than its parent's."""
     n = len(ids)
+    nodes = np.arange(n, dtype=np.int64)
     steps = parents.depth + 1
-    flat = walks(parents.parent, np.arange(n, dtype=np.int64), steps)
-    out = append(prepend('["', lists(offsets(steps), json_escaped(ids).take(pa.array(flat)), '", "')), '"]')
-    ends = np.flatnonzero(parents.cycle & (parents.ultimate == np.arange(n)))
-    if len(ends):  # a cycle's end goes once round the cycle back to itself
-        rounds = [
-            f"[{orjson.dumps(x).decode()}, {above[1:]}"
-            for x, above in zip(
-                ids.take(pa.array(ends)).to_pylist(), out.take(pa.array(parents.parent[ends])).to_pylist(), strict=True
-            )
-        ]
-        mask = np.zeros(n, dtype=bool)
-        mask[ends] = True
-        out = pc.replace_with_mask(out, pa.array(mask), pa.array(rounds, pa.large_string()))
-    return out
+    ends = np.flatnonzero(parents.cycle & (parents.ultimate == nodes))
+    steps[ends] = parents.depth[parents.parent[ends]] + 2
+    flat = walks(parents.parent, nodes, steps)
+    return pa.LargeListArray.from_arrays(pa.array(offsets(steps)), ids.take(pa.array(flat)))

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import jsonio
 from pipeline.arrays import BoolArray, arrow_strings
 from pipeline.jurisdictions import country_of
 from pipeline.policy.definition import EntityBasis, OwnershipRule, PersonBasis, Policy
@@ -86,8 +86,8 @@ def _first_restricted(text: str, restricted: frozenset[str], *, json_lists: bool
         country = country_of(text)
         return country if country in restricted else None
     try:
-        codes = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        codes = jsonio.loads(text)
+    except jsonio.JSONDecodeError:
         return None
     for code in codes if isinstance(codes, list) else []:
         country = country_of(str(code))

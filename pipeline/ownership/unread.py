@@ -15,6 +15,8 @@ Invariants:
 - A statement that cannot be attributed to any record keeps an empty `about_id`; the caller must treat
   the run as untrustworthy (no decision can be guaranteed against what it might have said).
 - Quarantined identifier rows are not considered: identifiers feed tenant matching, not ownership.
+- `UnreadRecords` ties the statements to the graph's records: which are held as possibly restricted,
+  the notes their evidence lists, and a finding per statement (an error for one no record can be tied to).
 """
 
 from __future__ import annotations
@@ -23,10 +25,15 @@ import datetime as dt
 import re
 from typing import Any
 
-import orjson
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from pipeline import jsonio
+from pipeline.arrays import BoolArray, arrow_strings
 from pipeline.datasets import ENTITIES, INTERESTS
+from pipeline.ownership.findings import Check, Finding, Severity
+from pipeline.ownership.graph import Graph
 
 # The dataset names quarantine rows carry for ownership data: the BODS reader's, and the contracts'.
 READER_DATASET = "ownership"
@@ -64,8 +71,8 @@ def _text(value: Any) -> str | None:
 
 def _unescape(raw: str) -> str:
     try:
-        value = orjson.loads(f'"{raw}"')
-    except orjson.JSONDecodeError:
+        value = jsonio.loads(f'"{raw}"')
+    except jsonio.JSONDecodeError:
         return raw
     return value if isinstance(value, str) else raw
 
@@ -118,8 +125,8 @@ def _from_text(text: str) -> tuple[str | None, str | None, str | None, str | Non
 
 def _read_record(dataset: str, record: str) -> tuple[str | None, str | None, str | None, str | None, str | None]:
     try:
-        obj = orjson.loads(record)
-    except orjson.JSONDecodeError:
+        obj = jsonio.loads(record)
+    except jsonio.JSONDecodeError:
         return _from_text(record)
     if not isinstance(obj, dict):
         return None, None, None, None, None
@@ -169,3 +176,59 @@ def unread_statements(quarantine: pd.DataFrame, interests: pd.DataFrame, as_of: 
         found = frame.loc[lost, "record_id"].map(subjects)
         frame.loc[lost, "about_id"] = found.where(found.notna(), None)
     return frame.astype("str")
+
+
+# The fields of a note, as `evidence_model.UnreadStatement` declares them.
+_NOTE_FIELDS = ("statement_id", "record_id", "rule", "reason", "source_uri", "source_line")
+
+
+class UnreadRecords:
+    """The quarantined statements per node, the nodes held as possibly restricted, and their findings."""
+
+    def __init__(self, graph: Graph, unread: pd.DataFrame | None) -> None:
+        self.held: BoolArray = np.zeros(graph.n, dtype=bool)
+        self.findings: list[Finding] = []
+        self._notes: dict[int, list[dict[str, str | None]]] = {}
+        if unread is None or not len(unread):
+            return
+        about = arrow_strings(unread["about_id"])
+        node = pc.index_in(about, value_set=graph.ids_arrow).fill_null(-1).to_numpy(zero_copy_only=False)
+        for k, row in enumerate(unread.to_dict("records")):
+            note = {key: (None if pd.isna(row[key]) else str(row[key])) for key in _NOTE_FIELDS}
+            sid = note["statement_id"] or "(no statement id)"
+            where = f"{note['source_uri']}" + (f" #{note['source_line']}" if note["source_line"] else "")
+            target = None if pd.isna(row["about_id"]) else str(row["about_id"])
+            if target is None:
+                self.findings.append(
+                    Finding(
+                        Check.UNATTRIBUTED_STATEMENT,
+                        Severity.ERROR,
+                        "",
+                        f"quarantined statement {sid} ({where}, {note['rule']}) cannot be tied to any record: "
+                        "no decision can be guaranteed against what it says",
+                    )
+                )
+                continue
+            i = int(node[k])
+            if i < 0:
+                effect = (
+                    "a holder that is not in the data counts as possibly restricted wherever it holds"
+                    if row["record_type"] in ("entity", "person")
+                    else "it cannot change a decision"
+                )
+                message = (
+                    f"quarantined statement {sid} ({where}, {note['rule']}) is about {target}, "
+                    f"which is not in the data; {effect}"
+                )
+            else:
+                self.held[i] = True
+                self._notes.setdefault(i, []).append(note)
+                message = (
+                    f"quarantined statement {sid} ({where}, {note['rule']}) is about {target}: held in review "
+                    "at least, and what it owns is judged as if it might be restricted"
+                )
+            self.findings.append(Finding(Check.UNREAD_STATEMENT, Severity.WARN, target, message))
+
+    def notes(self, node: int) -> list[dict[str, str | None]]:
+        """The quarantined statements about a node (the fields of `evidence_model.UnreadStatement`)."""
+        return self._notes.get(node, [])

@@ -11,12 +11,12 @@ Pure: frames and values in, a frame out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline import jsonio
 from pipeline.datasets import DECISIONS, conform
 from pipeline.lists_vocabulary import EFFECTIVE_DATE, LISTED_SINCE, MULTI_VALUE_SEPARATOR, REASON_CODES
 from pipeline.policy.definition import Policy, TenantDecision
@@ -59,12 +59,12 @@ def carry_over(
                     "partner": listing.partner,
                     "tenant_id": tenant,
                     "decision": str(TenantDecision.REVOKE),
-                    "rules": json.dumps([str(TenantRule.CARRIED_OVER)]),
+                    "rules": jsonio.compact([str(TenantRule.CARRIED_OVER)]),
                     "explanation": (
                         f"Not in this run's {listing.partner} export ({why}): the revocation listed since "
                         f"{row[LISTED_SINCE]} stands until the account can be decided again"
                     ),
-                    "evidence": json.dumps(
+                    "evidence": jsonio.compact(
                         {
                             "rule": str(TenantRule.CARRIED_OVER),
                             "previous_manifest": listing.manifest_uri,

@@ -28,7 +28,6 @@ Pure: frames and values in, a frame out; the as-of date is passed in.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -36,6 +35,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline import jsonio
 from pipeline.errors import RunStopped
 from pipeline.policy.definition import TenantDecision
 
@@ -130,19 +130,19 @@ def _text(value: object) -> str:
 
 def _exempted_rules(rules: object, source: str) -> str:
     try:
-        parsed = json.loads(rules) if isinstance(rules, str) and rules.strip() else []
-    except json.JSONDecodeError as exc:
+        parsed = jsonio.loads(rules) if isinstance(rules, str) and rules.strip() else []
+    except jsonio.JSONDecodeError as exc:
         raise ValueError(f"{source}: rules is not a JSON list: {rules!r}") from exc
     if not isinstance(parsed, list):
         raise ValueError(f"{source}: rules is not a JSON list: {rules!r}")
-    return json.dumps([*parsed, EXEMPTION_RULE])
+    return jsonio.compact([*parsed, EXEMPTION_RULE])
 
 
 def _exempted_evidence(evidence: object, e: Exemption) -> str | None:
     """The evidence object with an `exemption` entry; None when the evidence is not a JSON object."""
     try:
-        parsed = json.loads(evidence) if isinstance(evidence, str) and evidence.strip() else None
-    except json.JSONDecodeError:
+        parsed = jsonio.loads(evidence) if isinstance(evidence, str) and evidence.strip() else None
+    except jsonio.JSONDecodeError:
         return None
     if not isinstance(parsed, dict):
         return None
@@ -154,7 +154,7 @@ def _exempted_evidence(evidence: object, e: Exemption) -> str | None:
         "expires": e.expires.isoformat(),
         "decision_without_exemption": str(TenantDecision.REVOKE),
     }
-    return json.dumps(parsed, sort_keys=True)
+    return jsonio.compact(parsed, sort_keys=True)
 
 
 def exemption_explanation(e: Exemption, original: str) -> str:
@@ -229,7 +229,7 @@ def exemption_status(decisions: pd.DataFrame, exemptions: Sequence[Exemption], a
                 "status": status,
                 "expires": e.expires.isoformat(),
                 "applied": len(tenants),
-                "tenants": json.dumps(tenants),
+                "tenants": jsonio.compact(tenants),
             }
         )
     columns = ["exemption_id", "target", "status", "expires", "applied", "tenants"]

@@ -33,7 +33,6 @@ left empty here.
 from __future__ import annotations
 
 import enum
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,10 +41,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import jsonio
 from pipeline.arrays import strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
 from pipeline.jurisdictions import country_of
+from pipeline.nested import items
 from pipeline.policy.definition import EntityDecision, IndirectAction, Policy, TenantBasis, TenantDecision
 
 
@@ -129,16 +130,6 @@ def _number(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
-def _json(value: object, default: Any) -> Any:
-    text = _text(value)
-    if text is None:
-        return default
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -166,10 +157,10 @@ def _ownership_evidence(row: dict[str, Any]) -> dict[str, Any]:
         "rho_low": _number(row.get("rho_low")),
         "rho_high": _number(row.get("rho_high")),
         "ultimate_parent_id": _text(row.get("ultimate_parent_id")),
-        "chain": _json(row.get("chain"), []),
-        "rules": _json(row.get("rules"), []),
+        "chain": items(row.get("chain")),
+        "rules": items(row.get("rules")),
         "explanation": _text(row.get("explanation")),
-        "evidence": _json(row.get("evidence"), None),
+        "evidence": row.get("evidence"),
     }
 
 
@@ -194,7 +185,7 @@ class _Decider:
         """The linked entity and every candidate tied with it (within `tie_margin`)."""
         best = _number(link.get("confidence")) or 0.0
         found = [str(link["entity_id"])]
-        for candidate in _json(link.get("candidates"), []):
+        for candidate in items(link.get("candidates")):
             if not isinstance(candidate, dict):
                 continue
             entity_id = candidate.get("entity_id")
@@ -212,7 +203,7 @@ class _Decider:
                 "method": link.get("method"),
                 "confidence": _number(link.get("confidence")),
                 "may_revoke": bool(link.get("may_revoke")),
-                "candidates": _json(link.get("candidates"), []),
+                "candidates": items(link.get("candidates")),
             }
             if link is not None
             else None
@@ -546,9 +537,9 @@ def _decision_row(
         "rho_low": ownership["rho_low"] if ownership else None,
         "rho_high": ownership["rho_high"] if ownership else None,
         "decision": decision.value,
-        "rules": json.dumps([rule.value for rule in dict.fromkeys(s.rule for s in signals)]),
+        "rules": jsonio.compact([rule.value for rule in dict.fromkeys(s.rule for s in signals)]),
         "explanation": explanation,
-        "evidence": json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str),
+        "evidence": jsonio.compact(evidence, sort_keys=True),
         "exemption_id": None,
         "policy_id": policy.id,
         "policy_version": policy.version,
@@ -563,8 +554,8 @@ def _entities_cited(links: pd.DataFrame) -> set[str]:
     """
     cited = {str(e) for e in links["entity_id"].dropna()}
     uncertain = links["entity_id"].notna() & ~links["may_revoke"].fillna(False).astype(bool)
-    for text in links.loc[uncertain, "candidates"].dropna():
-        for candidate in _json(text, []):
+    for candidates in links.loc[uncertain, "candidates"].tolist():
+        for candidate in items(candidates):
             if isinstance(candidate, dict) and candidate.get("entity_id"):
                 cited.add(str(candidate["entity_id"]))
     return cited

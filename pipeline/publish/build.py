@@ -21,12 +21,12 @@ Pure: frames and values in, a frame out.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 
 import pandas as pd
 
+from pipeline import jsonio
 from pipeline.errors import RunStopped
 from pipeline.lists_vocabulary import EFFECTIVE_DATE, LISTED_SINCE, REASON_CODES
 from pipeline.policy.definition import Policy, TenantDecision
@@ -58,8 +58,8 @@ def single_partner(decisions: pd.DataFrame) -> str | None:
 
 def reason_codes(rules: object, where: str) -> str:
     try:
-        parsed = json.loads(rules) if isinstance(rules, str) and rules.strip() else []
-    except json.JSONDecodeError as exc:
+        parsed = jsonio.loads(rules) if isinstance(rules, str) and rules.strip() else []
+    except jsonio.JSONDecodeError as exc:
         raise RevocationListError(f"{where}: rules is not a JSON list: {rules!r}") from exc
     if not isinstance(parsed, list) or not all(isinstance(r, str) for r in parsed):
         raise RevocationListError(f"{where}: rules is not a JSON list of rule ids: {rules!r}")
@@ -71,8 +71,8 @@ def reason_codes(rules: object, where: str) -> str:
 def _names_rule(rules: object, rule: str) -> bool:
     # A malformed rules cell is not carried over; `reason_codes` rejects it with a clear message.
     try:
-        parsed = json.loads(rules) if isinstance(rules, str) and rules.strip() else []
-    except json.JSONDecodeError:
+        parsed = jsonio.loads(rules) if isinstance(rules, str) and rules.strip() else []
+    except jsonio.JSONDecodeError:
         return False
     return isinstance(parsed, list) and rule in parsed
 

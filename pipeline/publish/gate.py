@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.config import GateConfig
 from pipeline.errors import RunStopped
+from pipeline.formatting import rate
 from pipeline.publish.diff import ListDiff, diff_lists
 from pipeline.publish.lists import ListFormat, records
 from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
@@ -132,7 +133,7 @@ def _breaches(kind: str, count: int, active: int, limits: tuple[int, float]) -> 
     if count > limit:
         out.append(f"{count} {kind} exceeds the limit of {limit}")
     if share > share_limit:
-        out.append(f"{count} {kind} is {share:.1%} of {active} active tenants, above {share_limit:.1%}")
+        out.append(f"{count} {kind} is {rate(share)} of {active} active tenants, above {rate(share_limit)}")
     return out
 
 

@@ -17,6 +17,13 @@ How contract fields become rules (every rule has an id, a severity and a scope):
 - `logicalType: number/integer` on text     -> `<col>.number`          (row, error) a plain decimal
 - `logicalTypeOptions.minimum/maximum/...`  -> `<col>.range`           (row, error)
 - `unique: true`                            -> `<col>.unique`          (row, error)
+- `logicalType: array` with `items`, or `object` with `properties`, nested as deep as needed
+                                            -> `<col>.type`            (dataset, error) the column holds
+  values of exactly that shape (Arrow list / struct of string, number, integer, boolean leaves); its
+  `required: true` -> `<col>.required` (row, error). Both are checked by our own code, not by Great
+  Expectations, whose expectations are for scalar columns; a nested column takes no other rule. An
+  `array` or `object` without `items` / `properties` (`physicalType: json`, in the raw partner files)
+  is the JSON text of one, as the partner readers keep it.
 - `primaryKey` columns                      -> `key.unique`            (row, error)
 - explicit `quality` rules (library metrics nullValues, missingValues, invalidValues, duplicateValues,
   rowCount; `custom` rules for Great Expectations or for our cross-dataset checks) keep their own
@@ -41,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
 from open_data_contract_standard.model import (
     DataQuality,
@@ -98,6 +106,13 @@ class Scope(enum.StrEnum):
     ROW = "row"  # each failing row is identified (and quarantined at error)
     DATASET = "dataset"  # the dataset passes or fails as a whole
     CROSS = "cross"  # spans datasets; evaluated by pipeline.quality.cross, not by GE
+
+
+class OwnCheck(enum.StrEnum):
+    """A rule our own code checks instead of Great Expectations (nested columns)."""
+
+    TYPE = "type"  # the column holds values of the declared nested shape
+    PRESENT = "present"  # no row lacks a value
 
 
 class Comparison(enum.StrEnum):
@@ -159,6 +174,8 @@ class Rule:
     # A format check of values held as text; a column already typed (numbers, datetimes) skips it.
     text_only: bool = False
     threshold: Threshold | None = None
+    own: OwnCheck | None = None  # checked by pipeline.quality.validate itself, not by GE
+    shape: pa.DataType | None = field(default=None, hash=False, compare=False)  # for OwnCheck.TYPE
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,7 @@ class Column:
     required: bool
     description: str
     synonyms: tuple[str, ...] = ()
+    shape: pa.DataType | None = field(default=None, hash=False, compare=False)  # a nested column's Arrow type
 
 
 @dataclass(frozen=True)
@@ -447,9 +465,73 @@ def _type_rules(col: str, lt: str, opts: dict[str, Any], where: str) -> list[Rul
     return []
 
 
+# The Arrow type of a leaf of a nested value, by its logical type.
+_LEAF_TYPES = {
+    "string": pa.large_string(),
+    "date": pa.large_string(),
+    "timestamp": pa.large_string(),
+    "number": pa.float64(),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+}
+
+
+def nested_shape(p: SchemaProperty, where: str) -> pa.DataType:
+    """The Arrow type an ODCS property declares: `array` with `items`, `object` with `properties`
+    (in order), down to string, number, integer and boolean leaves."""
+    lt = (p.logicalType or "string").lower()
+    if lt == "array":
+        if p.items is None:
+            raise ContractError(f"{where}: an array needs `items`")
+        return pa.large_list(nested_shape(p.items, f"{where}[]"))
+    if lt == "object":
+        if not p.properties:
+            raise ContractError(f"{where}: an object needs `properties`")
+        fields = []
+        for i, child in enumerate(p.properties):
+            if not child.name:
+                raise ContractError(f"{where} properties[{i}]: every property needs a name")
+            fields.append(pa.field(child.name, nested_shape(child, f"{where}.{child.name}"), not child.required))
+        return pa.struct(fields)
+    if lt not in _LEAF_TYPES:
+        raise ContractError(f"{where}: logicalType {lt!r} cannot be a nested value's leaf")
+    return _LEAF_TYPES[lt]
+
+
+def _nested_rules(p: SchemaProperty, col: str, lt: str, where: str) -> list[Rule]:
+    """A nested column: its shape, and its presence when required; nothing else applies to it."""
+    unsupported = [
+        name
+        for name, given in (
+            ("logicalTypeOptions", p.logicalTypeOptions),
+            ("enum", p.enum),
+            ("unique", p.unique),
+            ("quality", p.quality),
+        )
+        if given
+    ]
+    if unsupported:
+        raise ContractError(f"{where}: a nested ({lt}) column takes no {', '.join(unsupported)}")
+    shape = nested_shape(p, where)
+    described = f"{col} must hold values of the {lt} shape the contract declares"
+    rules = [Rule(f"{col}.type", Severity.ERROR, Scope.DATASET, described, col, own=OwnCheck.TYPE, shape=shape)]
+    if p.required:
+        rules.append(Rule(f"{col}.required", Severity.ERROR, Scope.ROW, f"{col} must be present", col,
+                          own=OwnCheck.PRESENT))  # fmt: skip
+    return rules
+
+
+def _is_nested(p: SchemaProperty) -> bool:
+    """A nested column: an `array` that declares its `items`, an `object` that declares its `properties`."""
+    lt = (p.logicalType or "string").lower()
+    return (lt == "array" and p.items is not None) or (lt == "object" and bool(p.properties))
+
+
 def _property_rules(p: SchemaProperty, where: str) -> list[Rule]:
     col = p.name or ""
     lt = (p.logicalType or "string").lower()
+    if _is_nested(p):
+        return _nested_rules(p, col, lt, where)
     opts = dict(p.logicalTypeOptions or {})
     rules: list[Rule] = []
     if p.required:
@@ -533,14 +615,16 @@ def _column(p: SchemaProperty, seen: list[Column], where: str) -> Column:
         raise ContractError(f"{where}: every property needs a name")
     if p.name in {c.name for c in seen}:
         raise ContractError(f"{where}: property listed twice")
-    if p.properties or p.items:
-        raise ContractError(f"{where}: nested properties are flattened to dotted names in these contracts")
+    lt = (p.logicalType or "string").lower()
+    if (p.properties or p.items) and not _is_nested(p):
+        raise ContractError(f"{where}: only `array` (items) and `object` (properties) columns are nested")
     return Column(
         name=p.name,
-        logical_type=(p.logicalType or "string").lower(),
+        logical_type=lt,
         required=bool(p.required),
         description=p.description or "",
         synonyms=tuple(s.synonym for s in p.synonyms or [] if s.synonym),
+        shape=nested_shape(p, where) if _is_nested(p) else None,
     )
 
 

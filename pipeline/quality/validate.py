@@ -4,7 +4,9 @@ Invariant: `validate_frame` never drops a row silently. Each input row ends up e
 (unchanged, same columns) or in `quarantine` (with every `error` row rule it broke); `rows ==
 len(valid) + number of distinct quarantined rows`. Every rule of the contract yields a `CheckResult`
 (passed or not), plus the column check and the quarantine-share check, so the report shows what
-was checked, not only what failed.
+was checked, not only what failed. Nested columns (contract `array` / `object`) are checked here, not by
+Great Expectations: their type against the contract's declared shape, and their presence; the outcomes
+are reported and quarantine exactly as GE's are.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api import types as ptypes
 
-from pipeline.arrays import instants
+from pipeline import nested
+from pipeline.arrays import arrow_nested, instants
 from pipeline.config import QualityConfig
-from pipeline.quality.contracts import Contract, Rule, Scope, Severity, load_contract
+from pipeline.formatting import rate
+from pipeline.quality.contracts import Contract, OwnCheck, Rule, Scope, Severity, load_contract
 from pipeline.quality.expectations import RuleOutcome, run_rules
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
@@ -81,7 +86,7 @@ def share_check(
         severity=Severity.ERROR,
         scope=Scope.DATASET,
         passed=share <= limit,
-        message=f"{quarantined} of {rows} rows quarantined ({share:.1%}; allowed {limit:.1%})",
+        message=f"{quarantined} of {rows} rows quarantined ({rate(share)}; allowed {rate(limit)})",
         checked=rows,
         failed=quarantined,
         source=source,
@@ -146,6 +151,9 @@ def validate_frame(
     outcomes = run_rules(checked_frame, runnable, suite_name=c.name) if runnable and len(frame) else []
     if not len(frame):
         outcomes = [_empty_outcome(rule) for rule in runnable]
+    outcomes += [_own_outcome(rule, frame) for rule in c.rules if rule.own and rule.column in frame.columns]
+    order = {rule.id: i for i, rule in enumerate(c.rules)}
+    outcomes.sort(key=lambda o: order[o.rule.id])
 
     shown = [col for col in dict.fromkeys([*c.column_names, *lineage]) if col in frame.columns]
     quarantined: list[Quarantined] = []
@@ -225,6 +233,30 @@ def _runnable(c: Contract, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Rule
         else:
             runnable.append(rule)
     return checked_frame, runnable
+
+
+def _shape_mismatch(values: pd.Series, shape: pa.DataType, column: str) -> str | None:
+    """Where a column's values depart from a nested shape; None when they have it. An Arrow-backed
+    column is judged by its type; a column of Python objects by whether its values convert to it."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return nested.mismatch(values.dtype.pyarrow_dtype, shape, column)
+    if not ptypes.is_object_dtype(values.dtype):
+        return f"{column}: values of shape {shape} expected, {values.dtype} found"
+    try:
+        arrow_nested(values, shape)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        return f"{column}: {exc}"
+    return None
+
+
+def _own_outcome(rule: Rule, frame: pd.DataFrame) -> RuleOutcome:
+    """A rule of a nested column, checked here (see the module docstring)."""
+    values = frame[str(rule.column)]
+    if rule.own is OwnCheck.TYPE and rule.shape is not None:
+        found = _shape_mismatch(values, rule.shape, str(rule.column))
+        return RuleOutcome(rule, found is None, len(frame), 0 if found is None else len(frame), (), observed=found)
+    missing = tuple(int(i) for i in values.isna().to_numpy().nonzero()[0])
+    return RuleOutcome(rule, not missing, len(frame), len(missing), missing)
 
 
 def _empty_outcome(rule: Rule) -> RuleOutcome:

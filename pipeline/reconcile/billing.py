@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from pipeline import jsonio
 from pipeline.datasets import BILLING, DECISIONS, TENANTS
 from pipeline.errors import RunStopped
 from pipeline.policy.definition import TenantDecision
@@ -344,7 +344,7 @@ def _classify(billing: pd.DataFrame) -> pd.DataFrame:
 def _amounts_json(amounts: dict[str, dict[str, Decimal]]) -> str:
     """{basis: {currency: sum}} as canonical JSON."""
     doc = {b: {c: _fmt(a) for c, a in sorted(per.items())} for b, per in sorted(amounts.items())}
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return jsonio.compact(doc, sort_keys=True)
 
 
 @dataclass
@@ -399,8 +399,8 @@ def _per_tenant(lines: pd.DataFrame) -> pd.DataFrame:
             "first_event_date": node.first,
             "last_event_date": node.last,
             "lines": node.lines,
-            "products": json.dumps(sorted(node.products)),
-            "payer_account_ids": json.dumps(sorted(node.payers)),
+            "products": jsonio.compact(sorted(node.products)),
+            "payer_account_ids": jsonio.compact(sorted(node.payers)),
             "amounts": _amounts_json(node.amounts),
         }
         for (partner, tenant), node in sorted(acc.items())
@@ -613,7 +613,7 @@ def _not_counted(b: pd.DataFrame) -> pd.DataFrame:
             "partner": partner,
             "reason": reason,
             "lines": len(group),
-            "sample_line_ids": json.dumps([str(x) for x in group["line_id"].head(5)]),
+            "sample_line_ids": jsonio.compact([str(x) for x in group["line_id"].head(5)]),
         }
         for (partner, reason), group in skipped.groupby(["partner", "reason"], sort=True)
     ]

@@ -3,19 +3,24 @@
 Invariant: built only from the run's own outputs (decisions, links, ownership, and the declared
 interests when given), never recomputed: what the report and `explain` show is what the run decided
 on. Values are shown as the producers wrote them; a missing value shows as missing, never as a guess.
-The same `Case` feeds the HTML report and the plain-text `explain`, so they cannot disagree.
+The same `Case` feeds the HTML report and the plain-text `explain`, so they cannot disagree. Shares stay
+numbers here; nested values (chain, rules, evidence, candidates) are read as they are stored, never
+parsed from text; the decision's own evidence (JSON text) is read through `pipeline.jsonio`. What a
+person reads of them (percent text, stakes) is written by `pipeline.formatting`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from pipeline import formatting, jsonio
+from pipeline.nested import items
 
 
 def text(value: Any) -> str:
@@ -46,40 +51,31 @@ def fraction(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def percent(value: Any) -> str:
-    x = fraction(value)
-    if x is None:
-        return "?"
-    shown = f"{x * 100:.2f}".rstrip("0").rstrip(".")
-    return f"{shown}%"
-
-
 def flag(value: Any) -> bool:
     return text(value).lower() in {"true", "1", "yes"}
 
 
-def parse_json(value: Any) -> Any:
-    """A JSON cell parsed; text that is not JSON is returned as is (shown, not dropped)."""
+def document(value: Any) -> Any:
+    """A JSON text cell (a decision's evidence) read, stakes in it written for people; text that is not
+    JSON is returned as is (shown, not dropped)."""
     raw = text(value)
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return formatting.readable(jsonio.loads(raw))
+    except jsonio.JSONDecodeError:
         return raw
 
 
 def share_text(row: dict[str, Any]) -> str:
     """A BODS share as the register states it: exact, or a band with open/closed bounds."""
-    exact = fraction(row.get("share_exact"))
-    if exact is not None:
-        return percent(exact)
-    low, high = fraction(row.get("share_min")), fraction(row.get("share_max"))
-    if low is None and high is None:
-        return "share not stated (0-100%)"
-    left = "(" if flag(row.get("exclusive_min")) else "["
-    right = ")" if flag(row.get("exclusive_max")) else "]"
-    return f"{left}{percent(low if low is not None else 0.0)}, {percent(high if high is not None else 1.0)}{right}"
+    return formatting.declared_share(
+        fraction(row.get("share_exact")),
+        fraction(row.get("share_min")),
+        flag(row.get("exclusive_min")),
+        fraction(row.get("share_max")),
+        flag(row.get("exclusive_max")),
+    )
 
 
 @dataclass(frozen=True)
@@ -100,8 +96,8 @@ class Hop:
     name: str
     record_type: str
     decision: str
-    rho_low: str
-    rho_high: str
+    rho_low: float | None
+    rho_high: float | None
     root_basis: str  # why it is a restricted root; "" when it is not one
     known: bool  # present in the ownership output
     held_by: tuple[Stake, ...]  # interests the next hop holds in this one (empty for the last hop)
@@ -123,7 +119,7 @@ class Link:
     method: str
     confidence: str
     may_revoke: bool
-    candidates: Any
+    candidates: list[Any]  # pipeline.datasets.Candidate values, best first
 
 
 @dataclass(frozen=True)
@@ -131,13 +127,13 @@ class EntityCase:
     entity_id: str
     name: str
     decision: str
-    rho_low: str
-    rho_high: str
+    rho_low: float | None
+    rho_high: float | None
     ultimate_parent_id: str
     cycle: bool
     rules: tuple[str, ...]
     explanation: str
-    evidence: Any
+    evidence: dict[str, Any]  # what the record's evidence has, for people (`formatting.evidence`)
     policy_id: str
     policy_version: str
     chain: tuple[Hop, ...]
@@ -157,15 +153,16 @@ class Case:
     policy_version: str
     link: Link | None
     entity_id: str
-    rho_low: str
-    rho_high: str
+    rho_low: float | None
+    rho_high: float | None
     ultimate_parent_id: str
-    evidence: Any
+    evidence: Any  # the decision's evidence document, for people (`document`)
     entity: EntityCase | None
 
 
 def _rules(value: Any) -> tuple[str, ...]:
-    parsed = parse_json(value)
+    """Rule ids: a nested list (ownership), or a JSON list in text (decisions)."""
+    parsed = document(value) if isinstance(value, str) else items(value)
     if isinstance(parsed, list):
         return tuple(text(r) for r in parsed)
     return (text(parsed),) if parsed else ()
@@ -223,9 +220,8 @@ class CaseBuilder:
         heads = self._entity_rows(ids)
         chains: dict[str, list[str]] = {}
         for eid in ids:
-            parsed = parse_json(heads[eid].get("chain")) if eid in heads else None
-            chain = [text(x) for x in parsed] if isinstance(parsed, list) and parsed else [eid]
-            chains[eid] = chain
+            chain = [text(x) for x in items(heads[eid].get("chain"))] if eid in heads else []
+            chains[eid] = chain or [eid]
         every = {x for chain in chains.values() for x in chain}
         stakes = self._stakes(every)
         parties = {party for (subject, party) in stakes if subject in ids and party}
@@ -242,8 +238,8 @@ class CaseBuilder:
                         name=text(r.get("name")),
                         record_type=text(r.get("record_type")),
                         decision=text(r.get("decision")),
-                        rho_low=text(r.get("rho_low")),
-                        rho_high=text(r.get("rho_high")),
+                        rho_low=fraction(r.get("rho_low")),
+                        rho_high=fraction(r.get("rho_high")),
                         root_basis=text(r.get("root_basis")) if flag(r.get("is_root")) else "",
                         known=hid in rows,
                         held_by=tuple(stakes.get((hid, holder), [])) if holder else (),
@@ -267,13 +263,13 @@ class CaseBuilder:
                 entity_id=eid,
                 name=text(head.get("name")),
                 decision=text(head.get("decision")),
-                rho_low=text(head.get("rho_low")),
-                rho_high=text(head.get("rho_high")),
+                rho_low=fraction(head.get("rho_low")),
+                rho_high=fraction(head.get("rho_high")),
                 ultimate_parent_id=text(head.get("ultimate_parent_id")),
                 cycle=flag(head.get("cycle")),
                 rules=_rules(head.get("rules")),
                 explanation=text(head.get("explanation")),
-                evidence=parse_json(head.get("evidence")),
+                evidence=formatting.evidence(head["evidence"]) if head.get("evidence") else {},
                 policy_id=text(head.get("policy_id")),
                 policy_version=text(head.get("policy_version")),
                 chain=tuple(hops),
@@ -301,7 +297,7 @@ class CaseBuilder:
                     method=text(lr.get("method")),
                     confidence=text(lr.get("confidence")),
                     may_revoke=flag(lr.get("may_revoke")),
-                    candidates=parse_json(lr.get("candidates")),
+                    candidates=formatting.readable(items(lr.get("candidates"))),
                 )
                 if lr is not None
                 else None
@@ -320,10 +316,10 @@ class CaseBuilder:
                     policy_version=text(r["policy_version"]),
                     link=link,
                     entity_id=eid,
-                    rho_low=text(r["rho_low"]),
-                    rho_high=text(r["rho_high"]),
+                    rho_low=fraction(r["rho_low"]),
+                    rho_high=fraction(r["rho_high"]),
                     ultimate_parent_id=text(r["ultimate_parent_id"]),
-                    evidence=parse_json(r["evidence"]),
+                    evidence=document(r["evidence"]),
                     entity=entities.get(eid) if eid else None,
                 )
             )

@@ -8,14 +8,14 @@ cannot rewrite the terminal or forge extra lines.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pandas as pd
 
 from pipeline import datasets as ds
-from pipeline.report.cases import Case, CaseBuilder, EntityCase, Hop, Stake, percent, records, text
+from pipeline import formatting, jsonio
+from pipeline.report.cases import Case, CaseBuilder, EntityCase, Hop, Stake, records, text
 from pipeline.report.workspace import RunWorkspace
 from pipeline.storage import Storage
 
@@ -40,10 +40,8 @@ def _q(value: Any) -> str:
     return f"“{clean(value)}”" if text(value) else "(no name)"
 
 
-def _rho(low: str, high: str) -> str:
-    if not low and not high:
-        return "n/a"
-    return percent(low) if low == high else f"{percent(low)}-{percent(high)}"
+def _rho(low: float | None, high: float | None) -> str:
+    return formatting.share_range(low, high)
 
 
 def _stakes(stakes: tuple[Stake, ...]) -> str:
@@ -81,7 +79,7 @@ def _hop(h: Hop, last: bool, single: bool) -> list[str]:
 def _evidence(label: str, doc: Any) -> list[str]:
     if doc in (None, "", {}, []):
         return []
-    body = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) if not isinstance(doc, str) else doc
+    body = jsonio.document(doc) if not isinstance(doc, str) else doc
     return [f"  {label}:", *(f"    {_escape_controls(line)}" for line in body.splitlines())]
 
 

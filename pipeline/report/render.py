@@ -10,7 +10,6 @@ its inputs: the same inputs give the same bytes.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -18,12 +17,13 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from pipeline import formatting, jsonio
 from pipeline.policy.definition import TenantDecision
 from pipeline.publish.manifest import GateStatus
 from pipeline.quality.results import Outcome
 from pipeline.reconcile.billing import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
 from pipeline.report import charts
-from pipeline.report.cases import CaseBuilder, percent, records, text
+from pipeline.report.cases import CaseBuilder, fraction, records, text
 from pipeline.report.records import ReportInputs, RunSummary, partner_of
 from pipeline.report.summary import summarise
 
@@ -49,7 +49,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["pct"] = percent
+    env.filters["share_range"] = lambda low, high: formatting.share_range(fraction(low), fraction(high), "–")
     env.filters["px"] = lambda v: f"{float(v):.1f}"
     return env
 
@@ -255,8 +255,8 @@ def _review(inputs: ReportInputs) -> dict[str, Any]:
 def _money_list(amounts_json: Any) -> list[str]:
     """'USD 250.00 invoiced' items from a {basis: {currency: amount}} JSON cell."""
     try:
-        doc = json.loads(text(amounts_json) or "{}")
-    except json.JSONDecodeError:
+        doc = jsonio.loads(text(amounts_json) or "{}")
+    except jsonio.JSONDecodeError:
         return [text(amounts_json)]
     return [
         f"{currency} {amount} {BASIS_LABELS.get(basis, basis)}"
@@ -275,7 +275,9 @@ def _gaps(inputs: ReportInputs) -> dict[str, Any] | None:
         return None
     rows = []
     for r in _records(rec.gaps):
-        rows.append({**r, "money": _money_list(r["amounts"]), "products": ", ".join(json.loads(r["products"] or "[]"))})
+        rows.append(
+            {**r, "money": _money_list(r["amounts"]), "products": ", ".join(jsonio.loads(r["products"] or "[]"))}
+        )
     return {
         "rows": rows,
         "total": len(rec.gaps),
@@ -341,11 +343,11 @@ def _recon(inputs: ReportInputs) -> dict[str, Any] | None:
     if rec is None:
         return None
     unknown = [
-        {**r, "money": _money_list(r["amounts"]), "payers": ", ".join(json.loads(r["payer_account_ids"] or "[]"))}
+        {**r, "money": _money_list(r["amounts"]), "payers": ", ".join(jsonio.loads(r["payer_account_ids"] or "[]"))}
         for r in _records(rec.unknown_billed)
     ]
     not_counted = [
-        {**r, "samples": ", ".join(json.loads(r["sample_line_ids"] or "[]"))} for r in _records(rec.not_counted)
+        {**r, "samples": ", ".join(jsonio.loads(r["sample_line_ids"] or "[]"))} for r in _records(rec.not_counted)
     ]
     return {
         "unknown": unknown,

@@ -8,12 +8,13 @@ verbose output goes to a log file whose tail is shown when something fails.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline import jsonio
 
 DAG_ID = "marketplace_access_reconciliation"
 
@@ -67,7 +68,7 @@ class LocalAirflow:
         itself could not run the DAG, with the tail of its log.
         """
         run_conf = {"config": str(config.resolve()), **(conf or {})}
-        args = ["dags", "test", DAG_ID, logical_date.isoformat(), "--conf", json.dumps(run_conf)]
+        args = ["dags", "test", DAG_ID, logical_date.isoformat(), "--conf", jsonio.compact(run_conf)]
         code, log_path = self._airflow(args, f"dags-test-{logical_date.isoformat()}.log")
         try:
             return self.latest_run(logical_date)
@@ -87,7 +88,7 @@ class LocalAirflow:
             raise AirflowRunFailed(f"`airflow dags list-runs` exited {proc.returncode}: {proc.stderr[-2000:]}")
         runs = [
             r
-            for r in json.loads(proc.stdout.strip().splitlines()[-1])
+            for r in jsonio.loads(proc.stdout.strip().splitlines()[-1])
             if str(r.get("logical_date", "")).startswith(logical_date.isoformat())
         ]
         if not runs:

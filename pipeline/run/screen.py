@@ -7,7 +7,11 @@ Invariants:
   raises `ScreenError` naming the file and the statement, and no CSV is written.
 - Every text cell goes through `pipeline.lists_vocabulary.neutralise`, the one rule for CSV cells people open
   in a spreadsheet (a leading apostrophe before = + - @, tab or carriage return; line breaks become
-  spaces). JSON columns start with `[` or `{` and never contain raw line breaks, so they stay JSON.
+  spaces). Nested columns (chain, rules, evidence) are written by `pipeline.formatting` as one line of
+  JSON each, stakes as percent text: they start with `[` or `{` and hold no raw line break, so they stay
+  JSON.
+- Process-wide switches are set here, at the edge: the GC pause and Arrow's system pool around reading,
+  the GC pause and one worker thread beside this one around `resolve`.
 """
 
 from __future__ import annotations
@@ -15,19 +19,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
+from pipeline import formatting
+from pipeline.arrays import arrow_nested
 from pipeline.lists_vocabulary import neutralise
 from pipeline.ownership.bods.reader import BodsFrames, read_bods
 from pipeline.ownership.findings import findings_frame, merge_findings
 from pipeline.ownership.holdings import stake_sums, stakes_findings
 from pipeline.ownership.resolve import OwnershipResult, resolve
 from pipeline.policy.definition import load_policy_text
-from pipeline.run.switches import bulk_reading
+from pipeline.run.switches import bulk_reading, paused_gc
 from pipeline.storage.base import StorageError, uri_from_path_or_uri
 from pipeline.storage.resolver import Storage
 
@@ -55,7 +63,8 @@ def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.
         more = len(bods.quarantine) - len(quoted)
         tail = f" (and {more} more)" if more > 0 else ""
         raise ScreenError(f"{len(bods.quarantine)} invalid statement(s): " + " | ".join(quoted) + tail)
-    result = resolve(bods.entities, bods.interests, policy, as_of)
+    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
+        result = resolve(bods.entities, bods.interests, policy, as_of, executor=beside)
     # No validate stage runs here: the stakes check it would run is reported with the findings.
     over = stakes_findings(stake_sums(bods.interests, policy.ownership.interests, as_of).over)
     if over:
@@ -66,7 +75,12 @@ def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.
 def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == "str":
+        dtype = out[col].dtype
+        if isinstance(dtype, pd.ArrowDtype) and pa.types.is_nested(dtype.pyarrow_dtype):
+            values = arrow_nested(out[col])
+            written = formatting.evidence_cells(values) if pa.types.is_struct(values.type) else formatting.cells(values)
+            out[col] = pd.array(written, dtype="str")
+        elif dtype == "str":
             out[col] = out[col].map(neutralise, na_action="ignore")
     return out
 

@@ -223,15 +223,21 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
     """Apply the policy to the ownership graph: restricted share, decision, ultimate parent, evidence.
 
     `validation` is the `validate` stage's output: resolution waits for its checks to pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
     from pipeline.quality import ValidationReport, results_from_findings
+    from pipeline.run.switches import paused_gc
 
     policy = _policy(ctx)
     entities = _read(ctx, ownership["entities"], ENTITY_INPUT_COLUMNS)
     interests = _read(ctx, ownership["interests"], INTEREST_INPUT_COLUMNS)
     # What extraction set aside: the records it was about are held in review, never silently cleared.
     quarantine = _read(ctx, ownership["quarantine"])
-    result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine)
+    # One thread beside this one overlaps the engine's independent parts (two cores); the evidence of
+    # hundreds of thousands of records is many small containers the collector would rescan for nothing.
+    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
+        result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine, executor=beside)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)

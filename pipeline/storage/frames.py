@@ -1,7 +1,9 @@
 """DataFrames and JSON documents to and from object storage, byte-for-byte reproducibly.
 
 Invariant: the same frame (same rows, same order, same dtypes) always serialises to the same bytes, so
-that reruns of a logical date produce identical intermediates and identical published files.
+that reruns of a logical date produce identical intermediates and identical published files. Nested
+columns (lists, structs) keep their Arrow type both ways: they are read back as pandas `ArrowDtype`
+columns, never as NumPy arrays of Python objects.
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ def read_parquet(storage: Storage, uri: str, columns: list[str] | None = None) -
         table = pq.read_table(io.BytesIO(data), columns=columns)
     except (pa.ArrowInvalid, OSError) as exc:
         raise StorageError(f"{uri}: not a readable Parquet file: {exc}") from exc
-    frame: pd.DataFrame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_nested_as_arrow)
     return frame
+
+
+def _nested_as_arrow(dtype: pa.DataType) -> pd.ArrowDtype | None:
+    return pd.ArrowDtype(dtype) if pa.types.is_nested(dtype) else None
 
 
 def dumps_json(doc: Any) -> str:

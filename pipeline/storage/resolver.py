@@ -9,13 +9,13 @@ lazily, once per (scheme, connection).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import IO, Any, Protocol
 
+from pipeline import jsonio
 from pipeline.storage.base import ObjectStore, StorageError, split
 from pipeline.storage.local import LocalStore
 
@@ -136,7 +136,7 @@ class AirflowConnections:
         extra = conn.extra_dejson
         keyfile = extra.get("keyfile_dict")
         if isinstance(keyfile, str) and keyfile:
-            keyfile = json.loads(keyfile)
+            keyfile = jsonio.loads(keyfile)
         return _gcs_client(
             project=extra.get("project") or None,
             endpoint=extra.get("endpoint") or None,

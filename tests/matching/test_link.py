@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -32,7 +31,6 @@ def no_ids() -> pd.DataFrame:
 
 def one(links: pd.DataFrame, i: int = 0) -> dict[str, Any]:
     row: dict[str, Any] = links.iloc[i].to_dict()
-    row["candidates"] = json.loads(row["candidates"])
     return row
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from itertools import pairwise
 
-from pipeline.ownership.resolve import MAX_INDIRECT_DEPTH, resolve
+from pipeline.ownership.resolve import resolve
+from pipeline.ownership.structure import MAX_INDIRECT_DEPTH
 from pipeline.policy.definition import Policy
 from tests.ownership.builders import entities, interests
 

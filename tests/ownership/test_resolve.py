@@ -3,13 +3,16 @@ ultimate parents, evidence and findings."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
-import orjson
 import pandas as pd
 import pytest
 
+from pipeline import formatting, ownership
 from pipeline.datasets import OWNERSHIP
 from pipeline.ownership.evidence import MAX_PATHS
 from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, OwnershipResult, resolve
@@ -85,7 +88,7 @@ def test_ofac_40_percent_indirect_plus_10_percent_direct() -> None:
     result = rows(run(ents, ints))
     assert result["A"]["decision"] == "restricted"
     assert result["C"]["decision"] == "restricted" and result["C"]["rho_low"] == pytest.approx(0.51)
-    ev = orjson.loads(result["C"]["evidence"])
+    ev = result["C"]["evidence"]
     assert {tuple(p["ids"]) for p in ev["paths"]} == {("X", "C"), ("X", "A", "C")}
     assert ev["roots"] == [{"id": "X", "basis": "incorporation:CN"}]
     exactly = interests(stake("X", "C", 10), stake("X", "A", 51), stake("A", "C", 40))
@@ -182,7 +185,7 @@ def test_roots_by_incorporation_headquarters_state_and_persons() -> None:
     assert roots == {"gd", "reg", "hq", "ministry", "resident"}
     assert result["gd"]["root_basis"] == "incorporation:CN"
     assert result["ministry"]["root_basis"] == "headquarters:CN;state:CN"
-    assert result["hq"]["rules"] == '["root.headquarters"]'
+    assert result["hq"]["rules"] == ["root.headquarters"]
     wider = policy(
         roots={"entity_bases": ["incorporation"], "person_bases": ["residence", "nationality", "taxResidency"]}
     )
@@ -202,8 +205,8 @@ def test_control_without_shares_follows_the_policy() -> None:
     assert decisions(run(ents, ints)) == {"X": "restricted", "A": "review", "B": "review"}
     restrict = rows(run(ents, ints, policy(control_without_shares="restrict")))
     assert restrict["A"]["decision"] == "restricted" and restrict["B"]["decision"] == "restricted"
-    assert restrict["A"]["rules"] == '["control_without_shares"]'
-    assert restrict["B"]["rules"] == '["ownership.restricted_share"]'
+    assert restrict["A"]["rules"] == ["control_without_shares"]
+    assert restrict["B"]["rules"] == ["ownership.restricted_share"]
     assert restrict["A"]["ultimate_parent_id"] == "A"  # control never makes an ultimate parent
     assert restrict["B"]["ultimate_parent_id"] == "A"
     assert decisions(run(ents, ints, policy(control_without_shares="ignore")))["A"] == "clear"
@@ -243,11 +246,11 @@ def test_ultimate_parent_chain_person_and_cycle() -> None:
     )
     result = run(ents, ints)
     r = rows(result)
-    assert r["s"]["ultimate_parent_id"] == "p" and orjson.loads(r["s"]["chain"]) == ["s", "h", "p"]
+    assert r["s"]["ultimate_parent_id"] == "p" and r["s"]["chain"] == ["s", "h", "p"]
     assert not r["s"]["cycle"]
-    assert r["t"]["ultimate_parent_id"] == "c1" and orjson.loads(r["t"]["chain"]) == ["t", "c2", "c3", "c1"]
+    assert r["t"]["ultimate_parent_id"] == "c1" and r["t"]["chain"] == ["t", "c2", "c3", "c1"]
     assert r["t"]["cycle"] and r["c3"]["cycle"]
-    assert orjson.loads(r["c1"]["chain"]) == ["c1", "c2", "c3", "c1"]
+    assert r["c1"]["chain"] == ["c1", "c2", "c3", "c1"]
     checks = result.findings["check"].tolist()
     assert "majority_chain_cycle" in checks and "multiple_majority_owners" in checks
 
@@ -263,7 +266,7 @@ def test_output_has_one_row_per_record_and_the_contract_columns() -> None:
     assert set(result.ownership["policy_version"]) == {"2025-09-05"}
     clear = rows(result)["b"]
     assert clear["explanation"].startswith("clear: restricted share at most 20%")
-    assert orjson.loads(clear["evidence"]) == {"decision": "clear"}
+    assert clear["decision"] == "clear" and formatting.evidence(clear["evidence"]) == {}
     assert (clear["policy_id"], clear["policy_version"]) == ("unsupported-regions", "2025-09-05")
 
 
@@ -272,23 +275,23 @@ def test_review_evidence_uses_the_greatest_stakes() -> None:
     ints = interests(stake("X", "A", min=25, max=75), stake("A", "B", 100))
     r = rows(run(ents, ints))
     assert r["A"]["decision"] == "review" and r["B"]["decision"] == "review"
-    ev = orjson.loads(r["B"]["evidence"])
-    assert ev["decision"] == "review" and ev["rules"] == ["ownership.possible_restricted_share"]
-    assert ev["paths"] == [{"ids": ["X", "A", "B"], "stakes": ["[25%, 75%]", "100%"]}]
+    ev = r["B"]["evidence"]
+    assert r["B"]["decision"] == "review" and r["B"]["rules"] == ["ownership.possible_restricted_share"]
+    assert formatting.readable(ev["paths"]) == [{"ids": ["X", "A", "B"], "stakes": ["[25%, 75%]", "100%"]}]
     assert r["B"]["explanation"].startswith("review: restricted share [0%, 100%]")
 
 
-def test_flagged_evidence_is_one_json_document_shape_whatever_the_ids_hold() -> None:
-    # Ids and names that JSON must escape, and text beyond ASCII: the evidence is written column-wise,
-    # so it must still parse, quote every value back, and keep the keys of a root's document in order.
+def test_flagged_evidence_is_one_shape_whatever_the_ids_hold() -> None:
+    # Ids and names that JSON would escape, and text beyond ASCII: the evidence is built column-wise,
+    # so it must give every value back, and have the fields of a root's evidence in order.
     root, mid, leaf = 'R"1', "M\\2", "L\t3"
     ents = entities({"id": root, **CN}, {"id": mid, "name": 'Zhōng "M"'}, {"id": leaf, "name": None})
     r = rows(run(ents, interests(stake(root, mid, 60), stake(mid, leaf, 75))))
-    ev = orjson.loads(r[leaf]["evidence"])
-    root_ev = orjson.loads(r[root]["evidence"])
+    ev = r[leaf]["evidence"]
+    root_ev = r[root]["evidence"]
     assert list(ev) == list(root_ev)
-    assert ev["paths"] == [{"ids": [root, mid, leaf], "stakes": ["60%", "75%"]}]
-    assert ev["owners"] == [{"id": mid, "name": 'Zhōng "M"', "stake": "75%"}]
+    assert formatting.readable(ev["paths"]) == [{"ids": [root, mid, leaf], "stakes": ["60%", "75%"]}]
+    assert formatting.readable(ev["owners"]) == [{"id": mid, "name": 'Zhōng "M"', "stake": "75%"}]
     assert ev["roots"] == [{"id": root, "basis": "incorporation:CN"}]
     assert r[leaf]["explanation"].endswith('; largest: Zhōng "M" (75%)')
 
@@ -297,8 +300,8 @@ def test_path_enumeration_is_capped_and_says_so() -> None:
     roots = [{"id": f"R{i}", **CN} for i in range(MAX_PATHS + 3)]
     ents = entities(*roots, {"id": "T"})
     ints = interests(*[stake(f"R{i}", "T", 10) for i in range(MAX_PATHS + 3)])
-    ev = orjson.loads(rows(run(ents, ints))["T"]["evidence"])
-    assert len(ev["paths"]) == MAX_PATHS and ev["path_limit"] == {"max_paths": MAX_PATHS, "truncated": True}
+    ev = rows(run(ents, ints))["T"]["evidence"]
+    assert len(ev["paths"]) == MAX_PATHS and ev["paths_truncated"] is True
     assert ev["owners_total"] == MAX_PATHS + 3
 
 
@@ -328,16 +331,18 @@ def test_look_through_evidence_lists_every_path_that_carries_share() -> None:
     ints = interests(stake("X", "C", 30), stake("X", "A", 100), stake("A", "C", 30))
     r = rows(run(ents, ints, policy(method="look_through")))
     assert r["C"]["decision"] == "restricted" and r["C"]["rho_low"] == pytest.approx(0.6)
-    ev = orjson.loads(r["C"]["evidence"])
+    ev = r["C"]["evidence"]
     assert {tuple(p["ids"]) for p in ev["paths"]} == {("X", "C"), ("X", "A", "C")}
-    assert ev["method"] == "look_through" and ev["restricted_share"] == "60%"
+    # The method is the policy's (its id and version are on the row); the share is the row's interval.
+    share = formatting.band(r["C"]["rho_low"], r["C"]["rho_low_open"], r["C"]["rho_high"], r["C"]["rho_high_open"])
+    assert "> 50% (look_through)" in r["C"]["explanation"] and share == "60%"
 
 
 def test_root_evidence_is_its_basis() -> None:
     r = rows(run(entities({"id": "X", "jurisdiction": "CN", "business": "CN"}), interests()))
-    ev = orjson.loads(r["X"]["evidence"])
-    assert ev["root_basis"] == "incorporation:CN;headquarters:CN" and ev["decision"] == "restricted"
-    assert ev["rules"] == ["root.incorporation", "root.headquarters"]
+    assert r["X"]["root_basis"] == "incorporation:CN;headquarters:CN" and r["X"]["decision"] == "restricted"
+    assert r["X"]["rules"] == ["root.incorporation", "root.headquarters"]
+    assert formatting.evidence(r["X"]["evidence"]) == {}  # its basis is its whole evidence
     assert r["X"]["explanation"] == "restricted: incorporated in CN, headquartered in CN"
 
 
@@ -371,3 +376,34 @@ def test_resolve_needs_only_its_declared_columns() -> None:
     pd.testing.assert_frame_equal(narrow.ownership, full.ownership)
     pd.testing.assert_frame_equal(narrow.findings, full.findings)
     assert set(full.ownership["decision"]) == {"restricted", "review", "clear"}
+
+
+def test_an_executor_changes_where_parts_run_not_the_result() -> None:
+    """Without an executor everything runs on the caller's thread; with one, the independent parts run
+    beside it. Both give the same frames, bit for bit."""
+    ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B", "name": 'Zhōng "B"'}, {"id": "C"}, {"id": "D"})
+    ints = interests(
+        stake("X", "A", 60), stake("A", "B", min=40, max=70), stake("B", "C", 100), stake("ghost", "D", 60),
+        stake("X", "D", type="appointmentOfBoard"),
+    )  # fmt: skip
+    alone = resolve(ents, ints, policy(), AS_OF, quarantine=quarantined("C"))
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        shared = resolve(ents, ints, policy(), AS_OF, quarantine=quarantined("C"), executor=beside)
+    pd.testing.assert_frame_equal(shared.ownership, alone.ownership)
+    pd.testing.assert_frame_equal(shared.findings, alone.findings)
+    assert set(alone.ownership["decision"]) == {"restricted", "review"}
+
+
+def test_the_engine_sets_no_process_wide_switch() -> None:
+    """The GC pause, Arrow's pool and worker threads are the caller's to set (pipeline.run.switches, at the
+    stage edge): no module of the engine imports them, the collector or a thread pool. (The BODS reader,
+    ownership/bods, runs worker processes of its own.)"""
+    banned = {"gc", "threading", "concurrent.futures.thread", "pipeline.run", "pipeline.run.switches"}
+    found = []
+    for path in sorted(Path(ownership.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            found += [f"{path.name}: {n}" for n in names if n in banned or n.endswith("ThreadPoolExecutor")]
+    assert found == []

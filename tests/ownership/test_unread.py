@@ -11,6 +11,7 @@ import orjson
 import pandas as pd
 import pytest
 
+from pipeline import formatting
 from pipeline.datasets import INTERESTS, conform
 from pipeline.ownership.bods.reader import BodsFrames, read_bods
 from pipeline.ownership.resolve import OwnershipResult, resolve
@@ -96,18 +97,18 @@ def test_a_quarantined_relationship_holds_its_subject_in_review(case: str, bad_i
     assert r["cn"]["decision"] == "restricted"
     s = r["S"]
     assert s["decision"] == "review" and s["rho_high"] == 1.0
-    assert orjson.loads(s["rules"]) == ["data.unread_statement"]
+    assert s["rules"] == ["data.unread_statement"]
     assert _sid("r-cn-s") in s["explanation"]
-    ev = orjson.loads(s["evidence"])
+    ev = s["evidence"]
     [note] = ev["unread_statements"]
     assert note["statement_id"] == _sid("r-cn-s") and note["rule"] == "bods_0.4_schema"
     assert note["record_id"] == "r-cn-s" and "mem://register.jsonl" in note["reason"]
     assert note["source_line"] == "4"
     # What S holds is judged as if S might be restricted: T (60% held by S) is in review too, via S.
     t = r["T"]
-    assert t["decision"] == "review" and orjson.loads(t["rules"]) == ["ownership.possible_restricted_share"]
-    t_ev = orjson.loads(t["evidence"])
-    assert t_ev["paths"] == [{"ids": ["S", "T"], "stakes": ["60%"]}]
+    assert t["decision"] == "review" and t["rules"] == ["ownership.possible_restricted_share"]
+    t_ev = t["evidence"]
+    assert formatting.readable(t_ev["paths"]) == [{"ids": ["S", "T"], "stakes": ["60%"]}]
     assert t_ev["roots"] == [{"id": "S", "basis": "data.unread_statement"}]
 
 
@@ -116,7 +117,7 @@ def test_unread_data_never_lowers_a_decision() -> None:
     bad = _rel("r-x-s", "S", "cn", {"exact": 150})
     frames = _read(_entity("cn", "CN"), _entity("S", "CN"), bad)
     r = _rows(_resolve(frames))
-    assert r["S"]["decision"] == "restricted" and r["S"]["rules"] == '["root.incorporation"]'
+    assert r["S"]["decision"] == "restricted" and r["S"]["rules"] == ["root.incorporation"]
 
 
 def test_a_future_dated_quarantined_statement_does_not_count() -> None:
@@ -161,7 +162,7 @@ def test_a_quarantined_entity_statement_holds_its_record_in_review() -> None:
     frames = _read(_entity("S"), newer)
     r = _rows(_resolve(frames))
     assert r["S"]["decision"] == "review"
-    assert orjson.loads(r["S"]["rules"]) == ["data.unread_statement"]
+    assert r["S"]["rules"] == ["data.unread_statement"]
 
 
 def test_a_holder_whose_statement_was_quarantined_is_possibly_restricted() -> None:
@@ -172,8 +173,8 @@ def test_a_holder_whose_statement_was_quarantined_is_possibly_restricted() -> No
     result = _resolve(frames)
     r = _rows(result)
     assert r["S"]["decision"] == "review"
-    assert orjson.loads(r["S"]["rules"]) == ["ownership.possible_restricted_share", "data.unknown_holder"]
-    assert orjson.loads(r["S"]["evidence"])["unknown_holders"] == [{"id": "ghost", "stake": "60%"}]
+    assert r["S"]["rules"] == ["ownership.possible_restricted_share", "data.unknown_holder"]
+    assert formatting.readable(r["S"]["evidence"]["unknown_holders"]) == [{"id": "ghost", "stake": "60%"}]
     assert "holders not in the data: ghost (60%)" in r["S"]["explanation"]
     assert r["T"]["decision"] == "clear"  # 10% could not decide anything
     messages = " ".join(result.findings.loc[result.findings["check"] == "unread_statement", "message"])

@@ -17,6 +17,7 @@ from tests.frames import frame
 CONFIG = MatchingConfig()
 POLICY = Policy(id="unsupported-regions", version="2025-09-05", restricted_jurisdictions=("CN",))
 
+STAKE_60 = {"low": 0.6, "low_open": False, "high": 0.6, "high_open": False, "control": False}
 OWNERSHIP_ROWS = frame(
     OWNERSHIP,
     [
@@ -28,10 +29,13 @@ OWNERSHIP_ROWS = frame(
             "rho_low": 1.0,
             "rho_high": 1.0,
             "ultimate_parent_id": "red-parent",
-            "chain": '["red", "red-parent"]',
-            "rules": '["cascade_majority"]',
+            "chain": ["red", "red-parent"],
+            "rules": ["cascade_majority"],
             "explanation": "60% owned by Red Parent (incorporated in CN)",
-            "evidence": '{"roots": ["red-parent"], "paths": [["red-parent", "red", 0.6]]}',
+            "evidence": {
+                "roots": [{"id": "red-parent", "basis": "incorporation:CN"}],
+                "paths": [{"ids": ["red-parent", "red"], "stakes": [STAKE_60]}],
+            },
         },
         {
             "entity_id": "amber",
@@ -41,10 +45,10 @@ OWNERSHIP_ROWS = frame(
             "rho_low": 0.3,
             "rho_high": 0.7,
             "ultimate_parent_id": "amber",
-            "chain": '["amber"]',
-            "rules": '["share_interval_straddles_threshold"]',
+            "chain": ["amber"],
+            "rules": ["share_interval_straddles_threshold"],
             "explanation": "30%-70% owned by CN parties",
-            "evidence": "{}",
+            "evidence": {},
         },
         {
             "entity_id": "green",
@@ -54,10 +58,10 @@ OWNERSHIP_ROWS = frame(
             "rho_low": 0.0,
             "rho_high": 0.0,
             "ultimate_parent_id": "green",
-            "chain": '["green"]',
-            "rules": "[]",
+            "chain": ["green"],
+            "rules": [],
             "explanation": "no restricted owner",
-            "evidence": "{}",
+            "evidence": {},
         },
     ],
     numeric=("rho_low", "rho_high"),
@@ -84,7 +88,7 @@ def linked(
         "method": "exact_name" if entity_id else "none",
         "confidence": confidence if entity_id else 0.0,
         "may_revoke": may_revoke and entity_id is not None,
-        "candidates": json.dumps(candidates),
+        "candidates": [{"method": "exact_name", **c} for c in candidates],
     }
 
 
@@ -123,7 +127,7 @@ def test_confident_link_to_a_restricted_entity_revokes_with_its_evidence() -> No
     assert row["rules"] == [TenantRule.ENTITY_RESTRICTED]
     assert "Red Dragon Holdings [red]" in row["explanation"]
     assert "60% owned by Red Parent" in row["explanation"]
-    assert row["evidence"]["ownership"]["evidence"]["roots"] == ["red-parent"]
+    assert [r["id"] for r in row["evidence"]["ownership"]["evidence"]["roots"]] == ["red-parent"]
     assert row["evidence"]["link"]["method"] == "exact_name"
     assert (row["ultimate_parent_id"], row["rho_low"], row["rho_high"]) == ("red-parent", 1.0, 1.0)
     assert (row["policy_id"], row["policy_version"]) == ("unsupported-regions", "2025-09-05")

@@ -58,6 +58,15 @@ def test_contract_columns_equal_the_dataset_columns(dataset: datasets.Dataset) -
     assert contract.key == dataset.key
 
 
+@pytest.mark.parametrize("dataset", DATASETS, ids=lambda d: d.name)
+def test_nested_columns_have_the_shape_their_model_declares(dataset: datasets.Dataset) -> None:
+    """The contract's `array` / `object` columns are the dataset's nested columns, of exactly the Arrow
+    type their frozen dataclasses give (pipeline.nested): one shape, whoever declares it."""
+    contract = load_contract(dataset.contract)
+    declared = {c.name: c.shape for c in contract.columns if c.shape is not None}
+    assert declared == dataset.nested_types
+
+
 @pytest.mark.parametrize("name", RAW)
 def test_raw_contracts_exist(name: str) -> None:
     assert name in contract_names()

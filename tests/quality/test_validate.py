@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.datasets import QUARANTINE, TENANTS, conform
@@ -147,6 +148,91 @@ def test_float_columns_are_checked_as_numbers() -> None:
     v = validate_frame(pd.DataFrame({"rho": [0.0, 0.5, 1.2, float("nan")]}), contract, max_quarantine_share=1.0)
     assert list(v.quarantine["rule"]) == ["rho.range"]
     assert len(v.valid) == 3
+
+
+NESTED_CONTRACT = """
+apiVersion: v3.2.0
+kind: DataContract
+id: urn:t
+name: held
+version: 1.0.0
+schema:
+  - name: held
+    properties:
+      - {name: id, logicalType: string, required: true}
+      - name: chain
+        logicalType: array
+        required: true
+        items: {name: id, logicalType: string, required: true}
+      - name: stake
+        logicalType: object
+        properties:
+          - {name: low, logicalType: number}
+          - {name: open, logicalType: boolean, required: true}
+"""
+STAKE = pa.struct([pa.field("low", pa.float64()), pa.field("open", pa.bool_(), nullable=False)])
+
+
+def _held(chain: pa.Array, stake: pa.Array) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": pd.Series(["a", "b"], dtype="str"),
+            "chain": pd.arrays.ArrowExtensionArray(pa.chunked_array([chain])),
+            "stake": pd.arrays.ArrowExtensionArray(pa.chunked_array([stake])),
+        }
+    )
+
+
+def test_nested_columns_have_their_declared_shape() -> None:
+    contract = parse_contract(NESTED_CONTRACT, "inline")
+    assert [r.id for r in contract.rules if r.column in ("chain", "stake")] == [
+        "chain.type", "chain.required", "stake.type",
+    ]  # fmt: skip
+    assert contract.column("stake").shape == STAKE
+    chain = pa.array([["a", "p"], None], pa.large_list(pa.large_string()))
+    stake = pa.array([{"low": 0.6, "open": False}, {"low": None, "open": True}], STAKE)
+    v = validate_frame(_held(chain, stake), contract, max_quarantine_share=1.0)
+    by = {r.check: r for r in v.results}
+    assert by["chain.type"].passed and by["stake.type"].passed
+    # A required nested value that is missing is quarantined like any required value.
+    assert not by["chain.required"].passed and list(v.quarantine["rule"]) == ["chain.required"]
+    assert list(v.valid["id"]) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "where"),
+    [
+        # The old form: JSON text where a list is declared.
+        ("chain", pa.array(['["a"]', '["b"]'], pa.large_string()), "chain: a list expected"),
+        # A list of numbers where ids (strings) are declared.
+        ("chain", pa.array([[1], [2]], pa.large_list(pa.int64())), "chain[]: large_string expected, int64 found"),
+        # A stake whose bound is text, and one that lacks a field.
+        (
+            "stake",
+            pa.array([{"low": "60%", "open": False}] * 2, pa.struct([("low", pa.string()), ("open", pa.bool_())])),
+            "stake.low: double expected, string found",
+        ),
+        ("stake", pa.array([{"low": 0.6}] * 2, pa.struct([("low", pa.float64())])), "stake: fields ['low', 'open']"),
+    ],
+)
+def test_a_nested_column_of_another_shape_stops_the_run(column: str, values: pa.Array, where: str) -> None:
+    contract = parse_contract(NESTED_CONTRACT, "inline")
+    right = {"chain": pa.array([["a"], ["b"]], pa.large_list(pa.large_string())),
+             "stake": pa.array([{"low": 0.6, "open": False}] * 2, STAKE)}  # fmt: skip
+    frame = _held(**(right | {column: values}))
+    v = validate_frame(frame, contract, max_quarantine_share=1.0)
+    (failed,) = [r for r in v.results if not r.passed]
+    assert failed.check == f"{column}.type" and failed.stops_run
+    assert where in failed.message
+
+
+def test_nested_values_given_as_python_objects_are_judged_by_conversion() -> None:
+    contract = parse_contract(NESTED_CONTRACT, "inline")
+    good = pd.DataFrame({"id": ["a"], "chain": [["a", "p"]], "stake": [{"low": 0.5, "open": True}]})
+    assert validate_frame(good, contract).passed
+    bad = pd.DataFrame({"id": ["a"], "chain": [["a", "p"]], "stake": [{"low": "half", "open": True}]})
+    (failed,) = [r for r in validate_frame(bad, contract).results if not r.passed]
+    assert failed.check == "stake.type"
 
 
 def test_empty_frame_is_judged_without_ge() -> None:

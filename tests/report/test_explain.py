@@ -55,10 +55,8 @@ def test_a_tenant_through_a_chain_of_owners(run_uri: str) -> None:
         assert expected in lines, expected
     top = next(line for line in lines if line.strip().startswith("E-SZSTATE"))
     assert top.endswith("restricted root (state_body:CN)  <- ultimate parent")
-    # The recorded evidence, as indented JSON.
-    assert [
-        line for line in lines if line.strip() == '"stake": "[0.7, 0.7]",' or line.strip() == '"stake": "[0.7, 0.7]"'
-    ]
+    # The recorded evidence, as indented JSON (its stakes written for people).
+    assert [line for line in lines if line.strip() == '"stake": "70%",' or line.strip() == '"stake": "70%"']
 
 
 def test_a_review_case_shows_its_minority_holder(run_uri: str) -> None:

@@ -37,11 +37,11 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import jsonio
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
 from pipeline.jurisdictions import is_iso_code
 from pipeline.ownership.bods.statements import (
@@ -139,13 +139,13 @@ class _Reading:
             elif first:
                 head = reader.readline()
                 try:
-                    orjson.loads(head)
-                except orjson.JSONDecodeError:
+                    jsonio.loads(head)
+                except jsonio.JSONDecodeError:
                     # Either one pretty-printed statement, or JSON Lines whose first line is broken.
                     data = head + reader.read()
                     try:
-                        doc = orjson.loads(data)
-                    except orjson.JSONDecodeError:
+                        doc = jsonio.loads(data)
+                    except jsonio.JSONDecodeError:
                         self.parts.append(read_lines(data, uri, 1))
                     else:
                         _take_documents(c, uri, _items(doc))
@@ -269,8 +269,8 @@ def _take_documents(c: Collector, uri: str, documents: Iterable[Document]) -> No
 
 def _whole(data: bytes) -> Iterator[Document]:
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        doc = jsonio.loads(data)
+    except jsonio.JSONDecodeError as exc:
         return iter([(0, None, f"not valid JSON: {exc}".encode(), False, 0)])
     return _items(doc)
 
@@ -282,7 +282,7 @@ def _items(doc: Any) -> Iterator[Document]:
 
 def _canonical(item: Any) -> bytes:
     try:
-        return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+        return jsonio.compact_bytes(item, sort_keys=True)
     except TypeError:
         return repr(item).encode()
 
@@ -566,7 +566,7 @@ def _jurisdiction_findings(entities: pd.DataFrame) -> list[Finding]:
         values = pa.array(entities[col].array, pa.large_string())
         bad: dict[str, list[str]] = {}
         for text in pc.unique(values).drop_null().to_pylist():
-            codes = orjson.loads(text) if col in _CODE_LIST_COLUMNS else [text]
+            codes = jsonio.loads(text) if col in _CODE_LIST_COLUMNS else [text]
             unknown = [str(code) for code in codes if not is_iso_code(str(code))]
             if unknown:
                 bad[text] = unknown

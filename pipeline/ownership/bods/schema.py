@@ -11,13 +11,14 @@ Validation never raises on bad data: it returns the errors as readable strings.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+
+from pipeline import jsonio
 
 SCHEMA_VERSION = "0.4"
 # A few errors are enough to act on; a badly broken statement can produce hundreds.
@@ -73,7 +74,7 @@ def _validator() -> Any:
     documents = []
     for entry in folder.iterdir():
         if entry.name.endswith(".json"):
-            doc = json.loads(entry.read_text(encoding="utf-8"))
+            doc = jsonio.loads(entry.read_text(encoding="utf-8"))
             if "$id" in doc:
                 documents.append((doc["$id"], doc))
     registry = jsonschema_rs.Registry(documents)

@@ -22,8 +22,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import orjson
-
+from pipeline import jsonio
 from pipeline.jurisdictions import code_for_country_name
 from pipeline.ownership.bods import schema
 
@@ -168,7 +167,7 @@ def _shortened(record: object, text: str) -> str:
 
 def _dumps(obj: object) -> str:
     try:
-        return orjson.dumps(obj).decode()
+        return jsonio.compact(obj)
     except TypeError:
         return repr(obj)
 
@@ -180,8 +179,8 @@ def read_lines(data: bytes, uri: str, first_line: int) -> Columns:
     last = first_line + len(lines) - 1
     for n, line in enumerate(lines, start=first_line):
         try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            obj = jsonio.loads(line)
+        except jsonio.JSONDecodeError:
             if line.strip():
                 c.read += 1
                 # The reviewer sees the line as it was, with its line end.
@@ -218,7 +217,7 @@ def _countries(values: Any) -> list[str]:
 
 
 def _json_list(values: list[str]) -> str:
-    return orjson.dumps(values).decode() if values else "[]"
+    return jsonio.compact(values) if values else "[]"
 
 
 def _address_countries(addresses: Any) -> dict[str, list[str]]:

@@ -1,0 +1,312 @@
+"""Text for people: the one place numbers and nested values become the text a person reads.
+
+Invariants:
+- Everything that turns a share into percent text is here, so a stake reads the same in an explanation,
+  a finding, the report, `recon explain` and a `recon screen` CSV. `percent` writes a share with up to
+  six decimals (`60%`, `33.333333%`); `band` writes an interval with its open or closed bounds
+  (`(50%, 75%]`, parenthesis = open), and an exact value as one percent. `percents` / `bands` write the
+  same texts for whole columns (in Arrow, digit for digit). `rate` is for counts' ratios in messages
+  (`2.5%`), never for a share.
+- A stake is a `Stake` of the evidence model (`pipeline.ownership.evidence_model`): its text is its
+  band, or `control without shares`.
+- Nested values (the evidence, chains, rule lists, link candidates) stay data until they reach a person:
+  `readable` turns every stake in a value into its text, `evidence` shows what a record's evidence has;
+  `cell` / `cells` / `evidence_cells` write values as one line of JSON for a CSV cell (through
+  `pipeline.jsonio`, the package's one JSON writer).
+- Column builders take and return Arrow `large_string` arrays and never go through a Python string per
+  row, except for the rare values that need JSON escapes. Nulls stay null: callers say what a missing
+  value reads as (`fill_null`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import jsonio
+from pipeline.arrays import BoolArray, FloatArray, IntArray
+from pipeline.ownership.evidence_model import STAKE_FIELDS, Stake
+from pipeline.ownership.stakes import EPS  # values this close are one value, not a band
+
+CONTROL_WITHOUT_SHARES = "control without shares"
+
+# The words a root's basis (`incorporation:CN;headquarters:CN`) reads as.
+BASIS_WORDS = {
+    "incorporation": "incorporated in",
+    "headquarters": "headquartered in",
+    "state": "a state or state body of",
+    "residence": "resident in",
+    "nationality": "a national of",
+    "taxResidency": "tax resident in",
+}
+
+
+# --- one value ------------------------------------------------------------------------------------------
+
+
+def percent(value: float) -> str:
+    """A share as percent text, up to six decimals: 0.6 -> `60%`, 1/3 -> `33.333333%`."""
+    text = f"{value * 100:.6f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def band(low: float, low_open: bool, high: float, high_open: bool) -> str:
+    """`60%` for an exact value, `(50%, 75%]` for a band (parenthesis = open bound)."""
+    if abs(low - high) <= EPS and not low_open and not high_open:
+        return percent(low)
+    return f"{'(' if low_open else '['}{percent(low)}, {percent(high)}{')' if high_open else ']'}"
+
+
+def shown_percent(value: float | None) -> str:
+    """`percent`, or `?` for a share that is missing."""
+    return "?" if value is None else percent(value)
+
+
+def share_range(low: float | None, high: float | None, dash: str = "-") -> str:
+    """A restricted share from its two bounds: `40%`, `40%-60%`, or `n/a` when neither is known."""
+    if low is None and high is None:
+        return "n/a"
+    if low == high:
+        return shown_percent(low)
+    return f"{shown_percent(low)}{dash}{shown_percent(high)}"
+
+
+def declared_share(
+    exact: float | None, minimum: float | None, exclusive_min: bool, maximum: float | None, exclusive_max: bool
+) -> str:
+    """A BODS share as the register states it: exact, or a band with its open or closed bounds (a
+    missing bound reads 0% or 100%), or that it states none."""
+    if exact is not None:
+        return percent(exact)
+    if minimum is None and maximum is None:
+        return "share not stated (0-100%)"
+    low = percent(minimum if minimum is not None else 0.0)
+    high = percent(maximum if maximum is not None else 1.0)
+    return f"{'(' if exclusive_min else '['}{low}, {high}{')' if exclusive_max else ']'}"
+
+
+def rate(value: float, places: int = 1) -> str:
+    """A ratio of counts in a message (`2.5%`), rounded to `places` decimals."""
+    return f"{value:.{places}%}"
+
+
+def stake(value: Stake) -> str:
+    if value.control or value.low is None or value.high is None:
+        return CONTROL_WITHOUT_SHARES
+    return band(value.low, value.low_open, value.high, value.high_open)
+
+
+def basis(text: str) -> str:
+    """A root's basis in words: `incorporation:CN;headquarters:CN` -> `incorporated in CN, headquartered in CN`."""
+    parts = []
+    for item in text.split(";"):
+        label, _, country = item.partition(":")
+        parts.append(f"{BASIS_WORDS.get(label, label)} {country}")
+    return ", ".join(parts)
+
+
+def readable(value: Any) -> Any:
+    """The value with every stake (a mapping with exactly the `Stake` fields) written as its text."""
+    if isinstance(value, Mapping):
+        if set(value) == STAKE_FIELDS:
+            return stake(Stake.of(value))
+        return {k: readable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [readable(v) for v in value]
+    return value
+
+
+def cell(value: Any) -> str | None:
+    """A nested value as one line of JSON for a CSV cell, stakes as their text; None stays None."""
+    if value is None:
+        return None
+    return jsonio.compact(readable(value))
+
+
+# --- columns (Arrow) ------------------------------------------------------------------------------------
+
+# A slice start past the end of any string: `binary_replace_slice` there appends.
+_END = np.iinfo(np.int64).max
+
+
+def text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def joined(*parts: pa.Array | pa.ChunkedArray | str) -> pa.Array:
+    """Row-wise concatenation; plain strings are the same in every row."""
+    values = [text(p) if isinstance(p, str) else p for p in parts]
+    out = pc.binary_join_element_wise(*values, text(""))
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+# Text is put before or after every value by inserting an empty slice: far cheaper than a join.
+def prepend(prefix: str, values: pa.Array) -> pa.Array:
+    out: pa.Array = pc.binary_replace_slice(values, 0, 0, prefix)
+    return out
+
+
+def append(values: pa.Array, suffix: str) -> pa.Array:
+    out: pa.Array = pc.binary_replace_slice(values, _END, _END, suffix)
+    return out
+
+
+def _words(texts: list[str], dtype: str) -> npt.NDArray[np.unsignedinteger]:
+    """Equal-width ASCII texts as one machine word each: a gather writes a whole text into a column."""
+    return np.frombuffer("".join(texts).encode(), dtype=dtype).copy()
+
+
+# Percent texts are written as fixed-width bytes, "  5.250000" (the whole percent right-aligned in three
+# places, the point, six decimals), then trimmed: one gather per field, no division per digit.
+_WHOLE = _words([f"{k:3d}." for k in range(1000)], "<u4")  # "  5."
+_PAIR = _words([f"{k:02d}" for k in range(100)], "<u2")  # "25"
+_FIXED = np.dtype([("whole", "<u4"), ("d12", "<u2"), ("d34", "<u2"), ("d56", "<u2")])
+_WIDTH = _FIXED.itemsize
+
+
+def percents(values: FloatArray) -> pa.Array:
+    """`percent` over an array, in Arrow, digit for digit.
+
+    `f"{x:.6f}"` rounds the exact binary x to 6 decimals (ties to even); so does `rint(x * 1e6)` unless
+    the product's own rounding moved it across a half: values within a few ulps of a half, and any that
+    are negative, signed zero, not finite or of 1000% or more (never a share), are written by `percent`
+    itself."""
+    x = np.asarray(values, dtype=np.float64) * 100
+    scaled = x * 1e6
+    with np.errstate(invalid="ignore"):  # inf - inf: such values are odd anyway
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) <= 4 * np.spacing(scaled)
+    odd = ~np.isfinite(scaled) | np.signbit(x) | near_half
+    odd |= scaled >= 1e9 - 0.5
+    micro = np.rint(np.where(odd, 0.0, scaled)).astype(np.int32)  # below 1e9: int32 divides faster
+    units, decimals = np.divmod(micro, 1_000_000)
+    d12, rest = np.divmod(decimals, 10_000)
+    d34, d56 = np.divmod(rest, 100)
+    fixed = np.empty(len(micro), dtype=_FIXED)
+    fixed["whole"], fixed["d12"], fixed["d34"], fixed["d56"] = _WHOLE[units], _PAIR[d12], _PAIR[d34], _PAIR[d56]
+    ends = np.arange(0, _WIDTH * len(micro) + 1, _WIDTH, dtype=np.int64)
+    out = pa.LargeStringArray.from_buffers(len(micro), pa.py_buffer(ends), pa.py_buffer(fixed))
+    # "  5.250000" -> "  5.25" -> "5.25%"; "  5.000000" -> "  5." -> "5%".
+    out = pc.ascii_ltrim_whitespace(pc.ascii_rtrim(pc.ascii_rtrim(out, "0"), "."))
+    out = append(out, "%")
+    if odd.any():
+        rows = np.flatnonzero(odd)
+        written = [percent(v) for v in np.asarray(values, dtype=np.float64)[rows].tolist()]
+        out = pc.replace_with_mask(out, pa.array(odd), pa.array(written, pa.large_string()))
+    return out
+
+
+def bands(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> pa.Array:
+    """`band` over arrays, in Arrow: the bands are written for the rows that are bands only."""
+    exact = (np.abs(low - high) <= EPS) & ~low_open & ~high_open
+    lows = percents(low)
+    if exact.all():
+        return lows
+    rows = np.flatnonzero(~exact)
+    written = joined(
+        pa.array(np.where(low_open[rows], "(", "["), pa.large_string()), lows.take(pa.array(rows)), ", ",
+        percents(high[rows]), pa.array(np.where(high_open[rows], ")", "]"), pa.large_string()),
+    )  # fmt: skip
+    out: pa.Array = pc.replace_with_mask(lows, pa.array(~exact), written)
+    return out
+
+
+def stakes(values: pa.StructArray) -> pa.Array:
+    """`stake` over a column of `Stake` structs."""
+    control = np.asarray(values.field("control").to_numpy(zero_copy_only=False), dtype=bool)
+    if control.all():
+        return pa.array([CONTROL_WITHOUT_SHARES] * len(values), pa.large_string())
+    low, high = (np.nan_to_num(values.field(f).to_numpy(zero_copy_only=False)) for f in ("low", "high"))
+    low_open, high_open = (
+        np.asarray(values.field(f).to_numpy(zero_copy_only=False), dtype=bool) for f in ("low_open", "high_open")
+    )
+    written = bands(low, low_open, high, high_open)
+    out: pa.Array = pc.if_else(pa.array(control), text(CONTROL_WITHOUT_SHARES), written)
+    return out
+
+
+# --- JSON cells for columns -----------------------------------------------------------------------------
+
+
+def _needing_escape(values: pa.Array) -> IntArray:
+    """Rows whose text holds a byte JSON must escape (a control character, quote or backslash): found
+    by comparisons over the string bytes, then mapped back to their rows (null rows hold no text that
+    is read)."""
+    values = values.cast(pa.large_string())
+    _, offsets_buf, data_buf = values.buffers()
+    if data_buf is None or not len(values):
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    found = np.flatnonzero((data < 0x20) | (data == ord('"')) | (data == ord("\\"))) + offsets[0]
+    if not len(found):
+        return np.zeros(0, dtype=np.int64)
+    rows: IntArray = np.unique(np.searchsorted(offsets, found, side="right") - 1)
+    valid = np.asarray(values.is_valid().take(pa.array(rows)).to_numpy(zero_copy_only=False), dtype=bool)
+    out: IntArray = rows[valid]
+    return out
+
+
+def json_quoted(values: pa.Array) -> pa.Array:
+    """Each value as a JSON string literal (nulls stay null), byte for byte what `jsonio.compact` writes:
+    the text itself in quotes, except the rare values that need escapes, which jsonio writes."""
+    values = values.cast(pa.large_string())
+    quoted = append(prepend('"', values), '"')
+    rows = _needing_escape(values)
+    if not len(rows):
+        return quoted
+    fixed = [jsonio.compact(v) for v in values.take(pa.array(rows)).to_pylist()]
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    out: pa.Array = pc.replace_with_mask(quoted, pa.array(mask), pa.array(fixed, pa.large_string()))
+    return out
+
+
+def _string_list_cells(values: pa.Array) -> pa.Array:
+    """A list<string> column as JSON lists, one per row, as `jsonio.compact` writes them (null stays null)."""
+    offsets = np.asarray(values.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    items = json_quoted(values.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
+    grouped = pa.LargeListArray.from_arrays(pa.array(offsets - offsets[0], pa.int64()), items)
+    joined_items = pc.binary_join(grouped, text(","))
+    out: pa.Array = pc.if_else(values.is_valid(), append(prepend("[", joined_items), "]"), pa.nulls(len(values)))
+    return out.cast(pa.large_string())
+
+
+def cells(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """`cell` over a column of lists of strings (a chain, rule ids), column-wise in Arrow."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    return _string_list_cells(values.cast(pa.large_list(pa.large_string())))
+
+
+def evidence(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's evidence for people: what it has (empty lists, a zero count and `false` left out),
+    stakes as text. A clear record's evidence reads `{}`."""
+    return {k: readable(v) for k, v in value.items() if v not in (None, [], (), 0, False)}
+
+
+def evidence_cells(values: pa.StructArray | pa.ChunkedArray) -> pa.Array:
+    """`evidence` as one line of JSON per row: `{}` for the records with nothing to show (most of them),
+    found column-wise; the others written one by one."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    something = np.zeros(len(values), dtype=bool)
+    for i in range(values.type.num_fields):
+        child = values.field(i)
+        if pa.types.is_large_list(child.type) or pa.types.is_list(child.type):
+            held = pc.greater(pc.list_value_length(child), 0)
+        elif pa.types.is_boolean(child.type):
+            held = child
+        else:
+            held = pc.not_equal(child, 0)
+        something |= np.asarray(held.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    out = np.full(len(values), "{}", dtype=object)
+    rows = np.flatnonzero(something)
+    written = [jsonio.compact(evidence(v)) for v in values.take(pa.array(rows)).to_pylist()]
+    out[rows] = written
+    valid = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return pa.array(out, pa.large_string(), mask=~valid)

@@ -1,0 +1,157 @@
+"""OWNERSHIP's `explanation`: one line per record saying, in words, why it got its decision.
+
+Invariants:
+- Clear: `clear: no restricted owner found`, or the most its restricted share could be, against the
+  policy's test. A root: `restricted: ` and its basis in words. A flagged record: the share that decided
+  it (or control without shares, or the statement that could not be read), the policy's test and method,
+  its largest carrying holder (its name, or its id when it has none) with the stake, and up to three
+  holders that are not in the data.
+- Shares and stakes are written by `pipeline.formatting`, so they read as they do everywhere else.
+- Built column-wise in Arrow: most records share a few lines (clear records, roots of one basis);
+  Python per record only for what few records have (quarantined statements, holders not in the data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import formatting
+from pipeline.arrays import IntArray
+from pipeline.formatting import joined, text
+from pipeline.ownership.evidence import Flagged
+from pipeline.ownership.evidence_columns import outside_stakes, stake_structs
+from pipeline.ownership.graph import Graph
+from pipeline.ownership.judge import Judgement
+from pipeline.ownership.roots import RootBases
+from pipeline.ownership.unread import UnreadRecords
+from pipeline.policy.definition import Policy
+
+# Holders not in the data named in one line; the rest are "...".
+UNKNOWN_LISTED = 3
+
+
+class _Table:
+    """A string column for every record: codes into texts, where most rows share a few texts (clear
+    rows, roots of one basis) and flagged rows bring their own, built in Arrow."""
+
+    def __init__(self, n: int, default: str) -> None:
+        self._parts: list[pa.Array] = []
+        self._texts = [default]  # not yet in _parts
+        self._done = 0  # texts in _parts
+        self.codes = np.zeros(n, dtype=np.int64)
+
+    def set_many(self, rows: IntArray, line: str) -> None:
+        self.codes[rows] = self._done + len(self._texts)
+        self._texts.append(line)
+
+    def set_rows(self, rows: IntArray, values: pa.Array) -> None:
+        """rows[k] gets values[k]."""
+        self._flush()
+        self.codes[rows] = self._done + np.arange(len(rows))
+        self._parts.append(values)
+        self._done += len(values)
+
+    def _flush(self) -> None:
+        self._parts.append(pa.array(self._texts, pa.large_string()))
+        self._done += len(self._texts)
+        self._texts = []
+
+    def arrow(self) -> pa.Array:
+        self._flush()
+        return pa.concat_arrays(self._parts).take(pa.array(self.codes))
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """Everything an explanation may quote."""
+
+    graph: Graph
+    policy: Policy
+    basis: RootBases
+    judgement: Judgement
+    names: pa.ChunkedArray  # per node
+    unread: UnreadRecords
+
+    @property
+    def test(self) -> str:
+        own = self.policy.ownership
+        return f"{own.comparator} {formatting.percent(own.threshold)}"
+
+    def column(self, runs: Sequence[Flagged]) -> pa.Array:
+        j, method = self.judgement, self.policy.ownership.method
+        lines = _Table(self.graph.n, "clear: no restricted owner found")
+        partial = j.partial
+        at_most = formatting.percents(j.rho_high[partial])
+        lines.set_rows(partial, joined("clear: restricted share at most ", at_most, f", not {self.test} ({method})"))
+        root_rows = np.flatnonzero(j.roots)
+        codes = self.basis.code[root_rows]
+        for k, b in enumerate(self.basis.texts):
+            rows = root_rows[codes == k]
+            if len(rows):
+                lines.set_many(rows, f"restricted: {formatting.basis(b)}")
+        for flagged in runs:
+            if len(flagged.idx):
+                lines.set_rows(flagged.idx, self._flagged(flagged))
+        return lines.arrow()
+
+    def _flagged(self, flagged: Flagged) -> pa.Array:
+        j, idx, test, method = self.judgement, flagged.idx, self.test, self.policy.ownership.method
+        control_only = pa.array(flagged.by_control & ~flagged.by_share)
+        if flagged.bound == "low":
+            more = pa.array(np.where(j.low.rho_open[idx], "more than", "at least"), pa.large_string())
+            held = joined("restricted: ", more, " ", formatting.percents(j.low.rho[idx]),
+                          f" held by restricted parties, {test} ({method})")  # fmt: skip
+            lines = pc.if_else(control_only, text("restricted: controlled without shares by a restricted party"), held)
+        else:
+            shares = formatting.bands(j.low.rho[idx], j.low.rho_open[idx], j.rho_high[idx], j.high.rho_open[idx])
+            held = joined("review: restricted share ", shares, f" may be {test} ({method})")
+            lines = pc.if_else(
+                control_only,
+                text("review: controlled without shares by a restricted or possibly restricted party"),
+                held,
+            )
+            if flagged.by_unread.any():
+                unread = [_unread_line(self.unread.notes(i)) for i in idx[flagged.by_unread].tolist()]
+                lines = pc.replace_with_mask(lines, pa.array(flagged.by_unread), pa.array(unread, pa.large_string()))
+        return joined(lines, self._largest(flagged), self._unknown(flagged))
+
+    def _largest(self, flagged: Flagged) -> pa.Array:
+        """ "; largest: <name, or id when it has none> (<stake>)" when the record has carrying holders."""
+        has = flagged.owners_total > 0
+        first = flagged.first[has]
+        holder = pa.array(flagged.contrib.src[first])
+        name = self.names.take(holder)
+        who = pc.if_else(pc.not_equal(name, "").fill_null(False), name, self.graph.ids_arrow.take(holder))
+        stake = formatting.stakes(stake_structs(self.graph, flagged.contrib.edge[first]))
+        largest = joined("; largest: ", who, " (", stake, ")")
+        out: pa.Array = largest.take(pa.array(np.cumsum(has) - 1, mask=~has)).fill_null("")
+        return out
+
+    def _unknown(self, flagged: Flagged) -> pa.Array:
+        """ "; holders not in the data: <id> (<stake>), ..." for the records some could decide."""
+        found = [""] * len(flagged.idx)
+        if len(flagged.outside.record):
+            ids, stakes = outside_stakes(self.graph, flagged)
+            named: dict[int, list[str]] = {}
+            for k, holder, stake in zip(
+                flagged.outside.record.tolist(), ids.to_pylist(), formatting.stakes(stakes).to_pylist(), strict=True
+            ):
+                named.setdefault(k, []).append(f"{holder} ({stake})")
+            for k, listed in named.items():
+                more = ", ..." if len(listed) > UNKNOWN_LISTED else ""
+                found[k] = f"; holders not in the data: {', '.join(listed[:UNKNOWN_LISTED])}{more}"
+        return pa.array(found, pa.large_string())
+
+
+def _unread_line(notes: list[dict[str, str | None]]) -> str:
+    first = notes[0]
+    more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+    return (
+        f"review: statement {first['statement_id'] or '(no statement id)'} about this record could not be read "
+        f"({first['rule']}){more}; it may change the decision"
+    )
