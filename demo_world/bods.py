@@ -1,8 +1,8 @@
 """BODS 0.4 statements for the demo world's entities, persons and relationships.
 
-Invariant: every statement produced here validates against the official BODS 0.4 schema
-(/work/shared/reference/bods/schema-0.4); statement ids are unique and derived only from record ids and
-version numbers, so the same world gives the same statements byte for byte. Statements of one record
+Invariant: every statement produced here validates against the official BODS 0.4 schema (the copy
+shipped in pipeline/ownership/bods/bods_schema/0.4); statement ids are unique and derived only from
+record ids and version numbers, so the same world gives the same statements byte for byte. Statements of one record
 appear in date order, and a relationship's statements come after those of its subject and party.
 """
 

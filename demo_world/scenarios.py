@@ -1,5 +1,5 @@
 """The hand-written cases every demo world contains, whatever its size: the ownership structures of
-DESIGN.md §4 and the tenants that probe the matcher and the policy, each with its expected decision.
+docs/design.md §4 and the tenants that probe the matcher and the policy, each with its expected decision.
 
 Invariant: every expected decision here follows from the generated policy (restricted: CN; cascade,
 more than 50%, shareholding and votingRights count; roots by incorporation or headquarters, persons by

@@ -8,24 +8,12 @@ the standard environment variables pointing the default credential chains at the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests import servers
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    url: str
-    scheme: str
-    bucket: str
-
-    @property
-    def root(self) -> str:
-        """The bucket's URI (s3://bucket, gs://bucket or az://container)."""
-        return f"{self.scheme}://{self.bucket}"
+from tests.servers import Endpoint
 
 
 @pytest.fixture(scope="session")

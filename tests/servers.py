@@ -18,7 +18,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    scheme: str
+    bucket: str
+
+    @property
+    def root(self) -> str:
+        """The bucket's URI (s3://bucket, gs://bucket or az://container)."""
+        return f"{self.scheme}://{self.bucket}"
 
 
 def free_port() -> int:

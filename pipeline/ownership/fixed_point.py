@@ -1,6 +1,6 @@
 """The restricted share rho as a least fixed point over the ownership graph, vectorised.
 
-Invariants (DESIGN.md §4):
+Invariants (docs/design.md §4):
 - rho(root) = 1; for any other node rho(e) = min(1, sum over owners o of stake(o, e) * t(o)), iterated
   from rho = 0 until nothing changes, so the result is the least fixed point and cycles terminate.
   `cascade`: t(o) = 1 when o is restricted in this run, else 0 (values settle in finitely many steps;

@@ -98,7 +98,7 @@ class TenantDecision(enum.StrEnum):
     ALLOW = "allow"
 
 
-# BODS 0.4 interest types that are control without shares (DESIGN.md §4).
+# BODS 0.4 interest types that are control without shares (docs/design.md §4).
 CONTROL_INTEREST_TYPES = frozenset(
     {
         "appointmentOfBoard",

@@ -459,7 +459,7 @@ def report_stopped(ctx: RunContext) -> Reported:
     raise RunStopped(f"the run stopped ({where})\nIts report: {written['report']}")
 
 
-# The stage sequence of DESIGN.md §2: `run_all` calls them in this order and the DAG wires the same one
+# The stage sequence of docs/design.md §2: `run_all` calls them in this order and the DAG wires the same one
 # (tests/run and tests/dags check both against it).
 STAGE_ORDER: tuple[Callable[..., object], ...] = (
     plan,

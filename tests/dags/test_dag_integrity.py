@@ -78,7 +78,7 @@ def test_schedule_and_run_policy(dag) -> None:  # type: ignore[no-untyped-def]
     assert dag.get_task("gate").retries == 0
 
 
-# Which stages each stage waits for (directly or through others): the order of DESIGN.md §2.
+# Which stages each stage waits for (directly or through others): the order of docs/design.md §2.
 MUST_FOLLOW = {
     "plan": set(),
     "extract_partner": {"plan"},

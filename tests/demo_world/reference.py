@@ -1,7 +1,7 @@
 """A slow, obviously correct reading of the demo policy over the scenario catalogue.
 
 It exists to check the generator's own truth: every scenario tenant's expected decision must be what
-DESIGN.md §4-§6 give under the generated policy. It works on the catalogue (before any file format), so
+docs/design.md §4-§6 give under the generated policy. It works on the catalogue (before any file format), so
 a disagreement points at the scenario, not at a reader.
 """
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from demo_world import WorldSpec, aws, write_world
 from pipeline.storage import Storage
-from tests.demo_world.conftest import DATE, FEEDS, WrittenWorld, current_rows
+from tests.demo_world.world import DATE, FEEDS, WrittenWorld, current_rows
 
 DOCUMENTED = {
-    # partner-feeds.md, plus the history columns on every feed (docs/formats.md).
+    # docs/partner-feeds.md, plus the history columns on every feed (docs/formats.md).
     "AccountFeed_V1": {"account_id", "aws_account_id", "encrypted_account_id", "mailing_address_id",
                        "tax_address_id", "tax_registration_number", "tax_legal_name"},
     "AddressFeed_V1": {"address_id", "aws_account_id", "email_domain", "company_name", "address_line_1",

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from demo_world import gcp
-from tests.demo_world.conftest import DATE, WrittenWorld
+from tests.demo_world.world import DATE, WrittenWorld
 
 ACCOUNT_KEYS = {"name", "provider", "state", "approvals", "inputProperties", "createTime", "updateTime"}
 ENTITLEMENT_KEYS = {

@@ -9,7 +9,7 @@ from collections import Counter
 from demo_world import scenarios
 from demo_world.world import TRUTH_FILE_COLUMNS
 from tests.demo_world import reference
-from tests.demo_world.conftest import DATE, WrittenWorld, current_rows
+from tests.demo_world.world import DATE, WrittenWorld, current_rows
 
 REQUIRED_SCENARIOS = {
     # restricted structures

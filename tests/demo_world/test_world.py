@@ -18,8 +18,8 @@ from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.policy.definition import load_policy
 from pipeline.storage import Storage
-from tests.conftest import Endpoint
-from tests.demo_world.conftest import DATE, WrittenWorld
+from tests.demo_world.world import DATE, WrittenWorld
+from tests.servers import Endpoint
 
 
 def test_same_arguments_give_byte_identical_files() -> None:

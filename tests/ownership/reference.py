@@ -1,4 +1,4 @@
-"""A slow, obviously correct reading of DESIGN.md §4, used to check the vectorised engine.
+"""A slow, obviously correct reading of docs/design.md §4, used to check the vectorised engine.
 
 Invariant: this module shares no code with the engine beyond the policy model and the country helper;
 it works record by record with plain dicts and (value, open) pairs, exactly as the design text reads, and

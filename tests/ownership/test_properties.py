@@ -1,4 +1,4 @@
-"""Property tests: the vectorised engine against the reference, and the invariants of DESIGN.md §4."""
+"""Property tests: the vectorised engine against the reference, and the invariants of docs/design.md §4."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Partner drops built from fixture folders in memory, and raw checks that reject chosen rows.
+"""Partner configurations for the fixture worlds, partner drops built from fixture folders in memory,
+and raw checks that reject chosen rows.
 
 The readers are pure: a test hands them bytes, never a storage client, and a `RawCheck` in place of
 the raw contracts' Great Expectations checks (those run once, in tests/quality).
@@ -6,16 +7,37 @@ the raw contracts' Great Expectations checks (those run once, in tests/quality).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.config import AwsFeeds, PartnerConfig, PartnerKind
 from pipeline.partners import PartnerDrop
 from pipeline.quality.contracts import Contract, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
 from pipeline.quality.results import CheckResult
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LOGICAL_DATE = dt.date(2026, 11, 20)
+SELLER = "acc-seller"
+
+
+def aws_partner(inbox: str, **feeds: object) -> PartnerConfig:
+    return PartnerConfig(
+        name="aws",
+        kind=PartnerKind.AWS,
+        inbox=inbox,
+        outbox=inbox.rstrip("/") + "-out",
+        seller_account_id=SELLER,
+        aws_feeds=AwsFeeds(**{"months_back": 2, **feeds}),  # type: ignore[arg-type]
+    )
+
+
+def gcp_partner(inbox: str) -> PartnerConfig:
+    return PartnerConfig(name="gcp", kind=PartnerKind.GCP, inbox=inbox, outbox=inbox.rstrip("/") + "-out")
 
 
 def drop_of(folder: Path, root: str, edit: Callable[[str, bytes], bytes | None] | None = None) -> PartnerDrop:

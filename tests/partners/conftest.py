@@ -1,4 +1,4 @@
-"""Partner fixture worlds copied into a temporary inbox, and their partner configurations.
+"""Partner fixture worlds copied into a temporary inbox (their configurations are in builders.py).
 
 The AWS world (logical date 2026-11-20, months 2026-10 and 2026-11) holds a history update, a
 correction, a soft delete, a row inserted after the logical date, a reseller agreement, a payer
@@ -8,32 +8,12 @@ their entitlements and a day of usage.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import AwsFeeds, PartnerConfig, PartnerKind
-
-FIXTURES = Path(__file__).parent / "fixtures"
-LOGICAL_DATE = dt.date(2026, 11, 20)
-SELLER = "acc-seller"
-
-
-def aws_partner(inbox: str, **feeds: object) -> PartnerConfig:
-    return PartnerConfig(
-        name="aws",
-        kind=PartnerKind.AWS,
-        inbox=inbox,
-        outbox=inbox.rstrip("/") + "-out",
-        seller_account_id=SELLER,
-        aws_feeds=AwsFeeds(**{"months_back": 2, **feeds}),  # type: ignore[arg-type]
-    )
-
-
-def gcp_partner(inbox: str) -> PartnerConfig:
-    return PartnerConfig(name="gcp", kind=PartnerKind.GCP, inbox=inbox, outbox=inbox.rstrip("/") + "-out")
+from tests.partners.builders import FIXTURES
 
 
 @pytest.fixture

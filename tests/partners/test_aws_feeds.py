@@ -22,9 +22,8 @@ from pipeline.partners import Extracted, PartnerDrop, RawCheck, fetch_drop, read
 from pipeline.partners.aws.feeds import ACCOUNT, FEEDS, feed_uris, months
 from pipeline.quality import Outcome
 from pipeline.storage import Storage
-from tests.conftest import Endpoint
-from tests.partners.builders import Reject, drop_of
-from tests.partners.conftest import FIXTURES, LOGICAL_DATE, aws_partner
+from tests.partners.builders import FIXTURES, LOGICAL_DATE, Reject, aws_partner, drop_of
+from tests.servers import Endpoint
 
 ROOT = "s3://seller-feeds/aws"
 PARTNER = aws_partner(ROOT)

@@ -13,9 +13,8 @@ from pipeline.config import GcpFiles, PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
 from pipeline.partners import Extracted, PartnerDrop, RawCheck, fetch_drop, read, unchecked
 from pipeline.storage import Storage
-from tests.conftest import Endpoint
-from tests.partners.builders import Reject, drop_of
-from tests.partners.conftest import FIXTURES, LOGICAL_DATE, gcp_partner
+from tests.partners.builders import FIXTURES, LOGICAL_DATE, Reject, drop_of, gcp_partner
+from tests.servers import Endpoint
 
 ROOT = "gs://marketplace-drop/gcp"
 PARTNER = gcp_partner(ROOT)

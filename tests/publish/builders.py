@@ -113,3 +113,18 @@ def contract_violations(df: pd.DataFrame, contract_path: str, schema_name: str) 
             if bad:
                 problems.append(f"{p.name}: {bad[:3]} are not dates")
     return problems
+
+
+def aws_row(account: str, **cells: str) -> dict[str, str]:
+    row = {
+        "aws_account_id": account,
+        "decision": "revoke",
+        "effective_date": "2026-12-10",
+        "reason_codes": "ownership.restricted",
+        "product_codes": "prod-a",
+        "agreement_ids": "agmt-1",
+        "listed_since": "2026-11-26",
+        "explanation": "Restricted. From 2026-12-10 cancel.",
+    }
+    row.update(cells)
+    return row

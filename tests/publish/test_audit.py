@@ -16,7 +16,7 @@ from pipeline.publish.manifest import sha256_hex
 from pipeline.publish.writer import RepublishRefused
 from pipeline.run.context import RunOptions
 from pipeline.storage import join
-from tests.publish.test_writer import APPROVED, D1, Harness, listing
+from tests.publish.harness import APPROVED, D1, Harness, listing
 
 FORCE = RunOptions(force_republish=True)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
 from pipeline.publish.diff import apply_delta, diff_lists
 from pipeline.publish.lists import sort_rows
-from tests.publish.test_lists import aws_row
+from tests.publish.builders import aws_row
 
 D = dt.date(2026, 11, 26)
 

@@ -2,7 +2,7 @@
 
 Day 1: two tenants revoked, a third exempted until day 1. Day 2: the exemption has expired, so the third
 is added with its own effective date while the others keep theirs. Day 3: one decision turns to allow
-and is lifted. Runs on local storage, moto S3 and the GCS emulator.
+and is lifted. Runs on local storage, moto S3, the GCS emulator and Azurite.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from pipeline.config import GateConfig
 from pipeline.partners.aws.revocations import LIST_FORMAT, revocation_list
@@ -78,6 +79,12 @@ def run_day(storage: Storage, root: str, date: dt.date, decs: pd.DataFrame) -> N
     publish_partner_list(
         storage, outbox, "aws", listing, meta, options=options, list_format=LIST_FORMAT, gate=gate, audit_uri=audit
     )
+
+
+@pytest.fixture
+def root(any_root: str) -> str:
+    """The whole flow touches every storage operation publishing uses: once per backend."""
+    return any_root
 
 
 def test_exemptions_apply_expire_and_lifts_flow_through_to_the_published_lists(root: str) -> None:

@@ -19,8 +19,7 @@ from pipeline.publish.gate import (
     raise_if_blocked,
 )
 from pipeline.run.context import RunOptions
-from tests.publish.builders import published_list, tenants
-from tests.publish.test_lists import aws_row
+from tests.publish.builders import aws_row, published_list, tenants
 
 D = dt.date(2026, 11, 26)
 NO_OPTIONS = RunOptions()

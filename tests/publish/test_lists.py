@@ -10,21 +10,7 @@ from hypothesis import strategies as st
 from pipeline.lists_vocabulary import neutralise
 from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
 from pipeline.publish.lists import ListFormat, ListFormatError, from_csv_bytes, to_csv_bytes, validate_list
-
-
-def aws_row(account: str, **cells: str) -> dict[str, str]:
-    row = {
-        "aws_account_id": account,
-        "decision": "revoke",
-        "effective_date": "2026-12-10",
-        "reason_codes": "ownership.restricted",
-        "product_codes": "prod-a",
-        "agreement_ids": "agmt-1",
-        "listed_since": "2026-11-26",
-        "explanation": "Restricted. From 2026-12-10 cancel.",
-    }
-    row.update(cells)
-    return row
+from tests.publish.builders import aws_row
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ from pipeline.run.context import RunContext
 from pipeline.run.stages import extract_partner
 from pipeline.storage import Storage
 from pipeline.storage.frames import read_json, read_parquet
-from tests.partners.conftest import FIXTURES, LOGICAL_DATE, aws_partner, gcp_partner
+from tests.partners.builders import FIXTURES, LOGICAL_DATE, aws_partner, gcp_partner
 
 HERE = Path(__file__).parent
 STOP, QUARANTINE, WARN, OK = "stop", "quarantine", "warn", "ok"

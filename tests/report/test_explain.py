@@ -15,7 +15,7 @@ from pipeline.report.workspace import RunWorkspace
 from pipeline.storage import Storage, StorageError, join
 from pipeline.storage.frames import write_parquet
 from tests import sample_run as s
-from tests.conftest import Endpoint
+from tests.servers import Endpoint
 
 RUN = "dt=2026-11-02/run=scheduled__2026-11-02T00_00_00_00_00"
 

@@ -11,7 +11,7 @@ from pipeline.report import ReportInputs, RunSummary
 from pipeline.report.output import read_history, write_report
 from pipeline.run.layout import RunLayout
 from pipeline.storage import Storage, join
-from tests.conftest import Endpoint
+from tests.servers import Endpoint
 
 
 def _layout(reports: str, run: ReportInputs) -> RunLayout:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.storage import AirflowConnections, Storage
-from tests.conftest import Endpoint
+from tests.servers import Endpoint
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,7 @@ LIST_FORMAT = ListFormat(
 
 AWS_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
-# Agreement states that no longer grant anything (partner-feeds.md, Agreement feed `status`).
+# Agreement states that no longer grant anything (docs/partner-feeds.md, Agreement feed `status`).
 TERMINAL_AGREEMENT_STATES = frozenset(
     {"TERMINATED", "CANCELLED", "EXPIRED", "REPLACED", "RENEWED", "ARCHIVED", "ROLLED_BACK", "SUPERSEDED"}
 )

@@ -66,7 +66,7 @@ LIST_FORMAT = ListFormat(
 # A bare id (the last segment of the account resource name): no slash, no whitespace.
 PROCUREMENT_ACCOUNT_ID = re.compile(r"[^/\s]+")
 
-# Entitlement states that no longer grant anything (partner-feeds.md, Entitlement `state`).
+# Entitlement states that no longer grant anything (docs/partner-feeds.md, Entitlement `state`).
 TERMINAL_ENTITLEMENT_STATES = frozenset({"ENTITLEMENT_CANCELLED"})
 
 
