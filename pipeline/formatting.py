@@ -110,6 +110,13 @@ def basis(text: str) -> str:
     return ", ".join(parts)
 
 
+def list_change_cause(version: str, effective: str, previous_version: str, flips: list[tuple[str, bool]]) -> str:
+    """Why a list row changed, when a supported-list change flipped a jurisdiction the tenant is tied to:
+    `supported list 2026-11-26 (from 2026-11-26, was 2025-09-05): HK removed, TW added`."""
+    changes = ", ".join(f"{code} {'removed' if restricted else 'added'}" for code, restricted in flips)
+    return f"supported list {version} (from {effective}, was {previous_version}): {changes}"
+
+
 def readable(value: Any) -> Any:
     """The value with every stake (a mapping with exactly the `Stake` fields) written as its text."""
     if isinstance(value, Mapping):

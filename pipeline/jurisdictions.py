@@ -6,10 +6,19 @@ Invariant: `country_of(code)` (one value) and `country_parts(column)` (a column,
 by ISO also as CN-HK, CN-MO, CN-TW) are HK, MO and TW, so that restricting CN never restricts them unless
 the policy says so. `is_iso_code(code)` says whether ISO knows the code at all (a code such as `XX` has
 the shape of one but names no place, so no policy can match it: the reader reports it).
+
+`JurisdictionRule` is the one test of whether a code is restricted, for both policy modes: a denylist
+restricts the listed countries (with their subdivisions) and listed subdivisions; an allowlist restricts
+every ISO 3166-1 country that is not listed, and, within a listed country, the subdivisions it excludes.
+A subdivision listed on its own follows its own entry, whatever its country's (the list exactly as
+written): an allowlist naming `ES-CN` but not `ES` supports the Canary Islands and no other part of Spain. The
+label of a restriction is the most specific entry that decided it: the subdivision when one was listed
+or excluded, else the country.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
@@ -70,3 +79,56 @@ def _iso_codes() -> frozenset[str]:
 def is_iso_code(code: str) -> bool:
     """An ISO 3166-1 alpha-2 country code or an ISO 3166-2 subdivision code (upper case, as stored)."""
     return code in _iso_codes()
+
+
+def jurisdiction_code(code: str) -> str:
+    """A policy list entry as stored: upper case, `CN-HK`/`CN-MO`/`CN-TW` as the countries HK/MO/TW.
+    Raises ValueError for a code ISO 3166-1 alpha-2 / ISO 3166-2 does not know."""
+    text = code.strip().upper()
+    text = SEPARATE_SUBDIVISIONS.get(text, text)
+    if not is_iso_code(text):
+        raise ValueError(f"{text!r} is not an ISO 3166-1 alpha-2 or ISO 3166-2 code")
+    return text
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> frozenset[str]:
+    return frozenset(str(c.alpha_2) for c in pycountry.countries)
+
+
+@dataclass(frozen=True)
+class JurisdictionRule:
+    """Which jurisdictions a policy restricts (see the module docstring). Entries are stored codes
+    (`jurisdiction_code`); `allowlist` says whether they are the supported or the restricted ones."""
+
+    allowlist: bool
+    entries: frozenset[str]
+    excluded: frozenset[str] = frozenset()  # allowlist only: subdivisions of listed countries not supported
+
+    def restricted(self, code: object) -> str | None:
+        """The restricted jurisdiction (label) a country or subdivision code falls in, or None."""
+        return _restricted(self, code)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label `restricted` can return, sorted."""
+        if not self.allowlist:
+            return tuple(sorted(self.entries))
+        return tuple(sorted((iso_countries() - self.entries) | self.excluded))
+
+
+@lru_cache(maxsize=65536)
+def _restricted(rule: JurisdictionRule, code: object) -> str | None:
+    country = country_of(code)
+    if country is None:
+        return None
+    text = SEPARATE_SUBDIVISIONS.get(str(code).strip().upper(), str(code).strip().upper())
+    if not rule.allowlist:
+        if text in rule.entries:
+            return text
+        return country if country in rule.entries else None
+    if text in rule.excluded:
+        return text
+    if text in rule.entries or country in rule.entries:
+        return None
+    return country if country in iso_countries() else None

@@ -1,13 +1,15 @@
 """Restricted roots: the records restricted by who they are, before any ownership is considered.
 
 Invariant: a record is a root exactly when one of the policy's bases places it in a restricted
-jurisdiction, compared on the country (`pipeline.jurisdictions.country_of`):
+jurisdiction, as the policy's `JurisdictionRule` judges the code (a country, or a subdivision listed or
+excluded on its own; `CN-GD` is CN):
 - entity, `incorporation`: the jurisdiction code, or the registered address country when there is none;
 - entity, `headquarters`: the business address country;
 - entity of type state or stateBody whose jurisdiction or address country is restricted (always a root);
 - person: residence (residential addresses), and nationality / tax residency if the policy lists them.
 `root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`) as a code into
-the distinct basis texts, -1 for a record that is not a root. Codes are judged once per distinct value,
+the distinct basis texts, -1 for a record that is not a root; the texts name the rule's label
+(`incorporation:CN`, `residence:UA-43`). Codes are judged once per distinct value,
 then matched column-wide in Arrow (millions of rows); a basis text is built once per distinct
 combination of bases and countries.
 """
@@ -24,7 +26,7 @@ import pyarrow.compute as pc
 
 from pipeline import jsonio
 from pipeline.arrays import BoolArray, arrow_strings
-from pipeline.jurisdictions import country_of
+from pipeline.jurisdictions import JurisdictionRule
 from pipeline.policy.definition import EntityBasis, OwnershipRule, PersonBasis, Policy
 
 STATE_TYPES = ("state", "stateBody")
@@ -60,16 +62,17 @@ class RootBases:
 
 
 class _Column:
-    """One code column: which rows hold a restricted code, and that code's country (an index into the
-    sorted restricted countries, -1 where the code is not restricted)."""
+    """One code column: which rows hold a restricted code, and that code's label (an index into the
+    rule's sorted labels, -1 where the code is not restricted)."""
 
-    def __init__(self, values: pd.Series, countries: list[str], *, json_lists: bool = False) -> None:
+    def __init__(
+        self, values: pd.Series, rule: JurisdictionRule, countries: list[str], *, json_lists: bool = False
+    ) -> None:
         arrow = arrow_strings(values)
-        restricted = frozenset(countries)
         texts: list[str] = []
         codes: list[int] = []
         for text in pc.unique(arrow).drop_null().to_pylist():
-            hit = _first_restricted(text, restricted, json_lists=json_lists)
+            hit = _first_restricted(text, rule, json_lists=json_lists)
             if hit:
                 texts.append(text)
                 codes.append(countries.index(hit))
@@ -81,30 +84,31 @@ class _Column:
         self.present: BoolArray = np.asarray(pc.is_valid(arrow).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _first_restricted(text: str, restricted: frozenset[str], *, json_lists: bool) -> str | None:
+def _first_restricted(text: str, rule: JurisdictionRule, *, json_lists: bool) -> str | None:
     if not json_lists:
-        country = country_of(text)
-        return country if country in restricted else None
+        return rule.restricted(text)
     try:
         codes = jsonio.loads(text)
     except jsonio.JSONDecodeError:
         return None
     for code in codes if isinstance(codes, list) else []:
-        country = country_of(str(code))
-        if country in restricted:
-            return country
+        label = rule.restricted(str(code))
+        if label is not None:
+            return label
     return None
 
 
 def root_basis(entities: pd.DataFrame, policy: Policy) -> RootBases:
-    countries = sorted(set(policy.restricted_jurisdictions))  # ISO 3166-1 alpha-2: at most 249
+    rule = policy.jurisdictions
+    # ISO 3166-1 countries and the few subdivisions listed on their own: a few hundred at most.
+    countries = list(rule.labels)
     n = len(entities)
     kind = arrow_strings(entities["record_type"])
     is_entity = np.asarray(pc.equal(kind, "entity").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     is_person = np.asarray(pc.equal(kind, "person").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-    jur = _Column(entities["jurisdiction"], countries)
-    reg = _Column(entities["registered_country"], countries)
-    bus = _Column(entities["business_country"], countries)
+    jur = _Column(entities["jurisdiction"], rule, countries)
+    reg = _Column(entities["registered_country"], rule, countries)
+    bus = _Column(entities["business_country"], rule, countries)
     etype = arrow_strings(entities["entity_type"])
     in_states = pc.is_in(etype, value_set=pa.array(STATE_TYPES, pa.large_string())).fill_null(False)
     is_state = is_entity & np.asarray(in_states.to_numpy(zero_copy_only=False), dtype=bool)
@@ -124,11 +128,11 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> RootBases:
     }
     for basis in policy.roots.person_bases:
         label, column = person_columns[basis]
-        col = _Column(entities[column], countries, json_lists=True)
+        col = _Column(entities[column], rule, countries, json_lists=True)
         bases.append((label, is_person & col.hit, [col]))
 
     # Per row and basis, the country it holds with (-1: the basis does not hold); rows with the same
-    # countries on every basis share one text, built once. At most 250 ** 6 keys: int64 holds them.
+    # countries on every basis share one text, built once. At most 300 ** 6 keys: int64 holds them.
     held = np.flatnonzero(np.logical_or.reduce([holds for _, holds, _ in bases]))
     country = np.full((len(held), len(bases)), -1, dtype=np.int64)  # few rows: the roots
     for b, (_, holds, columns) in enumerate(bases):

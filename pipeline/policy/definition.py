@@ -1,21 +1,29 @@
 """The restriction policy file (policies/*.yaml): a typed, validated model.
 
 Invariant: a loaded `Policy` is internally consistent: every jurisdiction is a real ISO 3166-1 alpha-2
-code, unknown keys anywhere are errors, and the enums below are the only values the engine branches
-on. Loading never guesses: a bad file raises `PolicyError` naming the file and the field.
+or ISO 3166-2 code, unknown keys anywhere are errors, and the enums below are the only values the engine
+branches on. Loading never guesses: a bad file raises `PolicyError` naming the file and the field.
+
+Jurisdictions come in one of two modes. `denylist` (the default): `restricted_jurisdictions` lists what is
+restricted. `allowlist`: `supported_jurisdictions` holds the vendor's published list of supported
+countries and regions, versioned, each version with the date it took effect; everything not on the
+version in effect is restricted (`pipeline.jurisdictions.JurisdictionRule`). A run applies the policy
+`in_effect(logical_date)`: the version in effect that day, whose version string then joins the policy's
+(`2026-12-01+list-2026-11-15`), so every decision and manifest names the list it was made under.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from pathlib import Path
 from typing import Annotated
 
-import pycountry
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import RunStopped
+from pipeline.jurisdictions import JurisdictionRule, country_of, jurisdiction_code
 
 
 class PolicyError(RunStopped, ValueError):
@@ -111,11 +119,19 @@ CONTROL_INTEREST_TYPES = frozenset(
 )
 
 
-def _country_code(code: str) -> str:
-    code = code.strip().upper()
-    if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
-    return code
+class JurisdictionMode(enum.StrEnum):
+    DENYLIST = "denylist"  # restricted_jurisdictions are restricted
+    ALLOWLIST = "allowlist"  # everything outside supported_jurisdictions is restricted
+
+
+def _codes(value: object) -> object:
+    if isinstance(value, list | tuple):
+        for v in value:
+            if not isinstance(v, str):
+                # YAML 1.1 reads an unquoted NO (Norway) as false.
+                raise ValueError(f'{v!r} is not a code: write codes as text, and quote "NO" (Norway)')
+        return tuple(jurisdiction_code(v) for v in value)
+    return value
 
 
 class Ownership(_Model):
@@ -161,10 +177,38 @@ class Enforcement(_Model):
     notice_period_days: Annotated[int, Field(ge=0, le=365)] = 0
 
 
+class SupportedList(_Model):
+    """One version of the vendor's list of supported countries and regions."""
+
+    version: Annotated[str, Field(min_length=1)]
+    effective: dt.date  # the day this version took effect
+    jurisdictions: Annotated[tuple[str, ...], Field(min_length=1)]  # ISO 3166-1 alpha-2 or ISO 3166-2
+    # Subdivisions of a listed country that are not supported (e.g. UA-43 while UA is listed).
+    excluded_subdivisions: tuple[str, ...] = ()
+
+    @field_validator("jurisdictions", "excluded_subdivisions", mode="before")
+    @classmethod
+    def _list_codes(cls, value: object) -> object:
+        return _codes(value)
+
+    @model_validator(mode="after")
+    def _excluded_within_listed(self) -> SupportedList:
+        for code in self.excluded_subdivisions:
+            if "-" not in code or country_of(code) not in self.jurisdictions:
+                raise ValueError(f"excluded_subdivisions: {code} is not a subdivision of a listed country")
+        return self
+
+    @property
+    def rule(self) -> JurisdictionRule:
+        return JurisdictionRule(True, frozenset(self.jurisdictions), frozenset(self.excluded_subdivisions))
+
+
 class Policy(_Model):
     id: Annotated[str, Field(min_length=1)]
     version: Annotated[str, Field(min_length=1)]
-    restricted_jurisdictions: Annotated[tuple[str, ...], Field(min_length=1)]
+    mode: JurisdictionMode = JurisdictionMode.DENYLIST
+    restricted_jurisdictions: tuple[str, ...] = ()  # denylist: ISO 3166-1 alpha-2 or ISO 3166-2
+    supported_jurisdictions: tuple[SupportedList, ...] = ()  # allowlist: its versions, in any order
     ownership: Ownership = Ownership()
     roots: Roots = Roots()
     control_without_shares: ControlAction = ControlAction.REVIEW
@@ -173,10 +217,59 @@ class Policy(_Model):
 
     @field_validator("restricted_jurisdictions", mode="before")
     @classmethod
-    def _codes(cls, value: object) -> object:
-        if isinstance(value, list | tuple):
-            return tuple(_country_code(str(v)) for v in value)
-        return value
+    def _restricted_codes(cls, value: object) -> object:
+        return _codes(value)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> Policy:
+        if self.mode is JurisdictionMode.DENYLIST:
+            if not self.restricted_jurisdictions:
+                raise ValueError("restricted_jurisdictions: mode denylist needs at least one restricted jurisdiction")
+            if self.supported_jurisdictions:
+                raise ValueError("supported_jurisdictions: only with mode allowlist")
+            return self
+        if not self.supported_jurisdictions:
+            raise ValueError("supported_jurisdictions: mode allowlist needs at least one version of the list")
+        if self.restricted_jurisdictions:
+            raise ValueError("restricted_jurisdictions: only with mode denylist (an allowlist restricts what it omits)")
+        for what, values in (
+            ("version", [v.version for v in self.supported_jurisdictions]),
+            ("effective date", [v.effective.isoformat() for v in self.supported_jurisdictions]),
+        ):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"supported_jurisdictions: the {what} {', '.join(repeated)} appears more than once")
+        return self
+
+    def supported_list(self, on: dt.date) -> SupportedList | None:
+        """The allowlist version in effect on `on` (None in denylist mode, or before the first version)."""
+        started = [v for v in self.supported_jurisdictions if v.effective <= on]
+        return max(started, key=lambda v: v.effective) if started else None
+
+    def in_effect(self, on: dt.date) -> Policy:
+        """The policy as it applies on `on` (see the module docstring); a denylist policy is itself."""
+        if self.mode is JurisdictionMode.DENYLIST:
+            return self
+        current = self.supported_list(on)
+        if current is None:
+            first = min(v.effective for v in self.supported_jurisdictions)
+            raise PolicyError(
+                f"policy {self.id} {self.version}: no supported_jurisdictions version is in effect on "
+                f"{on.isoformat()} (the first takes effect on {first.isoformat()})"
+            )
+        suffix = f"+list-{current.version}"
+        if self.supported_jurisdictions == (current,) and self.version.endswith(suffix):
+            return self
+        return self.model_copy(update={"supported_jurisdictions": (current,), "version": self.version + suffix})
+
+    @property
+    def jurisdictions(self) -> JurisdictionRule:
+        """What this policy restricts. An allowlist policy must be `in_effect` on a date first."""
+        if self.mode is JurisdictionMode.DENYLIST:
+            return JurisdictionRule(False, frozenset(self.restricted_jurisdictions))
+        if len(self.supported_jurisdictions) != 1:
+            raise ValueError(f"policy {self.id}: an allowlist policy applies only in_effect(date), one list version")
+        return self.supported_jurisdictions[0].rule
 
 
 def load_policy_text(text: str, source: str) -> Policy:

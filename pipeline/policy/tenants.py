@@ -25,9 +25,9 @@ Decisions, per tenant:
   party) between the tenants that share it; a reseller gets `reseller_for_restricted` from a restricted end
   customer of a live entitlement, and that customer gets `restricted_reseller` from a restricted reseller.
   A related tenant under review passes at most review.
-Jurisdiction codes compare by their country part (ISO 3166-2: `CN-GD` is CN; `CN-HK`, `CN-MO`, `CN-TW`
-are HK, MO, TW). Exemptions are applied afterwards by `pipeline.policy.exemptions`; `exemption_id` is
-left empty here.
+Jurisdiction codes are judged by the policy's `JurisdictionRule` (denylist or allowlist; ISO 3166-2:
+`CN-GD` is CN; `CN-HK`, `CN-MO`, `CN-TW` are HK, MO, TW). Exemptions are applied afterwards by
+`pipeline.policy.exemptions`; `exemption_id` is left empty here.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from pipeline import jsonio
 from pipeline.arrays import strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
-from pipeline.jurisdictions import country_of
 from pipeline.nested import items
 from pipeline.policy.definition import EntityDecision, IndirectAction, Policy, TenantBasis, TenantDecision
 
@@ -168,7 +167,7 @@ class _Decider:
     def __init__(self, ownership: pd.DataFrame, policy: Policy, config: MatchingConfig) -> None:
         self.policy = policy
         self.config = config
-        self.restricted = frozenset(policy.restricted_jurisdictions)
+        self.jurisdictions = policy.jurisdictions
         self.ownership: dict[str, dict[str, Any]] = {
             str(r["entity_id"]): {str(k): v for k, v in r.items()} for r in ownership.to_dict(orient="records")
         }
@@ -176,9 +175,9 @@ class _Decider:
     def own_address_hits(self, tenant: dict[str, Any]) -> list[tuple[TenantBasis, str]]:
         hits = []
         for basis in self.policy.tenants.unmatched_bases:
-            code = country_of(tenant.get(_BASIS_COLUMN[basis]))
-            if code is not None and code in self.restricted:
-                hits.append((basis, code))
+            label = self.jurisdictions.restricted(tenant.get(_BASIS_COLUMN[basis]))
+            if label is not None:
+                hits.append((basis, label))
         return hits
 
     def plausible_entities(self, link: dict[str, Any]) -> list[str]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import datasets as ds
+from pipeline import formatting
 from pipeline.partners import list_format
-from pipeline.policy.definition import load_policy_text
+from pipeline.policy.definition import Policy, load_policy_text
+from pipeline.policy.list_change import ENTITY_CODE_COLUMNS, list_change, tied_codes
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import PublishedList, read_manifest_folder
 from pipeline.quality.results import ValidationReport
@@ -41,7 +43,8 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
     (`stopped` non-empty) an output the run did not reach is simply absent: it shows as empty, never as an
     error; for a complete run every output must be there."""
     storage, layout = ctx.storage, ctx.layout
-    policy = load_policy_text(storage.read_text(ctx.config.policy), ctx.config.policy)
+    policy_file = load_policy_text(storage.read_text(ctx.config.policy), ctx.config.policy)
+    policy = policy_file.in_effect(ctx.logical_date)
     partners = tuple(p.name for p in ctx.config.partners)
 
     def present(uri: str) -> str | None:
@@ -73,26 +76,70 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
             in_force[p] = listed
 
     gate_uri = present(layout.gate)
+    gate = GateResult.model_validate(read_json(storage, gate_uri)) if gate_uri else None
+    decisions, ownership, links, tenants = frame(ds.DECISIONS), frame(ds.OWNERSHIP), frame(ds.LINKS), frames(ds.TENANTS)
     interests_uri = layout.dataset(ds.INTERESTS)
     history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    causes = _list_causes(ctx, policy_file, gate, tenants=tenants, links=links, ownership=ownership)
     return ReportInputs(
         run_id=ctx.run_id,
         logical_date=ctx.logical_date,
         policy_id=policy.id,
         policy_version=policy.version,
-        decisions=frame(ds.DECISIONS),
-        ownership=frame(ds.OWNERSHIP),
-        links=frame(ds.LINKS),
-        tenants=frames(ds.TENANTS),
+        decisions=decisions,
+        ownership=ownership,
+        links=links,
+        tenants=tenants,
         interests=read_parquet(storage, interests_uri) if storage.exists(interests_uri) else None,
         reconciliation=read_reconciliation(storage, layout) if present(layout.reconciliation_summary) else None,
         validation=validation,
         quarantine=all_quarantine,
-        gate=GateResult.model_validate(read_json(storage, gate_uri)) if gate_uri else None,
+        gate=gate,
         published=in_force,
         list_keys={p: list_format(ctx.partner(p)).key for p in partners},
         history=history,
         history_problems=problems,
         partners=partners,
         stopped=stopped,
+        list_causes=causes,
     )
+
+
+def _list_causes(
+    ctx: RunContext,
+    policy: Policy,
+    gate: GateResult | None,
+    *,
+    tenants: pd.DataFrame,
+    links: pd.DataFrame,
+    ownership: pd.DataFrame,
+) -> dict[tuple[str, str], str]:
+    """Per added or lifted row of the gate's diff: the supported-list change since the list it was
+    compared with, when that change flipped a jurisdiction the tenant is tied to. The entities are read
+    only when the list changed at all."""
+    if gate is None:
+        return {}
+    changes = {
+        p.partner: (change, p)
+        for p in gate.partners
+        if p.compared_with is not None
+        and (change := list_change(policy, p.compared_with.logical_date, ctx.logical_date)) is not None
+    }
+    entities_uri = ctx.layout.dataset(ds.ENTITIES)
+    if not changes or not ctx.storage.exists(entities_uri):
+        return {}
+    entities = read_parquet(ctx.storage, entities_uri, ["entity_id", *ENTITY_CODE_COLUMNS])
+    causes: dict[tuple[str, str], str] = {}
+    for partner, (change, result) in changes.items():
+        key = list_format(ctx.partner(partner)).key
+        keys = [(partner, str(r.get(key, ""))) for r in (*result.added_rows, *result.lifted_rows)]
+        for tenant, codes in tied_codes(keys, tenants, links, ownership, entities).items():
+            flips = change.flipped(codes)
+            if flips:
+                causes[tenant] = formatting.list_change_cause(
+                    change.after.version,
+                    change.after.effective.isoformat(),
+                    change.before.version,
+                    [(f.jurisdiction, f.restricted_now) for f in flips],
+                )
+    return causes

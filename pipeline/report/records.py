@@ -142,6 +142,9 @@ class ReportInputs:
     partners: tuple[str, ...] = ()
     # Why the run stopped, when it did; a stopped run's report shows what the run left behind.
     stopped: tuple[StopRecord, ...] = ()
+    # (partner, tenant_id) -> why its list row changed, when a change of the supported list since the
+    # list compared with flipped a jurisdiction the tenant is tied to (`pipeline.policy.list_change`).
+    list_causes: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, dataset in (

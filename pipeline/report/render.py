@@ -123,9 +123,14 @@ def _decision_lookup(decisions: pd.DataFrame, keys: Iterable[tuple[str, str]]) -
 
 
 def _delta_rows(
-    partner: str, key: str, rows: tuple[dict[str, str], ...], decisions: pd.DataFrame
+    partner: str,
+    key: str,
+    rows: tuple[dict[str, str], ...],
+    decisions: pd.DataFrame,
+    causes: Mapping[tuple[str, str], str],
 ) -> list[dict[str, str]]:
-    """The gate's diff rows for display, with the partner's current decision for each tenant."""
+    """The gate's diff rows for display, with the partner's current decision for each tenant and the
+    supported-list change behind the row, when one is."""
     shown = rows[:MAX_ROWS]
     tenant_ids = [text(r.get(key)) for r in shown]
     found = _decision_lookup(decisions, ((partner, t) for t in tenant_ids))
@@ -141,6 +146,7 @@ def _delta_rows(
                 "effective_date": text(r.get("effective_date")),
                 "reason_codes": text(r.get("reason_codes")),
                 "explanation": text(r.get("explanation")),
+                "cause": causes.get((partner, tenant_id), ""),
             }
         )
     return out
@@ -183,7 +189,11 @@ def _changes(
                 if gate is not None and gate.compared_with is not None
                 else None,
                 "kinds": [
-                    (kind, count, _delta_rows(partner, inputs.list_key(partner), rows, inputs.decisions))
+                    (
+                        kind,
+                        count,
+                        _delta_rows(partner, inputs.list_key(partner), rows, inputs.decisions, inputs.list_causes),
+                    )
                     for kind, count, rows in (
                         ("added", gate.added, gate.added_rows),
                         ("lifted", gate.lifted, gate.lifted_rows),

@@ -54,7 +54,7 @@ class Screening:
 
 
 def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.date) -> Screening:
-    policy = load_policy_text(storage.read_text(policy_uri), policy_uri)
+    policy = load_policy_text(storage.read_text(policy_uri), policy_uri).in_effect(as_of)
     with ExitStack() as stack, bulk_reading():
         streams = [(uri, stack.enter_context(storage.open_read(uri))) for uri in sources]
         bods = read_bods(streams, as_of=as_of)

@@ -72,7 +72,8 @@ def _read_all(ctx: RunContext, uris: Sequence[str], dataset: ds.Dataset) -> pd.D
 def _policy(ctx: RunContext) -> Policy:
     from pipeline.policy.definition import load_policy_text
 
-    return load_policy_text(ctx.storage.read_text(ctx.config.policy), ctx.config.policy)
+    policy = load_policy_text(ctx.storage.read_text(ctx.config.policy), ctx.config.policy)
+    return policy.in_effect(ctx.logical_date)
 
 
 def _write_validation(ctx: RunContext, report: ValidationReport, stage: str, partner: str | None = None) -> str:

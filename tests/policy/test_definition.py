@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from pipeline.policy.definition import (
     Comparator,
     ControlAction,
     EntityBasis,
+    JurisdictionMode,
     Method,
     PersonBasis,
     PolicyError,
@@ -90,3 +92,89 @@ def test_exceeds_uses_the_comparator(comparator: str, value: float, expected: bo
         f'id: x\nversion: "1"\nrestricted_jurisdictions: [CN]\nownership: {{comparator: "{comparator}"}}\n', "p.yaml"
     )
     assert p.ownership.exceeds(value) is expected
+
+
+ALLOWLIST = """
+id: supported-regions
+version: "3"
+mode: allowlist
+supported_jurisdictions:
+  - version: "a"
+    effective: 2026-01-01
+    jurisdictions: [US, DE, HK, UA, ES-CN, "NO"]
+    excluded_subdivisions: [UA-43]
+  - version: "b"
+    effective: 2026-06-01
+    jurisdictions: [US, DE, CN-TW]
+"""
+
+
+def test_an_allowlist_restricts_every_jurisdiction_it_does_not_list() -> None:
+    p = load_policy_text(ALLOWLIST, "allow.yaml").in_effect(dt.date(2026, 3, 1))
+    assert p.version == "3+list-a"
+    rule = p.jurisdictions
+    assert [rule.restricted(c) for c in ("US", "us-ca", "NO", "HK", "CN-HK", "UA-30")] == [None] * 6
+    assert rule.restricted("CN") == "CN" and rule.restricted("CN-GD") == "CN" and rule.restricted("TW") == "TW"
+    # Subdivisions follow the list exactly as written: an excluded region, a region listed on its own.
+    assert rule.restricted("UA-43") == "UA-43"
+    assert rule.restricted("ES-CN") is None and rule.restricted("ES-M") == "ES" and rule.restricted("ES") == "ES"
+    assert rule.restricted("XX") is None  # not an ISO code: the reader reports it, no list can judge it
+    assert "CN" in rule.labels and "UA-43" in rule.labels and "US" not in rule.labels
+
+
+def test_the_list_in_effect_is_the_latest_version_started_by_the_logical_date() -> None:
+    policy = load_policy_text(ALLOWLIST, "allow.yaml")
+    assert policy.in_effect(dt.date(2026, 5, 31)).version == "3+list-a"
+    later = policy.in_effect(dt.date(2026, 6, 1))
+    assert later.version == "3+list-b" and later.in_effect(dt.date(2026, 6, 1)) == later
+    assert later.jurisdictions.restricted("HK") == "HK" and later.jurisdictions.restricted("CN-TW") is None
+    with pytest.raises(PolicyError, match="no supported_jurisdictions version is in effect on 2025-12-31"):
+        policy.in_effect(dt.date(2025, 12, 31))
+    with pytest.raises(ValueError, match="in_effect"):
+        _ = policy.jurisdictions
+
+
+def test_a_denylist_may_name_subdivisions_and_is_in_effect_on_any_date() -> None:
+    p = load_policy_text('id: x\nversion: "1"\nrestricted_jurisdictions: [CN, UA-43]\n', "deny.yaml")
+    assert p.mode is JurisdictionMode.DENYLIST and p.in_effect(dt.date(2000, 1, 1)) is p
+    rule = p.jurisdictions
+    assert (rule.restricted("CN-GD"), rule.restricted("UA-43"), rule.restricted("UA")) == ("CN", "UA-43", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('id: x\nversion: "1"\nmode: allowlist\n', "supported_jurisdictions"),
+        (
+            'id: x\nversion: "1"\nmode: allowlist\nrestricted_jurisdictions: [CN]\nsupported_jurisdictions:\n'
+            "  - {version: a, effective: 2026-01-01, jurisdictions: [US]}\n",
+            "only with mode denylist",
+        ),
+        (
+            'id: x\nversion: "1"\nrestricted_jurisdictions: [CN]\nsupported_jurisdictions:\n'
+            "  - {version: a, effective: 2026-01-01, jurisdictions: [US]}\n",
+            "only with mode allowlist",
+        ),
+        (
+            'id: x\nversion: "1"\nmode: allowlist\nsupported_jurisdictions:\n'
+            "  - {version: a, effective: 2026-01-01, jurisdictions: [US]}\n"
+            "  - {version: a, effective: 2026-02-01, jurisdictions: [US]}\n",
+            "the version a appears more than once",
+        ),
+        (
+            'id: x\nversion: "1"\nmode: allowlist\nsupported_jurisdictions:\n'
+            "  - {version: a, effective: 2026-01-01, jurisdictions: [US, NO]}\n",
+            'quote "NO"',
+        ),
+        (
+            'id: x\nversion: "1"\nmode: allowlist\nsupported_jurisdictions:\n'
+            "  - {version: a, effective: 2026-01-01, jurisdictions: [US], excluded_subdivisions: [UA-43]}\n",
+            "UA-43 is not a subdivision of a listed country",
+        ),
+        ('id: x\nversion: "1"\nmode: greylist\nrestricted_jurisdictions: [CN]\n', "mode"),
+    ],
+)
+def test_a_bad_jurisdiction_list_is_a_clear_error(text: str, named: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text(text, "p.yaml")
+    assert "p.yaml" in str(caught.value) and named in str(caught.value)
