@@ -64,6 +64,7 @@ def generate(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "record_type": np.where(person, "person", "entity").astype(object),
             "entity_type": np.where(person, "knownPerson", "registeredEntity").astype(object),
             "name": np.char.add("Company ", ids.astype(str)).astype(object),
+            "alternate_names": "[]",
             "jurisdiction": np.where(person, None, jurisdiction),
             "registered_country": None,
             "business_country": np.where(person, None, business),

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from demo_world import identifiers as ids
 from demo_world import vocab
 from demo_world.names import STYLE_BY_COUNTRY, NameParts, NameVariant, Style
-from pipeline import datasets
+from pipeline import datasets, jsonio
 
 ObjArray = npt.NDArray[np.object_]
 
@@ -145,6 +145,7 @@ class Population:
                 "record_type": "entity",
                 "entity_type": "registeredEntity",
                 "name": e["name"],
+                "alternate_names": [jsonio.compact([a]) if a else empty_list for a in e["alternate_name"]],
                 "jurisdiction": e["jurisdiction"],
                 "registered_country": e["country"],
                 "business_country": e["country"],

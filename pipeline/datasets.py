@@ -128,6 +128,7 @@ ENTITIES = Dataset(
         "record_type",  # entity | person
         "entity_type",  # BODS entityType.type, or personType for persons
         "name",
+        "alternate_names",  # JSON list of the entity's other names (BODS alternateNames); [] for persons
         "jurisdiction",  # incorporation jurisdiction code (may be ISO 3166-2, e.g. CN-GD)
         "registered_country",
         "business_country",  # headquarters: the `business` address country
@@ -209,6 +210,7 @@ class Candidate:
     method: str
     name: str | None
     via: str | None
+    matched_name: str | None  # the entity's name that matched (legal or alternate); empty for identifiers
 
 
 CANDIDATE_TYPE = nested_types.arrow_type(Candidate)

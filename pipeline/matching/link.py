@@ -8,12 +8,14 @@ order of the entities or identifiers (candidates are ranked by confidence, then 
 Stages, in order; the first stage that finds any candidate decides, later stages are not consulted:
 1. identifiers: the tenant's tax registration number, company number and LEI against the entities'
    identifiers, same kind and same issuing country (`identifiers.py`);
-2. exact name: the normalised legal name (`names.py`) in one of the tenant's countries;
+2. exact name: the normalised legal name or one of the entity's alternate names (BODS `alternateNames`;
+   `names.py`) in one of the tenant's countries;
 3. fuzzy name: the same words in another order, else rapidfuzz similarity with blocking, within one
    of the tenant's countries (`fuzzy.py`).
 A tenant's countries are its address country and its tax country; an entity's are its jurisdiction's
 country, its registered address country and its business (headquarters) address country. Only records
-of type `entity` are linked (a tenant is an organisation's account).
+of type `entity` are linked (a tenant is an organisation's account). Every candidate names the entity's
+name it matched (`matched_name`: its legal name or an alternate name; empty for identifiers).
 
 Confidence: tax id / LEI / company number from the configuration (an identifier whose scheme cannot be
 placed gets `unknown_scheme_confidence`, which cannot revoke); an exact name `exact_name_confidence`; a
@@ -33,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import jsonio
 from pipeline.arrays import pandas_nested, strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
@@ -63,7 +66,7 @@ _SOURCE_METHOD = {
     "company_number": LinkMethod.COMPANY_NUMBER,
     "lei": LinkMethod.LEI,
 }
-_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "via"]
+_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "via", "matched"]
 
 
 def _check_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -87,6 +90,35 @@ def _countries_long(frame: pd.DataFrame, columns: tuple[str, ...], position: str
 
 def _with_names(countries: pd.DataFrame, names: pd.DataFrame, position: str) -> pd.DataFrame:
     keyed = countries.join(names.reset_index(drop=True)[["words", "key", "sorted_key"]], on=position)
+    return keyed[keyed["key"] != ""].reset_index(drop=True)
+
+
+def _entity_names(ents: pd.DataFrame) -> pd.DataFrame:
+    """(e, matched): each entity's legal name, then its alternate names, by row position."""
+    aliases = strings(ents["alternate_names"])
+    listed = pc.fill_null(pc.and_(pc.is_valid(aliases), pc.not_equal(aliases, "[]")), False)
+    rows = np.flatnonzero(listed.to_numpy(zero_copy_only=False))
+    e: list[int] = []
+    names: list[str] = []
+    for row, text in zip(rows.tolist(), aliases.filter(listed).to_pylist(), strict=True):
+        for name in jsonio.loads(text):
+            if isinstance(name, str) and name:
+                e.append(row)
+                names.append(name)
+    return pd.DataFrame(
+        {
+            "e": np.concatenate([np.arange(len(ents)), np.array(e, dtype="int64")]),
+            "matched": pd.concat([ents["name"].astype("str"), pd.Series(names, dtype="str")], ignore_index=True),
+        }
+    )
+
+
+def _pool(ents: pd.DataFrame, threads: int) -> pd.DataFrame:
+    """One row per (entity, country, name): every name of an entity in every one of its countries."""
+    countries = _countries_long(ents, ("jurisdiction", "registered_country", "business_country"), "e")
+    names = _entity_names(ents)
+    names = pd.concat([names, normalise_names(names["matched"], threads=threads)], axis=1)
+    keyed = countries.merge(names, on="e")
     return keyed[keyed["key"] != ""].reset_index(drop=True)
 
 
@@ -114,6 +146,7 @@ def _identifier_candidates(
             "method": matched["source"].map(_SOURCE_METHOD).astype("str").to_numpy(),
             "confidence": matched["kind"].map(confidence_of).astype("float64").to_numpy(),
             "via": (matched["scheme"] + " " + matched["identifier"]).to_numpy(),
+            "matched": None,
         }
     )
 
@@ -130,6 +163,7 @@ def _name_candidates(
             "method": LinkMethod.EXACT_NAME.value,
             "confidence": config.exact_name_confidence,
             "via": exact["country"].to_numpy(),
+            "matched": exact["matched"].to_numpy(),
         }
     )
     rest = queries[~queries["t"].isin(exact["t"])].reset_index(drop=True)
@@ -149,6 +183,12 @@ def _name_candidates(
             "method": LinkMethod.FUZZY_NAME.value,
             "confidence": np.concatenate([np.full(len(reordered), config.fuzzy_max_confidence), confidence]),
             "via": np.concatenate([reordered["country"].to_numpy().astype(object), via]),
+            "matched": np.concatenate(
+                [
+                    reordered["matched"].to_numpy(dtype=object),
+                    pool["matched"].to_numpy(dtype=object)[scored["p"].to_numpy()],
+                ]
+            ),
         }
     )
     return exact_frame, fuzzy_frame
@@ -165,6 +205,7 @@ def _candidates(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.n
             strings(pd.Series(ranked["method"].to_numpy(dtype=object), dtype="str")),
             strings(pd.Series(entity_names[e], dtype="str")),
             strings(pd.Series(ranked["via"].to_numpy(dtype=object), dtype="str")),
+            strings(pd.Series(ranked["matched"].to_numpy(dtype=object), dtype="str")),
         ],
         fields=list(CANDIDATE_TYPE),
     )
@@ -194,11 +235,7 @@ def link(
         "t",
     )
     queries = queries[~queries["t"].isin(by_identifier["t"])].reset_index(drop=True)
-    pool = _with_names(
-        _countries_long(ents, ("jurisdiction", "registered_country", "business_country"), "e"),
-        normalise_names(ents["name"], threads=threads),
-        "e",
-    )
+    pool = _pool(ents, threads)
     exact, fuzzy = _name_candidates(queries, pool, config)
     candidates = pd.concat(
         [frame for frame in (by_identifier, exact, fuzzy) if not frame.empty] or [by_identifier], ignore_index=True

@@ -1,23 +1,39 @@
 """Normalised company names: the keys that names are compared by.
 
-Invariant: two spellings of one legal name that differ only in case, punctuation, spacing, script
-(Chinese, Japanese, Korean, Cyrillic, accented Latin are folded to ASCII with `anyascii`) or legal-form
-words (Ltd, GmbH, S.A., Co., Ltd., 有限公司, Youxian Gongsi, K.K., Pte. Ltd., ООО, ...) get the same
-`key`; if they also differ in word order they get the same `sorted_key`. Normalising is a pure function
-of the name alone, so tenants and entities are normalised the same way and in any order.
+Invariant: two spellings of one legal name that differ only in case, punctuation, spacing, script or
+legal-form words get the same `key`; if they also differ in word order they get the same `sorted_key`.
+Normalising is a pure function of the name alone, so tenants and entities (and each entity's alternate
+names) are normalised the same way and in any order.
+
+What counts as the same spelling:
+- Full-width and other compatibility forms (ＡＢＣ, ﬁ) by NFKC; Cyrillic and Greek look-alike letters
+  inside a Latin name (Nоrdwerk with a Cyrillic о) as the Latin letters they imitate. A name written
+  wholly in Cyrillic or Greek is transliterated instead.
+- Chinese: traditional characters folded to simplified (OpenCC t2s); the generic words of company names
+  replaced by their usual English rendering (科技 technology, 网络 network, 智能 intelligent, 集团 group,
+  ...), and their pinyin the same way (Keji, Wangluo, Zhineng, Jituan), so that 深圳市云帆智能科技有限公司,
+  "Shenzhen Yunfan Zhineng Keji Youxian Gongsi" and "Shenzhen Yunfan Intelligent Technology Co., Ltd."
+  share one key; cities and provinces read by pypinyin (重庆 Chongqing, 厦门 Xiamen, where a character by
+  character reading gives Zhongqing, Shamen) and set apart as a word of their own, so that a city moved
+  behind the brand is a swapped word; the rest read character by character (`anyascii`), tone marks
+  dropped, spaces removed in the key (Yun Fan, Yunfan and 云帆 meet).
+- Legal forms: the hand list below (forms of the countries we see most, romanised Asian forms) plus
+  every organisation type of rigour's database (OpenSanctions; ISO 20275 and more) found at the end of
+  a name. Forms in CJK script are cut before folding, because folding reads them as syllables.
 
 Why these steps, in this order:
-- Legal forms written in CJK script are cut before folding, because folding reads them as syllables
-  (株式会社 would become "ZhuShiHuiShe", not "Kabushiki Kaisha") that no romanised list would know.
-- Folding runs only on the non-ASCII names (most are ASCII) since `anyascii` is per-string Python.
+- Folding runs only on the non-ASCII names (most are ASCII) since it is per-string Python.
 - Everything else runs in Arrow's vectorised string kernels: the matcher normalises millions of names.
-- Keys drop spaces: a folded CJK run comes out as one word ("BeiJingZiJie") where a romanised
-  spelling separates words ("Beijing Zijie"); without spaces both read "beijingzijie".
 - Legal forms are only cut at the ends of a name and never leave it empty, so "Limited" alone stays.
+
+What still cannot be matched by keys: pinyin with tone numbers (Shen1zhen4), Wade-Giles or Cantonese
+romanisations (Peking, Shum Chun), an English name chosen freely rather than rendered word by word, and
+a polyphonic character outside the city list read the other way (the fuzzy stage may still catch it).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from anyascii import anyascii
+from rigour.names.org_types import extract_org_types
 
 from pipeline.arrays import strings
 
@@ -33,7 +50,6 @@ NATIVE_FORMS: tuple[str, ...] = (
     "股份有限公司",
     "有限责任公司",
     "有限責任公司",
-    "集团有限公司",
     "有限公司",
     "股份公司",
     "株式会社",
@@ -247,6 +263,81 @@ ABBREVIATIONS: dict[str, str] = {
     "opto": "optoelectronics",
 }
 
+# The generic words of Chinese company names, in Chinese script (simplified: traditional is folded to it
+# first) and in pinyin, each with its usual English rendering. Both spellings become the English word, so
+# a name written in any of the three meets the others. Longest first when cut from a Chinese-script name.
+CHINESE_WORDS: dict[str, tuple[str, str]] = {
+    "科技": ("keji", "technology"),
+    "技术": ("jishu", "technology"),
+    "信息": ("xinxi", "information"),
+    "网络": ("wangluo", "network"),
+    "电子": ("dianzi", "electronics"),
+    "智能": ("zhineng", "intelligent"),
+    "贸易": ("maoyi", "trading"),
+    "实业": ("shiye", "industrial"),
+    "工业": ("gongye", "industrial"),
+    "投资": ("touzi", "investment"),
+    "物流": ("wuliu", "logistics"),
+    "软件": ("ruanjian", "software"),
+    "医药": ("yiyao", "pharmaceuticals"),
+    "传媒": ("chuanmei", "media"),
+    "能源": ("nengyuan", "energy"),
+    "新能源": ("xinnengyuan", "new energy"),
+    "集团": ("jituan", "group"),
+    "控股": ("konggu", "holdings"),
+    "数据": ("shuju", "data"),
+    "云计算": ("yunjisuan", "cloud computing"),
+    "计算": ("jisuan", "computing"),
+    "通信": ("tongxin", "communications"),
+    "通讯": ("tongxun", "communications"),
+    "半导体": ("bandaoti", "semiconductor"),
+    "机械": ("jixie", "machinery"),
+    "制造": ("zhizao", "manufacturing"),
+    "材料": ("cailiao", "materials"),
+    "咨询": ("zixun", "consulting"),
+    "服务": ("fuwu", "services"),
+    "管理": ("guanli", "management"),
+    "发展": ("fazhan", "development"),
+    "国际": ("guoji", "international"),
+    "工程": ("gongcheng", "engineering"),
+    "设备": ("shebei", "equipment"),
+    "汽车": ("qiche", "automotive"),
+    "光电": ("guangdian", "optoelectronics"),
+    "建设": ("jianshe", "construction"),
+    "文化": ("wenhua", "culture"),
+    "教育": ("jiaoyu", "education"),
+    "银行": ("yinhang", "bank"),
+    "保险": ("baoxian", "insurance"),
+    "证券": ("zhengquan", "securities"),
+    "电气": ("dianqi", "electric"),
+    "化工": ("huagong", "chemical"),
+    "食品": ("shipin", "foods"),
+    "生物": ("shengwu", "bio"),
+    "进出口": ("jinchukou", "import export"),
+}
+
+# Cities and provinces: read by pypinyin (which knows 重庆 is Chongqing) and made a word of their own.
+# The administrative suffix that follows them (市 city, 省 province) is dropped, as English renderings do.
+CHINESE_PLACES: tuple[str, ...] = (
+    "北京", "上海", "天津", "重庆", "深圳", "广州", "杭州", "成都", "武汉", "南京", "苏州", "西安", "长沙",
+    "青岛", "厦门", "合肥", "郑州", "济南", "大连", "宁波", "沈阳", "长春", "哈尔滨", "福州", "昆明", "南宁",
+    "贵阳", "南昌", "太原", "石家庄", "兰州", "乌鲁木齐", "呼和浩特", "银川", "西宁", "拉萨", "海口", "三亚",
+    "珠海", "东莞", "佛山", "无锡", "常州", "温州", "绍兴", "嘉兴", "台州", "金华", "烟台", "潍坊", "徐州",
+    "泉州", "惠州", "中山", "江门", "汕头", "香港", "澳门", "台北", "广东", "浙江", "江苏", "山东", "福建",
+    "四川", "湖北", "湖南", "河南", "河北", "安徽", "江西", "辽宁", "吉林", "黑龙江", "陕西", "山西", "云南",
+    "贵州", "广西", "甘肃", "新疆", "内蒙古", "海南", "宁夏", "青海", "西藏",
+)  # fmt: skip
+
+# Cyrillic and Greek letters that look like Latin ones, for names that mix them into Latin script (a
+# spoofed or mistyped name); a name wholly in Cyrillic or Greek is transliterated, not read by looks.
+CONFUSABLES: dict[str, str] = dict(
+    zip(
+        "АВЕКМНОРСТУХЅІЈаеорсуухіјѕһԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχ",
+        "ABEKMHOPCTYXSIJaeopcyyxijshdqwABEZHIKMNOPTYXabeiknoptux",
+        strict=True,
+    )
+)
+
 # Forms (and articles) that stand before the name: Indonesian PT/CV, Russian/Ukrainian ООО, АО, ТОВ, ...
 LEADING_FORMS: tuple[str, ...] = (
     "the",
@@ -274,12 +365,61 @@ def _alternation(forms: tuple[str, ...]) -> str:
     return "|".join(re.escape(f) for f in ordered)
 
 
-_ABBREVIATED_FROM = pa.array(list(ABBREVIATIONS), type=pa.large_string())
-_ABBREVIATED_TO = pa.array(list(ABBREVIATIONS.values()), type=pa.large_string())
+# Whole words written out in one form: abbreviations, and pinyin generic words as their English rendering.
+_WORDS = ABBREVIATIONS | dict(CHINESE_WORDS.values())
+_ABBREVIATED_FROM = pa.array(list(_WORDS), type=pa.large_string())
+_ABBREVIATED_TO = pa.array(list(_WORDS.values()), type=pa.large_string())
 _NATIVE_TRAILING = rf"\s*(?:{_alternation(NATIVE_FORMS)})\s*$"
 _NATIVE_LEADING = rf"^\s*(?:{_alternation(NATIVE_FORMS)})\s*"
-_TRAILING = rf"(?: (?:{_alternation(TRAILING_FORMS)}))+$"
+# Organisation types of rigour's database that are also ordinary last words of names: not cut.
+_NOT_FORMS = frozenset({"group", "holding", "holdings", "bank", "trust", "foundation", "partners", "company"})
 _LEADING = rf"^(?:(?:{_alternation(LEADING_FORMS)}) )+"
+
+
+_HAN = r"[\x{3400}-\x{9fff}\x{f900}-\x{faff}]"
+_HAN_PY = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_PY = re.compile("[A-Za-z]")
+_LOOKALIKE_PY = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f]")
+_CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
+
+
+@functools.cache
+def _simplifier() -> object:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.cache
+def _han_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for the Chinese generic words and places, and what each is written as (with spaces)."""
+    from pypinyin import lazy_pinyin
+
+    readings = {han: f" {english} " for han, (_, english) in CHINESE_WORDS.items()}
+    for place in CHINESE_PLACES:
+        reading = f" {''.join(lazy_pinyin(place))} "
+        readings |= {place: reading, place + "市": reading, place + "省": reading}
+    ordered = sorted(readings, key=lambda w: (-len(w), w))
+    return re.compile("|".join(map(re.escape, ordered))), readings
+
+
+def _simplified(values: pa.Array) -> pa.Array:
+    """Traditional Chinese characters folded to simplified, in the names that have Chinese characters."""
+    han = pc.fill_null(pc.match_substring_regex(values, _HAN), False)
+    if not pc.any(han).as_py():
+        return values
+    texts = pc.replace_substring_regex(values.filter(han), r"[\r\n]", " ").to_pylist()
+    converted = _simplifier().convert("\n".join(texts)).split("\n")  # type: ignore[attr-defined]
+    return pc.replace_with_mask(values, han, pa.array(converted, type=values.type))
+
+
+def _fold_one(text: str) -> str:
+    if _LOOKALIKE_PY.search(text) and _LATIN_PY.search(text):
+        text = text.translate(_CONFUSABLE_TABLE)
+    if _HAN_PY.search(text):
+        pattern, readings = _han_words()
+        text = pattern.sub(lambda m: readings[m.group()], text)
+    return anyascii(text)
 
 
 def _fold(values: pa.Array) -> pa.Array:
@@ -288,14 +428,40 @@ def _fold(values: pa.Array) -> pa.Array:
     if not pc.any(non_ascii).as_py():
         return values
     positions = pc.indices_nonzero(non_ascii)
-    folded = pa.array([anyascii(v) for v in values.take(positions).to_pylist()], type=values.type)
+    folded = pa.array([_fold_one(v) for v in values.take(positions).to_pylist()], type=values.type)
     return pc.replace_with_mask(values, non_ascii, folded)
+
+
+def _tails(words: pa.Array, count: int) -> pa.Array:
+    """The last `count` words of each name (the whole name when shorter), distinct."""
+    parts = pc.split_pattern(pc.utf8_reverse(words), " ", max_splits=count)
+    tails = pc.utf8_reverse(pc.binary_join(pc.list_slice(parts, 0, count), pa.scalar(" ", type=words.type)))
+    return pc.unique(tails).drop_null()
+
+
+def rigour_forms(words: pa.Array) -> frozenset[str]:
+    """The organisation types of rigour's database that end some of these (normalised) names.
+
+    rigour matches its forms anywhere in a text; we cut them only at the end of a name, so it is shown
+    each name's last words (a form has at most four), all in one text: one call, not one per name.
+    """
+    tails = _tails(words, 4)
+    if not len(tails):
+        return frozenset()
+    found = extract_org_types("\n".join(tails.to_pylist()))
+    return frozenset(alias for alias, _ in found if alias not in _NOT_FORMS and re.fullmatch(r"[a-z0-9 ]+", alias))
+
+
+@functools.cache
+def _trailing(extra: frozenset[str]) -> str:
+    return rf"(?: (?:{_alternation(TRAILING_FORMS + tuple(extra))}))+$"
 
 
 def _normalise_distinct(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(words, key, sorted_key) for an array of distinct names."""
     arr = pc.utf8_normalize(values, "NFKC")
     arr = pc.utf8_trim_whitespace(arr)
+    arr = _simplified(arr)
     arr = pc.replace_substring_regex(arr, _NATIVE_TRAILING, "")
     arr = pc.replace_substring_regex(arr, _NATIVE_LEADING, "")
     arr = _fold(arr)
@@ -306,7 +472,7 @@ def _normalise_distinct(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]
     arr = pc.replace_substring_regex(arr, r"[^a-z0-9]+", " ")
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.replace_substring_regex(arr, _LEADING, "")
-    words = pc.replace_substring_regex(arr, _TRAILING, "")
+    words = pc.replace_substring_regex(arr, _trailing(rigour_forms(arr)), "")
 
     tokens = pc.split_pattern(words, " ")
     flat = tokens.flatten()

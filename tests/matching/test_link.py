@@ -282,3 +282,24 @@ def test_frames_in_several_arrow_chunks_link_as_in_one() -> None:
     )
     expected = link(ts, WORLD, ids, CONFIG)
     pd.testing.assert_frame_equal(link(_chunked(ts), _chunked(WORLD), _chunked(ids), CONFIG), expected)
+
+
+def test_an_alternate_name_links_and_the_link_names_it() -> None:
+    world = entities(
+        {
+            "entity_id": "yunfan",
+            "name": "Shenzhen Yunfan Intelligent Technology Co., Ltd.",
+            "alternate_names": '["深圳市云帆智能科技有限公司", "Cloudsail Robotics"]',
+            "jurisdiction": "CN-GD",
+        },
+        {"entity_id": "other", "name": "Cloudsail Robotics Ltd", "alternate_names": "[]", "jurisdiction": "GB"},
+    )
+    out = link(tenants({"company_name": "Cloudsail Robotics", "country": "CN"}), world, no_ids(), CONFIG)
+    row = one(out)
+    assert row["entity_id"] == "yunfan"
+    assert row["method"] == LinkMethod.EXACT_NAME.value
+    assert row["candidates"][0]["matched_name"] == "Cloudsail Robotics"
+    script = link(tenants({"company_name": "深圳市雲帆智能科技有限公司", "country": "CN"}), world, no_ids(), CONFIG)
+    # Traditional script against the simplified alternate name, and the English legal name too: one entity.
+    assert one(script)["entity_id"] == "yunfan"
+    assert one(script)["may_revoke"]

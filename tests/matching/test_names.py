@@ -100,3 +100,49 @@ def test_more_legal_forms(name: str) -> None:
 def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
     ka, kb = keys(a, b)
     assert ka == kb
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # One Chinese name in script (simplified and traditional), pinyin and its English rendering.
+        ("深圳市云帆智能科技有限公司", "Shenzhen Yunfan Zhineng Keji Youxian Gongsi"),
+        ("深圳市云帆智能科技有限公司", "Shenzhen Yunfan Intelligent Technology Co., Ltd."),
+        ("深圳市雲帆智能科技有限公司", "深圳市云帆智能科技有限公司"),
+        ("Shēnzhèn Yúnfān Zhìnéng Kējì", "Shenzhen Yunfan Intelligent Tech"),
+        ("Shenzhen Yun Fan Intelligent Technology", "Shenzhen Yunfan Intelligent Technology"),
+        # A city read as a place (重庆 Chongqing, not Zhongqing), its 市 dropped.
+        ("重庆市云帆网络科技有限公司", "Chongqing Yunfan Network Technology Co., Ltd."),
+        ("厦门云帆集团有限公司", "Xiamen Yunfan Jituan"),
+        # Full-width forms and look-alike letters.
+        ("ＮＯＲＤＷＥＲＫ Antriebstechnik GmbH", "Nordwerk Antriebstechnik GmbH"),
+        ("Nоrdwеrk Antriebstechnik GmbH", "Nordwerk Antriebstechnik GmbH"),  # Cyrillic о and е
+        ("ΑCME Ρrecision Ltd", "ACME Precision Ltd"),  # Greek Alpha and Rho
+        # Legal forms from rigour's database that the hand list lacks.
+        ("Acme sp. k.", "Acme"),
+        ("Acme e.K.", "Acme"),
+        ("Acme EOOD", "Acme"),
+    ],
+)
+def test_scripts_renderings_and_forms_share_a_key(a: str, b: str) -> None:
+    ka, kb = keys(a, b)
+    assert ka == kb
+    assert ka
+
+
+def test_a_city_moved_behind_the_brand_is_a_swapped_word() -> None:
+    names = pd.Series(["深圳云帆智能科技有限公司", "云帆深圳智能科技有限公司"], dtype="str")
+    out = normalise_names(names)
+    assert out["key"][0] != out["key"][1]
+    assert out["sorted_key"][0] == out["sorted_key"][1]
+
+
+def test_a_name_wholly_in_cyrillic_is_transliterated_not_read_by_looks() -> None:
+    # Read by looks, Р would be P and Н would be H: "POMAWKA", "HOBA".
+    assert keys("ООО Ромашка", "Нова") == ["romashka", "nova"]
+
+
+def test_a_chinese_place_inside_a_clear_name_stays_a_word() -> None:
+    # A company named after a city is not that city's company: the rest of the name still counts.
+    ka, kb = keys("Shanghai Rose Bakery Ltd", "上海科技有限公司")
+    assert ka != kb

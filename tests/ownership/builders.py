@@ -24,6 +24,7 @@ def entities(*rows: dict[str, Any]) -> pd.DataFrame:
                 "record_type": kind,
                 "entity_type": r.get("entity_type", "registeredEntity" if kind == "entity" else "knownPerson"),
                 "name": r.get("name", f"Name of {r['id']}"),
+                "alternate_names": orjson.dumps(r.get("alternate_names", [])).decode(),
                 "jurisdiction": r.get("jurisdiction"),
                 "registered_country": r.get("registered"),
                 "business_country": r.get("business"),

@@ -488,3 +488,24 @@ def test_text_columns_come_back_as_they_were_sent(values: list[str | None]) -> N
 
     validity, lengths, data = _buffers("s", values)
     assert text_array(len(values), validity, lengths, data).to_pylist() == values
+
+
+def test_alternate_names_are_read_in_04_and_03() -> None:
+    e04 = _entity("e04", "Shenzhen Yunfan Intelligent Technology Co., Ltd.",
+                  alternateNames=["深圳市云帆智能科技有限公司", "", "Shenzhen Yunfan Intelligent Technology Co., Ltd.",
+                                  "Yunfan"])  # fmt: skip
+    e03 = {
+        "statementID": "e3" * 16,
+        "statementType": "entityStatement",
+        "entityType": "registeredEntity",
+        "name": "Nordwerk GmbH",
+        "alternateNames": ["Nordwerk Antriebstechnik"],
+        "statementDate": "2020-01-01",
+    }
+    plain = _entity("plain", "Plain Co")
+    ents = _read(("a.jsonl", _lines(e04, plain)), ("b.json", json.dumps([e03]).encode())).entities
+    names = ents.set_index("entity_id")["alternate_names"]
+    # Distinct, non-empty, the legal name left out.
+    assert json.loads(names["e04"]) == ["深圳市云帆智能科技有限公司", "Yunfan"]
+    assert json.loads(names["e3" * 16]) == ["Nordwerk Antriebstechnik"]
+    assert names["plain"] == "[]"

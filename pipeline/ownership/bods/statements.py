@@ -46,8 +46,8 @@ _V03_TYPES = {
 # then what the statement says; what its index entry already holds (record id, statement id, record type,
 # file) is added to the rows when the frames are assembled, rather than repeated in every row here.
 STATEMENT_COLUMNS = ("record", "type", "date", "closed", "v03", "sid", "uri", "pos", "digest", "sid_crc")
-ENTITY_COLUMNS = ("seq", "entity_type", "name", "jurisdiction", "registered_country", "business_country",
-                  "nationalities", "residences", "tax_residencies")  # fmt: skip
+ENTITY_COLUMNS = ("seq", "entity_type", "name", "alternate_names", "jurisdiction", "registered_country",
+                  "business_country", "nationalities", "residences", "tax_residencies")  # fmt: skip
 IDENTIFIER_COLUMNS = ("seq", "scheme", "scheme_name", "identifier")
 INTEREST_COLUMNS = ("seq", "interest_index", "subject_id", "interested_party_id", "interest_type", "direct_or_indirect",
                     "share_exact", "share_min", "share_max", "exclusive_min", "exclusive_max", "start_date",
@@ -220,6 +220,16 @@ def _json_list(values: list[str]) -> str:
     return jsonio.compact(values) if values else "[]"
 
 
+def _alternate_names(values: Any, name: Any) -> str:
+    """The other names an entity carries (0.4 and 0.3 `alternateNames`), as a JSON list: distinct, non-empty,
+    the legal name left out."""
+    out: list[str] = []
+    for v in values if isinstance(values, list) else ():
+        if isinstance(v, str) and v.strip() and v != name and v not in out:
+            out.append(v)
+    return _json_list(out)
+
+
 def _address_countries(addresses: Any) -> dict[str, list[str]]:
     by_type: dict[str, list[str]] = {}
     for a in addresses or ():
@@ -294,7 +304,8 @@ def _entity_row(c: Collector, seq: int, rd: dict[str, Any], *, v03: bool) -> Non
         addr = _address_countries(addresses)
         registered = addr.get("registered", [None])[0]
         business = addr.get("business", [None])[0]
-    c.entities.append((seq, etype, rd.get("name"), jurisdiction, registered, business, "[]", "[]", "[]"))
+    aliases = _alternate_names(rd.get("alternateNames"), rd.get("name"))
+    c.entities.append((seq, etype, rd.get("name"), aliases, jurisdiction, registered, business, "[]", "[]", "[]"))
     if identifiers := rd.get("identifiers"):
         _identifier_rows(c, seq, identifiers)
 
@@ -306,6 +317,7 @@ def _person_row(c: Collector, seq: int, rd: dict[str, Any]) -> None:
             seq,
             rd.get("personType"),
             _person_name(rd.get("names")),
+            "[]",
             None,
             None,
             None,
