@@ -104,6 +104,8 @@ class MatchingConfig(_Model):
     generic_words: Annotated[int, Field(ge=0)] = 200
     generic_word_share: Annotated[float, Field(ge=0, le=1)] = 0.0005
     head_min_length: Annotated[int, Field(ge=1)] = 8
+    # A last word at least this similar (0-100) to a generic ending is that ending misspelt, and is cut too.
+    ending_typo_score: Annotated[float, Field(gt=0, le=100)] = 85.0
     # How many candidates a link lists (best first).
     max_candidates: Annotated[int, Field(ge=1)] = 5
     # rapidfuzz worker threads for scoring (-1: all cores).

@@ -8,12 +8,15 @@ see below) score under `fuzzy_min_head_score`: "Hua Technology" is not "Huawei T
 
 Blocking: three passes, each keyed by country plus a piece of a key: the start of the key, the end of
 the key's head, and the start of the word-sorted key. The head is the key without a generic last word
-(the most common last words of the pool's names: "technology", "trading", "wangluo", ...): ending in
-such a word, thousands of names would share their end. It is cut from the spaceless key, so a name
-folded from Chinese script (one run, "zhongqingwangluo") and its romanised spelling ("Zhongqing
-Wangluo") get the same head. One typo leaves at least one piece intact when the key is long enough,
-so a misspelt name still meets its entity. Piece lengths grow (`block_lengths`) until
-the entities' block under a tenant's piece holds at most `block_max_size`: common starts such as
+(the most common last words of the pool's names: "technology", "trading", "antriebstechnik", ...):
+ending in such a word, thousands of names would share their end. It is cut from the spaceless key, so a
+name folded from Chinese script (one run, "zhongqingwangluo") and its romanised spelling ("Zhongqing
+Wangluo") get the same head; a last word one typo away from a generic ending ("Antriebstechnick",
+"Technolgy") is cut too (`ending_typo_score`), so a typo inside a crowded word neither keeps the name
+out of its block nor fails the head check against its entity's clean head. One typo leaves at least one
+piece intact when the key is long enough, so a misspelt name still meets its entity. Piece lengths grow
+(`block_lengths`) until the entities' block under a tenant's piece holds at most `block_max_size`: common
+starts such as
 "shanghai" get longer pieces, rare ones stay short. A tenant whose block is still too large at the
 longest piece is not scored in that pass (a missed link, never a wrong one). Pairs whose lengths differ
 too much to reach `fuzzy_min_score` are dropped before scoring (ratio <= 2 min / (len a + len b)).
@@ -56,12 +59,14 @@ def _piece(blocks: pa.Array, side: str, length: int) -> pa.Array:
     return pc.utf8_slice_codeunits(blocks, -(length + 3))
 
 
+def _last_words(words: pa.Array) -> pa.Array:
+    # Reverse, take the first word, reverse back (a regex for "after the last space" is slow).
+    return pc.utf8_reverse(pc.list_element(pc.split_pattern(pc.utf8_reverse(words), " ", max_splits=1), 0))
+
+
 def generic_endings(words: pd.Series, config: MatchingConfig) -> list[str]:
     """The last words that end at least `generic_word_share` of the names (at most `generic_words`)."""
-    # The last word: reverse, take the first word, reverse back (a regex for "after the last space" is slow).
-    reversed_words = pc.utf8_reverse(_arrow(words))
-    last = pc.utf8_reverse(pc.list_element(pc.split_pattern(reversed_words, " ", max_splits=1), 0))
-    last = pc.utf8_slice_codeunits(last, 0, 64)
+    last = pc.utf8_slice_codeunits(_last_words(_arrow(words)), 0, 64)
     counted = pc.value_counts(last)
     counts = counted.field("counts").to_numpy()
     values = counted.field("values").to_pylist()
@@ -78,6 +83,44 @@ def head_keys(key: pd.Series, endings: list[str], min_length: int) -> pa.Array:
     alternation = "|".join(re.escape(e) for e in sorted(endings, key=lambda e: (-len(e), e)))
     head = pc.replace_substring_regex(arr, f"(?:{alternation})$", "")
     return pc.if_else(pc.greater_equal(pc.utf8_length(head), min_length), head, arr)
+
+
+# Rows of last words compared with the endings at a time (a block of scores is rows x endings floats).
+_ENDING_CHUNK = 50_000
+
+
+def heads(words: pd.Series, key: pd.Series, endings: list[str], min_length: int, config: MatchingConfig) -> pa.Array:
+    """`head_keys`, and where that cut nothing, the key without a last word one typo from a generic ending.
+
+    "Nordwerk Antriebstechnick" is "Nordwerk" + a misspelt crowded word: its head is "nordwerk", as its
+    entity's is, rather than the whole key.
+    """
+    exact = head_keys(key, endings, min_length)
+    arr = _arrow(key)
+    if not endings or not len(arr):
+        return exact
+    last = _last_words(_arrow(words))
+    distinct = pc.unique(last).drop_null()
+    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), 4))
+    values = distinct.to_numpy(zero_copy_only=False)
+    near = np.zeros(len(values), dtype=bool)
+    for start in range(0, len(values), _ENDING_CHUNK):
+        block = process.cdist(
+            values[start : start + _ENDING_CHUNK],
+            endings,
+            scorer=fuzz.ratio,
+            score_cutoff=config.ending_typo_score,
+            dtype=np.uint8,
+            workers=config.workers,
+        )
+        near[start : start + _ENDING_CHUNK] = block.max(axis=1) > 0
+    is_near = pc.fill_null(pc.is_in(last, value_set=distinct.filter(pa.array(near))), False)
+    cut = pc.replace_substring(pc.replace_substring_regex(_arrow(words), r" [^ ]+$", ""), " ", "")
+    usable = pc.and_(
+        pc.and_(is_near, pc.equal(exact, arr)),
+        pc.and_(pc.less(pc.utf8_length(cut), pc.utf8_length(arr)), pc.greater_equal(pc.utf8_length(cut), min_length)),
+    )
+    return pc.if_else(usable, cut, exact)
 
 
 def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray:
@@ -154,13 +197,14 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
         return pd.Series(values, dtype="str", index=like.index)
 
     # `head`: what end-blocking uses (only cut when enough is left); `core`: what the head check scores.
+    q_words = queries["words"].iloc[q_rows]
     subset = queries.iloc[q_rows].assign(
-        head=aligned(head_keys(q_keys, endings, config.head_min_length), q_keys),
-        core=aligned(head_keys(q_keys, endings, 1), q_keys),
+        head=aligned(heads(q_words, q_keys, endings, config.head_min_length, config), q_keys),
+        core=aligned(heads(q_words, q_keys, endings, 1, config), q_keys),
     )
     pool = pool.assign(
-        head=aligned(head_keys(pool["key"], endings, config.head_min_length), pool["key"]),
-        core=aligned(head_keys(pool["key"], endings, 1), pool["key"]),
+        head=aligned(heads(pool["words"], pool["key"], endings, config.head_min_length, config), pool["key"]),
+        core=aligned(heads(pool["words"], pool["key"], endings, 1, config), pool["key"]),
     )
     q_country, p_country = _arrow(subset["country"]), _arrow(pool["country"])
     # The longest score a pair of lengths allows: ratio = 2 matches / (la + lb) and matches <= min(la, lb).

@@ -69,3 +69,17 @@ def test_a_shared_generic_ending_does_not_carry_a_match() -> None:
     typo = fuzzy_candidates(side(["Huawie Technology"], ["CN"]), pool, config)
     assert short.empty
     assert typo["p"].tolist() == [0]
+
+
+def test_a_typo_inside_a_crowded_ending_still_meets_its_entity() -> None:
+    # About as in the demo world at 100,000 tenants: hundreds of German names end in "antriebstechnik",
+    # so it is a generic ending; the tenant misspelt exactly that word.
+    crowd = [f"{w}{i} Antriebstechnik" for i in range(300) for w in ("Sud", "Ost", "West")]
+    pool = side(["Nordwerk Antriebstechnik", *crowd], ["DE"] * (len(crowd) + 1))
+    config = MatchingConfig(generic_word_share=0.05)
+    assert "antriebstechnik" in generic_endings(pool["words"], config)
+    found = fuzzy_candidates(side(["Nordwerk Antriebstechnick"], ["DE"]), pool, config)
+    assert found["p"].tolist() == [0]
+    # A different head with the same crowded ending is still another company.
+    other = fuzzy_candidates(side(["Sudwerk Antriebstechnick"], ["DE"]), pool, config)
+    assert 0 not in other["p"].tolist()
