@@ -16,11 +16,12 @@ WORLD ?= $(CURDIR)/var/demo
 TENANTS ?= 400
 SEED ?= 7
 
-.PHONY: help setup setup-test run test lint typecheck pytest bench clean
+.PHONY: help setup setup-test run test test-fast lint typecheck pytest bench clean
 
 help:
 	@echo "make run    generate a demo world for today under var/ and run the nightly DAG once through Airflow"
-	@echo "make test   ruff, mypy --strict on pipeline/, pytest"
+	@echo "make test       ruff, mypy --strict on pipeline/ and demo_world/, every test (what CI runs)"
+	@echo "make test-fast  ruff, mypy and the tests that need no server, browser or Airflow"
 	@echo "make bench  the benchmarks (prints their figures)"
 
 $(CURDIR)/.tools/bin/uv:
@@ -53,10 +54,18 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy --strict pipeline demo_world
 
+# Two workers: the machine has two cores, and the integration tests spend much of their time waiting on
+# servers. Each worker starts its own servers on free ports.
+PYTEST_WORKERS ?= 2
+
 pytest: setup-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
+
+# The inner loop: no server, no browser, no Airflow (the `integration` marker), so no Azurite either.
+test-fast: lint typecheck
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not integration"
 
 bench: setup
 	$(BIN)/python benchmarks/ownership.py --entities 5000000 --relationships 8000000

@@ -81,3 +81,15 @@ def azure(azurite_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
 @pytest.fixture
 def local_root(tmp_path: Path) -> str:
     return (tmp_path / "bucket").as_uri()
+
+
+# A test that reaches a real server, a browser or Airflow is an integration test whether or not its module
+# says so; the fast lane (`make test-fast`) deselects the marker. Fixtures asked for by name are seen here;
+# parameters that pick a server at run time carry the marker themselves (tests/servers.py BACKENDS).
+_SERVER_FIXTURES = frozenset({"moto_endpoint", "gcs_endpoint", "azurite_endpoint", "browser_port"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -32,6 +34,25 @@ class Endpoint:
     def root(self) -> str:
         """The bucket's URI (s3://bucket, gs://bucket or az://container)."""
         return f"{self.scheme}://{self.bucket}"
+
+
+# Every storage backend, as pytest parameters: the remote ones start a server, so they are integration
+# tests and the fast lane (`make test-fast`) leaves them out.
+BACKENDS = [
+    pytest.param("file"),
+    pytest.param("s3", marks=pytest.mark.integration),
+    pytest.param("gs", marks=pytest.mark.integration),
+    pytest.param("az", marks=pytest.mark.integration),
+]
+_BACKEND_FIXTURES = {"s3": "s3", "gs": "gcs", "az": "azure"}
+
+
+def root_on(request: pytest.FixtureRequest, backend: str, prefix: str = "prefix") -> str:
+    """An empty directory (file) or a folder of an empty bucket on `backend`, as a URI."""
+    if backend == "file":
+        return str(request.getfixturevalue("local_root"))
+    endpoint: Endpoint = request.getfixturevalue(_BACKEND_FIXTURES[backend])
+    return f"{endpoint.root}/{prefix}"
 
 
 def free_port() -> int:

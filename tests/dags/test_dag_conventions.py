@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.integration  # runs Airflow
+
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "marketplace_access_reconciliation"
 

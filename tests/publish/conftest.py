@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.servers import BACKENDS, root_on
+
 
 @pytest.fixture
 def root(local_root: str) -> str:
@@ -14,10 +16,7 @@ def root(local_root: str) -> str:
     return local_root
 
 
-@pytest.fixture(params=["file", "s3", "gs", "az"])
+@pytest.fixture(params=BACKENDS)
 def any_root(request: pytest.FixtureRequest) -> str:
     """An empty bucket (or directory) URI on each backend in turn."""
-    if request.param == "file":
-        return str(request.getfixturevalue("local_root"))
-    endpoint = request.getfixturevalue({"s3": "s3", "gs": "gcs", "az": "azure"}[request.param])
-    return f"{endpoint.root}/prefix"
+    return root_on(request, request.param)

@@ -11,7 +11,7 @@ from pipeline.report import ReportInputs, RunSummary
 from pipeline.report.output import read_history, write_report
 from pipeline.run.layout import RunLayout
 from pipeline.storage import Storage, join
-from tests.servers import Endpoint
+from tests.servers import BACKENDS, root_on
 
 
 def _layout(reports: str, run: ReportInputs) -> RunLayout:
@@ -34,11 +34,11 @@ def test_report_and_summary_are_written_where_later_runs_find_them(local_root: s
     assert summary.revenue_at_risk["gcp"]["revoke"]["usage_estimate"] == {"EUR": "30.00"}
 
 
-@pytest.mark.parametrize("backend", ["file", "s3"])
+@pytest.mark.parametrize("backend", BACKENDS[:2])
 def test_history_is_earlier_runs_oldest_first_with_unreadable_ones_named(
     backend: str, request: pytest.FixtureRequest, inputs: ReportInputs
 ) -> None:
-    root = request.getfixturevalue("local_root") if backend == "file" else f"{request.getfixturevalue('s3').root}/r"
+    root = root_on(request, backend)
     storage = Storage()
     for day, run_id in [(1, "scheduled__a"), (2, "manual__b"), (3, "scheduled__c"), (4, "scheduled__later")]:
         run = _run(inputs, day, run_id)
@@ -71,6 +71,3 @@ def test_history_feeds_the_charts(local_root: str, inputs: ReportInputs) -> None
         dataclasses.replace(inputs, history=history, history_problems=problems),
     )["report"]
     assert "Recent runs (2)" in storage.read_text(html)
-
-
-_ = Endpoint  # the s3 fixture's type, used through request.getfixturevalue

@@ -11,6 +11,8 @@ import pytest
 from pipeline.publish.audit import AuditEvent
 from pipeline.run import tasks as orchestration
 
+pytestmark = pytest.mark.integration  # runs Airflow
+
 OUTBOX = "gs://partner-bucket/lists"
 
 

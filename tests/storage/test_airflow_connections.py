@@ -12,6 +12,8 @@ import pytest
 from pipeline.storage import AirflowConnections, Storage
 from tests.servers import Endpoint
 
+pytestmark = pytest.mark.integration  # runs Airflow
+
 
 @pytest.fixture(autouse=True)
 def _airflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

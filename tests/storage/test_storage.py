@@ -8,16 +8,12 @@ import pytest
 
 from pipeline.storage import Storage, StorageError, join
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
+from tests.servers import BACKENDS, root_on
 
-_FIXTURES = {"s3": "s3", "gs": "gcs", "az": "azure"}
 
-
-@pytest.fixture(params=["file", "s3", "gs", "az"])
+@pytest.fixture(params=BACKENDS)
 def root(request: pytest.FixtureRequest) -> str:
-    if request.param == "file":
-        return str(request.getfixturevalue("local_root"))
-    endpoint = request.getfixturevalue(_FIXTURES[request.param])
-    return f"{endpoint.root}/prefix"
+    return root_on(request, request.param)
 
 
 def test_write_read_exists_list(root: str) -> None:
