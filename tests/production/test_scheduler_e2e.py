@@ -30,14 +30,15 @@ from pipeline.storage.frames import read_json
 from tests import servers
 from tests.production.airflow_stack import airflow_stack, database_exists, processes_with_marker
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "marketplace_access_reconciliation"
 DATE = dt.date(2026, 11, 26)
 RUN_ID = f"e2e__{DATE.isoformat()}"
-# Bounded, generous: two cores shared with other engineers' work.
-RUN_TIMEOUT = 330.0
+# Bounded, generous: a run takes about 2 minutes on a quiet 2-core machine and over 5 when other work
+# shares its cores; a hang still ends within the module timeout.
+RUN_TIMEOUT = 900.0
 
 
 @dataclass
