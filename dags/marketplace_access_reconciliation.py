@@ -20,6 +20,7 @@ import datetime as dt
 from airflow.sdk import AssetAlias, CronTriggerTimetable, Param, TriggerRule, dag, task
 from airflow.sdk.timezone import datetime
 
+from pipeline.run.approval import GateApprovalOperator
 from pipeline.run.outputs import (
     Checked,
     Decided,
@@ -45,6 +46,10 @@ STAGE_RETRIES = {
 # the nightly slot (max_active_runs=1) until the run times out.
 STAGE_TIMEOUT = dt.timedelta(hours=1)
 SHORT_STAGE_TIMEOUT = dt.timedelta(minutes=10)
+# How long the approval step waits for a person by default; the run configuration's
+# `approval.timeout_hours` sets it for each run, and the run's time budget leaves room for the longest.
+APPROVAL_WAIT = dt.timedelta(hours=12)
+RUN_TIMEOUT = dt.timedelta(hours=22)
 # The asset alias through which each partner's published list is announced (see the module docstring).
 PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
 
@@ -58,7 +63,7 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    dagrun_timeout=dt.timedelta(hours=6),
+    dagrun_timeout=RUN_TIMEOUT,
     default_args={**STAGE_RETRIES, "execution_timeout": STAGE_TIMEOUT},
     params={
         "config": Param(
@@ -73,6 +78,17 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
             description="Publish although the change against the last published lists exceeds the gate.",
         ),
         "approved_by": Param("", type="string", description="Who approved the gate (recorded in manifests)."),
+        "approve_diff": Param(
+            "",
+            type="string",
+            description="sha256 of the diff approved with approve_gate (from the blocked run's gate record).",
+        ),
+        "wait_for_approval": Param(
+            True,
+            type="boolean",
+            description="A change beyond the gate waits in the approval step for a person (Required Actions); "
+            "false: the gate stops the run (`recon dag-run`, whose test runs resolve no approval).",
+        ),
         "force_republish": Param(
             False,
             type="boolean",
@@ -82,7 +98,7 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
     tags=["marketplace", "compliance"],
     doc_md=__doc__,
 )
-def marketplace_access_reconciliation() -> None:
+def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definition and one wiring line per task
     # Each task returns one typed mapping of URIs, kept as one XCom (multiple_outputs=False).
     @task(execution_timeout=SHORT_STAGE_TIMEOUT)
     def plan() -> list[str]:
@@ -140,7 +156,17 @@ def marketplace_access_reconciliation() -> None:
 
         return run_stage(stages.gate, partners=list(partners), decisions=decisions)
 
-    @task(map_index_template="{{ partner }}", outlets=[PUBLISHED_LISTS], multiple_outputs=False)
+    # Skipped when the gate passed; publishing then goes on (none_failed). A rejection or a timeout fails it.
+    approval = GateApprovalOperator(
+        task_id="approve", retries=0, execution_timeout=SHORT_STAGE_TIMEOUT, response_timeout=APPROVAL_WAIT
+    )
+
+    @task(
+        map_index_template="{{ partner }}",
+        outlets=[PUBLISHED_LISTS],
+        multiple_outputs=False,
+        trigger_rule=TriggerRule.NONE_FAILED,
+    )
     def publish_partner(partner: str, gated: Gated) -> Published:
         from pipeline.run import stages
         from pipeline.run.tasks import run_stage
@@ -182,10 +208,22 @@ def marketplace_access_reconciliation() -> None:
     decisions = decide(extracted, resolved, links)
     gated = gate(extracted, decisions)
     published = publish_partner.partial(gated=gated).expand(partner=partner_names)
+    gated >> approval >> published
     reconciliation = reconcile(extracted, decisions, published)
     reported = report()
     reconciliation >> reported
-    [bods, checked, resolved, links, decisions, gated, published, reconciliation, reported] >> report_stopped()
+    [
+        bods,
+        checked,
+        resolved,
+        links,
+        decisions,
+        gated,
+        approval,
+        published,
+        reconciliation,
+        reported,
+    ] >> report_stopped()
 
 
 marketplace_access_reconciliation()

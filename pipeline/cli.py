@@ -113,6 +113,9 @@ def run(
     run_id: Annotated[str | None, typer.Option("--run-id", help="Run id (default: cli__<date>)")] = None,
     approve_gate: Annotated[bool, typer.Option("--approve-gate", help="Publish past the safety gate")] = False,
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
+    approve_diff: Annotated[
+        str | None, typer.Option("--approve-diff", help="sha256 of the diff approved (from the blocked run's gate)")
+    ] = None,
     force_republish: Annotated[
         bool, typer.Option("--force-republish", help="Replace a differing list already published for the date")
     ] = False,
@@ -133,7 +136,12 @@ def run(
             logical_date=logical_date,
             run_id=run_id or f"cli__{logical_date.isoformat()}",
             storage=Storage(),
-            options=RunOptions(approve_gate=approve_gate, approved_by=approved_by, force_republish=force_republish),
+            options=RunOptions(
+                approve_gate=approve_gate,
+                approved_by=approved_by,
+                approve_diff=approve_diff,
+                force_republish=force_republish,
+            ),
         )
         run_all(ctx)
     except (RunStopped, StorageError, ValueError) as exc:
@@ -151,6 +159,9 @@ def dag_run(
     dags_folder: Annotated[Path, typer.Option("--dags-folder", help="Folder holding the DAG file")] = Path("dags"),
     approve_gate: Annotated[bool, typer.Option("--approve-gate", help="Publish past the safety gate")] = False,
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="Who approves the gate")] = None,
+    approve_diff: Annotated[
+        str | None, typer.Option("--approve-diff", help="sha256 of the diff approved (from the blocked run's gate)")
+    ] = None,
 ) -> None:
     """Run the nightly DAG once through Airflow itself (embedded: SQLite metadata DB, local folders)."""
     from pipeline.config import load_config
@@ -168,7 +179,15 @@ def dag_run(
         airflow.migrate()
         typer.echo(f"airflow: running marketplace_access_reconciliation for {logical_date}", err=True)
         run_id, state = airflow.run_dag(
-            config, logical_date, {"approve_gate": approve_gate, "approved_by": approved_by or ""}
+            config,
+            logical_date,
+            {
+                "approve_gate": approve_gate,
+                "approved_by": approved_by or "",
+                "approve_diff": approve_diff or "",
+                # `airflow dags test` resolves no approval step: a blocked gate stops, naming these flags.
+                "wait_for_approval": False,
+            },
         )
     except (RunStopped, ValueError, AirflowRunFailed) as exc:
         typer.echo(f"recon dag-run: {exc}", err=True)

@@ -121,6 +121,14 @@ class GateConfig(_Model):
     max_lifted_share: Annotated[float, Field(ge=0, le=1)] = 0.10
 
 
+class ApprovalConfig(_Model):
+    """The DAG's approval step for a change beyond the gate's limits (Airflow human in the loop)."""
+
+    # Without an answer within this many hours the run stops and publishes nothing. The DAG's run time
+    # budget (22 h) holds the stages (at most 6 h) and the longest wait.
+    timeout_hours: Annotated[float, Field(gt=0, le=16)] = 12.0
+
+
 class QualityConfig(_Model):
     # A dataset whose quarantined share of rows exceeds this stops the run.
     max_quarantine_share: Annotated[float, Field(ge=0, le=1)] = 0.05
@@ -139,6 +147,7 @@ class RunConfig(_Model):
     partners: Annotated[tuple[PartnerConfig, ...], Field(min_length=1)]
     matching: MatchingConfig = MatchingConfig()
     gate: GateConfig = GateConfig()
+    approval: ApprovalConfig = ApprovalConfig()
     quality: QualityConfig = QualityConfig()
     # Airflow connection id per URI prefix (e.g. "s3://acme-aws-feeds/": aws_marketplace). Only the DAG
     # uses it; the CLI takes credentials from the standard environment/default chains.

@@ -20,8 +20,10 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +34,9 @@ from pipeline import jsonio
 from pipeline.arrays import BoolArray, FloatArray, IntArray
 from pipeline.ownership.evidence_model import STAKE_FIELDS, Stake
 from pipeline.ownership.stakes import EPS  # values this close are one value, not a band
+
+if TYPE_CHECKING:
+    from pipeline.publish.gate import GateResult
 
 CONTROL_WITHOUT_SHARES = "control without shares"
 
@@ -317,3 +322,44 @@ def evidence_cells(values: pa.StructArray | pa.ChunkedArray) -> pa.Array:
     out[rows] = written
     valid = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     return pa.array(out, pa.large_string(), mask=~valid)
+
+
+# --- the approval step's request ---------------------------------------------------------------------
+
+
+def approval_request_body(
+    gate: GateResult, *, policy: str, gate_uri: str, timeout: dt.timedelta, top_reasons: int = 5
+) -> str:
+    """The Markdown a person reads in Airflow's approval step: the change per partner, the limits it
+    exceeds, its most frequent reason codes, the policy, the diff's sha256 and what each answer does."""
+    from pipeline.lists_vocabulary import MULTI_VALUE_SEPARATOR, REASON_CODES
+
+    lines = [
+        f"The change to the revocation lists for **{gate.logical_date.isoformat()}** exceeds the safety gate's "
+        f"limits (run `{gate.run_id}`, policy {policy}).",
+        "",
+        "| partner | added | lifted | changed | listed | active tenants |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {p.partner} | {p.added} | {p.lifted} | {p.changed} | {p.listed} | {p.active_tenants} |"
+        for p in gate.partners
+    ]
+    breaches = [f"- {m}" for m in gate.messages()]
+    lines += ["", "Limits exceeded:", *breaches]
+    reasons: Counter[str] = Counter()
+    for p in gate.partners:
+        for row in (*p.added_rows, *p.lifted_rows, *p.changed_rows):
+            reasons.update(c for c in row.get(REASON_CODES, "").split(MULTI_VALUE_SEPARATOR) if c)
+    if reasons:
+        lines += ["", "Most frequent reason codes in the changed rows:"]
+        lines += [f"- `{code}`: {count}" for code, count in reasons.most_common(top_reasons)]
+    hours = timeout.total_seconds() / 3600
+    lines += [
+        "",
+        f"Diff sha256: `{gate.diff_sha256}`. The rows: `{gate_uri}`.",
+        "",
+        "**Approve** publishes exactly this change, recorded with your name; **Reject** publishes nothing and "
+        f"stops the run. Without an answer within {hours:g} hours the run stops and publishes nothing.",
+    ]
+    return "\n".join(lines)

@@ -122,6 +122,10 @@ class GateRecord(BaseModel):
     limits: GateConfig
     gate_uri: str  # the reviewable diff
     partners: tuple[PartnerGateSummary, ...]
+    # sha256 of the run's whole change: what an approval must name (`--approve-diff`); None in records
+    # written before approvals named their diff.
+    diff_sha256: str | None = None
+    approved_diff: str | None = None  # the diff an approval named, when one was given
 
     def to_bytes(self) -> bytes:
         return dumps_json(self.model_dump(mode="json")).encode("utf-8")
@@ -136,6 +140,8 @@ def write_gate_record(storage: Storage, audit_uri: str, result: GateResult, gate
         approved_by=result.approved_by,
         limits=result.limits,
         gate_uri=gate_uri,
+        diff_sha256=result.diff_sha256,
+        approved_diff=result.approved_diff,
         partners=tuple(
             PartnerGateSummary(
                 partner=p.partner,

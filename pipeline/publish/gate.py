@@ -4,16 +4,20 @@ Invariant: `evaluate` blocks whenever, for any partner, the rows added or the ro
 last published list exceed an absolute limit (`GateConfig.max_added` / `max_lifted`) or a share of that
 partner's active tenants (`max_added_share` / `max_lifted_share`), unless the run is approved
 (`RunOptions.approve_gate`) by a named person (`RunOptions.approved_by`; an approval without a name
-does not count). With no active tenants any change counts as a 100% share. A partner's first list has
-no previous list, so every row is added: the first publish of a large list is approved by a person too.
+does not count) for exactly this change: the approval names the run's diff by its sha256
+(`RunOptions.approve_diff`, read from the blocked run's gate record), and a recomputed diff that differs
+stays blocked, so a different change is never published as approved. With no active tenants any change
+counts as a 100% share. A partner's first list has no previous list, so every row is added: the first
+publish of a large list is approved by a person too.
 
 A rerun of a date already published with exactly this delta is not a new change: the earlier publish
 passed the gate (or was approved) and the writer will do nothing, so that partner passes and the
 result names the manifest (`already_published`).
 
 The result is the reviewable diff itself: for every partner, the added, lifted and changed rows and the
-sha256 of the exact delta file evaluated. The writer refuses to publish a delta whose sha256 differs
-from the one the gate saw, so an approval covers exactly the change that was reviewed.
+sha256 of the exact delta file evaluated; the run's diff sha256 covers every partner's
+(`run_diff_sha256`). The writer refuses to publish a delta whose sha256 differs from the one the gate
+saw, so an approval covers exactly the change that was reviewed.
 
 Pure: frames and values in, a `GateResult` out; the caller writes it (gate.json) and raises.
 """
@@ -34,7 +38,8 @@ from pipeline.formatting import rate
 from pipeline.publish.diff import ListDiff, diff_lists
 from pipeline.publish.lists import ListFormat, records
 from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
-from pipeline.run.context import RunOptions
+from pipeline.run.context import ApprovalChannel, RunOptions
+from pipeline.storage.hashing import sha256_hex
 
 # Which partner-account states count as active when the gate computes shares (AWS has no account state
 # in its feeds and the extract writes ACTIVE; GCP Procurement says ACCOUNT_ACTIVE).
@@ -77,6 +82,15 @@ class GateResult(_Model):
     approved_by: str | None
     limits: GateConfig
     partners: tuple[PartnerGate, ...]
+    # sha256 of the whole run's change (every partner's delta): what an approval names.
+    diff_sha256: str
+    # The diff an approval named (None: no approval was given); when it is not `diff_sha256` the run stays
+    # blocked: the change is not the one the person reviewed.
+    approved_diff: str | None = None
+
+    @property
+    def approval_mismatch(self) -> bool:
+        return self.approved_diff is not None and self.approved_diff != self.diff_sha256
 
     def partner(self, name: str) -> PartnerGate:
         for p in self.partners:
@@ -96,6 +110,7 @@ class GateResult(_Model):
             if p.already_published:
                 detail = f" (already published: {p.already_published.uri})"
             lines.append(f"  {base}, {p.active_tenants} active tenants{detail}")
+        lines.append(f"  diff sha256 {self.diff_sha256}")
         if self.approved_by and self.status is GateStatus.APPROVED:
             lines.append(f"  approved by {self.approved_by}")
         return "\n".join(lines)
@@ -140,6 +155,12 @@ def _breaches(kind: str, count: int, active: int, limits: tuple[int, float]) -> 
 def _records(df: pd.DataFrame) -> tuple[dict[str, str], ...]:
     columns = tuple(str(c) for c in df.columns)
     return tuple(dict(zip(columns, row, strict=True)) for row in records(df, columns))
+
+
+def run_diff_sha256(partners: Sequence[PartnerGate]) -> str:
+    """The sha256 naming a run's whole change: one line per partner (name, delta sha256), by name."""
+    lines = "".join(f"{p.partner} {p.diff_sha256}\n" for p in sorted(partners, key=lambda p: p.partner))
+    return sha256_hex(lines.encode("utf-8"))
 
 
 def partner_diff(item: GateInput, logical_date: dt.date) -> ListDiff:
@@ -198,9 +219,11 @@ def evaluate(
             )
         )
     approver = (options.approved_by or "").strip() or None
+    approved_diff = ((options.approve_diff or "").strip().lower() or None) if options.approve_gate else None
+    diff_sha256 = run_diff_sha256(partners)
     if not any(p.breaches for p in partners):
         status = GateStatus.PASSED
-    elif options.approve_gate and approver:
+    elif options.approve_gate and approver and approved_diff == diff_sha256:
         status = GateStatus.APPROVED
     else:
         status = GateStatus.BLOCKED
@@ -211,18 +234,37 @@ def evaluate(
         approved_by=approver if options.approve_gate else None,
         limits=config,
         partners=tuple(partners),
+        diff_sha256=diff_sha256,
+        approved_diff=approved_diff,
     )
 
 
-def raise_if_blocked(result: GateResult, gate_uri: str) -> None:
-    """Raise `GateBlocked` naming the limits exceeded and where the reviewable diff is."""
+def approval_instructions(result: GateResult, channel: ApprovalChannel, config_uri: str) -> str:
+    """What the person must do to approve this run's change, in the words of the tool they are using."""
+    if channel is ApprovalChannel.AIRFLOW_APPROVAL:
+        return (
+            f"approve or reject it in Airflow: Required Actions, task `approve` of run {result.run_id} "
+            f"(the request names diff {result.diff_sha256})"
+        )
+    return (
+        f"approve exactly this change by running it again as a named person: {channel.value} --config {config_uri} "
+        f"--date {result.logical_date.isoformat()} --approve-gate --approved-by <your name> "
+        f"--approve-diff {result.diff_sha256}"
+    )
+
+
+def raise_if_blocked(result: GateResult, gate_uri: str, how: str) -> None:
+    """Raise `GateBlocked` naming the limits exceeded, where the reviewable diff is and how to approve it
+    (`how`: `approval_instructions`); an approval of another diff is named as such."""
     if result.status is not GateStatus.BLOCKED:
         return
-    how = (
-        "rerun this logical date approved by a named person (run options approve_gate=true and approved_by=<name>; "
-        "an approval without a name does not count)"
+    mismatch = (
+        f"The approval names diff {result.approved_diff}, but this run's diff is {result.diff_sha256}: the change "
+        "is not the one that was reviewed.\n"
+        if result.approval_mismatch
+        else ""
     )
     raise GateBlocked(
-        f"publishing stopped by the safety gate; nothing was published.\n{result.summary()}\n"
+        f"publishing stopped by the safety gate; nothing was published.\n{result.summary()}\n{mismatch}"
         f"Review the added and lifted rows in {gate_uri}, then {how}."
     )

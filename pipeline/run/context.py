@@ -8,6 +8,7 @@ retried task rewrites the same objects and two runs never mix.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,13 +24,25 @@ def parse_date(value: str) -> dt.date:
         raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from exc
 
 
+class ApprovalChannel(enum.StrEnum):
+    """Where the person who approves a blocked gate works: what the gate's message tells them to do."""
+
+    RUN_COMMAND = "recon run"  # rerun with --approve-gate --approved-by --approve-diff
+    DAG_RUN_COMMAND = "recon dag-run"  # the same flags on `recon dag-run` (embedded Airflow)
+    # The DAG's approval step waits for a person (Airflow's Required Actions): the gate does not stop.
+    AIRFLOW_APPROVAL = "airflow"
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Choices a human makes for one run (Airflow Params / CLI flags)."""
 
-    # Publish even though the change against the last published list exceeds the gate's limits.
+    # Publish even though the change against the last published list exceeds the gate's limits: a named
+    # person approves the diff named by its sha256 (from the blocked run's gate record), and only that one.
     approve_gate: bool = False
     approved_by: str | None = None
+    approve_diff: str | None = None
+    approval: ApprovalChannel = ApprovalChannel.RUN_COMMAND
     # Replace an already published list for this date with a differing one (the old one is kept).
     force_republish: bool = False
 

@@ -162,6 +162,16 @@ class RunLayout:
         return self._in_run("gate.json", None)
 
     @property
+    def approval_request(self) -> str:
+        """What the approval step showed a person (the run's diff sha256): an answer covers only that."""
+        return self._in_run("approval/request.json", None)
+
+    @property
+    def approval(self) -> str:
+        """The person's verdict on a blocked gate (approved, rejected or timed out)."""
+        return self._in_run("approval/verdict.json", None)
+
+    @property
     def input_fingerprints(self) -> str:
         return self._in_run("input_fingerprints.json", None)
 

@@ -37,6 +37,8 @@ from pipeline.storage.hashing import HashingReader, sha256_hex
 
 if TYPE_CHECKING:
     from pipeline.policy.definition import Policy
+    from pipeline.publish.approval import ApprovalRequest
+    from pipeline.publish.gate import GateResult
     from pipeline.quality.results import ValidationReport
     from pipeline.report.records import StopRecord
 
@@ -306,12 +308,16 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
 
 
 def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided) -> Gated:
-    """Build each partner's list, compare it with the last published one, and stop a surprising change."""
+    """Build each partner's list, compare it with the last published one, and stop a surprising change.
+
+    Under Airflow's approval step (`ApprovalChannel.AIRFLOW_APPROVAL`) a blocked change does not stop
+    here: the step waits for a person, and publishing reads the verdict."""
     from pipeline.partners import list_format, revocation_list
     from pipeline.publish.audit import write_gate_record
-    from pipeline.publish.gate import active_tenant_count, evaluate, raise_if_blocked
+    from pipeline.publish.gate import active_tenant_count, approval_instructions, evaluate, raise_if_blocked
     from pipeline.publish.manifest import last_published
     from pipeline.publish.writer import gate_input
+    from pipeline.run.context import ApprovalChannel
 
     policy = _policy(ctx)
     all_decisions = _read(ctx, decisions["decisions"])
@@ -351,7 +357,12 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
         gate=gate_uri,
         fingerprints=write_json(ctx.storage, ctx.layout.input_fingerprints, _fingerprints(ctx, partners)),
     )
-    raise_if_blocked(result, gate_uri)
+    how = approval_instructions(result, ctx.options.approval, ctx.config.config_uri)
+    if ctx.options.approval is ApprovalChannel.AIRFLOW_APPROVAL and not result.approval_mismatch:
+        # The DAG's approval step waits for a person; publishing reads its verdict (`approve`).
+        log.info("%s\n%s", result.summary(), how)
+        return uris
+    raise_if_blocked(result, gate_uri, how)
     return uris
 
 
@@ -369,15 +380,109 @@ def _fingerprints(ctx: RunContext, partners: Sequence[PartnerExtract]) -> dict[s
     return out
 
 
+def request_approval(ctx: RunContext) -> ApprovalRequest:
+    """What the approval step asks when the gate blocked: the change, the limits exceeded, top reasons,
+    policy and the diff's sha256, as Markdown. Raises `NothingToDo` when the gate did not block.
+
+    The request is kept beside the gate result (a verdict covers the diff it names); an earlier verdict
+    of this run is withdrawn, since a new request asks again. It is returned to the approval step itself,
+    not handed to other tasks."""
+    import datetime as dt
+
+    from pipeline.formatting import approval_request_body
+    from pipeline.publish.approval import ApprovalRequest
+    from pipeline.publish.gate import GateResult
+    from pipeline.publish.manifest import GateStatus
+
+    gate_uri = ctx.layout.gate
+    result = GateResult.model_validate(read_json(ctx.storage, gate_uri))
+    if result.status is not GateStatus.BLOCKED:
+        raise NothingToDo(f"the safety gate {result.status.value}: nothing to approve")
+    policy, hours = _policy(ctx), ctx.config.approval.timeout_hours
+    request = ApprovalRequest(
+        run_id=ctx.run_id,
+        logical_date=ctx.logical_date,
+        diff_sha256=result.diff_sha256,
+        gate_uri=gate_uri,
+        subject=f"Publish the revocation lists for {ctx.ds} beyond the safety gate's limits?",
+        body=approval_request_body(
+            result, policy=f"{policy.id} {policy.version}", gate_uri=gate_uri, timeout=dt.timedelta(hours=hours)
+        ),
+        timeout_hours=hours,
+    )
+    ctx.storage.delete(ctx.layout.approval)
+    write_json(ctx.storage, ctx.layout.approval_request, request.model_dump(mode="json"))
+    return request
+
+
+def record_approval(
+    ctx: RunContext,
+    verdict: str,
+    by: str | None = None,
+    by_id: str | None = None,
+    at: str | None = None,
+) -> str:
+    """Keep a person's verdict on the approval request (run workspace and audit trail); a rejection or a
+    timeout then stops the run. The verdict covers the diff the request showed, and only while the gate's
+    diff is still that one."""
+    import datetime as dt
+
+    from pipeline.publish.approval import (
+        ApprovalRequest,
+        ApprovalVerdict,
+        approved_gate,
+        refusal,
+        verdict_record,
+        write_approval_record,
+    )
+    from pipeline.publish.audit import write_gate_record
+    from pipeline.publish.gate import GateResult
+
+    gate_result = GateResult.model_validate(read_json(ctx.storage, ctx.layout.gate))
+    request = ApprovalRequest.model_validate(read_json(ctx.storage, ctx.layout.approval_request))
+    record = verdict_record(
+        request,
+        gate_result,
+        ApprovalVerdict(verdict),
+        by=by,
+        by_id=by_id,
+        at=dt.datetime.fromisoformat(at) if at else None,
+    )
+    uri = write_json(ctx.storage, ctx.layout.approval, record.model_dump(mode="json"))
+    log.info(
+        "approval %s by %s -> %s, %s",
+        record.verdict.value,
+        record.by,
+        uri,
+        write_approval_record(ctx.storage, ctx.config.audit, record),
+    )
+    if record.verdict is ApprovalVerdict.APPROVED:
+        write_gate_record(ctx.storage, ctx.config.audit, approved_gate(gate_result, record), ctx.layout.gate)
+    stop = refusal(record)
+    if stop is not None:
+        raise stop
+    return uri
+
+
+def _gate_verdict(ctx: RunContext, gate_uri: str) -> GateResult:
+    """The gate result publishing goes by: the gate's own, approved when the approval step approved its diff."""
+    from pipeline.publish.approval import ApprovalRecord, approved_gate
+    from pipeline.publish.gate import GateResult
+
+    result = GateResult.model_validate(read_json(ctx.storage, gate_uri))
+    if not ctx.storage.exists(ctx.layout.approval):
+        return result
+    return approved_gate(result, ApprovalRecord.model_validate(read_json(ctx.storage, ctx.layout.approval)))
+
+
 def publish_partner(ctx: RunContext, partner: str, gated: Gated) -> Published:
     """Publish one partner's list for the logical date: snapshot, delta, then the manifest."""
     from pipeline.partners import list_format
-    from pipeline.publish.gate import GateResult
     from pipeline.publish.writer import PublishMeta, publish_partner_list
 
     policy = _policy(ctx)
     config = ctx.partner(partner)
-    gate_result = GateResult.model_validate(read_json(ctx.storage, gated["gate"]))
+    gate_result = _gate_verdict(ctx, gated["gate"])
     meta = PublishMeta(
         run_id=ctx.run_id,
         logical_date=ctx.logical_date,

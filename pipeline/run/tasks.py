@@ -24,7 +24,7 @@ from pipeline.config import ConfigError, load_config
 from pipeline.errors import NothingToDo, RunStopped
 from pipeline.publish.audit import AuditEvent
 from pipeline.run import stages
-from pipeline.run.context import RunContext, RunOptions
+from pipeline.run.context import ApprovalChannel, RunContext, RunOptions
 from pipeline.run.outputs import Published
 from pipeline.storage import AirflowConnections, Storage
 
@@ -63,6 +63,12 @@ def context_from_airflow(context: Any) -> RunContext:
         options=RunOptions(
             approve_gate=bool(params.get("approve_gate", False)),
             approved_by=params.get("approved_by") or None,
+            approve_diff=params.get("approve_diff") or None,
+            approval=(
+                ApprovalChannel.AIRFLOW_APPROVAL
+                if params.get("wait_for_approval", True)
+                else ApprovalChannel.DAG_RUN_COMMAND
+            ),
             force_republish=bool(params.get("force_republish", False)),
         ),
     )

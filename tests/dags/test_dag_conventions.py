@@ -37,7 +37,8 @@ def test_published_lists_are_announced_through_one_asset_alias(dag: Any) -> None
 
 
 def test_every_task_is_bounded_in_time_and_retries(dag: Any) -> None:
-    assert dag.dagrun_timeout == dt.timedelta(hours=6)
+    # The stages' worst case (6 h) and the approval step's longest wait for a person (16 h).
+    assert dag.dagrun_timeout == dt.timedelta(hours=22)
     for task in dag.tasks:
         assert task.execution_timeout is not None, task.task_id
         assert task.execution_timeout <= dag.dagrun_timeout, task.task_id
@@ -47,7 +48,25 @@ def test_every_task_is_bounded_in_time_and_retries(dag: Any) -> None:
             assert task.max_retry_delay is not None, task.task_id
             # The worst case of retries still fits in the run's time budget.
             worst = (task.retries + 1) * task.execution_timeout + task.retries * task.max_retry_delay
-            assert worst <= dag.dagrun_timeout, task.task_id
+            assert worst <= dt.timedelta(hours=6), task.task_id
+
+
+def test_a_blocked_gate_waits_for_a_person_in_the_approval_step(dag: Any) -> None:
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    from pipeline.config import ApprovalConfig
+
+    approve = dag.get_task("approve")
+    assert isinstance(approve, ApprovalOperator)
+    assert approve.upstream_task_ids == {"gate"}
+    assert approve.retries == 0  # a person's answer is not retried
+    assert approve.response_timeout == dt.timedelta(hours=ApprovalConfig().timeout_hours) == dt.timedelta(hours=12)
+    # The longest wait the configuration allows still fits in the run's budget after the stages' 6 h.
+    longest = ApprovalConfig.model_fields["timeout_hours"].metadata
+    assert any(getattr(m, "le", None) == 16 for m in longest)
+    # A skipped approval (the gate passed) lets publishing go on; a failed one (rejected) does not.
+    publish = dag.get_task("publish_partner")
+    assert "approve" in publish.upstream_task_ids and publish.trigger_rule == "none_failed"
 
 
 def test_every_task_hands_on_its_output_as_one_value(dag: Any) -> None:

@@ -32,8 +32,8 @@ PROBE = textwrap.dedent(
     spec.loader.exec_module(module)
     builtins.open = real_open
     dag = module.marketplace_access_reconciliation()
-    # The stage outputs' TypedDicts are the one part of the package the DAG file imports for its annotations.
-    light = {"pipeline", "pipeline.run", "pipeline.run.outputs"}
+    # The stage outputs' TypedDicts (for annotations) and the approval step are all the DAG file imports.
+    light = {"pipeline", "pipeline.run", "pipeline.run.outputs", "pipeline.run.approval"}
     heavy = sorted(m for m in sys.modules if m not in light and (m.split(".")[0] in
                    {"pandas", "pipeline", "great_expectations", "boto3", "botocore", "pyarrow", "scipy"}
                    or m.startswith("google.cloud")))
@@ -72,9 +72,16 @@ def test_schedule_and_run_policy(dag) -> None:  # type: ignore[no-untyped-def]
     assert dag.max_active_runs == 1
     assert dag.timetable.expression == "30 2 * * *"
     assert str(dag.timetable.timezone) in {"UTC", "Timezone('UTC')"}
-    assert set(dag.params.keys()) == {"config", "approve_gate", "approved_by", "force_republish"}
+    assert set(dag.params.keys()) == {
+        "config",
+        "approve_gate",
+        "approved_by",
+        "approve_diff",
+        "wait_for_approval",
+        "force_republish",
+    }
     for task in dag.tasks:
-        if task.task_id not in {"gate", "report_stopped"}:
+        if task.task_id not in {"gate", "approve", "report_stopped"}:
             assert task.retries >= 1, task.task_id
     # A blocked gate needs a human, not a retry.
     assert dag.get_task("gate").retries == 0
@@ -101,12 +108,12 @@ def test_tasks_follow_the_stage_order(dag) -> None:  # type: ignore[no-untyped-d
 
     names = [stage.__name__ for stage in STAGE_ORDER]
     assert list(MUST_FOLLOW) == names
-    assert {t.task_id for t in dag.tasks} == {*names, "report_stopped"}
+    assert {t.task_id for t in dag.tasks} == {*names, "approve", "report_stopped"}
     for stage, before in MUST_FOLLOW.items():
         upstream = dag.get_task(stage).get_flat_relative_ids(upstream=True)
         assert before <= upstream, (stage, before - upstream)
     # The report of a stopped run waits for every stage, whatever their outcome, and never retries.
     stopped = dag.get_task("report_stopped")
-    assert stopped.get_flat_relative_ids(upstream=True) == set(names)
+    assert stopped.get_flat_relative_ids(upstream=True) == {*names, "approve"}
     assert stopped.trigger_rule == "all_done"
     assert stopped.retries == 0

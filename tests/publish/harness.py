@@ -27,7 +27,12 @@ from tests.publish.builders import aws_row
 
 D1, D2, D3 = dt.date(2026, 11, 24), dt.date(2026, 11, 25), dt.date(2026, 11, 26)
 NO_OPTIONS = RunOptions()
-APPROVED = RunOptions(approve_gate=True, approved_by="R. Roe (Partner Ops)")
+APPROVER = "R. Roe (Partner Ops)"
+
+
+def approving(blocked: GateResult) -> RunOptions:
+    """A named person's approval of the diff a blocked gate showed them (its sha256)."""
+    return RunOptions(approve_gate=True, approved_by=APPROVER, approve_diff=blocked.diff_sha256)
 
 
 def listing(accounts: range | list[int], **cells: str) -> pd.DataFrame:

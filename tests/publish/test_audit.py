@@ -16,7 +16,7 @@ from pipeline.publish.manifest import sha256_hex
 from pipeline.publish.writer import RepublishRefused
 from pipeline.run.context import RunOptions
 from pipeline.storage import join
-from tests.publish.harness import APPROVED, D1, Harness, listing
+from tests.publish.harness import D1, Harness, approving, listing
 
 FORCE = RunOptions(force_republish=True)
 
@@ -77,11 +77,13 @@ def test_gate_verdicts_are_recorded_blocked_and_approved(root: str) -> None:
     blocked = h.gate(mass, D1, "r1", RunOptions())
     first = write_gate_record(h.storage, h.audit, blocked, gate_uri)
     assert write_gate_record(h.storage, h.audit, blocked, gate_uri) == first  # a retry: same object
-    approved = h.gate(mass, D1, "r2", APPROVED)
+    approved = h.gate(mass, D1, "r2", approving(blocked))
     write_gate_record(h.storage, h.audit, approved, gate_uri)
 
     records = read_gate_records(h.storage, h.audit, D1)
     assert [(r.run_id, r.status) for r in records] == [("r1", GateStatus.BLOCKED), ("r2", GateStatus.APPROVED)]
     assert records[1].approved_by == "R. Roe (Partner Ops)"
+    # The blocked run's record names the diff an approval must name, and the approval names it.
+    assert records[0].diff_sha256 == blocked.diff_sha256 == records[1].approved_diff
     assert records[0].partners[0].added == 300 and records[0].partners[0].breaches
     assert records[0].gate_uri == gate_uri

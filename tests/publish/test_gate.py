@@ -15,10 +15,11 @@ from pipeline.publish.gate import (
     GateResult,
     GateStatus,
     active_tenant_count,
+    approval_instructions,
     evaluate,
     raise_if_blocked,
 )
-from pipeline.run.context import RunOptions
+from pipeline.run.context import ApprovalChannel, RunOptions
 from tests.publish.builders import aws_row, published_list, tenants
 
 D = dt.date(2026, 11, 26)
@@ -41,7 +42,7 @@ def test_within_limits_passes() -> None:
     result = one(listing(10), active=1000)
     assert result.status is GateStatus.PASSED
     assert result.partners[0].added == 10 and result.partners[0].breaches == ()
-    raise_if_blocked(result, "file:///gate.json")  # does not raise
+    raise_if_blocked(result, "file:///gate.json", "approve it")  # does not raise
 
 
 def test_absolute_limit_blocks() -> None:
@@ -72,25 +73,64 @@ def test_lifted_rows_count_against_their_own_limit() -> None:
     assert p.compared_with is not None and p.compared_with.uri.endswith("manifest.json")
 
 
-def test_approval_needs_a_name() -> None:
-    assert one(listing(50), active=1000, options=RunOptions(approve_gate=True)).status is GateStatus.BLOCKED
-    blank = RunOptions(approve_gate=True, approved_by="  ")
-    assert one(listing(50), active=1000, options=blank).status is GateStatus.BLOCKED
-    approved = one(listing(50), active=1000, options=RunOptions(approve_gate=True, approved_by="R. Roe (Ops)"))
+def test_approval_needs_a_name_and_the_diff() -> None:
+    diff = one(listing(50), active=1000).diff_sha256
+
+    def approving(by: str | None, approve_diff: str | None = diff) -> RunOptions:
+        return RunOptions(approve_gate=True, approved_by=by, approve_diff=approve_diff)
+
+    assert one(listing(50), active=1000, options=approving(None)).status is GateStatus.BLOCKED
+    assert one(listing(50), active=1000, options=approving("  ")).status is GateStatus.BLOCKED
+    approved = one(listing(50), active=1000, options=approving("R. Roe (Ops)"))
     assert approved.status is GateStatus.APPROVED and approved.approved_by == "R. Roe (Ops)"
-    # A name without the approval flag approves nothing.
+    assert approved.approved_diff == approved.diff_sha256 == diff
+    # The sha256 is compared without regard to case or surrounding blanks (copied from a terminal).
+    assert one(listing(50), active=1000, options=approving("R. Roe", f" {diff.upper()} ")).status is GateStatus.APPROVED
+    # A name without the approval flag approves nothing; neither does an approval that names no diff.
     assert one(listing(50), active=1000, options=RunOptions(approved_by="R. Roe")).status is GateStatus.BLOCKED
+    assert one(listing(50), active=1000, options=approving("R. Roe", None)).status is GateStatus.BLOCKED
 
 
-def test_blocked_message_names_the_limits_and_the_reviewable_diff() -> None:
-    result = one(listing(50), active=1000)
+def test_an_approval_of_another_diff_publishes_nothing() -> None:
+    reviewed = one(listing(50), active=1000)
+    # Overnight the list grew: the recomputed diff is not the one the person approved.
+    grown = one(listing(51), active=1000, options=RunOptions(True, "R. Roe", reviewed.diff_sha256))
+    assert grown.status is GateStatus.BLOCKED and grown.approval_mismatch
     with pytest.raises(GateBlocked) as err:
-        raise_if_blocked(result, "s3://ws/dt=2026-11-26/run=r1/gate.json")
+        raise_if_blocked(grown, "file:///gate.json", "approve it")
+    assert f"names diff {reviewed.diff_sha256}, but this run's diff is {grown.diff_sha256}" in str(err.value)
+
+
+def test_the_run_diff_covers_every_partner() -> None:
+    def run(gcp_rows: int) -> GateResult:
+        items = [
+            GateInput(partner="aws", list_format=AWS, current=listing(50), previous=None, active_tenants=1000),
+            GateInput(partner="gcp", list_format=AWS, current=listing(gcp_rows), previous=None, active_tenants=1000),
+        ]
+        return evaluate(items, LIMITS, RunOptions(), logical_date=D, run_id="r1")
+
+    # gcp is within its limits either way, but an approval covers the whole run's change.
+    assert run(1).diff_sha256 != run(2).diff_sha256
+    assert run(1).diff_sha256 == run(1).diff_sha256
+
+
+def test_blocked_message_names_the_limits_the_reviewable_diff_and_the_tools_flags() -> None:
+    result = one(listing(50), active=1000)
+    how = approval_instructions(result, ApprovalChannel.RUN_COMMAND, "file:///w/config.yaml")
+    with pytest.raises(GateBlocked) as err:
+        raise_if_blocked(result, "s3://ws/dt=2026-11-26/run=r1/gate.json", how)
     message = str(err.value)
     assert "nothing was published" in message
     assert "aws: +50 added" in message and "50 added exceeds the limit of 10" in message
     assert "s3://ws/dt=2026-11-26/run=r1/gate.json" in message
-    assert "approve_gate=true and approved_by=<name>" in message
+    assert (
+        "recon run --config file:///w/config.yaml --date 2026-11-26 --approve-gate --approved-by <your name> "
+        f"--approve-diff {result.diff_sha256}"
+    ) in message
+    dag_run = approval_instructions(result, ApprovalChannel.DAG_RUN_COMMAND, "file:///w/config.yaml")
+    assert dag_run.startswith("approve exactly this change") and "recon dag-run --config" in dag_run
+    in_airflow = approval_instructions(result, ApprovalChannel.AIRFLOW_APPROVAL, "file:///w/config.yaml")
+    assert "Required Actions" in in_airflow and "--approve" not in in_airflow
     assert (
         result.messages()
         == (

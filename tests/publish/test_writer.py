@@ -29,7 +29,7 @@ from pipeline.publish.writer import (
 from pipeline.run.context import RunOptions
 from pipeline.run.layout import DELTA_FILE, MANIFEST_FILE, SNAPSHOT_FILE, list_folder
 from pipeline.storage import StorageError, join, parent
-from tests.publish.harness import APPROVED, D1, D2, D3, FailingStorage, Harness, RecordingStorage, listing
+from tests.publish.harness import D1, D2, D3, FailingStorage, Harness, RecordingStorage, approving, listing
 
 
 def test_publish_writes_snapshot_delta_and_a_manifest_that_verifies(root: str) -> None:
@@ -200,13 +200,13 @@ def test_the_gate_stops_a_mass_change_and_an_approved_rerun_publishes_it(root: s
     gate = h.gate(mass, D2, "r2", RunOptions())
     assert gate.status is GateStatus.BLOCKED
     with pytest.raises(GateBlocked, match=r"(?s)295 added exceeds the limit of 100.*gate\.json"):
-        raise_if_blocked(gate, join(root, "ws/gate.json"))
+        raise_if_blocked(gate, join(root, "ws/gate.json"), "approve it")
     with pytest.raises(GateBlocked, match="blocked this run"):
         h.run(mass, D2, run_id="r2", gate=gate)
     assert read_published(h.storage, h.outbox, D2) is None
     assert h.objects(list_folder(h.outbox, D2)) == {}
 
-    result = h.run(mass, D2, run_id="r3", options=APPROVED)
+    result = h.run(mass, D2, run_id="r3", options=approving(gate))
     assert result.event is AuditEvent.PUBLISHED
     published = read_published(h.storage, h.outbox, D2)
     assert published is not None

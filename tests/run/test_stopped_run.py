@@ -62,7 +62,7 @@ def test_the_dag_fails_at_the_gate_and_its_report_task_writes_the_report(base: P
     world = _blocking_world(base / "dag")
     airflow = LocalAirflow(home=base / "airflow", dags_folder=ROOT / "dags")
     airflow.migrate()
-    _run_id, state = airflow.run_dag(world / "config.yaml", DATE)
+    _run_id, state = airflow.run_dag(world / "config.yaml", DATE, {"wait_for_approval": False})
     assert state == "failed"
     _assert_stopped_report(world)
     shutil.rmtree(base / "airflow", ignore_errors=True)
