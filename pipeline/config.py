@@ -1,8 +1,9 @@
 """Typed run configuration: where the inputs are, where the outputs go, and the operational limits.
 
-Invariant: a loaded `RunConfig` holds only absolute URIs (file://, s3://, gs://). Relative paths in the
-YAML are resolved against the directory of the config file itself, so a world can be copied elsewhere
-and still run. Credentials never appear here: the DAG names Airflow connection ids, the CLI uses the
+Invariant: a loaded `RunConfig` holds only absolute URIs (file://, s3://, gs://, az://, abfs://). The
+configuration itself is a local path or a URI; relative paths in the YAML are resolved against the folder
+of the config file itself (a folder URI for a config in a bucket), so a world can be copied elsewhere and
+still run. Credentials never appear here: the DAG names Airflow connection ids, the CLI uses the
 standard environment/default credential chains.
 
 What the policy says (jurisdictions, thresholds, methods) lives in the policy file, not here; this file
@@ -12,14 +13,18 @@ says how to run, the policy says what to decide.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import RunStopped
-from pipeline.storage import local_uri, uri_from_path_or_uri
+from pipeline.storage import join, local_uri, parent, uri_from_path_or_uri
+
+if TYPE_CHECKING:
+    from pipeline.storage import Storage
 
 
 class ConfigError(RunStopped, ValueError):
@@ -174,45 +179,76 @@ _URI_FIELDS_TOP = ("workspace", "reports", "audit", "policy", "exemptions")
 _URI_FIELDS_PARTNER = ("inbox", "outbox")
 
 
-def _resolve(value: object, base: Path) -> object:
-    return uri_from_path_or_uri(value, base) if isinstance(value, str) else value
+def _is_remote(ref: str) -> bool:
+    return "://" in ref and not ref.startswith("file://")
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read a YAML run configuration from a local path, resolving relative paths against its folder."""
-    config_path = Path(path).expanduser().resolve()
+def _read_config(ref: str | Path, storage: Storage | None) -> tuple[str, str, Callable[[str], str]]:
+    """(the configuration's URI, its text, how a path in it resolves) for a local path or a URI."""
+    text_ref = str(ref)
+    if _is_remote(text_ref):
+        from pipeline.storage import Storage, StorageError
+
+        folder = parent(text_ref)
+        try:
+            text = (storage or Storage()).read_text(text_ref)
+        except (StorageError, OSError) as exc:
+            raise ConfigError(f"{text_ref}: cannot read the run configuration: {exc}") from exc
+
+        def remote(value: str) -> str:
+            if "://" in value:
+                return uri_from_path_or_uri(value, Path("/"))
+            if value.startswith(("/", "~")):
+                raise ConfigError(f"{text_ref}: {value!r} is a local path in a configuration read from a bucket")
+            return join(folder, value)
+
+        return text_ref, text, remote
+    config_path = Path(text_ref.removeprefix("file://")).expanduser().resolve()
     try:
-        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        text = config_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{config_path}: cannot read the run configuration: {exc.strerror}") from exc
+    return local_uri(config_path), text, lambda value: uri_from_path_or_uri(value, config_path.parent)
+
+
+def load_config(ref: str | Path, storage: Storage | None = None) -> RunConfig:
+    """Read a YAML run configuration from a local path or a URI (read with `storage`; by default the
+    standard credential chains), resolving relative paths against its folder."""
+    config_uri, text, resolve = _read_config(ref, storage)
+    where = config_uri.removeprefix("file://")
+
+    def _resolve(value: object) -> object:
+        return resolve(value) if isinstance(value, str) else value
+
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{config_path}: the run configuration must be a mapping at the top level")
-    base = config_path.parent
+        raise ConfigError(f"{where}: the run configuration must be a mapping at the top level")
     data = dict(raw)
     for key in _URI_FIELDS_TOP:
         if key in data:
-            data[key] = _resolve(data[key], base)
+            data[key] = _resolve(data[key])
     if isinstance(data.get("ownership"), dict):
         ownership = dict(data["ownership"])
         if isinstance(ownership.get("sources"), list):
-            ownership["sources"] = [_resolve(s, base) for s in ownership["sources"]]
+            ownership["sources"] = [_resolve(s) for s in ownership["sources"]]
         data["ownership"] = ownership
     if isinstance(data.get("partners"), list):
         partners = []
         for p in data["partners"]:
             if isinstance(p, dict):
-                resolved = {k: (_resolve(v, base) if k in _URI_FIELDS_PARTNER else v) for k, v in p.items()}
+                resolved = {k: (_resolve(v) if k in _URI_FIELDS_PARTNER else v) for k, v in p.items()}
                 partners.append(resolved)
             else:
                 partners.append(p)
         data["partners"] = partners
-    data["config_uri"] = local_uri(config_path)
+    data["config_uri"] = config_uri
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
         )
-        raise ConfigError(f"{config_path}: invalid run configuration: {problems}") from exc
+        raise ConfigError(f"{where}: invalid run configuration: {problems}") from exc

@@ -43,7 +43,7 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
     (`stopped` non-empty) an output the run did not reach is simply absent: it shows as empty, never as an
     error; for a complete run every output must be there."""
     storage, layout = ctx.storage, ctx.layout
-    policy_file = load_policy_text(storage.read_text(ctx.config.policy), ctx.config.policy)
+    policy_file = load_policy_text(ctx.read_input_text(ctx.config.policy), ctx.config.policy)
     policy = policy_file.in_effect(ctx.logical_date)
     partners = tuple(p.name for p in ctx.config.partners)
 

@@ -11,10 +11,14 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pipeline.config import PartnerConfig, RunConfig
 from pipeline.run.layout import RunLayout
 from pipeline.storage import Storage
+
+if TYPE_CHECKING:
+    from pipeline.run.snapshot import RunSnapshot
 
 
 def parse_date(value: str) -> dt.date:
@@ -54,6 +58,8 @@ class RunContext:
     run_id: str
     storage: Storage = field(compare=False)
     options: RunOptions = RunOptions()
+    # What `plan` pinned (pipeline/run/snapshot.py): set for every later task of the run.
+    snapshot: RunSnapshot | None = field(default=None, compare=False)
 
     @property
     def ds(self) -> str:
@@ -66,3 +72,19 @@ class RunContext:
 
     def partner(self, name: str) -> PartnerConfig:
         return self.config.partner(name)
+
+    def read_input(self, uri: str) -> bytes:
+        """A run input's bytes (the policy, the exemptions): the run's pinned copy once `plan` pinned it."""
+        from pipeline.run.snapshot import read_pinned
+
+        pinned = self.snapshot.by_source(uri) if self.snapshot is not None else None
+        return read_pinned(self.storage, pinned) if pinned is not None else self.storage.read_bytes(uri)
+
+    def read_input_text(self, uri: str) -> str:
+        from pipeline.storage import StorageError
+
+        data = self.read_input(uri)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StorageError(f"{uri}: not UTF-8 text (byte {exc.start}): {exc.reason}") from exc

@@ -162,6 +162,15 @@ class RunLayout:
         return self._in_run("gate.json", None)
 
     @property
+    def snapshot(self) -> str:
+        """The run's pinned configuration and the sha256 of its pinned policy and exemptions (`plan`)."""
+        return self._in_run("snapshot/snapshot.json", None)
+
+    def snapshot_copy(self, role: str, source: str) -> str:
+        """The pinned copy of a run input (`role`: config, policy, exemptions), named after its source."""
+        return self._in_run(f"snapshot/{role}--{source.rstrip('/').rsplit('/', 1)[-1]}", None)
+
+    @property
     def approval_request(self) -> str:
         """What the approval step showed a person (the run's diff sha256): an answer covers only that."""
         return self._in_run("approval/request.json", None)

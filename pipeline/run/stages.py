@@ -74,7 +74,7 @@ def _read_all(ctx: RunContext, uris: Sequence[str], dataset: ds.Dataset) -> pd.D
 def _policy(ctx: RunContext) -> Policy:
     from pipeline.policy.definition import load_policy_text
 
-    policy = load_policy_text(ctx.storage.read_text(ctx.config.policy), ctx.config.policy)
+    policy = load_policy_text(ctx.read_input_text(ctx.config.policy), ctx.config.policy)
     return policy.in_effect(ctx.logical_date)
 
 
@@ -106,7 +106,26 @@ def _validated(
 
 
 def plan(ctx: RunContext) -> list[str]:
-    """The partners this run covers, in configuration order (the DAG maps extract and publish over them)."""
+    """Pin the run's configuration, policy and exemptions (pipeline/run/snapshot.py) and check that the
+    policy and exemptions are valid, before anything is extracted; then the partners this run covers, in
+    configuration order (the DAG maps extract and publish over them)."""
+    from pipeline.policy.exemptions import load_exemptions_text
+    from pipeline.run.snapshot import pinned, take_snapshot
+
+    take_snapshot(ctx.storage, ctx.config, ctx.layout)
+    ctx = pinned(ctx)
+    policy = _policy(ctx)
+    source = ctx.config.exemptions
+    exemptions = load_exemptions_text(ctx.read_input_text(source), source) if source else ()
+    for pinned_file in ctx.snapshot.files if ctx.snapshot else ():
+        log.info(
+            "pinned %s %s: sha256 %s -> %s",
+            pinned_file.role,
+            pinned_file.source,
+            pinned_file.sha256,
+            pinned_file.copy_uri,
+        )
+    log.info("policy %s %s, %d exemptions", policy.id, policy.version, len(exemptions))
     return [p.name for p in ctx.config.partners]
 
 
@@ -298,7 +317,7 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     quarantined = _read_all(ctx, [p["quarantine"] for p in partners], ds.QUARANTINE)
     decisions = carry_over(decisions, published, quarantined, policy)
     source = ctx.config.exemptions
-    exemptions = load_exemptions_text(ctx.storage.read_text(source), source) if source else ()
+    exemptions = load_exemptions_text(ctx.read_input_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
     report = ValidationReport("decide")
     decisions, _ = _validated(ctx, report, ds.DECISIONS, decisions)
@@ -372,7 +391,7 @@ def _fingerprints(ctx: RunContext, partners: Sequence[PartnerExtract]) -> dict[s
     shared: dict[str, str] = dict(read_json(ctx.storage, ctx.layout.ownership_inputs)["sources"])
     for uri in (ctx.config.policy, ctx.config.exemptions):
         if uri:
-            shared[uri] = sha256_hex(ctx.storage.read_bytes(uri))
+            shared[uri] = sha256_hex(ctx.read_input(uri))
     out = {}
     for p in partners:
         own = {item["uri"]: item["sha256"] for item in read_json(ctx.storage, p["inputs"])}
@@ -630,8 +649,11 @@ def run_all(ctx: RunContext) -> Reported:
 
     When a stage stops the run, the report of what it left behind is written and `RunStopped` raised.
     """
+    from pipeline.run.snapshot import pinned
+
     try:
         names = run_stage(ctx, plan)
+        ctx = pinned(ctx)  # every later stage runs with what plan pinned
         extracted = [run_stage(ctx, extract_partner, partner=name) for name in names]
         bods = run_stage(ctx, extract_ownership)
         checked = run_stage(ctx, validate, extracted, bods)
@@ -644,7 +666,7 @@ def run_all(ctx: RunContext) -> Reported:
         return run_stage(ctx, report)
     except Exception as exc:
         try:
-            report_stopped(ctx)
+            report_stopped(pinned(ctx, required=False))
         except RunStopped as stopped:
             raise stopped from exc
         except NothingToDo:

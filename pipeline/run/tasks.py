@@ -26,6 +26,7 @@ from pipeline.publish.audit import AuditEvent
 from pipeline.run import stages
 from pipeline.run.context import ApprovalChannel, RunContext, RunOptions
 from pipeline.run.outputs import Published
+from pipeline.run.snapshot import pinned
 from pipeline.storage import AirflowConnections, Storage
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 CONFIG_VARIABLE = "recon_config"
+# The Airflow connection that reads a configuration kept in a bucket (optional).
+CONFIG_CONNECTION_VARIABLE = "recon_config_connection"
 # A published list's asset: one per partner, named after it (what downstream DAGs schedule on).
 LIST_ASSET_PREFIX = "marketplace_revocation_list."
 # Publish events that make this run's list the one in force (a retry of the publishing run re-affirms it);
@@ -54,7 +57,11 @@ def context_from_airflow(context: Any) -> RunContext:
     config_ref = params.get("config") or Variable.get(CONFIG_VARIABLE, default=None)
     if not config_ref:
         raise ConfigError(f"no run configuration: set the `config` param or the Airflow Variable `{CONFIG_VARIABLE}`")
-    config = load_config(config_ref)
+    # A configuration in a bucket is read with the connection the Variable names (default credentials
+    # without it): the configuration's own `connections` are known only once it is read.
+    reader_connection = Variable.get(CONFIG_CONNECTION_VARIABLE, default=None)
+    reader = Storage(AirflowConnections(), {config_ref: reader_connection} if reader_connection else {})
+    config = load_config(config_ref, reader)
     return RunContext(
         config=config,
         logical_date=_logical_date(context),
@@ -137,6 +144,9 @@ def run_stage(stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, 
     try:
         context = get_current_context()
         ctx = context_from_airflow(context)
+        if stage is not stages.plan:
+            # Every task after plan runs with the configuration, policy and exemptions plan pinned.
+            ctx = pinned(ctx, required=stage is not stages.report_stopped)
         log.info("stage %s for %s, run %s, config %s", name, ctx.ds, ctx.run_id, ctx.config.config_uri)
         log.info("run folder %s", ctx.layout.run_folder)
         named = inspect.signature(stage).bind(ctx, *args, **kwargs).arguments

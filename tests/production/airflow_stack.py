@@ -158,6 +158,11 @@ class AirflowStack:
     _secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
 
     @property
+    def user(self) -> str:
+        """The user the REST calls authenticate as (what Airflow records as the approver)."""
+        return self._user
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -314,8 +319,26 @@ class AirflowStack:
             folder = folder / f"map_index={map_index}"
         return (folder / f"attempt={attempt}.log").read_text(errors="replace")
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float) -> str:
-        """The run's final state; a failing or retrying task stops the wait at once, with its log."""
+    def wait_for_task(self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float) -> str:
+        """Until the task reaches one of `states` (its state); a failing task elsewhere stops the wait."""
+        deadline = time.monotonic() + timeout
+        state = None
+        while time.monotonic() < deadline:
+            self._check_alive()
+            tis = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
+            mine = [t for t in tis["task_instances"] if t["task_id"] == task_id]
+            state = mine[0]["state"] if mine else None
+            if state in states:
+                return str(state)
+            bad = [t for t in tis["task_instances"] if t["state"] in BAD_TASK_STATES]
+            if bad:
+                raise StackError(f"task {bad[0]['task_id']} is {bad[0]['state']} in {run_id}\n{self.logs()}")
+            time.sleep(3)
+        raise StackError(f"task {task_id} of {run_id} still {state} after {timeout:.0f} s\n{self.logs()}")
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float, *, may_fail: bool = False) -> str:
+        """The run's final state; a failing or retrying task stops the wait at once, with its log (unless
+        the run `may_fail`: then its final state is awaited)."""
         deadline = time.monotonic() + timeout
         state = None
         while time.monotonic() < deadline:
@@ -324,7 +347,7 @@ class AirflowStack:
             if state in TERMINAL_RUN_STATES:
                 return str(state)
             tis = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
-            bad = [t for t in tis["task_instances"] if t["state"] in BAD_TASK_STATES]
+            bad = [t for t in tis["task_instances"] if t["state"] in BAD_TASK_STATES and not may_fail]
             if bad:
                 t = bad[0]
                 log = ""

@@ -4,9 +4,12 @@ buckets on real S3 (moto's server) and GCS (gcp-storage-emulator) endpoints, run
 REST API.
 
 One module-scoped run does the expensive part once: bring the stack up, run the date, rerun it (a clear
-of the run, Airflow's way to run a logical date again), stop everything. The tests then check what it
-recorded: the run states, the lists and manifests in the partner buckets, that the rerun changed no byte,
-the asset events, the task logs, and that no process or database outlived the test.
+of the run, Airflow's way to run a logical date again), then run the date twice more with a gate that
+blocks (separate outboxes and workspace, runs without a logical date for the same day), answering the
+approval step through the REST API once with Approve and once with Reject, and stop everything. The tests
+then check what it recorded: the run states, the lists and manifests in the partner buckets, that the
+rerun changed no byte, the asset events, the task logs, the approval step's request and the verdicts in
+manifests and audit, and that no process or database outlived the test.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pytest
 import yaml
 
 from deploy.stack import AWS_WORLD, GCP_WORLD, EnvCredentials, as_airflow_fields, connections, create_buckets, seed_demo
+from pipeline.publish.approval import ApprovalRecord, read_approval_records
 from pipeline.run.layout import list_folder, safe_run_id
 from pipeline.run.tasks import published_list_asset_name, published_list_asset_uri
 from pipeline.storage import Storage, join
@@ -30,7 +34,8 @@ from pipeline.storage.frames import read_json
 from tests import servers
 from tests.production.airflow_stack import airflow_stack, database_exists, processes_with_marker
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(2400)]
+# Four runs (a night, its rerun, an approved and a rejected blocked night) of up to RUN_TIMEOUT each.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "marketplace_access_reconciliation"
@@ -39,6 +44,20 @@ RUN_ID = f"e2e__{DATE.isoformat()}"
 # Bounded, generous: a run takes about 2 minutes on a quiet 2-core machine and over 5 when other work
 # shares its cores; a hang still ends within the module timeout.
 RUN_TIMEOUT = 900.0
+
+
+@dataclass
+class Approval:
+    """A run whose gate blocked and what a person answered in its approval step (REST API)."""
+
+    answer: str  # the option chosen
+    config: dict[str, Any]
+    request: dict[str, Any]  # the approval step's Human-in-the-loop detail, as the API shows it
+    state: str
+    task_states: dict[str, str]
+    manifests: dict[str, dict[str, Any]]  # partner -> the manifest published (absent: none)
+    verdicts: list[ApprovalRecord]
+    gate: dict[str, Any]  # the run's gate.json
 
 
 @dataclass
@@ -55,6 +74,8 @@ class Outcome:
     survivors: list[int]
     database: str
     database_left: bool
+    approvals: dict[str, Approval] = field(default_factory=dict)  # "Approve" / "Reject" -> its run
+    user: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
     def outbox(self, partner: str) -> str:
@@ -70,6 +91,50 @@ def _publish_outcomes(storage: Storage, config: dict[str, Any]) -> dict[str, dic
     run = join(config["workspace"], f"dt={DATE.isoformat()}", f"run={safe_run_id(RUN_ID)}")
     names = [p["name"] for p in config["partners"]]
     return {name: read_json(storage, join(run, f"partner={name}", "publish.json")) for name in names}
+
+
+def _blocking(config: dict[str, Any], tag: str) -> dict[str, Any]:
+    """The configuration with outboxes, workspace, reports and audit of its own (so this run's list is a
+    first list: every row is added) and a gate that blocks it."""
+    out = {**config, "gate": {"max_added": 1, "max_lifted": 1, "max_added_share": 0.01, "max_lifted_share": 0.01}}
+    for key in ("workspace", "reports", "audit"):
+        out[key] = f"{config[key].rstrip('/')}-{tag}"
+    out["partners"] = [{**p, "outbox": f"{p['outbox'].rstrip('/')}-{tag}"} for p in config["partners"]]
+    return out
+
+
+def _approval_run(stack: Any, storage: Storage, base: Path, config: dict[str, Any], answer: str) -> Approval:
+    tag = answer.lower()
+    blocking = _blocking(config, tag)
+    path = base / f"config-{tag}.yaml"
+    path.write_text(yaml.safe_dump(blocking, sort_keys=False))
+    run_id = f"e2e__{tag}"
+    # Airflow keeps one run per logical date: these runs have none, and run for the day they run after.
+    body = {"dag_run_id": run_id, "logical_date": None, "run_after": f"{DATE.isoformat()}T06:00:00Z"}
+    stack.api("POST", f"/dags/{DAG_ID}/dagRuns", json={**body, "conf": {"config": str(path)}})
+    stack.wait_for_task(DAG_ID, run_id, "approve", {"awaiting_input"}, RUN_TIMEOUT)
+    hitl = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+    request = stack.api("GET", hitl)
+    stack.api("PATCH", hitl, json={"chosen_options": [answer]})
+    state = stack.wait_for_run(DAG_ID, run_id, RUN_TIMEOUT, may_fail=True)
+    tis = stack.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
+    task_states = {t["task_id"]: t["state"] for t in tis["task_instances"]}
+    manifests = {}
+    for p in blocking["partners"]:
+        uri = join(list_folder(p["outbox"], DATE), "manifest.json")
+        if storage.exists(uri):
+            manifests[p["name"]] = json.loads(storage.read_bytes(uri))
+    run_folder = join(blocking["workspace"], f"dt={DATE.isoformat()}", f"run={safe_run_id(run_id)}")
+    return Approval(
+        answer=answer,
+        config=blocking,
+        request=request,
+        state=state,
+        task_states=task_states,
+        manifests=manifests,
+        verdicts=read_approval_records(storage, blocking["audit"], DATE),
+        gate=read_json(storage, join(run_folder, "gate.json")),
+    )
 
 
 def _asset_events(stack: Any) -> list[dict[str, Any]]:
@@ -143,6 +208,11 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
         for task_id, map_index in (("extract_partner", 0), ("extract_ownership", -1), ("publish_partner", 1)):
             key = f"{task_id}[{map_index}]" if map_index >= 0 else task_id
             task_logs[key] = stack.task_log(DAG_ID, RUN_ID, task_id, map_index, attempt=2)
+
+        started = time.monotonic()
+        approvals = {answer: _approval_run(stack, storage, base, config, answer) for answer in ("Approve", "Reject")}
+        timings["approval_runs"] = time.monotonic() - started
+        user = stack.user
     timings["total"] = time.monotonic() - t0
     print(f"\nproduction e2e timings (s): {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
     return Outcome(
@@ -158,6 +228,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
         survivors=processes_with_marker(marker),
         database=database,
         database_left=database_exists(database),
+        approvals=approvals,
+        user=user,
         timings=timings,
     )
 
@@ -230,6 +302,51 @@ def test_task_logs_say_what_was_read_and_written(outcome: Outcome) -> None:
     gcp_publish = outcome.task_logs["publish_partner[1]"]
     assert f"output manifest: {list_folder(outcome.outbox('gcp'), DATE)}/manifest.json" in gcp_publish
     assert "asset event for marketplace_revocation_list.gcp" in gcp_publish
+
+
+def test_the_first_runs_gate_passed_so_its_approval_step_was_skipped(outcome: Outcome) -> None:
+    # The passing runs above succeeded with the step in the DAG: it was skipped, and publishing went on.
+    assert outcome.publish_first["aws"]["event"] == "published"
+
+
+@pytest.mark.parametrize("answer", ["Approve", "Reject"])
+def test_a_blocked_gate_waits_for_a_person_with_the_diff_summary(outcome: Outcome, answer: str) -> None:
+    run = outcome.approvals[answer]
+    assert run.gate["status"] == "blocked"
+    request = run.request
+    assert request["options"] == ["Approve", "Reject"]
+    assert DATE.isoformat() in request["subject"]
+    body = request["body"]
+    assert "| partner | added | lifted | changed | listed | active tenants |" in body
+    assert "| aws |" in body and "| gcp |" in body
+    assert run.gate["diff_sha256"] in body and "exceeds the limit of 1" in body
+    assert request["responded_by_user"]["name"] == outcome.user
+    assert request["chosen_options"] == [answer]
+
+
+def test_approve_publishes_and_records_the_airflow_user(outcome: Outcome) -> None:
+    run = outcome.approvals["Approve"]
+    assert run.state == "success"
+    assert run.task_states["approve"] == "success"
+    assert set(run.manifests) == {"aws", "gcp"}
+    for manifest in run.manifests.values():
+        approval = manifest["approval"]
+        assert approval["gate_status"] == "approved"
+        assert approval["approved_by"] == outcome.user
+    [verdict] = run.verdicts
+    assert (verdict.verdict.value, verdict.by) == ("approved", outcome.user)
+    assert verdict.diff_sha256 == run.gate["diff_sha256"]
+
+
+def test_reject_stops_the_run_and_publishes_nothing(outcome: Outcome) -> None:
+    run = outcome.approvals["Reject"]
+    assert run.state == "failed"
+    assert run.task_states["approve"] == "failed"
+    assert run.task_states["publish_partner"] == "upstream_failed"
+    assert run.task_states["report_stopped"] == "failed"  # it wrote the report of the stopped run
+    assert run.manifests == {}
+    [verdict] = run.verdicts
+    assert (verdict.verdict.value, verdict.by) == ("rejected", outcome.user)
 
 
 def test_nothing_outlives_the_test(outcome: Outcome) -> None:
