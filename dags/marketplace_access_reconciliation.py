@@ -201,6 +201,7 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
     partner_names = plan()
     extracted = extract_partner.expand(partner=partner_names)
     bods = extract_ownership()
+    partner_names >> bods  # plan pins the policy every later task reads
     checked = validate(extracted, bods)
     resolved = resolve_ownership(bods, checked)
     links = match_tenants(extracted, bods)

@@ -145,8 +145,14 @@ def run_stage(stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, 
         context = get_current_context()
         ctx = context_from_airflow(context)
         if stage is not stages.plan:
-            # Every task after plan runs with the configuration, policy and exemptions plan pinned.
-            ctx = pinned(ctx, required=stage is not stages.report_stopped)
+            # Every task after plan runs with the configuration, policy and exemptions plan pinned; a run
+            # without them stops, with a stop record so its report says why.
+            try:
+                ctx = pinned(ctx, required=stage is not stages.report_stopped)
+            except RunStopped as exc:
+                partner = kwargs.get("partner")
+                stages.record_stop(ctx, name, exc, partner if isinstance(partner, str) else None)
+                raise
         log.info("stage %s for %s, run %s, config %s", name, ctx.ds, ctx.run_id, ctx.config.config_uri)
         log.info("run folder %s", ctx.layout.run_folder)
         named = inspect.signature(stage).bind(ctx, *args, **kwargs).arguments

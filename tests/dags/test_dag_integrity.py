@@ -91,7 +91,7 @@ def test_schedule_and_run_policy(dag) -> None:  # type: ignore[no-untyped-def]
 MUST_FOLLOW = {
     "plan": set(),
     "extract_partner": {"plan"},
-    "extract_ownership": set(),
+    "extract_ownership": {"plan"},  # plan pins the configuration and policy first
     "validate": {"extract_partner", "extract_ownership"},
     "resolve_ownership": {"validate"},
     "match_tenants": {"validate"},
