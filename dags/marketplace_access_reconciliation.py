@@ -16,11 +16,23 @@ Downstream DAGs schedule on the alias (any partner) or on one partner's asset.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from airflow.sdk import AssetAlias, CronTriggerTimetable, Param, TriggerRule, dag, task
+from airflow.sdk import (
+    AssetAlias,
+    AsyncCallback,
+    CronTriggerTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    TriggerRule,
+    dag,
+    task,
+)
 from airflow.sdk.timezone import datetime
 
 from pipeline.run.approval import GateApprovalOperator
+from pipeline.run.notify import OpsEvent, OpsNotifier
 from pipeline.run.outputs import (
     Checked,
     Decided,
@@ -49,7 +61,17 @@ SHORT_STAGE_TIMEOUT = dt.timedelta(minutes=10)
 # How long the approval step waits for a person by default; the run configuration's
 # `approval.timeout_hours` sets it for each run, and the run's time budget leaves room for the longest.
 APPROVAL_WAIT = dt.timedelta(hours=12)
-RUN_TIMEOUT = dt.timedelta(hours=22)
+# A partner's late drop is checked every few minutes; the configured wait (`late_drop_hours`, at most 6)
+# ends the wait, this limit only backs it up.
+DROP_POKE_INTERVAL = dt.timedelta(minutes=5)
+DROP_WAIT_LIMIT = dt.timedelta(hours=6, minutes=30)
+# The longest late-drop wait (6 h), the stages (6 h) and the longest wait for an approval (12 h).
+RUN_TIMEOUT = dt.timedelta(hours=24)
+# Resolve and match hold the run's largest frames (README, Benchmarks): one slot, so they never run at the
+# same time on a worker. Created by deploy/init.sh (`airflow pools set`).
+HEAVY_POOL = "recon_heavy"
+# The lists must be published by 06:00 UTC on the delivery day: 3 h 30 after the 02:30 logical date.
+PUBLISHED_BY = dt.timedelta(hours=3, minutes=30)
 # The asset alias through which each partner's published list is announced (see the module docstring).
 PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
 
@@ -64,6 +86,15 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=RUN_TIMEOUT,
+    # Someone is told (pipeline/run/notify.py: SMTP and Slack by connection) when the run fails, when a
+    # change waits for approval (the approval step's notifier) and when the lists are late.
+    on_failure_callback=OpsNotifier(OpsEvent.RUN_FAILED),
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=PUBLISHED_BY,
+        callback=AsyncCallback(OpsNotifier, kwargs={"event": OpsEvent.DEADLINE_MISSED.value}),
+        name="lists published by 06:00 UTC",
+    ),
     default_args={**STAGE_RETRIES, "execution_timeout": STAGE_TIMEOUT},
     params={
         "config": Param(
@@ -107,6 +138,20 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
 
         return run_stage(stages.plan)
 
+    # A late drop is waited for (a few minutes between checks, no worker held) up to the partner's
+    # `late_drop_hours`; then extraction stops the run as for a missing export.
+    @task.sensor(
+        map_index_template="{{ partner }}",
+        mode="reschedule",
+        poke_interval=DROP_POKE_INTERVAL,
+        timeout=DROP_WAIT_LIMIT,
+        execution_timeout=SHORT_STAGE_TIMEOUT,
+    )
+    def await_drop(partner: str) -> Any:
+        from pipeline.run.tasks import poke_drop
+
+        return poke_drop(partner)
+
     @task(map_index_template="{{ partner }}", multiple_outputs=False)
     def extract_partner(partner: str) -> PartnerExtract:
         from pipeline.run import stages
@@ -128,14 +173,14 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
 
         return run_stage(stages.validate, partners=list(partners), ownership=ownership)
 
-    @task(multiple_outputs=False)
+    @task(pool=HEAVY_POOL, multiple_outputs=False)
     def resolve_ownership(ownership: OwnershipExtract, validation: Checked) -> Resolved:
         from pipeline.run import stages
         from pipeline.run.tasks import run_stage
 
         return run_stage(stages.resolve_ownership, ownership=ownership, validation=validation)
 
-    @task(multiple_outputs=False)
+    @task(pool=HEAVY_POOL, multiple_outputs=False)
     def match_tenants(partners: list[PartnerExtract], ownership: OwnershipExtract) -> Linked:
         from pipeline.run import stages
         from pipeline.run.tasks import run_stage
@@ -158,7 +203,11 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
 
     # Skipped when the gate passed; publishing then goes on (none_failed). A rejection or a timeout fails it.
     approval = GateApprovalOperator(
-        task_id="approve", retries=0, execution_timeout=SHORT_STAGE_TIMEOUT, response_timeout=APPROVAL_WAIT
+        task_id="approve",
+        retries=0,
+        execution_timeout=SHORT_STAGE_TIMEOUT,
+        response_timeout=APPROVAL_WAIT,
+        notifiers=[OpsNotifier(OpsEvent.GATE_WAITING)],
     )
 
     @task(
@@ -199,7 +248,8 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
         return run_stage(stages.report_stopped)
 
     partner_names = plan()
-    extracted = extract_partner.expand(partner=partner_names)
+    # Each partner's extraction waits for its own drop (the sensor's value is the partner's name).
+    extracted = extract_partner.expand(partner=await_drop.expand(partner=partner_names))
     bods = extract_ownership()
     partner_names >> bods  # plan pins the policy every later task reads
     checked = validate(extracted, bods)

@@ -8,4 +8,6 @@ python -m deploy.stack
 airflow connections import /tmp/recon-connections.json --overwrite
 rm -f /tmp/recon-connections.json
 airflow variables set recon_config "${RECON_CONFIG}"
+# Resolve and match hold the run's largest frames: one at a time (the DAG's HEAVY_POOL).
+airflow pools set recon_heavy 1 "resolve_ownership and match_tenants, one at a time (memory)"
 echo "airflow-init done"

@@ -71,6 +71,9 @@ class PartnerConfig(_Model):
     seller_account_id: str | None = None
     aws_feeds: AwsFeeds = AwsFeeds()
     gcp_files: GcpFiles = GcpFiles()
+    # The DAG waits this long after the run starts for a late drop (checking every few minutes, without
+    # holding a worker), then extraction stops the run as for a missing export.
+    late_drop_hours: Annotated[float, Field(ge=0, le=6)] = 4.0
 
 
 class OwnershipConfig(_Model):
@@ -130,8 +133,8 @@ class ApprovalConfig(_Model):
     """The DAG's approval step for a change beyond the gate's limits (Airflow human in the loop)."""
 
     # Without an answer within this many hours the run stops and publishes nothing. The DAG's run time
-    # budget (22 h) holds the stages (at most 6 h) and the longest wait.
-    timeout_hours: Annotated[float, Field(gt=0, le=16)] = 12.0
+    # budget (24 h) holds the longest wait for a late drop (6 h), the stages (6 h) and this wait.
+    timeout_hours: Annotated[float, Field(gt=0, le=12)] = 12.0
 
 
 class QualityConfig(_Model):

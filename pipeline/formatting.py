@@ -363,3 +363,25 @@ def approval_request_body(
         f"stops the run. Without an answer within {hours:g} hours the run stops and publishes nothing.",
     ]
     return "\n".join(lines)
+
+
+# --- notifications to the operators ------------------------------------------------------------------
+
+_OPS_HEADLINES = {
+    "run_failed": "the nightly run of {date} stopped; nothing new was published",
+    "gate_waiting": "the lists of {date} wait for a person's approval (Required Actions, task `approve`)",
+    "deadline_missed": "the lists of {date} were not published by the deadline (06:00 UTC)",
+}
+
+
+def ops_notification(event: str, facts: Mapping[str, str]) -> tuple[str, str]:
+    """(subject, body) of a notification to the operators: what happened, to which run, and where to look."""
+    headline = _OPS_HEADLINES.get(event, event).format(date=facts.get("date", "an unknown date"))
+    subject = f"[marketplace access] {headline}"
+    labels = (("dag", "DAG"), ("run", "run"), ("date", "logical date"), ("task", "task"), ("reason", "reason"))
+    lines = [headline[:1].upper() + headline[1:] + ".", ""]
+    lines += [f"{label}: {facts[key]}" for key, label in labels if facts.get(key)]
+    if facts.get("error"):
+        lines += ["", facts["error"]]
+    lines += ["", "The run's report and gate.json are in its workspace; the Airflow UI has each task's log."]
+    return subject, "\n".join(lines)

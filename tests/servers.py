@@ -168,3 +168,50 @@ def azurite(log_dir: Path) -> Iterator[str]:
     ]
     with _server(argv, endpoint, log_dir / "azurite.log"):
         yield endpoint
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 that keeps every message it is sent (no TLS, no authentication)."""
+
+    port: int
+    messages: list[bytes]
+
+
+@contextmanager
+def smtp_sink() -> Iterator[SmtpSink]:
+    """The smallest SMTP server a client can deliver to (RFC 5321's commands, one message per DATA)."""
+    import socketserver
+    import threading
+
+    messages: list[bytes] = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            self.wfile.write(b"220 sink ESMTP\r\n")
+            while line := self.rfile.readline():
+                verb = line.strip().split(b" ", 1)[0].upper()
+                if verb == b"EHLO":
+                    self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
+                elif verb == b"DATA":
+                    self.wfile.write(b"354 end with .\r\n")
+                    body = b""
+                    while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                        body += chunk
+                    messages.append(body)
+                    self.wfile.write(b"250 queued\r\n")
+                elif verb == b"QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:  # HELO, MAIL, RCPT, RSET, NOOP
+                    self.wfile.write(b"250 ok\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SmtpSink(server.server_address[1], messages)
+    finally:
+        server.shutdown()
+        server.server_close()

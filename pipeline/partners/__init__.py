@@ -35,6 +35,7 @@ __all__ = [
     "fetch_drop",
     "list_format",
     "list_in_force",
+    "missing_from_drop",
     "read",
     "revocation_list",
     "unchecked",
@@ -57,6 +58,13 @@ def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
     """The URIs of every file the partner's reader looks for on `logical_date`."""
     uris: list[str] = _feeds(partner).expected_files(partner, logical_date)
     return uris
+
+
+def missing_from_drop(storage: Storage, partner: PartnerConfig, logical_date: dt.date) -> tuple[str, ...]:
+    """The edge: the files whose absence says the partner's drop for `logical_date` has not come yet (one
+    existence check each; empty when it has come). For each required file, the first place it may be."""
+    groups: list[tuple[str, ...]] = _feeds(partner).arrival_files(partner, logical_date)
+    return tuple(group[0] for group in groups if not any(storage.exists(uri) for uri in group))
 
 
 def fetch_drop(storage: Storage, partner: PartnerConfig, logical_date: dt.date) -> PartnerDrop:

@@ -62,6 +62,16 @@ class Decided(TypedDict):
     validation: str
 
 
+class DropStatus(TypedDict):
+    """`await_drop`: which of a partner's expected files for the date are not there yet (empty: the drop
+    has come), and how long the DAG waits for them."""
+
+    partner: str
+    inbox: str
+    missing: list[str]
+    late_drop_hours: float
+
+
 class Gated(TypedDict):
     """`gate`: each partner's list as evaluated, the gate's verdict, and the inputs the lists stand on."""
 

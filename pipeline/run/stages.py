@@ -23,6 +23,7 @@ from pipeline.run.context import RunContext
 from pipeline.run.outputs import (
     Checked,
     Decided,
+    DropStatus,
     Gated,
     Linked,
     OwnershipExtract,
@@ -127,6 +128,20 @@ def plan(ctx: RunContext) -> list[str]:
         )
     log.info("policy %s %s, %d exemptions", policy.id, policy.version, len(exemptions))
     return [p.name for p in ctx.config.partners]
+
+
+def await_drop(ctx: RunContext, partner: str) -> DropStatus:
+    """Whether the partner's drop for the logical date has come: the files still missing (the DAG's sensor
+    waits for them up to the partner's `late_drop_hours`; extraction then stops as for a missing export)."""
+    from pipeline.partners import missing_from_drop
+
+    config = ctx.partner(partner)
+    missing = missing_from_drop(ctx.storage, config, ctx.logical_date)
+    for uri in missing:
+        log.info("%s: not there yet: %s", partner, uri)
+    return DropStatus(
+        partner=partner, inbox=config.inbox, missing=list(missing), late_drop_hours=config.late_drop_hours
+    )
 
 
 def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:

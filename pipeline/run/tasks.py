@@ -131,6 +131,35 @@ def _announce_published(context: Any, ctx: RunContext, outputs: Published) -> No
         log.info("asset event for %s (%s) through alias %s", asset.name, asset.uri, alias.name)
 
 
+def drop_wait_over(missing: list[str], started: dt.datetime, now: dt.datetime, late_drop_hours: float) -> bool:
+    """Whether the DAG stops waiting for a partner's drop: it has come, or its deadline (the run's start
+    plus the partner's `late_drop_hours`) has passed."""
+    return not missing or now >= started + dt.timedelta(hours=late_drop_hours)
+
+
+def poke_drop(partner: str) -> Any:
+    """The DAG's late-drop sensor for one partner (a `PokeReturnValue`): done when the drop has come, or
+    when the partner's deadline has passed, after which extraction stops the run as for a missing export.
+    Its value is the partner's name, so the partner's extraction waits for its own drop only."""
+    from airflow.sdk import PokeReturnValue, get_current_context
+
+    status = run_stage(stages.await_drop, partner=partner)
+    run = get_current_context()["dag_run"]
+    started = run.start_date or run.run_after
+    now = dt.datetime.now(dt.UTC)
+    if not drop_wait_over(status["missing"], started, now, status["late_drop_hours"]):
+        deadline = started + dt.timedelta(hours=status["late_drop_hours"])
+        log.info("%s: waiting for %d file(s) until %s", partner, len(status["missing"]), deadline.isoformat())
+        return PokeReturnValue(is_done=False)
+    if status["missing"]:
+        log.warning(
+            "%s: the drop has not come %s h after the run started; extraction stops the run",
+            partner,
+            status["late_drop_hours"],
+        )
+    return PokeReturnValue(is_done=True, xcom_value=partner)
+
+
 def run_stage(stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a stage of pipeline/run/stages.py for the current Airflow task, with the run context built
     from the task's context (configuration, logical date, run id, options, connection credentials).

@@ -32,8 +32,8 @@ PROBE = textwrap.dedent(
     spec.loader.exec_module(module)
     builtins.open = real_open
     dag = module.marketplace_access_reconciliation()
-    # The stage outputs' TypedDicts (for annotations) and the approval step are all the DAG file imports.
-    light = {"pipeline", "pipeline.run", "pipeline.run.outputs", "pipeline.run.approval"}
+    # The stage outputs' TypedDicts (for annotations), the approval step and the notifier: all the DAG imports.
+    light = {"pipeline", "pipeline.run", "pipeline.run.outputs", "pipeline.run.approval", "pipeline.run.notify"}
     heavy = sorted(m for m in sys.modules if m not in light and (m.split(".")[0] in
                    {"pandas", "pipeline", "great_expectations", "boto3", "botocore", "pyarrow", "scipy"}
                    or m.startswith("google.cloud")))
@@ -108,12 +108,12 @@ def test_tasks_follow_the_stage_order(dag) -> None:  # type: ignore[no-untyped-d
 
     names = [stage.__name__ for stage in STAGE_ORDER]
     assert list(MUST_FOLLOW) == names
-    assert {t.task_id for t in dag.tasks} == {*names, "approve", "report_stopped"}
+    assert {t.task_id for t in dag.tasks} == {*names, "await_drop", "approve", "report_stopped"}
     for stage, before in MUST_FOLLOW.items():
         upstream = dag.get_task(stage).get_flat_relative_ids(upstream=True)
         assert before <= upstream, (stage, before - upstream)
     # The report of a stopped run waits for every stage, whatever their outcome, and never retries.
     stopped = dag.get_task("report_stopped")
-    assert stopped.get_flat_relative_ids(upstream=True) == {*names, "approve"}
+    assert stopped.get_flat_relative_ids(upstream=True) == {*names, "await_drop", "approve"}
     assert stopped.trigger_rule == "all_done"
     assert stopped.retries == 0

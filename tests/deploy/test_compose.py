@@ -160,6 +160,8 @@ def test_init_migrates_and_creates_connections_and_the_config_variable(services:
     assert positions == sorted(positions)
     assert "set -euo pipefail" in script
     assert 'airflow variables set recon_config "${RECON_CONFIG}"' in script
+    # The one-slot pool the DAG's heavy stages run in (a task in a pool that does not exist never runs).
+    assert "airflow pools set recon_heavy 1 " in script
     # The init service reaches the emulators at their compose names and ports.
     assert _default(env["MINIO_ENDPOINT"]) == "http://minio:9000"
     assert _default(env["GCS_ENDPOINT"]) == "http://fake-gcs:4443"

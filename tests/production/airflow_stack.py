@@ -300,6 +300,11 @@ class AirflowStack:
         for conn_id, body in self.connections.items():
             self.api("POST", "/connections", json={"connection_id": conn_id, **body}, expect=(201,))
 
+    def create_pools(self, pools: dict[str, int]) -> None:
+        """The pools deploy/init.sh creates (`airflow pools set`), through the REST API."""
+        for name, slots in pools.items():
+            self.api("POST", "/pools", json={"name": name, "slots": slots}, expect=(201,))
+
     def wait_for_dag(self, dag_id: str, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -361,9 +366,11 @@ class AirflowStack:
 
 
 @contextlib.contextmanager
-def airflow_stack(home: Path, dags_folder: Path, connections: dict[str, dict[str, Any]]) -> Iterator[AirflowStack]:
-    """A migrated, healthy stack with `connections` created; every process stopped and the database dropped
-    on the way out, whatever happened."""
+def airflow_stack(
+    home: Path, dags_folder: Path, connections: dict[str, dict[str, Any]], pools: dict[str, int] | None = None
+) -> Iterator[AirflowStack]:
+    """A migrated, healthy stack with `connections` and `pools` created; every process stopped and the
+    database dropped on the way out, whatever happened."""
     with fresh_database() as database:
         stack = AirflowStack(home=home, dags_folder=dags_folder, database=database, connections=connections)
         try:
@@ -371,6 +378,7 @@ def airflow_stack(home: Path, dags_folder: Path, connections: dict[str, dict[str
             stack.start_all()
             stack.wait_healthy()
             stack.create_connections()
+            stack.create_pools(pools or {})
             yield stack
         finally:
             stack.stop_all()

@@ -176,7 +176,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
             gcs_endpoint=gcs_endpoint,
         )
     )
-    with airflow_stack(base / "airflow", ROOT / "dags", conns) as stack:
+    # The one-slot pool of the heavy stages, as deploy/init.sh creates it.
+    with airflow_stack(base / "airflow", ROOT / "dags", conns, pools={"recon_heavy": 1}) as stack:
         database, marker = stack.database, stack.marker
         timings["stack_up"] = time.monotonic() - t0 - timings["world"]
         stack.wait_for_dag(DAG_ID)

@@ -86,3 +86,15 @@ def test_uris_in_stage_inputs_and_outputs_are_found_with_their_keys() -> None:
         ("gated.gate", "s3://w/gate.json"),
     ]
     assert list(orchestration._uris(["aws", "gcp"])) == []
+
+
+def test_the_late_drop_wait_ends_when_the_drop_comes_or_its_deadline_passes() -> None:
+    import datetime as dt
+
+    started = dt.datetime(2026, 11, 26, 2, 30, tzinfo=dt.UTC)
+    missing = ["gs://partner/drop/accounts/dt=2026-11-26/accounts.jsonl"]
+    assert orchestration.drop_wait_over([], started, started, 4.0)  # it has come
+    assert not orchestration.drop_wait_over(missing, started, started + dt.timedelta(hours=3, minutes=59), 4.0)
+    assert orchestration.drop_wait_over(missing, started, started + dt.timedelta(hours=4), 4.0)
+    # No wait configured: a missing drop stops the run at once, as before.
+    assert orchestration.drop_wait_over(missing, started, started, 0.0)

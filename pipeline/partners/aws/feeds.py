@@ -87,6 +87,17 @@ def feed_uris(partner: PartnerConfig, spec: FeedSpec, logical_date: dt.date) -> 
     ]
 
 
+def arrival_files(partner: PartnerConfig, logical_date: dt.date) -> list[tuple[str, ...]]:
+    """What shows the drop for D has come: for each required feed, its file for D's month (on the first
+    of a month, when AWS may not have started the month's file yet, the previous month's counts too).
+    The monthly files are appended daily, so this is the best sign a listing-free check can have."""
+    groups = []
+    for spec in (s for s in FEEDS if s.required):
+        uris = feed_uris(partner, spec, logical_date)
+        groups.append(tuple(reversed(uris[-2:])) if logical_date.day == 1 else (uris[-1],))
+    return groups
+
+
 def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
     """Every monthly file of every feed the reader looks for (one existence check each, not a listing:
     the file pattern is configuration and need not have a listable static prefix)."""

@@ -60,6 +60,11 @@ def file_uri(partner: PartnerConfig, spec: DropFile, logical_date: dt.date) -> s
     return join(partner.inbox, getattr(partner.gcp_files, spec.attr).format(date=logical_date.isoformat()))
 
 
+def arrival_files(partner: PartnerConfig, logical_date: dt.date) -> list[tuple[str, ...]]:
+    """What shows the drop for D has come: every required file of D's drop."""
+    return [(file_uri(partner, spec, logical_date),) for spec in FILES if spec.required]
+
+
 def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
     """The files of the drop of `logical_date` the reader looks for."""
     return [file_uri(partner, spec, logical_date) for spec in FILES]
