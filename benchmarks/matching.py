@@ -37,6 +37,8 @@ from anyascii import anyascii
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from peak_memory import peak_rss_mb, reset_peak, rss_mb  # benchmarks/, beside this script
+
 from pipeline.config import MatchingConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, TENANTS
 from pipeline.matching import link
@@ -438,12 +440,19 @@ def main() -> None:
         f"{len(world.tenants):,} tenants (generated in {generated:.1f} s)"
     )
     config = MatchingConfig()
+    # The peak of `link` itself: the world's frames stay resident, generation's own peak does not count.
+    resident_before, peak_reset = rss_mb(), reset_peak()
     started, cpu = time.perf_counter(), time.process_time()
     links = link(world.tenants, world.entities, world.identifiers, config)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    peak = peak_rss_mb()
     load = os.getloadavg()[0]
     figures = measure(world, links)
     print(f"link: {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU (load average {load:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"memory: {resident_before:,.0f} MiB resident before link (the world's frames), peak {peak:,.0f} MiB "
+        f"during link{'' if peak_reset else ' (peak since the process started: no clear_refs here)'}"
+    )
     print(
         f"revoking links: precision {figures['precision_revoking']:.4f}, recall {figures['recall_revoking']:.4f} "
         f"({figures['revoking_links']:,} links)"
@@ -464,6 +473,9 @@ def main() -> None:
         "seed": args.seed,
         "link_seconds": round(seconds, 2),
         "link_cpu_seconds": round(cpu_seconds, 2),
+        "rss_before_link_mb": resident_before,
+        "peak_rss_mb": peak,
+        "peak_is_link_only": peak_reset,
         "load_average": round(load, 2),
         **figures,
     }

@@ -23,7 +23,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from pipeline.config import ConfigError, load_config
 from pipeline.errors import NothingToDo, RunStopped
 from pipeline.publish.audit import AuditEvent
-from pipeline.run import stages
+from pipeline.run import lineage, stages
 from pipeline.run.context import ApprovalChannel, RunContext, RunOptions
 from pipeline.run.outputs import Published
 from pipeline.run.snapshot import pinned
@@ -185,13 +185,25 @@ def run_stage(stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, 
         log.info("stage %s for %s, run %s, config %s", name, ctx.ds, ctx.run_id, ctx.config.config_uri)
         log.info("run folder %s", ctx.layout.run_folder)
         named = inspect.signature(stage).bind(ctx, *args, **kwargs).arguments
-        for key, uri in _uris({k: v for k, v in named.items() if v is not ctx}):
+        given = list(_uris({k: v for k, v in named.items() if v is not ctx}))
+        for key, uri in given:
             log.info("input %s: %s", key, uri)
         started = time.monotonic()
         outputs = stages.run_stage(ctx, stage, *args, **kwargs)
-        for key, uri in _uris(outputs):
+        written = list(_uris(outputs))
+        for key, uri in written:
             log.info("output %s: %s", key, uri)
         log.info("stage %s done in %.1f s", name, time.monotonic() - started)
+        partner = kwargs.get("partner")
+        lineage.report(
+            *lineage.datasets(
+                name,
+                ctx.config,
+                partner if isinstance(partner, str) else None,
+                (u for _, u in given),
+                (u for _, u in written),
+            )
+        )
         if stage is stages.publish_partner:
             _announce_published(context, ctx, cast("Published", outputs))
         return outputs
