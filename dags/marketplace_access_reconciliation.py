@@ -16,6 +16,7 @@ Downstream DAGs schedule on the alias (any partner) or on one partner's asset.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from airflow.sdk import (
@@ -72,6 +73,15 @@ RUN_TIMEOUT = dt.timedelta(hours=24)
 HEAVY_POOL = "recon_heavy"
 # The lists must be published by 06:00 UTC on the delivery day: 3 h 30 after the 02:30 logical date.
 PUBLISHED_BY = dt.timedelta(hours=3, minutes=30)
+PUBLISHED_BY_DEADLINE = DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+    interval=PUBLISHED_BY,
+    callback=AsyncCallback(OpsNotifier, kwargs={"event": OpsEvent.DEADLINE_MISSED.value}),
+    name="lists published by 06:00 UTC",
+)
+# `recon dag-run` runs the DAG with `airflow dags test`, which cannot finish a run of a DAG with deadline
+# alerts in Airflow 3.3.2 (it looks them up by ids only the dag-processor assigns): there, no alert.
+EMBEDDED = os.environ.get("RECON_EMBEDDED_AIRFLOW") == "1"
 # The asset alias through which each partner's published list is announced (see the module docstring).
 PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
 
@@ -89,12 +99,7 @@ PUBLISHED_LISTS = AssetAlias("marketplace_revocation_lists")
     # Someone is told (pipeline/run/notify.py: SMTP and Slack by connection) when the run fails, when a
     # change waits for approval (the approval step's notifier) and when the lists are late.
     on_failure_callback=OpsNotifier(OpsEvent.RUN_FAILED),
-    deadline=DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-        interval=PUBLISHED_BY,
-        callback=AsyncCallback(OpsNotifier, kwargs={"event": OpsEvent.DEADLINE_MISSED.value}),
-        name="lists published by 06:00 UTC",
-    ),
+    deadline=None if EMBEDDED else PUBLISHED_BY_DEADLINE,
     default_args={**STAGE_RETRIES, "execution_timeout": STAGE_TIMEOUT},
     params={
         "config": Param(

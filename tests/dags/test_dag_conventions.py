@@ -109,3 +109,7 @@ def test_someone_is_told_of_a_failure_a_waiting_approval_and_late_lists(dag: Any
     assert deadline.interval == dt.timedelta(hours=3, minutes=30)
     assert deadline.callback.path == "pipeline.run.notify.OpsNotifier"
     assert deadline.callback.kwargs == {"event": "deadline_missed"}
+    # Left out only under `recon dag-run` (`airflow dags test` cannot finish a run with deadline alerts).
+    from pipeline.run.local_airflow import EMBEDDED_VARIABLE
+
+    assert f'os.environ.get("{EMBEDDED_VARIABLE}") == "1"' in (ROOT / "dags" / f"{DAG_ID}.py").read_text()
