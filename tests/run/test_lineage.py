@@ -76,3 +76,22 @@ def test_reporting_never_fails_the_task(monkeypatch: pytest.MonkeyPatch, caplog:
     monkeypatch.setattr(airflow_lineage, "get_hook_lineage_collector", broken)
     lineage.report(["s3://a/b"], [])
     assert "lineage could not be reported" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("transport", "collector"), [(None, "NoOpCollector"), ('{"type": "console"}', "HookLineageCollector")]
+)
+def test_the_openlineage_provider_collects_only_once_a_transport_is_configured(
+    tmp_path: Path, transport: str | None, collector: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OPENLINEAGE"))}
+    env["AIRFLOW_HOME"] = str(tmp_path)
+    if transport:
+        env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = transport
+    probe = "from airflow.sdk.lineage import get_hook_lineage_collector as g; print(type(g()).__name__)"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == collector
