@@ -241,6 +241,11 @@ def evaluate(
 
 def approval_instructions(result: GateResult, channel: ApprovalChannel, config_uri: str) -> str:
     """What the person must do to approve this run's change, in the words of the tool they are using."""
+    if channel is ApprovalChannel.AIRFLOW_APPROVAL and result.approval_mismatch:
+        return (
+            f"trigger the date again with the params approve_gate, approved_by and approve_diff={result.diff_sha256}, "
+            "or without approve_gate to be asked in Airflow's Required Actions"
+        )
     if channel is ApprovalChannel.AIRFLOW_APPROVAL:
         return (
             f"approve or reject it in Airflow: Required Actions, task `approve` of run {result.run_id} "

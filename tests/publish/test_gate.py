@@ -131,6 +131,10 @@ def test_blocked_message_names_the_limits_the_reviewable_diff_and_the_tools_flag
     assert dag_run.startswith("approve exactly this change") and "recon dag-run --config" in dag_run
     in_airflow = approval_instructions(result, ApprovalChannel.AIRFLOW_APPROVAL, "file:///w/config.yaml")
     assert "Required Actions" in in_airflow and "--approve" not in in_airflow
+    # Under Airflow, an approval param naming another diff is answered in the params' words.
+    wrong = one(listing(50), active=1000, options=RunOptions(True, "R. Roe", "0" * 64))
+    params = approval_instructions(wrong, ApprovalChannel.AIRFLOW_APPROVAL, "file:///w/config.yaml")
+    assert f"approve_diff={wrong.diff_sha256}" in params
     assert (
         result.messages()
         == (
