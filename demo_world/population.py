@@ -33,6 +33,7 @@ from demo_world import identifiers as ids
 from demo_world import vocab
 from demo_world.names import STYLE_BY_COUNTRY, NameParts, NameVariant, Style
 from pipeline import datasets, jsonio
+from pipeline.arrays import utf8_normalized
 
 ObjArray = npt.NDArray[np.object_]
 
@@ -630,7 +631,7 @@ def _domains(style: list[str], country: list[str], brand: list[str], brand_alt: 
     arr = pc.utf8_lower(pa.array(latin, type=pa.string()))
     for src, dst in _SLUG_LETTERS.items():
         arr = pc.replace_substring(arr, src, dst)
-    arr = pc.replace_substring_regex(pc.utf8_normalize(arr, form="NFKD"), pattern="[^a-z0-9]", replacement="")
+    arr = pc.replace_substring_regex(utf8_normalized(arr, "NFKD"), pattern="[^a-z0-9]", replacement="")
     slugs = pc.utf8_slice_codeunits(arr, 0, 20).to_pylist()
     return [f"{slug or 'company'}.{vocab.TLD.get(c, 'com')}" for slug, c in zip(slugs, country, strict=True)]
 

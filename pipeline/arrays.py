@@ -9,29 +9,37 @@ the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Py
 `timestamp` rules accept): UTC, unparseable text missing; `utc_dates` is its day as `YYYY-MM-DD` text.
 `arrow_nested` does the same for a nested column (lists, structs): an `ArrowDtype` column's own chunks,
 or Python lists and dicts converted to the type given; `pandas_nested` is its way back, an Arrow array as
-an `ArrowDtype` column that keeps its type, without a copy.
+an `ArrowDtype` column that keeps its type, without a copy. `filled` and `utf8_normalized` are Arrow's
+`fill_null` and `utf8_normalize` typed as they behave (the same kind of array back), where the pyarrow
+stubs declare them loosely or not at all.
 """
 
 from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+# An Arrow array or chunked array, handed back as the same kind by the kernels below.
+_ArrowT = TypeVar("_ArrowT", bound="pa.Array[Any] | pa.ChunkedArray[Any]")
 
-def strings(column: pd.Series | pd.Index) -> pa.Array:
+
+def strings(column: pd.Series | pd.Index) -> pa.LargeStringArray:
     values = pa.array(pd.Series(column, copy=False).astype("str"), type=pa.large_string())
     if isinstance(values, pa.ChunkedArray):
         return values.combine_chunks()
     return values
 
 
-def arrow_strings(series: pd.Series) -> pa.ChunkedArray:
+def arrow_strings(series: pd.Series) -> pa.ChunkedArray[pa.Scalar[pa.lib.LargeStringType]]:
     """A string column as Arrow large_string chunks (nulls where pandas has NaN)."""
     try:
         arr = pa.array(series.array)
@@ -54,7 +62,7 @@ def utc_dates(values: pd.Series) -> pd.Series:
     return dates
 
 
-def arrow_nested(series: pd.Series, type: pa.DataType | None = None) -> pa.ChunkedArray:
+def arrow_nested(series: pd.Series, type: pa.DataType | None = None) -> pa.ChunkedArray[Any]:
     """A nested column (pandas `ArrowDtype`, or objects: lists, dicts, None) as Arrow chunks."""
     if isinstance(series.dtype, pd.ArrowDtype):
         arr = pa.array(series.array)
@@ -64,7 +72,22 @@ def arrow_nested(series: pd.Series, type: pa.DataType | None = None) -> pa.Chunk
     return chunked if type is None or chunked.type == type else chunked.cast(type)
 
 
-def pandas_nested(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+def pandas_nested(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pd.api.extensions.ExtensionArray:
     """A nested Arrow array as a pandas column that keeps its Arrow type (`ArrowDtype`), without a copy."""
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
     return pd.arrays.ArrowExtensionArray(chunked)
+
+
+def filled(values: _ArrowT, value: bool | int | str) -> _ArrowT:
+    """Arrow's `fill_null`: the nulls of `values` replaced by `value`, the same kind of array back."""
+    # pyarrow-stubs 20 declares fill_null as coalesce (every argument of one type, returned), so a Python
+    # fill value widens the result to `values | value`; Arrow returns the kind of array it was given.
+    return pc.fill_null(values, value)  # type: ignore[type-var,return-value]
+
+
+def utf8_normalized(values: _ArrowT, form: Literal["NFC", "NFKC", "NFD", "NFKD"]) -> _ArrowT:
+    """Arrow's `utf8_normalize` (Unicode normal form `form` of each string), the same kind of array back."""
+    # pyarrow-stubs 20 does not declare utf8_normalize (Arrow has had it since 8.0); this is the call the
+    # generated `pc.utf8_normalize` makes.
+    normalized: _ArrowT = pc.call_function("utf8_normalize", [values], pc.Utf8NormalizeOptions(form))
+    return normalized

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from pipeline.arrays import strings
+from pipeline.arrays import filled, strings
 
 # ISO 3166-2:CN lists these, but they are separate ISO 3166-1 countries and the policy names them apart.
 SEPARATE_SUBDIVISIONS = {"CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW"}
@@ -52,8 +52,8 @@ def country_parts(codes: pd.Series) -> pd.Series:
     position = pc.index_in(text, value_set=separate)
     head = pc.utf8_slice_codeunits(text, 0, 2)
     valid = pc.match_substring_regex(text, r"^[A-Z]{2}(-|$)")
-    plain = pc.if_else(pc.fill_null(valid, False), head, pa.scalar(None, type=pa.large_string()))
-    result = pc.if_else(pc.is_null(position), plain, named.take(pc.fill_null(position, 0)))
+    plain = pc.if_else(filled(valid, False), head, pa.scalar(None, type=pa.large_string()))
+    result = pc.if_else(pc.is_null(position), plain, named.take(filled(position, 0)))
     return pd.Series(result, dtype="str", index=codes.index)
 
 

@@ -20,9 +20,12 @@ import math
 import types
 import typing
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 T = TypeVar("T")
 
@@ -111,7 +114,7 @@ def _same_leaf(actual: pa.DataType, declared: pa.DataType) -> bool:
     return bool(actual == declared)
 
 
-def _is_list(t: pa.DataType) -> bool:
+def _is_list(t: pa.DataType) -> TypeIs[pa.ListType[Any] | pa.LargeListType[Any]]:
     return bool(pa.types.is_list(t) or pa.types.is_large_list(t))
 
 

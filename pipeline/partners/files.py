@@ -107,10 +107,10 @@ def _bad_bytes(text: str) -> str:
     return ", ".join(bad[:3])
 
 
-def _text(values: Sequence[str | None] | pa.Array) -> pd.Series:
+def _text(values: Sequence[str | None] | pa.Array[Any]) -> pd.Series:
     """Values as a `str` column, empty text and None both missing (built in Arrow: no object column)."""
     array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
-    return pd.Series(pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array), dtype="str")
+    return pd.Series(pc.if_else(pc.equal(array, pa.scalar("")), pa.scalar(None, pa.large_string()), array), dtype="str")
 
 
 def _lineage(frame: pd.DataFrame, uri: str, lines: list[int]) -> pd.DataFrame:
@@ -135,7 +135,7 @@ def _fields_frame(
     at = {name: i for i, name in enumerate(header.names)}
     for alias, target in header.aliases.items():
         own, other = by_position[at[target]], by_position[at[alias]]
-        by_position[at[target]] = pc.if_else(pc.equal(own, ""), other, own)
+        by_position[at[target]] = pc.if_else(pc.equal(own, pa.scalar("")), other, own)
     data = {c: _text(by_position[at[c]]) for c in columns}
     return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), uri, lines)
 

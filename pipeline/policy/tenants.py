@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import jsonio
-from pipeline.arrays import strings
+from pipeline.arrays import filled, strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
 from pipeline.nested import items
@@ -583,7 +583,7 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     _unique_by(ownership, ["entity_id"], "ownership")
     cited = pa.array(sorted(_entities_cited(links)), type=pa.large_string())
     # Arrow's hash lookup: pandas' isin on Arrow-backed strings walks the values in Python.
-    wanted = pc.fill_null(pc.is_in(strings(ownership["entity_id"]), value_set=cited), False)
+    wanted = filled(pc.is_in(strings(ownership["entity_id"]), value_set=cited), False)
     decider = _Decider(ownership[wanted.to_numpy(zero_copy_only=False)], policy, config)
     link_rows: dict[Key, dict[str, Any]] = {
         (str(r["partner"]), str(r["tenant_id"])): {str(k): v for k, v in r.items()}

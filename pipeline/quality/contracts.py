@@ -466,7 +466,7 @@ def _type_rules(col: str, lt: str, opts: dict[str, Any], where: str) -> list[Rul
 
 
 # The Arrow type of a leaf of a nested value, by its logical type.
-_LEAF_TYPES = {
+_LEAF_TYPES: dict[str, pa.DataType] = {
     "string": pa.large_string(),
     "date": pa.large_string(),
     "timestamp": pa.large_string(),

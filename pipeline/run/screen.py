@@ -79,7 +79,8 @@ def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(dtype, pd.ArrowDtype) and pa.types.is_nested(dtype.pyarrow_dtype):
             values = arrow_nested(out[col])
             written = formatting.evidence_cells(values) if pa.types.is_struct(values.type) else formatting.cells(values)
-            out[col] = pd.array(written, dtype="str")
+            # pandas-stubs list no Arrow array among pd.array's inputs; pandas takes one (and keeps it in Arrow).
+            out[col] = pd.array(written, dtype="str")  # type: ignore[call-overload]
         elif dtype == "str":
             out[col] = out[col].map(neutralise, na_action="ignore")
     return out
