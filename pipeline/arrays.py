@@ -16,7 +16,7 @@ stubs declare them loosely or not at all.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,10 @@ import pyarrow.compute as pc
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+# Large strings as Arrow's kernels hand them back (a `pa.LargeStringArray` is one too; so is the
+# dictionary of an encoded one, which the stubs cannot tell apart from any other array).
+LargeStrings: TypeAlias = "pa.Array[pa.Scalar[pa.lib.LargeStringType]]"
 
 # An Arrow array or chunked array, handed back as the same kind by the kernels below.
 _ArrowT = TypeVar("_ArrowT", bound="pa.Array[Any] | pa.ChunkedArray[Any]")
@@ -91,3 +95,8 @@ def utf8_normalized(values: _ArrowT, form: Literal["NFC", "NFKC", "NFD", "NFKD"]
     # generated `pc.utf8_normalize` makes.
     normalized: _ArrowT = pc.call_function("utf8_normalize", [values], pc.Utf8NormalizeOptions(form))
     return normalized
+
+
+def text_series(values: pa.Array[Any] | pa.ChunkedArray[Any], index: pd.Index | None = None) -> pd.Series:
+    """Arrow text as a pandas `str` column (missing where Arrow has nulls), indexed by `index`."""
+    return pd.Series(values, dtype="str", index=index)

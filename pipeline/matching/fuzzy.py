@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from pipeline.arrays import strings
+from pipeline.arrays import filled, strings, text_series
 from pipeline.config import MatchingConfig
 
 # (column blocked on, side of it, column scored): typos after the start of the key, typos at the start
@@ -44,15 +44,16 @@ _PASSES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _blocks(country: pa.Array, key: pa.Array, side: str) -> pa.Array:
+def _blocks(country: pa.LargeStringArray, key: pa.LargeStringArray, side: str) -> pa.LargeStringArray:
     """Country and key in one string, arranged so that slicing one end gives country + piece."""
     bar = pa.scalar("|", type=pa.large_string())
-    if side == "start":
-        return pc.binary_join_element_wise(country, key, bar)
-    return pc.binary_join_element_wise(key, country, bar)
+    first, second = (country, key) if side == "start" else (key, country)
+    # The stubs want the separator to be of the strings' own kind (an array here); Arrow takes a scalar.
+    blocks: pa.LargeStringArray = pc.binary_join_element_wise(first, second, bar)  # type: ignore[call-overload]
+    return blocks
 
 
-def _piece(blocks: pa.Array, side: str, length: int) -> pa.Array:
+def _piece(blocks: pa.LargeStringArray, side: str, length: int) -> pa.LargeStringArray:
     # The country code (2 letters) and the bar take 3 characters.
     if side == "start":
         return pc.utf8_slice_codeunits(blocks, 0, length + 3)
@@ -75,14 +76,16 @@ def generic_endings(words: pd.Series, config: MatchingConfig) -> list[str]:
     return [values[i] for i in order[: config.generic_words] if counts[i] >= floor and len(values[i]) >= 3]
 
 
-def head_keys(key: pd.Series, endings: list[str], min_length: int) -> pa.Array:
+def head_keys(key: pd.Series, endings: list[str], min_length: int) -> pa.LargeStringArray:
     """The key without one generic ending, when at least `min_length` characters are left."""
     arr = _arrow(key)
     if not endings:
         return arr
     alternation = "|".join(re.escape(e) for e in sorted(endings, key=lambda e: (-len(e), e)))
     head = pc.replace_substring_regex(arr, f"(?:{alternation})$", "")
-    return pc.if_else(pc.greater_equal(pc.utf8_length(head), min_length), head, arr)
+    long_enough = pc.greater_equal(pc.utf8_length(head), pa.scalar(min_length))
+    headed: pa.LargeStringArray = pc.if_else(long_enough, head, arr)
+    return headed
 
 
 # Rows of last words compared with the endings at a time (a block of scores is rows x endings floats).
@@ -137,11 +140,13 @@ def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray
     return np.asarray(unknown == 0)
 
 
-def _arrow(column: pd.Series) -> pa.Array:
+def _arrow(column: pd.Series) -> pa.LargeStringArray:
     return strings(column)
 
 
-def _pass_pairs(q_blocks: pa.Array, p_blocks: pa.Array, side: str, config: MatchingConfig) -> pd.DataFrame:
+def _pass_pairs(
+    q_blocks: pa.LargeStringArray, p_blocks: pa.LargeStringArray, side: str, config: MatchingConfig
+) -> pd.DataFrame:
     """Pairs (q, p) for one pass: each query meets the pool rows of its smallest block that fits."""
     open_rows = np.arange(len(q_blocks))
     # Pool rows still in play: a row outside every wanted block at one length is outside at longer ones.
@@ -150,24 +155,27 @@ def _pass_pairs(q_blocks: pa.Array, p_blocks: pa.Array, side: str, config: Match
     for length in config.block_lengths:
         if len(open_rows) == 0 or len(pool_rows) == 0:
             break
-        q_piece = _piece(q_blocks.take(pa.array(open_rows)), side, length)
+        q_piece = _piece(q_blocks.take(open_rows), side, length)
         # The first length looks at the whole pool: no copy of it through `take`.
-        in_play = p_blocks if len(pool_rows) == len(p_blocks) else p_blocks.take(pa.array(pool_rows))
+        in_play = p_blocks if len(pool_rows) == len(p_blocks) else p_blocks.take(pool_rows)
         p_piece = _piece(in_play, side, length)
         inside = pc.is_in(p_piece, value_set=pc.unique(q_piece))
         pool_rows = pool_rows[inside.to_numpy(zero_copy_only=False)]
         p_piece = p_piece.filter(inside)
         counted = pc.value_counts(p_piece)
         where = pc.index_in(q_piece, value_set=counted.field("values"))
-        size = pc.fill_null(counted.field("counts").take(where), 0).to_numpy(zero_copy_only=False)
+        size = filled(counted.field("counts").take(where), 0).to_numpy(zero_copy_only=False)
         chosen = (size > 0) & (size <= config.block_max_size)
         if chosen.any():
             q_chosen = q_piece.filter(pa.array(chosen))
             # Only the members of chosen blocks: oversized blocks can hold millions of rows.
             in_chosen = pc.is_in(p_piece, value_set=pc.unique(q_chosen))
-            queries = pa.table({"block": q_chosen, "q": open_rows[chosen]})
+            queries = pa.table({"block": q_chosen, "q": pa.array(open_rows[chosen], pa.int64())})
             members = pa.table(
-                {"block": p_piece.filter(in_chosen), "p": pool_rows[in_chosen.to_numpy(zero_copy_only=False)]}
+                {
+                    "block": p_piece.filter(in_chosen),
+                    "p": pa.array(pool_rows[in_chosen.to_numpy(zero_copy_only=False)], pa.int64()),
+                }
             )
             found.append(queries.join(members, keys="block", join_type="inner").select(["q", "p"]))
         # An empty block stays empty with longer pieces; only oversized ones are worth refining.
@@ -193,8 +201,8 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
     endings = generic_endings(pool["words"], config)
     q_keys = queries["key"].iloc[q_rows]
 
-    def aligned(values: pa.Array, like: pd.Series) -> pd.Series:
-        return pd.Series(values, dtype="str", index=like.index)
+    def aligned(values: pa.LargeStringArray, like: pd.Series) -> pd.Series:
+        return text_series(values, like.index)
 
     # `head`: what end-blocking uses (only cut when enough is left); `core`: what the head check scores.
     q_words = queries["words"].iloc[q_rows]
@@ -231,16 +239,16 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
         p_len = pc.utf8_length(p_key).to_numpy()[pairs["p"].to_numpy()]
         reachable = 2 * np.minimum(q_len, p_len) >= reach * (q_len + p_len) - 1e-9
         pairs = pairs[reachable]
-        left = q_key.take(pa.array(pairs["q"].to_numpy())).to_numpy(zero_copy_only=False)
-        right = p_key.take(pa.array(pairs["p"].to_numpy())).to_numpy(zero_copy_only=False)
+        left = q_key.take(pairs["q"].to_numpy()).to_numpy(zero_copy_only=False)
+        right = p_key.take(pairs["p"].to_numpy()).to_numpy(zero_copy_only=False)
         score = process.cpdist(
             left, right, scorer=fuzz.ratio, workers=config.workers, score_cutoff=config.fuzzy_min_score
         )
         keep = score >= config.fuzzy_min_score
         if column == "key":
             # A shared generic ending ("technology") must not carry the match: the heads must agree too.
-            q_head = _arrow(subset["core"]).take(pa.array(pairs["q"].to_numpy()[keep])).to_numpy(zero_copy_only=False)
-            p_head = _arrow(pool["core"]).take(pa.array(pairs["p"].to_numpy()[keep])).to_numpy(zero_copy_only=False)
+            q_head = _arrow(subset["core"]).take(pairs["q"].to_numpy()[keep]).to_numpy(zero_copy_only=False)
+            p_head = _arrow(pool["core"]).take(pairs["p"].to_numpy()[keep]).to_numpy(zero_copy_only=False)
             head_score = process.cpdist(q_head, p_head, scorer=fuzz.ratio, workers=config.workers)
             keep[np.flatnonzero(keep)[head_score < config.fuzzy_min_head_score]] = False
         scored.append(

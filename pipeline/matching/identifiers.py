@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from pipeline.arrays import strings
+from pipeline.arrays import LargeStrings, filled, strings, text_series
 from pipeline.jurisdictions import country_parts
 
 
@@ -127,7 +127,9 @@ def scheme_kinds(scheme: str) -> frozenset[IdKind]:
     return frozenset(kinds) if kinds else frozenset({IdKind.UNKNOWN_KIND})
 
 
-def canonical_arrays(values: pa.Array, countries: pa.Array, *, vat_prefix: bool) -> tuple[pa.Array, pa.Array]:
+def canonical_arrays(
+    values: LargeStrings, countries: LargeStrings, *, vat_prefix: bool
+) -> tuple[LargeStrings, LargeStrings]:
     """(country, number) per value, formatting removed; with `vat_prefix`, a VAT prefix is read.
 
     A leading pair of letters that names a country (or EL/XI) and is followed by a digit is a VAT prefix:
@@ -137,11 +139,11 @@ def canonical_arrays(values: pa.Array, countries: pa.Array, *, vat_prefix: bool)
     """
     large = pa.large_string()
     text = pc.replace_substring_regex(pc.utf8_upper(values), r"[^0-9A-Z]", "")
-    country = countries
+    country: LargeStrings = countries
     if vat_prefix:
         head = pc.utf8_slice_codeunits(text, 0, 2)
         for written, meant in VAT_PREFIX_COUNTRY.items():
-            head = pc.if_else(pc.equal(head, written), pa.scalar(meant, large), head)
+            head = pc.if_else(pc.equal(head, pa.scalar(written)), pa.scalar(meant, large), head)
         rest = pc.utf8_slice_codeunits(text, 2)
         # Country unknown: two letters naming a country and then a digit say where it was issued.
         names_country = pc.and_kleene(
@@ -150,18 +152,20 @@ def canonical_arrays(values: pa.Array, countries: pa.Array, *, vat_prefix: bool)
         )
         # Country known: its own code in front (ATU12345678, ESB12345678, NO123456789MVA) is dropped.
         own_prefix = pc.and_kleene(pc.equal(country, head), pc.match_substring_regex(rest, r"[0-9]"))
-        is_prefix = pc.fill_null(pc.or_kleene(names_country, own_prefix), False)
+        is_prefix = filled(pc.or_kleene(names_country, own_prefix), False)
         country = pc.if_else(is_prefix, head, country)
         text = pc.if_else(is_prefix, rest, text)
         for issuer, (pattern, keep) in TAX_NUMBER_PREFIX.items():
             text = pc.if_else(
-                pc.fill_null(pc.equal(country, issuer), False), pc.replace_substring_regex(text, pattern, keep), text
+                filled(pc.equal(country, pa.scalar(issuer)), False),
+                pc.replace_substring_regex(text, pattern, keep),
+                text,
             )
-    digits = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]+$"), False)
+    digits = filled(pc.match_substring_regex(text, r"^[0-9]+$"), False)
     stripped = pc.utf8_ltrim(text, "0")
-    stripped = pc.if_else(pc.equal(stripped, ""), pa.scalar("0", large), stripped)
+    stripped = pc.if_else(pc.equal(stripped, pa.scalar("")), pa.scalar("0", large), stripped)
     text = pc.if_else(digits, stripped, text)
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, large), text)
+    text = pc.if_else(pc.equal(text, pa.scalar("")), pa.scalar(None, large), text)
     return country, text
 
 
@@ -170,8 +174,8 @@ def canonical_numbers(values: pd.Series, countries: pd.Series, *, vat_prefix: bo
     country, number = canonical_arrays(strings(values), strings(countries), vat_prefix=vat_prefix)
     return pd.DataFrame(
         {
-            "country": pd.Series(country, dtype="str", index=values.index),
-            "number": pd.Series(number, dtype="str", index=values.index),
+            "country": text_series(country, values.index),
+            "number": text_series(number, values.index),
         }
     )
 
@@ -180,7 +184,7 @@ _ENTITY_KEY_COLUMNS = ["entity_id", "kind", "match_key", "scheme", "identifier"]
 
 
 def entity_identifier_keys(
-    identifiers: pd.DataFrame, entity_ids: pd.Index, wanted: pa.Array | None = None
+    identifiers: pd.DataFrame, entity_ids: pd.Index, wanted: LargeStrings | None = None
 ) -> pd.DataFrame:
     """One row per (identifier, kind) an entity can be matched by: entity_id, kind, match_key, scheme, identifier.
 
@@ -211,20 +215,20 @@ def entity_identifier_keys(
         chosen = [s for s in candidates if placed[s][1] & kinds]
         if not chosen:
             continue
-        mask = pc.fill_null(pc.is_in(scheme, value_set=pa.array(chosen, type=large)), False)
+        mask = filled(pc.is_in(scheme, value_set=pa.array(chosen, type=large)), False)
         lei = IdKind.LEI in kinds
-        source_country = pa.nulls(pc.sum(mask).as_py() or 0, type=large) if lei else row_country.filter(mask)
+        source_country = pa.nulls(mask.true_count, type=large) if lei else row_country.filter(mask)
         country, number = canonical_arrays(identifier.filter(mask), source_country, vat_prefix=vat)
         keep = pc.is_valid(number)
         if wanted is not None:
-            keep = pc.and_(keep, pc.fill_null(pc.is_in(number, value_set=wanted), False))
+            keep = pc.and_(keep, filled(pc.is_in(number, value_set=wanted), False))
         rows = pd.DataFrame(
             {
-                "entity_id": pd.Series(entity.filter(mask).filter(keep), dtype="str"),
-                "scheme": pd.Series(scheme.filter(mask).filter(keep), dtype="str"),
-                "identifier": pd.Series(identifier.filter(mask).filter(keep), dtype="str"),
-                "country": pd.Series(country.filter(keep), dtype="str").fillna(""),
-                "number": pd.Series(number.filter(keep), dtype="str"),
+                "entity_id": text_series(entity.filter(mask).filter(keep)),
+                "scheme": text_series(scheme.filter(mask).filter(keep)),
+                "identifier": text_series(identifier.filter(mask).filter(keep)),
+                "country": text_series(country.filter(keep)).fillna(""),
+                "number": text_series(number.filter(keep)),
             }
         )
         for kind in sorted(kinds):
@@ -241,7 +245,7 @@ def entity_identifier_keys(
     out = pd.concat(parts, ignore_index=True)
     # Arrow's hash lookup: pandas' isin walks a 5M-string index in Python.
     known = pc.is_in(strings(out["entity_id"]), value_set=strings(entity_ids))
-    out = out[pc.fill_null(known, False).to_numpy(zero_copy_only=False)]
+    out = out[filled(known, False).to_numpy(zero_copy_only=False)]
     result: pd.DataFrame = out.loc[:, _ENTITY_KEY_COLUMNS].astype("str")
     return result.reset_index(drop=True)
 
