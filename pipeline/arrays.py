@@ -11,7 +11,7 @@ the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Py
 or Python lists and dicts converted to the type given; `pandas_nested` is its way back, an Arrow array as
 an `ArrowDtype` column that keeps its type, without a copy. `filled` and `utf8_normalized` are Arrow's
 `fill_null` and `utf8_normalize` typed as they behave (the same kind of array back), where the pyarrow
-stubs declare them loosely or not at all.
+stubs declare them loosely or not at all; `int64s` is the one conversion of NumPy positions and offsets.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ BoolArray = npt.NDArray[np.bool_]
 # Large strings as Arrow's kernels hand them back (a `pa.LargeStringArray` is one too; so is the
 # dictionary of an encoded one, which the stubs cannot tell apart from any other array).
 LargeStrings: TypeAlias = "pa.Array[pa.Scalar[pa.lib.LargeStringType]]"
+LargeStringChunks: TypeAlias = "pa.ChunkedArray[pa.Scalar[pa.lib.LargeStringType]]"
 
 # An Arrow array or chunked array, handed back as the same kind by the kernels below.
 _ArrowT = TypeVar("_ArrowT", bound="pa.Array[Any] | pa.ChunkedArray[Any]")
@@ -43,7 +44,7 @@ def strings(column: pd.Series | pd.Index) -> pa.LargeStringArray:
     return values
 
 
-def arrow_strings(series: pd.Series) -> pa.ChunkedArray[pa.Scalar[pa.lib.LargeStringType]]:
+def arrow_strings(series: pd.Series) -> LargeStringChunks:
     """A string column as Arrow large_string chunks (nulls where pandas has NaN)."""
     try:
         arr = pa.array(series.array)
@@ -97,6 +98,20 @@ def utf8_normalized(values: _ArrowT, form: Literal["NFC", "NFKC", "NFD", "NFKD"]
     return normalized
 
 
+def text_array(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as a pandas `str` array (missing where Arrow has nulls), kept in Arrow by pandas."""
+    # pandas-stubs list no Arrow array among pd.array's inputs; pandas takes one.
+    column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")  # type: ignore[call-overload]
+    return column
+
+
 def text_series(values: pa.Array[Any] | pa.ChunkedArray[Any], index: pd.Index | None = None) -> pd.Series:
     """Arrow text as a pandas `str` column (missing where Arrow has nulls), indexed by `index`."""
     return pd.Series(values, dtype="str", index=index)
+
+
+def int64s(values: IntArray) -> pa.Int64Array:
+    """NumPy int64 values as an Arrow int64 array (no copy): offsets for list arrays, positions for `take`.
+
+    The pyarrow stubs read `pa.array` of any NumPy array as booleans; naming the type says what it is."""
+    return pa.array(values, pa.int64())

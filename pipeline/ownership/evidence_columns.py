@@ -12,11 +12,12 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from pipeline.arrays import BoolArray, FloatArray, IntArray
+from pipeline.arrays import BoolArray, FloatArray, IntArray, LargeStringChunks, LargeStrings, int64s
 from pipeline.ownership.evidence import Flagged
 from pipeline.ownership.evidence_model import (
     EVIDENCE_TYPE,
@@ -40,7 +41,7 @@ def _stakes(
 ) -> pa.StructArray:
     """`Stake` structs: an interval, or (`control`) control without shares, whose bounds are null."""
     no_share = control if control.any() else None
-    children = [
+    children: list[pa.Array[Any]] = [
         pa.array(low, pa.float64(), mask=no_share),
         pa.array(low_open & ~control),
         pa.array(high, pa.float64(), mask=no_share),
@@ -66,7 +67,7 @@ def stake_structs(graph: Graph, edges: IntArray) -> pa.StructArray:
     return _stakes(o.low[e], o.low_open[e], o.high[e], o.high_open[e], control)
 
 
-def outside_stakes(graph: Graph, flagged: Flagged) -> tuple[pa.Array, pa.StructArray]:
+def outside_stakes(graph: Graph, flagged: Flagged) -> tuple[LargeStrings, pa.StructArray]:
     """(holder id, stake) of each holding from outside the data in `flagged.outside`, in its order."""
     out, o, c = flagged.outside, graph.outside, graph.outside_control
     control = out.kind == 1
@@ -79,7 +80,7 @@ def outside_stakes(graph: Graph, flagged: Flagged) -> tuple[pa.Array, pa.StructA
         e = np.where(control, 0, out.edge)
         stakes = _stakes(o.low[e], o.low_open[e], o.high[e], o.high_open[e], control)
         holder[~control] = o.src[out.edge[~control]]
-    return graph.outside_ids.take(pa.array(holder)), stakes
+    return graph.outside_ids.take(int64s(holder)), stakes
 
 
 class _Placement:
@@ -97,10 +98,10 @@ class _Placement:
         # Offset k + 1 serves the records after the k-th flagged one up to the next, the last to the end.
         self.spans = np.diff(np.concatenate([[-1], self.rows, [n]]))
 
-    def lists(self, parts: Sequence[tuple[IntArray, pa.Array]], item: pa.DataType) -> pa.LargeListArray:
+    def lists(self, parts: Sequence[tuple[IntArray, pa.Array[Any]]], item: pa.DataType) -> pa.LargeListArray[Any]:
         """One list per record: run r's k-th record gets `parts[r][1][indptr[k]:indptr[k + 1]]`."""
         if not parts:  # nothing flagged: every list is empty
-            return pa.LargeListArray.from_arrays(pa.array(np.zeros(self.n + 1, dtype=np.int64)), pa.array([], item))
+            return pa.LargeListArray.from_arrays(int64s(np.zeros(self.n + 1, dtype=np.int64)), pa.array([], item))
         counts = np.concatenate([np.diff(indptr) for indptr, _ in parts])
         bases = np.cumsum([0, *(len(values) for _, values in parts)])
         starts = np.concatenate([base + indptr[:-1] for base, (indptr, _) in zip(bases, parts, strict=False)])
@@ -108,9 +109,9 @@ class _Placement:
         counts, starts = counts[self.order], starts[self.order]
         taken = ranges(starts, counts)
         if not np.array_equal(taken, np.arange(len(taken))):
-            values = values.take(pa.array(taken))
+            values = values.take(int64s(taken))
         record_offsets = np.repeat(offsets(counts), self.spans)
-        return pa.LargeListArray.from_arrays(pa.array(record_offsets), values, type=pa.large_list(item))
+        return pa.LargeListArray.from_arrays(int64s(record_offsets), values, type=pa.large_list(item))
 
     def values(self, parts: Sequence[np.ndarray], fill: object, dtype: type) -> np.ndarray:
         """One value per record: run r's k-th record gets `parts[r][k]`, every other record `fill`."""
@@ -131,12 +132,12 @@ def _roots(graph: Graph, basis: RootBases, flagged: Flagged) -> tuple[IntArray, 
     # A path starts at a root (its basis) or at a record held for an unread statement.
     texts = pa.array([*basis.texts, str(OwnershipRule.UNREAD_STATEMENT)], pa.large_string())
     code = basis.code[root]
-    bases = texts.take(pa.array(np.where(code >= 0, code, len(basis.texts))))
+    bases = texts.take(int64s(np.where(code >= 0, code, len(basis.texts))))
     ids = graph.ids_arrow.take(pa.array(root, pa.int64()))
     return grouped(root_row, k), pa.StructArray.from_arrays([ids, bases], fields=list(ROOT_TYPE))
 
 
-def _owners(graph: Graph, names: pa.ChunkedArray, flagged: Flagged) -> pa.StructArray:
+def _owners(graph: Graph, names: LargeStringChunks, flagged: Flagged) -> pa.StructArray:
     """The first MAX_OWNERS_LISTED carrying holders of each record, largest stake first."""
     holder = pa.array(flagged.contrib.src[flagged.owner_at], pa.int64())
     return pa.StructArray.from_arrays(
@@ -157,12 +158,12 @@ def _paths(graph: Graph, flagged: Flagged) -> pa.StructArray:
     nodes, steps = offsets(paths.depth[kept] + 1), offsets(paths.depth[kept])  # a start has no stake
     on = walks(paths.parent, kept, np.diff(nodes), top_first=True)
     stepped = walks(paths.parent, kept, np.diff(steps), top_first=True)
-    ids = pa.LargeListArray.from_arrays(pa.array(nodes), graph.ids_arrow.take(pa.array(paths.node[on], pa.int64())))
-    stakes = pa.LargeListArray.from_arrays(pa.array(steps), stake_structs(graph, paths.edge[stepped]))
+    ids = pa.LargeListArray.from_arrays(int64s(nodes), graph.ids_arrow.take(pa.array(paths.node[on], pa.int64())))
+    stakes = pa.LargeListArray.from_arrays(int64s(steps), stake_structs(graph, paths.edge[stepped]))
     return pa.StructArray.from_arrays([ids, stakes], fields=list(PATH_TYPE))
 
 
-def _unread(unread: UnreadRecords, flagged: Flagged) -> tuple[IntArray, pa.Array]:
+def _unread(unread: UnreadRecords, flagged: Flagged) -> tuple[IntArray, pa.Array[Any]]:
     """The quarantined statements about each record held for them (few: Python per record)."""
     held = np.flatnonzero(flagged.by_unread)
     notes = [unread.notes(int(i)) for i in flagged.idx[held]]
@@ -178,7 +179,7 @@ def _unknown(graph: Graph, flagged: Flagged) -> tuple[IntArray, pa.StructArray]:
 
 
 def evidence_column(
-    graph: Graph, basis: RootBases, names: pa.ChunkedArray, unread: UnreadRecords, runs: Sequence[Flagged]
+    graph: Graph, basis: RootBases, names: LargeStringChunks, unread: UnreadRecords, runs: Sequence[Flagged]
 ) -> pa.StructArray:
     placed = _Placement(graph.n, runs)
     runs = placed.runs
@@ -204,7 +205,9 @@ def _rule_list(bound: str, *, by_share: bool, by_control: bool, by_unread: bool,
     return [str(rule) for holds, rule in flags if holds]
 
 
-def rules_column(judgement: Judgement, basis: RootBases, runs: Sequence[Flagged]) -> pa.LargeListArray:
+def rules_column(
+    judgement: Judgement, basis: RootBases, runs: Sequence[Flagged]
+) -> pa.Array[pa.Scalar[pa.LargeListType[pa.lib.LargeStringType]]]:
     """Each record's rule ids: `clear`; a root's bases (`root.incorporation`, ...); a flagged record's
     reasons in the order unread statement, share, control, unknown holder."""
     lists: list[list[str]] = [[str(OwnershipRule.CLEAR)]]
@@ -223,5 +226,4 @@ def rules_column(judgement: Judgement, basis: RootBases, runs: Sequence[Flagged]
                        unknown=bool(c & 1))
             for c in range(16)
         ]  # fmt: skip
-    out: pa.LargeListArray = pa.array(lists, IDS_TYPE).take(pa.array(code))
-    return out
+    return pa.array(lists, IDS_TYPE).take(int64s(code))

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import formatting
-from pipeline.arrays import IntArray
+from pipeline.arrays import IntArray, LargeStringChunks, int64s
 from pipeline.formatting import joined, text
 from pipeline.ownership.evidence import Flagged
 from pipeline.ownership.evidence_columns import outside_stakes, stake_structs
@@ -40,7 +41,7 @@ class _Table:
     rows, roots of one basis) and flagged rows bring their own, built in Arrow."""
 
     def __init__(self, n: int, default: str) -> None:
-        self._parts: list[pa.Array] = []
+        self._parts: list[pa.Array[Any]] = []
         self._texts = [default]  # not yet in _parts
         self._done = 0  # texts in _parts
         self.codes = np.zeros(n, dtype=np.int64)
@@ -49,7 +50,7 @@ class _Table:
         self.codes[rows] = self._done + len(self._texts)
         self._texts.append(line)
 
-    def set_rows(self, rows: IntArray, values: pa.Array) -> None:
+    def set_rows(self, rows: IntArray, values: pa.Array[Any]) -> None:
         """rows[k] gets values[k]."""
         self._flush()
         self.codes[rows] = self._done + np.arange(len(rows))
@@ -61,9 +62,9 @@ class _Table:
         self._done += len(self._texts)
         self._texts = []
 
-    def arrow(self) -> pa.Array:
+    def arrow(self) -> pa.Array[Any]:
         self._flush()
-        return pa.concat_arrays(self._parts).take(pa.array(self.codes))
+        return pa.concat_arrays(self._parts).take(int64s(self.codes))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class Explainer:
     policy: Policy
     basis: RootBases
     judgement: Judgement
-    names: pa.ChunkedArray  # per node
+    names: LargeStringChunks  # per node
     unread: UnreadRecords
 
     @property
@@ -82,7 +83,7 @@ class Explainer:
         own = self.policy.ownership
         return f"{own.comparator} {formatting.percent(own.threshold)}"
 
-    def column(self, runs: Sequence[Flagged]) -> pa.Array:
+    def column(self, runs: Sequence[Flagged]) -> pa.Array[Any]:
         j, method = self.judgement, self.policy.ownership.method
         lines = _Table(self.graph.n, "clear: no restricted owner found")
         partial = j.partial
@@ -99,7 +100,7 @@ class Explainer:
                 lines.set_rows(flagged.idx, self._flagged(flagged))
         return lines.arrow()
 
-    def _flagged(self, flagged: Flagged) -> pa.Array:
+    def _flagged(self, flagged: Flagged) -> pa.Array[Any]:
         j, idx, test, method = self.judgement, flagged.idx, self.test, self.policy.ownership.method
         control_only = pa.array(flagged.by_control & ~flagged.by_share)
         if flagged.bound == "low":
@@ -120,19 +121,19 @@ class Explainer:
                 lines = pc.replace_with_mask(lines, pa.array(flagged.by_unread), pa.array(unread, pa.large_string()))
         return joined(lines, self._largest(flagged), self._unknown(flagged))
 
-    def _largest(self, flagged: Flagged) -> pa.Array:
+    def _largest(self, flagged: Flagged) -> pa.Array[Any]:
         """ "; largest: <name, or id when it has none> (<stake>)" when the record has carrying holders."""
         has = flagged.owners_total > 0
         first = flagged.first[has]
-        holder = pa.array(flagged.contrib.src[first])
+        holder = int64s(flagged.contrib.src[first])
         name = self.names.take(holder)
-        who = pc.if_else(pc.not_equal(name, "").fill_null(False), name, self.graph.ids_arrow.take(holder))
+        who = pc.if_else(pc.not_equal(name, pa.scalar("")).fill_null(False), name, self.graph.ids_arrow.take(holder))
         stake = formatting.stakes(stake_structs(self.graph, flagged.contrib.edge[first]))
         largest = joined("; largest: ", who, " (", stake, ")")
-        out: pa.Array = largest.take(pa.array(np.cumsum(has) - 1, mask=~has)).fill_null("")
+        out: pa.Array[Any] = largest.take(pa.array(np.cumsum(has) - 1, pa.int64(), mask=~has)).fill_null("")
         return out
 
-    def _unknown(self, flagged: Flagged) -> pa.Array:
+    def _unknown(self, flagged: Flagged) -> pa.Array[Any]:
         """ "; holders not in the data: <id> (<stake>), ..." for the records some could decide."""
         found = [""] * len(flagged.idx)
         if len(flagged.outside.record):

@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +34,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from pipeline.arrays import BoolArray, FloatArray, IntArray, arrow_strings
+from pipeline.arrays import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    LargeStringChunks,
+    LargeStrings,
+    arrow_strings,
+    filled,
+    int64s,
+)
 from pipeline.ownership.findings import Check, Finding, Severity
 from pipeline.ownership.stakes import EPS
 from pipeline.policy.definition import CONTROL_INTEREST_TYPES, Policy
@@ -61,7 +71,7 @@ class Edges:
 
 @dataclass(frozen=True)
 class Graph:
-    ids_arrow: pa.Array  # sorted distinct record ids; position = node index
+    ids_arrow: LargeStrings  # sorted distinct record ids; position = node index
     rows: IntArray  # per node, the row of `entities` that describes it (the first, if repeated)
     ownership: Edges  # one edge per (owner, owned) pair, in (owner, owned) order
     control: Edges  # one edge per (controller, controlled) pair, in that order; stakes unused
@@ -69,7 +79,7 @@ class Graph:
     findings: tuple[Finding, ...]
     outside: Edges  # ownership held in a node by a holder not in the data: src indexes `outside_ids`
     outside_control: Edges  # control held in a node by a holder not in the data (stakes unused)
-    outside_ids: pa.Array  # sorted distinct ids of those holders
+    outside_ids: LargeStrings  # sorted distinct ids of those holders
 
     @property
     def n(self) -> int:
@@ -77,6 +87,10 @@ class Graph:
 
     def id_at(self, i: int) -> str:
         return str(self.ids_arrow[int(i)].as_py())
+
+    def ids_at(self, nodes: IntArray) -> list[str]:
+        """The ids of `nodes`, in that order (a node always has one)."""
+        return [str(i) for i in self.ids_arrow.take(int64s(nodes)).to_pylist()]
 
     @cached_property
     def owner_matrix(self) -> sp.csr_matrix:
@@ -141,15 +155,15 @@ def key_order(keys: IntArray) -> IntArray:
     return packed & ((1 << shift) - 1)
 
 
-def _indices(values: pa.ChunkedArray, ids: pa.Array) -> IntArray:
+def _indices(values: LargeStringChunks, ids: pa.Array[Any] | pa.ChunkedArray[Any]) -> IntArray:
     """Position of each value in `ids` (a node index when `ids` are the nodes; -1 when absent or null)."""
     found = pc.index_in(values, value_set=ids)
-    out: IntArray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    out: IntArray = filled(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return out
 
 
-def _bool(arr: pa.Array | pa.ChunkedArray) -> BoolArray:
-    out: BoolArray = np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+def _bool(arr: pa.Array[Any] | pa.ChunkedArray[Any]) -> BoolArray:
+    out: BoolArray = np.asarray(filled(arr, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
     return out
 
 
@@ -230,7 +244,7 @@ def _max_per_pair(e: Edges, rows: BoolArray) -> Edges:
     return out
 
 
-def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Finding]]:
+def _node_order(entities: pd.DataFrame) -> tuple[LargeStrings, IntArray, list[Finding]]:
     """Sorted distinct ids, the entities row of each, and a finding per repeated id."""
     raw = arrow_strings(entities["entity_id"])
     n = len(raw)
@@ -238,7 +252,7 @@ def _node_order(entities: pd.DataFrame) -> tuple[pa.Array, IntArray, list[Findin
     if raw.null_count == 0 and (n < 2 or pc.all(pc.less(raw.slice(0, n - 1), raw.slice(1))).as_py()):
         return raw.combine_chunks(), np.arange(n, dtype=np.int64), []
     order = pc.sort_indices(raw).to_numpy().astype(np.int64)  # stable: the first row of an id comes first
-    ordered = raw.take(pa.array(order))
+    ordered = raw.take(int64s(order))
     keep = np.ones(len(order), dtype=bool)
     if len(order) > 1:
         keep[1:] = ~_bool(pc.equal(ordered.slice(1), ordered.slice(0, len(order) - 1)))
@@ -267,7 +281,7 @@ class InterestFacts:
         kind = _indices(arrow_strings(interests["interest_type"]), types)  # one pass for both
         return cls(
             active=active_mask(interests, as_of),
-            direct=~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect")),
+            direct=~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), pa.scalar("indirect"))),
             is_own=(kind >= 0) & (kind < len(owning)),
             is_ctrl=kind >= len(owning),
             bounds=interest_bounds(interests),
@@ -310,8 +324,10 @@ def build_graph(
     # Held by someone we do not know, in someone we do: the holder's index among the outside ids.
     held_outside = unknown & (subj >= 0) & (party < 0) & direct
     outside_rows = np.flatnonzero(held_outside)
-    outside_party = party_pa.take(pa.array(outside_rows))
-    outside_ids = pc.unique(outside_party)
+    outside_party = party_pa.take(int64s(outside_rows))
+    # unique gives one array whatever it is given; the stubs declare it to give back the input's kind, so
+    # chunks in, chunks out.
+    outside_ids: LargeStrings = pc.unique(outside_party)  # type: ignore[arg-type]
     outside_ids = outside_ids.take(pc.sort_indices(outside_ids))
     holder = np.full(len(party), -1, dtype=np.int64)
     holder[outside_rows] = _indices(outside_party, outside_ids)

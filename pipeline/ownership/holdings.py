@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import formatting
-from pipeline.arrays import arrow_strings
+from pipeline.arrays import IntArray, LargeStringChunks, LargeStrings, arrow_strings, filled, int64s, text_array
 from pipeline.ownership.findings import Check, Finding, Severity
 from pipeline.ownership.graph import active_mask, interest_bounds
 from pipeline.ownership.stakes import EPS
@@ -41,9 +41,9 @@ class StakeSums:
     pairs: int  # how many (subject, interest type) pairs were summed
 
 
-def _codes(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+def _codes(values: LargeStringChunks) -> tuple[IntArray, LargeStrings]:
     encoded = values.combine_chunks().dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes: IntArray = filled(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, encoded.dictionary
 
 
@@ -52,7 +52,9 @@ def stake_sums(interests: pd.DataFrame, interest_types: Iterable[str], as_of: dt
     types = sorted(set(interest_types))
     itype = arrow_strings(interests["interest_type"])
     keep = np.asarray(pc.is_in(itype, value_set=pa.array(types, pa.large_string())).fill_null(False), dtype=bool)
-    keep &= ~np.asarray(pc.equal(arrow_strings(interests["direct_or_indirect"]), "indirect").fill_null(False))
+    keep &= ~np.asarray(
+        pc.equal(arrow_strings(interests["direct_or_indirect"]), pa.scalar("indirect")).fill_null(False)
+    )
     keep &= np.asarray(pc.is_valid(arrow_strings(interests["subject_id"])), dtype=bool)
     if as_of is not None:
         keep &= active_mask(interests, as_of)
@@ -89,8 +91,8 @@ def stake_sums(interests: pd.DataFrame, interest_types: Iterable[str], as_of: dt
     key = pp[pair_starts[over]]
     frame = pd.DataFrame(
         {
-            "subject_id": pd.array(subjects.take(pa.array(key // len(kinds))), dtype="str"),
-            "interest_type": pd.array(kinds.take(pa.array(key % len(kinds))), dtype="str"),
+            "subject_id": text_array(subjects.take(int64s(key // len(kinds)))),
+            "interest_type": text_array(kinds.take(int64s(key % len(kinds)))),
             "holders": holders[over],
             "total_share": total[over],
             "total_open": is_open[over],

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from pipeline.arrays import IntArray
+from pipeline.arrays import IntArray, LargeStrings, int64s
 from pipeline.ownership.graph import Edges, offsets, walks
 from pipeline.ownership.stakes import MAJORITY, surely_exceeds
 from pipeline.policy.definition import Comparator
@@ -83,7 +83,7 @@ def resolve_parents(n: int, edges: Edges) -> Parents:
     return Parents(parent, counts, ultimate, cycle, depth)
 
 
-def chains(parents: Parents, ids: pa.Array) -> pa.Array:
+def chains(parents: Parents, ids: LargeStrings) -> pa.LargeListArray[pa.lib.LargeStringType]:
     """The ids from each node up to its ultimate parent (`list<string>`), each node's walk up its majority
     owners (`walks`) taken from the ids in one pass. A cycle's end goes once round the cycle back to
     itself: its walk is one step longer than its parent's."""
@@ -93,4 +93,4 @@ def chains(parents: Parents, ids: pa.Array) -> pa.Array:
     ends = np.flatnonzero(parents.cycle & (parents.ultimate == nodes))
     steps[ends] = parents.depth[parents.parent[ends]] + 2
     flat = walks(parents.parent, nodes, steps)
-    return pa.LargeListArray.from_arrays(pa.array(offsets(steps)), ids.take(pa.array(flat)))
+    return pa.LargeListArray.from_arrays(int64s(offsets(steps)), ids.take(int64s(flat)))

@@ -44,7 +44,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.arrays import arrow_strings, pandas_nested
+from pipeline.arrays import arrow_strings, int64s, pandas_nested, text_array
 from pipeline.datasets import OWNERSHIP, conform
 from pipeline.ownership.evidence_columns import evidence_column, rules_column
 from pipeline.ownership.explanation import Explainer
@@ -87,12 +87,6 @@ def _beside(executor: Executor | None, work: Callable[..., T], *args: Any) -> Ca
     return lambda: done
 
 
-def _strings(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
-    """An Arrow string array as a pandas `str` column, without copying through Python objects."""
-    column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
-    return column
-
-
 def resolve(
     entities: pd.DataFrame,
     interests: pd.DataFrame,
@@ -110,7 +104,7 @@ def resolve(
     graph = build_graph(
         entities, interests, policy, as_of, _beside(executor, InterestFacts.of, interests, policy, as_of)
     )
-    take = pa.array(graph.rows)
+    take = int64s(graph.rows)
     named = _beside(executor, lambda: arrow_strings(entities["name"]).take(take))
     structural = _beside(executor, Structural.of, graph)
     basis = bases().take(graph.rows)  # judged per input row, then put in node order
@@ -129,7 +123,7 @@ def resolve(
     frame = pd.DataFrame(
         {
             "entity_id": columns["entity_id"],
-            "name": _strings(names),
+            "name": text_array(names),
             "record_type": columns["record_type"],
             "is_root": judgement.roots,
             "root_basis": columns["root_basis"],
@@ -138,11 +132,11 @@ def resolve(
             "rho_high": judgement.rho_high,
             "rho_high_open": judgement.rho_high_open,
             "decision": columns["decision"],
-            "ultimate_parent_id": _strings(side.ultimate),
+            "ultimate_parent_id": text_array(side.ultimate),
             "chain": pandas_nested(side.chains),
             "cycle": side.parents.cycle,
             "rules": pandas_nested(rules),
-            "explanation": _strings(explanation()),
+            "explanation": text_array(explanation()),
             "evidence": pandas_nested(evidence),
             "policy_id": columns["policy_id"],
             "policy_version": columns["policy_version"],
@@ -163,10 +157,10 @@ def _plain_columns(
     labels = pa.array([str(d) for d in DECISIONS], pa.large_string())
     n, texts = graph.n, pa.array(basis.texts, pa.large_string())
     return {
-        "entity_id": _strings(graph.ids_arrow),
-        "record_type": _strings(arrow_strings(entities["record_type"]).take(pa.array(graph.rows))),
-        "root_basis": _strings(texts.take(pa.array(basis.code, mask=~basis.is_root))),
-        "decision": _strings(labels.take(pa.array(decision))),
-        "policy_id": _strings(pa.repeat(pa.scalar(policy.id, pa.large_string()), n)),
-        "policy_version": _strings(pa.repeat(pa.scalar(policy.version, pa.large_string()), n)),
+        "entity_id": text_array(graph.ids_arrow),
+        "record_type": text_array(arrow_strings(entities["record_type"]).take(int64s(graph.rows))),
+        "root_basis": text_array(texts.take(pa.array(basis.code, pa.int64(), mask=~basis.is_root))),
+        "decision": text_array(labels.take(int64s(decision))),
+        "policy_id": text_array(pa.repeat(pa.scalar(policy.id, pa.large_string()), n)),
+        "policy_version": text_array(pa.repeat(pa.scalar(policy.version, pa.large_string()), n)),
     }

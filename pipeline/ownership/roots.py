@@ -72,6 +72,8 @@ class _Column:
         texts: list[str] = []
         codes: list[int] = []
         for text in pc.unique(arrow).drop_null().to_pylist():
+            if text is None:  # dropped above; the stubs cannot tell
+                continue
             hit = _first_restricted(text, rule, json_lists=json_lists)
             if hit:
                 texts.append(text)
@@ -104,14 +106,18 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> RootBases:
     countries = list(rule.labels)
     n = len(entities)
     kind = arrow_strings(entities["record_type"])
-    is_entity = np.asarray(pc.equal(kind, "entity").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-    is_person = np.asarray(pc.equal(kind, "person").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    is_entity = np.asarray(
+        pc.equal(kind, pa.scalar("entity")).fill_null(False).to_numpy(zero_copy_only=False), dtype=np.bool_
+    )
+    is_person = np.asarray(
+        pc.equal(kind, pa.scalar("person")).fill_null(False).to_numpy(zero_copy_only=False), dtype=np.bool_
+    )
     jur = _Column(entities["jurisdiction"], rule, countries)
     reg = _Column(entities["registered_country"], rule, countries)
     bus = _Column(entities["business_country"], rule, countries)
     etype = arrow_strings(entities["entity_type"])
     in_states = pc.is_in(etype, value_set=pa.array(STATE_TYPES, pa.large_string())).fill_null(False)
-    is_state = is_entity & np.asarray(in_states.to_numpy(zero_copy_only=False), dtype=bool)
+    is_state = is_entity & np.asarray(in_states.to_numpy(zero_copy_only=False), dtype=np.bool_)
 
     # (label, rows where the basis holds, columns that name the country: the first that has one wins)
     bases: list[tuple[str, BoolArray, list[_Column]]] = []

@@ -19,7 +19,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from pipeline.arrays import FloatArray, IntArray
+from pipeline.arrays import FloatArray, IntArray, LargeStrings, int64s
 from pipeline.ownership.graph import Edges, Graph
 from pipeline.ownership.parent import Parents, chains, resolve_parents
 from pipeline.ownership.stakes import EPS
@@ -41,8 +41,8 @@ class Indirect:
 @dataclass(frozen=True)
 class Structural:
     parents: Parents
-    ultimate: pa.Array  # the ultimate parent's id, per node
-    chains: pa.LargeListArray  # ids from each node up to its ultimate parent
+    ultimate: LargeStrings  # the ultimate parent's id, per node
+    chains: pa.LargeListArray[pa.lib.LargeStringType]  # ids from each node up to its ultimate parent
     majority_cycles: tuple[IntArray, ...]  # each majority cycle's members, its end (smallest id) first
     cross_holdings: tuple[IntArray, ...]  # strongly connected groups of owners, in node order
     indirect: Indirect
@@ -52,7 +52,7 @@ class Structural:
         parents = resolve_parents(graph.n, graph.ownership)
         return cls(
             parents,
-            graph.ids_arrow.take(pa.array(parents.ultimate)),
+            graph.ids_arrow.take(int64s(parents.ultimate)),
             chains(parents, graph.ids_arrow),
             _majority_cycles(graph.n, parents),
             _cross_holdings(graph),

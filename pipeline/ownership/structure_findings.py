@@ -9,7 +9,6 @@ written by `pipeline.formatting`.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 
 from pipeline import formatting
 from pipeline.ownership.findings import Check, Finding, Severity
@@ -71,7 +70,7 @@ def _parent_findings(graph: Graph, structural: Structural) -> list[Finding]:
 def _cycle_findings(graph: Graph, structural: Structural) -> list[Finding]:
     out = []
     for group in structural.cross_holdings:
-        ids = sorted(graph.ids_arrow.take(pa.array(group)).to_pylist())
+        ids = sorted(graph.ids_at(group))
         listed = ", ".join(ids[:MAX_CYCLE_MEMBERS_LISTED]) + (", ..." if len(ids) > MAX_CYCLE_MEMBERS_LISTED else "")
         out.append(
             Finding(
@@ -89,8 +88,8 @@ def _indirect_findings(graph: Graph, structural: Structural) -> list[Finding]:
     d = found.declared
     if not len(d):
         return []
-    holders = graph.ids_arrow.take(pa.array(d.src)).to_pylist()
-    held = graph.ids_arrow.take(pa.array(d.dst)).to_pylist()
+    holders = graph.ids_at(d.src)
+    held = graph.ids_at(d.dst)
     declared = formatting.bands(d.low, d.low_open, d.high, d.high_open).to_pylist()
     closed = np.zeros(len(d), dtype=bool)
     computed = formatting.bands(found.low, closed, found.high, closed).to_pylist()

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import formatting
-from pipeline.arrays import arrow_nested
+from pipeline.arrays import arrow_nested, text_array
 from pipeline.lists_vocabulary import neutralise
 from pipeline.ownership.bods.reader import BodsFrames, read_bods
 from pipeline.ownership.findings import findings_frame, merge_findings
@@ -79,8 +79,7 @@ def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(dtype, pd.ArrowDtype) and pa.types.is_nested(dtype.pyarrow_dtype):
             values = arrow_nested(out[col])
             written = formatting.evidence_cells(values) if pa.types.is_struct(values.type) else formatting.cells(values)
-            # pandas-stubs list no Arrow array among pd.array's inputs; pandas takes one (and keeps it in Arrow).
-            out[col] = pd.array(written, dtype="str")  # type: ignore[call-overload]
+            out[col] = text_array(written)
         elif dtype == "str":
             out[col] = out[col].map(neutralise, na_action="ignore")
     return out

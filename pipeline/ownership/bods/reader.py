@@ -42,6 +42,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import jsonio
+from pipeline.arrays import LargeStrings, filled, int64s
+from pipeline.arrays import text_array as text_column  # this module's own text_array builds Arrow arrays
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conform
 from pipeline.jurisdictions import is_iso_code
 from pipeline.ownership.bods.statements import (
@@ -295,7 +297,7 @@ def _parts(columns: Columns) -> Parts:
     buffers = iter(columns.buffers)
     tables = []
     for names, n in zip(TABLES, columns.rows, strict=True):
-        arrays = []
+        arrays: list[pa.Array[Any]] = []
         for name in names:
             layout = kind(name)
             if layout == "s":
@@ -309,17 +311,20 @@ def _parts(columns: Columns) -> Parts:
     return Parts(statements, entities, identifiers, interests, quarantine, replaces, columns.read)
 
 
-_NUMBERS = {"i": pa.int64(), "f": pa.float64()}
+_NUMBERS: dict[str, pa.DataType] = {"i": pa.int64(), "f": pa.float64()}
 
 
-def text_array(n: int, validity: bytes | memoryview, lengths: bytes | memoryview, data: bytes | memoryview) -> pa.Array:
+def text_array(
+    n: int, validity: bytes | memoryview, lengths: bytes | memoryview, data: bytes | memoryview
+) -> LargeStrings:
     """The Arrow array of a text column's buffers (`bods_statements.Columns`)."""
     valid = np.frombuffer(validity, dtype=np.uint8)
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if len(valid) else None
+    # `.data`: the arrays' own memory (NumPy declares the buffer protocol only from Python 3.12 on).
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").data) if len(valid) else None
     nulls = n - int(np.count_nonzero(valid)) if len(valid) else 0
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
-    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
+    buffers = [bitmap, pa.py_buffer(offsets.data), pa.py_buffer(data)]
     return pa.Array.from_buffers(pa.large_string(), n, buffers, null_count=nulls)
 
 
@@ -331,17 +336,17 @@ def _joined(tables: list[pa.Table], offsets: npt.NDArray[np.int64] | None = None
     return pa.concat_tables(tables)
 
 
-def _record_roots(replaces: pa.Table) -> dict[str, str]:
+def _record_roots(replaces: pa.Table) -> dict[str | None, str | None]:
     """0.3: each statementID -> the first statementID of its replacement chain (the record's identity)."""
     if not replaces.num_rows:
         return {}
     # Later replacements of the same statement win, as they did when read one after the other.
     replaced_by = dict(zip(replaces.column("replaced").to_pylist(), replaces.column("by").to_pylist(), strict=True))
     # Invert: replacing -> replaced, then walk back to the oldest.
-    previous: dict[str, str] = {}
+    previous: dict[str | None, str | None] = {}
     for old, new in replaced_by.items():
         previous.setdefault(new, old)
-    roots: dict[str, str] = {}
+    roots: dict[str | None, str | None] = {}
     for sid in set(previous) | set(replaced_by):
         cur, seen = sid, {sid}
         while cur in previous and previous[cur] not in seen:
@@ -359,7 +364,7 @@ def _frame(table: pa.Table, columns: list[str], keep: npt.NDArray[np.bool_] | No
         column = table.column(name)
         if pa.types.is_large_string(column.type):
             text = column.filter(mask) if mask is not None else column
-            data[name] = pd.array(text.combine_chunks(), dtype="str")
+            data[name] = text_column(text.combine_chunks())
         else:
             values = column.to_numpy()
             data[name] = values[keep] if keep is not None else values
@@ -377,7 +382,9 @@ def _with_index(rows: pa.Table, st: pa.Table, **columns: str) -> pa.Table:
 def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     offsets = np.cumsum([0] + [p.statements.num_rows for p in parts[:-1]], dtype=np.int64)
     st = _joined([p.statements for p in parts])
-    ent_rows, id_rows, int_rows = (_joined([p[k] for p in parts], offsets) for k in (1, 2, 3))
+    ent_rows = _joined([p.entities for p in parts], offsets)
+    id_rows = _joined([p.identifiers for p in parts], offsets)
+    int_rows = _joined([p.interests for p in parts], offsets)
     ent_rows = _with_index(ent_rows, st, statement_id="sid", record_type="type", source_uri="uri")
     int_rows = _with_index(int_rows, st, statement_id="sid", source_uri="uri")
     rows = [ent_rows, id_rows, int_rows]
@@ -409,7 +416,7 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
             refs = inter[col].to_numpy(dtype=object)
             inter[col] = pd.array([roots.get(r, r) if isinstance(r, str) else None for r in refs], dtype="str")
     # Arrow's sort is stable, and several times quicker than pandas' on two keys, one of them text.
-    keys = pa.table({"r": pa.array(inter["relationship_id"].array), "i": inter["interest_index"].to_numpy()})
+    keys = pa.table({"r": pa.array(inter["relationship_id"].array), "i": pa.array(inter["interest_index"].to_numpy())})
     order = pc.sort_indices(keys, sort_keys=[("r", "ascending"), ("i", "ascending")]).to_numpy()
     interests = conform(inter.take(order), INTERESTS)
     findings.extend(_reference_findings(entities, interests))
@@ -422,20 +429,19 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     return BodsFrames(entities, identifiers, interests, quarantine, findings_frame(findings), stats)
 
 
-def _taken(values: pa.Array, seq: pd.Series) -> pd.api.extensions.ExtensionArray:
+def _taken(values: LargeStrings, seq: pd.Series) -> pd.api.extensions.ExtensionArray:
     """values[seq] as a `str` column, straight from Arrow."""
-    column: pd.api.extensions.ExtensionArray = pd.array(values.take(pa.array(seq.to_numpy())), dtype="str")
-    return column
+    return text_column(values.take(int64s(seq.to_numpy())))
 
 
-def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int32], pa.Array]:
+def _codes(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> tuple[npt.NDArray[np.int32], pa.Array[Any]]:
     """Dictionary codes (equal values, equal codes) and the dictionary, hashed in Arrow."""
     encoded = (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).dictionary_encode()
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
 def _live_statements(
-    st: pa.Table, record: pa.Array, as_of: dt.date | None, read: int, quarantined: int
+    st: pa.Table, record: LargeStrings, as_of: dt.date | None, read: int, quarantined: int
 ) -> tuple[npt.NDArray[np.bool_], dict[str, int], list[Finding]]:
     """Which statements are the latest, live statement of their record (by seq), with counts and findings."""
     n = len(record)
@@ -443,7 +449,7 @@ def _live_statements(
     considered = np.ones(n, dtype=bool)
     codes, dates = _codes(st.column("date"))
     if as_of is not None and n:
-        considered = pc.less_equal(dates, as_of.isoformat()).to_numpy(zero_copy_only=False)[codes]
+        considered = pc.less_equal(dates, pa.scalar(as_of.isoformat())).to_numpy(zero_copy_only=False)[codes]
         stats["after_as_of"] = int((~considered).sum())
     rec_codes, _ = _codes(record)
     rank = np.empty(len(dates), dtype=np.int64)
@@ -462,7 +468,7 @@ def _live_statements(
     kinds = _codes(st.column("type"))[0][order]
     changed = np.zeros(len(order), dtype=bool)
     changed[1:] = (r[1:] == r[:-1]) & (kinds[1:] != kinds[:-1])
-    for rid in dict.fromkeys(record.take(pa.array(order[changed])).to_pylist()):
+    for rid in dict.fromkeys(record.take(int64s(order[changed])).to_pylist()):
         findings.append(
             Finding(
                 Check.RECORD_TYPE_CHANGED,
@@ -494,12 +500,12 @@ def _rows_of(table: pa.Table, columns: tuple[str, ...], seqs: npt.NDArray[np.int
     hit = table.filter(pa.array(np.isin(table.column("seq").to_numpy(), seqs)))
     out: dict[int, list[tuple[Any, ...]]] = {}
     values = zip(*(hit.column(name).to_pylist() for name in columns), strict=True)
-    for seq, row in zip(hit.column("seq").to_pylist(), values, strict=True):
+    for seq, row in zip(hit.column("seq").to_numpy().tolist(), values, strict=True):
         out.setdefault(seq, []).append(_plain(row))
     return {seq: tuple(found) for seq, found in out.items()}
 
 
-def _duplicates(st: pa.Table, record: pa.Array, rows: list[pa.Table]) -> tuple[int, list[Finding]]:
+def _duplicates(st: pa.Table, record: LargeStrings, rows: list[pa.Table]) -> tuple[int, list[Finding]]:
     """Statement ids read more than once, and a finding for each whose versions differ.
 
     `conflicting_statement_id` (error) when the versions differ in anything this reader takes from
@@ -513,7 +519,7 @@ def _duplicates(st: pa.Table, record: pa.Array, rows: list[pa.Table]) -> tuple[i
     same_crc = np.flatnonzero(pd.Series(st.column("sid_crc").to_numpy()).duplicated(keep=False).to_numpy())
     if not len(same_crc):
         return 0, []
-    encoded = st.column("sid").take(pa.array(same_crc)).combine_chunks().dictionary_encode()
+    encoded = st.column("sid").take(int64s(same_crc)).combine_chunks().dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     counts = np.bincount(codes, minlength=len(encoded.dictionary))
     repeats = counts[codes] > 1
@@ -566,15 +572,17 @@ def _jurisdiction_findings(entities: pd.DataFrame) -> list[Finding]:
         values = pa.array(entities[col].array, pa.large_string())
         bad: dict[str, list[str]] = {}
         for text in pc.unique(values).drop_null().to_pylist():
+            if text is None:  # dropped above; the stubs cannot tell
+                continue
             codes = jsonio.loads(text) if col in _CODE_LIST_COLUMNS else [text]
             unknown = [str(code) for code in codes if not is_iso_code(str(code))]
             if unknown:
                 bad[text] = unknown
         if not bad:
             continue
-        hit = pc.is_in(values, value_set=pa.array(sorted(bad), pa.large_string())).fill_null(False)
+        hit = filled(pc.is_in(values, value_set=pa.array(sorted(bad), pa.large_string())), False)
         for rid, text in zip(ids.filter(hit).to_pylist(), values.filter(hit).to_pylist(), strict=True):
-            listed = ", ".join(bad[text])
+            listed = ", ".join(bad[str(text)])  # hit: a value among the keys of `bad`
             message = f"record {rid}: {col} code {listed} is not an ISO 3166-1 country or ISO 3166-2 subdivision code"
             out.append(Finding(Check.UNKNOWN_JURISDICTION, Severity.WARN, str(rid), message))
     return out
@@ -588,7 +596,7 @@ def _reference_findings(entities: pd.DataFrame, interests: pd.DataFrame) -> list
     first = np.flatnonzero(interests["interest_index"].to_numpy() == interests["interest_index"].min())
     rels = interests.iloc[first]
     ids = pa.array(entities["entity_id"].array)
-    persons = ids.filter(pc.equal(pa.array(entities["record_type"].array), "person").fill_null(False))
+    persons = ids.filter(filled(pc.equal(pa.array(entities["record_type"].array), pa.scalar("person")), False))
     rel_ids = pa.array(rels["relationship_id"].array)
     subjects, parties = pa.array(rels["subject_id"].array), pa.array(rels["interested_party_id"].array)
     # Subjects and parties in one lookup: the set of ids is hashed once.
