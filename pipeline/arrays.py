@@ -9,9 +9,9 @@ the column's own buffers when it is already Arrow-backed (pandas 3 `str`): no Py
 `timestamp` rules accept): UTC, unparseable text missing; `utc_dates` is its day as `YYYY-MM-DD` text.
 `arrow_nested` does the same for a nested column (lists, structs): an `ArrowDtype` column's own chunks,
 or Python lists and dicts converted to the type given; `pandas_nested` is its way back, an Arrow array as
-an `ArrowDtype` column that keeps its type, without a copy. `filled` and `utf8_normalized` are Arrow's
-`fill_null` and `utf8_normalize` typed as they behave (the same kind of array back), where the pyarrow
-stubs declare them loosely or not at all; `int64s` is the one conversion of NumPy positions and offsets.
+an `ArrowDtype` column that keeps its type, without a copy. `filled`, `utf8_normalized` and `list_joined`
+are Arrow's `fill_null`, `utf8_normalize` and `binary_join` typed as they behave, where the pyarrow stubs
+declare them loosely or not at all; `int64s` is the one conversion of NumPy positions and offsets.
 """
 
 from __future__ import annotations
@@ -115,3 +115,10 @@ def int64s(values: IntArray) -> pa.Int64Array:
 
     The pyarrow stubs read `pa.array` of any NumPy array as booleans; naming the type says what it is."""
     return pa.array(values, pa.int64())
+
+
+def list_joined(lists: pa.ListArray[Any] | pa.LargeListArray[Any], separator: str) -> LargeStrings:
+    """Arrow's `binary_join`: the large strings of each list joined by `separator`."""
+    joined = pc.binary_join(lists, pa.scalar(separator, pa.large_string()))
+    # binary_join is declared once for scalars and arrays alike; a list array gives an array.
+    return joined  # type: ignore[return-value]

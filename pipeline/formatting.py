@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import jsonio
-from pipeline.arrays import BoolArray, FloatArray, IntArray
+from pipeline.arrays import BoolArray, FloatArray, IntArray, LargeStringChunks, LargeStrings, int64s, list_joined
 from pipeline.ownership.evidence_model import STAKE_FIELDS, Stake
 from pipeline.ownership.stakes import EPS  # values this close are one value, not a band
 
@@ -146,26 +146,25 @@ def cell(value: Any) -> str | None:
 _END = np.iinfo(np.int64).max
 
 
-def text(value: str) -> pa.Scalar:
+def text(value: str) -> pa.LargeStringScalar:
     return pa.scalar(value, pa.large_string())
 
 
-def joined(*parts: pa.Array | pa.ChunkedArray | str) -> pa.Array:
+def joined(*parts: pa.Array[Any] | pa.ChunkedArray[Any] | str) -> LargeStrings:
     """Row-wise concatenation; plain strings are the same in every row."""
     values = [text(p) if isinstance(p, str) else p for p in parts]
-    out = pc.binary_join_element_wise(*values, text(""))
+    # Arrow joins arrays and scalars alike (the last is the separator); the stubs want them all of one kind.
+    out: LargeStrings | LargeStringChunks = pc.binary_join_element_wise(*values, text(""))  # type: ignore[type-var,assignment]
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
 # Text is put before or after every value by inserting an empty slice: far cheaper than a join.
-def prepend(prefix: str, values: pa.Array) -> pa.Array:
-    out: pa.Array = pc.binary_replace_slice(values, 0, 0, prefix)
-    return out
+def prepend(prefix: str, values: LargeStrings) -> LargeStrings:
+    return pc.binary_replace_slice(values, 0, 0, prefix)
 
 
-def append(values: pa.Array, suffix: str) -> pa.Array:
-    out: pa.Array = pc.binary_replace_slice(values, _END, _END, suffix)
-    return out
+def append(values: LargeStrings, suffix: str) -> LargeStrings:
+    return pc.binary_replace_slice(values, _END, _END, suffix)
 
 
 def _words(texts: list[str], dtype: str) -> npt.NDArray[np.unsignedinteger]:
@@ -181,7 +180,7 @@ _FIXED = np.dtype([("whole", "<u4"), ("d12", "<u2"), ("d34", "<u2"), ("d56", "<u
 _WIDTH = _FIXED.itemsize
 
 
-def percents(values: FloatArray) -> pa.Array:
+def percents(values: FloatArray) -> LargeStrings:
     """`percent` over an array, in Arrow, digit for digit.
 
     `f"{x:.6f}"` rounds the exact binary x to 6 decimals (ties to even); so does `rint(x * 1e6)` unless
@@ -201,7 +200,9 @@ def percents(values: FloatArray) -> pa.Array:
     fixed = np.empty(len(micro), dtype=_FIXED)
     fixed["whole"], fixed["d12"], fixed["d34"], fixed["d56"] = _WHOLE[units], _PAIR[d12], _PAIR[d34], _PAIR[d56]
     ends = np.arange(0, _WIDTH * len(micro) + 1, _WIDTH, dtype=np.int64)
-    out = pa.LargeStringArray.from_buffers(len(micro), pa.py_buffer(ends), pa.py_buffer(fixed))
+    # `.data`: the arrays' own memory (NumPy declares the buffer protocol only from Python 3.12 on).
+    buffers = [None, pa.py_buffer(ends.data), pa.py_buffer(fixed.data)]
+    out: LargeStrings = pa.Array.from_buffers(pa.large_string(), len(micro), buffers)
     # "  5.250000" -> "  5.25" -> "5.25%"; "  5.000000" -> "  5." -> "5%".
     out = pc.ascii_ltrim_whitespace(pc.ascii_rtrim(pc.ascii_rtrim(out, "0"), "."))
     out = append(out, "%")
@@ -212,7 +213,7 @@ def percents(values: FloatArray) -> pa.Array:
     return out
 
 
-def bands(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> pa.Array:
+def bands(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: BoolArray) -> LargeStrings:
     """`band` over arrays, in Arrow: the bands are written for the rows that are bands only."""
     exact = (np.abs(low - high) <= EPS) & ~low_open & ~high_open
     lows = percents(low)
@@ -220,14 +221,14 @@ def bands(low: FloatArray, low_open: BoolArray, high: FloatArray, high_open: Boo
         return lows
     rows = np.flatnonzero(~exact)
     written = joined(
-        pa.array(np.where(low_open[rows], "(", "["), pa.large_string()), lows.take(pa.array(rows)), ", ",
+        pa.array(np.where(low_open[rows], "(", "["), pa.large_string()), lows.take(int64s(rows)), ", ",
         percents(high[rows]), pa.array(np.where(high_open[rows], ")", "]"), pa.large_string()),
     )  # fmt: skip
-    out: pa.Array = pc.replace_with_mask(lows, pa.array(~exact), written)
+    out: LargeStrings = pc.replace_with_mask(lows, pa.array(~exact), written)
     return out
 
 
-def stakes(values: pa.StructArray) -> pa.Array:
+def stakes(values: pa.StructArray) -> LargeStrings:
     """`stake` over a column of `Stake` structs."""
     control = np.asarray(values.field("control").to_numpy(zero_copy_only=False), dtype=bool)
     if control.all():
@@ -237,33 +238,34 @@ def stakes(values: pa.StructArray) -> pa.Array:
         np.asarray(values.field(f).to_numpy(zero_copy_only=False), dtype=bool) for f in ("low_open", "high_open")
     )
     written = bands(low, low_open, high, high_open)
-    out: pa.Array = pc.if_else(pa.array(control), text(CONTROL_WITHOUT_SHARES), written)
+    out: LargeStrings = pc.if_else(pa.array(control), text(CONTROL_WITHOUT_SHARES), written)
     return out
 
 
 # --- JSON cells for columns -----------------------------------------------------------------------------
 
 
-def _needing_escape(values: pa.Array) -> IntArray:
+def _needing_escape(values: pa.Array[Any]) -> IntArray:
     """Rows whose text holds a byte JSON must escape (a control character, quote or backslash): found
     by comparisons over the string bytes, then mapped back to their rows (null rows hold no text that
     is read)."""
     values = values.cast(pa.large_string())
     _, offsets_buf, data_buf = values.buffers()
-    if data_buf is None or not len(values):
+    if offsets_buf is None or data_buf is None or not len(values):
         return np.zeros(0, dtype=np.int64)
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[values.offset : values.offset + len(values) + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    # memoryview: NumPy declares frombuffer for Arrow's buffers only from Python 3.12 on.
+    offsets = np.frombuffer(memoryview(offsets_buf), dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    data = np.frombuffer(memoryview(data_buf), dtype=np.uint8)[offsets[0] : offsets[-1]]
     found = np.flatnonzero((data < 0x20) | (data == ord('"')) | (data == ord("\\"))) + offsets[0]
     if not len(found):
         return np.zeros(0, dtype=np.int64)
     rows: IntArray = np.unique(np.searchsorted(offsets, found, side="right") - 1)
-    valid = np.asarray(values.is_valid().take(pa.array(rows)).to_numpy(zero_copy_only=False), dtype=bool)
+    valid = np.asarray(values.is_valid().take(int64s(rows)).to_numpy(zero_copy_only=False), dtype=np.bool_)
     out: IntArray = rows[valid]
     return out
 
 
-def json_quoted(values: pa.Array) -> pa.Array:
+def json_quoted(values: pa.Array[Any]) -> LargeStrings:
     """Each value as a JSON string literal (nulls stay null), byte for byte what `jsonio.compact` writes:
     the text itself in quotes, except the rare values that need escapes, which jsonio writes."""
     values = values.cast(pa.large_string())
@@ -271,28 +273,34 @@ def json_quoted(values: pa.Array) -> pa.Array:
     rows = _needing_escape(values)
     if not len(rows):
         return quoted
-    fixed = [jsonio.compact(v) for v in values.take(pa.array(rows)).to_pylist()]
+    fixed = [jsonio.compact(v) for v in values.take(int64s(rows)).to_pylist()]
     mask = np.zeros(len(values), dtype=bool)
     mask[rows] = True
-    out: pa.Array = pc.replace_with_mask(quoted, pa.array(mask), pa.array(fixed, pa.large_string()))
+    out: LargeStrings = pc.replace_with_mask(quoted, pa.array(mask), pa.array(fixed, pa.large_string()))
     return out
 
 
-def _string_list_cells(values: pa.Array) -> pa.Array:
+def _string_list_cells(values: pa.LargeListArray[Any]) -> LargeStrings:
     """A list<string> column as JSON lists, one per row, as `jsonio.compact` writes them (null stays null)."""
     offsets = np.asarray(values.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
     items = json_quoted(values.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
     grouped = pa.LargeListArray.from_arrays(pa.array(offsets - offsets[0], pa.int64()), items)
-    joined_items = pc.binary_join(grouped, text(","))
-    out: pa.Array = pc.if_else(values.is_valid(), append(prepend("[", joined_items), "]"), pa.nulls(len(values)))
+    joined_items = list_joined(grouped, ",")
+    out: pa.Array[Any] = pc.if_else(values.is_valid(), append(prepend("[", joined_items), "]"), pa.nulls(len(values)))
     return out.cast(pa.large_string())
 
 
-def cells(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def cells(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> LargeStrings:
     """`cell` over a column of lists of strings (a chain, rule ids), column-wise in Arrow."""
+    lists = _one_array(values).cast(pa.large_list(pa.large_string()))
+    # A cast to a large list type gives a LargeListArray; the stubs give the generic Array.
+    return _string_list_cells(lists)  # type: ignore[arg-type]
+
+
+def _one_array(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
-    return _string_list_cells(values.cast(pa.large_list(pa.large_string())))
+        return values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    return values
 
 
 def evidence(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -301,24 +309,26 @@ def evidence(value: Mapping[str, Any]) -> dict[str, Any]:
     return {k: readable(v) for k, v in value.items() if v not in (None, [], (), 0, False)}
 
 
-def evidence_cells(values: pa.StructArray | pa.ChunkedArray) -> pa.Array:
+def evidence_cells(column: pa.StructArray | pa.ChunkedArray[Any]) -> LargeStrings:
     """`evidence` as one line of JSON per row: `{}` for the records with nothing to show (most of them),
     found column-wise; the others written one by one."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    # Struct chunks combine into a StructArray; the stubs give the generic Array.
+    values: pa.StructArray = _one_array(column)  # type: ignore[assignment]
     something = np.zeros(len(values), dtype=bool)
     for i in range(values.type.num_fields):
         child = values.field(i)
         if pa.types.is_large_list(child.type) or pa.types.is_list(child.type):
-            held = pc.greater(pc.list_value_length(child), 0)
+            held = pc.greater(pc.list_value_length(child), pa.scalar(0))
         elif pa.types.is_boolean(child.type):
             held = child
         else:
-            held = pc.not_equal(child, 0)
+            held = pc.not_equal(child, pa.scalar(0))
         something |= np.asarray(held.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     out = np.full(len(values), "{}", dtype=object)
     rows = np.flatnonzero(something)
-    written = [jsonio.compact(evidence(v)) for v in values.take(pa.array(rows)).to_pylist()]
+    # to_pylist is declared for arrays of plain values only; a struct array's rows come out as dicts.
+    records: list[dict[str, Any]] = values.take(int64s(rows)).to_pylist()  # type: ignore[misc,assignment]
+    written = [jsonio.compact(evidence(v)) for v in records]
     out[rows] = written
     valid = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     return pa.array(out, pa.large_string(), mask=~valid)
