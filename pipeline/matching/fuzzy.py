@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from pipeline.arrays import filled, strings, text_series
+from pipeline.arrays import LargeStrings, filled, strings, text_series
 from pipeline.config import MatchingConfig
 
 # (column blocked on, side of it, column scored): typos after the start of the key, typos at the start
@@ -60,7 +60,7 @@ def _piece(blocks: pa.LargeStringArray, side: str, length: int) -> pa.LargeStrin
     return pc.utf8_slice_codeunits(blocks, -(length + 3))
 
 
-def _last_words(words: pa.Array) -> pa.Array:
+def _last_words(words: pa.LargeStringArray) -> LargeStrings:
     # Reverse, take the first word, reverse back (a regex for "after the last space" is slow).
     return pc.utf8_reverse(pc.list_element(pc.split_pattern(pc.utf8_reverse(words), " ", max_splits=1), 0))
 
@@ -92,7 +92,9 @@ def head_keys(key: pd.Series, endings: list[str], min_length: int) -> pa.LargeSt
 _ENDING_CHUNK = 50_000
 
 
-def heads(words: pd.Series, key: pd.Series, endings: list[str], min_length: int, config: MatchingConfig) -> pa.Array:
+def heads(
+    words: pd.Series, key: pd.Series, endings: list[str], min_length: int, config: MatchingConfig
+) -> pa.LargeStringArray:
     """`head_keys`, and where that cut nothing, the key without a last word one typo from a generic ending.
 
     "Nordwerk Antriebstechnick" is "Nordwerk" + a misspelt crowded word: its head is "nordwerk", as its
@@ -104,7 +106,9 @@ def heads(words: pd.Series, key: pd.Series, endings: list[str], min_length: int,
         return exact
     last = _last_words(_arrow(words))
     distinct = pc.unique(last).drop_null()
-    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), 4))
+    # utf8_length is declared per array class, and unique's large strings are the generic Array to the stubs.
+    lengths: pa.Int64Array = pc.utf8_length(distinct)  # type: ignore[call-overload]
+    distinct = distinct.filter(pc.greater_equal(lengths, pa.scalar(4)))
     values = distinct.to_numpy(zero_copy_only=False)
     near = np.zeros(len(values), dtype=bool)
     for start in range(0, len(values), _ENDING_CHUNK):
@@ -117,13 +121,17 @@ def heads(words: pd.Series, key: pd.Series, endings: list[str], min_length: int,
             workers=config.workers,
         )
         near[start : start + _ENDING_CHUNK] = block.max(axis=1) > 0
-    is_near = pc.fill_null(pc.is_in(last, value_set=distinct.filter(pa.array(near))), False)
+    is_near = filled(pc.is_in(last, value_set=distinct.filter(pa.array(near))), False)
     cut = pc.replace_substring(pc.replace_substring_regex(_arrow(words), r" [^ ]+$", ""), " ", "")
     usable = pc.and_(
         pc.and_(is_near, pc.equal(exact, arr)),
-        pc.and_(pc.less(pc.utf8_length(cut), pc.utf8_length(arr)), pc.greater_equal(pc.utf8_length(cut), min_length)),
+        pc.and_(
+            pc.less(pc.utf8_length(cut), pc.utf8_length(arr)),
+            pc.greater_equal(pc.utf8_length(cut), pa.scalar(min_length)),
+        ),
     )
-    return pc.if_else(usable, cut, exact)
+    chosen: pa.LargeStringArray = pc.if_else(usable, cut, exact)
+    return chosen
 
 
 def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray:

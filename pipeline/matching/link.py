@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import jsonio
-from pipeline.arrays import pandas_nested, strings
+from pipeline.arrays import filled, int64s, pandas_nested, strings, text_series
 from pipeline.config import MatchingConfig
 from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
 from pipeline.jurisdictions import country_parts
@@ -82,9 +82,9 @@ def _countries_long(frame: pd.DataFrame, columns: tuple[str, ...], position: str
     for i, code in enumerate(codes):
         keep = pc.is_valid(code)
         for earlier in codes[:i]:
-            keep = pc.and_(keep, pc.fill_null(pc.not_equal(code, earlier), True))
+            keep = pc.and_(keep, filled(pc.not_equal(code, earlier), True))
         rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
-        parts.append(pd.DataFrame({position: rows, "country": pd.Series(code.filter(keep), dtype="str")}))
+        parts.append(pd.DataFrame({position: rows, "country": text_series(code.filter(keep))}))
     return pd.concat(parts, ignore_index=True).astype({position: "int64"})
 
 
@@ -96,11 +96,13 @@ def _with_names(countries: pd.DataFrame, names: pd.DataFrame, position: str) -> 
 def _entity_names(ents: pd.DataFrame) -> pd.DataFrame:
     """(e, matched): each entity's legal name, then its alternate names, by row position."""
     aliases = strings(ents["alternate_names"])
-    listed = pc.fill_null(pc.and_(pc.is_valid(aliases), pc.not_equal(aliases, "[]")), False)
+    listed = filled(pc.and_(pc.is_valid(aliases), pc.not_equal(aliases, pa.scalar("[]"))), False)
     rows = np.flatnonzero(listed.to_numpy(zero_copy_only=False))
     e: list[int] = []
     names: list[str] = []
     for row, text in zip(rows.tolist(), aliases.filter(listed).to_pylist(), strict=True):
+        if text is None:  # listed rows are valid; the stubs cannot tell
+            continue
         for name in jsonio.loads(text):
             if isinstance(name, str) and name:
                 e.append(row)
@@ -194,7 +196,9 @@ def _name_candidates(
     return exact_frame, fuzzy_frame
 
 
-def _candidates(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int) -> pa.Array:
+def _candidates(
+    ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.ndarray, n: int
+) -> pa.LargeListArray[pa.StructType]:
     """Per tenant, its ranked candidates (`Candidate`, best first), as one list column built from the
     tenants' offsets: a run links millions of tenants."""
     e = ranked["e"].to_numpy()
@@ -210,7 +214,7 @@ def _candidates(ranked: pd.DataFrame, entity_ids: np.ndarray, entity_names: np.n
         fields=list(CANDIDATE_TYPE),
     )
     counts = np.bincount(ranked["t"].to_numpy(), minlength=n)
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    offsets = int64s(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
     return pa.LargeListArray.from_arrays(offsets, values)
 
 

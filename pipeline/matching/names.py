@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 from anyascii import anyascii
 from rigour.names.org_types import extract_org_types
 
-from pipeline.arrays import strings
+from pipeline.arrays import LargeStrings, filled, list_joined, strings, text_series, utf8_normalized
 
 # Legal forms written in their own script, cut before folding (longest first so the whole form goes).
 NATIVE_FORMS: tuple[str, ...] = (
@@ -403,14 +403,17 @@ def _han_words() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile("|".join(map(re.escape, ordered))), readings
 
 
-def _simplified(values: pa.Array) -> pa.Array:
+def _simplified(values: LargeStrings) -> LargeStrings:
     """Traditional Chinese characters folded to simplified, in the names that have Chinese characters."""
-    han = pc.fill_null(pc.match_substring_regex(values, _HAN), False)
+    han = filled(pc.match_substring_regex(values, _HAN), False)
     if not pc.any(han).as_py():
         return values
-    texts = pc.replace_substring_regex(values.filter(han), r"[\r\n]", " ").to_pylist()
+    found = pc.replace_substring_regex(values.filter(han), r"[\r\n]", " ").to_pylist()
+    texts = [t for t in found if t is not None]  # matched a pattern, so never null; the stubs cannot tell
     converted = _simplifier().convert("\n".join(texts)).split("\n")  # type: ignore[attr-defined]
-    return pc.replace_with_mask(values, han, pa.array(converted, type=values.type))
+    # replace_with_mask is declared without types; it gives the kind of array it replaces in.
+    replaced: LargeStrings = pc.replace_with_mask(values, han, pa.array(converted, type=values.type))
+    return replaced
 
 
 def _fold_one(text: str) -> str:
@@ -422,24 +425,26 @@ def _fold_one(text: str) -> str:
     return anyascii(text)
 
 
-def _fold(values: pa.Array) -> pa.Array:
+def _fold(values: LargeStrings) -> LargeStrings:
     """Fold the non-ASCII strings to ASCII; ASCII strings pass through untouched."""
-    non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
+    non_ascii = pc.invert(filled(pc.string_is_ascii(values), True))
     if not pc.any(non_ascii).as_py():
         return values
     positions = pc.indices_nonzero(non_ascii)
-    folded = pa.array([_fold_one(v) for v in values.take(positions).to_pylist()], type=values.type)
-    return pc.replace_with_mask(values, non_ascii, folded)
+    taken = values.take(positions).to_pylist()
+    folded = pa.array([None if v is None else _fold_one(v) for v in taken], type=values.type)
+    replaced: LargeStrings = pc.replace_with_mask(values, non_ascii, folded)
+    return replaced
 
 
-def _tails(words: pa.Array, count: int) -> pa.Array:
+def _tails(words: LargeStrings, count: int) -> LargeStrings:
     """The last `count` words of each name (the whole name when shorter), distinct."""
     parts = pc.split_pattern(pc.utf8_reverse(words), " ", max_splits=count)
-    tails = pc.utf8_reverse(pc.binary_join(pc.list_slice(parts, 0, count), pa.scalar(" ", type=words.type)))
+    tails = pc.utf8_reverse(list_joined(pc.list_slice(parts, 0, count), " "))
     return pc.unique(tails).drop_null()
 
 
-def rigour_forms(words: pa.Array) -> frozenset[str]:
+def rigour_forms(words: LargeStrings) -> frozenset[str]:
     """The organisation types of rigour's database that end some of these (normalised) names.
 
     rigour matches its forms anywhere in a text; we cut them only at the end of a name, so it is shown
@@ -448,7 +453,8 @@ def rigour_forms(words: pa.Array) -> frozenset[str]:
     tails = _tails(words, 4)
     if not len(tails):
         return frozenset()
-    found = extract_org_types("\n".join(tails.to_pylist()))
+    texts = [t for t in tails.to_pylist() if t is not None]  # nulls dropped in _tails; the stubs cannot tell
+    found = extract_org_types("\n".join(texts))
     return frozenset(alias for alias, _ in found if alias not in _NOT_FORMS and re.fullmatch(r"[a-z0-9 ]+", alias))
 
 
@@ -457,9 +463,9 @@ def _trailing(extra: frozenset[str]) -> str:
     return rf"(?: (?:{_alternation(TRAILING_FORMS + tuple(extra))}))+$"
 
 
-def _normalise_distinct(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     """(words, key, sorted_key) for an array of distinct names."""
-    arr = pc.utf8_normalize(values, "NFKC")
+    arr = utf8_normalized(values, "NFKC")
     arr = pc.utf8_trim_whitespace(arr)
     arr = _simplified(arr)
     arr = pc.replace_substring_regex(arr, _NATIVE_TRAILING, "")
@@ -477,14 +483,12 @@ def _normalise_distinct(values: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]
     tokens = pc.split_pattern(words, " ")
     flat = tokens.flatten()
     where = pc.index_in(flat, value_set=_ABBREVIATED_FROM)
-    flat = pc.if_else(pc.is_valid(where), _ABBREVIATED_TO.take(pc.fill_null(where, 0)), flat)
+    flat = pc.if_else(pc.is_valid(where), _ABBREVIATED_TO.take(filled(where, 0)), flat)
     tokens = type(tokens).from_arrays(tokens.offsets, flat)
-    words = pc.binary_join(tokens, pa.scalar(" ", type=values.type))
     parents = pc.list_parent_indices(tokens)
     order = pc.sort_indices(pa.table({"p": parents, "t": flat}), sort_keys=[("p", "ascending"), ("t", "ascending")])
     sorted_tokens = type(tokens).from_arrays(tokens.offsets, flat.take(order))
-    empty = pa.scalar("", type=values.type)
-    return words, pc.binary_join(tokens, empty), pc.binary_join(sorted_tokens, empty)
+    return list_joined(tokens, " "), list_joined(tokens, ""), list_joined(sorted_tokens, "")
 
 
 # Below this many distinct names one thread is quicker than splitting the work.
@@ -499,8 +503,8 @@ def normalise_names(names: pd.Series, threads: int = 1) -> pd.DataFrame:
     are split between threads (Arrow's kernels release the GIL).
     """
     arr = strings(names)
-    encoded = pc.dictionary_encode(arr)
-    distinct = encoded.dictionary
+    encoded = arr.dictionary_encode()
+    distinct: LargeStrings = encoded.dictionary
     if threads > 1 and len(distinct) >= _PARALLEL_FROM:
         step = -(-len(distinct) // threads)
         slices = [distinct.slice(i, step) for i in range(0, len(distinct), step)]
@@ -512,7 +516,7 @@ def normalise_names(names: pd.Series, threads: int = 1) -> pd.DataFrame:
     indices = encoded.indices
     return pd.DataFrame(
         {
-            name: pd.Series(pc.fill_null(column.take(indices), ""), dtype="str", index=names.index)
+            name: text_series(filled(column.take(indices), ""), names.index)
             for name, column in zip(("words", "key", "sorted_key"), columns, strict=True)
         },
         index=names.index,
