@@ -47,7 +47,7 @@ def statement_id(record: str, version: int) -> str:
 def country_name(code: str) -> str:
     """ISO 3166 name of a country or subdivision code ("CN-GD" -> "Guangdong Sheng")."""
     if "-" in code:
-        sub = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+        sub = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]  # pycountry: no annotations
         return str(sub.name) if sub is not None else code
     country = pycountry.countries.get(alpha_2=code)
     return str(country.name) if country is not None else code

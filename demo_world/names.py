@@ -197,6 +197,7 @@ class NameParts:
             "city": self.city,
         }
         parts.update(changes)
+        # `parts` mixes the Style and the texts, so its values read as either to mypy.
         return NameParts(**parts).registered  # type: ignore[arg-type]
 
     def _romanised(self, draw: int) -> str:

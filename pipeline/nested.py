@@ -95,6 +95,7 @@ def _read(tp: Any, value: Any) -> Any:
 def of(cls: type[T], value: Mapping[str, Any]) -> T:
     """A record from its value as Arrow's `to_pylist` or pandas' ArrowDtype gives it (dicts and lists)."""
     hints = _hints(typing.cast(Any, cls))
+    # T is any dataclass: its fields, and so the arguments it takes, are known only at run time.
     made: T = cls(**{f.name: _read(hints[f.name], value.get(f.name)) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
     return made
 

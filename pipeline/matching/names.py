@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import re
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -44,6 +45,9 @@ from anyascii import anyascii
 from rigour.names.org_types import extract_org_types
 
 from pipeline.arrays import LargeStrings, filled, list_joined, strings, text_series, utf8_normalized
+
+if TYPE_CHECKING:
+    import opencc  # imported where it is used, in _simplifier
 
 # Legal forms written in their own script, cut before folding (longest first so the whole form goes).
 NATIVE_FORMS: tuple[str, ...] = (
@@ -384,7 +388,7 @@ _CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
 
 
 @functools.cache
-def _simplifier() -> object:
+def _simplifier() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -410,7 +414,7 @@ def _simplified(values: LargeStrings) -> LargeStrings:
         return values
     found = pc.replace_substring_regex(values.filter(han), r"[\r\n]", " ").to_pylist()
     texts = [t for t in found if t is not None]  # matched a pattern, so never null; the stubs cannot tell
-    converted = _simplifier().convert("\n".join(texts)).split("\n")  # type: ignore[attr-defined]
+    converted = _simplifier().convert("\n".join(texts)).split("\n")
     # replace_with_mask is declared without types; it gives the kind of array it replaces in.
     replaced: LargeStrings = pc.replace_with_mask(values, han, pa.array(converted, type=values.type))
     return replaced

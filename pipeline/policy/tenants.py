@@ -126,6 +126,7 @@ def _text(value: object) -> str | None:
 def _number(value: object) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    # A cell of a numeric column (a number, or numeric text); float() raises on anything else, as it should.
     return float(value)  # type: ignore[arg-type]
 
 

@@ -46,8 +46,8 @@ _ANNOUNCED = frozenset({AuditEvent.PUBLISHED, AuditEvent.REPUBLISHED})
 
 def _logical_date(context: Any) -> dt.date:
     # Airflow 3 allows runs without a logical date (manual triggers); they run for the day they run after.
-    moment = context.get("logical_date") or context["dag_run"].run_after
-    return moment.astimezone(dt.UTC).date()  # type: ignore[no-any-return]
+    moment: dt.datetime = context.get("logical_date") or context["dag_run"].run_after
+    return moment.astimezone(dt.UTC).date()
 
 
 def context_from_airflow(context: Any) -> RunContext:

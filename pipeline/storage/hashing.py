@@ -24,6 +24,7 @@ class HashingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # RawIOBase declares any writable buffer; io's buffered readers, which call this, pass a memoryview.
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._inner.read(len(buffer))
         n = len(data)

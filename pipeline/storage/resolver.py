@@ -36,12 +36,13 @@ def _gcs_client(*, project: str | None, endpoint: str | None, service_account_in
         # An emulator (gcp-storage-emulator, fake-gcs-server) takes anonymous requests.
         return storage.Client(
             project=project or "local-emulator",
-            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]  # google-auth: no annotations
             client_options={"api_endpoint": endpoint},
         )
     if service_account_info:
         from google.oauth2 import service_account
 
+        # google-auth's credential classes carry no annotations.
         creds = service_account.Credentials.from_service_account_info(dict(service_account_info))  # type: ignore[no-untyped-call]
         return storage.Client(project=project or service_account_info.get("project_id"), credentials=creds)
     return storage.Client(project=project)
