@@ -166,6 +166,7 @@ class Population:
                 "company_name": t["company_name"],
                 "country": t["country"],
                 "tax_country": t["country"].where(t["tax_registration_number"] != "", ""),
+                "company_country": t["country"].where(t["partner"] == "gcp", ""),
                 "tax_registration_number": t["tax_registration_number"],
                 "company_number": t["company_number"],
                 "lei": t["lei"],
@@ -788,11 +789,9 @@ def _tenants(
         )
         restricted = bool(cols["restricted"][j]) if registered else parts.country == "CN"
         scenario = ("ordinary" if registered else "ordinary_unregistered") + ("_cn" if restricted else "")
-        # An unregistered mainland company is judged on its own addresses: AWS has its tax address
-        # there (revoke); GCP only a sign-up country (review, policy tenants.basis_actions).
-        expected = "allow"
-        if restricted:
-            expected = "revoke" if registered or d.partner == "aws" else "review"
+        # An unregistered mainland company is judged on its own location: AWS has its tax address there,
+        # GCP its sign-up (company) country; both revoke (policy tenants.basis_actions).
+        expected = "revoke" if restricted else "allow"
         records.append(
             (
                 d.partner,

@@ -804,10 +804,10 @@ def _unregistered(b: _Builder) -> None:
         "companies: no link across countries, unmatched and allowed.",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
-        "bluewave_gcp", GCP, "unmatched_cn_address", REVIEW, "Xiamen Bluewave Network Studio", "CN", None,
+        "bluewave_gcp", GCP, "unmatched_cn_company_country", REVOKE, "Xiamen Bluewave Network Studio", "CN", None,
         V.UNREGISTERED, L.NONE,
-        description="Not in the register; its GCP sign-up country is CN, and GCP gives no tax address: an "
-        "address there only suggests a mainland company (tenants.basis_actions.address: review).",
+        description="Not in the register; its GCP sign-up country, the marketplace's company-country field, is "
+        "CN: a company located there is not served (tenants.basis_actions.company_country: revoke).",
     ))  # fmt: skip
     b.tenant(ScenarioTenant(
         "sky_harbor_aws", AWS, "unmatched_mailing_address_cn", REVIEW, "Sky Harbor Creative Limited", "CN", None,

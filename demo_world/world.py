@@ -41,7 +41,7 @@ REGISTER_SOURCE = "ownership/register.jsonl"
 POLICY_PATH = "policy/unsupported-regions.yaml"
 EXEMPTIONS_PATH = "policy/exemptions.yaml"
 TRUTH_PATH = "truth/tenants.csv"
-POLICY_VERSION = "2025-09-05"
+POLICY_VERSION = "2026-12-07"
 # The truth file's columns: the truth proper, then what the tenant wrote (for reading it by eye).
 TRUTH_FILE_COLUMNS = (*TRUTH_COLUMNS, "company_name", "country")
 
@@ -451,11 +451,13 @@ roots:
   person_bases: [residence]
 control_without_shares: review
 tenants:
-  unmatched_bases: [tax_address, address]
-  # An unmatched tenant's tax address in a restricted jurisdiction revokes; a mailing or sign-up
-  # address there only suggests it (an office of a foreign company): review.
+  # A tenant's own location, whatever its link: a tax address or the marketplace's company country
+  # (GCP sign-up country) in a restricted jurisdiction revokes; a mailing address there alone only
+  # suggests it (an office of a foreign company): review.
+  location_bases: [tax_address, company_country, address]
   basis_actions:
     tax_address: revoke
+    company_country: revoke
     address: review
   restricted_payer: revoke
   # Also a payer account paying for a restricted end-user account.

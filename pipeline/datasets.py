@@ -54,6 +54,7 @@ TENANTS = Dataset(
         "company_name",
         "country",  # ISO 3166-1 alpha-2 of the mailing / sign-up address
         "tax_country",  # ISO alpha-2 of the tax address where the partner gives one
+        "company_country",  # the marketplace's own company-country field (GCP sign-up country, Azure customer)
         "tax_registration_number",
         "company_number",
         "lei",

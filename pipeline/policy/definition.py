@@ -70,10 +70,12 @@ class IndirectAction(enum.StrEnum):
 
 
 class TenantBasis(enum.StrEnum):
-    """Which of an unmatched tenant's own addresses are judged against the restricted jurisdictions."""
+    """Which of a tenant's own location fields are judged against the restricted jurisdictions (the
+    TENANTS column each reads: `pipeline.policy.tenants`; which partner field fills it: docs/formats.md)."""
 
-    TAX_ADDRESS = "tax_address"
-    ADDRESS = "address"
+    TAX_ADDRESS = "tax_address"  # tax_country: the tax registration's address
+    COMPANY_COUNTRY = "company_country"  # company_country: the marketplace's own company-country field
+    ADDRESS = "address"  # country: a mailing or sign-up address
 
 
 class EntityDecision(enum.StrEnum):
@@ -150,12 +152,17 @@ class Roots(_Model):
 
 
 class Tenants(_Model):
-    unmatched_bases: tuple[TenantBasis, ...] = (TenantBasis.TAX_ADDRESS, TenantBasis.ADDRESS)
-    # What a tenant's own address in a restricted jurisdiction does when no entity link can decide it.
-    # A tax registration address there makes incorporation or headquarters there very likely; a
-    # mailing/sign-up address only suggests it (a foreign company's office), hence review by default.
+    # A tenant's own location, judged whatever its entity link: a company whose tax registration or
+    # company country is in a restricted jurisdiction is located there and is not served (revoke); a
+    # mailing address there only suggests it (a foreign company's office), so alone it gives review.
+    location_bases: tuple[TenantBasis, ...] = (
+        TenantBasis.TAX_ADDRESS,
+        TenantBasis.COMPANY_COUNTRY,
+        TenantBasis.ADDRESS,
+    )
     basis_actions: dict[TenantBasis, IndirectAction] = {
         TenantBasis.TAX_ADDRESS: IndirectAction.REVOKE,
+        TenantBasis.COMPANY_COUNTRY: IndirectAction.REVOKE,
         TenantBasis.ADDRESS: IndirectAction.REVIEW,
     }
     # A tenant whose payer (AWS payer account, GCP billing account) is restricted.
@@ -170,6 +177,15 @@ class Tenants(_Model):
     # AWS payer outside the export) with a restricted tenant: the payer is probably, not provably, the
     # restricted party.
     shared_billing_with_restricted: IndirectAction = IndirectAction.REVIEW
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        if isinstance(data, dict) and "unmatched_bases" in data:
+            raise ValueError(
+                "unmatched_bases is now location_bases: a tenant's own location is judged whatever its link"
+            )
+        return data
 
 
 class Enforcement(_Model):

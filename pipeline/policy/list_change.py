@@ -21,7 +21,7 @@ from pipeline.nested import items
 from pipeline.policy.definition import Policy, SupportedList
 
 # The TENANTS columns holding a tenant's own jurisdiction codes, and the ENTITIES ones of an entity.
-TENANT_CODE_COLUMNS = ("country", "tax_country")
+TENANT_CODE_COLUMNS = ("country", "tax_country", "company_country")
 ENTITY_CODE_COLUMNS = ("jurisdiction", "registered_country", "business_country")
 
 

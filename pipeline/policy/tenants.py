@@ -1,22 +1,25 @@
 """Tenant decisions: revoke, review or allow, with the rules that fired, a one-line reason and evidence.
 
 Invariant: `decide` returns exactly one DECISIONS row per tenant, in the tenants' order; a tenant is
-revoked only by (a) a link that may revoke to a restricted entity, (b) its own address under a policy
-basis whose action is revoke, when no confident link says otherwise, or (c) an account relationship
-(payer, shared billing account, reseller) with a tenant revoked by (a) or (b), under the policy's rule
-for that relationship. A link that may not revoke (low confidence, tie) leads at most to review on the
-entity's account. Every rule that fired is listed; the decision is the most severe of them.
+revoked only by (a) a link that may revoke to a restricted entity, (b) its own location under a policy
+basis whose action is revoke, whatever its link, or (c) an account relationship (payer, shared billing
+account, reseller) with a tenant revoked by (a) or (b), under the policy's rule for that relationship. A
+link that may not revoke (low confidence, tie) leads at most to review on the entity's account. Every
+rule that fired is listed; the decision is the most severe of them.
 
 Decisions, per tenant:
+- Location, whatever the link: each basis of `policy.tenants.location_bases` whose country is restricted
+  applies its action from `basis_actions`. By default a tax address or the marketplace's company
+  country there revokes (a company located in a restricted jurisdiction is not served there), and a
+  mailing address there gives review, and only alone: a weaker basis speaks only when no basis whose
+  action is revoke holds. With a link that may revoke to an entity that is not restricted, that review
+  is `own_address_conflicts_with_entity` (the link and the account disagree).
 - Direct, linked with `may_revoke`: the entity's ownership decision: restricted -> revoke, review ->
-  review, clear -> allow; if the tenant's own address is nevertheless in a restricted jurisdiction under
-  a policy basis, review (the link and the account disagree).
+  review, clear -> allow.
 - Direct, linked without `may_revoke`: the worst ownership decision among the tied candidates (within
-  `tie_margin` of the best), restricted or review -> review, clear -> allow; plus the own-address rule.
-- Unmatched (or linked to an entity the ownership frame does not know): the own-address rule: each
-  basis of `policy.tenants.unmatched_bases` whose country is restricted applies its action from
-  `basis_actions` (defaults: tax address -> revoke, mailing address -> review); otherwise allow, with
-  the rule `unmatched` so that the report can count them.
+  `tie_margin` of the best), restricted or review -> review, clear -> allow.
+- Unmatched (or linked to an entity the ownership frame does not know) and nothing in its location is
+  restricted: allow, with the rule `unmatched` so that the report can count them.
 - Indirect (one hop from the direct decisions, so a relationship never chains into another):
   a payer that is a tenant and is revoked/under review passes `restricted_payer` to the accounts it pays
   for; a payer revoked/under review gets `reseller_for_restricted` from a restricted end-user account;
@@ -58,6 +61,7 @@ class TenantRule(enum.StrEnum):
     ENTITY_CLEAR = "entity_clear"
     ENTITY_NOT_RESOLVED = "entity_not_resolved"
     TAX_ADDRESS_RESTRICTED = "tax_address_restricted"
+    COMPANY_COUNTRY_RESTRICTED = "company_country_restricted"
     ADDRESS_RESTRICTED = "address_restricted"
     OWN_ADDRESS_CONFLICT = "own_address_conflicts_with_entity"
     UNMATCHED = "unmatched"
@@ -74,10 +78,19 @@ _SEVERITY = {TenantDecision.ALLOW: 0, TenantDecision.REVIEW: 1, TenantDecision.R
 _RULE_ORDER = {rule: i for i, rule in enumerate(TenantRule)}
 _BASIS_RULE = {
     TenantBasis.TAX_ADDRESS: TenantRule.TAX_ADDRESS_RESTRICTED,
+    TenantBasis.COMPANY_COUNTRY: TenantRule.COMPANY_COUNTRY_RESTRICTED,
     TenantBasis.ADDRESS: TenantRule.ADDRESS_RESTRICTED,
 }
-_BASIS_COLUMN = {TenantBasis.TAX_ADDRESS: "tax_country", TenantBasis.ADDRESS: "country"}
-_BASIS_LABEL = {TenantBasis.TAX_ADDRESS: "tax address", TenantBasis.ADDRESS: "address"}
+_BASIS_COLUMN = {
+    TenantBasis.TAX_ADDRESS: "tax_country",
+    TenantBasis.COMPANY_COUNTRY: "company_country",
+    TenantBasis.ADDRESS: "country",
+}
+_BASIS_LABEL = {
+    TenantBasis.TAX_ADDRESS: "tax address",
+    TenantBasis.COMPANY_COUNTRY: "company country",
+    TenantBasis.ADDRESS: "address",
+}
 _ACTION_DECISION = {IndirectAction.REVOKE: TenantDecision.REVOKE, IndirectAction.REVIEW: TenantDecision.REVIEW}
 
 # Agreement/entitlement states after which the reseller no longer acts for the customer.
@@ -175,7 +188,7 @@ class _Decider:
 
     def own_address_hits(self, tenant: dict[str, Any]) -> list[tuple[TenantBasis, str]]:
         hits = []
-        for basis in self.policy.tenants.unmatched_bases:
+        for basis in self.policy.tenants.location_bases:
             label = self.jurisdictions.restricted(tenant.get(_BASIS_COLUMN[basis]))
             if label is not None:
                 hits.append((basis, label))
@@ -213,7 +226,8 @@ class _Decider:
         if link is not None and entity_id and row is not None:
             out.summary["ownership"] = _ownership_evidence(row)
             if link.get("may_revoke"):
-                out.signals.extend(self._confident(link, entity_id, row, hits))
+                out.signals.extend(self._confident(link, entity_id, row))
+                out.signals.extend(self._location(hits, (link, entity_id, row)))
                 return out
             out.signals.append(self._uncertain(link, entity_id, row))
         elif entity_id:
@@ -225,9 +239,7 @@ class _Decider:
                     "judged on its own attributes",
                 )
             )
-        # Unmatched, unresolved or uncertain: the account's own addresses speak.
-        own = [self._own_address(basis, code) for basis, code in hits]
-        out.signals.extend(signal for signal in own if signal is not None)
+        out.signals.extend(self._location(hits, None))
         if not entity_id and not any(s.decision is not TenantDecision.ALLOW for s in out.signals):
             out.signals.append(
                 Signal(
@@ -238,9 +250,7 @@ class _Decider:
             )
         return out
 
-    def _confident(
-        self, link: dict[str, Any], entity_id: str, row: dict[str, Any], hits: list[tuple[TenantBasis, str]]
-    ) -> list[Signal]:
+    def _confident(self, link: dict[str, Any], entity_id: str, row: dict[str, Any]) -> list[Signal]:
         how = f"by {link.get('method')} ({_number(link.get('confidence')) or 0.0:.2f})"
         label = _entity_label(entity_id, row)
         decision = row.get("decision")
@@ -256,16 +266,6 @@ class _Decider:
             signals.append(
                 Signal(TenantDecision.ALLOW, TenantRule.ENTITY_CLEAR, f"Linked {how} to {label}, not restricted")
             )
-        # The entity is not restricted but the account sits in a restricted jurisdiction: the sources disagree.
-        signals.extend(
-            Signal(
-                TenantDecision.REVIEW,
-                TenantRule.OWN_ADDRESS_CONFLICT,
-                f"Linked {how} to {label} ({decision}), but the account's own {_BASIS_LABEL[basis]} is in "
-                f"restricted {code}",
-            )
-            for basis, code in hits
-        )
         return signals
 
     def _uncertain(self, link: dict[str, Any], entity_id: str, row: dict[str, Any]) -> Signal:
@@ -296,15 +296,33 @@ class _Decider:
             {"uncertain_link_entity": _ownership_evidence(worst_row)},
         )
 
-    def _own_address(self, basis: TenantBasis, code: str) -> Signal | None:
-        action = self.policy.tenants.basis_actions.get(basis, IndirectAction.IGNORE)
-        if action is IndirectAction.IGNORE:
-            return None
-        return Signal(
-            _ACTION_DECISION[action],
-            _BASIS_RULE[basis],
-            f"No confident entity link; the account's {_BASIS_LABEL[basis]} is in restricted {code}",
-        )
+    def _location(
+        self, hits: list[tuple[TenantBasis, str]], confident: tuple[dict[str, Any], str, dict[str, Any]] | None
+    ) -> list[Signal]:
+        """The tenant's own location (see the module docstring): the bases whose action is revoke, or else
+        the weaker ones; `confident` is the link that may revoke, its entity id and ownership row."""
+        acting = [
+            (basis, code, action)
+            for basis, code in hits
+            if (action := self.policy.tenants.basis_actions.get(basis, IndirectAction.IGNORE))
+            is not IndirectAction.IGNORE
+        ]
+        revoking = [hit for hit in acting if hit[2] is IndirectAction.REVOKE]
+        signals = []
+        for basis, code, action in revoking or acting:
+            where = f"the account's {_BASIS_LABEL[basis]} is in restricted {code}"
+            if action is IndirectAction.REVOKE:
+                text = f"Located in a restricted jurisdiction: {where}, whatever its entity link"
+                signals.append(Signal(TenantDecision.REVOKE, _BASIS_RULE[basis], text))
+            elif confident is not None and confident[2].get("decision") != EntityDecision.RESTRICTED:
+                link, entity_id, row = confident
+                how = f"by {link.get('method')} ({_number(link.get('confidence')) or 0.0:.2f})"
+                text = f"Linked {how} to {_entity_label(entity_id, row)} ({row.get('decision')}), but {where}"
+                signals.append(Signal(TenantDecision.REVIEW, TenantRule.OWN_ADDRESS_CONFLICT, text))
+            elif confident is None:
+                text = f"No confident entity link; {where} (a mailing address alone only suggests it)"
+                signals.append(Signal(_ACTION_DECISION[action], _BASIS_RULE[basis], text))
+        return signals
 
 
 def _indirect_action(action: IndirectAction, related: TenantDecision) -> TenantDecision | None:
@@ -518,6 +536,7 @@ def _decision_row(
         "own_address": {
             "country": _text(tenant.get("country")),
             "tax_country": _text(tenant.get("tax_country")),
+            "company_country": _text(tenant.get("company_country")),
             "restricted_bases": hits,
         },
         "signals": [

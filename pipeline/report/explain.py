@@ -115,6 +115,7 @@ def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
             for label, col in (
                 ("country", "country"),
                 ("tax country", "tax_country"),
+                ("company country", "company_country"),
                 ("tax number", "tax_registration_number"),
                 ("payer", "payer_account_id"),
                 ("status", "status"),

@@ -161,15 +161,17 @@ def tenant_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
 
 
 def _own_decision(t: ScenarioTenant, entity: dict[str, str]) -> str:
+    # basis_actions, whatever the link: a tax address or a company country in CN revokes, a mailing
+    # address there alone reviews. AWS accounts always have a tax address (the mailing one unless
+    # stated); a GCP account's sign-up country is its company country.
+    located = (t.tax_country or t.country) if t.partner == "aws" else t.country
+    if located == RESTRICTED:
+        return "revoke"
+    mailing = "review" if t.country == RESTRICTED else "allow"
     if t.entity is None:
-        # basis_actions: a tax address in CN revokes, a mailing or sign-up address only reviews. AWS
-        # accounts always have a tax address (the mailing one unless stated); GCP ones never do.
-        tax_country = (t.tax_country or t.country) if t.partner == "aws" else None
-        if tax_country == RESTRICTED:
-            return "revoke"
-        return "review" if t.country == RESTRICTED else "allow"
+        return mailing
     decision = {"restricted": "revoke", "review": "review", "clear": "allow"}[entity[t.entity]]
     low_confidence = t.name_variant is NameVariant.HEAVY and t.link_key is LinkKey.NAME
     if low_confidence and decision == "revoke":
         return "review"
-    return decision
+    return max(decision, mailing, key=_RANK.__getitem__)

@@ -27,7 +27,7 @@ REQUIRED_SCENARIOS = {
     "band_straddles_50", "band_min_50_inclusive", "unknown_share", "control_without_shares",
     "low_confidence_fuzzy", "reseller_for_restricted",
     # account relations and the tenant's own attributes
-    "paid_by_restricted_payer", "gcp_shared_billing_with_restricted", "unmatched_cn_address",
+    "paid_by_restricted_payer", "gcp_shared_billing_with_restricted", "unmatched_cn_company_country",
     "unmatched_mailing_address_cn", "payer_for_restricted_member", "restricted_reseller",
     "customer_of_restricted_reseller",
     "unmatched_tax_address_cn", "unmatched_clear", "account_moved_to_cn", "account_moved_from_cn",

@@ -178,3 +178,9 @@ def test_a_bad_jurisdiction_list_is_a_clear_error(text: str, named: str) -> None
     with pytest.raises(PolicyError) as caught:
         load_policy_text(text, "p.yaml")
     assert "p.yaml" in str(caught.value) and named in str(caught.value)
+
+
+def test_the_old_unmatched_bases_key_names_its_replacement() -> None:
+    text = 'id: x\nversion: "1"\nrestricted_jurisdictions: [CN]\ntenants: {unmatched_bases: [address]}\n'
+    with pytest.raises(PolicyError, match="unmatched_bases is now location_bases"):
+        load_policy_text(text, "old.yaml")

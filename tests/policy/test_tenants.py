@@ -155,10 +155,34 @@ def test_entity_review_reviews_and_clear_allows() -> None:
     assert (out["2"]["decision"], out["2"]["rules"]) == ("allow", [TenantRule.ENTITY_CLEAR])
 
 
-def test_clear_entity_but_own_address_restricted_is_a_conflict_for_review() -> None:
-    out = by_tenant(run([tenant("1", tax_country="CN")], [linked("1", "green")]))
-    assert out["1"]["decision"] == "review"
-    assert out["1"]["rules"] == [TenantRule.OWN_ADDRESS_CONFLICT, TenantRule.ENTITY_CLEAR]
+def test_a_tenant_located_in_a_restricted_jurisdiction_is_revoked_whatever_its_link() -> None:
+    tenants = [tenant("1", tax_country="CN"), tenant("2", company_country="CN-GD"), tenant("3", tax_country="CN")]
+    links = [linked("1", "green"), linked("2", "amber"), linked("3", "red", confidence=0.8, may_revoke=False)]
+    out = by_tenant(run(tenants, links))
+    assert (out["1"]["decision"], out["1"]["rules"]) == (
+        "revoke",
+        [TenantRule.TAX_ADDRESS_RESTRICTED, TenantRule.ENTITY_CLEAR],
+    )
+    assert "whatever its entity link" in out["1"]["explanation"]
+    assert out["2"]["decision"] == "revoke"
+    assert out["2"]["rules"] == [TenantRule.COMPANY_COUNTRY_RESTRICTED, TenantRule.ENTITY_REVIEW]
+    assert out["2"]["evidence"]["own_address"]["company_country"] == "CN-GD"
+    assert out["3"]["decision"] == "revoke"
+
+
+def test_a_mailing_address_alone_reviews_and_conflicts_with_a_clear_entity() -> None:
+    tenants = [tenant("1", country="CN", tax_country="HK"), tenant("2", country="CN", tax_country="US")]
+    out = by_tenant(run(tenants, [linked("1", None), linked("2", "green")]))
+    assert (out["1"]["decision"], out["1"]["rules"]) == ("review", [TenantRule.ADDRESS_RESTRICTED])
+    assert (out["2"]["decision"], out["2"]["rules"]) == (
+        "review",
+        [TenantRule.OWN_ADDRESS_CONFLICT, TenantRule.ENTITY_CLEAR],
+    )
+
+
+def test_a_mailing_address_gives_nothing_beside_a_stronger_location_basis() -> None:
+    out = by_tenant(run([tenant("1", country="CN", company_country="CN")], [linked("1", None)]))
+    assert (out["1"]["decision"], out["1"]["rules"]) == ("revoke", [TenantRule.COMPANY_COUNTRY_RESTRICTED])
 
 
 @pytest.mark.parametrize(
@@ -167,6 +191,7 @@ def test_clear_entity_but_own_address_restricted_is_a_conflict_for_review() -> N
         ({"tax_country": "CN", "country": "US"}, "revoke", [TenantRule.TAX_ADDRESS_RESTRICTED]),
         ({"country": "CN-GD"}, "review", [TenantRule.ADDRESS_RESTRICTED]),
         ({"country": "CN-HK", "tax_country": "HK"}, "allow", [TenantRule.UNMATCHED]),
+        ({"company_country": "CN", "country": "CN"}, "revoke", [TenantRule.COMPANY_COUNTRY_RESTRICTED]),
         ({"country": "US"}, "allow", [TenantRule.UNMATCHED]),
         ({}, "allow", [TenantRule.UNMATCHED]),
     ],
@@ -183,7 +208,7 @@ def test_the_policy_chooses_the_bases_and_their_actions() -> None:
     policy = POLICY.model_copy(
         update={
             "tenants": Tenants(
-                unmatched_bases=(TenantBasis.ADDRESS,),
+                location_bases=(TenantBasis.ADDRESS,),
                 basis_actions={TenantBasis.ADDRESS: IndirectAction.REVOKE},
             )
         }

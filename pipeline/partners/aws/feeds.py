@@ -464,6 +464,7 @@ def _tenants(
             "company_name": company,
             "country": from_address(mail_id, "country_code"),
             "tax_country": from_address(tax_id, "country_code"),
+            "company_country": pd.Series(pd.NA, index=acc.index, dtype="str"),
             "tax_registration_number": acc["tax_registration_number"],
             "company_number": pd.Series(pd.NA, index=acc.index, dtype="str"),
             "lei": pd.Series(pd.NA, index=acc.index, dtype="str"),

@@ -9,8 +9,9 @@ Pure: the files come as bytes (`PartnerDrop`), and the file contracts' row check
 `RawCheck`, run once per file before the mapping sees its rows.
 
 Mapping: tenants from Account resources (tenant_id = the id in `providers/{p}/accounts/{id}`, the
-sign-up `inputProperties` give name, country, tax id, company number, LEI, domain and the Cloud
-Billing account as payer); entitlements from Entitlement resources (tenant = the account's id); billing
+sign-up `inputProperties` give name, country (both the address country matching uses and the company
+country the policy judges the location by), tax id, company number, LEI, domain and the Cloud Billing
+account as payer); entitlements from Entitlement resources (tenant = the account's id); billing
 from usage lines (`line_id` = usage/<date>/<account>/<entitlement>/<sku>).
 """
 
@@ -132,6 +133,8 @@ def _tenants(partner: str, accounts: pd.DataFrame) -> pd.DataFrame:
             "company_name": accounts["inputProperties.companyName"],
             "country": accounts["inputProperties.country"],
             "tax_country": pd.Series(pd.NA, index=accounts.index, dtype="str"),
+            # The sign-up country is where the company says it is: a location, not just a mailing address.
+            "company_country": accounts["inputProperties.country"],
             "tax_registration_number": accounts["inputProperties.taxId"],
             "company_number": accounts["inputProperties.companyRegistrationNumber"],
             "lei": accounts["inputProperties.lei"],
