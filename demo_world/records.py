@@ -20,6 +20,7 @@ from pipeline.policy.definition import TenantDecision
 class Partner(enum.StrEnum):
     AWS = "aws"
     GCP = "gcp"
+    AZURE = "azure"
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,17 @@ class ScenarioTenant:
     lei: str = ""
     tax_country: str | None = None  # the AWS tax address country when it differs from `country`
     payer: str | None = None  # AWS: key of the tenant whose account pays for this one
-    reseller: str | None = None  # AWS: key of the reseller tenant that proposed this one's agreement
+    reseller: str | None = None  # AWS, Azure: key of the reseller tenant that proposed / bought for this one
     billing_group: str | None = None  # GCP: tenants with the same label share a Cloud Billing account
     history: AccountHistory = field(default_factory=AccountHistory)
     exemption: str | None = None  # id of the exemption that applies
     leading_zeros: bool = False  # AWS: give the account id leading zeros
     gcp_state: str = "ACCOUNT_ACTIVE"
     is_reseller: bool = False
+    # Azure: a tenant bought for by a reseller also holds a subscription it bought itself.
+    also_direct: bool = False
+    # Azure: a reseller known only as the purchaser of its customers' subscriptions (none of its own).
+    purchaser_only: bool = False
     # AWS: the address leaves company_name empty; the account's tax_legal_name names the company.
     name_in_tax_legal_name_only: bool = False
 

@@ -34,7 +34,7 @@ from demo_world.records import (
 from pipeline.policy.definition import TenantDecision
 
 REVOKE, REVIEW, ALLOW = TenantDecision.REVOKE, TenantDecision.REVIEW, TenantDecision.ALLOW
-AWS, GCP = Partner.AWS, Partner.GCP
+AWS, GCP, AZURE = Partner.AWS, Partner.GCP, Partner.AZURE
 V = NameVariant
 L = LinkKey
 
@@ -168,6 +168,7 @@ def build(date: dt.date) -> Catalogue:
     _time(b)
     _account_relations(b)
     _unregistered(b)
+    _azure(b)
     return b.cat
 
 
@@ -837,3 +838,48 @@ def _unregistered(b: _Builder) -> None:
         "valid_from row): judged on the current addresses.",
     ))  # fmt: skip
     b.cat.deleted.append(DeletedAccount("deleted_test_aws", "Shenzhen Test Account 01", "CN", 33))
+
+
+def _azure(b: _Builder) -> None:
+    """Azure Marketplace: tenants are Microsoft Entra tenants; a Cloud Solution Provider buying a SaaS
+    subscription for a customer is the purchaser, the customer the beneficiary."""
+    b.org("lakeside", "Lakeside Media Ltd", "GB")
+    b.person("lakeside_owner", "Emma", "Clarke", "GB", nationalities=("GB",), birth="1984-03")
+    b.owns("lakeside_owner", "lakeside", shares(100))
+    b.tenant(ScenarioTenant(
+        "yunlian_azure", AZURE, "azure_cn_csp", REVOKE, "Shanghai Yunlian Cloud Services Co., Ltd.", "CN",
+        "yunlian", V.EXACT, L.NAME, is_reseller=True,
+        description="A Shanghai Cloud Solution Provider: its own customer record says China, so it is revoked "
+        "whatever its link, and the subscriptions it bought for its customers end with it.",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "fjordlys_azure", AZURE, "azure_clear_customer_of_cn_csp", REVIEW, "Fjordlys Analytics AS", "NO",
+        "fjordlys", V.EXACT, L.NAME, reseller="yunlian_azure",
+        description="A clear Norwegian company whose only subscription the Shanghai CSP bought: its access "
+        "runs through a restricted party (tenants.restricted_reseller -> review).",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "cloudbridge_azure", AZURE, "azure_clear_csp_for_cn_owned_customer", REVIEW, "CloudBridge Partners GmbH",
+        "DE", "cloudbridge", V.EXACT, L.NONE, is_reseller=True, purchaser_only=True,
+        description="A clear German CSP, known to the marketplace only as the provider of its customers' "
+        "purchases (a name, no country: no link), buying for a Singapore company owned from China "
+        "(tenants.reseller_for_restricted -> review).",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "huaxin_sg_azure", AZURE, "azure_cn_owned_customer_of_clear_csp", REVOKE,
+        "Huaxin Technology (Singapore) Pte. Ltd.", "SG", "huaxin_sg", V.EXACT, L.NAME, reseller="cloudbridge_azure",
+        description="A Singapore company majority-owned from China, bought for by a clear German CSP: revoked on "
+        "its ownership.",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "lakeside_azure", AZURE, "azure_entra_tenant_two_subscriptions", REVIEW, "Lakeside Media Ltd", "GB",
+        "lakeside", V.EXACT, L.NAME, reseller="yunlian_azure", also_direct=True,
+        description="One Entra tenant with two subscriptions: one it bought itself, one the Shanghai CSP bought "
+        "for it. The CSP's purchase ends with the CSP (listed under it); the tenant keeps its own and is "
+        "reviewed (tenants.restricted_reseller).",
+    ))  # fmt: skip
+    b.tenant(ScenarioTenant(
+        "prairie_azure", AZURE, "azure_unregistered_clear", ALLOW, "Prairie Labs Inc.", "US", None,
+        V.UNREGISTERED, L.NONE,
+        description="Not in the register; its customer record says United States: allowed and counted as unmatched.",
+    ))  # fmt: skip

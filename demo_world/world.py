@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo_world import aws, bods, gcp, scenarios, vocab
+from demo_world import aws, azure, bods, gcp, scenarios, vocab
 from demo_world.identifiers import Ident
 from demo_world.population import (
     TRUTH_COLUMNS,
@@ -41,6 +41,7 @@ REGISTER_SOURCE = "ownership/register.jsonl"
 POLICY_PATH = "policy/unsupported-regions.yaml"
 EXEMPTIONS_PATH = "policy/exemptions.yaml"
 TRUTH_PATH = "truth/tenants.csv"
+PARTNERS = ("aws", "gcp", "azure")
 POLICY_VERSION = "2026-12-07"
 # The truth file's columns: the truth proper, then what the tenant wrote (for reading it by eye).
 TRUTH_FILE_COLUMNS = (*TRUTH_COLUMNS, "company_name", "country")
@@ -70,7 +71,7 @@ class World:
             "logical_date": self.spec.date.isoformat(),
             "tenants_requested": self.spec.tenants,
             "seed": self.spec.seed,
-            "tenants": {p: int((self.truth["partner"] == p).sum()) for p in ("aws", "gcp")},
+            "tenants": {p: int((self.truth["partner"] == p).sum()) for p in PARTNERS},
             "expected_decisions": {f"{p}/{d}": n for (p, d), n in sorted(counts.items())},
             "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(self.files.items())},
         }
@@ -228,14 +229,16 @@ def _tenant_table(cat: Catalogue, pop: Population, spec: WorldSpec, scenario_aws
     """One row per tenant (scenario tenants first), with partner details and truth."""
     rng = rng_for(spec.seed, "scenario-gcp-ids")
     gcp_ids = iter(uuid_strings(rng, len(cat.tenants)))
+    azure_ids = iter(uuid_strings(rng_for(spec.seed, "scenario-entra-ids"), len(cat.tenants)))
     aws_ids = iter(scenario_aws_ids)
+    ids = {"aws": aws_ids, "gcp": gcp_ids, "azure": azure_ids}
     rows: list[dict[str, Any]] = []
     for t in cat.tenants:
         rows.append(
             {
                 "key": t.key,
                 "partner": str(t.partner),
-                "tenant_id": next(aws_ids) if t.partner == "aws" else next(gcp_ids),
+                "tenant_id": next(ids[str(t.partner)]),
                 "company_name": t.name,
                 "country": t.country,
                 "tax_country": t.tax_country or t.country,
@@ -430,6 +433,54 @@ def _gcp_accounts(table: pd.DataFrame, spec: WorldSpec, window_start: dt.date) -
     return out
 
 
+def _azure_drop(table: pd.DataFrame, cat: Catalogue, spec: WorldSpec) -> dict[str, bytes]:
+    """The Azure scenario tenants as subscriptions: a customer record for every tenant that holds a
+    subscription of its own; a reseller's purchases for its customers name it as the purchaser."""
+    rows = {str(r["key"]): r for r in _records(table[table["partner"] == "azure"], tuple(table.columns))}
+    scenario = {t.key: t for t in cat.tenants}
+    rng = rng_for(spec.seed, "azure-drop")
+    keys = sorted(rows)
+    customer_ids = dict(zip(keys, uuid_strings(rng, len(keys)), strict=True))
+    billing_ids = dict(zip(keys, uuid_strings(rng, len(keys)), strict=True))
+    sub_ids = iter(uuid_strings(rng, 2 * len(keys)))
+
+    def domain(key: str) -> str:
+        return str(rows[key]["email_domain"]) or f"{key}.example"
+
+    subscriptions = []
+    for key in keys:
+        t, r = scenario[key], rows[key]
+        if t.purchaser_only:
+            continue
+        reseller = rows[t.reseller] if t.reseller else None
+        customer = azure.AzureCustomer(
+            customer_id=customer_ids[key],
+            tenant_id=str(r["tenant_id"]),
+            company_name=str(r["company_name"]),
+            country=str(r["country"]),
+            domain=domain(key),
+            billing_account_id=billing_ids[key],
+            acquired=spec.date - dt.timedelta(days=90),
+            provider_name=str(reseller["company_name"]) if reseller is not None else "",
+            provider_domain=domain(str(t.reseller)) if t.reseller else "",
+        )
+        purchasers = [str(reseller["tenant_id"])] if reseller is not None else [customer.tenant_id]
+        if t.also_direct:
+            purchasers.append(customer.tenant_id)
+        for k, purchaser in enumerate(purchasers):
+            subscriptions.append(
+                azure.AzureSubscription(
+                    subscription_id=next(sub_ids),
+                    beneficiary=customer,
+                    purchaser_tenant=purchaser,
+                    purchaser_domain=domain(str(t.reseller)) if purchaser != customer.tenant_id else customer.domain,
+                    plan=("pro", "team")[k % 2],
+                    started=spec.date - dt.timedelta(days=60 - 7 * k),
+                )
+            )
+    return azure.write_drop(subscriptions, date=spec.date)
+
+
 # --- configuration, policy, exemptions -----------------------------------------------------------
 
 
@@ -524,6 +575,10 @@ partners:
     kind: gcp_marketplace
     inbox: inbox/gcp
     outbox: outbox/gcp
+  - name: azure
+    kind: azure_marketplace
+    inbox: inbox/azure
+    outbox: outbox/azure
 matching:
   min_revoke_confidence: 0.9
   fuzzy_min_score: 85.0
@@ -578,6 +633,7 @@ def build_world(spec: WorldSpec) -> World:
     files.update({f"inbox/aws/{path}": data for path, data in feeds.items()})
     drop = gcp.write_drop(_gcp_accounts(table, spec, window_start), date=spec.date, rng=rng_for(spec.seed, "gcp-drop"))
     files.update({f"inbox/gcp/{path}": data for path, data in drop.items()})
+    files.update({f"inbox/azure/{path}": data for path, data in _azure_drop(table, cat, spec).items()})
 
     scenario_statements = _scenario_statements(cat, spec)
     files[SCENARIO_SOURCE] = (json.dumps(scenario_statements, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -649,6 +705,7 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         f"| `{EXEMPTIONS_PATH}` | legal exemptions: one active, one expired |",
         "| `inbox/aws/<Feed>/year=YYYY/month=MM/data.csv` | AWS Seller Data Feeds, one file per month |",
         "| `inbox/gcp/{accounts,entitlements,usage}/dt=D/` | the GCP drop of the logical date (docs/formats.md) |",
+        "| `inbox/azure/{subscriptions,customers,orders,usage}/dt=D/` | the Azure Marketplace drop (docs/formats.md) |",
         f"| `{SCENARIO_SOURCE}` | BODS 0.4 statements of the scenarios "
         f"({counts['scenario statements']} statements, JSON array) |",
         f"| `{REGISTER_SOURCE}` | BODS 0.4 statements of the ordinary population "
@@ -658,13 +715,14 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         "",
         "## Tenants",
         "",
-        f"{partners['aws']} AWS accounts and {partners['gcp']} GCP accounts; {len(cat.tenants)} of them are the "
+        f"{partners['aws']} AWS accounts, {partners['gcp']} GCP accounts and {partners['azure']} Azure "
+        f"(Microsoft Entra) tenants; {len(cat.tenants)} of them are the "
         f"hand-written scenarios below, {len(pop.tenants)} the ordinary population. Expected decisions:",
         "",
         "| partner | revoke | review | allow |",
         "|---|---|---|---|",
     ]
-    for p in ("aws", "gcp"):
+    for p in PARTNERS:
         lines.append(f"| {p} | {decisions[(p, 'revoke')]} | {decisions[(p, 'review')]} | {decisions[(p, 'allow')]} |")
     lines += [
         "",

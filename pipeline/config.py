@@ -38,6 +38,7 @@ class _Model(BaseModel):
 class PartnerKind(enum.StrEnum):
     AWS = "aws_marketplace"
     GCP = "gcp_marketplace"
+    AZURE = "azure_marketplace"
 
 
 class AwsFeeds(_Model):
@@ -62,6 +63,15 @@ class GcpFiles(_Model):
     usage: str = "usage/dt={date}/usage.csv"
 
 
+class AzureFiles(_Model):
+    """Object paths of the Azure Marketplace drop under the partner's inbox; `{date}` is the logical date."""
+
+    subscriptions: str = "subscriptions/dt={date}/subscriptions.jsonl"  # SaaS fulfillment API v2 list
+    customers: str = "customers/dt={date}/customers.csv"  # Partner Center analytics, ISVCustomer
+    orders: str = "orders/dt={date}/orders.csv"  # ISVOrder
+    usage: str = "usage/dt={date}/usage.csv"  # ISVUsage, metered
+
+
 class PartnerConfig(_Model):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
     kind: PartnerKind
@@ -71,6 +81,7 @@ class PartnerConfig(_Model):
     seller_account_id: str | None = None
     aws_feeds: AwsFeeds = AwsFeeds()
     gcp_files: GcpFiles = GcpFiles()
+    azure_files: AzureFiles = AzureFiles()
     # The DAG waits this long after the run starts for a late drop (checking every few minutes, without
     # holding a worker), then extraction stops the run as for a missing export.
     late_drop_hours: Annotated[float, Field(ge=0, le=6)] = 4.0

@@ -1,7 +1,7 @@
 """Partner exports in, canonical frames out, and, per partner, the revocation list back out.
 
 Invariant: the partner's configured kind is the only thing that picks a reader or a list format; every
-other module deals in canonical frames. Each partner kind is a package (`aws`, `gcp`) holding its feed
+other module deals in canonical frames. Each partner kind is a package (`aws`, `gcp`, `azure`) holding its feed
 reader (`feeds`) beside its published-list writer (`revocations`). Reading an export is two steps:
 `fetch_drop` (the edge: the expected files, as bytes) and `read` (pure: bytes to canonical frames, with
 each raw dataset checked by the `RawCheck` the caller gives). `read` never raises on bad data: its
@@ -51,6 +51,10 @@ def _feeds(partner: PartnerConfig) -> ModuleType:
         from pipeline.partners.gcp import feeds as gcp
 
         return gcp
+    if partner.kind is PartnerKind.AZURE:
+        from pipeline.partners.azure import feeds as azure
+
+        return azure
     raise ValueError(f"partner {partner.name}: no reader for kind {partner.kind!r}")
 
 
@@ -93,6 +97,10 @@ def _revocations(partner: PartnerConfig) -> ModuleType:
         from pipeline.partners.gcp import revocations as gcp
 
         return gcp
+    if partner.kind is PartnerKind.AZURE:
+        from pipeline.partners.azure import revocations as azure
+
+        return azure
     raise ValueError(f"partner {partner.name}: no list format for kind {partner.kind!r}")
 
 

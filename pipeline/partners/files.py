@@ -328,6 +328,13 @@ def _cell(value: Any, logical_type: str, column: str) -> str | None:
         if not isinstance(value, expected):
             raise _TypeProblem(f"{column} must be a JSON {logical_type}, got {type(value).__name__}")
         return jsonio.compact(value, sort_keys=True)
+    if isinstance(value, bool):
+        # JSON true/false where the contract says boolean (the Azure fulfillment API's isFreeTrial, ...).
+        if logical_type == "boolean":
+            return "true" if value else "false"
+    elif isinstance(value, int | float) and logical_type in ("number", "integer"):
+        # A JSON number where the contract says number (a quantity): its text is the number's own.
+        return jsonio.compact(value)
     if not isinstance(value, str):
         # A number here (a tax id, an account id) has already lost its leading zeros upstream.
         raise _TypeProblem(f"{column} must be a JSON string, got {type(value).__name__} {value!r}")

@@ -104,6 +104,8 @@ ENDED_ENTITLEMENT_STATES = frozenset(
         "ROLLED_BACK",
         "SUPERSEDED",
         "ENTITLEMENT_CANCELLED",
+        "UNSUBSCRIBED",  # Azure SaaS subscription
+        "NOTSTARTED",
     }
 )
 # Evidence lists at most this many billing lines / entitlements per relationship (the count is kept).

@@ -15,6 +15,7 @@ How contract fields become rules (every rule has an id, a severity and a scope):
 - `logicalType: date` on a text column      -> `<col>.format`          (row, error) `yyyy-MM-dd`
 - `logicalType: timestamp` on a text column -> `<col>.format` ISO 8601 and `<col>.calendar` (a real instant)
 - `logicalType: number/integer` on text     -> `<col>.number`          (row, error) a plain decimal
+- `logicalType: boolean`                    -> `<col>.boolean`         (row, error) true/false (or their text)
 - `logicalTypeOptions.minimum/maximum/...`  -> `<col>.range`           (row, error)
 - `unique: true`                            -> `<col>.unique`          (row, error)
 - `logicalType: array` with `items`, or `object` with `properties`, nested as deep as needed
@@ -459,7 +460,8 @@ def _type_rules(col: str, lt: str, opts: dict[str, Any], where: str) -> list[Rul
                 "boolean",
                 f"{col} must be true or false",
                 "expect_column_values_to_be_in_set",
-                value_set=[True, False],
+                # A raw file's text column (a JSON boolean read as text) says true or false in words.
+                value_set=[True, False, "true", "false"],
             )
         ]
     return []

@@ -59,7 +59,7 @@ def test_every_required_scenario_and_name_variant_is_present(written: WrittenWor
 
 def test_each_partner_has_revocations_reviews_and_allowed_tenants(written: WrittenWorld) -> None:
     decisions = Counter((t["partner"], t["expected_decision"]) for t in written.truth())
-    for partner in ("aws", "gcp"):
+    for partner in ("aws", "gcp", "azure"):
         for decision in ("revoke", "review", "allow"):
             assert decisions[(partner, decision)] > 0, (partner, decision)
 

@@ -53,10 +53,10 @@ def test_config_loads_and_points_at_the_world_with_relative_paths(written: Writt
     assert "://" not in text and str(written.root) not in text
     config = load_config(written.path("config.yaml"))
     root = written.root.resolve().as_uri()
-    assert [p.name for p in config.partners] == ["aws", "gcp"]
-    aws, gcp = config.partners
-    assert aws.inbox == f"{root}/inbox/aws" and aws.outbox == f"{root}/outbox/aws"
-    assert gcp.inbox == f"{root}/inbox/gcp" and gcp.outbox == f"{root}/outbox/gcp"
+    assert [p.name for p in config.partners] == ["aws", "gcp", "azure"]
+    for partner in config.partners:
+        assert partner.inbox == f"{root}/inbox/{partner.name}" and partner.outbox == f"{root}/outbox/{partner.name}"
+    aws = config.partners[0]
     assert aws.seller_account_id
     for uri in (config.workspace, config.reports, config.audit):
         assert uri.startswith(root + "/")

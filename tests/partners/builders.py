@@ -40,6 +40,10 @@ def gcp_partner(inbox: str) -> PartnerConfig:
     return PartnerConfig(name="gcp", kind=PartnerKind.GCP, inbox=inbox, outbox=inbox.rstrip("/") + "-out")
 
 
+def azure_partner(inbox: str) -> PartnerConfig:
+    return PartnerConfig(name="azure", kind=PartnerKind.AZURE, inbox=inbox, outbox=inbox.rstrip("/") + "-out")
+
+
 def drop_of(folder: Path, root: str, edit: Callable[[str, bytes], bytes | None] | None = None) -> PartnerDrop:
     """Every file under `folder` as it would be fetched from `root` (`root/<relative path>`); `edit` may
     change a file's bytes (given its relative path) or leave it out (by returning None)."""

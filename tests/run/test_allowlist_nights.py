@@ -40,8 +40,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_world(Storage(), local_uri(world), WorldSpec(date=NIGHT1, tenants=40, seed=3))
     shutil.copyfile(EXAMPLE, world / "policy" / "unsupported-regions.yaml")
     _run(world, NIGHT1)
-    for kind in ("accounts", "entitlements", "usage"):
-        shutil.copytree(world / f"inbox/gcp/{kind}/dt={NIGHT1}", world / f"inbox/gcp/{kind}/dt={NIGHT2}")
+    drops = ("gcp/accounts", "gcp/entitlements", "gcp/usage", "azure/subscriptions", "azure/customers", "azure/orders")
+    for drop in (*drops, "azure/usage"):
+        shutil.copytree(world / f"inbox/{drop}/dt={NIGHT1}", world / f"inbox/{drop}/dt={NIGHT2}")
     _run(world, NIGHT2)
     return world
 
@@ -71,7 +72,7 @@ def test_night_two_names_the_list_change_as_the_cause_of_the_rows_it_added(world
     cause = "supported list 2026-11-26 (from 2026-11-26, was 2025-09-05): HK removed"
     assert f"Cause: {cause}" in report
     added = 0
-    for partner, key in (("aws", "aws_account_id"), ("gcp", "procurement_account_id")):
+    for partner, key in (("aws", "aws_account_id"), ("gcp", "procurement_account_id"), ("azure", "entra_tenant_id")):
         delta = pd.read_csv(world / f"outbox/{partner}/revocations/dt={NIGHT2}/revocations_delta.csv", dtype=str)
         for tenant in delta.loc[delta["change"] == "added", key]:
             added += 1

@@ -64,7 +64,7 @@ def test_dag_run_succeeds(runs: Runs) -> None:
     assert runs.dag_state == "success"
 
 
-@pytest.mark.parametrize("partner", ["aws", "gcp"])
+@pytest.mark.parametrize("partner", ["aws", "gcp", "azure"])
 def test_lists_and_manifests_are_published_and_verified(runs: Runs, partner: str) -> None:
     for world in (runs.cli, runs.dag):
         folder = _folder(world, partner)
@@ -78,7 +78,7 @@ def test_lists_and_manifests_are_published_and_verified(runs: Runs, partner: str
         assert set(snapshot["decision"]) == {"revoke"}
 
 
-@pytest.mark.parametrize("partner", ["aws", "gcp"])
+@pytest.mark.parametrize("partner", ["aws", "gcp", "azure"])
 def test_recon_run_and_the_dag_publish_the_same_lists(runs: Runs, partner: str) -> None:
     cli, dag = _folder(runs.cli, partner), _folder(runs.dag, partner)
     for name in ("revocations.csv", "revocations_delta.csv"):

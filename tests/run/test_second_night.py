@@ -25,6 +25,7 @@ from pipeline.storage import Storage, local_uri
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 NIGHT1 = dt.date(2026, 11, 25)
+AZURE_FILES = ("subscriptions", "customers", "orders", "usage")
 NIGHT2 = NIGHT1 + dt.timedelta(days=1)
 
 
@@ -73,9 +74,9 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
     write_world(Storage(), local_uri(world), WorldSpec(date=NIGHT1, tenants=60, seed=5))
     _run(world, NIGHT1)
 
-    # The GCP drop of the second night: the same snapshot, delivered again.
-    for kind in ("accounts", "entitlements", "usage"):
-        shutil.copytree(world / f"inbox/gcp/{kind}/dt={NIGHT1}", world / f"inbox/gcp/{kind}/dt={NIGHT2}")
+    # The GCP and Azure drops of the second night: the same snapshots, delivered again.
+    for drop in ("gcp/accounts", "gcp/entitlements", "gcp/usage", *(f"azure/{k}" for k in AZURE_FILES)):
+        shutil.copytree(world / f"inbox/{drop}/dt={NIGHT1}", world / f"inbox/{drop}/dt={NIGHT2}")
     listed = pd.read_csv(_folder(world, "aws", NIGHT1) / "revocations.csv", dtype=str)
     account = str(listed["aws_account_id"].iloc[0])
     _quarantine_address_of(world, account, NIGHT2)
@@ -84,7 +85,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
 
 
 def test_the_second_night_follows_the_first(nights: Nights) -> None:
-    for partner in ("aws", "gcp"):
+    for partner in ("aws", "gcp", "azure"):
         manifest = json.loads((_folder(nights.world, partner, NIGHT2) / "manifest.json").read_text())
         assert manifest["follows"]["logical_date"] == NIGHT1.isoformat()
 
@@ -105,7 +106,7 @@ def test_a_quarantined_tenant_keeps_its_revocation(nights: Nights) -> None:
 
 
 def test_rerunning_a_published_night_changes_nothing(nights: Nights) -> None:
-    folders = [_folder(nights.world, p, NIGHT2) for p in ("aws", "gcp")]
+    folders = [_folder(nights.world, p, NIGHT2) for p in ("aws", "gcp", "azure")]
     before = {f: {p.name: p.read_bytes() for p in f.iterdir()} for f in folders}
     _run(nights.world, NIGHT2)
     assert {f: {p.name: p.read_bytes() for p in f.iterdir()} for f in folders} == before

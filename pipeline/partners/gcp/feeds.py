@@ -18,7 +18,6 @@ from usage lines (`line_id` = usage/<date>/<account>/<entitlement>/<sku>).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -26,35 +25,16 @@ from pipeline.arrays import utc_dates
 from pipeline.config import PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
 from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
-from pipeline.partners.files import InputFile, RawRead, drop_identical, empty_rows, parse_csv, parse_jsonl
-from pipeline.quality.contracts import Contract, Scope, Severity, load_contract
-from pipeline.quality.quarantine import Quarantined, concat_quarantine, quarantine_frame, record_json
-from pipeline.quality.results import CheckResult, DatasetCounts, Source, sample_rows
+from pipeline.partners.drop import DropFile, read_drop_file
+from pipeline.quality.contracts import Scope, Severity
+from pipeline.quality.quarantine import Quarantined, concat_quarantine, record_json
+from pipeline.quality.results import CheckResult, Source, sample_rows
 from pipeline.storage import join
-
-
-@dataclass(frozen=True)
-class DropFile:
-    attr: str  # the GcpFiles field naming the path
-    contract: str
-    required: bool
-    json_lines: bool
-
 
 ACCOUNTS = DropFile("accounts", "gcp_accounts", True, True)
 ENTITLEMENT_FILE = DropFile("entitlements", "gcp_entitlements", True, True)
 USAGE = DropFile("usage", "gcp_usage", False, False)
 FILES = (ACCOUNTS, ENTITLEMENT_FILE, USAGE)
-
-
-@dataclass(frozen=True, eq=False)
-class DropData:
-    contract: Contract
-    rows: pd.DataFrame  # rows that passed the file's contract
-    quarantine: pd.DataFrame
-    results: tuple[CheckResult, ...]
-    inputs: tuple[InputFile, ...]
-    counts: DatasetCounts  # rows read, kept and set aside, for the stage's quarantine-share check
 
 
 def file_uri(partner: PartnerConfig, spec: DropFile, logical_date: dt.date) -> str:
@@ -69,55 +49,6 @@ def arrival_files(partner: PartnerConfig, logical_date: dt.date) -> list[tuple[s
 def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
     """The files of the drop of `logical_date` the reader looks for."""
     return [file_uri(partner, spec, logical_date) for spec in FILES]
-
-
-def read_drop_file(
-    drop: PartnerDrop, partner: PartnerConfig, spec: DropFile, logical_date: dt.date, check: RawCheck
-) -> DropData:
-    """One file of the drop, checked against its contract."""
-    contract = load_contract(spec.contract)
-    name = contract.name
-    uri = file_uri(partner, spec, logical_date)
-    severity = Severity.ERROR if spec.required else Severity.WARN
-    data = drop.get(uri)
-    if data is None:
-        missing = CheckResult(
-            name,
-            "export.missing",
-            severity,
-            Scope.DATASET,
-            False,
-            f"{uri} is missing: the {spec.attr} export for {logical_date} did not arrive"
-            + (" (an absent export must never read as 'nobody to revoke')" if spec.required else ""),
-            source=Source.READER,
-        )
-        return DropData(
-            contract, empty_rows(contract), quarantine_frame([]), (missing,), (), DatasetCounts(name, name, 0, 0, 0)
-        )
-    parse = parse_jsonl if spec.json_lines else parse_csv
-    read: RawRead = parse(uri, data, contract, broken=severity)
-    results = list(read.results)
-    frame, dup_results = drop_identical(read.frame, list(contract.column_names), name, list(contract.key))
-    results.extend(dup_results)
-    v = check(frame, contract)
-    results.extend(v.results)
-    if read.usable and spec.required and len(frame) == 0 and len(read.quarantine) == 0:
-        results.append(
-            CheckResult(
-                name,
-                "export.empty",
-                Severity.ERROR,
-                Scope.DATASET,
-                False,
-                f"{uri} holds no records: an empty export must never read as 'nobody to revoke'",
-                source=Source.READER,
-            )
-        )
-    rows_read = len(frame) + len(read.quarantine)
-    bad = len(read.quarantine) + len(frame) - len(v.valid)
-    quarantine = concat_quarantine([read.quarantine, v.quarantine])
-    counts = DatasetCounts(name, name, rows_read, rows_read - bad, bad)
-    return DropData(contract, v.valid, quarantine, tuple(results), (read.input,), counts)
 
 
 def _last_segment(names: pd.Series) -> pd.Series:
@@ -238,7 +169,10 @@ def _billing(partner: str, usage: pd.DataFrame, logical_date: dt.date) -> tuple[
 def read(drop: PartnerDrop, partner: PartnerConfig, logical_date: dt.date, *, check: RawCheck) -> Extracted:
     """The partner's GCP drop for `logical_date` as canonical frames (see module doc); `check` checks each
     file's rows against the file's contract before the mapping uses them."""
-    data = {spec.attr: read_drop_file(drop, partner, spec, logical_date, check) for spec in FILES}
+    data = {
+        spec.attr: read_drop_file(drop, file_uri(partner, spec, logical_date), spec, logical_date, check)
+        for spec in FILES
+    }
     accounts = data[ACCOUNTS.attr].rows
     tenants = _tenants(partner.name, accounts)
     entitlements, q_ent, r_ent = _entitlements(partner.name, data[ENTITLEMENT_FILE.attr].rows, set(accounts["name"]))
