@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from deploy import stack
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -137,16 +139,21 @@ def wipe_gcs(endpoint: str) -> None:
 
 
 AZURITE = Path(__file__).parent / "azurite" / "node_modules" / ".bin" / "azurite-blob"
-# Azurite's documented development account (public, the same in every installation).
-AZURITE_ACCOUNT = "devstoreaccount1"
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+# Azurite's documented development account: one definition, the stack's (deploy/stack.py).
+AZURITE_ACCOUNT, AZURITE_KEY = stack.AZURITE_ACCOUNT, stack.AZURITE_KEY
 
 
 def azurite_connection_string(endpoint: str) -> str:
-    return (
-        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-        f"BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};"
-    )
+    return stack.azurite_connection_string(endpoint)
+
+
+def wipe_azurite(endpoint: str) -> None:
+    """Delete every container of the development account."""
+    from azure.storage.blob import BlobServiceClient
+
+    client = BlobServiceClient.from_connection_string(azurite_connection_string(endpoint))
+    for container in client.list_containers():
+        client.delete_container(container.name)
 
 
 @contextmanager

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.stack import AWS_CONN, GCP_CONN, OPS_CONN, bucket_config, connections
+from deploy.stack import AWS_CONN, AZURE_CONN, GCP_CONN, OPS_CONN, bucket_config, connections
 from pipeline.config import RunConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
-BACKING_SERVICES = {"postgres", "minio", "fake-gcs"}
+BACKING_SERVICES = {"postgres", "minio", "fake-gcs", "azurite"}
 ALL_SERVICES = {*AIRFLOW_SERVICES, *BACKING_SERVICES, "airflow-init"}
 
 
@@ -54,6 +54,7 @@ def test_images_are_pinned(services: dict[str, dict[str, Any]]) -> None:
     assert services["postgres"]["image"] == "postgres:15"
     assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z", services["minio"]["image"])
     assert re.fullmatch(r"fsouza/fake-gcs-server:\d+\.\d+\.\d+", services["fake-gcs"]["image"])
+    assert re.fullmatch(r"mcr\.microsoft\.com/azure-storage/azurite:\d+\.\d+\.\d+", services["azurite"]["image"])
     for name, service in services.items():
         image = service["image"]
         assert ":" in image and not image.endswith((":latest", ":main")), name
@@ -114,7 +115,7 @@ def test_volumes_are_declared_and_mounts_exist(compose: dict[str, Any], services
                 used.add(source)
             assert target.startswith("/"), (name, mount)
     assert used == declared
-    for name in ("postgres", "minio", "fake-gcs"):
+    for name in ("postgres", "minio", "fake-gcs", "azurite"):
         assert any(not m.startswith(".") for m in services[name]["volumes"]), f"{name} keeps its data in a volume"
 
 
@@ -166,6 +167,8 @@ def test_init_migrates_and_creates_connections_and_the_config_variable(services:
     assert _default(env["MINIO_ENDPOINT"]) == "http://minio:9000"
     assert _default(env["GCS_ENDPOINT"]) == "http://fake-gcs:4443"
     assert "4443" in services["fake-gcs"]["command"]
+    assert _default(env["AZURITE_BLOB_ENDPOINT"]) == "http://azurite:10000"
+    assert "10000" in services["azurite"]["command"]
 
 
 def _routed(config: RunConfig) -> list[tuple[str, str | None]]:
@@ -178,14 +181,22 @@ def _routed(config: RunConfig) -> list[tuple[str, str | None]]:
 
 def test_the_example_production_config_uses_only_the_connections_init_creates() -> None:
     config = load_config(ROOT / "deploy" / "config.example.yaml")
-    created = set(connections(s3_endpoint="http://x", access_key="k", secret_key="s", gcs_endpoint="http://y"))
-    assert created == {AWS_CONN, GCP_CONN, OPS_CONN}
+    created = set(
+        connections(
+            s3_endpoint="http://x",
+            access_key="k",
+            secret_key="s",
+            gcs_endpoint="http://y",
+            azure_blob_endpoint="http://z",
+        )
+    )
+    assert created == {AWS_CONN, GCP_CONN, AZURE_CONN, OPS_CONN}
     for uri, conn in _routed(config):
         if uri.startswith("file://"):
             # Deployed with the code (the policy and exemptions under policies/).
             assert Path(uri.removeprefix("file://")).is_file(), uri
         else:
-            assert uri.startswith(("s3://", "gs://")), uri
+            assert uri.startswith(("s3://", "gs://", "az://")), uri
             assert conn in created, uri
     assert {c for _, c in _routed(config)} - {None} == created
 
@@ -198,5 +209,5 @@ def test_the_demo_bucket_config_is_valid_and_routed(tmp_path: Path) -> None:
     config = load_config(config_path)
     for uri, conn in _routed(config):
         assert conn is not None, uri
-    assert {c for _, c in _routed(config)} == {AWS_CONN, GCP_CONN, OPS_CONN}
-    assert {p.name: p.inbox.split("://")[0] for p in config.partners} == {"aws": "s3", "gcp": "gs"}
+    assert {c for _, c in _routed(config)} == {AWS_CONN, GCP_CONN, AZURE_CONN, OPS_CONN}
+    assert {p.name: p.inbox.split("://")[0] for p in config.partners} == {"aws": "s3", "gcp": "gs", "azure": "az"}

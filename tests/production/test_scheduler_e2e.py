@@ -1,7 +1,7 @@
 """The nightly DAG under a real Airflow deployment: scheduler, dag-processor and api-server as their own
 processes, LocalExecutor, a fresh PostgreSQL database, credentials from Airflow connections, partner
-buckets on real S3 (moto's server) and GCS (gcp-storage-emulator) endpoints, runs triggered through the
-REST API.
+buckets on real S3 (moto's server), GCS (gcp-storage-emulator) and Azure Blob (Azurite) endpoints, runs
+triggered through the REST API.
 
 One module-scoped run does the expensive part once: bring the stack up, run the date, rerun it (a clear
 of the run, Airflow's way to run a logical date again), then run the date twice more with a gate that
@@ -25,7 +25,15 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.stack import AWS_WORLD, GCP_WORLD, EnvCredentials, as_airflow_fields, connections, create_buckets, seed_demo
+from deploy.stack import (
+    AWS_WORLD,
+    GCP_WORLD,
+    EnvCredentials,
+    as_airflow_fields,
+    connections,
+    create_buckets,
+    seed_demo,
+)
 from pipeline.publish.approval import ApprovalRecord, read_approval_records
 from pipeline.run.layout import list_folder, safe_run_id
 from pipeline.run.tasks import published_list_asset_name, published_list_asset_uri
@@ -40,6 +48,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(360
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "marketplace_access_reconciliation"
 DATE = dt.date(2026, 11, 26)
+PARTNERS = ("aws", "gcp", "azure")
+SCHEME = {"aws": "s3://", "gcp": "gs://", "azure": "az://"}
 RUN_ID = f"e2e__{DATE.isoformat()}"
 # Bounded, generous: a run takes about 2 minutes on a quiet 2-core machine and over 5 when other work
 # shares its cores; a hang still ends within the module timeout.
@@ -143,11 +153,14 @@ def _asset_events(stack: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_endpoint: str) -> Outcome:
+def outcome(
+    tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_endpoint: str, azurite_endpoint: str
+) -> Outcome:
     t0 = time.monotonic()
     timings: dict[str, float] = {}
     servers.reset_moto(moto_endpoint)
     servers.wipe_gcs(gcs_endpoint)
+    servers.wipe_azurite(azurite_endpoint)
     # What airflow-init does in docker-compose.yml (deploy/stack.py), against this test's servers and
     # with a smaller world: buckets, the demo world in both partners' buckets, its bucket configuration.
     env = {
@@ -155,6 +168,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
         "MINIO_ROOT_USER": "testing",
         "MINIO_ROOT_PASSWORD": "testing",
         "GCS_ENDPOINT": gcs_endpoint,
+        "AZURITE_BLOB_ENDPOINT": azurite_endpoint,
     }
     creds = EnvCredentials(env)
     create_buckets(creds)
@@ -174,6 +188,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str, gcs_en
             access_key=env["MINIO_ROOT_USER"],
             secret_key=env["MINIO_ROOT_PASSWORD"],
             gcs_endpoint=gcs_endpoint,
+            azure_blob_endpoint=azurite_endpoint,
         )
     )
     # The one-slot pool of the heavy stages, as deploy/init.sh creates it.
@@ -239,11 +254,10 @@ def test_both_runs_succeed(outcome: Outcome) -> None:
     assert outcome.states == ["success", "success"]
 
 
-@pytest.mark.parametrize("partner", ["aws", "gcp"])
+@pytest.mark.parametrize("partner", PARTNERS)
 def test_lists_and_manifests_are_in_the_partner_buckets(outcome: Outcome, partner: str) -> None:
     folder = list_folder(outcome.outbox(partner), DATE)
-    scheme = "s3://" if partner == "aws" else "gs://"
-    assert folder.startswith(scheme)
+    assert folder.startswith(SCHEME[partner])
     manifest = json.loads(outcome.first[join(folder, "manifest.json")])
     assert manifest["run_id"] == RUN_ID
     assert manifest["logical_date"] == DATE.isoformat()
@@ -260,7 +274,7 @@ def test_the_rerun_changes_no_byte(outcome: Outcome) -> None:
     changed = [uri for uri, data in outcome.first.items() if outcome.second[uri] != data]
     assert changed == []
     # The publish step knew: the first run wrote, the rerun found its own identical files and wrote nothing.
-    for partner in ("aws", "gcp"):
+    for partner in PARTNERS:
         first, second = outcome.publish_first[partner], outcome.publish_second[partner]
         assert (first["event"], first["noop"]) == ("published", False), first
         assert (second["event"], second["noop"]) == ("published", True), second
@@ -275,7 +289,7 @@ def test_each_partner_list_is_announced_as_an_asset(outcome: Outcome) -> None:
         return out
 
     expected = {
-        (published_list_asset_name(p), published_list_asset_uri(outcome.outbox(p)).rstrip("/")) for p in ("aws", "gcp")
+        (published_list_asset_name(p), published_list_asset_uri(outcome.outbox(p)).rstrip("/")) for p in PARTNERS
     }
     first = by_asset(outcome.events_first)
     assert set(first) == expected
@@ -329,7 +343,7 @@ def test_approve_publishes_and_records_the_airflow_user(outcome: Outcome) -> Non
     run = outcome.approvals["Approve"]
     assert run.state == "success"
     assert run.task_states["approve"] == "success"
-    assert set(run.manifests) == {"aws", "gcp"}
+    assert set(run.manifests) == set(PARTNERS)
     for manifest in run.manifests.values():
         approval = manifest["approval"]
         assert approval["gate_status"] == "approved"
