@@ -62,7 +62,7 @@ def screen(
 def demo_world(
     out: Annotated[str, typer.Option("--out", help="Directory or URI (file://, s3://, gs://) to write the world to.")],
     date: Annotated[str, typer.Option("--date", help="Logical date of the world, YYYY-MM-DD.")],
-    tenants: Annotated[int, typer.Option("--tenants", min=0, help="Tenants across both partners.")] = 400,
+    tenants: Annotated[int, typer.Option("--tenants", min=0, help="Tenants across the partners.")] = 400,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments give identical files.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing demo world at --out.")] = False,
 ) -> None:
@@ -85,7 +85,8 @@ def demo_world(
     manifest = world.manifest()
     counts = ", ".join(f"{k} {v}" for k, v in sorted(manifest["expected_decisions"].items()))
     typer.echo(f"wrote {len(world.files) + 2} files to {out_uri} in {seconds:.1f} s")
-    typer.echo(f"tenants: aws {manifest['tenants']['aws']}, gcp {manifest['tenants']['gcp']}; expected: {counts}")
+    per_partner = ", ".join(f"{p} {n}" for p, n in manifest["tenants"].items())
+    typer.echo(f"tenants: {per_partner}; expected: {counts}")
     typer.echo(f"config: {out_uri.rstrip('/')}/config.yaml")
 
 
