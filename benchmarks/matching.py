@@ -255,6 +255,8 @@ def _entities_frame(rng: random.Random, reg: _Registry) -> pd.DataFrame:
             "nationalities": None,
             "residences": None,
             "tax_residencies": None,
+            "datasets": None,
+            "source": "bods",
             "source_uri": "bench://world",
         }
     ).astype("str")[list(ENTITIES.columns)]

@@ -71,6 +71,8 @@ def generate(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "nationalities": "[]",
             "residences": np.where(person, residence, "[]"),
             "tax_residencies": "[]",
+            "datasets": "[]",
+            "source": "bods",
             "source_uri": "bench://entities",
         }
     )
@@ -113,6 +115,7 @@ def generate(n: int, m: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             "exclusive_max": band & (rng.random(m) < 0.5),
             "start_date": "2010-01-01",
             "end_date": np.where(ended, "2020-01-01", None).astype(object),
+            "source": "bods",
             "source_uri": "bench://interests",
         }
     )

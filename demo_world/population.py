@@ -153,6 +153,8 @@ class Population:
                 "nationalities": empty_list,
                 "residences": empty_list,
                 "tax_residencies": empty_list,
+                "datasets": empty_list,
+                "source": "bods",
                 "source_uri": source_uri,
             }
         )

@@ -117,14 +117,16 @@ QUARANTINE = Dataset(
     key=("dataset", "source_uri", "source_line", "rule"),
 )
 
-# --- Ownership (BODS) -------------------------------------------------------------------------
+# --- Ownership (BODS, GLEIF, FollowTheMoney) ------------------------------------------------------
 
-# One row per entity or person record (latest statement wins).
+# One row per entity or person record (latest statement wins). Every ownership source (BODS, GLEIF,
+# FollowTheMoney) is read into these frames; `statement_id` is the source's own record id (a BODS
+# statementId, an LEI, an FtM entity id) and `source` its format, so evidence can name both.
 ENTITIES = Dataset(
     name="entities",
     contract="entities",
     columns=(
-        "entity_id",  # BODS recordId
+        "entity_id",  # BODS recordId, LEI, FtM id; after merging, the id of the first source's record
         "statement_id",
         "record_type",  # entity | person
         "entity_type",  # BODS entityType.type, or personType for persons
@@ -136,6 +138,8 @@ ENTITIES = Dataset(
         "nationalities",  # JSON list of codes (persons)
         "residences",  # JSON list of codes (persons: residentialAddress / taxResidencies per policy)
         "tax_residencies",  # JSON list of codes (persons)
+        "datasets",  # JSON list of the designation lists naming the record (FtM `datasets`; [] elsewhere)
+        "source",  # the source's format (`pipeline.ownership.sources.SourceFormat`): bods, gleif_lei, ftm, ...
         "source_uri",
     ),
     key=("entity_id",),
@@ -168,6 +172,7 @@ INTERESTS = Dataset(
         "exclusive_max",
         "start_date",
         "end_date",
+        "source",  # the source's format (`pipeline.ownership.sources.SourceFormat`)
         "source_uri",
     ),
     key=("relationship_id", "interest_index"),

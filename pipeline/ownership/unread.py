@@ -173,8 +173,8 @@ def unread_statements(quarantine: pd.DataFrame, interests: pd.DataFrame, as_of: 
     if lost.any() and len(interests):
         live = interests.loc[interests["relationship_id"].isin(frame.loc[lost, "record_id"].tolist())]
         subjects = dict(zip(live["relationship_id"], live["subject_id"], strict=True))
-        found = frame.loc[lost, "record_id"].map(subjects)
-        frame.loc[lost, "about_id"] = found.where(found.notna(), None)
+        # Text, missing where no live version names it (a column of misses maps to floats).
+        frame.loc[lost, "about_id"] = frame.loc[lost, "record_id"].map(subjects).astype("str")
     return frame.astype("str")
 
 

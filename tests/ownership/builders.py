@@ -31,6 +31,8 @@ def entities(*rows: dict[str, Any]) -> pd.DataFrame:
                 "nationalities": orjson.dumps(r.get("nationalities", [])).decode(),
                 "residences": orjson.dumps(r.get("residences", [])).decode(),
                 "tax_residencies": orjson.dumps(r.get("tax_residencies", [])).decode(),
+                "datasets": orjson.dumps(r.get("datasets", [])).decode(),
+                "source": r.get("source", "bods"),
                 "source_uri": "test://entities",
             }
         )
@@ -68,12 +70,13 @@ def interests(*rows: dict[str, Any]) -> pd.DataFrame:
                 "exclusive_max": bool(r.get("xmax", False)),
                 "start_date": r.get("start"),
                 "end_date": r.get("end"),
+                "source": r.get("source", "bods"),
                 "source_uri": "test://interests",
             }
         )
     frame = pd.DataFrame.from_records(records, columns=list(INTERESTS.columns))
     for col in ("relationship_id", "statement_id", "subject_id", "interested_party_id", "interest_type",
-                "direct_or_indirect", "start_date", "end_date", "source_uri"):  # fmt: skip
+                "direct_or_indirect", "start_date", "end_date", "source", "source_uri"):  # fmt: skip
         frame[col] = frame[col].astype("str")
     return frame
 

@@ -63,6 +63,7 @@ from pipeline.ownership.bods.statements import (
 )
 from pipeline.ownership.bods.workers import Workers, worker_count
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
+from pipeline.ownership.sources import Replayed, SourceFormat, SourceFrames, constant
 
 # About 11,000 statements of typical size: enough to make a worker's round trip cheap, small enough that
 # the last chunks leave no core idle for long.
@@ -86,16 +87,8 @@ class Parts(NamedTuple):
     read: int  # statements read, including those quarantined
 
 
-@dataclass(frozen=True)
-class BodsFrames:
-    """What a set of BODS files says, as of a date: the live records and everything set aside."""
-
-    entities: pd.DataFrame  # ENTITIES columns
-    identifiers: pd.DataFrame  # IDENTIFIERS columns
-    interests: pd.DataFrame  # INTERESTS columns
-    quarantine: pd.DataFrame  # QUARANTINE columns
-    findings: pd.DataFrame  # FINDING_COLUMNS (pipeline.ownership.findings)
-    stats: dict[str, int] = field(default_factory=dict)  # statements read, valid, superseded, closed, ...
+# What a set of BODS files says, as of a date: the frames every ownership source is read into.
+BodsFrames = SourceFrames
 
 
 def read_bods(
@@ -197,32 +190,9 @@ def _chunks(head: bytes, reader: io.BufferedReader[Any], size: int) -> Iterator[
         yield b"".join(pieces), line
 
 
-class _Prefixed(io.RawIOBase):
-    """A raw stream that replays bytes already read before continuing with the underlying stream."""
-
-    def __init__(self, prefix: bytes, rest: IO[bytes]) -> None:
-        self._prefix = prefix
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        if self._prefix:
-            n = min(len(view), len(self._prefix))
-            view[:n] = self._prefix[:n]
-            self._prefix = self._prefix[n:]
-            return n
-        data = self._rest.read(len(view))
-        n = len(data)
-        view[:n] = data
-        return n
-
-
 def _open(stream: IO[bytes]) -> io.BufferedReader[Any]:
     head = stream.read(2)
-    reader = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)
+    reader = io.BufferedReader(Replayed(head, stream), buffer_size=1 << 20)
     if head == b"\x1f\x8b":
         inner = gzip.GzipFile(fileobj=reader, mode="rb")
         return io.BufferedReader(inner, buffer_size=1 << 20)
@@ -403,6 +373,8 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
 
     ent = _frame(ent_rows, ent_rows.column_names, live[ent_rows.column("seq").to_numpy()])
     ent["entity_id"] = _taken(record, ent["seq"])
+    ent["datasets"] = constant("[]", len(ent))
+    ent["source"] = constant(SourceFormat.BODS, len(ent))
     entities = conform(ent, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
 
     idf = _frame(id_rows, id_rows.column_names, live[id_rows.column("seq").to_numpy()])
@@ -411,6 +383,7 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
 
     inter = _frame(int_rows, int_rows.column_names, live[int_rows.column("seq").to_numpy()])
     inter["relationship_id"] = _taken(record, inter["seq"])
+    inter["source"] = constant(SourceFormat.BODS, len(inter))
     if roots:
         for col in ("subject_id", "interested_party_id"):
             refs = inter[col].to_numpy(dtype=object)
