@@ -38,6 +38,7 @@ class Check(enum.StrEnum):
     UNKNOWN_JURISDICTION = "unknown_jurisdiction_code"
     UNREAD_STATEMENT = "unread_statement"
     UNATTRIBUTED_STATEMENT = "unattributed_statement"
+    SOURCE_CONFLICT = "source_conflict"  # merged sources disagree on a fact (pipeline.ownership.merge)
 
 
 FINDING_COLUMNS = ("check", "severity", "entity_id", "message")

@@ -8,14 +8,12 @@ Invariants:
 - A quarantined row's `record` is JSON naming, where it can, `recordId`, `recordType`, `statementId`
   and (relationships) `recordDetails.subject`, as BODS statements do, so `ownership.unread` ties it to
   the record whose decision it could change, whatever the source.
-- `SourceSpec.parse` reads the one spelling of a source the configuration and `recon screen` share: a
-  URI or path (BODS), `FORMAT:PATH` on the command line, `{uri, format}` in YAML.
+- The formats and how a source is named are in `source_format` (light: the configuration imports it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import gzip
 import io
 import re
@@ -33,14 +31,6 @@ from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, QUARANTINE, conf
 from pipeline.ownership.findings import Finding, findings_frame
 
 
-class SourceFormat(enum.StrEnum):
-    BODS = "bods"
-    GLEIF_LEI = "gleif_lei"  # GLEIF Level 1: LEI-CDF 3.x golden copy
-    GLEIF_RR = "gleif_rr"  # GLEIF Level 2: relationship records, RR-CDF 2.x golden copy
-    GLEIF_REPEX = "gleif_repex"  # GLEIF Level 2: reporting exceptions golden copy
-    FTM = "ftm"  # FollowTheMoney entities, JSON lines (OpenSanctions exports)
-
-
 @dataclass(frozen=True)
 class SourceFrames:
     """What a set of source files says, as of a date: the live records and everything set aside."""
@@ -51,34 +41,6 @@ class SourceFrames:
     quarantine: pd.DataFrame  # QUARANTINE columns
     findings: pd.DataFrame  # FINDING_COLUMNS (pipeline.ownership.findings)
     stats: dict[str, int] = field(default_factory=dict)  # rows read, quarantined, set aside, ...
-
-
-class SourceError(ValueError):
-    """A source named in a way no reader understands."""
-
-
-_PREFIX = re.compile(r"^(?P<format>[a-z_]+):(?P<rest>.+)$")
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    uri: str
-    format: SourceFormat = SourceFormat.BODS
-
-    @classmethod
-    def parse(cls, text: str) -> SourceSpec:
-        """`FORMAT:PATH` (`gleif_lei:lei2.csv.zip`), or a path or URI alone (BODS). A URI's own scheme
-        (`s3://...`) is never taken for a format: formats are not followed by `//`."""
-        match = _PREFIX.match(text)
-        if match and not match.group("rest").startswith("//"):
-            name = match.group("format")
-            try:
-                return cls(match.group("rest"), SourceFormat(name))
-            except ValueError:
-                if name not in ("file", "s3", "gs", "az", "abfs"):
-                    known = ", ".join(f.value for f in SourceFormat)
-                    raise SourceError(f"{text}: unknown source format {name!r} (one of {known})") from None
-        return cls(text)
 
 
 # --- building the frames -------------------------------------------------------------------------------

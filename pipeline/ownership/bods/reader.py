@@ -63,7 +63,8 @@ from pipeline.ownership.bods.statements import (
 )
 from pipeline.ownership.bods.workers import Workers, worker_count
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame
-from pipeline.ownership.sources import Replayed, SourceFormat, SourceFrames, constant
+from pipeline.ownership.source_format import SourceFormat
+from pipeline.ownership.sources import Replayed, SourceFrames, constant
 
 # About 11,000 statements of typical size: enough to make a worker's round trip cheap, small enough that
 # the last chunks leave no core idle for long.

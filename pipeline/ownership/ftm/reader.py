@@ -32,9 +32,9 @@ from followthemoney.proxy import EntityProxy
 
 from pipeline import jsonio
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS
+from pipeline.ownership.source_format import SourceFormat
 from pipeline.ownership.sources import (
     Quarantine,
-    SourceFormat,
     SourceFrames,
     assembled,
     frame_of,

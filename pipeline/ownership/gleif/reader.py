@@ -36,7 +36,8 @@ import pyarrow.compute as pc
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS
 from pipeline.ownership.findings import Finding
 from pipeline.ownership.gleif import golden_copy as gc
-from pipeline.ownership.sources import Quarantine, SourceFormat, SourceFrames, assembled, frame_of, unread_record
+from pipeline.ownership.source_format import SourceFormat
+from pipeline.ownership.sources import Quarantine, SourceFrames, assembled, frame_of, unread_record
 
 RULE_LAYOUT = "gleif.layout"  # the file is not in the golden copy layout, or cannot be read
 RULE_LEI = "gleif.lei"  # an LEI that is not 20 characters of ISO 17442's shape
