@@ -29,20 +29,24 @@ def main() -> None:
 def screen(
     *,
     ownership: Annotated[
-        list[Path], typer.Option("--ownership", help="BODS files (JSON array or JSON Lines, optionally gzipped)")
+        list[str],
+        typer.Option(
+            "--ownership",
+            help="[FORMAT:]PATH: BODS files (no prefix), or gleif_lei:, gleif_rr:, gleif_repex:, ftm: files",
+        ),
     ],
-    more: Annotated[list[Path] | None, typer.Argument(hidden=True, show_default=False)] = None,
+    more: Annotated[list[str] | None, typer.Argument(hidden=True, show_default=False)] = None,
     policy: Annotated[Path, typer.Option("--policy", help="Policy YAML file")],
     as_of: Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Logical date YYYY-MM-DD")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: one row per entity and person record")],
     findings: Annotated[Path | None, typer.Option("--findings", help="Optional CSV of data-quality findings")] = None,
 ) -> None:
-    """Screen BODS ownership data against the policy and write one row per record."""
+    """Screen ownership data (BODS, GLEIF, FollowTheMoney) against the policy and write one row per record."""
     from pipeline.policy.definition import PolicyError
     from pipeline.run.screen import ScreenError, screen_to_csv
 
     # `--ownership a b c`: click takes `a` for the option and the rest as arguments; both are sources.
-    sources = [str(p) for p in [*ownership, *(more or [])]]
+    sources = [*ownership, *(more or [])]
     try:
         result = screen_to_csv(
             sources, str(policy), as_of.date(), str(out), findings_out=str(findings) if findings else None

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import RunStopped
+from pipeline.ownership.source_format import SourceFormat, SourceSpec
 from pipeline.storage import join, local_uri, parent, uri_from_path_or_uri
 
 if TYPE_CHECKING:
@@ -87,9 +88,31 @@ class PartnerConfig(_Model):
     late_drop_hours: Annotated[float, Field(ge=0, le=6)] = 4.0
 
 
+class OwnershipSource(_Model):
+    uri: str
+    format: SourceFormat = SourceFormat.BODS
+
+    @property
+    def spec(self) -> SourceSpec:
+        return SourceSpec(self.uri, self.format)
+
+
 class OwnershipConfig(_Model):
-    # BODS statement files (JSON array or JSON Lines, optionally gzipped), read in this order.
-    sources: Annotated[tuple[str, ...], Field(min_length=1)]
+    # Ownership sources, merged in this order (the first source's ids and facts lead): a URI (a BODS
+    # file: JSON array or JSON Lines, optionally gzipped), or {uri, format} with a format of
+    # `pipeline.ownership.source_format.SourceFormat` (bods, gleif_lei, gleif_rr, gleif_repex, ftm).
+    sources: Annotated[tuple[OwnershipSource, ...], Field(min_length=1)]
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _uris_are_bods(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return tuple({"uri": v} if isinstance(v, str) else v for v in value)
+        return value
+
+    @property
+    def uris(self) -> tuple[str, ...]:
+        return tuple(s.uri for s in self.sources)
 
 
 class MatchingConfig(_Model):
@@ -247,7 +270,10 @@ def load_config(ref: str | Path, storage: Storage | None = None) -> RunConfig:
     if isinstance(data.get("ownership"), dict):
         ownership = dict(data["ownership"])
         if isinstance(ownership.get("sources"), list):
-            ownership["sources"] = [_resolve(s) for s in ownership["sources"]]
+            ownership["sources"] = [
+                {**s, "uri": _resolve(s.get("uri"))} if isinstance(s, dict) else _resolve(s)
+                for s in ownership["sources"]
+            ]
         data["ownership"] = ownership
     if isinstance(data.get("partners"), list):
         partners = []

@@ -139,7 +139,7 @@ ENTITIES = Dataset(
         "residences",  # JSON list of codes (persons: residentialAddress / taxResidencies per policy)
         "tax_residencies",  # JSON list of codes (persons)
         "datasets",  # JSON list of the designation lists naming the record (FtM `datasets`; [] elsewhere)
-        "source",  # the source's format (`pipeline.ownership.sources.SourceFormat`): bods, gleif_lei, ftm, ...
+        "source",  # the source's format (`pipeline.ownership.source_format.SourceFormat`): bods, gleif_lei, ftm, ...
         "source_uri",
     ),
     key=("entity_id",),
@@ -172,7 +172,7 @@ INTERESTS = Dataset(
         "exclusive_max",
         "start_date",
         "end_date",
-        "source",  # the source's format (`pipeline.ownership.sources.SourceFormat`)
+        "source",  # the source's format (`pipeline.ownership.source_format.SourceFormat`)
         "source_uri",
     ),
     key=("relationship_id", "interest_index"),

@@ -46,7 +46,7 @@ def datasets(
     if stage == "await_drop":
         written = []  # what it reports is which inbox files are missing, not data
     if stage == "extract_ownership":
-        read += config.ownership.sources
+        read += config.ownership.uris
     if stage == "plan":
         read += [u for u in (config.config_uri, config.policy, config.exemptions) if u]
     return list(dict.fromkeys(read)), list(dict.fromkeys(u for u in written if u not in read))

@@ -1,10 +1,12 @@
-"""`recon screen`: BODS files and a policy in, one CSV row per entity and person record out.
+"""`recon screen`: ownership sources and a policy in, one CSV row per entity and person record out.
 
 Invariants:
 - This is the ownership area's only I/O edge: it reads and writes through `pipeline.storage` (local paths
-  or s3:// / gs:// URIs), and does nothing `read_bods` and `resolve` do not already define.
-- Input that cannot be trusted writes nothing: a quarantined statement (schema, JSON or structure error)
-  raises `ScreenError` naming the file and the statement, and no CSV is written.
+  or s3:// / gs:// URIs), and does nothing `read_sources` and `resolve` do not already define. Sources
+  are `[FORMAT:]PATH` (`source_format.SourceSpec.parse`; no prefix: BODS), merged in the order given.
+- Input that cannot be trusted writes nothing: a quarantined statement or row (schema, JSON, layout or
+  structure error) raises `ScreenError` naming the file and the record, and no CSV is written. A fact
+  the merge set aside because sources disagree is no input error: it holds its entity in review.
 - Every text cell goes through `pipeline.lists_vocabulary.neutralise`, the one rule for CSV cells people open
   in a spreadsheet (a leading apostrophe before = + - @, tab or carriage return; line breaks become
   spaces). Nested columns (chain, rules, evidence) are written by `pipeline.formatting` as one line of
@@ -30,10 +32,13 @@ import pyarrow as pa
 from pipeline import formatting
 from pipeline.arrays import arrow_nested, text_array
 from pipeline.lists_vocabulary import neutralise
-from pipeline.ownership.bods.reader import BodsFrames, read_bods
 from pipeline.ownership.findings import findings_frame, merge_findings
 from pipeline.ownership.holdings import stake_sums, stakes_findings
+from pipeline.ownership.merge import RULE_CONFLICT
+from pipeline.ownership.read import read_sources
 from pipeline.ownership.resolve import OwnershipResult, resolve
+from pipeline.ownership.source_format import SourceError, SourceSpec
+from pipeline.ownership.sources import SourceFrames
 from pipeline.policy.definition import load_policy_text
 from pipeline.run.switches import bulk_reading, paused_gc
 from pipeline.storage.base import StorageError, uri_from_path_or_uri
@@ -49,27 +54,30 @@ class ScreenError(Exception):
 
 @dataclass(frozen=True)
 class Screening:
-    bods: BodsFrames
+    frames: SourceFrames
     result: OwnershipResult
 
 
-def screen(storage: Storage, sources: Sequence[str], policy_uri: str, as_of: dt.date) -> Screening:
+def screen(storage: Storage, sources: Sequence[SourceSpec], policy_uri: str, as_of: dt.date) -> Screening:
     policy = load_policy_text(storage.read_text(policy_uri), policy_uri).in_effect(as_of)
     with ExitStack() as stack, bulk_reading():
-        streams = [(uri, stack.enter_context(storage.open_read(uri))) for uri in sources]
-        bods = read_bods(streams, as_of=as_of)
-    if len(bods.quarantine):
-        quoted = bods.quarantine["message"].head(MAX_QUOTED).tolist()
-        more = len(bods.quarantine) - len(quoted)
+        streams = [(spec, stack.enter_context(storage.open_read(spec.uri))) for spec in sources]
+        frames = read_sources(streams, as_of, policy.restricted_jurisdictions).frames
+    invalid = frames.quarantine[frames.quarantine["rule"] != RULE_CONFLICT]
+    if len(invalid):
+        quoted = invalid["message"].head(MAX_QUOTED).tolist()
+        more = len(invalid) - len(quoted)
         tail = f" (and {more} more)" if more > 0 else ""
-        raise ScreenError(f"{len(bods.quarantine)} invalid statement(s): " + " | ".join(quoted) + tail)
+        raise ScreenError(f"{len(invalid)} invalid statement(s) or row(s): " + " | ".join(quoted) + tail)
     with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
-        result = resolve(bods.entities, bods.interests, policy, as_of, executor=beside)
+        result = resolve(
+            frames.entities, frames.interests, policy, as_of, quarantine=frames.quarantine, executor=beside
+        )
     # No validate stage runs here: the stakes check it would run is reported with the findings.
-    over = stakes_findings(stake_sums(bods.interests, policy.ownership.interests, as_of).over)
+    over = stakes_findings(stake_sums(frames.interests, policy.ownership.interests, as_of).over)
     if over:
         result = replace(result, findings=merge_findings(result.findings, findings_frame(over)))
-    return Screening(bods, result)
+    return Screening(frames, result)
 
 
 def _neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -100,15 +108,17 @@ def screen_to_csv(
     findings_out: str | None = None,
     storage: Storage | None = None,
 ) -> Screening:
-    """Screen local paths or URIs and write the OWNERSHIP rows (and optionally the findings) as CSV."""
+    """Screen `[FORMAT:]PATH` sources (local paths or URIs) and write the OWNERSHIP rows (and optionally
+    the findings) as CSV."""
     storage = storage or Storage()
     base = Path.cwd()
     try:
-        uris = [uri_from_path_or_uri(s, base) for s in sources]
+        specs = [SourceSpec.parse(s) for s in sources]
+        uris = [SourceSpec(uri_from_path_or_uri(s.uri, base), s.format) for s in specs]
         screening = screen(storage, uris, uri_from_path_or_uri(policy, base), as_of)
         storage.write_text(uri_from_path_or_uri(out, base), to_csv(screening.result.ownership), "text/csv")
         if findings_out:
             storage.write_text(uri_from_path_or_uri(findings_out, base), to_csv(screening.result.findings), "text/csv")
-    except StorageError as exc:
+    except (StorageError, SourceError) as exc:
         raise ScreenError(str(exc)) from exc
     return screening

@@ -203,20 +203,23 @@ def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:
 
 
 def extract_ownership(ctx: RunContext) -> OwnershipExtract:
-    """Read the BODS ownership reference: live entities, identifiers and interests as of the logical date."""
-    from pipeline.ownership.bods.reader import read_bods
+    """Read the ownership sources (BODS, GLEIF, FollowTheMoney) and merge them: live entities,
+    identifiers and interests as of the logical date, each row naming its source and record."""
+    from pipeline.ownership.read import read_sources
     from pipeline.quality import ValidationReport, results_from_findings
     from pipeline.quality.quarantine import concat_quarantine
     from pipeline.run.switches import bulk_reading
 
-    sources = ctx.config.ownership.sources
+    specs = [s.spec for s in ctx.config.ownership.sources]
+    restricted = _policy(ctx).restricted_jurisdictions
     with ExitStack() as stack, bulk_reading():
-        readers = [HashingReader(stack.enter_context(ctx.storage.open_read(uri))) for uri in sources]
-        streams = [(uri, cast("IO[bytes]", reader)) for uri, reader in zip(sources, readers, strict=True)]
-        frames = read_bods(streams, as_of=ctx.logical_date)
-        fingerprints = {uri: r.hexdigest() for uri, r in zip(sources, readers, strict=True)}
+        readers = [HashingReader(stack.enter_context(ctx.storage.open_read(s.uri))) for s in specs]
+        streams = [(spec, cast("IO[bytes]", reader)) for spec, reader in zip(specs, readers, strict=True)]
+        frames = read_sources(streams, ctx.logical_date, restricted).frames
+        fingerprints = {spec.uri: r.hexdigest() for spec, r in zip(specs, readers, strict=True)}
     for uri, sha256 in fingerprints.items():
         log.info("read %s: sha256 %s", uri, sha256)
+    sources = list(fingerprints)
     report = ValidationReport("extract_ownership")
     report.extend(results_from_findings(frames.findings, dataset="ownership_input"))
     entities, bad_entities = _validated(ctx, report, ds.ENTITIES, frames.entities)
@@ -228,7 +231,11 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
         identifiers=_write(ctx, ds.IDENTIFIERS, identifiers),
         interests=_write(ctx, ds.INTERESTS, interests),
         quarantine=_write(ctx, ds.QUARANTINE, quarantined),
-        inputs=write_json(ctx.storage, ctx.layout.ownership_inputs, {"sources": fingerprints, "stats": frames.stats}),
+        inputs=write_json(
+            ctx.storage,
+            ctx.layout.ownership_inputs,
+            {"sources": fingerprints, "formats": {s.uri: s.format.value for s in specs}, "stats": frames.stats},
+        ),
         validation=_write_validation(ctx, report, "extract_ownership"),
     )
     if frames.entities.empty:

@@ -60,7 +60,7 @@ def test_config_loads_and_points_at_the_world_with_relative_paths(written: Writt
     assert aws.seller_account_id
     for uri in (config.workspace, config.reports, config.audit):
         assert uri.startswith(root + "/")
-    for uri in (config.policy, config.exemptions, *config.ownership.sources):
+    for uri in (config.policy, config.exemptions, *config.ownership.uris):
         assert uri is not None and Path(uri.removeprefix("file://")).is_file()
 
 

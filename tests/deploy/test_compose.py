@@ -172,7 +172,7 @@ def test_init_migrates_and_creates_connections_and_the_config_variable(services:
 
 
 def _routed(config: RunConfig) -> list[tuple[str, str | None]]:
-    uris = [config.workspace, config.reports, config.audit, config.policy, *config.ownership.sources]
+    uris = [config.workspace, config.reports, config.audit, config.policy, *config.ownership.uris]
     uris += [config.exemptions] if config.exemptions else []
     for p in config.partners:
         uris += [p.inbox, p.outbox]

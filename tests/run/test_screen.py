@@ -133,3 +133,33 @@ def test_csv_cells_follow_the_published_lists_rule() -> None:
     assert text.count("\n") == 6  # header + 5 records: one line each
     assert pd.read_csv(io.StringIO(text), dtype=str)["text"].tolist() == [neutralise(c) for c in cells]
     assert json.loads(pd.read_csv(io.StringIO(text), dtype=str)["text"].iloc[3]) == ["a", "b"]
+
+
+def test_screen_reads_gleif_and_ftm_sources_by_prefix(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parents[1] / "ownership" / "fixtures"
+    _, _, policy = _world(tmp_path)
+    # The fixtures' deliberately broken rows would stop the screen: keep the good ones.
+    broken = ("NOT-AN-LEI", '"XYZ"', "Spaceship", '"broken"', "own-no-asset")
+    clean = {}
+    for name, path in (("lei.csv", fixtures / "gleif" / "lei2-golden-copy.csv"),
+                       ("rr.csv", fixtures / "gleif" / "rr-golden-copy.csv"),
+                       ("entities.ftm.json", fixtures / "ftm" / "entities.ftm.json")):  # fmt: skip
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        clean[name] = tmp_path / name
+        clean[name].write_text("".join(line for line in lines if not any(b in line for b in broken)), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    sources = [f"gleif_lei:{clean['lei.csv']}", f"gleif_rr:{clean['rr.csv']}", f"ftm:{clean['entities.ftm.json']}"]
+    args = ["screen", "--ownership", *sources, "--policy", str(policy), "--as-of", "2025-06-30", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("entity_id")
+    assert "NK-cnparent" not in rows.index  # the FtM record carries the GLEIF parent's LEI: one entity
+    assert rows.loc["5299001CNPARENTHOL14", "decision"] == "restricted"
+    assert rows.loc["5299001CNPARENTHOL14", "root_basis"] == "incorporation:CN;headquarters:CN"
+    assert rows.loc["5493001USDECNHQ00075", "root_basis"] == "headquarters:CN"
+    assert rows.loc["300300CNGOVT00000130", "decision"] == "restricted"
+    unknown = CliRunner().invoke(
+        app, ["screen", "--ownership", f"gleif:{clean['lei.csv']}", "--policy", str(policy), "--as-of", "2025-06-30",
+              "--out", str(out)],
+    )  # fmt: skip
+    assert unknown.exit_code == 1 and "unknown source format 'gleif'" in unknown.output
