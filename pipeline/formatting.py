@@ -48,6 +48,7 @@ BASIS_WORDS = {
     "residence": "resident in",
     "nationality": "a national of",
     "taxResidency": "tax resident in",
+    "designated": "designated on",
 }
 
 
@@ -107,7 +108,8 @@ def stake(value: Stake) -> str:
 
 
 def basis(text: str) -> str:
-    """A root's basis in words: `incorporation:CN;headquarters:CN` -> `incorporated in CN, headquartered in CN`."""
+    """A root's basis in words: `incorporation:CN;headquarters:CN` -> `incorporated in CN, headquartered in CN`;
+    `designated:us_dod_chinese_milcorp` -> `designated on us_dod_chinese_milcorp`."""
     parts = []
     for item in text.split(";"):
         label, _, country = item.partition(":")

@@ -61,7 +61,7 @@ from pipeline.policy.definition import Policy
 # columns it does not read, statement ids and source URIs, are over 600 MB of the peak).
 ENTITY_INPUT_COLUMNS = (
     "entity_id", "name", "record_type", "entity_type", "jurisdiction", "registered_country",
-    "business_country", "nationalities", "residences", "tax_residencies",
+    "business_country", "nationalities", "residences", "tax_residencies", "datasets",
 )  # fmt: skip
 INTEREST_INPUT_COLUMNS = (
     "relationship_id", "interest_index", "subject_id", "interested_party_id", "interest_type",

@@ -2,11 +2,13 @@
 
 Invariant: a record is a root exactly when one of the policy's bases places it in a restricted
 jurisdiction, as the policy's `JurisdictionRule` judges the code (a country, or a subdivision listed or
-excluded on its own; `CN-GD` is CN):
+excluded on its own; `CN-GD` is CN), or a designation list the policy names lists it:
 - entity, `incorporation`: the jurisdiction code, or the registered address country when there is none;
 - entity, `headquarters`: the business address country;
 - entity of type state or stateBody whose jurisdiction or address country is restricted (always a root);
-- person: residence (residential addresses), and nationality / tax residency if the policy lists them.
+- person: residence (residential addresses), and nationality / tax residency if the policy lists them;
+- any record, `designated`: named on a designation list the policy lists (`roots.designated`), by the
+  `datasets` column; its text names the first such list the record gives (`designated:us_dod_...`).
 `root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`) as a code into
 the distinct basis texts, -1 for a record that is not a root; the texts name the rule's label
 (`incorporation:CN`, `residence:UA-43`). Codes are judged once per distinct value,
@@ -38,6 +40,7 @@ BASIS_RULE = {
     "residence": OwnershipRule.ROOT_RESIDENCE,
     "nationality": OwnershipRule.ROOT_NATIONALITY,
     "taxResidency": OwnershipRule.ROOT_TAX_RESIDENCY,
+    "designated": OwnershipRule.ROOT_DESIGNATED,
 }
 
 
@@ -153,4 +156,38 @@ def root_basis(entities: pd.DataFrame, policy: Policy) -> RootBases:
     ]
     code = np.full(n, -1, dtype=np.int64)
     code[held] = inverse
+    if policy.roots.designated:
+        return _designated(entities, policy.roots.designated, code, texts)
     return RootBases(code, tuple(texts))
+
+
+def _designated(
+    entities: pd.DataFrame, lists: tuple[str, ...], code: npt.NDArray[np.int64], texts: list[str]
+) -> RootBases:
+    """The bases with `designated:<list>` added for the records named on one of `lists` (judged once
+    per distinct `datasets` text; the few records named get their texts one by one)."""
+    wanted = frozenset(lists)
+    values = arrow_strings(entities["datasets"])
+    named: dict[str, str] = {}
+    for text in pc.unique(values).drop_null().to_pylist():
+        try:
+            found = jsonio.loads(text)
+        except jsonio.JSONDecodeError:
+            continue
+        hit = next((d for d in found if d in wanted), None) if isinstance(found, list) else None
+        if hit is not None:
+            named[text] = hit
+    if not named:
+        return RootBases(code, tuple(texts))
+    rows = np.flatnonzero(pc.is_in(values, value_set=pa.array(list(named), pa.large_string())).fill_null(False))
+    out = list(texts)
+    index = {t: k for k, t in enumerate(out)}
+    code = code.copy()
+    for row, text in zip(rows.tolist(), values.take(pa.array(rows)).to_pylist(), strict=True):
+        basis = f"designated:{named[text]}"
+        combined = f"{out[code[row]]};{basis}" if code[row] >= 0 else basis
+        if combined not in index:
+            index[combined] = len(out)
+            out.append(combined)
+        code[row] = index[combined]
+    return RootBases(code, tuple(out))

@@ -93,6 +93,7 @@ class OwnershipRule(enum.StrEnum):
     ROOT_RESIDENCE = "root.residence"
     ROOT_NATIONALITY = "root.nationality"
     ROOT_TAX_RESIDENCY = "root.tax_residency"
+    ROOT_DESIGNATED = "root.designated"  # named on a designation list the policy lists (roots.designated)
     OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
     OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
     CONTROL = "control_without_shares"  # a control interest held by a restricted party
@@ -149,6 +150,10 @@ class Ownership(_Model):
 class Roots(_Model):
     entity_bases: tuple[EntityBasis, ...] = (EntityBasis.INCORPORATION, EntityBasis.HEADQUARTERS)
     person_bases: tuple[PersonBasis, ...] = (PersonBasis.RESIDENCE,)
+    # Designation lists, by their dataset names (FollowTheMoney / OpenSanctions `datasets`, e.g.
+    # us_dod_chinese_milcorp): a record named on any of them is a restricted root whatever its
+    # jurisdiction (`root.designated`), and what it owns or controls follows as for any root.
+    designated: tuple[Annotated[str, Field(min_length=1)], ...] = ()
 
 
 class Tenants(_Model):

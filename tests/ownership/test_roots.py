@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.ownership.roots import root_basis
-from pipeline.policy.definition import Policy
+from pipeline.policy.definition import Policy, load_policy_text
 from tests.ownership.builders import entities
 
 
@@ -36,3 +36,24 @@ def test_each_basis_names_its_own_country_and_rows_share_nothing_else() -> None:
         "",
         "incorporation:HK;headquarters:CN",
     ]
+
+
+def test_designated_records_are_roots_whatever_their_jurisdiction() -> None:
+    text = "id: p\nversion: '1'\nrestricted_jurisdictions: [CN]\nroots: {designated: [us_dod_chinese_milcorp]}\n"
+    policy = load_policy_text(text, "test")
+    frame = entities(
+        {"id": "hk", "jurisdiction": "HK", "datasets": ["us_trade_csl", "us_dod_chinese_milcorp"]},
+        {"id": "cn", "jurisdiction": "CN", "datasets": ["us_dod_chinese_milcorp"]},
+        {"id": "other-list", "jurisdiction": "SG", "datasets": ["us_trade_csl"]},
+        {"id": "plain", "jurisdiction": "SG"},
+    )
+    bases = root_basis(frame, policy)
+    assert bases.text(np.arange(4)) == [
+        "designated:us_dod_chinese_milcorp",
+        "incorporation:CN;designated:us_dod_chinese_milcorp",
+        "",
+        "",
+    ]
+    # Without designation lists in the policy, the column is not read at all.
+    unlisted = load_policy_text("id: p\nversion: '1'\nrestricted_jurisdictions: [CN]\n", "test")
+    assert list(root_basis(frame.drop(columns=["datasets"]), unlisted).is_root) == [False, True, False, False]
