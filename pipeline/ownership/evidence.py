@@ -194,16 +194,17 @@ def find_paths(contrib: Contributions, rank: IntArray, starts: BoolArray, target
     )  # fmt: skip
 
 
-def carrying(graph: Graph, run: Run, method: Method, bound: str, control_counts: bool) -> Contributions:
-    """Edges that carry restriction in a run: ownership edges first, then control edges (numbered after
-    the ownership edges: `edge >= len(graph.ownership)` is a control edge)."""
+def carrying(graph: Graph, run: Run, method: Method, bound: str, control_counts: BoolArray) -> Contributions:
+    """Edges that carry restriction in a run: ownership edges first, then the control edges that count in
+    it (`control_counts`, per control edge; numbered after the ownership edges: `edge >=
+    len(graph.ownership)` is a control edge)."""
     o, c = graph.ownership, graph.control
     stake = o.low if bound == "low" else o.high
     stake_open = o.low_open if bound == "low" else o.high_open
     # cascade passes restriction on from restricted holders; look_through from any with a positive share
     passes = run.restricted[o.src] if method is Method.CASCADE else (run.rho[o.src] > 0) | run.rho_open[o.src]
     own = np.flatnonzero(passes & ((stake > 0) | stake_open))
-    ctrl = np.flatnonzero(run.restricted[c.src]) if control_counts else np.zeros(0, dtype=np.int64)
+    ctrl = np.flatnonzero(run.restricted[c.src] & control_counts)
     src = np.concatenate([o.src[own], c.src[ctrl]])
     dst = np.concatenate([o.dst[own], c.dst[ctrl]])
     weight = np.concatenate([stake[own], np.full(len(ctrl), 2.0)])  # control edges listed first: they decide alone
@@ -221,15 +222,18 @@ class Outside:
     edge: IntArray
 
 
-def _outside(graph: Graph, idx: IntArray, by_share: BoolArray, by_control: BoolArray, control_counts: bool) -> Outside:
+def _outside(
+    graph: Graph, idx: IntArray, by_share: BoolArray, by_control: BoolArray, control_counts: BoolArray
+) -> Outside:
     """The outside holdings that could decide each flagged record: stakes where its share was what
-    flagged it, control where control was (and control counts)."""
+    flagged it, control where control was (and that control counts: `control_counts`, per outside
+    control edge)."""
     o, c = graph.outside, graph.outside_control
     position = np.full(graph.n, -1, dtype=np.int64)
     position[idx] = np.arange(len(idx))
     stakes = np.flatnonzero(((o.high > 0) | o.high_open) & (position[o.dst] >= 0))
     stakes = stakes[by_share[position[o.dst[stakes]]]]
-    control = np.flatnonzero(position[c.dst] >= 0) if control_counts else np.zeros(0, dtype=np.int64)
+    control = np.flatnonzero((position[c.dst] >= 0) & control_counts)
     control = control[by_control[position[c.dst[control]]]]
     record = np.concatenate([position[o.dst[stakes]], position[c.dst[control]]])
     kind = np.concatenate([np.zeros(len(stakes), dtype=np.int64), np.ones(len(control), dtype=np.int64)])
@@ -238,6 +242,30 @@ def _outside(graph: Graph, idx: IntArray, by_share: BoolArray, by_control: BoolA
     # By record, then holder id, then stake (a band's text sorts after its holder's plain stakes: kind, bounds).
     order = np.lexsort((edge, kind, holder, record))
     return Outside(record[order], kind[order], edge[order])
+
+
+def _control_kinds(
+    graph: Graph, contrib: Contributions, idx: IntArray, outside: Outside, by_control: BoolArray
+) -> tuple[BoolArray, BoolArray]:
+    """Of the records forced by control, those whose carrying control (inside or outside the data)
+    includes accounting consolidation, and those whose includes other control; a record forced by
+    control that no carrying edge explains counts as other control."""
+    n_own = len(graph.ownership)
+    held = np.repeat(np.arange(graph.n), np.diff(contrib.indptr))  # the held node of each contribution
+    control = contrib.edge >= n_own
+    kind = np.zeros(len(contrib.edge), dtype=bool)
+    kind[control] = graph.consolidation[contrib.edge[control] - n_own]
+    cons, other = np.zeros(graph.n, dtype=bool), np.zeros(graph.n, dtype=bool)
+    cons[held[control & kind]] = True
+    other[held[control & ~kind]] = True
+    by_cons, by_other = cons[idx], other[idx]
+    held_outside = outside.kind == 1
+    outside_cons = graph.outside_consolidation[outside.edge[held_outside]]
+    by_cons[outside.record[held_outside][outside_cons]] = True
+    by_other[outside.record[held_outside][~outside_cons]] = True
+    by_cons &= by_control
+    by_other = by_control & (by_other | ~by_cons)
+    return by_cons, by_other
 
 
 @dataclass(frozen=True)
@@ -249,7 +277,9 @@ class Flagged:
     contrib: Contributions
     paths: Paths
     by_share: BoolArray  # past the threshold on shares
-    by_control: BoolArray  # controlled without shares by a restricted party
+    by_control: BoolArray  # controlled without shares by a restricted party (any control counted)
+    by_consolidation: BoolArray  # ... through accounting consolidation (or as a branch)
+    by_other_control: BoolArray  # ... through other control, or control that cannot be told apart
     by_unread: BoolArray  # held as possibly restricted: a statement about it could not be read
     outside: Outside  # holders not in the data that could decide it (the high run only)
     first: IntArray  # each record's first carrying contribution (largest stake)
@@ -260,14 +290,18 @@ class Flagged:
     @classmethod
     def of(
         cls, graph: Graph, run: Run, idx: IntArray, *, method: Method, roots: BoolArray, bound: str,
-        control_counts: bool,
+        counts: tuple[BoolArray, BoolArray],
     ) -> Flagged:  # fmt: skip
+        """`counts`: which control edges, and which outside control edges, count in the run (`judge.counted`)."""
         if not len(idx):  # nothing flagged: no carrying edges to sort, no paths to find
             z = np.zeros(0, dtype=np.int64)
             contrib = Contributions(np.zeros(graph.n + 1, dtype=np.int64), z, z, np.zeros(0))
             paths = Paths(z, z, z, z, z, np.zeros(1, dtype=np.int64), z, np.zeros(0, dtype=bool))
             b = np.zeros(0, dtype=bool)
-            return cls(bound, idx, contrib, paths, b, b, b, Outside(z, z, z), z, z, np.zeros(1, dtype=np.int64), z)
+            return cls(
+                bound, idx, contrib, paths, b, b, b, b, b, Outside(z, z, z), z, z, np.zeros(1, dtype=np.int64), z
+            )
+        control_counts, outside_counts = counts
         contrib = carrying(graph, run, method, bound, control_counts)
         rank = run.rank if method is Method.CASCADE else topological_rank(graph.n, contrib)
         # Paths may start at a record held as possibly restricted, as well as at a root.
@@ -275,13 +309,14 @@ class Flagged:
         by_share, by_control, by_unread = run.share_restricted[idx], run.forced[idx], run.possible[idx]
         # Holders outside the data only count in the high run (they are possibly restricted).
         none = Outside(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
-        outside = _outside(graph, idx, by_share, by_control, control_counts) if bound == "high" else none
+        outside = _outside(graph, idx, by_share, by_control, outside_counts) if bound == "high" else none
+        by_consolidation, by_other = _control_kinds(graph, contrib, idx, outside, by_control)
         first = contrib.indptr[idx]
         owners_total = contrib.indptr[idx + 1] - first
         listed = offsets(np.minimum(owners_total, MAX_OWNERS_LISTED))
         return cls(
-            bound, idx, contrib, paths, by_share, by_control, by_unread, outside, first, owners_total, listed,
-            ranges(first, np.diff(listed)),
+            bound, idx, contrib, paths, by_share, by_control, by_consolidation, by_other, by_unread, outside, first,
+            owners_total, listed, ranges(first, np.diff(listed)),
         )  # fmt: skip
 
     @property

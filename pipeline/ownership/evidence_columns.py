@@ -195,11 +195,14 @@ def evidence_column(
     return pa.StructArray.from_arrays(children, fields=list(EVIDENCE_TYPE))
 
 
-def _rule_list(bound: str, *, by_share: bool, by_control: bool, by_unread: bool, unknown: bool) -> list[str]:
+def _rule_list(
+    bound: str, *, by_share: bool, by_control: bool, by_consolidation: bool, by_unread: bool, unknown: bool
+) -> list[str]:
     flags = (
         (by_unread, OwnershipRule.UNREAD_STATEMENT),
         (by_share, OwnershipRule.OWNERSHIP if bound == "low" else OwnershipRule.OWNERSHIP_POSSIBLE),
         (by_control, OwnershipRule.CONTROL),
+        (by_consolidation, OwnershipRule.CONSOLIDATION),
         (unknown, OwnershipRule.UNKNOWN_HOLDER),
     )
     return [str(rule) for holds, rule in flags if holds]
@@ -209,7 +212,7 @@ def rules_column(
     judgement: Judgement, basis: RootBases, runs: Sequence[Flagged]
 ) -> pa.Array[pa.Scalar[pa.LargeListType[pa.lib.LargeStringType]]]:
     """Each record's rule ids: `clear`; a root's bases (`root.incorporation`, ...); a flagged record's
-    reasons in the order unread statement, share, control, unknown holder."""
+    reasons in the order unread statement, share, control, consolidation, unknown holder."""
     lists: list[list[str]] = [[str(OwnershipRule.CLEAR)]]
     code = np.zeros(len(judgement.decision), dtype=np.int64)
     root_rows = np.flatnonzero(judgement.roots)
@@ -218,12 +221,13 @@ def rules_column(
     for flagged in runs:
         if not len(flagged.idx):
             continue
-        # One list per combination of the four reasons: 16 lists, each record's by its bits.
-        bits = flagged.by_unread * 8 + flagged.by_share * 4 + flagged.by_control * 2 + flagged.has_unknown
+        # One list per combination of the five reasons: 32 lists, each record's by its bits.
+        bits = (flagged.by_unread * 16 + flagged.by_share * 8 + flagged.by_other_control * 4
+                + flagged.by_consolidation * 2 + flagged.has_unknown)  # fmt: skip
         code[flagged.idx] = len(lists) + bits
         lists += [
-            _rule_list(flagged.bound, by_unread=bool(c & 8), by_share=bool(c & 4), by_control=bool(c & 2),
-                       unknown=bool(c & 1))
-            for c in range(16)
+            _rule_list(flagged.bound, by_unread=bool(c & 16), by_share=bool(c & 8), by_control=bool(c & 4),
+                       by_consolidation=bool(c & 2), unknown=bool(c & 1))
+            for c in range(32)
         ]  # fmt: skip
     return pa.array(lists, IDS_TYPE).take(int64s(code))

@@ -103,11 +103,16 @@ class Explainer:
     def _flagged(self, flagged: Flagged) -> pa.Array[Any]:
         j, idx, test, method = self.judgement, flagged.idx, self.test, self.policy.ownership.method
         control_only = pa.array(flagged.by_control & ~flagged.by_share)
+        # Consolidated by (or a branch of) the party, and no other control or share decided it.
+        consolidated = pa.array(flagged.by_consolidation & ~flagged.by_other_control & ~flagged.by_share)
         if flagged.bound == "low":
             more = pa.array(np.where(j.low.rho_open[idx], "more than", "at least"), pa.large_string())
             held = joined("restricted: ", more, " ", formatting.percents(j.low.rho[idx]),
                           f" held by restricted parties, {test} ({method})")  # fmt: skip
             lines = pc.if_else(control_only, text("restricted: controlled without shares by a restricted party"), held)
+            lines = pc.if_else(
+                consolidated, text("restricted: consolidated by a restricted parent (accounting control)"), lines
+            )
         else:
             shares = formatting.bands(j.low.rho[idx], j.low.rho_open[idx], j.rho_high[idx], j.high.rho_open[idx])
             held = joined("review: restricted share ", shares, f" may be {test} ({method})")
@@ -115,6 +120,11 @@ class Explainer:
                 control_only,
                 text("review: controlled without shares by a restricted or possibly restricted party"),
                 held,
+            )
+            lines = pc.if_else(
+                consolidated,
+                text("review: consolidated by a restricted or possibly restricted parent (accounting control)"),
+                lines,
             )
             if flagged.by_unread.any():
                 unread = [_unread_line(self.unread.notes(i)) for i in idx[flagged.by_unread].tolist()]

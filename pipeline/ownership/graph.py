@@ -9,7 +9,9 @@ Invariants:
   missing share is [0, 1]); several relationship records between one pair are the same holding told
   again, so they are not added up.
 - Control edges are the active, non-indirect interests of a control type the policy does not count as
-  ownership; declared indirect interests of ownership types are returned apart, for the cross-check only.
+  ownership, accounting consolidation among them (`consolidation` marks those edges, whose effect the
+  policy's `consolidation` key sets); declared indirect interests of ownership types are returned apart,
+  for the cross-check only.
 - An active, direct interest held in a known record by a holder that is not in the data (never read,
   quarantined, closed, or not yet known) is not dropped: it becomes an `outside` edge (ownership or
   control), whose holder could be restricted for all we know; `resolve` counts it in the high run only.
@@ -46,7 +48,7 @@ from pipeline.arrays import (
 )
 from pipeline.ownership.findings import Check, Finding, Severity
 from pipeline.ownership.stakes import EPS
-from pipeline.policy.definition import CONTROL_INTEREST_TYPES, Policy
+from pipeline.policy.definition import CONSOLIDATION_INTEREST_TYPES, CONTROL_INTEREST_TYPES, Policy
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Graph:
     outside: Edges  # ownership held in a node by a holder not in the data: src indexes `outside_ids`
     outside_control: Edges  # control held in a node by a holder not in the data (stakes unused)
     outside_ids: LargeStrings  # sorted distinct ids of those holders
+    consolidation: BoolArray  # per control edge: accounting consolidation (or a branch), not other control
+    outside_consolidation: BoolArray  # the same, per outside control edge
 
     @property
     def n(self) -> int:
@@ -271,19 +275,22 @@ class InterestFacts:
     direct: BoolArray
     is_own: BoolArray
     is_ctrl: BoolArray
+    is_consolidation: BoolArray  # a control type of accounting consolidation (is_ctrl too)
     bounds: tuple[FloatArray, BoolArray, FloatArray, BoolArray, BoolArray]  # interest_bounds
 
     @classmethod
     def of(cls, interests: pd.DataFrame, policy: Policy, as_of: dt.date) -> InterestFacts:
         owning = sorted(set(policy.ownership.interests))
-        control_types = sorted(CONTROL_INTEREST_TYPES - set(owning))
+        consolidating = sorted(CONSOLIDATION_INTEREST_TYPES - set(owning))
+        control_types = sorted(CONTROL_INTEREST_TYPES - set(owning)) + consolidating
         types = pa.array(owning + control_types, pa.large_string())
-        kind = _indices(arrow_strings(interests["interest_type"]), types)  # one pass for both
+        kind = _indices(arrow_strings(interests["interest_type"]), types)  # one pass for all
         return cls(
             active=active_mask(interests, as_of),
             direct=~_bool(pc.equal(arrow_strings(interests["direct_or_indirect"]), pa.scalar("indirect"))),
             is_own=(kind >= 0) & (kind < len(owning)),
             is_ctrl=kind >= len(owning),
+            is_consolidation=kind >= len(owning) + len(control_types) - len(consolidating),
             bounds=interest_bounds(interests),
         )
 
@@ -299,8 +306,8 @@ def build_graph(
     ids are looked up, so a caller may read them meanwhile; without it, they are read here."""
     ids, rows, findings = _node_order(entities)
     if not len(interests):
-        e = _empty_edges()
-        return Graph(ids, rows, e, e, e, tuple(findings), e, e, pa.array([], pa.large_string()))
+        e, none = _empty_edges(), np.zeros(0, dtype=bool)
+        return Graph(ids, rows, e, e, e, tuple(findings), e, e, pa.array([], pa.large_string()), none, none)
     subj_pa = arrow_strings(interests["subject_id"])
     party_pa = arrow_strings(interests["interested_party_id"])
     both = _indices(pa.chunked_array(subj_pa.chunks + party_pa.chunks), ids)  # one hash of the ids for both
@@ -320,6 +327,7 @@ def build_graph(
     every = Edges(party, subj, low, low_open, high, high_open)
     ownership = _max_per_pair(every, usable & is_own & direct)
     control = _max_per_pair(every, usable & is_ctrl & direct)
+    consolidation = _pairs_in(control, _max_per_pair(every, usable & read.is_consolidation & direct))
     declared = every.take(usable & is_own & ~direct)
     # Held by someone we do not know, in someone we do: the holder's index among the outside ids.
     held_outside = unknown & (subj >= 0) & (party < 0) & direct
@@ -334,7 +342,21 @@ def build_graph(
     outside_edges = Edges(holder, subj, low, low_open, high, high_open)
     outside = _max_per_pair(outside_edges, held_outside & is_own)
     outside_control = _max_per_pair(outside_edges, held_outside & is_ctrl)
-    return Graph(ids, rows, ownership, control, declared, tuple(findings), outside, outside_control, outside_ids)
+    outside_consolidation = _pairs_in(
+        outside_control, _max_per_pair(outside_edges, held_outside & read.is_consolidation)
+    )
+    return Graph(ids, rows, ownership, control, declared, tuple(findings), outside, outside_control, outside_ids,
+                 consolidation, outside_consolidation)  # fmt: skip
+
+
+def _pairs_in(edges: Edges, some: Edges) -> BoolArray:
+    """Per edge of `edges`, whether `some` has an edge between the same pair (a pair told both as
+    consolidation and as other control is consolidation)."""
+    if not len(some):
+        return np.zeros(len(edges), dtype=bool)
+    width = int(max(edges.src.max(), edges.dst.max(), some.src.max(), some.dst.max())) + 1
+    out: BoolArray = np.isin(edges.src * width + edges.dst, some.src * width + some.dst)
+    return out
 
 
 def _edge_findings(

@@ -21,7 +21,7 @@ from pipeline.arrays import BoolArray, FloatArray, IntArray
 from pipeline.ownership.evidence import Flagged
 from pipeline.ownership.fixed_point import Run, Structure, propagate
 from pipeline.ownership.graph import Graph
-from pipeline.policy.definition import ControlAction, EntityDecision, Policy
+from pipeline.policy.definition import ConsolidationAction, ControlAction, EntityDecision, Policy
 
 
 class Code(enum.IntEnum):
@@ -55,16 +55,36 @@ class Judgement:
         return out
 
 
+def counted(graph: Graph, policy: Policy, bound: str) -> tuple[BoolArray, BoolArray]:
+    """Which control edges, and which control edges held from outside the data, count in a run: in the
+    low run those whose policy action restricts, in the high run those it does not ignore. Accounting
+    consolidation follows `policy.consolidation`, other control `policy.control_without_shares`."""
+    cws, consolidation = policy.control_without_shares, policy.consolidation
+    if bound == "low":
+        other, cons = cws is ControlAction.RESTRICT, consolidation is ConsolidationAction.RESTRICT
+    else:
+        other, cons = cws is not ControlAction.IGNORE, True
+    inside = np.where(graph.consolidation, cons, other).astype(bool)
+    outside = np.where(graph.outside_consolidation, cons, other).astype(bool)
+    return inside, outside
+
+
 def judge(graph: Graph, roots: BoolArray, policy: Policy, held: BoolArray) -> Judgement:
     """`held`: records held as possibly restricted in the high run (a statement about them could not be read)."""
-    n, own, cws = graph.n, policy.ownership, policy.control_without_shares
-    structure = (Structure(n, graph.ownership), Structure(n, graph.control))
+    n, own = graph.n, policy.ownership
     common: dict[str, Any] = {"method": own.method, "threshold": own.threshold, "comparator": own.comparator}
-    low = propagate(n, graph.ownership, graph.control, roots, structure, bound="low",
-                    control_forces=cws is ControlAction.RESTRICT, **common)  # fmt: skip
-    high = propagate(n, graph.ownership, graph.control, roots, structure, bound="high",
-                     control_forces=cws is not ControlAction.IGNORE, possible=held,
-                     outside=graph.outside, outside_control=graph.outside_control, **common)  # fmt: skip
+    owned = Structure(n, graph.ownership)
+    runs = []
+    for bound in ("low", "high"):
+        inside, outside = counted(graph, policy, bound)
+        control = graph.control.take(inside)
+        extra: dict[str, Any] = {}
+        if bound == "high":
+            extra = {"possible": held, "outside": graph.outside, "outside_control": graph.outside_control.take(outside)}
+        runs.append(propagate(n, graph.ownership, control, roots, (owned, Structure(n, control)), bound=bound,
+                              control_forces=bool(inside.any() or (bound == "high" and outside.any())),
+                              **common, **extra))  # fmt: skip
+    low, high = runs
     # The high run can only add to the low one; make the invariant hold even at float noise.
     rho_high = np.maximum(high.rho, low.rho)
     review = high.restricted & ~low.restricted
@@ -74,9 +94,9 @@ def judge(graph: Graph, roots: BoolArray, policy: Policy, held: BoolArray) -> Ju
 
 def flagged(graph: Graph, judgement: Judgement, policy: Policy) -> tuple[Flagged, Flagged]:
     """The records each run flagged beyond the roots: restricted by the low run, review by the high run."""
-    j, cws, method = judgement, policy.control_without_shares, policy.ownership.method
+    j, method = judgement, policy.ownership.method
     low = Flagged.of(graph, j.low, np.flatnonzero(j.low.restricted & ~j.roots), method=method, roots=j.roots,
-                     bound="low", control_counts=cws is ControlAction.RESTRICT)  # fmt: skip
+                     bound="low", counts=counted(graph, policy, "low"))  # fmt: skip
     high = Flagged.of(graph, j.high, np.flatnonzero(j.high.restricted & ~j.low.restricted), method=method,
-                      roots=j.roots, bound="high", control_counts=cws is not ControlAction.IGNORE)  # fmt: skip
+                      roots=j.roots, bound="high", counts=counted(graph, policy, "high"))  # fmt: skip
     return low, high

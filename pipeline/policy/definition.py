@@ -61,6 +61,14 @@ class ControlAction(enum.StrEnum):
     IGNORE = "ignore"
 
 
+class ConsolidationAction(enum.StrEnum):
+    """What an accounting consolidation parent (GLEIF Level 2) that is restricted does to what it
+    consolidates: consolidation under IFRS 10 / US GAAP requires control."""
+
+    RESTRICT = "restrict"
+    REVIEW = "review"
+
+
 class IndirectAction(enum.StrEnum):
     """What an account relationship with a restricted party does to a tenant."""
 
@@ -97,6 +105,7 @@ class OwnershipRule(enum.StrEnum):
     OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
     OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
     CONTROL = "control_without_shares"  # a control interest held by a restricted party
+    CONSOLIDATION = "control.consolidation"  # consolidated (or a branch) of a restricted parent
     # Data the run could not use may hide a restriction: these only ever raise a decision (to review).
     UNREAD_STATEMENT = "data.unread_statement"  # a statement about the record was quarantined
     UNKNOWN_HOLDER = "data.unknown_holder"  # an active interest names a holder that is not in the data
@@ -120,6 +129,11 @@ CONTROL_INTEREST_TYPES = frozenset(
         "controlByLegalFramework",
     }
 )
+
+
+# Interest types of accounting control the GLEIF reader writes: a consolidation parent's interest in what
+# it consolidates, a head office's in its international branch. The policy's `consolidation` decides them.
+CONSOLIDATION_INTEREST_TYPES = frozenset({"consolidation", "branch"})
 
 
 class JurisdictionMode(enum.StrEnum):
@@ -233,6 +247,7 @@ class Policy(_Model):
     ownership: Ownership = Ownership()
     roots: Roots = Roots()
     control_without_shares: ControlAction = ControlAction.REVIEW
+    consolidation: ConsolidationAction = ConsolidationAction.RESTRICT
     tenants: Tenants = Tenants()
     enforcement: Enforcement = Enforcement()
 
