@@ -23,7 +23,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from pipeline.arrays import IntArray, arrow_strings
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, conform
-from pipeline.jurisdictions import country_of
+from pipeline.jurisdictions import JurisdictionRule, country_of
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame, merge_findings
 from pipeline.ownership.sources import Quarantine, SourceFrames, empty_frame, unread_record
@@ -53,9 +53,9 @@ class Merged:
     aliases: pd.DataFrame  # entity_id (as read) -> merged_id, for the records that were merged away
 
 
-def merge_sources(sources: Sequence[SourceFrames], restricted: Collection[str] = ()) -> Merged:
-    """`sources` in configuration order; `restricted`: the policy's restricted countries (which side of
-    a conflict would make the entity a root)."""
+def merge_sources(sources: Sequence[SourceFrames], rule: JurisdictionRule | None = None) -> Merged:
+    """`sources` in configuration order; `rule`: the policy's jurisdictions (which side of a conflict
+    would make the entity a root; without one, conflicts are findings only)."""
     entities = _concat([s.entities for s in sources], ENTITIES)
     identifiers = _concat([s.identifiers for s in sources], IDENTIFIERS)
     interests = _concat([s.interests for s in sources], INTERESTS)
@@ -71,9 +71,7 @@ def merge_sources(sources: Sequence[SourceFrames], restricted: Collection[str] =
     ids = entities["entity_id"].to_numpy(dtype=object)
     alias = dict(zip(ids[merged_away], ids[group[merged_away]], strict=True))
     alias = {a: b for a, b in alias.items() if a != b}
-    rows = _merged_entities(
-        entities, group, rank, restricted=frozenset(restricted), quarantine=quarantine, findings=findings
-    )
+    rows = _merged_entities(entities, group, rank, rule=rule, quarantine=quarantine, findings=findings)
     identifiers = _moved(identifiers, alias, ("entity_id",)).drop_duplicates(["entity_id", "scheme", "identifier"])
     interests = _union_interests(_moved(interests, alias, ("subject_id", "interested_party_id")))
     stats["merged_records"] = int(merged_away.sum())
@@ -141,7 +139,7 @@ def _merged_entities(
     group: IntArray,
     rank: IntArray,
     *,
-    restricted: frozenset[str],
+    rule: JurisdictionRule | None,
     quarantine: Quarantine,
     findings: list[Finding],
 ) -> pd.DataFrame:
@@ -165,7 +163,7 @@ def _merged_entities(
         for column in _FILLED:
             if pd.isna(row[column]):
                 row[column] = next((rec[column] for rec in told[1:] if not pd.isna(rec[column])), None)
-        _judge_conflicts(row, told, restricted, quarantine, findings)
+        _judge_conflicts(row, told, rule, quarantine, findings)
         k = position[int(merged[start])]
         for column in _FILLED:
             out.iat[k, column_at[column]] = row[column]
@@ -175,7 +173,7 @@ def _merged_entities(
 def _judge_conflicts(
     row: dict[str, Any],
     records: list[dict[str, Any]],
-    restricted: frozenset[str],
+    rule: JurisdictionRule | None,
     quarantine: Quarantine,
     findings: list[Finding],
 ) -> None:
@@ -190,12 +188,14 @@ def _judge_conflicts(
                            for rec, _ in said)  # fmt: skip
         message = f"entity {entity}: the sources disagree on {column}: {listed}"
         findings.append(Finding(Check.SOURCE_CONFLICT, Severity.WARN, entity, message))
-        restricting = [(rec, c) for rec, c in said if c in restricted]
+        if rule is None:
+            continue
+        restricting = [(rec, c) for rec, c in said if rule.restricted(rec[column]) is not None]
         if not restricting or len(restricting) == len(said):
             continue
         # One side would make it a root, another would not: the row keeps the one that does not, and
         # the other is set aside, attributed to the entity, which holds it in review.
-        keep = next(rec[column] for rec, c in said if c not in restricted)
+        keep = next(rec[column] for rec, _ in said if rule.restricted(rec[column]) is None)
         row[column] = keep
         for rec, _ in restricting:
             reason = f"{message}; {column} {rec[column]} is held for review, {keep} kept on the record"

@@ -9,9 +9,10 @@ BODS group standing where its first file stands. Pure: streams in, frames out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
+from pipeline.jurisdictions import JurisdictionRule
 from pipeline.ownership.bods.reader import read_bods
 from pipeline.ownership.ftm.reader import read_ftm
 from pipeline.ownership.gleif.reader import read_gleif_lei, read_gleif_repex, read_gleif_rr
@@ -31,9 +32,9 @@ READERS: dict[SourceFormat, Reader] = {
 
 
 def read_sources(
-    sources: Sequence[tuple[SourceSpec, IO[bytes]]], as_of: dt.date | None, restricted: Collection[str] = ()
+    sources: Sequence[tuple[SourceSpec, IO[bytes]]], as_of: dt.date | None, rule: JurisdictionRule | None = None
 ) -> Merged:
-    """`restricted`: the policy's restricted countries, which decide how a conflict is held (`merge`)."""
+    """`rule`: the policy's jurisdictions, which decide how a conflict is held (`merge`)."""
     groups: list[tuple[SourceFormat, list[tuple[str, IO[bytes]]]]] = []
     bods: list[tuple[str, IO[bytes]]] | None = None
     for spec, stream in sources:
@@ -43,4 +44,4 @@ def read_sources(
         groups.append((spec.format, [(spec.uri, stream)]))
         if spec.format is SourceFormat.BODS:
             bods = groups[-1][1]
-    return merge_sources([READERS[fmt](streams, as_of) for fmt, streams in groups], restricted)
+    return merge_sources([READERS[fmt](streams, as_of) for fmt, streams in groups], rule)

@@ -62,7 +62,7 @@ def screen(storage: Storage, sources: Sequence[SourceSpec], policy_uri: str, as_
     policy = load_policy_text(storage.read_text(policy_uri), policy_uri).in_effect(as_of)
     with ExitStack() as stack, bulk_reading():
         streams = [(spec, stack.enter_context(storage.open_read(spec.uri))) for spec in sources]
-        frames = read_sources(streams, as_of, policy.restricted_jurisdictions).frames
+        frames = read_sources(streams, as_of, policy.jurisdictions).frames
     invalid = frames.quarantine[frames.quarantine["rule"] != RULE_CONFLICT]
     if len(invalid):
         quoted = invalid["message"].head(MAX_QUOTED).tolist()

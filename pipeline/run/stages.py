@@ -211,11 +211,11 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
     from pipeline.run.switches import bulk_reading
 
     specs = [s.spec for s in ctx.config.ownership.sources]
-    restricted = _policy(ctx).restricted_jurisdictions
+    rule = _policy(ctx).jurisdictions
     with ExitStack() as stack, bulk_reading():
         readers = [HashingReader(stack.enter_context(ctx.storage.open_read(s.uri))) for s in specs]
         streams = [(spec, cast("IO[bytes]", reader)) for spec, reader in zip(specs, readers, strict=True)]
-        frames = read_sources(streams, ctx.logical_date, restricted).frames
+        frames = read_sources(streams, ctx.logical_date, rule).frames
         fingerprints = {spec.uri: r.hexdigest() for spec, r in zip(specs, readers, strict=True)}
     for uri, sha256 in fingerprints.items():
         log.info("read %s: sha256 %s", uri, sha256)

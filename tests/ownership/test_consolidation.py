@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.jurisdictions import JurisdictionRule
 from pipeline.ownership.ftm.reader import read_ftm
 from pipeline.ownership.gleif.reader import read_gleif_lei, read_gleif_repex, read_gleif_rr
 from pipeline.ownership.merge import merge_sources
@@ -16,6 +17,7 @@ from pipeline.policy.definition import load_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = dt.date(2025, 6, 30)
+CN_RULE = JurisdictionRule(False, frozenset({"CN"}))
 CN = "5299001CNPARENTHOL14"
 SG = "5493001SGSUBSIDIAR97"
 JP = "353800JPULTIMATE0067"
@@ -32,7 +34,7 @@ def _gleif_resolved(extra: str = "") -> pd.DataFrame:
         for reader, name in ((read_gleif_lei, "lei2-golden-copy.csv"), (read_gleif_rr, "rr-golden-copy.csv"),
                              (read_gleif_repex, "repex-golden-copy.csv"))
     ]  # fmt: skip
-    frames = merge_sources(read, ["CN"]).frames
+    frames = merge_sources(read, CN_RULE).frames
     policy = load_policy_text(BASE + extra, "test-policy")
     result = resolve(frames.entities, frames.interests, policy, AS_OF)
     return result.ownership.set_index("entity_id")

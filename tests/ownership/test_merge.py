@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.jurisdictions import JurisdictionRule
 from pipeline.ownership.bods.reader import read_bods
 from pipeline.ownership.ftm.reader import read_ftm
 from pipeline.ownership.gleif.reader import read_gleif_lei, read_gleif_rr
@@ -20,6 +21,7 @@ from pipeline.policy.definition import load_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = dt.date(2025, 6, 30)
+CN_RULE = JurisdictionRule(False, frozenset({"CN"}))
 CN = "5299001CNPARENTHOL14"
 GB = "213800GBCOMPANY00014"
 US = "5493001USDECNHQ00075"
@@ -75,7 +77,7 @@ def _entity(frames: SourceFrames, entity_id: str) -> dict[str, Any]:
 
 def test_records_sharing_an_lei_are_one_entity_under_the_first_sources_id() -> None:
     lei, rr = _gleif()
-    merged = merge_sources([lei, rr, _ftm()], ["CN"])
+    merged = merge_sources([lei, rr, _ftm()], CN_RULE)
     ids = set(merged.frames.entities["entity_id"])
     assert CN in ids and "NK-cnparent" not in ids
     assert dict(zip(merged.aliases["entity_id"], merged.aliases["merged_id"], strict=True)) == {"NK-cnparent": CN}
@@ -88,7 +90,7 @@ def test_records_sharing_an_lei_are_one_entity_under_the_first_sources_id() -> N
 def test_never_by_name_alone() -> None:
     lei, _ = _gleif()
     same_name = _bods(_bods_entity("reg-1", "Harbour Analytics Limited", "GB"))
-    merged = merge_sources([same_name, lei], ["CN"])
+    merged = merge_sources([same_name, lei], CN_RULE)
     assert {"reg-1", GB} <= set(merged.frames.entities["entity_id"])
     assert merged.aliases.empty
 
@@ -96,7 +98,7 @@ def test_never_by_name_alone() -> None:
 def test_register_numbers_merge_and_interests_follow_the_merged_id() -> None:
     lei, rr = _gleif()
     register = _bods(_bods_entity("reg-harbour", "Harbour Analytics Ltd", "GB", ("GB-COH", "1234567")))
-    merged = merge_sources([register, lei, rr], ["CN"])
+    merged = merge_sources([register, lei, rr], CN_RULE)
     frames = merged.frames
     assert GB not in set(frames.entities["entity_id"])
     row = _entity(frames, "reg-harbour")
@@ -113,7 +115,7 @@ def test_a_disagreement_that_would_restrict_is_a_review_not_a_root() -> None:
         "addresses": [{"type": "business", "address": "1 Main St", "country": {"name": "United States", "code": "US"}}]
     }
     register = _bods(_bods_entity("reg-pacific", "Pacific Bridge Devices Inc.", "US-DE", ("XI-LEI", US), **address))
-    merged = merge_sources([register, lei, rr], ["CN"])
+    merged = merge_sources([register, lei, rr], CN_RULE)
     frames = merged.frames
     row = _entity(frames, "reg-pacific")
     assert row["business_country"] == "US"
@@ -142,7 +144,7 @@ def test_stakes_from_two_sources_become_one_interval_covering_both() -> None:
             "isComponent": False, "subject": "reg-sub", "interestedParty": "reg-parent",
             "interests": [{"type": "shareholding", "share": {"exact": 60}, "startDate": "2019-01-01"}]}),
     )  # fmt: skip
-    merged = merge_sources([register, _ftm(company, owner, stake)], ["CN"])
+    merged = merge_sources([register, _ftm(company, owner, stake)], CN_RULE)
     held = merged.frames.interests
     assert len(held) == 1
     one = held.iloc[0]
