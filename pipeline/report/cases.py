@@ -88,6 +88,8 @@ class Stake:
     start_date: str
     end_date: str
     in_force: bool  # on the run's logical date, by its start and end dates
+    source: str = ""  # the source's format (bods, gleif_rr, ftm, ...)
+    record: str = ""  # the source's own record id (statement id, GLEIF relationship key, FtM id)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ class CaseBuilder:
                 start_date=start,
                 end_date=end,
                 in_force=_in_force(start, end, self._as_of),
+                source=text(r.get("source")),
+                record=text(r.get("statement_id")),
             )
             out.setdefault((text(r["subject_id"]), text(r.get("interested_party_id"))), []).append(stake)
         return out

@@ -56,6 +56,8 @@ def _stakes(stakes: tuple[Stake, ...]) -> str:
             part += f" from {clean(s.start_date) or '?'} to {clean(s.end_date) or 'open'}"
         if not s.in_force:
             part += " [not in force on the run date]"
+        if s.source:  # the source and its own record id (runs before sources were named have neither)
+            part += f" [{clean(s.source)} record {clean(s.record) or '?'}]"
         parts.append(part)
     return "; ".join(parts)
 

@@ -142,3 +142,16 @@ def test_explain_reads_a_run_on_s3(s3: Endpoint) -> None:
     out = explain(run_uri, "acc-cn-001", Storage())
     assert "Tenant gcp/acc-cn-001 “Beijing Cloud Vision Co”" in out
     assert "restricted root (incorporation:CN)" in out
+
+
+def test_each_stake_names_its_source_and_record(local_root: str) -> None:
+    run_uri = write_run(local_root)
+    storage = Storage()
+    interests = s.interests()
+    interests["source"] = pd.array(
+        ["gleif_rr" if r == "R-1" else "bods" for r in interests["relationship_id"]], dtype="str"
+    )
+    write_parquet(storage, RunWorkspace(storage, run_uri).uri(ds.INTERESTS), interests)
+    lines = explain(run_uri, "012345678901", Storage()).splitlines()
+    assert "      held by the next one up: shareholding 70% (direct) [gleif_rr record S-1]" in lines
+    assert "      held by the next one up: shareholding (50%, 100%] (direct) [bods record S-2]" in lines
