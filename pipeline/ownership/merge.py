@@ -7,7 +7,8 @@ Invariants:
   name. A record shares its group with every record it is linked to through such identifiers (and a
   record id read in two sources is one record).
 - A group keeps the id of its record from the first source (configuration order), and its facts; a
-  fact that record lacks is taken from the next source that has it (filling, never overwriting).
+  fact that record lacks is taken from the next source that has it (filling, never overwriting). The
+  designation lists (`datasets`) of every member are the group's.
   Interests and identifiers naming any record of the group are moved onto that id.
 - Conflicting facts are kept, not overwritten: a jurisdiction or address country on which the group's
   sources disagree (by country) is a `source_conflict` finding naming each source and record. When one
@@ -34,6 +35,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from pipeline import jsonio
 from pipeline.arrays import IntArray, arrow_strings
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, conform
 from pipeline.jurisdictions import JurisdictionRule, country_of
@@ -154,7 +156,7 @@ def _merged_entities(
         return out.reset_index(drop=True)
     merged = merged[np.lexsort((rank[merged], group[merged]))]  # group by group, leader first
     position = {int(r): k for k, r in enumerate(np.flatnonzero(leaders))}
-    column_at = {c: list(out.columns).index(c) for c in _FILLED}
+    column_at = {c: list(out.columns).index(c) for c in (*_FILLED, "datasets")}
     records = cast("list[dict[str, Any]]", entities.iloc[merged].to_dict("records"))
     starts = np.flatnonzero(np.diff(group[merged], prepend=-1))
     for start, stop in zip(starts, [*starts[1:], len(merged)], strict=True):
@@ -164,10 +166,23 @@ def _merged_entities(
             if pd.isna(row[column]):
                 row[column] = next((rec[column] for rec in told[1:] if not pd.isna(rec[column])), None)
         _judge_conflicts(row, told, rule, quarantine, findings)
+        row["datasets"] = _datasets(told)
         k = position[int(merged[start])]
-        for column in _FILLED:
+        for column in (*_FILLED, "datasets"):
             out.iat[k, column_at[column]] = row[column]
     return out.reset_index(drop=True)
+
+
+def _datasets(records: list[dict[str, Any]]) -> str:
+    """The designation lists any member of the group is named on (a list names the entity, whichever
+    source carried it)."""
+    named: set[str] = set()
+    for rec in records:
+        text = rec.get("datasets")
+        found = jsonio.loads(text) if isinstance(text, str) and text else []
+        if isinstance(found, list):
+            named.update(d for d in found if isinstance(d, str))
+    return jsonio.compact(sorted(named))
 
 
 def _judge_conflicts(

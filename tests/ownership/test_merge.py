@@ -156,3 +156,12 @@ def test_stakes_from_two_sources_become_one_interval_covering_both() -> None:
     assert pd.isna(one["share_exact"]) and (one["share_min"], one["share_max"]) == (0.4, 0.6)
     assert pd.isna(one["start_date"])  # the FtM stake has no start: the union is open
     assert one["statement_id"] == "bods:reg-stake-statement-000000000000000000000000; ftm:ftm-own"
+
+
+def test_designations_of_every_record_merged_are_the_entitys() -> None:
+    lei, _ = _gleif()
+    listed = {"id": "ftm-cn", "schema": "Company", "datasets": ["us_dod_chinese_milcorp"],
+              "properties": {"name": ["Shenzhen Shili"], "leiCode": [CN]}}  # fmt: skip
+    merged = merge_sources([lei, _ftm(listed)], CN_RULE)
+    row = _entity(merged.frames, CN)
+    assert (row["source"], row["datasets"]) == ("gleif_lei", '["us_dod_chinese_milcorp"]')
