@@ -43,7 +43,7 @@ def test_a_configuration_in_a_bucket_resolves_against_its_folder_uri(s3: Endpoin
     assert config.config_uri == uri
     assert config.workspace == f"{s3.root}/runs/workspace"
     assert config.policy == f"{s3.root}/runs/policies/policy.yaml"
-    assert config.ownership.sources == (f"{s3.root}/runs/ownership/register.jsonl",)
+    assert config.ownership.uris == (f"{s3.root}/runs/ownership/register.jsonl",)
     assert config.partners[0].outbox == f"{s3.root}/runs/outbox/aws"
     assert config.audit == "s3://elsewhere/audit"
 
