@@ -5,7 +5,9 @@ Invariants:
   or a company register number (registration authority + entity id; GLEIF's RA codes are mapped to the
   org-id schemes by the GLEIF reader), compared as `matching.identifiers` canonicalises them. Never by
   name. A record shares its group with every record it is linked to through such identifiers (and a
-  record id read in two sources is one record).
+  record id read in two sources is one record). An identifier one source gives to two of its records
+  merges nothing: records of one source are never merged with each other. One source alone is returned
+  as read.
 - A group keeps the id of its record from the first source (configuration order), and its facts; a
   fact that record lacks is taken from the next source that has it (filling, never overwriting). The
   designation lists (`datasets`) of every member are the group's.
@@ -58,6 +60,9 @@ class Merged:
 def merge_sources(sources: Sequence[SourceFrames], rule: JurisdictionRule | None = None) -> Merged:
     """`sources` in configuration order; `rule`: the policy's jurisdictions (which side of a conflict
     would make the entity a root; without one, conflicts are findings only)."""
+    if len(sources) == 1:  # nothing to merge: the source's frames as read (at 5M records, no cost)
+        none = pd.DataFrame({"entity_id": pd.array([], dtype="str"), "merged_id": pd.array([], dtype="str")})
+        return Merged(sources[0], none)
     entities = _concat([s.entities for s in sources], ENTITIES)
     identifiers = _concat([s.identifiers for s in sources], IDENTIFIERS)
     interests = _concat([s.interests for s in sources], INTERESTS)
@@ -108,7 +113,7 @@ def _groups(entities: pd.DataFrame, identifiers: pd.DataFrame, order: IntArray) 
     distinct = pc.unique(ids)
     node = _index(ids, distinct)
     keys = entity_identifier_keys(identifiers, pd.Index(entities["entity_id"]))
-    keys = keys[keys["kind"].isin(STRONG_KINDS)]
+    keys = _unambiguous(keys[keys["kind"].isin(STRONG_KINDS)], entities, order)
     key_values = arrow_strings(keys["match_key"])
     key_ids = pc.unique(key_values)
     holder = _index(arrow_strings(keys["entity_id"]), distinct)
@@ -129,6 +134,22 @@ def _groups(entities: pd.DataFrame, identifiers: pd.DataFrame, order: IntArray) 
     leader = np.full(int(component.max()) + 1, -1, dtype=np.int64)
     leader[component[by_component[first]]] = by_component[first]
     return leader[component], rank
+
+
+def _unambiguous(keys: pd.DataFrame, entities: pd.DataFrame, order: IntArray) -> pd.DataFrame:
+    """The keys no source gives to two of its records: within one source, two records sharing an
+    identifier are that source's own matter (a duplicate it reports), not grounds to merge them, nor
+    to say which of them another source's record is."""
+    if not len(keys):
+        return keys
+    source_of = pd.Series(order, index=entities["entity_id"].to_numpy(dtype=object))
+    source_of = source_of[~source_of.index.duplicated()]
+    held = pd.DataFrame({"key": keys["match_key"].to_numpy(dtype=object),
+                         "entity": keys["entity_id"].to_numpy(dtype=object)}).drop_duplicates()  # fmt: skip
+    held["source"] = source_of.reindex(held["entity"]).to_numpy()
+    shared = held.groupby(["key", "source"], sort=False)["entity"].transform("size") > 1
+    ambiguous = set(held.loc[shared.to_numpy(), "key"])
+    return keys[~keys["match_key"].isin(ambiguous).to_numpy()] if ambiguous else keys
 
 
 def _index(values: pa.ChunkedArray | pa.Array, value_set: pa.Array) -> IntArray:

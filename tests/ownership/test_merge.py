@@ -165,3 +165,16 @@ def test_designations_of_every_record_merged_are_the_entitys() -> None:
     merged = merge_sources([lei, _ftm(listed)], CN_RULE)
     row = _entity(merged.frames, CN)
     assert (row["source"], row["datasets"]) == ("gleif_lei", '["us_dod_chinese_milcorp"]')
+
+
+def test_records_of_one_source_are_never_merged_with_each_other() -> None:
+    lei, _ = _gleif()
+    twice = _bods(
+        _bods_entity("reg-a", "Harbour Analytics Limited", "GB", ("XI-LEI", GB)),
+        _bods_entity("reg-b", "Harbour Analytics (Holdings) Limited", "GB", ("XI-LEI", GB)),
+    )
+    merged = merge_sources([twice, lei], CN_RULE)
+    assert {"reg-a", "reg-b", GB} <= set(merged.frames.entities["entity_id"])
+    assert merged.aliases.empty
+    alone = merge_sources([twice], CN_RULE)
+    assert alone.frames is twice
