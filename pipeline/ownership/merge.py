@@ -152,7 +152,7 @@ def _unambiguous(keys: pd.DataFrame, entities: pd.DataFrame, order: IntArray) ->
     return keys[~keys["match_key"].isin(ambiguous).to_numpy()] if ambiguous else keys
 
 
-def _index(values: pa.ChunkedArray | pa.Array, value_set: pa.Array) -> IntArray:
+def _index(values: Any, value_set: Any) -> IntArray:
     out: IntArray = pc.index_in(values, value_set=value_set).to_numpy(zero_copy_only=False).astype(np.int64)
     return out
 
@@ -250,7 +250,8 @@ def _moved(frame: pd.DataFrame, alias: dict[str, str], columns: tuple[str, ...])
     for column in columns:
         values = arrow_strings(out[column])
         position = pc.index_in(values, value_set=old)
-        out[column] = pd.array(pc.coalesce(new.take(position), values), dtype="str")
+        moved: Any = pc.coalesce(new.take(position), values)
+        out[column] = pd.array(moved, dtype="str")
     return out
 
 

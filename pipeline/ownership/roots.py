@@ -171,20 +171,20 @@ def _designated(
     named: dict[str, str] = {}
     for text in pc.unique(values).drop_null().to_pylist():
         try:
-            found = jsonio.loads(text)
+            found = jsonio.loads(str(text))
         except jsonio.JSONDecodeError:
             continue
         hit = next((d for d in found if d in wanted), None) if isinstance(found, list) else None
         if hit is not None:
-            named[text] = hit
+            named[str(text)] = hit
     if not named:
         return RootBases(code, tuple(texts))
     rows = np.flatnonzero(pc.is_in(values, value_set=pa.array(list(named), pa.large_string())).fill_null(False))
     out = list(texts)
     index = {t: k for k, t in enumerate(out)}
     code = code.copy()
-    for row, text in zip(rows.tolist(), values.take(pa.array(rows)).to_pylist(), strict=True):
-        basis = f"designated:{named[text]}"
+    for row, text in zip(rows.tolist(), values.take(rows).to_pylist(), strict=True):
+        basis = f"designated:{named[str(text)]}"
         combined = f"{out[code[row]]};{basis}" if code[row] >= 0 else basis
         if combined not in index:
             index[combined] = len(out)

@@ -49,8 +49,8 @@ _NUMERIC = {"interest_index": "int64", "share_exact": "float64", "share_min": "f
 _FLAGS = ("exclusive_min", "exclusive_max")
 
 
-def text_column(values: pa.Array | pa.ChunkedArray | list[Any]) -> pd.api.extensions.ExtensionArray:
-    """A `str` column, straight from Arrow when given Arrow."""
+def text_column(values: Any) -> pd.api.extensions.ExtensionArray:
+    """A `str` column, straight from Arrow when given Arrow (an array, a chunked array or a list)."""
     column: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")
     return column
 

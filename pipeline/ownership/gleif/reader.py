@@ -134,20 +134,22 @@ def _read(
     )
 
 
-def _column(table: pa.Table, name: str) -> pa.Array:
+# Arrow values here are `Any`: pyarrow's stubs type compute results per overload, and these helpers
+# pass text columns between them whatever their exact Arrow type.
+def _column(table: pa.Table, name: str) -> Any:
     return table.column(name).combine_chunks()
 
 
-def _upper(values: pa.Array) -> pa.Array:
+def _upper(values: Any) -> Any:
     return pc.utf8_upper(pc.utf8_trim_whitespace(values))
 
 
-def _is_lei(values: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+def _is_lei(values: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return np.asarray(pc.match_substring_regex(values, _LEI_PATTERN).fill_null(False).to_numpy(zero_copy_only=False))
 
 
-def _flag(values: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+def _flag(values: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
 def _registered_after(table: pa.Table, as_of: dt.date | None) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -155,7 +157,7 @@ def _registered_after(table: pa.Table, as_of: dt.date | None) -> np.ndarray[Any,
     if as_of is None:
         return np.zeros(table.num_rows, dtype=bool)
     day = pc.utf8_slice_codeunits(_column(table, gc.INITIAL_REGISTRATION), 0, 10)
-    return _flag(pc.greater(day, as_of.isoformat()))
+    return _flag(pc.greater(day, _text(as_of.isoformat())))
 
 
 def _not_live(table: pa.Table) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -201,8 +203,8 @@ def _lei_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) -
     lei = lei.filter(keep)
     n = t.num_rows
     category = _upper(_column(t, gc.CATEGORY))
-    government = pc.equal(category, "RESIDENT_GOVERNMENT_ENTITY").fill_null(False)
-    international = pc.equal(category, "INTERNATIONAL_ORGANIZATION").fill_null(False)
+    government = pc.equal(category, _text("RESIDENT_GOVERNMENT_ENTITY")).fill_null(False)
+    international = pc.equal(category, _text("INTERNATIONAL_ORGANIZATION")).fill_null(False)
     entity_type = pc.if_else(government, "stateBody", pc.if_else(international, "legalEntity", "registeredEntity"))
     name = pc.coalesce(_column(t, gc.LEGAL_NAME), _column(t, gc.TRANSLITERATED_NAME))
     parts.entities.append(
@@ -240,7 +242,7 @@ def _lei_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) -
     ra, number, owner = ra.filter(registered), number.filter(registered), lei.filter(registered)
     # Schemes per distinct authority code (a few hundred), then taken per row.
     codes = pc.unique(ra)
-    named = [RA_SCHEMES.get(c, (f"GLEIF-RA-{c}", f"GLEIF registration authority {c}")) for c in codes.to_pylist()]
+    named = [RA_SCHEMES.get(str(c), (f"GLEIF-RA-{c}", f"GLEIF registration authority {c}")) for c in codes.to_pylist()]
     position = pc.index_in(ra, value_set=codes)
     scheme = pa.array([s for s, _ in named], pa.large_string()).take(position)
     scheme_name = pa.array([m for _, m in named], pa.large_string()).take(position)
@@ -261,7 +263,7 @@ def _rr_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) ->
     parts.count("other_relationship_types", (~known).sum())
     status = _upper(_column(table, gc.RELATIONSHIP_STATUS))
     start_date, end_date = _relationship_period(table)
-    ended_unknown = _flag(pc.equal(status, "INACTIVE")) & ~_flag(pc.is_valid(end_date))
+    ended_unknown = _flag(pc.equal(status, _text("INACTIVE"))) & ~_flag(pc.is_valid(end_date))
     later, gone = _registered_after(table, as_of), _not_live(table)
     usable = known & good
     parts.count("after_as_of", (usable & later).sum())
@@ -269,7 +271,7 @@ def _rr_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) ->
     parts.count("inactive_without_end", (usable & ~later & ~gone & ended_unknown).sum())
     keep = pa.array(usable & ~later & ~gone & ~ended_unknown)
     start, end, rtype = start.filter(keep), end.filter(keep), rtype.filter(keep)
-    kinds = [RELATIONSHIP_TYPES[t] for t in rtype.to_pylist()]
+    kinds = [RELATIONSHIP_TYPES[str(t)] for t in rtype.to_pylist()]
     rid = _joined(">", start, rtype, end)
     parts.interests.append(
         frame_of(
@@ -291,23 +293,27 @@ def _rr_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) ->
     )
 
 
-def _relationship_period(table: pa.Table) -> tuple[pa.Array, pa.Array]:
+def _relationship_period(table: pa.Table) -> tuple[Any, Any]:
     """(start, end) dates of each row's RELATIONSHIP_PERIOD (the first such period; null when none)."""
-    start = pa.nulls(table.num_rows, pa.large_string())
-    end = pa.nulls(table.num_rows, pa.large_string())
+    start: Any = pa.nulls(table.num_rows, pa.large_string())
+    end: Any = pa.nulls(table.num_rows, pa.large_string())
     for k in range(gc.PERIODS, 0, -1):  # the first period wins: taken last
-        is_relationship = pc.equal(_upper(_column(table, gc.period(k, "PeriodType"))), "RELATIONSHIP_PERIOD")
+        is_relationship = pc.equal(_upper(_column(table, gc.period(k, "PeriodType"))), _text("RELATIONSHIP_PERIOD"))
         chosen = is_relationship.fill_null(False)
         start = pc.if_else(chosen, _day(_column(table, gc.period(k, "StartDate"))), start)
         end = pc.if_else(chosen, _day(_column(table, gc.period(k, "EndDate"))), end)
     return start, end
 
 
-def _joined(separator: str, *parts: pa.Array | pa.Scalar) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, pa.scalar(separator, pa.large_string()))
+def _joined(separator: str, *parts: Any) -> Any:
+    return pc.binary_join_element_wise(*parts, _text(separator))
 
 
-def _day(values: pa.Array) -> pa.Array:
+def _text(value: str) -> Any:
+    return pa.scalar(value, pa.large_string())
+
+
+def _day(values: Any) -> Any:
     return pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(values), 0, 10)
 
 
@@ -337,7 +343,7 @@ def _repex_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None)
                 "subject_id": lei,
                 "interested_party_id": holder,
                 "interest_type": "consolidation",
-                "direct_or_indirect": [EXCEPTION_CATEGORIES[c] for c in category.to_pylist()],
+                "direct_or_indirect": [EXCEPTION_CATEGORIES[str(c)] for c in category.to_pylist()],
                 "source": SourceFormat.GLEIF_REPEX.value,
                 "source_uri": uri,
             },
