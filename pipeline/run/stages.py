@@ -33,6 +33,8 @@ from pipeline.run.outputs import (
     Reported,
     Resolved,
 )
+from pipeline.run.progress import measure
+from pipeline.storage import tally
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
@@ -60,7 +62,7 @@ def _write(ctx: RunContext, dataset: ds.Dataset, frame: pd.DataFrame, partner: s
 
 def _read(ctx: RunContext, uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     frame = read_parquet(ctx.storage, uri, list(columns) if columns is not None else None)
-    log.info("read %d rows <- %s", len(frame), uri)
+    log.debug("read %d rows <- %s", len(frame), uri)
     return frame
 
 
@@ -166,7 +168,10 @@ def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:
 
     extracted = read(fetch_drop(ctx.storage, config, ctx.logical_date), config, ctx.logical_date, check=check_raw)
     for file in extracted.inputs:
-        log.info("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
+        log.debug("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
+        tally.rows_read(file.rows)
+    rows, size = sum(f.rows for f in extracted.inputs), sum(f.bytes for f in extracted.inputs)
+    log.info("%s: read %d files, %s rows, %s bytes", partner, len(extracted.inputs), f"{rows:,}", f"{size:,}")
     report = ValidationReport(scope=f"extract partner={partner} dt={ctx.logical_date}")
     report.extend(extracted.results)
     for counts in extracted.counts:
@@ -217,6 +222,7 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
         fingerprints = {uri: r.hexdigest() for uri, r in zip(sources, readers, strict=True)}
     for uri, sha256 in fingerprints.items():
         log.info("read %s: sha256 %s", uri, sha256)
+    tally.rows_read(frames.stats.get("statements_read", 0))
     report = ValidationReport("extract_ownership")
     report.extend(results_from_findings(frames.findings, dataset="ownership_input"))
     entities, bad_entities = _validated(ctx, report, ds.ENTITIES, frames.entities)
@@ -642,13 +648,15 @@ def _stops(ctx: RunContext) -> tuple[StopRecord, ...]:
 def run_stage(
     ctx: RunContext, stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, **kwargs: P.kwargs
 ) -> R:
-    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds).
+    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds); its start and
+    its figures (seconds, peak memory, rows in and out) are logged and handed to `ctx.observe`.
 
     Per-partner stages are called with `partner=` by keyword, so the record names the partner."""
     named = kwargs.get("partner")
     partner = named if isinstance(named, str) else None
     try:
-        result = stage(ctx, *args, **kwargs)
+        with measure(stage.__name__, partner) as measured:
+            result = stage(ctx, *args, **kwargs)
     except NothingToDo:
         raise
     except Exception as exc:
@@ -656,6 +664,8 @@ def run_stage(
             record_stop(ctx, stage.__name__, exc, partner)
         raise
     ctx.storage.delete(ctx.layout.stop_record(stage.__name__, partner))
+    if ctx.observe is not None and measured.figures is not None:
+        ctx.observe(measured.figures)
     return result
 
 
