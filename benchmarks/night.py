@@ -32,12 +32,17 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=None, help="registered companies (default 1.25 per tenant)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, default=None, help="write the world and run here and keep them")
+    parser.add_argument("--world", type=Path, default=None, help="copy this demo world instead of generating one")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="night-") as tmp:
         folder = args.keep.resolve() if args.keep else Path(tmp)
-        generated = whole_night.generate(folder, args.tenants, args.seed, args.entities)
-        print(f"world: {args.tenants:,} tenants generated in {generated:.1f} s", file=sys.stderr)
+        if args.world:
+            whole_night.copy_world(args.world.resolve(), folder)
+            generated = 0.0
+        else:
+            generated = whole_night.generate(folder, args.tenants, args.seed, args.entities)
+            print(f"world: {args.tenants:,} tenants generated in {generated:.1f} s", file=sys.stderr)
         run = whole_night.run_in_child(folder)
         floor = whole_night.input_floor(run.pop("inputs"))
         truth = whole_night.compare(folder, run.pop("run_folder"), shown=10)

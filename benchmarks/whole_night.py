@@ -40,6 +40,14 @@ def generate(folder: Path, tenants: int, seed: int, entities: int | None = None)
     return time.perf_counter() - started
 
 
+def copy_world(source: Path, folder: Path) -> None:
+    """A world generated earlier, copied without anything a run wrote into it (a run must start clean)."""
+    import shutil
+
+    ran = ("workspace", "outbox", "reports", "audit")
+    shutil.copytree(source, folder, ignore=lambda d, names: ran if Path(d) == source else (), dirs_exist_ok=True)
+
+
 def run_in_child(folder: Path) -> dict[str, Any]:
     """Run the night on the world in `folder` in a fresh process (this file); what `_run` returns."""
     command = [sys.executable, __file__, str(folder)]
