@@ -61,7 +61,7 @@ def _run(folder: str) -> dict[str, Any]:
     compare with); the run's times, peak memory, each stage's figures and the input files it read."""
     from pipeline.config import load_config
     from pipeline.run.context import RunContext, RunOptions
-    from pipeline.run.progress import StageFigures, configure, peak_rss_mb
+    from pipeline.run.progress import StageFigures, configure, cpu_seconds, peak_rss_mb
     from pipeline.run.stages import run_all
     from pipeline.storage import Storage
     from pipeline.storage.frames import read_json
@@ -76,9 +76,9 @@ def _run(folder: str) -> dict[str, Any]:
         options=RunOptions(approve_gate=True, approved_by=APPROVED_BY),
         observe=stages.append,
     )
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     run_all(ctx)
-    run_seconds, run_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    run_seconds, run_cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     inputs = [i["uri"] for p in ctx.config.partners for i in read_json(ctx.storage, ctx.layout.partner_inputs(p.name))]
     inputs += list(read_json(ctx.storage, ctx.layout.ownership_inputs)["sources"])
     return {
