@@ -63,7 +63,7 @@ def test_run_stage_hands_each_stage_its_figures(tmp_path: Path) -> None:
     write_world(Storage(), local_uri(tmp_path), WorldSpec(DATE, tenants=10, seed=1))
     seen: list[StageFigures] = []
     ctx = RunContext(load_config(tmp_path / "config.yaml"), DATE, "progress", Storage(), observe=seen.append)
-    assert stages.run_stage(ctx, stages.plan) == ["aws", "gcp"]
+    assert stages.run_stage(ctx, stages.plan) == [p.name for p in ctx.config.partners]
     assert [(f.stage, f.partner, f.rows_in, f.rows_out) for f in seen] == [("plan", None, 0, 0)]
 
 
