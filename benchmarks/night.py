@@ -7,7 +7,8 @@ Generates the demo world once (timed apart), runs every stage in one fresh proce
 run` does (`run_all`; the safety gate approved, as a first run has nothing to compare with), and prints
 per stage: wall and CPU seconds, the process's peak RSS when the stage ended, rows in and out (the
 figures `run_stage` measures). Then the input floor: the time to read every input file the run read
-once with pyarrow (CSV and JSON Lines parsed, nothing else), and the night's wall time over that floor.
+once with pyarrow (CSV and JSON Lines parsed, nothing else; the best of three readings), and the night's
+wall time over that floor.
 Every decision is compared with the world's `truth/tenants.csv`. CPU seconds and peak RSS are quoted
 beside wall seconds, with the load average, because our machines are shared. The last line is one JSON
 object: `tenants`, `wall_seconds`, `peak_rss_mb`, `floor_seconds`, `ratio_to_floor`, `stages` (label ->
