@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.errors import RunStopped
+from pipeline import yamlio
+from pipeline.errors import RunStopped, validation_problems
 from pipeline.storage import join, local_uri, parent, uri_from_path_or_uri
 
 if TYPE_CHECKING:
@@ -235,9 +235,9 @@ def load_config(ref: str | Path, storage: Storage | None = None) -> RunConfig:
         return resolve(value) if isinstance(value, str) else value
 
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
+        raw = yamlio.load(text, where)
+    except yamlio.YamlRefused as exc:
+        raise ConfigError(str(exc)) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: the run configuration must be a mapping at the top level")
     data = dict(raw)
@@ -262,7 +262,4 @@ def load_config(ref: str | Path, storage: Storage | None = None) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
-        )
-        raise ConfigError(f"{where}: invalid run configuration: {problems}") from exc
+        raise ConfigError(f"{where}: invalid run configuration: {validation_problems(exc)}") from exc

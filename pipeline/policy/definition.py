@@ -19,10 +19,10 @@ import enum
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import RunStopped
+from pipeline import yamlio
+from pipeline.errors import RunStopped, validation_problems
 from pipeline.jurisdictions import JurisdictionRule, country_of, jurisdiction_code
 
 
@@ -290,19 +290,15 @@ class Policy(_Model):
 
 def load_policy_text(text: str, source: str) -> Policy:
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+        raw = yamlio.load(text, source)
+    except yamlio.YamlRefused as exc:
+        raise PolicyError(str(exc)) from exc
     if not isinstance(raw, dict):
         raise PolicyError(f"{source}: a policy must be a mapping at the top level")
     try:
         return Policy.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors(include_url=False)
-        )
-        raise PolicyError(f"{source}: invalid policy: {problems}") from exc
+        raise PolicyError(f"{source}: invalid policy: {validation_problems(exc)}") from exc
 
 
 def load_policy(path: str | Path) -> Policy:

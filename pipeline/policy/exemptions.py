@@ -32,11 +32,10 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline import jsonio
-from pipeline.errors import RunStopped
+from pipeline import jsonio, yamlio
+from pipeline.errors import RunStopped, clip, validation_problems
 from pipeline.policy.definition import TenantDecision
 
 EXEMPTION_RULE = "exemption"
@@ -63,7 +62,7 @@ class Exemption(BaseModel):
     def _text(cls, value: object) -> object:
         # YAML reads 004455667788 as a number (or worse, as octal); an id must be quoted to keep its digits.
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"must be a quoted string, got {type(value).__name__} {value!r}")
+            raise ValueError(f"must be a quoted string, got a {type(value).__name__}")
         return value.strip() if isinstance(value, str) else value
 
     @model_validator(mode="after")
@@ -86,17 +85,15 @@ class _File(BaseModel):
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(entry)'}: {err['msg']}" for err in exc.errors(include_url=False)
-    )
+    return validation_problems(exc, top="(entry)")
 
 
 def load_exemptions_text(text: str, source: str) -> tuple[Exemption, ...]:
     """Parse and validate an exemptions file; an empty file or an empty list means no exemptions."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ExemptionError(f"{source}: not valid YAML: {exc}") from exc
+        raw = yamlio.load(text, source)
+    except yamlio.YamlRefused as exc:
+        raise ExemptionError(str(exc)) from exc
     if raw is None:
         return ()
     if not isinstance(raw, dict):
@@ -108,7 +105,8 @@ def load_exemptions_text(text: str, source: str) -> tuple[Exemption, ...]:
     out: list[Exemption] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        label = f"exemptions[{index}]" + (f" (id {entry['id']})" if isinstance(entry.get("id"), str) else "")
+        named = entry.get("id") if isinstance(entry, dict) else None
+        label = f"exemptions[{index}]" + (f" (id {clip(named, 80)})" if isinstance(named, str) else "")
         try:
             exemption = Exemption.model_validate(entry)
         except ValidationError as exc:

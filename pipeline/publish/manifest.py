@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import RunStopped
+from pipeline.errors import RunStopped, validation_problems
 from pipeline.publish.lists import ListFormatError, from_csv_bytes
 from pipeline.run.layout import (
     MANIFEST_FILE,
@@ -149,11 +149,7 @@ def parse_manifest(data: bytes, uri: str) -> Manifest:
     try:
         return Manifest.model_validate_json(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors(include_url=False)
-        )
-        raise PublishedListCorrupt(f"{uri}: not a valid manifest: {problems}") from exc
+        raise PublishedListCorrupt(f"{uri}: not a valid manifest: {validation_problems(exc)}") from exc
 
 
 def _verified(storage: Storage, folder: str, entry: FileEntry, manifest_uri_: str) -> bytes:

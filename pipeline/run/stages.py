@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 import pandas as pd
 
 from pipeline import datasets as ds
-from pipeline.errors import InputMissing, NothingToDo, RunStopped
+from pipeline.errors import InputMissing, NothingToDo, RunStopped, clip
 from pipeline.run.context import RunContext
 from pipeline.run.outputs import (
     Checked,
@@ -632,7 +632,7 @@ def record_stop(ctx: RunContext, stage: str, exc: BaseException, partner: str | 
         stage=stage,
         partner=partner,
         error=type(exc).__name__,
-        message=str(exc),
+        message=clip(str(exc)),
         deliberate=isinstance(exc, RunStopped),
     )
     write_json(ctx.storage, ctx.layout.stop_record(stage, partner), record.model_dump(mode="json"))
