@@ -132,12 +132,20 @@ class MatchingConfig(_Model):
 
 
 class GateConfig(_Model):
-    """Limits on the change against the last published list; beyond them a human approves the run."""
+    """Limits on the change against the last published list; beyond them a human approves the run.
+
+    Lifts are judged against the active tenants and against the previous list itself: revocations are a
+    few percent of the tenants, so a damaged input that empties the list stays far below any share of
+    the tenants, never below a share of the list (docs/formats.md, "Safety gate")."""
 
     max_added: Annotated[int, Field(ge=0)] = 100
     max_lifted: Annotated[int, Field(ge=0)] = 100
     max_added_share: Annotated[float, Field(ge=0, le=1)] = 0.10
     max_lifted_share: Annotated[float, Field(ge=0, le=1)] = 0.10
+    # Lifts as a share of the rows of the last published list, judged once at least
+    # `list_share_min_lifted` rows are lifted (one lift from a list of three is a third of it, and ordinary).
+    max_lifted_share_of_list: Annotated[float, Field(ge=0, le=1)] = 0.25
+    list_share_min_lifted: Annotated[int, Field(ge=1)] = 3
 
 
 class ApprovalConfig(_Model):

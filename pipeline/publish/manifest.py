@@ -145,6 +145,16 @@ class PublishedList:
         )
 
 
+@dataclass(frozen=True)
+class PublishHistory:
+    """What the audit trail says was last published for one partner before a date
+    (`pipeline.publish.audit.publish_history`)."""
+
+    logical_date: dt.date
+    manifests: frozenset[str]  # sha256 of every manifest the trail records as visible on that date
+    runs: tuple[str, ...]
+
+
 def parse_manifest(data: bytes, uri: str) -> Manifest:
     try:
         return Manifest.model_validate_json(data)

@@ -43,6 +43,7 @@ from pipeline.publish.manifest import (
     ManifestRef,
     PublishedList,
     PublishedListCorrupt,
+    PublishHistory,
     last_published,
     read_manifest_folder,
     read_published,
@@ -277,6 +278,7 @@ def gate_input(
     active_tenants: int,
     logical_date: dt.date,
     previous: PublishedList | None,
+    history: PublishHistory | None = None,
 ) -> GateInput:
     """What the gate needs for one partner: its list, the last list published before the date (as the
     caller read it with `last_published`, to build the list), and whatever is already published for the
@@ -293,4 +295,5 @@ def gate_input(
         previous=previous,
         active_tenants=active_tenants,
         same_date=same_date,
+        history=history,
     )

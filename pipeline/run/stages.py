@@ -353,7 +353,7 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
     Under Airflow's approval step (`ApprovalChannel.AIRFLOW_APPROVAL`) a blocked change does not stop
     here: the step waits for a person, and publishing reads the verdict."""
     from pipeline.partners import list_format, revocation_list
-    from pipeline.publish.audit import write_gate_record
+    from pipeline.publish.audit import publish_history, write_gate_record
     from pipeline.publish.gate import active_tenant_count, approval_instructions, evaluate, raise_if_blocked
     from pipeline.publish.manifest import last_published
     from pipeline.publish.writer import gate_input
@@ -387,6 +387,7 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
                 active_tenants=active_tenant_count(tenants),
                 logical_date=ctx.logical_date,
                 previous=previous,
+                history=publish_history(ctx.storage, ctx.config.audit, name, ctx.logical_date),
             )
         )
     result = evaluate(inputs, ctx.config.gate, ctx.options, logical_date=ctx.logical_date, run_id=ctx.run_id)
