@@ -187,6 +187,11 @@ class RunLayout:
         return self._in_run("approval/verdict.json", None)
 
     @property
+    def exemptions_review(self) -> str:
+        """Every exemption's state, what it applied to and its problems (`review_exemptions`)."""
+        return self._in_run("exemptions_review.parquet", None)
+
+    @property
     def input_fingerprints(self) -> str:
         return self._in_run("input_fingerprints.json", None)
 

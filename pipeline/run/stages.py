@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A temporary file older than this is no write in progress: an interrupted one left it (plan removes it).
+TEMPORARY_MAX_AGE_SECONDS = 15 * 60
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -129,6 +132,11 @@ def plan(ctx: RunContext) -> list[str]:
             pinned_file.copy_uri,
         )
     log.info("policy %s %s, %d exemptions", policy.id, policy.version, len(exemptions))
+    # What a killed run's interrupted writes left behind (local files only; object stores leave nothing).
+    roots = [ctx.config.workspace, ctx.config.reports, ctx.config.audit, *(p.outbox for p in ctx.config.partners)]
+    for root in roots:
+        for uri in ctx.storage.sweep_temporaries(root.rstrip("/") + "/", TEMPORARY_MAX_AGE_SECONDS):
+            log.warning("removed %s, left by an interrupted write", uri)
     return [p.name for p in ctx.config.partners]
 
 
@@ -312,11 +320,12 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     tenants missing from this run carried over, exemptions applied."""
     from pipeline.partners import list_format
     from pipeline.policy.carry import PublishedRevocations, carry_over
-    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text
+    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text, review_exemptions
     from pipeline.policy.tenants import decide as decide_tenants
     from pipeline.publish.lists import tenant_view
     from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
+    from pipeline.quality.cross import check_exemptions_apply
 
     policy = _policy(ctx)
     decisions = decide_tenants(
@@ -341,6 +350,11 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     exemptions = load_exemptions_text(ctx.read_input_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
     report = ValidationReport("decide")
+    # An exemption that cannot apply as written (expired, a misspelt partner, a tenant id without its
+    # leading zeros) silently revokes a customer Legal cleared: each is a warning, all are in the report.
+    review = review_exemptions(decisions, exemptions, ctx.logical_date, [p.name for p in ctx.config.partners])
+    write_parquet(ctx.storage, ctx.layout.exemptions_review, review)
+    report.add(check_exemptions_apply(review))
     decisions, _ = _validated(ctx, report, ds.DECISIONS, decisions)
     uris = Decided(decisions=_write(ctx, ds.DECISIONS, decisions), validation=_write_validation(ctx, report, "decide"))
     report.raise_for_errors()
