@@ -4,7 +4,15 @@ Invariants:
 - `low` propagates the least stakes and tests "surely exceeds"; `high` the greatest stakes, the records
   held as possibly restricted and the stakes and control held from outside the data, and tests
   "possibly exceeds" (`fixed_point`). rho_high is at least rho_low, even at float noise.
-- decision: restricted (a root, or flagged by the low run), review (flagged by the high run only), clear.
+- decision: restricted (a root, or flagged by the low run), review (flagged by the high run only, or by
+  one of the two second opinions below), clear.
+- Second opinions never lower a decision, only raise clear to review (`extra_review`):
+  `declared`: a declared indirect interest held by a party the high run flags (restricted or possibly
+  so) whose greatest share alone may pass the threshold, in a record the low run does not restrict
+  (the direct chains do not explain it; registers often declare only the indirect interest);
+  `disagrees`: the other method's low run (look-through under cascade, cascade under look-through)
+  restricts a record the policy's method does not (cross-holdings: a 40% holder plus a 60/60 loop is
+  40% under the cascade's least fixed point and 62.5% looked through). DESIGN-level note: docs/stages.md.
 - Numbers only: nothing here reads ids or writes text.
 """
 
@@ -21,7 +29,8 @@ from pipeline.arrays import BoolArray, FloatArray, IntArray
 from pipeline.ownership.evidence import Flagged
 from pipeline.ownership.fixed_point import Run, Structure, propagate
 from pipeline.ownership.graph import Graph
-from pipeline.policy.definition import ControlAction, EntityDecision, Policy
+from pipeline.ownership.stakes import possibly_exceeds
+from pipeline.policy.definition import ControlAction, EntityDecision, Method, Policy
 
 
 class Code(enum.IntEnum):
@@ -42,6 +51,15 @@ class Judgement:
     high: Run
     rho_high: FloatArray  # the high run's shares, never below the low run's
     decision: npt.NDArray[np.int64]  # `Code` per record
+    declared: BoolArray  # raised to review (at least) by a declared indirect interest (module docstring)
+    disagrees: BoolArray  # raised to review (at least) by the other method's reading
+    other_rho: FloatArray  # the other method's low-run shares (what `disagrees` read)
+
+    @property
+    def extra_review(self) -> BoolArray:
+        """Records whose decision a second opinion set to review (not restricted by the low run)."""
+        out: BoolArray = (self.declared | self.disagrees) & ~self.low.restricted
+        return out
 
     @property
     def rho_high_open(self) -> BoolArray:
@@ -67,9 +85,20 @@ def judge(graph: Graph, roots: BoolArray, policy: Policy, held: BoolArray) -> Ju
                      outside=graph.outside, outside_control=graph.outside_control, **common)  # fmt: skip
     # The high run can only add to the low one; make the invariant hold even at float noise.
     rho_high = np.maximum(high.rho, low.rho)
-    review = high.restricted & ~low.restricted
+    other_method = Method.LOOK_THROUGH if own.method is Method.CASCADE else Method.CASCADE
+    other = propagate(n, graph.ownership, graph.control, roots, structure, bound="low",
+                      control_forces=cws is ControlAction.RESTRICT,
+                      **(common | {"method": other_method}))  # fmt: skip
+    disagrees = other.restricted & ~low.restricted
+    d = graph.declared_indirect
+    declared = np.zeros(n, dtype=bool)
+    if len(d):
+        alone = possibly_exceeds(d.high, d.high_open, own.threshold, own.comparator) & high.restricted[d.src]
+        declared[d.dst[alone]] = True
+    declared &= ~low.restricted
+    review = (high.restricted | declared | disagrees) & ~low.restricted
     decision = np.where(low.restricted, Code.RESTRICTED, np.where(review, Code.REVIEW, Code.CLEAR)).astype(np.int64)
-    return Judgement(roots, low, high, rho_high, decision)
+    return Judgement(roots, low, high, rho_high, decision, declared, disagrees, other.rho)
 
 
 def flagged(graph: Graph, judgement: Judgement, policy: Policy) -> tuple[Flagged, Flagged]:
