@@ -12,7 +12,9 @@ Invariants:
   (the direct chains do not explain it; registers often declare only the indirect interest);
   `disagrees`: the other method's low run (look-through under cascade, cascade under look-through)
   restricts a record the policy's method does not (cross-holdings: a 40% holder plus a 60/60 loop is
-  40% under the cascade's least fixed point and 62.5% looked through). DESIGN-level note: docs/stages.md.
+  40% under the cascade's least fixed point and 62.5% looked through). Design note: docs/design.md §4.
+  Its cost is one more low run of the other method; under `cascade` that is a look-through run (sparse
+  matrices and rounds until settled): about 6 s at 1M entities on the loaded 2-core machine (load ~20).
 - Numbers only: nothing here reads ids or writes text.
 """
 
