@@ -170,7 +170,7 @@ def second_opinions(
     if not len(rows):
         return rules, lines
     method = policy.ownership.method
-    other = "look_through" if method == "cascade" else "cascade"
+    other = "look_through"  # the second reading exists under cascade only
     test = f"{'>=' if policy.ownership.comparator == '>=' else '>'} {formatting.percent(policy.ownership.threshold)}"
     old_rules = rules.take(pa.array(rows)).to_pylist()
     old_lines = lines.take(pa.array(rows)).to_pylist()

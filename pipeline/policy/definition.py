@@ -99,8 +99,8 @@ class OwnershipRule(enum.StrEnum):
     # A restricted (or possibly restricted) party declares an indirect interest that alone passes the
     # threshold, and the direct chains do not restrict the record: at least review.
     DECLARED_INDIRECT = "ownership.declared_indirect"
-    # The other method (look-through under cascade, cascade under look-through) restricts the record and
-    # the policy's does not: the two readings of the same stakes disagree, so at least review.
+    # Under cascade, the look-through reading restricts the record and the cascade does not (cross-holdings):
+    # the two readings of the same stakes disagree, so at least review.
     METHODS_DISAGREE = "ownership.methods_disagree"
     # Data the run could not use may hide a restriction: these only ever raise a decision (to review).
     UNREAD_STATEMENT = "data.unread_statement"  # a statement about the record was quarantined

@@ -233,11 +233,12 @@ def reference_resolve(
     high = _run(rows, roots | (unread & set(rows)), {**stake, **out_stake}, control | out_control, policy,
                 bound="high", control_counts=cws is not ControlAction.IGNORE)  # fmt: skip
 
-    # Second opinions (pipeline.ownership.judge): the other method's low run, and declared indirect
+    # Second opinions (pipeline.ownership.judge): under cascade the look-through low run, and declared indirect
     # interests that alone may pass the threshold, held by a party the high run flags.
-    other_method = Method.LOOK_THROUGH if policy.ownership.method is Method.CASCADE else Method.CASCADE
-    other_policy = policy.model_copy(update={"ownership": policy.ownership.model_copy(update={"method": other_method})})
-    other = _run(rows, roots, stake, control, other_policy, bound="low", control_counts=cws is ControlAction.RESTRICT)
+    other = low
+    if policy.ownership.method is Method.CASCADE:
+        looked = policy.model_copy(update={"ownership": policy.ownership.model_copy(update={"method": "look_through"})})
+        other = _run(rows, roots, stake, control, looked, bound="low", control_counts=cws is ControlAction.RESTRICT)
     declared: set[str] = set()
     for r in interests.to_dict("records"):
         owner, owned = str(r["interested_party_id"]), str(r["subject_id"])
