@@ -41,7 +41,6 @@ from pipeline.storage import Storage, StorageError, local_uri
 
 NIGHT1 = dt.date(2026, 11, 25)
 NIGHT2 = NIGHT1 + dt.timedelta(days=1)
-PARTNERS = ("aws", "gcp")
 
 # Nine levels of ten aliases: 10^9 leaves from under 1 kB of YAML.
 ALIAS_BOMB = "\n".join(
@@ -84,10 +83,15 @@ def _night(world: Path, night: dt.date, run_id: str, storage: Storage | None = N
     return 0
 
 
+def _partners(world: Path) -> list[str]:
+    return [p.name for p in load_config(world / "config.yaml").partners]
+
+
 def _second_drop(world: Path) -> None:
-    """Night 2's GCP drop: the same snapshot delivered again (the AWS feeds are cumulative)."""
-    for kind in ("accounts", "entitlements", "usage"):
-        shutil.copytree(world / f"inbox/gcp/{kind}/dt={NIGHT1}", world / f"inbox/gcp/{kind}/dt={NIGHT2}")
+    """Night 2's dated drops (GCP, Azure): the same snapshots delivered again (the AWS feeds are cumulative)."""
+    for folder in sorted((world / "inbox").rglob(f"dt={NIGHT1}")):
+        if folder.is_dir():
+            shutil.copytree(folder, folder.with_name(f"dt={NIGHT2}"))
 
 
 def _outbox(world: Path, partner: str) -> str:
@@ -104,7 +108,7 @@ def _keys(world: Path, partner: str, night: dt.date) -> set[str] | None:
 def _verified(world: Path) -> bool:
     storage = Storage()
     try:
-        for partner in PARTNERS:
+        for partner in _partners(world):
             for night in published_dates(storage, _outbox(world, partner)):
                 read_published(storage, _outbox(world, partner), night)
     except PublishedListCorrupt:
@@ -116,7 +120,7 @@ def _measure(
     world: Path, case: str, kind: str, exit_code: int, *, started: float, night1: dict[str, set[str]]
 ) -> Outcome:
     lifted, published = 0, False
-    for partner in PARTNERS:
+    for partner in _partners(world):
         now = _keys(world, partner, NIGHT2)
         if now is not None:
             published = True
@@ -158,7 +162,7 @@ def cut_registers_to_a_tenth(world: Path) -> None:
 
 
 def delete_the_last_manifests(world: Path) -> None:
-    for partner in PARTNERS:
+    for partner in _partners(world):
         (world / "outbox" / partner / "revocations" / f"dt={NIGHT1}" / "manifest.json").unlink()
 
 
@@ -263,7 +267,7 @@ class CrashingStorage(Storage):
 
 def _snapshot_bytes(world: Path) -> dict[str, bytes]:
     out = {}
-    for partner in PARTNERS:
+    for partner in _partners(world):
         folder = world / "outbox" / partner / "revocations" / f"dt={NIGHT2}"
         for name in ("revocations.csv", "revocations_delta.csv"):
             path = folder / name
@@ -294,12 +298,12 @@ def _publish(world: Path, storage: Storage) -> int:
     """The publish tasks of night 2 for a world that went through its gate (0 done, 1 stopped, 2 died)."""
     ctx = _context(world, storage)
     gated = Gated(
-        lists={p: ctx.layout.revocation_list(p) for p in PARTNERS},
+        lists={p: ctx.layout.revocation_list(p) for p in _partners(world)},
         gate=ctx.layout.gate,
         fingerprints=ctx.layout.input_fingerprints,
     )
     try:
-        for partner in PARTNERS:
+        for partner in _partners(world):
             stages.publish_partner(ctx, partner, gated)
     except RunStopped:
         return 1
@@ -375,7 +379,7 @@ def run(tenants: int, seed: int, keep: Path | None) -> list[Outcome]:
     if _night(base, NIGHT1, f"cli__{NIGHT1}") != 0:
         raise SystemExit("night 1 of the base world did not publish")
     _second_drop(base)
-    night1 = {p: _keys(base, p, NIGHT1) or set() for p in PARTNERS}
+    night1 = {p: _keys(base, p, NIGHT1) or set() for p in _partners(base)}
     print(f"night 1: {', '.join(f'{p} {len(k)} revocations' for p, k in night1.items())}", flush=True)
     outcomes = []
 
@@ -433,7 +437,9 @@ def _concurrent(base: Path, scratch: Path, night1: dict[str, set[str]]) -> Outco
         t.join()
     code = max(codes.values())
     out = _measure(world, "two_publishers_one_outbox", "concurrent", code, started=started, night1=night1)
-    manifests = {p: (read_published(Storage(), _outbox(world, p), NIGHT2) or None) for p in PARTNERS}  # verified reads
+    manifests = {
+        p: (read_published(Storage(), _outbox(world, p), NIGHT2) or None) for p in _partners(world)
+    }  # verified reads
     runs = {m.manifest.run_id for m in manifests.values() if m is not None}
     audit = [r for r in (world / "audit" / "publish").rglob("published-*.json") if f"dt={NIGHT2}" in str(r)]
     winners = {json.loads(r.read_text())["run_id"] for r in audit}

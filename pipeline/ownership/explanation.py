@@ -159,8 +159,8 @@ def _unread_line(notes: list[dict[str, str | None]]) -> str:
 
 
 def second_opinions(
-    rules: pa.LargeListArray, lines: pa.Array, judgement: Judgement, policy: Policy
-) -> tuple[pa.LargeListArray, pa.Array]:
+    rules: pa.Array[Any], lines: pa.Array[Any], judgement: Judgement, policy: Policy
+) -> tuple[pa.Array[Any], pa.Array[Any]]:
     """`rules` and explanation `lines` of the records a second opinion raised to review (`Judgement.
     extra_review`): their rule ids (`ownership.declared_indirect`, `ownership.methods_disagree`) after any
     others (in place of `clear`), their reasons after the line (in place of a clear line). Only those
@@ -172,11 +172,12 @@ def second_opinions(
     method = policy.ownership.method
     other = "look_through"  # the second reading exists under cascade only
     test = f"{'>=' if policy.ownership.comparator == '>=' else '>'} {formatting.percent(policy.ownership.threshold)}"
-    old_rules = rules.take(pa.array(rows)).to_pylist()
-    old_lines = lines.take(pa.array(rows)).to_pylist()
+    picked = int64s(rows)
+    old_rules: list[Any] = rules.take(picked).to_pylist()
+    old_lines: list[Any] = lines.take(picked).to_pylist()
     new_rules, new_lines = [], []
     for k, i in enumerate(rows):
-        kept = [r for r in old_rules[k] if r != str(OwnershipRule.CLEAR)]
+        kept = [r for r in (old_rules[k] or []) if r != str(OwnershipRule.CLEAR)]
         why = []
         if j.declared[i]:
             kept.append(str(OwnershipRule.DECLARED_INDIRECT))
@@ -197,6 +198,6 @@ def second_opinions(
     n = len(lines)
     index = np.arange(n, dtype=np.int64)
     index[rows] = n + np.arange(len(rows))
-    patched_rules = pa.concat_arrays([rules, pa.array(new_rules, rules.type)]).take(pa.array(index))
+    patched_rules = pa.concat_arrays([rules, pa.array(new_rules, rules.type)]).take(int64s(index))
     patched_lines = pa.concat_arrays([lines.cast(pa.large_string()), pa.array(new_lines, pa.large_string())])
-    return patched_rules, patched_lines.take(pa.array(index))
+    return patched_rules, patched_lines.take(int64s(index))
