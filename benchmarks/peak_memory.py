@@ -1,26 +1,19 @@
 """Peak resident memory of this process image, for the benchmarks' `peak_rss_mb` figures.
 
-Invariant: the figure is this process's own high-water mark. `getrusage(RUSAGE_SELF).ru_maxrss` is not:
-Linux carries the parent's peak into a child across fork/vfork and exec, so a measuring child started by
-a parent that had just generated gigabytes of input reported the parent's peak. `VmHWM` in
-/proc/self/status belongs to the memory map exec created; ru_maxrss is the fallback off Linux.
+Invariant: `peak_rss_mb` has one definition, `pipeline.run.progress.peak_rss_mb` (the stages' own
+figures use it too), re-exported here; resetting the mark and the current size are the benchmarks' own.
 """
 
 from __future__ import annotations
 
-import resource
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process image in MiB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+from pipeline.run.progress import peak_rss_mb
+
+__all__ = ["peak_rss_mb", "reset_peak", "rss_mb"]
 
 
 def reset_peak() -> bool:

@@ -4,7 +4,13 @@ Wiring only. Every task body is one call into `pipeline.run.tasks.run_stage`, wh
 context (config, logical date, run id, Airflow-connection credentials) and calls the stage function of
 the same name in `pipeline/run/stages.py` — the very functions `recon run` calls. Tasks pass typed
 mappings of URIs (`pipeline.run.outputs`, a light module of TypedDicts), never data. Nothing here reads
-files, variables or connections at parse time, and nothing heavy is imported.
+files, variables or connections at parse time, and nothing heavy is imported (one environment flag
+aside: `EMBEDDED`, set by `recon dag-run`).
+
+Around the stages: each partner's drop is waited for by a sensor (`pipeline.run.tasks.poke_drop`); a
+change beyond the safety gate waits in the approval step (`pipeline.run.approval`, Airflow's
+`ApprovalOperator`); operators are told through `pipeline.run.notify`; resolve and match share a one-slot
+pool; every task reports its datasets for OpenLineage (`pipeline.run.lineage`).
 
 Published lists are Airflow assets. The partners are configuration read when a run starts, so the DAG
 cannot name one asset per partner at parse time; `publish_partner` declares the asset alias

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,8 @@ POLICY_VERSION = "2026-12-07"
 # The truth file's columns: the truth proper, then what the tenant wrote (for reading it by eye).
 TRUTH_FILE_COLUMNS = (*TRUTH_COLUMNS, "company_name", "country")
 
+log = logging.getLogger(__name__)
+
 
 class WorldExistsError(FileExistsError):
     """The output location already holds objects and replacing them was not asked for (or is unsafe)."""
@@ -56,6 +59,8 @@ class WorldSpec:
     date: dt.date
     tenants: int = 400
     seed: int = 7
+    # Registered companies of the ordinary population (None: `make_population`'s 1.25 per tenant).
+    entities: int | None = None
 
 
 @dataclass(frozen=True)
@@ -611,7 +616,9 @@ def build_world(spec: WorldSpec) -> World:
     cat = scenarios.build(spec.date)
     scenario_aws = _scenario_aws_ids(cat, spec)
     n_ordinary = max(0, spec.tenants - len(cat.tenants))
-    pop = make_population(n_ordinary, seed=spec.seed, exclude_aws_ids=frozenset(scenario_aws))
+    log.info("demo world: %s tenants (%s in scenarios), seed %d", f"{spec.tenants:,}", len(cat.tenants), spec.seed)
+    pop = make_population(n_ordinary, n_entities=spec.entities, seed=spec.seed, exclude_aws_ids=frozenset(scenario_aws))
+    log.info("population: %s entities, %s tenants", f"{len(pop.entities):,}", f"{len(pop.tenants):,}")
     table = _tenant_table(cat, pop, spec, scenario_aws)
 
     months = aws.feed_months(spec.date, MONTHS_BACK)
@@ -631,14 +638,19 @@ def build_world(spec: WorldSpec) -> World:
         rng=rng_for(spec.seed, "aws-feeds"),
     )
     files.update({f"inbox/aws/{path}": data for path, data in feeds.items()})
+    log.info("AWS feeds: %d files, %s bytes", len(feeds), f"{sum(map(len, feeds.values())):,}")
     drop = gcp.write_drop(_gcp_accounts(table, spec, window_start), date=spec.date, rng=rng_for(spec.seed, "gcp-drop"))
     files.update({f"inbox/gcp/{path}": data for path, data in drop.items()})
-    files.update({f"inbox/azure/{path}": data for path, data in _azure_drop(table, cat, spec).items()})
+    log.info("GCP drop: %d files, %s bytes", len(drop), f"{sum(map(len, drop.values())):,}")
+    azure = _azure_drop(table, cat, spec)
+    files.update({f"inbox/azure/{path}": data for path, data in azure.items()})
+    log.info("Azure drop: %d files, %s bytes", len(azure), f"{sum(map(len, azure.values())):,}")
 
     scenario_statements = _scenario_statements(cat, spec)
     files[SCENARIO_SOURCE] = (json.dumps(scenario_statements, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     register = _population_statements(pop, spec)
     files[REGISTER_SOURCE] = ("".join(line + "\n" for line in register)).encode("utf-8")
+    log.info("ownership register: %s statements", f"{len(register):,}")
 
     files[POLICY_PATH] = policy_yaml().encode("utf-8")
     files[EXEMPTIONS_PATH] = exemptions_yaml(cat, table, spec).encode("utf-8")
@@ -668,6 +680,7 @@ def write_world(storage: Storage, out_uri: str, spec: WorldSpec, *, force: bool 
         for uri in existing:
             storage.delete(uri)
     world = build_world(spec)
+    log.info("writing %d files to %s", len(world.files) + 2, out_uri)
     storage.write_text(join(out_uri, MARKER), f"demo world written by {GENERATOR}\n")
     for path, data in sorted(world.files.items()):
         storage.write_bytes(join(out_uri, path), data, _content_type(path))

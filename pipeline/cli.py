@@ -64,16 +64,21 @@ def screen(
 
 @app.command("demo-world")
 def demo_world(
+    *,
     out: Annotated[str, typer.Option("--out", help="Directory or URI (file://, s3://, gs://) to write the world to.")],
     date: Annotated[str, typer.Option("--date", help="Logical date of the world, YYYY-MM-DD.")],
     tenants: Annotated[int, typer.Option("--tenants", min=0, help="Tenants across the partners.")] = 400,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments give identical files.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing demo world at --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines, only the result.")] = False,
 ) -> None:
     """Generate a deterministic demo world: partner drops, ownership register, policy, config and truth."""
     import time
 
     from demo_world import WorldExistsError, WorldSpec, write_world
+    from pipeline.run.progress import configure
+
+    configure(quiet=quiet)
     from pipeline.run.context import parse_date
     from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
 
@@ -124,15 +129,18 @@ def run(
     force_republish: Annotated[
         bool, typer.Option("--force-republish", help="Replace a differing list already published for the date")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines, only the summary.")] = False,
 ) -> None:
     """Run every stage in order in this process, without Airflow (the DAG calls the same stages)."""
     from pipeline.config import load_config
     from pipeline.errors import RunStopped
     from pipeline.run.console import print_summary
     from pipeline.run.context import RunContext, RunOptions, parse_date
+    from pipeline.run.progress import configure
     from pipeline.run.stages import run_all
     from pipeline.storage import Storage, StorageError
 
+    configure(quiet=quiet)
     try:
         logical_date = parse_date(date)
         cfg = load_config(config)

@@ -45,6 +45,11 @@ class _Engine:
                 InMemoryStoreBackendDefaults,
                 ProgressBarsConfig,
             )
+            from great_expectations.execution_engine import pandas_execution_engine
+        # GE labels each pandas batch with a fingerprint (md5 over a hash of every row) when the frame is
+        # smaller than this threshold; nothing here reads the label, and it cost about 40% of a steady
+        # validation (34,000 billing rows: 0.20 -> 0.12 CPU s). At threshold 0 no frame is fingerprinted.
+        pandas_execution_engine.HASH_THRESHOLD = 0
         for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
             logging.getLogger(name).setLevel(logging.ERROR)
         config = DataContextConfig(
@@ -58,7 +63,7 @@ class _Engine:
         self._batch_definition = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
 
     def _batch(self, df: pd.DataFrame) -> Any:
-        # GE fingerprints the whole frame (a hash of every row) for each batch it makes: one per frame.
+        # One batch per frame, validated by both passes (GE's fingerprint of it is off, see __init__).
         return self._batch_definition.get_batch(batch_parameters={"dataframe": df})
 
     def _validate(self, batch: Any, rules: Sequence[Rule], suite_name: str, result_format: str) -> list[Any]:

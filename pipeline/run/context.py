@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pipeline.config import PartnerConfig, RunConfig
 from pipeline.run.layout import RunLayout
+from pipeline.run.progress import StageFigures
 from pipeline.storage import Storage
 
 if TYPE_CHECKING:
@@ -60,6 +62,8 @@ class RunContext:
     options: RunOptions = RunOptions()
     # What `plan` pinned (pipeline/run/snapshot.py): set for every later task of the run.
     snapshot: RunSnapshot | None = field(default=None, compare=False)
+    # Told each completed stage's figures (benchmarks/night.py); the log has them in any case.
+    observe: Callable[[StageFigures], None] | None = field(default=None, compare=False)
 
     @property
     def ds(self) -> str:

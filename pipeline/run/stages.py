@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 import pandas as pd
 
 from pipeline import datasets as ds
-from pipeline.errors import InputMissing, NothingToDo, RunStopped
+from pipeline.errors import InputMissing, NothingToDo, RunStopped, clip
 from pipeline.run.context import RunContext
 from pipeline.run.outputs import (
     Checked,
@@ -33,6 +33,8 @@ from pipeline.run.outputs import (
     Reported,
     Resolved,
 )
+from pipeline.run.progress import measure
+from pipeline.storage import tally
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
@@ -44,6 +46,9 @@ if TYPE_CHECKING:
     from pipeline.report.records import StopRecord
 
 log = logging.getLogger(__name__)
+
+# A temporary file older than this is no write in progress: an interrupted one left it (plan removes it).
+TEMPORARY_MAX_AGE_SECONDS = 15 * 60
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -60,7 +65,7 @@ def _write(ctx: RunContext, dataset: ds.Dataset, frame: pd.DataFrame, partner: s
 
 def _read(ctx: RunContext, uri: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
     frame = read_parquet(ctx.storage, uri, list(columns) if columns is not None else None)
-    log.info("read %d rows <- %s", len(frame), uri)
+    log.debug("read %d rows <- %s", len(frame), uri)
     return frame
 
 
@@ -127,6 +132,11 @@ def plan(ctx: RunContext) -> list[str]:
             pinned_file.copy_uri,
         )
     log.info("policy %s %s, %d exemptions", policy.id, policy.version, len(exemptions))
+    # What a killed run's interrupted writes left behind (local files only; object stores leave nothing).
+    roots = [ctx.config.workspace, ctx.config.reports, ctx.config.audit, *(p.outbox for p in ctx.config.partners)]
+    for root in roots:
+        for uri in ctx.storage.sweep_temporaries(root.rstrip("/") + "/", TEMPORARY_MAX_AGE_SECONDS):
+            log.warning("removed %s, left by an interrupted write", uri)
     return [p.name for p in ctx.config.partners]
 
 
@@ -166,7 +176,10 @@ def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:
 
     extracted = read(fetch_drop(ctx.storage, config, ctx.logical_date), config, ctx.logical_date, check=check_raw)
     for file in extracted.inputs:
-        log.info("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
+        log.debug("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
+        tally.rows_read(file.rows)
+    rows, size = sum(f.rows for f in extracted.inputs), sum(f.bytes for f in extracted.inputs)
+    log.info("%s: read %d files, %s rows, %s bytes", partner, len(extracted.inputs), f"{rows:,}", f"{size:,}")
     report = ValidationReport(scope=f"extract partner={partner} dt={ctx.logical_date}")
     report.extend(extracted.results)
     for counts in extracted.counts:
@@ -220,6 +233,7 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
     for uri, sha256 in fingerprints.items():
         log.info("read %s: sha256 %s", uri, sha256)
     sources = list(fingerprints)
+    tally.rows_read(frames.stats.get("statements_read", 0))
     report = ValidationReport("extract_ownership")
     report.extend(results_from_findings(frames.findings, dataset="ownership_input"))
     entities, bad_entities = _validated(ctx, report, ds.ENTITIES, frames.entities)
@@ -313,11 +327,12 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     tenants missing from this run carried over, exemptions applied."""
     from pipeline.partners import list_format
     from pipeline.policy.carry import PublishedRevocations, carry_over
-    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text
+    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text, review_exemptions
     from pipeline.policy.tenants import decide as decide_tenants
     from pipeline.publish.lists import tenant_view
     from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
+    from pipeline.quality.cross import check_exemptions_apply
 
     policy = _policy(ctx)
     decisions = decide_tenants(
@@ -342,6 +357,11 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     exemptions = load_exemptions_text(ctx.read_input_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
     report = ValidationReport("decide")
+    # An exemption that cannot apply as written (expired, a misspelt partner, a tenant id without its
+    # leading zeros) silently revokes a customer Legal cleared: each is a warning, all are in the report.
+    review = review_exemptions(decisions, exemptions, ctx.logical_date, [p.name for p in ctx.config.partners])
+    write_parquet(ctx.storage, ctx.layout.exemptions_review, review)
+    report.add(check_exemptions_apply(review))
     decisions, _ = _validated(ctx, report, ds.DECISIONS, decisions)
     uris = Decided(decisions=_write(ctx, ds.DECISIONS, decisions), validation=_write_validation(ctx, report, "decide"))
     report.raise_for_errors()
@@ -354,7 +374,7 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
     Under Airflow's approval step (`ApprovalChannel.AIRFLOW_APPROVAL`) a blocked change does not stop
     here: the step waits for a person, and publishing reads the verdict."""
     from pipeline.partners import list_format, revocation_list
-    from pipeline.publish.audit import write_gate_record
+    from pipeline.publish.audit import publish_history, write_gate_record
     from pipeline.publish.gate import active_tenant_count, approval_instructions, evaluate, raise_if_blocked
     from pipeline.publish.manifest import last_published
     from pipeline.publish.writer import gate_input
@@ -388,6 +408,7 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
                 active_tenants=active_tenant_count(tenants),
                 logical_date=ctx.logical_date,
                 previous=previous,
+                history=publish_history(ctx.storage, ctx.config.audit, name, ctx.logical_date),
             )
         )
     result = evaluate(inputs, ctx.config.gate, ctx.options, logical_date=ctx.logical_date, run_id=ctx.run_id)
@@ -633,7 +654,7 @@ def record_stop(ctx: RunContext, stage: str, exc: BaseException, partner: str | 
         stage=stage,
         partner=partner,
         error=type(exc).__name__,
-        message=str(exc),
+        message=clip(str(exc)),
         deliberate=isinstance(exc, RunStopped),
     )
     write_json(ctx.storage, ctx.layout.stop_record(stage, partner), record.model_dump(mode="json"))
@@ -649,13 +670,15 @@ def _stops(ctx: RunContext) -> tuple[StopRecord, ...]:
 def run_stage(
     ctx: RunContext, stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, **kwargs: P.kwargs
 ) -> R:
-    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds).
+    """Run one stage, keeping a stop record while it fails (cleared when a retry succeeds); its start and
+    its figures (seconds, peak memory, rows in and out) are logged and handed to `ctx.observe`.
 
     Per-partner stages are called with `partner=` by keyword, so the record names the partner."""
     named = kwargs.get("partner")
     partner = named if isinstance(named, str) else None
     try:
-        result = stage(ctx, *args, **kwargs)
+        with measure(stage.__name__, partner) as measured:
+            result = stage(ctx, *args, **kwargs)
     except NothingToDo:
         raise
     except Exception as exc:
@@ -663,6 +686,8 @@ def run_stage(
             record_stop(ctx, stage.__name__, exc, partner)
         raise
     ctx.storage.delete(ctx.layout.stop_record(stage.__name__, partner))
+    if ctx.observe is not None and measured.figures is not None:
+        ctx.observe(measured.figures)
     return result
 
 

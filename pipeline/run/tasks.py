@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -188,12 +187,10 @@ def run_stage(stage: Callable[Concatenate[RunContext, P], R], /, *args: P.args, 
         given = list(_uris({k: v for k, v in named.items() if v is not ctx}))
         for key, uri in given:
             log.info("input %s: %s", key, uri)
-        started = time.monotonic()
         outputs = stages.run_stage(ctx, stage, *args, **kwargs)
         written = list(_uris(outputs))
         for key, uri in written:
             log.info("output %s: %s", key, uri)
-        log.info("stage %s done in %.1f s", name, time.monotonic() - started)
         partner = kwargs.get("partner")
         lineage.report(
             *lineage.datasets(

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import jsonio
+from pipeline.storage import tally
 from pipeline.storage.base import StorageError
 from pipeline.storage.resolver import Storage
 
@@ -29,6 +30,7 @@ def frame_to_parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def write_parquet(storage: Storage, uri: str, df: pd.DataFrame) -> str:
     storage.write_bytes(uri, frame_to_parquet_bytes(df), "application/vnd.apache.parquet")
+    tally.rows_written(len(df))
     return uri
 
 
@@ -39,6 +41,7 @@ def read_parquet(storage: Storage, uri: str, columns: list[str] | None = None) -
     except (pa.ArrowInvalid, OSError) as exc:
         raise StorageError(f"{uri}: not a readable Parquet file: {exc}") from exc
     frame: pd.DataFrame = table.to_pandas(types_mapper=_nested_as_arrow)
+    tally.rows_read(len(frame))
     return frame
 
 

@@ -182,22 +182,26 @@ class Storage:
         return None
 
     def store(self, uri: str) -> ObjectStore:
-        from pipeline.storage.azure import AzureBlobStore
-        from pipeline.storage.gcs import GcsStore
-        from pipeline.storage.s3 import S3Store
-
         scheme, _, _ = split(uri)
         conn_id = None if scheme == "file" else self.connection_for(uri)
         key = (scheme, conn_id)
         with self._lock:
             if key not in self._stores:
+                # Each cloud SDK is imported only when a URI of its scheme is used: a run on local files
+                # (and every DAG task's process) would otherwise import all three.
                 if scheme == "file":
                     self._stores[key] = LocalStore()
                 elif scheme == "s3":
+                    from pipeline.storage.s3 import S3Store
+
                     self._stores[key] = S3Store(self._credentials.s3_client(conn_id))
                 elif scheme in ("az", "abfs"):
+                    from pipeline.storage.azure import AzureBlobStore
+
                     self._stores[key] = AzureBlobStore(self._credentials.azure_client(conn_id))
                 else:
+                    from pipeline.storage.gcs import GcsStore
+
                     self._stores[key] = GcsStore(self._credentials.gcs_client(conn_id))
             return self._stores[key]
 
@@ -235,3 +239,7 @@ class Storage:
 
     def delete(self, uri: str) -> None:
         self.store(uri).delete(uri)
+
+    def sweep_temporaries(self, prefix: str, older_than_seconds: float) -> tuple[str, ...]:
+        """Remove what interrupted writes left under `prefix` (see `ObjectStore.sweep_temporaries`)."""
+        return self.store(prefix).sweep_temporaries(prefix, older_than_seconds)

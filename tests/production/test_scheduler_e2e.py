@@ -54,6 +54,8 @@ RUN_ID = f"e2e__{DATE.isoformat()}"
 # Bounded, generous: a run takes about 2 minutes on a quiet 2-core machine and over 5 when other work
 # shares its cores; a hang still ends within the module timeout.
 RUN_TIMEOUT = 900.0
+# How long the test's "person" takes to answer the approval step (see `_approval_run`).
+ANSWER_AFTER = 30.0
 
 
 @dataclass
@@ -125,6 +127,11 @@ def _approval_run(stack: Any, storage: Storage, base: Path, config: dict[str, An
     stack.wait_for_task(DAG_ID, run_id, "approve", {"awaiting_input"}, RUN_TIMEOUT)
     hitl = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
     request = stack.api("GET", hitl)
+    # A person reads the request before answering. An answer within a second or two of the task parking
+    # (Airflow 3.3.2, a loaded machine) can reach the api-server while the parked task's process is still
+    # exiting: the server then tells that process to stop and the scheduler fails the task.
+    time.sleep(ANSWER_AFTER)
+    assert stack.wait_for_task(DAG_ID, run_id, "approve", {"awaiting_input"}, RUN_TIMEOUT) == "awaiting_input"
     stack.api("PATCH", hitl, json={"chosen_options": [answer]})
     state = stack.wait_for_run(DAG_ID, run_id, RUN_TIMEOUT, may_fail=True)
     tis = stack.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
