@@ -562,6 +562,7 @@ def config_yaml(seller_account_id: str) -> str:
 workspace: workspace
 reports: reports
 audit: audit
+judgements: judgements                # reviewers' judgements (recon review), kept across nights
 policy: {POLICY_PATH}
 exemptions: {EXEMPTIONS_PATH}
 ownership:
@@ -725,6 +726,7 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         f"({counts['register statements']} statements, JSON Lines) |",
         f"| `{TRUTH_PATH}` | one row per tenant: true entity, expected decision, scenario, name variant |",
         "| `outbox/`, `workspace/`, `reports/`, `audit/` | written by the pipeline |",
+        "| `judgements/` | the reviewers' judgements, written by `recon review` |",
         "",
         "## Tenants",
         "",

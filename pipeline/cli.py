@@ -7,8 +7,9 @@ errors (bad config, bad policy, bad input) into a one-line message and a non-zer
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -205,3 +206,190 @@ def dag_run(
     print_summary(Storage(), cfg, logical_date, run_id)
     if state != "success":
         raise typer.Exit(code=1)
+
+
+_T = TypeVar("_T")
+
+review_app = typer.Typer(name="review", help="The review queue: open cases, and judgements kept across nights.")
+app.add_typer(review_app)
+
+ConfigOption = Annotated[Path, typer.Option("--config", help="Run configuration (config.yaml)", exists=True)]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why: kept with the judgement and cited")]
+ByOption = Annotated[str, typer.Option("--by", help="Who judges")]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="Judge on the run of this date (default: the latest complete run)")
+]
+ExpiresOption = Annotated[
+    str | None, typer.Option("--expires", help="Last day it applies, YYYY-MM-DD (inclusive; default: none)")
+]
+
+
+def _review_call(name: str, call: Callable[[], _T]) -> _T:
+    """Run one review command; a known error is one line and exit status 1 (nothing was written)."""
+    from pipeline.config import ConfigError
+    from pipeline.errors import RunStopped
+    from pipeline.storage import StorageError
+
+    try:
+        return call()
+    except (RunStopped, ConfigError, StorageError, ValueError) as exc:
+        typer.echo(f"recon review {name}: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+
+
+def _optional_date(value: str | None) -> dt.date | None:
+    from pipeline.run.context import parse_date
+
+    return parse_date(value) if value else None
+
+
+@review_app.command("list")
+def review_list(
+    config: ConfigOption,
+    date: DateOption = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's cases")] = None,
+) -> None:
+    """The open cases of a run, most revenue at risk first: partner, tenant, name, why, candidate, age."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.storage import Storage
+
+    def call() -> list[str]:
+        cfg, storage = load_config(config), Storage()
+        run = desk.find_run(storage, cfg, _optional_date(date))
+        cases = desk.open_cases(storage, cfg, run, partner)
+        head = f"{len(cases)} open case{'s' if len(cases) != 1 else ''} in run {run.run_id} ({run.logical_date})"
+        return [head, *desk.case_lines(cases)]
+
+    typer.echo("\n".join(_review_call("list", call)))
+
+
+@review_app.command("decide")
+def review_decide(  # noqa: PLR0917 - one parameter per option
+    config: ConfigOption,
+    partner: Annotated[str, typer.Option("--partner", help="Partner name")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant id (quote ids with leading zeros)")],
+    decision: Annotated[str, typer.Option("--decision", help="revoke or allow")],
+    reason: ReasonOption,
+    by: ByOption,
+    expires: ExpiresOption = None,
+    date: DateOption = None,
+) -> None:
+    """Judge a tenant revoke or allow; prints the judgement's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.review.judgements import JudgedDecision, JudgementError
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        if decision not in {d.value for d in JudgedDecision}:
+            raise JudgementError(f"--decision {decision!r}: must be one of revoke, allow")
+        judgement = desk.decide(
+            Storage(),
+            load_config(config),
+            partner=partner,
+            tenant=tenant,
+            decision=JudgedDecision(decision),
+            reason=reason,
+            by=by,
+            expires=_optional_date(expires),
+            date=_optional_date(date),
+            now=dt.datetime.now(dt.UTC),
+        )
+        return judgement.id
+
+    typer.echo(_review_call("decide", call))
+
+
+@review_app.command("link")
+def review_link(  # noqa: PLR0917 - one parameter per option
+    config: ConfigOption,
+    partner: Annotated[str, typer.Option("--partner", help="Partner name")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant id")],
+    reason: ReasonOption,
+    by: ByOption,
+    entity: Annotated[str | None, typer.Option("--entity", help="The entity the tenant is")] = None,
+    none: Annotated[bool, typer.Option("--none", help="The tenant is none of the candidates")] = False,
+    expires: ExpiresOption = None,
+    date: DateOption = None,
+) -> None:
+    """Judge which legal entity a tenant is (or none of the candidates); prints the judgement's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.review.judgements import JudgementError
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        if (entity is None) == (not none):
+            raise JudgementError("give exactly one of --entity ID and --none")
+        judgement = desk.link(
+            Storage(),
+            load_config(config),
+            partner=partner,
+            tenant=tenant,
+            entity=entity,
+            reason=reason,
+            by=by,
+            expires=_optional_date(expires),
+            date=_optional_date(date),
+            now=dt.datetime.now(dt.UTC),
+        )
+        return judgement.id
+
+    typer.echo(_review_call("link", call))
+
+
+@review_app.command("entity")
+def review_entity(  # noqa: PLR0917 - one parameter per option
+    config: ConfigOption,
+    entity: Annotated[str, typer.Option("--entity", help="The legal entity judged")],
+    verdict: Annotated[str, typer.Option("--verdict", help="restricted or clear")],
+    reason: ReasonOption,
+    by: ByOption,
+    expires: ExpiresOption = None,
+    date: DateOption = None,
+) -> None:
+    """Judge an entity restricted or clear regardless of the computed result; prints the judgement's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.review.judgements import EntityVerdict, JudgementError
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        if verdict not in {v.value for v in EntityVerdict}:
+            raise JudgementError(f"--verdict {verdict!r}: must be one of restricted, clear")
+        judgement = desk.judge_entity(
+            Storage(),
+            load_config(config),
+            entity=entity,
+            verdict=EntityVerdict(verdict),
+            reason=reason,
+            by=by,
+            expires=_optional_date(expires),
+            date=_optional_date(date),
+            now=dt.datetime.now(dt.UTC),
+        )
+        return judgement.id
+
+    typer.echo(_review_call("entity", call))
+
+
+@review_app.command("withdraw")
+def review_withdraw(
+    config: ConfigOption,
+    judgement_id: Annotated[str, typer.Option("--id", help="The judgement to withdraw")],
+    reason: ReasonOption,
+    by: ByOption,
+) -> None:
+    """Withdraw a judgement (the case is decided by the computation again); prints the withdrawal's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        withdrawal = desk.withdraw(
+            Storage(), load_config(config), judgement_id=judgement_id, reason=reason, by=by, now=dt.datetime.now(dt.UTC)
+        )
+        return withdrawal.id
+
+    typer.echo(_review_call("withdraw", call))

@@ -162,6 +162,9 @@ class RunConfig(_Model):
     audit: str
     policy: str
     exemptions: str | None = None
+    # The reviewers' judgements (pipeline/review/store.py): append-only, kept across nights. Without it a
+    # run applies no judgement and `recon review decide|link|withdraw` has nowhere to record one.
+    judgements: str | None = None
     ownership: OwnershipConfig
     partners: Annotated[tuple[PartnerConfig, ...], Field(min_length=1)]
     matching: MatchingConfig = MatchingConfig()
@@ -189,7 +192,7 @@ class RunConfig(_Model):
         raise ConfigError(f"{self.config_uri}: no partner named {name!r} (configured: {known})")
 
 
-_URI_FIELDS_TOP = ("workspace", "reports", "audit", "policy", "exemptions")
+_URI_FIELDS_TOP = ("workspace", "reports", "audit", "policy", "exemptions", "judgements")
 _URI_FIELDS_PARTNER = ("inbox", "outbox")
 
 

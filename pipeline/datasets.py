@@ -252,6 +252,8 @@ DECISIONS = Dataset(
         "explanation",
         "evidence",  # JSON
         "exemption_id",
+        "judgement_id",  # the reviewer's judgement that decided (pipeline.review), empty when none
+        "review_since",  # for a case in review (or revoked as overdue): the first night of this stay in review
         "policy_id",
         "policy_version",
     ),

@@ -51,6 +51,8 @@ class LinkMethod(enum.StrEnum):
     COMPANY_NUMBER = "company_number"
     EXACT_NAME = "exact_name"
     FUZZY_NAME = "fuzzy_name"
+    # A reviewer's link judgement (pipeline.review), which takes precedence over every stage above.
+    JUDGEMENT = "judgement"
     NONE = "none"
 
 

@@ -72,6 +72,12 @@ class TenantRule(enum.StrEnum):
     RESTRICTED_RESELLER = "restricted_reseller"
     # On the last published list but not in this run's export (pipeline.policy.carry).
     CARRIED_OVER = "carried_over"
+    # A reviewer's judgement decided (pipeline.review): it is cited by id in `judgement_id`.
+    JUDGEMENT = "judgement"
+    # A judgement stopped applying (its evidence changed, or it expired): the case is back in review.
+    JUDGEMENT_LAPSED = "judgement_lapsed"
+    # In review for more nights than the policy's `review.max_nights`: escalated (and revoked, by default).
+    REVIEW_OVERDUE = "review_overdue"
 
 
 _SEVERITY = {TenantDecision.ALLOW: 0, TenantDecision.REVIEW: 1, TenantDecision.REVOKE: 2}
@@ -562,6 +568,8 @@ def _decision_row(
         "explanation": explanation,
         "evidence": jsonio.compact(evidence, sort_keys=True),
         "exemption_id": None,
+        "judgement_id": None,
+        "review_since": None,
         "policy_id": policy.id,
         "policy_version": policy.version,
     }

@@ -8,16 +8,19 @@ recomputed here, so the report can never disagree with the run's own outputs.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline import formatting
 from pipeline.partners import list_format
-from pipeline.policy.definition import Policy, load_policy_text
+from pipeline.policy.definition import Policy, TenantDecision, load_policy_text
 from pipeline.policy.list_change import ENTITY_CODE_COLUMNS, list_change, tied_codes
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import PublishedList, read_manifest_folder
 from pipeline.quality.results import ValidationReport
+from pipeline.reconcile.billing import revenue_per_tenant
 from pipeline.reconcile.store import read_reconciliation
 from pipeline.report.output import read_history
 from pipeline.report.records import ReportInputs, StopRecord, partner_of
@@ -102,6 +105,9 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
         partners=partners,
         stopped=stopped,
         list_causes=causes,
+        review_revenue=_review_revenue(decisions, frames(ds.BILLING)),
+        config_uri=ctx.config.config_uri,
+        max_nights=policy.review.max_nights,
     )
 
 
@@ -143,3 +149,15 @@ def _list_causes(
                     [(f.jurisdiction, f.restricted_now) for f in flips],
                 )
     return causes
+
+
+def _review_revenue(
+    decisions: pd.DataFrame, billing: pd.DataFrame
+) -> dict[tuple[str, str], dict[str, dict[str, Decimal]]]:
+    """The counted billing of the tenants in review (what orders the review queue)."""
+    review = decisions[decisions["decision"].astype("str") == TenantDecision.REVIEW.value]
+    if review.empty or billing.empty:
+        return {}
+    wanted = set(zip(review["partner"].astype("str"), review["tenant_id"].astype("str"), strict=True))
+    pairs = zip(billing["partner"].astype("str"), billing["tenant_id"].astype("str"), strict=True)
+    return revenue_per_tenant(billing[[pair in wanted for pair in pairs]])

@@ -149,6 +149,9 @@ class Case:
     explanation: str
     rules: tuple[str, ...]
     exemption_id: str
+    judgement_id: str  # the judgement that decided (pipeline.review), empty when none
+    judgements: tuple[dict[str, Any], ...]  # every judgement about the case, applied or lapsed, as cited
+    review_since: str  # the first night of the case's stay in review, empty when not in review
     policy_id: str
     policy_version: str
     link: Link | None
@@ -166,6 +169,16 @@ def _rules(value: Any) -> tuple[str, ...]:
     if isinstance(parsed, list):
         return tuple(text(r) for r in parsed)
     return (text(parsed),) if parsed else ()
+
+
+def _judgements(evidence: Any) -> tuple[dict[str, Any], ...]:
+    """The judgements a decision's evidence cites (`pipeline.review.apply`), as recorded."""
+    try:
+        doc = jsonio.loads(text(evidence)) if text(evidence) else {}
+    except jsonio.JSONDecodeError:
+        return ()
+    found = doc.get("judgements") if isinstance(doc, dict) else None
+    return tuple(j for j in found if isinstance(j, dict)) if isinstance(found, list) else ()
 
 
 def _in_force(start: str, end: str, as_of: dt.date | None) -> bool:
@@ -312,6 +325,9 @@ class CaseBuilder:
                     explanation=text(r["explanation"]),
                     rules=_rules(r["rules"]),
                     exemption_id=text(r["exemption_id"]),
+                    judgement_id=text(r.get("judgement_id")),
+                    judgements=_judgements(r["evidence"]),
+                    review_since=text(r.get("review_since")),
                     policy_id=text(r["policy_id"]),
                     policy_version=text(r["policy_version"]),
                     link=link,

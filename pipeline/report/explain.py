@@ -106,6 +106,20 @@ def _entity_lines(e: EntityCase) -> list[str]:
     return out
 
 
+def judgement_lines(case: Case) -> list[str]:
+    """Each judgement about the case: who judged what, when and why, and whether it still applies."""
+    out = []
+    for j in case.judgements:
+        state = "applies" if j.get("applies") else f"no longer applies: {clean(j.get('lapsed'))}"
+        until = f", until {clean(j.get('expires'))}" if j.get("expires") else ""
+        deciding = " (decided this case)" if text(j.get("id")) == case.judgement_id else ""
+        out.append(
+            f"  judgement: {clean(j.get('id'))} {clean(j.get('kind'))}{deciding}, "
+            f"judged on {clean(j.get('judged_on'))} by {clean(j.get('by'))}{until}: {clean(j.get('reason'))}; {state}"
+        )
+    return out
+
+
 def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
     """A tenant's decision, link, entity, ownership chain with stakes, rule and policy version."""
     out = [f"Tenant {clean(case.partner)}/{clean(case.tenant_id)} {_q(case.company_name)}"]
@@ -132,6 +146,9 @@ def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
     ]
     if case.exemption_id:
         out.append(f"  exemption: {clean(case.exemption_id)}")
+    out += judgement_lines(case)
+    if case.review_since:
+        out.append(f"  in review since: {clean(case.review_since)}")
     if case.link is None:
         out.append("  link: no link record for this tenant")
     elif not case.entity_id:

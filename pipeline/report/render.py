@@ -26,6 +26,7 @@ from pipeline.report import charts
 from pipeline.report.cases import CaseBuilder, fraction, records, text
 from pipeline.report.records import ReportInputs, RunSummary, partner_of
 from pipeline.report.summary import summarise
+from pipeline.review.apply import nights_open, priority
 
 MAX_ROWS = 200  # rows shown per table; the rest are counted, and `recon explain` reaches any of them
 MAX_CASES = 100  # review cases shown with their full evidence chain
@@ -251,14 +252,44 @@ def _publication(inputs: ReportInputs, partners: tuple[str, ...]) -> dict[str, A
 
 
 def _review(inputs: ReportInputs) -> dict[str, Any]:
+    """The queue by priority: revenue at risk (largest amount first), then nights open, then key."""
     queue = inputs.decisions[inputs.decisions["decision"] == TenantDecision.REVIEW.value]
-    queue = queue.sort_values(["partner", "tenant_id"])
+    keys = list(zip(queue["partner"].astype("str"), queue["tenant_id"].astype("str"), strict=True))
+    since = queue["review_since"].tolist() if "review_since" in queue.columns else [None] * len(queue)
+    nights = [nights_open(s, inputs.logical_date) for s in since]
+    revenue = [inputs.review_revenue.get(k, {}) for k in keys]
+    order = sorted(range(len(queue)), key=lambda i: priority(revenue[i], nights[i], keys[i]))[:MAX_CASES]
     builder = CaseBuilder(inputs.ownership, inputs.links, inputs.interests, inputs.logical_date)
+    cases = builder.cases(queue.iloc[order]) if order else []
+    by_key = {(c.partner, c.tenant_id): c for c in cases}
+    config = inputs.config_uri.removeprefix("file://") or "CONFIG"
+    overdue = [n is not None and n > inputs.max_nights for n in nights]
+    items = [
+        {
+            "case": by_key[keys[i]],
+            "nights": nights[i],
+            "new": nights[i] == 1,
+            "overdue": overdue[i],
+            "revenue": [
+                f"{currency} {amount:.2f} {BASIS_LABELS.get(basis, basis)}"
+                for basis, per in sorted(revenue[i].items())
+                for currency, amount in sorted(per.items())
+            ],
+            "command": (
+                f"recon review decide --config {config} --partner {keys[i][0]} --tenant {keys[i][1]} "
+                "--decision revoke|allow --reason TEXT --by NAME"
+            ),
+        }
+        for i in order
+    ]
     return {
         "total": len(queue),
-        "cases": builder.cases(queue.head(MAX_CASES)),
+        "cases": items,
+        "new": sum(1 for n in nights if n == 1),
+        "overdue": sum(overdue),
+        "max_nights": inputs.max_nights,
         "has_interests": inputs.interests is not None,
-        "shown": min(len(queue), MAX_CASES),
+        "shown": len(items),
     }
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 import pandas as pd
 
 from pipeline.policy.definition import TenantDecision
+from pipeline.policy.tenants import TenantRule
 from pipeline.reconcile.billing import AT_RISK_DECISIONS
 from pipeline.report.cases import text
 from pipeline.report.records import ReportInputs, RunSummary
@@ -66,4 +67,14 @@ def summarise(inputs: ReportInputs) -> RunSummary:
         quarantine=quarantine_counts(inputs.quarantine),
         checks=dict(sorted(Counter(r.outcome.value for v in inputs.validation for r in v.results).items())),
         stopped=tuple(f"{s.stage}/{s.partner}" if s.partner else s.stage for s in inputs.stopped),
+        escalated=escalated_counts(inputs.decisions),
     )
+
+
+def escalated_counts(decisions: pd.DataFrame) -> dict[str, int]:
+    """Per partner, the decisions escalated for staying in review too long (rule `review_overdue`)."""
+    if decisions.empty:
+        return {}
+    overdue = decisions["rules"].astype("str").str.contains(f'"{TenantRule.REVIEW_OVERDUE}"', regex=False)
+    counts = decisions.loc[overdue, "partner"].astype("str").value_counts()
+    return {str(p): int(n) for p, n in sorted(counts.items())}

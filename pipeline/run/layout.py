@@ -158,6 +158,11 @@ class RunLayout:
         return self._in_run("revocation_list.parquet", partner)
 
     @property
+    def judgements(self) -> str:
+        """The judgements this run read from the store (match_tenants), so every stage uses the same ones."""
+        return self._in_run("judgements.json", None)
+
+    @property
     def gate(self) -> str:
         return self._in_run("gate.json", None)
 

@@ -18,8 +18,10 @@ from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 import pandas as pd
 
 from pipeline import datasets as ds
+from pipeline import jsonio
 from pipeline.errors import InputMissing, NothingToDo, RunStopped
 from pipeline.run.context import RunContext
+from pipeline.run.layout import RunLayout
 from pipeline.run.outputs import (
     Checked,
     Decided,
@@ -297,12 +299,24 @@ def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership
     """Link every tenant to the legal entity behind it, with method and confidence."""
     from pipeline.matching import link
     from pipeline.quality import ValidationReport
+    from pipeline.review.apply import apply_links, link_verdicts, standing
+    from pipeline.review.store import read_judgements
 
     tenants = _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS)
     links = link(tenants, _read(ctx, ownership["entities"]), _read(ctx, ownership["identifiers"]), ctx.config.matching)
+    # The reviewers' judgements, read once per run: decide uses this copy, so both stages see the same ones.
+    judgements = read_judgements(ctx.storage, ctx.config.judgements)
+    judgements_uri = write_json(ctx.storage, ctx.layout.judgements, [j.model_dump(mode="json") for j in judgements])
+    log.info("read %d judgements <- %s", len(judgements), ctx.config.judgements or "(no judgement store configured)")
+    verdicts = link_verdicts(standing(judgements, ctx.logical_date), tenants, links, ctx.logical_date)
+    links = apply_links(links, verdicts)
     report = ValidationReport("match_tenants")
     links, _ = _validated(ctx, report, ds.LINKS, links)
-    uris = Linked(links=_write(ctx, ds.LINKS, links), validation=_write_validation(ctx, report, "match_tenants"))
+    uris = Linked(
+        links=_write(ctx, ds.LINKS, links),
+        judgements=judgements_uri,
+        validation=_write_validation(ctx, report, "match_tenants"),
+    )
     report.raise_for_errors()
     return uris
 
@@ -317,12 +331,32 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     from pipeline.publish.lists import tenant_view
     from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
+    from pipeline.review.apply import (
+        age_reviews,
+        apply_decisions,
+        apply_entities,
+        entity_verdicts,
+        link_verdicts,
+        standing,
+    )
+    from pipeline.review.judgements import parse as parse_judgement
 
     policy = _policy(ctx)
-    decisions = decide_tenants(
+    tenants, tenant_links, ownership = (
         _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS),
         _read(ctx, links["links"]),
         _read(ctx, resolved["ownership"]),
+    )
+    judgements = [
+        parse_judgement(jsonio.compact_bytes(doc), links["judgements"])
+        for doc in read_json(ctx.storage, links["judgements"])
+    ]
+    stand = standing(judgements, ctx.logical_date)
+    entities = entity_verdicts(stand, ownership, policy, ctx.logical_date)
+    decisions = decide_tenants(
+        tenants,
+        tenant_links,
+        apply_entities(ownership, entities),
         _read_all(ctx, [p["entitlements"] for p in partners], ds.ENTITLEMENTS),
         _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
         policy,
@@ -340,11 +374,38 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     source = ctx.config.exemptions
     exemptions = load_exemptions_text(ctx.read_input_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
+    decisions = apply_decisions(
+        decisions,
+        tenants,
+        tenant_links,
+        ownership,
+        stand,
+        link_verdicts(stand, tenants, tenant_links, ctx.logical_date),
+        entities,
+        policy,
+        ctx.logical_date,
+    )
+    decisions = age_reviews(decisions, _previous_decisions(ctx), policy, ctx.logical_date)
     report = ValidationReport("decide")
     decisions, _ = _validated(ctx, report, ds.DECISIONS, decisions)
     uris = Decided(decisions=_write(ctx, ds.DECISIONS, decisions), validation=_write_validation(ctx, report, "decide"))
     report.raise_for_errors()
     return uris
+
+
+def _previous_decisions(ctx: RunContext) -> pd.DataFrame | None:
+    """The review columns of the latest earlier complete run's decisions (how long a case has been open)."""
+    from pipeline.report.output import previous_complete_run
+
+    found = previous_complete_run(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    if found is None:
+        return None
+    layout = RunLayout.of(ctx.config.workspace, ctx.config.reports, found[0], found[1], {})
+    uri = layout.dataset(ds.DECISIONS)
+    if not ctx.storage.exists(uri):
+        return None
+    frame = _read(ctx, uri)
+    return frame[[c for c in ("partner", "tenant_id", "decision", "review_since") if c in frame.columns]]
 
 
 def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided) -> Gated:
