@@ -7,7 +7,7 @@ import pytest
 from pipeline.review.judgements import JudgementError, build
 from pipeline.review.store import append, judgement_uri, read_judgements
 from pipeline.storage import Storage, join
-from tests.conftest import Endpoint
+from tests.servers import Endpoint
 
 
 def withdrawal(at: str, withdraws: str = "J-0123456789ab") -> object:
