@@ -98,16 +98,36 @@ def demo_world(
 
 @app.command("explain")
 def explain_command(
-    key: str = typer.Argument(..., help="A tenant id (any partner) or an entity id."),
-    run: str = typer.Option(..., "--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID."),
+    key: Annotated[str, typer.Argument(help="A tenant id (any partner) or an entity id.")],
+    run: Annotated[
+        str | None, typer.Option("--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Run configuration: explain its latest complete run")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="With --config: the latest complete run of this date")
+    ] = None,
 ) -> None:
     """Why a tenant or entity got its decision: link, ownership chain with stakes, rule, policy version."""
+    from pipeline.config import ConfigError, load_config
     from pipeline.report.explain import ExplainError, explain
+    from pipeline.review.desk import find_run
+    from pipeline.review.judgements import JudgementError
+    from pipeline.run.context import parse_date
     from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
 
+    storage = Storage()
     try:
-        typer.echo(explain(uri_from_path_or_uri(run, Path.cwd()), key, Storage()), nl=False)
-    except (ExplainError, StorageError) as exc:
+        if (run is None) == (config is None):
+            raise ExplainError("give either --run RUN_FOLDER or --config FILE [--date D]")
+        if config is not None:
+            found = find_run(storage, load_config(config), parse_date(date) if date else None)
+            run_uri = found.layout.run_folder
+        else:
+            run_uri = uri_from_path_or_uri(str(run), Path.cwd())
+        typer.echo(explain(run_uri, key, storage), nl=False)
+    except (ExplainError, StorageError, ConfigError, JudgementError, ValueError) as exc:
         typer.echo(f"recon explain: {exc}", err=True)
         raise typer.Exit(1) from exc
 
