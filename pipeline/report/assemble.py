@@ -22,9 +22,10 @@ from pipeline.publish.manifest import PublishedList, read_manifest_folder
 from pipeline.quality.results import ValidationReport
 from pipeline.reconcile.billing import revenue_per_tenant
 from pipeline.reconcile.store import read_reconciliation
-from pipeline.report.output import read_history
+from pipeline.report.output import previous_complete_run, read_history
 from pipeline.report.records import ReportInputs, StopRecord, partner_of
 from pipeline.run.context import RunContext
+from pipeline.run.layout import RunLayout
 from pipeline.storage.frames import read_json, read_parquet
 
 # The run-wide stages' checks, in stage order (each partner's extraction checks come first).
@@ -84,6 +85,7 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
     interests_uri = layout.dataset(ds.INTERESTS)
     history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     causes = _list_causes(ctx, policy_file, gate, tenants=tenants, links=links, ownership=ownership)
+    previous = _previous_run(ctx)
     return ReportInputs(
         run_id=ctx.run_id,
         logical_date=ctx.logical_date,
@@ -108,6 +110,8 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
         review_revenue=_review_revenue(decisions, frames(ds.BILLING)),
         config_uri=ctx.config.config_uri,
         max_nights=policy.review.max_nights,
+        previous_decisions=previous.get(ds.DECISIONS),
+        previous_interests=previous.get(ds.INTERESTS),
     )
 
 
@@ -149,6 +153,20 @@ def _list_causes(
                     [(f.jurisdiction, f.restricted_now) for f in flips],
                 )
     return causes
+
+
+def _previous_run(ctx: RunContext) -> dict[ds.Dataset, pd.DataFrame]:
+    """The previous complete run's decisions and declared interests, as far as its workspace has them."""
+    found = previous_complete_run(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    if found is None:
+        return {}
+    layout = RunLayout.of(ctx.config.workspace, ctx.config.reports, found[0], found[1], {})
+    out = {}
+    for dataset in (ds.DECISIONS, ds.INTERESTS):
+        uri = layout.dataset(dataset)
+        if ctx.storage.exists(uri):
+            out[dataset] = read_parquet(ctx.storage, uri)
+    return out
 
 
 def _review_revenue(

@@ -154,6 +154,10 @@ class ReportInputs:
     config_uri: str = ""
     # review.max_nights of the policy: a case open longer is escalated.
     max_nights: int = 7
+    # The previous complete run's DECISIONS and INTERESTS (None when there is none): what each list row
+    # changed from (`pipeline.report.why`).
+    previous_decisions: pd.DataFrame | None = None
+    previous_interests: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name, dataset in (

@@ -23,9 +23,10 @@ from pipeline.publish.manifest import GateStatus
 from pipeline.quality.results import Outcome
 from pipeline.reconcile.billing import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
 from pipeline.report import charts
-from pipeline.report.cases import CaseBuilder, fraction, records, text
+from pipeline.report.cases import Case, CaseBuilder, fraction, records, text
 from pipeline.report.records import ReportInputs, RunSummary, partner_of
 from pipeline.report.summary import summarise
+from pipeline.report.why import why_changed
 from pipeline.review.apply import nights_open, priority
 
 MAX_ROWS = 200  # rows shown per table; the rest are counted, and `recon explain` reaches any of them
@@ -123,34 +124,73 @@ def _decision_lookup(decisions: pd.DataFrame, keys: Iterable[tuple[str, str]]) -
     }
 
 
+def _chain_text(case: Case | None) -> str:
+    """The ownership chain with the stake on each hop, up to the ultimate parent, in one line."""
+    if case is None or case.entity is None:
+        return ""
+    parts = []
+    for i, h in enumerate(case.entity.chain):
+        label = f"{h.name or h.entity_id} [{h.entity_id}]"
+        if h.root_basis:
+            label += f" (restricted root: {h.root_basis})"
+        if i < len(case.entity.chain) - 1:
+            stakes = "; ".join(f"{s.interest_type} {s.share}" for s in h.held_by) or "no declared interest"
+            label += f", held ({stakes}) by"
+        parts.append(label)
+    return " ".join(parts)
+
+
 def _delta_rows(
-    partner: str,
-    key: str,
-    rows: tuple[dict[str, str], ...],
-    decisions: pd.DataFrame,
-    causes: Mapping[tuple[str, str], str],
-) -> list[dict[str, str]]:
-    """The gate's diff rows for display, with the partner's current decision for each tenant and the
-    supported-list change behind the row, when one is."""
+    inputs: ReportInputs, partner: str, kind: str, rows: tuple[dict[str, str], ...]
+) -> list[dict[str, Any]]:
+    """The gate's diff rows for display: the decision now and before, why it changed, and the chain."""
     shown = rows[:MAX_ROWS]
+    key = inputs.list_key(partner)
     tenant_ids = [text(r.get(key)) for r in shown]
-    found = _decision_lookup(decisions, ((partner, t) for t in tenant_ids))
+    found = _decision_lookup(inputs.decisions, ((partner, t) for t in tenant_ids))
+    before = (
+        _decision_lookup(inputs.previous_decisions, ((partner, t) for t in tenant_ids))
+        if inputs.previous_decisions is not None
+        else {}
+    )
+    builder = CaseBuilder(inputs.ownership, inputs.links, inputs.interests, inputs.logical_date)
+    present = [t for t in tenant_ids if (partner, t) in found]
+    cases = {c.tenant_id: c for c in builder.cases(inputs.decisions.loc[_rows_of(inputs.decisions, partner, present)])}
     out = []
     for tenant_id, r in zip(tenant_ids, shown, strict=True):
-        d = found.get((partner, tenant_id), {})
+        d = found.get((partner, tenant_id))
+        b = before.get((partner, tenant_id))
+        why = (
+            why_changed(b, d, inputs.previous_interests, inputs.interests)
+            if inputs.previous_decisions is not None
+            else ["no earlier complete run to compare with"]
+        )
         out.append(
             {
                 "tenant_id": tenant_id,
-                "company_name": text(d.get("company_name")),
-                "decision": text(d.get("decision")) or "(no decision this run)",
+                "company_name": text((d or {}).get("company_name")) or text((b or {}).get("company_name")),
+                "decision": text((d or {}).get("decision")) or "(no decision this run)",
                 "listed_as": text(r.get("decision")),
                 "effective_date": text(r.get("effective_date")),
                 "reason_codes": text(r.get("reason_codes")),
-                "explanation": text(r.get("explanation")),
-                "cause": causes.get((partner, tenant_id), ""),
+                "explanation": text((d or {}).get("explanation")) or text(r.get("explanation")),
+                "chain": _chain_text(cases.get(tenant_id)),
+                "why": why,
+                # The supported list changed under the tenant (pipeline.policy.list_change), when it did.
+                "cause": inputs.list_causes.get((partner, tenant_id), ""),
+                "before": (
+                    f"{text(b.get('decision'))}: {text(b.get('explanation'))}"
+                    if b is not None and kind != "added"
+                    else ""
+                ),
             }
         )
     return out
+
+
+def _rows_of(decisions: pd.DataFrame, partner: str, tenant_ids: list[str]) -> pd.Series:
+    wanted = set(tenant_ids)
+    return (decisions["partner"].astype("str") == partner) & decisions["tenant_id"].astype("str").isin(wanted)
 
 
 def _publication_status(inputs: ReportInputs, partner: str) -> tuple[str, str]:
@@ -190,11 +230,7 @@ def _changes(
                 if gate is not None and gate.compared_with is not None
                 else None,
                 "kinds": [
-                    (
-                        kind,
-                        count,
-                        _delta_rows(partner, inputs.list_key(partner), rows, inputs.decisions, inputs.list_causes),
-                    )
+                    (kind, count, _delta_rows(inputs, partner, kind, rows))
                     for kind, count, rows in (
                         ("added", gate.added, gate.added_rows),
                         ("lifted", gate.lifted, gate.lifted_rows),

@@ -99,6 +99,23 @@ def test_night_two_applies_and_cites_the_judgement(loop: Loop) -> None:
     )
 
 
+def _report(loop: Loop, night: dt.date) -> str:
+    return (loop.world / f"reports/dt={night}/run=cli__{night}/report.html").read_text()
+
+
+def test_the_reports_say_why_the_row_changed_and_show_the_judgement(loop: Loop) -> None:
+    second = _report(loop, NIGHTS[1])
+    row = second.split(f'data-delta="aws:added:{loop.tenant}"', 1)[1].split("</tr>", 1)[0]
+    assert f"judgement {loop.judgement} applied" in row
+    third = _report(loop, NIGHTS[2])
+    lifted = third.split(f'data-delta="aws:lifted:{loop.tenant}"', 1)[1].split("</tr>", 1)[0]
+    assert "policy unsupported-regions version 2025-09-05 -&gt; night3-2025-09-05" in lifted
+    assert f"judgement {loop.judgement} (judged on {NIGHTS[0]} by A. Reviewer) no longer applies" in lifted
+    case = third.split(f'id="case-aws-{loop.tenant}"', 1)[1].split("</article>", 1)[0]
+    assert "new since last night" in case and "no longer applies" in case
+    assert f"--partner aws --tenant {loop.tenant} --decision revoke|allow" in case
+
+
 def test_night_three_brings_the_case_back_when_the_evidence_changed(loop: Loop) -> None:
     row = loop.decisions[NIGHTS[2]].loc[("aws", loop.tenant)]
     assert row["decision"] == "review"
