@@ -29,6 +29,9 @@ LISTS_FOLDER = "revocations"
 SUPERSEDED_FOLDER = "superseded"
 SNAPSHOT_FILE = "revocations.csv"
 DELTA_FILE = "revocations_delta.csv"
+# The same lists as JSON Lines, for programs (one object per row, every value a string: ids keep their zeros).
+SNAPSHOT_JSONL_FILE = "revocations.jsonl"
+DELTA_JSONL_FILE = "revocations_delta.jsonl"
 MANIFEST_FILE = "manifest.json"
 _MANIFEST_KEY = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/" + re.escape(MANIFEST_FILE) + "$")
 

@@ -580,6 +580,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Gated) -> Published:
     """Publish one partner's list for the logical date: snapshot, delta, then the manifest."""
     from pipeline.partners import list_format
     from pipeline.publish.writer import PublishMeta, publish_partner_list
+    from pipeline.quality.contracts import load_contract
 
     policy = _policy(ctx)
     config = ctx.partner(partner)
@@ -589,6 +590,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Gated) -> Published:
         logical_date=ctx.logical_date,
         policy_id=policy.id,
         policy_version=policy.version,
+        list_format_version=load_contract(list_format(config).contract).version,
         input_fingerprints=read_json(ctx.storage, gated["fingerprints"])[partner],
     )
     result = publish_partner_list(
