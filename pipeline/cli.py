@@ -68,17 +68,39 @@ def demo_world(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments give identical files.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing demo world at --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines, only the result.")] = False,
+    advance: Annotated[
+        bool, typer.Option("--advance", help="Move the existing world at --out to --date (a later night).")
+    ] = False,
 ) -> None:
     """Generate a deterministic demo world: partner drops, ownership register, policy, config and truth."""
     import time
 
     from demo_world import WorldExistsError, WorldSpec, write_world
-    from pipeline.run.progress import configure
-
-    configure(quiet=quiet)
+    from demo_world.advance import advance_world
     from pipeline.run.context import parse_date
+    from pipeline.run.progress import configure
     from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
 
+    configure(quiet=quiet)
+
+    if advance:
+        try:
+            out_uri = uri_from_path_or_uri(out, Path.cwd())
+            moved = advance_world(Storage(), out_uri, parse_date(date))
+        except (ValueError, WorldExistsError, StorageError) as exc:
+            typer.echo(f"demo-world: {exc}", err=True)
+            raise typer.Exit(code=2) from exc
+        typer.echo(f"advanced {out_uri} from {moved.before} to {moved.after}: {len(moved.files)} files written")
+        typer.echo(f"left: {', '.join(f'{p}/{t}' for p, t in moved.left) or 'none'}")
+        typer.echo(f"joined: {', '.join(f'{p}/{t}' for p, t in moved.joined) or 'none'}")
+        if moved.ownership:
+            o = moved.ownership
+            typer.echo(
+                f"ownership: {o['interested_party']} holds {o['share_after']:g}% of {o['subject']} "
+                f"(was {o['share_before']:g}%), statement {o['statement_id']}"
+            )
+        typer.echo(f"config: {out_uri.rstrip('/')}/config.yaml (outbox, workspace, reports, audit, judgements kept)")
+        return
     try:
         spec = WorldSpec(date=parse_date(date), tenants=tenants, seed=seed)
         out_uri = uri_from_path_or_uri(out, Path.cwd())

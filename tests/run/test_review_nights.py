@@ -1,14 +1,14 @@
-"""The review loop over three nights of `recon run` on one demo world: a case in review on night 1 is
-judged with `recon review decide`; night 2 applies the judgement and cites it (decision, explanation,
-`recon explain`, the list); on night 3 the evidence behind it has changed (a new policy version) and the
-case is back in review, saying who judged it when and what changed.
+"""The review loop over three nights of `recon run` on one demo world moved on by `recon demo-world
+--advance`: a case in review on night 1 is judged with `recon review decide`; night 2 applies the
+judgement and cites it (decision, explanation, `recon explain`, the list, the report); on night 3 the
+evidence behind it has changed (a new policy version) and the case is back in review, saying who judged
+it when and what changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +44,6 @@ def _run(world: Path, night: dt.date) -> pd.DataFrame:
     return pd.read_parquet(found).set_index(["partner", "tenant_id"])
 
 
-def _next_gcp_drop(world: Path, night: dt.date) -> None:
-    for kind in ("accounts", "entitlements", "usage"):
-        shutil.copytree(world / f"inbox/gcp/{kind}/dt={NIGHTS[0]}", world / f"inbox/gcp/{kind}/dt={night}")
-
-
 def _cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -61,20 +56,27 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Loop:
     config = str(world / "config.yaml")
     write_world(Storage(), local_uri(world), WorldSpec(date=NIGHTS[0], tenants=60, seed=5))
     decisions = {NIGHTS[0]: _run(world, NIGHTS[0])}
+    # The next two nights' deliveries, as `recon demo-world --advance` writes them: a run reads only what
+    # was delivered by its own date, so both can be written before night 2 runs.
+    churn = [_cli("demo-world", "--advance", "--out", str(world), "--date", str(night)) for night in NIGHTS[1:]]
     review = decisions[NIGHTS[0]]
     review = review[(review["decision"] == "review") & (review.index.get_level_values("partner") == "aws")]
-    tenant = str(review.index[0][1])
+    # A case the churn leaves alone (not leaving, its entity's stakes not restated).
+    untouched = [
+        str(t)
+        for (_, t), entity in review["entity_id"].items()
+        if not any(str(t) in text or (isinstance(entity, str) and entity in text) for text in churn)
+    ]
+    tenant = untouched[0]
     listed = _cli("review", "list", "--config", config, "--partner", "aws")
     judgement = _cli(
         "review", "decide", "--config", config, "--partner", "aws", "--tenant", tenant,
         "--decision", "revoke", "--reason", "register shows a majority held in CN", "--by", "A. Reviewer",
     ).strip()  # fmt: skip
-    _next_gcp_drop(world, NIGHTS[1])
     decisions[NIGHTS[1]] = _run(world, NIGHTS[1])
     # Night 3: a new policy version: every decision judgement was made on the old one.
     policy = world / "policy/unsupported-regions.yaml"
     policy.write_text(policy.read_text().replace('version: "', 'version: "night3-'))
-    _next_gcp_drop(world, NIGHTS[2])
     decisions[NIGHTS[2]] = _run(world, NIGHTS[2])
     return Loop(world, tenant, judgement, decisions, {NIGHTS[0]: listed})
 
