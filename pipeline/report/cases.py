@@ -88,6 +88,8 @@ class Stake:
     start_date: str
     end_date: str
     in_force: bool  # on the run's logical date, by its start and end dates
+    statement_id: str = ""  # the BODS statement that declares it
+    source_uri: str = ""  # the file the statement was read from
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ class CaseBuilder:
                 start_date=start,
                 end_date=end,
                 in_force=_in_force(start, end, self._as_of),
+                statement_id=text(r.get("statement_id")),
+                source_uri=text(r.get("source_uri")),
             )
             out.setdefault((text(r["subject_id"]), text(r.get("interested_party_id"))), []).append(stake)
         return out

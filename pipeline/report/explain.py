@@ -56,6 +56,8 @@ def _stakes(stakes: tuple[Stake, ...]) -> str:
             part += f" from {clean(s.start_date) or '?'} to {clean(s.end_date) or 'open'}"
         if not s.in_force:
             part += " [not in force on the run date]"
+        if s.statement_id:
+            part += f" (statement {clean(s.statement_id)}" + (f" in {clean(s.source_uri)})" if s.source_uri else ")")
         parts.append(part)
     return "; ".join(parts)
 

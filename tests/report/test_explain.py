@@ -49,8 +49,9 @@ def test_a_tenant_through_a_chain_of_owners(run_uri: str) -> None:
         "  rules: ownership.majority_chain",
         "  policy: unsupported-regions version 2025-09-05",
         "  link: lei, confidence 1.0, may revoke -> entity E-EVIL",
-        "      held by the next one up: shareholding 70% (direct)",
-        "      held by the next one up: shareholding (50%, 100%] (direct)",
+        # Each stake cites the BODS statement that declares it (and its file, when the data names it).
+        "      held by the next one up: shareholding 70% (direct) (statement S-1)",
+        "      held by the next one up: shareholding (50%, 100%] (direct) (statement S-2)",
     ):
         assert expected in lines, expected
     top = next(line for line in lines if line.strip().startswith("E-SZSTATE"))
