@@ -25,7 +25,7 @@ from pipeline.reconcile.billing import AT_RISK_DECISIONS, NO_DECISION, RevenueBa
 from pipeline.report import charts
 from pipeline.report.cases import Case, CaseBuilder, fraction, records, text
 from pipeline.report.records import ReportInputs, RunSummary, partner_of
-from pipeline.report.summary import summarise
+from pipeline.report.summary import decided, summarise
 from pipeline.report.why import why_changed
 from pipeline.review.apply import nights_open, priority
 
@@ -93,17 +93,43 @@ def render_report(inputs: ReportInputs) -> str:
 
 
 def _headline(inputs: ReportInputs, summary: RunSummary, partners: tuple[str, ...]) -> dict[str, Any]:
-    rows = [
+    if not decided(inputs):
+        # Stopped before deciding: the counts are not available, which is not the same as zero.
+        missing: dict[str, int | None] = dict.fromkeys(DECISIONS)
+        gone: list[dict[str, Any]] = [{"partner": p, "counts": missing, "total": None} for p in partners]
+        none_totals: dict[str, int | None] = dict.fromkeys(DECISIONS)
+        changed = None if inputs.gate is None else sum(c["added"] for c in summary.changes.values())
+        return {
+            "rows": gone,
+            "totals": none_totals,
+            "grand_total": None,
+            "tiles": [
+                ("revoke", "to revoke", None),
+                ("review", "in review", None),
+                ("added", "added to lists", changed),
+                (
+                    "lifted",
+                    "lifted from lists",
+                    None if changed is None else sum(c["lifted"] for c in summary.changes.values()),
+                ),
+                ("gaps", "enforcement gaps", None),
+                ("failed", "checks failed", summary.checks.get(Outcome.FAILED.value, 0)),
+                ("warned", "checks warned", summary.checks.get(Outcome.WARNED.value, 0)),
+                ("quarantined", "rows quarantined", sum(summary.quarantine.values())),
+            ],
+        }
+    rows: list[dict[str, Any]] = [
         {"partner": p, "counts": summary.decisions.get(p, {}), "total": sum(summary.decisions.get(p, {}).values())}
         for p in partners
     ]
     totals = {d: sum(summary.decisions.get(p, {}).get(d, 0) for p in partners) for d in DECISIONS}
     rec = inputs.reconciliation
+    gate_reached = inputs.gate is not None or not inputs.stopped
     tiles = [
         ("revoke", "to revoke", totals["revoke"]),
         ("review", "in review", totals["review"]),
-        ("added", "added to lists", sum(c["added"] for c in summary.changes.values())),
-        ("lifted", "lifted from lists", sum(c["lifted"] for c in summary.changes.values())),
+        ("added", "added to lists", sum(c["added"] for c in summary.changes.values()) if gate_reached else None),
+        ("lifted", "lifted from lists", sum(c["lifted"] for c in summary.changes.values()) if gate_reached else None),
         ("gaps", "enforcement gaps", len(rec.gaps) if rec is not None else None),
         ("failed", "checks failed", summary.checks.get(Outcome.FAILED.value, 0)),
         ("warned", "checks warned", summary.checks.get(Outcome.WARNED.value, 0)),
@@ -462,6 +488,22 @@ def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
                 }
             )
     rows.sort(key=lambda r: (OUTCOME_ORDER[r["outcome"]], r["where"], r["dataset"], r["check"]))
+    # What needs a look stays in the table at the top; passed (and info) checks fold into one line per stage.
+    quiet = (Outcome.PASSED.value, Outcome.INFO.value)
+    folded: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["outcome"] in quiet:
+            folded.setdefault(row["where"], []).append(row)
+    stages = [
+        {
+            "where": where,
+            "passed": sum(1 for row in found if row["outcome"] == Outcome.PASSED.value),
+            "info": sum(1 for row in found if row["outcome"] == Outcome.INFO.value),
+            "datasets": sorted({row["dataset"] for row in found}),
+            "rows": found,
+        }
+        for where, found in sorted(folded.items())
+    ]
     counts = [
         {
             "where": partner_of(report) or report.scope,
@@ -501,7 +543,8 @@ def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
     return {
         "counts": {o.value: summary.checks.get(o.value, 0) for o in Outcome},
         "checked": bool(inputs.validation),
-        "rows": rows,
+        "rows": [row for row in rows if row["outcome"] not in quiet],
+        "stages": stages,
         "datasets": counts,
         "quarantine": by_rule,
         "quarantine_total": sum(summary.quarantine.values()),
@@ -531,7 +574,8 @@ def _history(runs: tuple[RunSummary, ...], partners: tuple[str, ...]) -> dict[st
                 if p in r.decisions
             )
             total = sum(r.decisions[p].get(decision, 0) for p in r.decisions)
-            bars.append(charts.Bar(label(r), segs, str(total)))
+            # A run that stopped before deciding has no counts: its column says so instead of drawing 0.
+            bars.append(charts.Bar(label(r), segs, str(total) if r.decisions else "n/a"))
         out.append(
             charts.vertical(
                 f"Tenants to {decision}" if decision != "review" else "Tenants in review", tuple(bars), legend

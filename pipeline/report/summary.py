@@ -37,6 +37,11 @@ def decision_counts(decisions: pd.DataFrame, partners: tuple[str, ...]) -> dict[
     return out
 
 
+def decided(inputs: ReportInputs) -> bool:
+    """Whether the run decided its tenants: a complete run did; a stopped one only if decisions exist."""
+    return not inputs.stopped or not inputs.decisions.empty
+
+
 def summarise(inputs: ReportInputs) -> RunSummary:
     """The run's summary, as written to `run_summary.json` beside its report."""
     partners = inputs.all_partners()
@@ -60,7 +65,8 @@ def summarise(inputs: ReportInputs) -> RunSummary:
         logical_date=inputs.logical_date,
         policy_id=inputs.policy_id,
         policy_version=inputs.policy_version,
-        decisions=decision_counts(inputs.decisions, partners),
+        # A run stopped before deciding has no decision counts: absent, never zeros (which would read as "none").
+        decisions=decision_counts(inputs.decisions, partners) if decided(inputs) else {},
         revenue_at_risk=revenue,
         enforcement_gaps=gaps,
         changes=dict(sorted(changes.items())),
