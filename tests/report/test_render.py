@@ -292,5 +292,5 @@ def test_passed_checks_fold_into_one_line_per_stage_and_the_rest_stay_on_top(inp
     quality = html.split('id="quality"', 1)[1].split("</section>", 1)[0]
     top, passed = quality.split("<h3>Passed, per stage</h3>", 1)
     assert "badge failed" in top or "badge warned" in top
-    assert "<tr><td><span class=\"badge passed\">" not in top
+    assert '<tr><td><span class="badge passed">' not in top
     assert re.search(r'<li data-stage="[^"]+"><details><summary><b>[^<]+</b>: \d+ passed', passed)
