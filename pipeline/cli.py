@@ -300,7 +300,10 @@ def review_list(
         cfg, storage = load_config(config), Storage()
         run = desk.find_run(storage, cfg, _optional_date(date))
         cases = desk.open_cases(storage, cfg, run, partner)
-        head = f"{len(cases)} open case{'s' if len(cases) != 1 else ''} in run {run.run_id} ({run.logical_date})"
+        head = (
+            f"{len(cases)} open case{'s' if len(cases) != 1 else ''} in run {run.run_id} ({run.logical_date}); "
+            f"revenue at risk: {desk.billing_period(storage, cfg, run)} in the partners' exports"
+        )
         return [head, *desk.case_lines(cases)]
 
     typer.echo("\n".join(_review_call("list", call)))

@@ -86,6 +86,7 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
     history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     causes = _list_causes(ctx, policy_file, gate, tenants=tenants, links=links, ownership=ownership)
     previous = _previous_run(ctx)
+    billing = frames(ds.BILLING)
     return ReportInputs(
         run_id=ctx.run_id,
         logical_date=ctx.logical_date,
@@ -107,7 +108,8 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
         partners=partners,
         stopped=stopped,
         list_causes=causes,
-        review_revenue=_review_revenue(decisions, frames(ds.BILLING)),
+        review_revenue=_review_revenue(decisions, billing),
+        billing_period=_period(billing),
         config_uri=ctx.config.config_uri,
         max_nights=policy.review.max_nights,
         previous_decisions=previous.get(ds.DECISIONS),
@@ -167,6 +169,13 @@ def _previous_run(ctx: RunContext) -> dict[ds.Dataset, pd.DataFrame]:
         if ctx.storage.exists(uri):
             out[dataset] = read_parquet(ctx.storage, uri)
     return out
+
+
+def _period(billing: pd.DataFrame) -> tuple[str, str] | None:
+    """The first and last day of the billing lines the run read: the period every money figure covers."""
+    days = billing["event_date"].dropna().astype("str").str.slice(0, 10)
+    days = days[days != ""]
+    return (str(days.min()), str(days.max())) if len(days) else None
 
 
 def _review_revenue(

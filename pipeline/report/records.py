@@ -150,6 +150,8 @@ class ReportInputs:
     # (partner, tenant id) -> {basis: {currency: amount}}: the counted billing of the tenants in review,
     # which orders the review queue (`pipeline.reconcile.billing.revenue_per_tenant`).
     review_revenue: Mapping[tuple[str, str], Mapping[str, Mapping[str, Decimal]]] = field(default_factory=dict)
+    # The first and last day of the billing lines read (every money figure covers this period); None: none.
+    billing_period: tuple[str, str] | None = None
     # The run configuration, named in the command that resolves a case (`recon review decide --config`).
     config_uri: str = ""
     # review.max_nights of the policy: a case open longer is escalated.

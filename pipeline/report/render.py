@@ -83,6 +83,11 @@ def render_report(inputs: ReportInputs) -> str:
         "history_problems": inputs.history_problems,
         "publication": _publication(inputs, partners),
         "basis_labels": BASIS_LABELS,
+        "period": (
+            f"billing dated {inputs.billing_period[0]} to {inputs.billing_period[1]} in this run's exports"
+            if inputs.billing_period
+            else "this run's billing (no dated line)"
+        ),
         "max_rows": MAX_ROWS,
         "stopped": inputs.stopped,
     }

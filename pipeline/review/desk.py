@@ -149,6 +149,17 @@ def open_cases(storage: Storage, config: RunConfig, run: RunOnFile, partner: str
     return cases
 
 
+def billing_period(storage: Storage, config: RunConfig, run: RunOnFile) -> str:
+    """The period the revenue at risk covers: the first and last day of the billing lines the run read."""
+    days = [
+        d
+        for p in config.partners
+        for d in _frame(storage, run, ds.BILLING, p.name)["event_date"].dropna().astype("str").str.slice(0, 10)
+        if d
+    ]
+    return f"billing dated {min(days)} to {max(days)}" if days else "no dated billing"
+
+
 def _evidence(  # noqa: PLR0917 - the judgement's target, as the callers hold it
     storage: Storage, config: RunConfig, run: RunOnFile, kind: JudgementKind, partner: str, tenant: str, entity: str
 ) -> dict[str, Any]:

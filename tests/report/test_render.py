@@ -294,3 +294,10 @@ def test_passed_checks_fold_into_one_line_per_stage_and_the_rest_stay_on_top(inp
     assert "badge failed" in top or "badge warned" in top
     assert '<tr><td><span class="badge passed">' not in top
     assert re.search(r'<li data-stage="[^"]+"><details><summary><b>[^<]+</b>: \d+ passed', passed)
+
+
+def test_every_money_figure_names_its_period(inputs: ReportInputs) -> None:
+    html = render_report(dataclasses.replace(inputs, billing_period=("2026-10-01", "2026-11-01")))
+    for section in ("revenue", "reconciliation", "gaps"):
+        found = re.search(rf'data-period="{section}">([^<]*)<', html)
+        assert found is not None and "billing dated 2026-10-01 to 2026-11-01" in found.group(1), section
