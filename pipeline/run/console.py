@@ -61,7 +61,7 @@ def print_summary(
     checks = ", ".join(f"{n} {status}" for status, n in sorted(summary.checks.items()))
     out.print(f"quality checks: {checks}; quarantined rows: {quarantined}")
     if summary.escalated:
-        counts = ", ".join(f"{p} {n}" for p, n in sorted(summary.escalated.items()))
-        out.print(f"[yellow]review cases open longer than the policy allows (escalated): {counts}[/yellow]")
+        escalated = ", ".join(f"{p} {n}" for p, n in sorted(summary.escalated.items()))
+        out.print(f"[yellow]review cases open longer than the policy allows (escalated): {escalated}[/yellow]")
     if summary.stopped:
         out.print(f"[red]the run stopped at {', '.join(summary.stopped)}: see the report[/red]")
