@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from pipeline import datasets as ds
 from pipeline import jsonio
@@ -24,7 +25,7 @@ from pipeline.config import RunConfig
 from pipeline.nested import items
 from pipeline.policy.definition import TenantDecision, load_policy_text
 from pipeline.reconcile.billing import revenue_per_tenant
-from pipeline.report.output import read_history
+from pipeline.report.records import RunSummary
 from pipeline.review.apply import nights_open, priority, standing
 from pipeline.review.evidence import fingerprint, text
 from pipeline.review.judgements import (
@@ -36,7 +37,7 @@ from pipeline.review.judgements import (
     build,
 )
 from pipeline.review.store import AnyJudgement, append, read_judgements
-from pipeline.run.layout import RunLayout
+from pipeline.run.layout import RunLayout, summary_run
 from pipeline.storage import Storage
 from pipeline.storage.frames import read_parquet
 
@@ -51,15 +52,24 @@ class RunOnFile:
 
 
 def find_run(storage: Storage, config: RunConfig, date: dt.date | None = None) -> RunOnFile:
-    """The latest complete run (of `date`, when given) whose decisions are in the workspace."""
-    # No run of ours is excluded: the id below is one no run has (a run id is never "-").
-    history, _problems = read_history(storage, config.reports, date or dt.date.max, "-", limit=10_000)
-    for summary in reversed(history):
-        if summary.stopped or (date is not None and summary.logical_date != date):
+    """The latest complete run (of `date`, when given) whose decisions are in the workspace.
+
+    Summaries are read newest first and only until one fits: a year of nightly runs is a year of files."""
+    found = []
+    for uri in storage.list(config.reports.rstrip("/") + "/"):
+        dated = summary_run(uri)
+        if dated is not None and (date is None or dated[0] == date):
+            found.append((dated[0], dated[1], uri))
+    for logical_date, _run, uri in sorted(found, reverse=True):
+        try:
+            summary = RunSummary.model_validate_json(storage.read_bytes(uri))
+        except ValidationError:
             continue
-        layout = RunLayout.of(config.workspace, config.reports, summary.logical_date, summary.run_id, {})
+        if summary.stopped:
+            continue
+        layout = RunLayout.of(config.workspace, config.reports, logical_date, summary.run_id, {})
         if storage.exists(layout.dataset(ds.DECISIONS)):
-            return RunOnFile(summary.logical_date, summary.run_id, layout)
+            return RunOnFile(logical_date, summary.run_id, layout)
     when = f" for {date.isoformat()}" if date else ""
     raise JudgementError(f"no complete run{when} under {config.reports}: run the pipeline first (recon run)")
 
