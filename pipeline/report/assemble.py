@@ -186,5 +186,7 @@ def _review_revenue(
     if review.empty or billing.empty:
         return {}
     wanted = set(zip(review["partner"].astype("str"), review["tenant_id"].astype("str"), strict=True))
-    pairs = zip(billing["partner"].astype("str"), billing["tenant_id"].astype("str"), strict=True)
-    return revenue_per_tenant(billing[[pair in wanted for pair in pairs]])
+    # The tenant ids first (vectorised), then the exact (partner, tenant) pairs of the few lines left.
+    lines = billing[billing["tenant_id"].astype("str").isin(sorted({t for _, t in wanted}))]
+    pairs = zip(lines["partner"].astype("str"), lines["tenant_id"].astype("str"), strict=True)
+    return revenue_per_tenant(lines[[pair in wanted for pair in pairs]])

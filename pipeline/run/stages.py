@@ -36,7 +36,7 @@ from pipeline.run.outputs import (
     Resolved,
 )
 from pipeline.run.progress import measure
-from pipeline.storage import tally
+from pipeline.storage import StorageError, tally
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
@@ -404,8 +404,10 @@ def _previous_decisions(ctx: RunContext) -> pd.DataFrame | None:
     uri = layout.dataset(ds.DECISIONS)
     if not ctx.storage.exists(uri):
         return None
-    frame = _read(ctx, uri)
-    return frame[[c for c in ("partner", "tenant_id", "decision", "review_since") if c in frame.columns]]
+    try:
+        return _read(ctx, uri, ["partner", "tenant_id", "decision", "review_since"])
+    except StorageError:  # a run from before cases kept their first night
+        return _read(ctx, uri, ["partner", "tenant_id", "decision"])
 
 
 def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided) -> Gated:
