@@ -203,6 +203,25 @@ def _gcp(world: _World, truth: list[dict[str, str]], adv: Advance, rng: np.rando
     world.write(f"{target['usage']}/usage.csv", _csv(header, moved, with_header=True))
 
 
+_AZURE_FILES = ("subscriptions/{d}/subscriptions.jsonl", "customers/{d}/customers.csv", "orders/{d}/orders.csv")
+
+
+def _azure(world: _World, adv: Advance) -> None:
+    """The Azure delivery of the new date: the same customers and subscriptions, the usage moved to the
+    new day (no churn: the Azure partner keeps its scenario accounts)."""
+    before, after = f"dt={adv.before.isoformat()}", f"dt={adv.after.isoformat()}"
+    if not world.exists(f"inbox/azure/{_AZURE_FILES[0].format(d=before)}"):
+        return
+    for name in _AZURE_FILES:
+        world.write(f"inbox/azure/{name.format(d=after)}", world.read(f"inbox/azure/{name.format(d=before)}"))
+    day_before, day_after = (d - dt.timedelta(days=1) for d in (adv.before, adv.after))
+    usage = world.read(f"inbox/azure/usage/{before}/usage.csv").decode("utf-8")
+    moved = usage.replace(day_before.isoformat(), day_after.isoformat())
+    if day_before.replace(day=1) != day_after.replace(day=1):
+        moved = moved.replace(day_before.replace(day=1).isoformat(), day_after.replace(day=1).isoformat())
+    world.write(f"inbox/azure/usage/{after}/usage.csv", moved.encode("utf-8"))
+
+
 def _clone_truth(truth: list[dict[str, str]], partner: str, original: str, new_id: str) -> None:
     row = next(t for t in truth if t["partner"] == partner and t["tenant_id"] == original)
     truth.append(row | {"tenant_id": new_id, "scenario": f"second_account_of:{original}", "exemption_id": ""})
@@ -281,6 +300,7 @@ def advance_world(storage: Storage, out_uri: str, date: dt.date, *, rate: float 
     per_partner = {p: sum(1 for t in truth if t["partner"] == p) for p in ("aws", "gcp")}
     _aws(world, truth, adv, rng, max(1, round(rate * per_partner["aws"])))
     _gcp(world, truth, adv, rng, max(1, round(rate * per_partner["gcp"])))
+    _azure(world, adv)
     _ownership(world, truth, adv, rng)
     left = set(adv.left)
     world.write(

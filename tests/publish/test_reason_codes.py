@@ -14,7 +14,7 @@ from pipeline.quality import validate_frame
 from pipeline.quality.contracts import load_contract
 
 ROOT = Path(__file__).resolve().parents[2]
-LISTS = {"aws_revocation_list": "aws_account_id", "gcp_revocation_list": "procurement_account_id"}
+LISTS = ("aws_revocation_list", "gcp_revocation_list", "azure_revocation_list")
 
 
 @pytest.mark.parametrize("contract", sorted(LISTS))
