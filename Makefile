@@ -75,6 +75,7 @@ bench: setup
 	$(BIN)/python benchmarks/reconcile_report.py --tenants 1000000 --lines 5000000
 	$(BIN)/python benchmarks/demo_world.py --tenants 100000
 	$(BIN)/python benchmarks/night.py --tenants 100000
+	$(BIN)/python benchmarks/faults.py --tenants 200
 
 clean:
 	rm -rf var .venv .tools .mypy_cache .pytest_cache .ruff_cache tests/azurite/node_modules

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.errors import RunStopped
+from pipeline import yamlio
+from pipeline.errors import RunStopped, validation_problems
 from pipeline.storage import join, local_uri, parent, uri_from_path_or_uri
 
 if TYPE_CHECKING:
@@ -132,12 +132,20 @@ class MatchingConfig(_Model):
 
 
 class GateConfig(_Model):
-    """Limits on the change against the last published list; beyond them a human approves the run."""
+    """Limits on the change against the last published list; beyond them a human approves the run.
+
+    Lifts are judged against the active tenants and against the previous list itself: revocations are a
+    few percent of the tenants, so a damaged input that empties the list stays far below any share of
+    the tenants, never below a share of the list (docs/formats.md, "Safety gate")."""
 
     max_added: Annotated[int, Field(ge=0)] = 100
     max_lifted: Annotated[int, Field(ge=0)] = 100
     max_added_share: Annotated[float, Field(ge=0, le=1)] = 0.10
     max_lifted_share: Annotated[float, Field(ge=0, le=1)] = 0.10
+    # Lifts as a share of the rows of the last published list, judged once at least
+    # `list_share_min_lifted` rows are lifted (one lift from a list of three is a third of it, and ordinary).
+    max_lifted_share_of_list: Annotated[float, Field(ge=0, le=1)] = 0.25
+    list_share_min_lifted: Annotated[int, Field(ge=1)] = 3
 
 
 class ApprovalConfig(_Model):
@@ -238,9 +246,9 @@ def load_config(ref: str | Path, storage: Storage | None = None) -> RunConfig:
         return resolve(value) if isinstance(value, str) else value
 
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML: {exc}") from exc
+        raw = yamlio.load(text, where)
+    except yamlio.YamlRefused as exc:
+        raise ConfigError(str(exc)) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: the run configuration must be a mapping at the top level")
     data = dict(raw)
@@ -265,7 +273,4 @@ def load_config(ref: str | Path, storage: Storage | None = None) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
-        )
-        raise ConfigError(f"{where}: invalid run configuration: {problems}") from exc
+        raise ConfigError(f"{where}: invalid run configuration: {validation_problems(exc)}") from exc

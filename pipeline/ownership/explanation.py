@@ -30,7 +30,7 @@ from pipeline.ownership.graph import Graph
 from pipeline.ownership.judge import Judgement
 from pipeline.ownership.roots import RootBases
 from pipeline.ownership.unread import UnreadRecords
-from pipeline.policy.definition import Policy
+from pipeline.policy.definition import OwnershipRule, Policy
 
 # Holders not in the data named in one line; the rest are "...".
 UNKNOWN_LISTED = 3
@@ -156,3 +156,48 @@ def _unread_line(notes: list[dict[str, str | None]]) -> str:
         f"review: statement {first['statement_id'] or '(no statement id)'} about this record could not be read "
         f"({first['rule']}){more}; it may change the decision"
     )
+
+
+def second_opinions(
+    rules: pa.Array[Any], lines: pa.Array[Any], judgement: Judgement, policy: Policy
+) -> tuple[pa.Array[Any], pa.Array[Any]]:
+    """`rules` and explanation `lines` of the records a second opinion raised to review (`Judgement.
+    extra_review`): their rule ids (`ownership.declared_indirect`, `ownership.methods_disagree`) after any
+    others (in place of `clear`), their reasons after the line (in place of a clear line). Only those
+    rows are touched, in Python; the rest are taken as they are."""
+    j = judgement
+    rows = np.flatnonzero(j.extra_review)
+    if not len(rows):
+        return rules, lines
+    method = policy.ownership.method
+    other = "look_through"  # the second reading exists under cascade only
+    test = f"{'>=' if policy.ownership.comparator == '>=' else '>'} {formatting.percent(policy.ownership.threshold)}"
+    picked = int64s(rows)
+    old_rules: list[Any] = rules.take(picked).to_pylist()
+    old_lines: list[Any] = lines.take(picked).to_pylist()
+    new_rules, new_lines = [], []
+    for k, i in enumerate(rows):
+        kept = [r for r in (old_rules[k] or []) if r != str(OwnershipRule.CLEAR)]
+        why = []
+        if j.declared[i]:
+            kept.append(str(OwnershipRule.DECLARED_INDIRECT))
+            why.append(
+                f"a restricted or possibly restricted party declares an indirect interest that alone may be {test}, "
+                "which the direct chains do not bear out"
+            )
+        if j.disagrees[i]:
+            kept.append(str(OwnershipRule.METHODS_DISAGREE))
+            why.append(
+                f"restricted share {formatting.percent(float(j.other_rho[i]))} read by {other} is {test}, "
+                f"{formatting.percent(float(j.low.rho[i]))} read by {method} is not"
+            )
+        new_rules.append(kept)
+        line = str(old_lines[k] or "")
+        reason = "review: " + "; ".join(why)
+        new_lines.append(reason if line.startswith("clear") else f"{line}; {reason}")
+    n = len(lines)
+    index = np.arange(n, dtype=np.int64)
+    index[rows] = n + np.arange(len(rows))
+    patched_rules = pa.concat_arrays([rules, pa.array(new_rules, rules.type)]).take(int64s(index))
+    patched_lines = pa.concat_arrays([lines.cast(pa.large_string()), pa.array(new_lines, pa.large_string())])
+    return patched_rules, patched_lines.take(int64s(index))

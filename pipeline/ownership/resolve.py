@@ -47,7 +47,7 @@ import pyarrow as pa
 from pipeline.arrays import arrow_strings, int64s, pandas_nested, text_array
 from pipeline.datasets import OWNERSHIP, conform
 from pipeline.ownership.evidence_columns import evidence_column, rules_column
-from pipeline.ownership.explanation import Explainer
+from pipeline.ownership.explanation import Explainer, second_opinions
 from pipeline.ownership.findings import findings_frame
 from pipeline.ownership.graph import Graph, InterestFacts, build_graph
 from pipeline.ownership.judge import DECISIONS, flagged, judge
@@ -120,6 +120,7 @@ def resolve(
     columns = plain()
     low, high = judgement.low, judgement.high
     findings = [*graph.findings, *unread.findings, *convergence_findings(low, high), *structure_findings(graph, side)]
+    rules, lines = second_opinions(rules, explanation(), judgement, policy)
     frame = pd.DataFrame(
         {
             "entity_id": columns["entity_id"],
@@ -136,7 +137,7 @@ def resolve(
             "chain": pandas_nested(side.chains),
             "cycle": side.parents.cycle,
             "rules": pandas_nested(rules),
-            "explanation": text_array(explanation()),
+            "explanation": text_array(lines),
             "evidence": pandas_nested(evidence),
             "policy_id": columns["policy_id"],
             "policy_version": columns["policy_version"],

@@ -19,10 +19,10 @@ import enum
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import RunStopped
+from pipeline import yamlio
+from pipeline.errors import RunStopped, validation_problems
 from pipeline.jurisdictions import JurisdictionRule, country_of, jurisdiction_code
 
 
@@ -96,6 +96,12 @@ class OwnershipRule(enum.StrEnum):
     OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
     OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
     CONTROL = "control_without_shares"  # a control interest held by a restricted party
+    # A restricted (or possibly restricted) party declares an indirect interest that alone passes the
+    # threshold, and the direct chains do not restrict the record: at least review.
+    DECLARED_INDIRECT = "ownership.declared_indirect"
+    # Under cascade, the look-through reading restricts the record and the cascade does not (cross-holdings):
+    # the two readings of the same stakes disagree, so at least review.
+    METHODS_DISAGREE = "ownership.methods_disagree"
     # Data the run could not use may hide a restriction: these only ever raise a decision (to review).
     UNREAD_STATEMENT = "data.unread_statement"  # a statement about the record was quarantined
     UNKNOWN_HOLDER = "data.unknown_holder"  # an active interest names a holder that is not in the data
@@ -304,19 +310,15 @@ class Policy(_Model):
 
 def load_policy_text(text: str, source: str) -> Policy:
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+        raw = yamlio.load(text, source)
+    except yamlio.YamlRefused as exc:
+        raise PolicyError(str(exc)) from exc
     if not isinstance(raw, dict):
         raise PolicyError(f"{source}: a policy must be a mapping at the top level")
     try:
         return Policy.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors(include_url=False)
-        )
-        raise PolicyError(f"{source}: invalid policy: {problems}") from exc
+        raise PolicyError(f"{source}: invalid policy: {validation_problems(exc)}") from exc
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -28,15 +28,15 @@ Pure: frames and values in, a frame out; the as-of date is passed in.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline import jsonio
-from pipeline.errors import RunStopped
+from pipeline import jsonio, yamlio
+from pipeline.errors import RunStopped, clip, validation_problems
 from pipeline.policy.definition import TenantDecision
 
 EXEMPTION_RULE = "exemption"
@@ -63,7 +63,7 @@ class Exemption(BaseModel):
     def _text(cls, value: object) -> object:
         # YAML reads 004455667788 as a number (or worse, as octal); an id must be quoted to keep its digits.
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"must be a quoted string, got {type(value).__name__} {value!r}")
+            raise ValueError(f"must be a quoted string, got a {type(value).__name__}")
         return value.strip() if isinstance(value, str) else value
 
     @model_validator(mode="after")
@@ -86,17 +86,15 @@ class _File(BaseModel):
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(entry)'}: {err['msg']}" for err in exc.errors(include_url=False)
-    )
+    return validation_problems(exc, top="(entry)")
 
 
 def load_exemptions_text(text: str, source: str) -> tuple[Exemption, ...]:
     """Parse and validate an exemptions file; an empty file or an empty list means no exemptions."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ExemptionError(f"{source}: not valid YAML: {exc}") from exc
+        raw = yamlio.load(text, source)
+    except yamlio.YamlRefused as exc:
+        raise ExemptionError(str(exc)) from exc
     if raw is None:
         return ()
     if not isinstance(raw, dict):
@@ -108,7 +106,8 @@ def load_exemptions_text(text: str, source: str) -> tuple[Exemption, ...]:
     out: list[Exemption] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        label = f"exemptions[{index}]" + (f" (id {entry['id']})" if isinstance(entry.get("id"), str) else "")
+        named = entry.get("id") if isinstance(entry, dict) else None
+        label = f"exemptions[{index}]" + (f" (id {clip(named, 80)})" if isinstance(named, str) else "")
         try:
             exemption = Exemption.model_validate(entry)
         except ValidationError as exc:
@@ -234,3 +233,100 @@ def exemption_status(decisions: pd.DataFrame, exemptions: Sequence[Exemption], a
         )
     columns = ["exemption_id", "target", "status", "expires", "applied", "tenants"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# An exemption that expires within this many days is listed as expiring (Legal renews it or it lapses).
+EXPIRING_WITHIN_DAYS = 14
+
+
+class ExemptionState(enum.StrEnum):
+    IN_FORCE = "in_force"
+    EXPIRING = "expiring"  # in force, and expires within EXPIRING_WITHIN_DAYS days
+    EXPIRED = "expired"
+    NOT_YET_APPROVED = "not_yet_approved"
+
+
+class ExemptionProblem(enum.StrEnum):
+    """Why an exemption Legal signed does not do what it says: each is a warning of the run."""
+
+    EXPIRED = "expired"  # past its expiry: the tenant is revoked again
+    UNKNOWN_PARTNER = "unknown_partner"  # `partner` names no configured partner (`AWS` for `aws`)
+    UNKNOWN_TENANT = "unknown_tenant"  # no tenant of the run has this id (for its partner)
+    LOST_LEADING_ZEROS = "lost_leading_zeros"  # the id is a known tenant's without its leading zeros
+    UNKNOWN_ENTITY = "unknown_entity"  # no tenant of the run is linked to this entity
+    NEVER_MATCHED = "never_matched"  # in force and its target known, but no revoke to turn into allow
+
+
+EXEMPTION_REVIEW_COLUMNS = (
+    "exemption_id", "target", "partner", "state", "expires", "days_left", "applied", "tenants", "problems", "hint",
+)  # fmt: skip
+
+
+def _state(e: Exemption, as_of: dt.date) -> ExemptionState:
+    if as_of < e.approved_on:
+        return ExemptionState.NOT_YET_APPROVED
+    if as_of > e.expires:
+        return ExemptionState.EXPIRED
+    if (e.expires - as_of).days < EXPIRING_WITHIN_DAYS:
+        return ExemptionState.EXPIRING
+    return ExemptionState.IN_FORCE
+
+
+def review_exemptions(
+    decisions: pd.DataFrame, exemptions: Sequence[Exemption], as_of: dt.date, partners: Sequence[str]
+) -> pd.DataFrame:
+    """One row per exemption (`EXEMPTION_REVIEW_COLUMNS`): its state on `as_of`, what it applied to, and
+    every `ExemptionProblem` with a hint a person can act on. `decisions` are the ones after
+    `apply_exemptions`; `partners` the configured partner names."""
+    tenant_ids = decisions["tenant_id"].astype("str").tolist()
+    known = set(zip(decisions["partner"].astype("str").tolist(), tenant_ids, strict=True))
+    by_digits: dict[str, set[str]] = {}
+    for tenant in set(tenant_ids):
+        by_digits.setdefault(tenant.lstrip("0"), set()).add(tenant)
+    entities = {str(e) for e in decisions["entity_id"].dropna().tolist() if str(e)}
+    applied = decisions.loc[decisions["exemption_id"].notna() & (decisions["exemption_id"] != "")]
+    rows = []
+    for e in sorted(exemptions, key=lambda x: x.id):
+        state, problems, hints = _state(e, as_of), [], []
+        if state is ExemptionState.EXPIRED:
+            problems.append(ExemptionProblem.EXPIRED)
+            hints.append(f"expired on {e.expires.isoformat()}")
+        if e.partner is not None and e.partner not in partners:
+            problems.append(ExemptionProblem.UNKNOWN_PARTNER)
+            close = [p for p in partners if p.lower() == e.partner.strip().lower()]
+            hints.append(
+                f"partner {e.partner!r} is not configured" + (f" (did you mean {close[0]!r}?)" if close else "")
+            )
+        if e.tenant_id and ExemptionProblem.UNKNOWN_PARTNER not in problems:
+            scope = [p for p in partners if e.partner in (None, p)]
+            if not any((p, e.tenant_id) in known for p in scope):
+                lost = sorted(t for t in by_digits.get(e.tenant_id.lstrip("0"), set()) if t != e.tenant_id)
+                if lost:
+                    problems.append(ExemptionProblem.LOST_LEADING_ZEROS)
+                    hints.append(f"tenant {e.tenant_id!r} is unknown; {lost[0]!r} is known (quote the id in YAML)")
+                else:
+                    problems.append(ExemptionProblem.UNKNOWN_TENANT)
+                    hints.append(f"no tenant {e.tenant_id!r} in this run")
+        elif e.entity_id and e.entity_id not in entities:
+            problems.append(ExemptionProblem.UNKNOWN_ENTITY)
+            hints.append(f"no tenant of this run is linked to entity {e.entity_id!r}")
+        hits = applied.loc[applied["exemption_id"] == e.id]
+        tenants = sorted(f"{p}:{t}" for p, t in zip(hits["partner"], hits["tenant_id"], strict=True))
+        if not problems and not tenants and state in (ExemptionState.IN_FORCE, ExemptionState.EXPIRING):
+            problems.append(ExemptionProblem.NEVER_MATCHED)
+            hints.append("in force, but no tenant it names is revoked today")
+        rows.append(
+            {
+                "exemption_id": e.id,
+                "target": f"tenant_id:{e.tenant_id}" if e.tenant_id else f"entity_id:{e.entity_id}",
+                "partner": e.partner or "",
+                "state": str(state),
+                "expires": e.expires.isoformat(),
+                "days_left": (e.expires - as_of).days,
+                "applied": len(tenants),
+                "tenants": jsonio.compact(tenants),
+                "problems": jsonio.compact([str(p) for p in problems]),
+                "hint": "; ".join(hints),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(EXEMPTION_REVIEW_COLUMNS))

@@ -72,6 +72,8 @@ class TenantRule(enum.StrEnum):
     RESTRICTED_RESELLER = "restricted_reseller"
     # On the last published list but not in this run's export (pipeline.policy.carry).
     CARRIED_OVER = "carried_over"
+    # On the last published list; under review now only because data could not be used (pipeline.policy.carry).
+    HELD_FOR_DATA_QUALITY = "held_for_data_quality"
     # A reviewer's judgement decided (pipeline.review): it is cited by id in `judgement_id`.
     JUDGEMENT = "judgement"
     # A judgement stopped applying (its evidence changed, or it expired): the case is back in review.

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.config import GateConfig
 from pipeline.publish.gate import GateResult
-from pipeline.publish.manifest import Approval, ChangeCounts, GateStatus, ManifestRef, sha256_hex
+from pipeline.publish.manifest import Approval, ChangeCounts, GateStatus, ManifestRef, PublishHistory, sha256_hex
 from pipeline.run.layout import safe_run_id
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import dumps_json
@@ -109,6 +110,7 @@ class PartnerGateSummary(BaseModel):
     changed: int
     active_tenants: int
     breaches: tuple[str, ...]
+    reasons: tuple[str, ...] = ()  # `BreachReason` codes, one per breach
     diff_sha256: str
     already_published: ManifestRef | None
 
@@ -154,6 +156,7 @@ def write_gate_record(storage: Storage, audit_uri: str, result: GateResult, gate
                 changed=p.changed,
                 active_tenants=p.active_tenants,
                 breaches=p.breaches,
+                reasons=tuple(str(r) for r in p.reasons),
                 diff_sha256=p.diff_sha256,
                 already_published=p.already_published,
             )
@@ -183,3 +186,35 @@ def read_gate_records(storage: Storage, audit_uri: str, logical_date: dt.date | 
         except ValidationError as exc:
             raise ValueError(f"{uri}: not a valid gate audit record: {exc}") from exc
     return records
+
+
+_PUBLISH_RECORD = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/partner=([^/]+)/run=[^/]+/([a-z]+)-[0-9a-f]{16}\.json$")
+# The events after which a list is visible for the record's date.
+_VISIBLE = frozenset({AuditEvent.PUBLISHED, AuditEvent.REPUBLISHED, AuditEvent.UNCHANGED})
+
+
+def publish_history(storage: Storage, audit_uri: str, partner: str, before: dt.date) -> PublishHistory | None:
+    """The latest date before `before` the audit trail records a list published for `partner`, or None.
+
+    The outbox can lose manifests (deleted by hand, a bucket restored from an old copy); the trail is
+    append-only and says what partners were given, so the gate compares the two (publish/gate.py)."""
+    dates: dict[dt.date, list[str]] = {}
+    for uri in storage.list(join(audit_uri, AUDIT_FOLDER) + "/"):
+        found = _PUBLISH_RECORD.search(uri)
+        if not found or found.group(2) != partner or found.group(3) not in _VISIBLE:
+            continue
+        date = dt.date.fromisoformat(found.group(1))
+        if date < before:
+            dates.setdefault(date, []).append(uri)
+    if not dates:
+        return None
+    last = max(dates)
+    records = [AuditRecord.model_validate_json(storage.read_bytes(uri)) for uri in dates[last]]
+    published = [r for r in records if r.event in (AuditEvent.PUBLISHED, AuditEvent.REPUBLISHED)]
+    if not published:  # only `unchanged` records: the publish itself is on the trail under its own run
+        published = records
+    return PublishHistory(
+        logical_date=last,
+        manifests=frozenset(r.manifest.sha256 for r in records if r.manifest is not None),
+        runs=tuple(sorted({r.run_id for r in published})),
+    )

@@ -2,7 +2,12 @@
 
 Invariant: `evaluate` blocks whenever, for any partner, the rows added or the rows lifted against the
 last published list exceed an absolute limit (`GateConfig.max_added` / `max_lifted`) or a share of that
-partner's active tenants (`max_added_share` / `max_lifted_share`), unless the run is approved
+partner's active tenants (`max_added_share` / `max_lifted_share`), or the lifted rows (at least
+`list_share_min_lifted` of them) exceed a share of the last published list's rows
+(`max_lifted_share_of_list`: fewer revocations is the change that needs
+the most proof, and a damaged input that empties a list is a small share of the tenants), or the outbox
+does not hold what the audit trail says was last published (`BreachReason.HISTORY_MISSING`: deleted
+manifests must not turn the next list into a first list that lifts nothing), unless the run is approved
 (`RunOptions.approve_gate`) by a named person (`RunOptions.approved_by`; an approval without a name
 does not count) for exactly this change: the approval names the run's diff by its sha256
 (`RunOptions.approve_diff`, read from the blocked run's gate record), and a recomputed diff that differs
@@ -25,6 +30,7 @@ Pure: frames and values in, a `GateResult` out; the caller writes it (gate.json)
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -37,13 +43,24 @@ from pipeline.errors import RunStopped
 from pipeline.formatting import rate
 from pipeline.publish.diff import ListDiff, diff_lists
 from pipeline.publish.lists import ListFormat, records
-from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList
+from pipeline.publish.manifest import GateStatus, ManifestRef, PublishedList, PublishHistory
 from pipeline.run.context import ApprovalChannel, RunOptions
 from pipeline.storage.hashing import sha256_hex
 
 # Which partner-account states count as active when the gate computes shares (AWS has no account state
 # in its feeds and the extract writes ACTIVE; GCP Procurement says ACCOUNT_ACTIVE).
 ACTIVE_TENANT_STATES = frozenset({"ACTIVE", "ACCOUNT_ACTIVE"})
+
+
+class BreachReason(enum.StrEnum):
+    """Why a partner's change needs a person's approval (`PartnerGate.reasons`, one per breach)."""
+
+    ADDED = "added"  # more rows added than `max_added`
+    ADDED_SHARE = "added_share"  # added rows above `max_added_share` of the active tenants
+    LIFTED = "lifted"  # more rows lifted than `max_lifted`
+    LIFTED_SHARE = "lifted_share"  # lifted rows above `max_lifted_share` of the active tenants
+    LIFTED_SHARE_OF_LIST = "lifted_share_of_list"  # lifted rows above `max_lifted_share_of_list` of the list
+    HISTORY_MISSING = "history_missing"  # the outbox lacks the list the audit trail last recorded
 
 
 class GateBlocked(RunStopped):
@@ -68,6 +85,8 @@ class PartnerGate(_Model):
     added_share: float
     lifted_share: float
     breaches: tuple[str, ...]  # why this partner's change exceeds the limits (empty: within them)
+    reasons: tuple[BreachReason, ...] = ()  # the code of each breach, in the same order
+    previous_listed: Annotated[int, Field(ge=0)] = 0  # rows of the last published list
     diff_sha256: str  # sha256 of the delta file this evaluation covers
     # The reviewable diff: the rows as they would be published, in canonical order.
     added_rows: tuple[dict[str, str], ...]
@@ -127,6 +146,8 @@ class GateInput:
     active_tenants: int
     # What is already published for the logical date itself (a rerun), if anything.
     same_date: PublishedList | None = None
+    # What the audit trail says was last published before the logical date (None: nothing recorded).
+    history: PublishHistory | None = None
 
 
 def active_tenant_count(tenants: pd.DataFrame) -> int:
@@ -141,15 +162,49 @@ def _share(count: int, active: int) -> float:
     return 1.0 if active == 0 else count / active
 
 
-def _breaches(kind: str, count: int, active: int, limits: tuple[int, float]) -> list[str]:
+Breach = tuple[BreachReason, str]
+
+
+def _breaches(kind: str, count: int, active: int, limits: tuple[int, float]) -> list[Breach]:
     limit, share_limit = limits
     share = _share(count, active)
+    added = kind == "added"
     out = []
     if count > limit:
-        out.append(f"{count} {kind} exceeds the limit of {limit}")
+        reason = BreachReason.ADDED if added else BreachReason.LIFTED
+        out.append((reason, f"{count} {kind} exceeds the limit of {limit}"))
     if share > share_limit:
-        out.append(f"{count} {kind} is {rate(share)} of {active} active tenants, above {rate(share_limit)}")
+        reason = BreachReason.ADDED_SHARE if added else BreachReason.LIFTED_SHARE
+        text = f"{count} {kind} is {rate(share)} of {active} active tenants, above {rate(share_limit)}"
+        out.append((reason, text))
     return out
+
+
+def _list_breaches(lifted: int, listed: int, config: GateConfig) -> list[Breach]:
+    share, limit = _share(lifted, listed), config.max_lifted_share_of_list
+    if share <= limit or lifted < config.list_share_min_lifted:
+        return []
+    text = f"{lifted} lifted is {rate(share)} of the {listed} rows of the last published list, above {rate(limit)}"
+    return [(BreachReason.LIFTED_SHARE_OF_LIST, text)]
+
+
+def _history_breaches(item: GateInput) -> list[Breach]:
+    """The outbox must hold the list the audit trail last recorded as published before this date."""
+    history = item.history
+    if history is None:
+        return []
+    recorded = f"the audit trail records a list published for {history.logical_date} (run {', '.join(history.runs)})"
+    if item.previous is None:
+        text = f"{recorded}, but the outbox has no list before {history.logical_date}: this is not a first list"
+    elif item.previous.manifest.logical_date < history.logical_date:
+        text = f"{recorded}, but the outbox's last list is of {item.previous.manifest.logical_date}"
+    elif item.previous.manifest.logical_date == history.logical_date and item.previous.manifest_sha256 not in (
+        history.manifests
+    ):
+        text = f"{recorded}, but the outbox's manifest {item.previous.manifest_uri} is not the one recorded"
+    else:
+        return []
+    return [(BreachReason.HISTORY_MISSING, f"{text}; the change is computed against a list partners never held")]
 
 
 def _records(df: pd.DataFrame) -> tuple[dict[str, str], ...]:
@@ -189,12 +244,15 @@ def evaluate(
         already = (
             item.same_date if item.same_date and item.same_date.manifest.delta.sha256 == diff.delta_sha256 else None
         )
+        previous_listed = len(item.previous.snapshot) if item.previous is not None else 0
         breaches = (
             []
             if already
             else [
+                *_history_breaches(item),
                 *_breaches("added", added, item.active_tenants, (config.max_added, config.max_added_share)),
                 *_breaches("lifted", lifted, item.active_tenants, (config.max_lifted, config.max_lifted_share)),
+                *_list_breaches(lifted, previous_listed, config),
             ]
         )
         partners.append(
@@ -211,7 +269,9 @@ def evaluate(
                 unchanged=diff.unchanged,
                 added_share=added_share,
                 lifted_share=lifted_share,
-                breaches=tuple(breaches),
+                breaches=tuple(text for _, text in breaches),
+                reasons=tuple(reason for reason, _ in breaches),
+                previous_listed=previous_listed,
                 diff_sha256=diff.delta_sha256,
                 added_rows=_records(diff.added),
                 lifted_rows=_records(diff.lifted),

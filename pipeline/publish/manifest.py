@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import RunStopped
+from pipeline.errors import RunStopped, validation_problems
 from pipeline.publish.lists import ListFormatError, from_csv_bytes
 from pipeline.run.layout import (
     MANIFEST_FILE,
@@ -155,15 +155,21 @@ class PublishedList:
         )
 
 
+@dataclass(frozen=True)
+class PublishHistory:
+    """What the audit trail says was last published for one partner before a date
+    (`pipeline.publish.audit.publish_history`)."""
+
+    logical_date: dt.date
+    manifests: frozenset[str]  # sha256 of every manifest the trail records as visible on that date
+    runs: tuple[str, ...]
+
+
 def parse_manifest(data: bytes, uri: str) -> Manifest:
     try:
         return Manifest.model_validate_json(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors(include_url=False)
-        )
-        raise PublishedListCorrupt(f"{uri}: not a valid manifest: {problems}") from exc
+        raise PublishedListCorrupt(f"{uri}: not a valid manifest: {validation_problems(exc)}") from exc
 
 
 def _verified(storage: Storage, folder: str, entry: FileEntry, manifest_uri_: str) -> bytes:

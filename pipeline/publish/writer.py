@@ -17,8 +17,10 @@ Invariants:
   `GateResult`, and a blocked gate publishes nothing.
 - Every outcome (published, republished, unchanged, refused) leaves one audit record (audit.py).
 
-Concurrency: one publisher per partner and date at a time (the DAG runs one run at a time); object
-stores give no compare-and-swap we can rely on here (the GCS emulator ignores preconditions).
+Concurrency: one publisher per partner outbox at a time, whatever runs or machines try: the writer
+holds the outbox's lease (lease.py, built on the stores' atomic create) from reading the outbox to
+writing the manifest, and a second publisher stops with `PublishBusy` having written nothing. (The GCS
+emulator ignores preconditions; real GCS, S3, Azure and local files enforce them.)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pipeline.errors import RunStopped
 from pipeline.publish.audit import AuditEvent, AuditRecord, write_audit_record
 from pipeline.publish.diff import diff_lists
 from pipeline.publish.gate import GateBlocked, GateInput, GateResult
+from pipeline.publish.lease import holding
 from pipeline.publish.lists import ListFormat, from_csv_bytes, to_csv_bytes, to_jsonl_bytes, validate_list
 from pipeline.publish.manifest import (
     Approval,
@@ -43,6 +46,7 @@ from pipeline.publish.manifest import (
     ManifestRef,
     PublishedList,
     PublishedListCorrupt,
+    PublishHistory,
     last_published,
     read_manifest_folder,
     read_published,
@@ -165,9 +169,36 @@ def publish_partner_list(
     """Publish one partner's full list for `meta.logical_date` under `<outbox>/revocations/dt=D/`.
 
     The delta is computed against `last_published(storage, outbox_uri, D)` (strictly before D), exactly
-    as the gate computed it. Raises `GateBlocked`, `RepublishRefused`, `PublishError`,
-    `PublishedListCorrupt` or `ListFormatError`; on any of them nothing visible has changed.
+    as the gate computed it. Everything from reading the outbox to writing the manifest happens holding
+    the outbox's lease (lease.py). Raises `GateBlocked`, `RepublishRefused`, `PublishBusy`,
+    `PublishError`, `PublishedListCorrupt` or `ListFormatError`; on any of them nothing visible has changed.
     """
+    with holding(storage, outbox_uri, meta.run_id, meta.logical_date):
+        return _publish(
+            storage,
+            outbox_uri,
+            partner_name,
+            list_df,
+            meta,
+            options=options,
+            list_format=list_format,
+            gate=gate,
+            audit_uri=audit_uri,
+        )
+
+
+def _publish(
+    storage: Storage,
+    outbox_uri: str,
+    partner_name: str,
+    list_df: pd.DataFrame,
+    meta: PublishMeta,
+    *,
+    options: RunOptions,
+    list_format: ListFormat,
+    gate: GateResult,
+    audit_uri: str,
+) -> PublishResult:
     logical_date = meta.logical_date
     folder = list_folder(outbox_uri, logical_date)
     snapshot_uri, delta_uri = join(folder, SNAPSHOT_FILE), join(folder, DELTA_FILE)
@@ -307,6 +338,7 @@ def gate_input(
     active_tenants: int,
     logical_date: dt.date,
     previous: PublishedList | None,
+    history: PublishHistory | None = None,
 ) -> GateInput:
     """What the gate needs for one partner: its list, the last list published before the date (as the
     caller read it with `last_published`, to build the list), and whatever is already published for the
@@ -323,4 +355,5 @@ def gate_input(
         previous=previous,
         active_tenants=active_tenants,
         same_date=same_date,
+        history=history,
     )

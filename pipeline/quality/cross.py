@@ -24,6 +24,7 @@ EXPORT_PRESENT = ("canonical_tenants", "export_present")
 TENANT_COUNT_STABLE = ("canonical_tenants", "tenant_count_stable")
 STAKES_AT_MOST_100 = ("interests", "stakes_at_most_100")
 PUBLISHED_MATCHES_DECISIONS = ("tenant_decisions", "published_matches_decisions")
+EXEMPTIONS_APPLY = ("tenant_decisions", "exemptions_apply")
 OWNERSHIP_FINDINGS = "resolved_ownership"
 
 
@@ -178,6 +179,29 @@ def check_published_matches_decisions(partner: str, published: pd.DataFrame, dec
         checked=len(revoke | published_ids),
         failed=len(missing) + len(extra) + len(repeated),
         samples=samples,
+    )
+
+
+def check_exemptions_apply(review: pd.DataFrame) -> CheckResult:
+    """Every exemption can apply (`pipeline.policy.exemptions.review_exemptions`'s `problems`; an exemption
+    in force that merely matched no revoke today is not a mistake)."""
+    from pipeline import jsonio
+    from pipeline.policy.exemptions import ExemptionProblem
+
+    mistakes = []
+    for row in review.to_dict("records"):
+        problems = [p for p in jsonio.loads(str(row["problems"])) if p != ExemptionProblem.NEVER_MATCHED]
+        if problems:
+            mistakes.append({"exemption_id": row["exemption_id"], "problems": problems, "hint": row["hint"]})
+    return _result(
+        EXEMPTIONS_APPLY,
+        "exemptions",
+        passed=not mistakes,
+        message=f"{len(review)} exemptions, {len(mistakes)} that cannot apply as written"
+        + "".join(f"; {m['exemption_id']}: {m['hint']}" for m in mistakes[:5]),
+        checked=len(review),
+        failed=len(mistakes),
+        samples=mistakes,
     )
 
 

@@ -26,6 +26,7 @@ _DATED_RUN = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/run=([^/]+)/?$")
 
 # --- a partner's outbox: what partners read (files named in their manifest) ---------------------------
 LISTS_FOLDER = "revocations"
+LEASE_FOLDER = "publish-lease"
 SUPERSEDED_FOLDER = "superseded"
 SNAPSHOT_FILE = "revocations.csv"
 DELTA_FILE = "revocations_delta.csv"
@@ -64,6 +65,11 @@ def list_folder(outbox: str, logical_date: dt.date) -> str:
 def lists_root(outbox: str) -> str:
     """The folder every dated list of a partner lives under (the asset a partner's lists are)."""
     return join(outbox, LISTS_FOLDER)
+
+
+def lease_folder(outbox: str) -> str:
+    """Where publishers take turns on one outbox (pipeline/publish/lease.py); not under `revocations/`."""
+    return join(outbox, LEASE_FOLDER)
 
 
 def manifest_of(outbox: str, logical_date: dt.date) -> str:
@@ -187,6 +193,11 @@ class RunLayout:
     def approval(self) -> str:
         """The person's verdict on a blocked gate (approved, rejected or timed out)."""
         return self._in_run("approval/verdict.json", None)
+
+    @property
+    def exemptions_review(self) -> str:
+        """Every exemption's state, what it applied to and its problems (`review_exemptions`)."""
+        return self._in_run("exemptions_review.parquet", None)
 
     @property
     def input_fingerprints(self) -> str:

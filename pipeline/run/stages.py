@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline import jsonio
-from pipeline.errors import InputMissing, NothingToDo, RunStopped
+from pipeline.errors import InputMissing, NothingToDo, RunStopped, clip
 from pipeline.run.context import RunContext
 from pipeline.run.layout import RunLayout
 from pipeline.run.outputs import (
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from pipeline.report.records import StopRecord
 
 log = logging.getLogger(__name__)
+
+# A temporary file older than this is no write in progress: an interrupted one left it (plan removes it).
+TEMPORARY_MAX_AGE_SECONDS = 15 * 60
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -131,6 +134,11 @@ def plan(ctx: RunContext) -> list[str]:
             pinned_file.copy_uri,
         )
     log.info("policy %s %s, %d exemptions", policy.id, policy.version, len(exemptions))
+    # What a killed run's interrupted writes left behind (local files only; object stores leave nothing).
+    roots = [ctx.config.workspace, ctx.config.reports, ctx.config.audit, *(p.outbox for p in ctx.config.partners)]
+    for root in roots:
+        for uri in ctx.storage.sweep_temporaries(root.rstrip("/") + "/", TEMPORARY_MAX_AGE_SECONDS):
+            log.warning("removed %s, left by an interrupted write", uri)
     return [p.name for p in ctx.config.partners]
 
 
@@ -326,11 +334,12 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     tenants missing from this run carried over, exemptions applied."""
     from pipeline.partners import list_format
     from pipeline.policy.carry import PublishedRevocations, carry_over
-    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text
+    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text, review_exemptions
     from pipeline.policy.tenants import decide as decide_tenants
     from pipeline.publish.lists import tenant_view
     from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
+    from pipeline.quality.cross import check_exemptions_apply
     from pipeline.review.apply import (
         age_reviews,
         apply_decisions,
@@ -387,6 +396,11 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     )
     decisions = age_reviews(decisions, _previous_decisions(ctx), policy, ctx.logical_date)
     report = ValidationReport("decide")
+    # An exemption that cannot apply as written (expired, a misspelt partner, a tenant id without its
+    # leading zeros) silently revokes a customer Legal cleared: each is a warning, all are in the report.
+    review = review_exemptions(decisions, exemptions, ctx.logical_date, [p.name for p in ctx.config.partners])
+    write_parquet(ctx.storage, ctx.layout.exemptions_review, review)
+    report.add(check_exemptions_apply(review))
     decisions, _ = _validated(ctx, report, ds.DECISIONS, decisions)
     uris = Decided(decisions=_write(ctx, ds.DECISIONS, decisions), validation=_write_validation(ctx, report, "decide"))
     report.raise_for_errors()
@@ -416,7 +430,7 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
     Under Airflow's approval step (`ApprovalChannel.AIRFLOW_APPROVAL`) a blocked change does not stop
     here: the step waits for a person, and publishing reads the verdict."""
     from pipeline.partners import list_format, revocation_list
-    from pipeline.publish.audit import write_gate_record
+    from pipeline.publish.audit import publish_history, write_gate_record
     from pipeline.publish.gate import active_tenant_count, approval_instructions, evaluate, raise_if_blocked
     from pipeline.publish.manifest import last_published
     from pipeline.publish.writer import gate_input
@@ -450,6 +464,7 @@ def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided
                 active_tenants=active_tenant_count(tenants),
                 logical_date=ctx.logical_date,
                 previous=previous,
+                history=publish_history(ctx.storage, ctx.config.audit, name, ctx.logical_date),
             )
         )
     result = evaluate(inputs, ctx.config.gate, ctx.options, logical_date=ctx.logical_date, run_id=ctx.run_id)
@@ -697,7 +712,7 @@ def record_stop(ctx: RunContext, stage: str, exc: BaseException, partner: str | 
         stage=stage,
         partner=partner,
         error=type(exc).__name__,
-        message=str(exc),
+        message=clip(str(exc)),
         deliberate=isinstance(exc, RunStopped),
     )
     write_json(ctx.storage, ctx.layout.stop_record(stage, partner), record.model_dump(mode="json"))

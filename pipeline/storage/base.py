@@ -101,3 +101,9 @@ class ObjectStore(abc.ABC):
 
     def list(self, prefix: str) -> list[str]:
         return sorted(self.iter_uris(prefix))
+
+    def sweep_temporaries(self, prefix: str, older_than_seconds: float) -> tuple[str, ...]:
+        """Remove what interrupted writes left under `prefix` (older than given); the URIs removed.
+
+        Object stores write an object in one request and leave nothing behind: none by default."""
+        return ()

@@ -1,20 +1,26 @@
 """Local directories standing in for buckets (file:// URIs): the embedded default.
 
-Invariant: a write goes to a temporary file in the target's own directory, is flushed to disk and then
-renamed over the target (`create`: hard-linked to it, which fails when the target exists), so a
-concurrent reader never sees a partial file.
+Invariant: a write goes to a temporary file (`.<name>.<random>.tmp`) in the target's own directory, is
+flushed to disk and then renamed over the target (`create`: hard-linked to it, which fails when the
+target exists), so a concurrent reader never sees a partial file. Files are created with the process's
+umask (mode 0666 masked), never a forced mode: register data names people, and whoever runs the
+pipeline decides who may read its outputs. A process killed between the two steps leaves its temporary
+file behind; `sweep_temporaries` removes those older than a write could take (the run's plan does it).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO
 
 from pipeline.storage.base import ObjectStore, StorageError, local_uri, split
+
+TEMPORARY_SUFFIX = ".tmp"
 
 
 def _path(uri: str) -> Path:
@@ -47,10 +53,10 @@ class LocalStore(ObjectStore):
         target = _path(uri)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            tmp = str(target.parent / f".{target.name}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
+            # Not mkstemp: it creates 0600 whatever the umask says; O_EXCL keeps its safety.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
-                # mkstemp creates 0600; an output (a list, a report) is for others to read, as a bucket's is.
-                os.fchmod(fd, 0o644)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                     fh.flush()
@@ -79,7 +85,7 @@ class LocalStore(ObjectStore):
             return
         for dirpath, _dirnames, filenames in os.walk(root):
             for name in filenames:
-                if name.startswith(".") and name.endswith(".tmp"):
+                if name.startswith(".") and name.endswith(TEMPORARY_SUFFIX):
                     continue
                 # Unquoted, like s3:// and gs:// URIs and like `split` reads them: `as_uri()` would
                 # percent-encode the `=` of Hive-style folders (dt=...) and the URI would not read back.
@@ -92,3 +98,22 @@ class LocalStore(ObjectStore):
             _path(uri).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageError(f"{uri}: cannot delete: {exc.strerror}") from exc
+
+    def sweep_temporaries(self, prefix: str, older_than_seconds: float) -> tuple[str, ...]:
+        path = _path(prefix)
+        root = path if prefix.endswith("/") or path.is_dir() else path.parent
+        if not root.is_dir():
+            return ()
+        removed, cutoff = [], time.time() - older_than_seconds
+        for dirpath, _dirnames, filenames in os.walk(root):
+            for name in filenames:
+                if not (name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)):
+                    continue
+                leftover = Path(dirpath, name)
+                try:
+                    if leftover.stat().st_mtime < cutoff:
+                        leftover.unlink()
+                        removed.append(local_uri(leftover))
+                except FileNotFoundError:
+                    continue  # its writer finished (renamed it) or another sweep took it
+        return tuple(sorted(removed))

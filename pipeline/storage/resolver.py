@@ -239,3 +239,7 @@ class Storage:
 
     def delete(self, uri: str) -> None:
         self.store(uri).delete(uri)
+
+    def sweep_temporaries(self, prefix: str, older_than_seconds: float) -> tuple[str, ...]:
+        """Remove what interrupted writes left under `prefix` (see `ObjectStore.sweep_temporaries`)."""
+        return self.store(prefix).sweep_temporaries(prefix, older_than_seconds)

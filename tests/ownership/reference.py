@@ -233,6 +233,23 @@ def reference_resolve(
     high = _run(rows, roots | (unread & set(rows)), {**stake, **out_stake}, control | out_control, policy,
                 bound="high", control_counts=cws is not ControlAction.IGNORE)  # fmt: skip
 
+    # Second opinions (pipeline.ownership.judge): under cascade the look-through low run, and declared indirect
+    # interests that alone may pass the threshold, held by a party the high run flags.
+    other = low
+    if policy.ownership.method is Method.CASCADE:
+        looked = policy.model_copy(update={"ownership": policy.ownership.model_copy(update={"method": "look_through"})})
+        other = _run(rows, roots, stake, control, looked, bound="low", control_counts=cws is ControlAction.RESTRICT)
+    declared: set[str] = set()
+    for r in interests.to_dict("records"):
+        owner, owned = str(r["interested_party_id"]), str(r["subject_id"])
+        if r["direct_or_indirect"] != "indirect" or owner == owned or owner not in rows or owned not in rows:
+            continue
+        if not _active(r, as_of.isoformat()) or r["interest_type"] not in set(policy.ownership.interests):
+            continue
+        _, _, hi, hi_open = _interval(r)
+        if high[owner][2] and _maybe_above(hi, hi_open, policy.ownership.threshold, policy.ownership.comparator):
+            declared.add(owned)
+
     # Ultimate parent: the majority owner (largest least stake, then smallest id), followed upward.
     parent: dict[str, str] = {}
     for (o, t), (lo, lo_open, _, _) in sorted(stake.items()):
@@ -244,7 +261,7 @@ def reference_resolve(
     for e in rows:
         chain, up, cycle = _walk(e, parent)
         restricted = low[e][2]
-        review = high[e][2] and not restricted
+        review = (high[e][2] or other[e][2] or e in declared) and not restricted
         decision = "restricted" if restricted else "review" if review else "clear"
         high_value, high_open = (high[e][0], high[e][1]) if high[e][0] >= low[e][0] else (low[e][0], False)
         out[e] = RefRow(low[e][0], low[e][1], high_value, high_open, decision, up, chain, cycle)

@@ -156,7 +156,10 @@ def test_declared_indirect_interests_are_not_edges_but_are_checked() -> None:
     ents = entities({"id": "X", **CN}, {"id": "A"}, {"id": "B"})
     ints = interests(stake("X", "A", 60), stake("A", "B", 40), stake("X", "B", 90, doi="indirect"))
     result = run(ents, ints)
-    assert decisions(result)["B"] == "clear"  # 40% from restricted A; the declared 90% is not counted
+    # 40% from restricted A; the declared 90% is not counted as an edge, but a restricted party declaring
+    # 90% indirectly makes B a review case (issue 17: registers often declare only the indirect interest).
+    assert decisions(result)["B"] == "review"
+    assert rows(result)["B"]["rho_low"] == pytest.approx(0.4)
     mismatch = result.findings[result.findings["check"] == "declared_indirect_mismatch"]
     assert mismatch["entity_id"].tolist() == ["B"]
     assert "24%" in mismatch["message"].iloc[0]  # 60% x 40% along the only path

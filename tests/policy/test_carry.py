@@ -94,3 +94,52 @@ def test_the_carried_row_is_republished_unchanged_so_the_partner_sees_no_change(
     assert after.to_dict("records") == before.to_dict("records")
     diff = diff_lists(before, after, LIST_FORMAT, DAY2)
     assert (len(diff.added), len(diff.lifted), len(diff.changed)) == (0, 0, 0)
+
+
+def _review(tenant: str, entity_rules: list[str]) -> pd.DataFrame:
+    evidence = {"ownership": {"entity_id": "e1", "decision": "review", "rules": entity_rules}, "signals": []}
+    return frame(
+        DECISIONS,
+        [
+            {
+                "partner": "aws",
+                "tenant_id": tenant,
+                "entity_id": "e1",
+                "decision": "review",
+                "rules": json.dumps(["entity_review"]),
+                "explanation": "Linked to e1, whose ownership needs review",
+                "evidence": json.dumps(evidence),
+                "policy_id": POLICY.id,
+                "policy_version": POLICY.version,
+            }
+        ],
+        numeric=NUMERIC,
+    )
+
+
+def test_a_listed_tenant_under_review_only_for_unreadable_data_keeps_its_revocation() -> None:
+    # A's Chinese holder's statement had a NaN share: quarantined, so A's entity is review, not restricted.
+    today = pd.concat([_review(A, ["data.unread_statement"]), decisions((B, "revoke"), (C, "allow"))])
+    held = carry_over(today.reset_index(drop=True), published(day1_list()), frame(QUARANTINE, []), POLICY)
+    row = held.set_index("tenant_id").loc[A]
+    assert row["decision"] == "revoke"
+    assert json.loads(row["rules"]) == ["held_for_data_quality", "entity_review"]
+    evidence = json.loads(row["evidence"])["held_for_data_quality"]
+    assert evidence["decision_without_hold"] == "review"
+    assert evidence["data_quality_rules"] == ["data.unread_statement"]
+    # On the list: not lifted, same dates, and a reason code that says why.
+    day2 = revocation_list(held, ENTITLEMENTS_NONE, tenants(A, B, C), POLICY, DAY2, previous=day1_list())
+    diff = diff_lists(day1_list(), day2, LIST_FORMAT, DAY2)
+    assert diff.lifted.empty
+    kept = day2.set_index("aws_account_id").loc[A]
+    assert "held_for_data_quality" in kept["reason_codes"] and kept["listed_since"] == "2026-11-25"
+
+
+def test_a_review_on_the_ownership_itself_is_not_held() -> None:
+    # A genuine review (only the greatest share may pass the threshold) is a person's call: not held.
+    today = pd.concat([_review(A, ["ownership.possible_restricted_share"]), decisions((B, "revoke"))])
+    held = carry_over(today.reset_index(drop=True), published(day1_list()), frame(QUARANTINE, []), POLICY)
+    assert held.set_index("tenant_id").loc[A, "decision"] == "review"
+    # And an unlisted tenant under review for data quality stays review (nothing to hold).
+    fresh = carry_over(_review(C, ["data.unknown_holder"]), published(day1_list()), frame(QUARANTINE, []), POLICY)
+    assert fresh.set_index("tenant_id").loc[C, "decision"] == "review"

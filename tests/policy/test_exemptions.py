@@ -167,3 +167,48 @@ def test_status_report_says_what_applied_and_what_did_not() -> None:
     assert status.loc["EX-2026-003", "applied"] == 0
     early = exemption_status(sample(), ex, dt.date(2026, 9, 15)).set_index("exemption_id")
     assert early.loc["EX-2026-001", "status"] == "not_yet_approved"
+
+
+def test_exemption_mistakes_are_each_named_with_a_hint() -> None:
+    from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text, review_exemptions
+    from pipeline.quality.cross import check_exemptions_apply
+
+    text = """exemptions:
+  - {id: EX-OK, tenant_id: "004455667788", reason: r, approved_by: L, approved_on: 2026-11-01, expires: 2027-06-01}
+  - {id: EX-SOON, tenant_id: "004455667799", reason: r, approved_by: L, approved_on: 2026-11-01, expires: 2026-12-01}
+  - {id: EX-OLD, tenant_id: "004455667799", reason: r, approved_by: L, approved_on: 2026-01-01, expires: 2026-11-25}
+  - {id: EX-CASE, partner: AWS, tenant_id: "004455667788", reason: r, approved_by: L, approved_on: 2026-11-01,
+     expires: 2027-06-01}
+  - {id: EX-ZERO, tenant_id: "4455667788", reason: r, approved_by: L, approved_on: 2026-11-01, expires: 2027-06-01}
+  - {id: EX-NONE, tenant_id: "999", reason: r, approved_by: L, approved_on: 2026-11-01, expires: 2027-06-01}
+  - {id: EX-ENT, entity_id: e-nowhere, reason: r, approved_by: L, approved_on: 2026-11-01, expires: 2027-06-01}
+  - {id: EX-IDLE, tenant_id: "001122334455", reason: r, approved_by: L, approved_on: 2026-11-01, expires: 2027-06-01}
+"""
+    exemptions = load_exemptions_text(text, "exemptions.yaml")
+    decided = decisions(
+        [
+            {"tenant_id": "004455667788", "entity_id": "e1"},
+            {"tenant_id": "004455667799", "entity_id": "e2"},
+            {"tenant_id": "001122334455", "decision": "allow"},
+        ]
+    )
+    review = review_exemptions(apply_exemptions(decided, exemptions, D), exemptions, D, ["aws", "gcp"])
+    by_id = review.set_index("exemption_id")
+    problems = {i: json.loads(p) for i, p in by_id["problems"].items()}
+    assert problems == {
+        "EX-OK": [],
+        "EX-SOON": [],
+        "EX-OLD": ["expired"],
+        "EX-CASE": ["unknown_partner"],
+        "EX-ZERO": ["lost_leading_zeros"],
+        "EX-NONE": ["unknown_tenant"],
+        "EX-ENT": ["unknown_entity"],
+        "EX-IDLE": ["never_matched"],
+    }
+    assert by_id.loc["EX-SOON", "state"] == "expiring" and by_id.loc["EX-OK", "state"] == "in_force"
+    assert by_id.loc["EX-OK", "applied"] == 1
+    assert "did you mean 'aws'" in by_id.loc["EX-CASE", "hint"]
+    assert "'004455667788' is known" in by_id.loc["EX-ZERO", "hint"]
+    check = check_exemptions_apply(review)
+    assert check.outcome.value == "warned" and check.failed == 5  # never matched is not a mistake
+    assert "EX-CASE: partner 'AWS' is not configured" in check.message

@@ -22,6 +22,7 @@ from pipeline.publish.writer import (
     publish_partner_list,
 )
 from pipeline.run.context import RunOptions
+from pipeline.run.layout import lease_folder
 from pipeline.storage import Storage, StorageError, join
 from tests.publish.builders import aws_row
 
@@ -122,4 +123,7 @@ class Harness:
         )
 
     def objects(self, prefix: str | None = None) -> dict[str, bytes]:
-        return {u: self.storage.read_bytes(u) for u in self.storage.list((prefix or self.root) + "/")}
+        """Every object under `prefix` but the publishing lease's (who held the outbox when, not output)."""
+        lease = lease_folder(self.outbox) + "/"
+        uris = self.storage.list((prefix or self.root) + "/")
+        return {u: self.storage.read_bytes(u) for u in uris if not u.startswith(lease)}

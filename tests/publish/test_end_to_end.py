@@ -17,6 +17,7 @@ from pipeline.partners.aws.revocations import LIST_FORMAT, revocation_list
 from pipeline.policy.exemptions import apply_exemptions, load_exemptions_text
 from pipeline.publish import (
     AuditEvent,
+    GateBlocked,
     GateStatus,
     PublishMeta,
     active_tenant_count,
@@ -29,6 +30,7 @@ from pipeline.publish import (
     read_published,
     write_gate_record,
 )
+from pipeline.publish.audit import publish_history
 from pipeline.run.context import RunOptions
 from pipeline.storage import Storage, join
 from pipeline.storage.frames import write_json
@@ -68,6 +70,7 @@ def run_day(storage: Storage, root: str, date: dt.date, decs: pd.DataFrame) -> N
         active_tenants=active_tenant_count(TENANTS),
         logical_date=date,
         previous=previous,
+        history=publish_history(storage, audit, "aws", date),
     )
     options = RunOptions()
     gate = evaluate([item], GateConfig(), options, logical_date=date, run_id=run_id)
@@ -126,3 +129,17 @@ def test_exemptions_apply_expire_and_lifts_flow_through_to_the_published_lists(r
     assert storage.read_bytes(join(root, "outbox/aws/revocations/dt=2026-11-25/revocations.csv")) == before
     events = [r.event for r in read_audit_records(storage, join(root, "audit"), D2)]
     assert events == [AuditEvent.PUBLISHED]  # same run id, same outcome: the same record
+
+
+def test_deleting_the_last_manifest_does_not_make_the_next_list_a_first_list(root: str) -> None:
+    storage = Storage()
+    revoked = decisions([{"tenant_id": f"{i:012d}"} for i in (1, 2, 3)])
+    run_day(storage, root, D1, revoked)
+    run_day(storage, root, D2, revoked)
+    # The outbox loses its history; the audit trail still says what partners were given.
+    for day in (D1, D2):
+        storage.delete(join(root, f"outbox/aws/revocations/dt={day}/manifest.json"))
+    cleared = revoked.assign(decision="allow")
+    with pytest.raises(GateBlocked, match="not a first list"):
+        run_day(storage, root, D3, cleared)
+    assert read_published(storage, join(root, "outbox/aws"), D3) is None

@@ -10,6 +10,7 @@ import pytest
 from pipeline.config import GateConfig
 from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
 from pipeline.publish.gate import (
+    BreachReason,
     GateBlocked,
     GateInput,
     GateResult,
@@ -19,12 +20,15 @@ from pipeline.publish.gate import (
     evaluate,
     raise_if_blocked,
 )
+from pipeline.publish.manifest import PublishHistory
 from pipeline.run.context import ApprovalChannel, RunOptions
 from tests.publish.builders import aws_row, published_list, tenants
 
 D = dt.date(2026, 11, 26)
 NO_OPTIONS = RunOptions()
-LIMITS = GateConfig(max_added=10, max_lifted=10, max_added_share=0.10, max_lifted_share=0.10)
+LIMITS = GateConfig(
+    max_added=10, max_lifted=10, max_added_share=0.10, max_lifted_share=0.10, max_lifted_share_of_list=1.0
+)
 
 
 def listing(n: int, start: int = 0) -> pd.DataFrame:
@@ -177,3 +181,59 @@ def test_active_tenants_are_counted_by_partner_state() -> None:
         ]
     )
     assert active_tenant_count(frame) == 2
+
+
+def _lifting(previous_rows: int, kept: int, active: int, history: PublishHistory | None = None) -> GateResult:
+    previous = published_list(listing(previous_rows), AWS, D - dt.timedelta(days=1))
+    item = GateInput(
+        partner="aws", list_format=AWS, current=listing(kept), previous=previous, active_tenants=active, history=history
+    )
+    return evaluate([item], GateConfig(), NO_OPTIONS, logical_date=D, run_id="r1")
+
+
+def test_a_wiped_list_is_blocked_although_it_is_a_small_share_of_the_tenants() -> None:
+    # 11 of 12 revocations lifted among 1,000 active tenants: 1.1% of them, under every tenant limit.
+    result = _lifting(12, kept=1, active=1000)
+    assert result.status is GateStatus.BLOCKED
+    [gate] = result.partners
+    assert gate.reasons == (BreachReason.LIFTED_SHARE_OF_LIST,)
+    assert gate.breaches == ("11 lifted is 91.7% of the 12 rows of the last published list, above 25.0%",)
+    assert gate.previous_listed == 12
+
+
+def test_a_few_lifts_of_a_long_list_pass() -> None:
+    assert _lifting(100, kept=80, active=10_000).status is GateStatus.PASSED
+
+
+def test_a_list_whose_history_the_outbox_lost_is_not_a_first_list() -> None:
+    recorded = PublishHistory(logical_date=D - dt.timedelta(days=1), manifests=frozenset({"0" * 64}), runs=("r0",))
+    item = GateInput(partner="aws", list_format=AWS, current=listing(1), previous=None, active_tenants=1000,
+                     history=recorded)  # fmt: skip
+    result = evaluate([item], GateConfig(), NO_OPTIONS, logical_date=D, run_id="r1")
+    assert result.status is GateStatus.BLOCKED
+    assert result.partners[0].reasons == (BreachReason.HISTORY_MISSING,)
+    assert "not a first list" in result.partners[0].breaches[0]
+    # An older list left in the outbox, or a manifest the trail never recorded, is no better.
+    older = PublishHistory(logical_date=D - dt.timedelta(days=1), manifests=frozenset({"0" * 64}), runs=("r0",))
+    two_days = published_list(listing(3), AWS, D - dt.timedelta(days=2))
+    stale = GateInput(partner="aws", list_format=AWS, current=listing(3), previous=two_days, active_tenants=1000,
+                      history=older)  # fmt: skip
+    assert evaluate([stale], GateConfig(), NO_OPTIONS, logical_date=D, run_id="r1").partners[0].reasons == (
+        BreachReason.HISTORY_MISSING,
+    )
+    same_day = published_list(listing(3), AWS, D - dt.timedelta(days=1))
+    unknown = GateInput(partner="aws", list_format=AWS, current=listing(3), previous=same_day, active_tenants=1000,
+                        history=older)  # fmt: skip
+    assert (
+        "is not the one recorded"
+        in evaluate([unknown], GateConfig(), NO_OPTIONS, logical_date=D, run_id="r1").partners[0].breaches[0]
+    )
+    known = PublishHistory(same_day.manifest.logical_date, frozenset({same_day.manifest_sha256}), ("earlier",))
+    fine = GateInput(partner="aws", list_format=AWS, current=listing(3), previous=same_day, active_tenants=1000,
+                     history=known)  # fmt: skip
+    assert evaluate([fine], GateConfig(), NO_OPTIONS, logical_date=D, run_id="r1").status is GateStatus.PASSED
+
+
+def test_the_list_share_is_judged_from_a_few_lifts_on() -> None:
+    assert _lifting(3, kept=1, active=1000).status is GateStatus.PASSED  # 2 of 3: two ordinary lifts
+    assert _lifting(4, kept=1, active=1000).status is GateStatus.BLOCKED  # 3 of 4
