@@ -134,17 +134,55 @@ def heads(
     return chosen
 
 
-def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray:
-    """Per query, whether every one of its words is a word of some pool name.
+def _misspelt_endings(words: pa.Array, endings: list[str], config: MatchingConfig) -> pa.Array:
+    """The distinct words among `words` one typo from a generic ending, the endings themselves excluded."""
+    distinct = pc.unique(words).drop_null()
+    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), 4))
+    if not endings or not len(distinct):
+        return distinct.slice(0, 0)
+    values = distinct.to_numpy(zero_copy_only=False)
+    near = np.zeros(len(values), dtype=bool)
+    for start in range(0, len(values), _ENDING_CHUNK):
+        block = process.cdist(
+            values[start : start + _ENDING_CHUNK],
+            endings,
+            scorer=fuzz.ratio,
+            score_cutoff=config.ending_typo_score,
+            dtype=np.uint8,
+            workers=config.workers,
+        )
+        near[start : start + _ENDING_CHUNK] = block.max(axis=1) > 0
+    exact = pc.is_in(distinct, value_set=pa.array(endings, type=distinct.type)).to_numpy(zero_copy_only=False)
+    return distinct.filter(pa.array(near & ~exact))
 
-    A fuzzy match whose words are all known words differs from its entity by a whole word (Bral vs
-    Brel), not by a typo (Brql): more likely another company than a misspelling.
+
+def differing_words_known(
+    query_words: pd.Series, matched_words: pd.Series, pool_words: pd.Series, config: MatchingConfig
+) -> np.ndarray:
+    """Per pair (query name, the pool name it matched): whether the query's words that the pool name lacks
+    are all words of some pool name.
+
+    Such a pair differs by a whole word (Bral vs Brel), not by a typo (Brql): more likely another company
+    than a misspelling. A differing word one typo from a generic ending ("Partnes", "Indstries") is a typo
+    even when some registered name carries the same typo: in millions of names, every common typo of a
+    crowded word is somebody's registered name.
     """
+    q_tokens = pc.split_pattern(_arrow(query_words), " ")
+    p_tokens = pc.split_pattern(_arrow(matched_words), " ")
+    q_flat, p_flat = q_tokens.flatten(), p_tokens.flatten()
+    q_parents = pc.list_parent_indices(q_tokens).to_numpy()
+    bar = pa.scalar("|", type=q_flat.type)
+
+    def keyed(parents: np.ndarray, flat: pa.Array) -> pa.Array:
+        return pc.binary_join_element_wise(pa.array(parents.astype(str), type=flat.type), flat, bar)
+
+    own = pc.is_in(keyed(q_parents, q_flat), value_set=keyed(pc.list_parent_indices(p_tokens).to_numpy(), p_flat))
     vocabulary = pc.unique(pc.split_pattern(_arrow(pool_words), " ").flatten())
-    tokens = pc.split_pattern(_arrow(query_words), " ")
-    known = pc.is_in(tokens.flatten(), value_set=vocabulary).to_numpy(zero_copy_only=False)
-    parents = pc.list_parent_indices(tokens).to_numpy()
-    unknown = np.bincount(parents[~known], minlength=len(query_words))
+    known = pc.is_in(q_flat, value_set=vocabulary).to_numpy(zero_copy_only=False)
+    endings = generic_endings(pool_words, config)
+    typo = pc.is_in(q_flat, value_set=_misspelt_endings(q_flat, endings, config)).to_numpy(zero_copy_only=False)
+    differs = ~own.to_numpy(zero_copy_only=False)
+    unknown = np.bincount(q_parents[differs & (~known | typo)], minlength=len(query_words))
     return np.asarray(unknown == 0)
 
 

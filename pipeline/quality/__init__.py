@@ -11,6 +11,7 @@ from pipeline.quality.contracts import Contract, ContractError, Rule, Scope, Sev
 from pipeline.quality.cross import (
     check_billed_accounts_known,
     check_export_present,
+    check_identifier_check_digits,
     check_published_matches_decisions,
     check_stakes_sum,
     check_tenant_count,
@@ -33,6 +34,7 @@ __all__ = [
     "ValidationReport",
     "check_billed_accounts_known",
     "check_export_present",
+    "check_identifier_check_digits",
     "check_published_matches_decisions",
     "check_stakes_sum",
     "check_tenant_count",

@@ -263,6 +263,7 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
         name, tenants = p["partner"], _read(ctx, p["tenants"])
         growth = ctx.config.quality.max_tenant_growth
         report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
+        report.add(quality.check_identifier_check_digits(name, tenants))
     interests, ownership_types = _read(ctx, ownership["interests"]), _policy(ctx).ownership.interests
     report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
