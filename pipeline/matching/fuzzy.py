@@ -191,9 +191,15 @@ def _arrow(column: pd.Series) -> pa.LargeStringArray:
 
 
 def _pass_pairs(
-    q_blocks: pa.LargeStringArray, p_blocks: pa.LargeStringArray, side: str, config: MatchingConfig
+    q_blocks: pa.LargeStringArray,
+    p_blocks: pa.LargeStringArray,
+    side: str,
+    config: MatchingConfig,
+    crowded: np.ndarray,
 ) -> pd.DataFrame:
-    """Pairs (q, p) for one pass: each query meets the pool rows of its smallest block that fits."""
+    """Pairs (q, p) for one pass: each query meets the pool rows of its smallest block that fits.
+
+    Queries whose block is still too large at the longest piece are marked in `crowded`."""
     open_rows = np.arange(len(q_blocks))
     # Pool rows still in play: a row outside every wanted block at one length is outside at longer ones.
     pool_rows = np.arange(len(p_blocks))
@@ -226,6 +232,7 @@ def _pass_pairs(
             found.append(queries.join(members, keys="block", join_type="inner").select(["q", "p"]))
         # An empty block stays empty with longer pieces; only oversized ones are worth refining.
         open_rows = open_rows[size > config.block_max_size]
+    crowded[open_rows] = True
     if not found:
         return pd.DataFrame({"q": np.array([], dtype="int64"), "p": np.array([], dtype="int64")})
     pairs: pd.DataFrame = pa.concat_tables(found).to_pandas()
@@ -238,12 +245,19 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
     `q` and `p` are row positions in `queries` and `pool`. Keys shorter than `fuzzy_min_key_length`
     are not scored: a few letters are too little to say two names are the same.
     """
+    return fuzzy_search(queries, pool, config)[0]
+
+
+def fuzzy_search(queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig) -> tuple[pd.DataFrame, np.ndarray]:
+    """`fuzzy_candidates`, and the query rows that a block too large kept from being scored in some pass
+    (positions in `queries`): if they end without a candidate, they were not matched, not found unmatched."""
     empty = pd.DataFrame(
         {"q": np.array([], dtype="int64"), "p": np.array([], dtype="int64"), "score": np.array([], dtype="float64")}
     )
     q_rows = np.flatnonzero((queries["key"].str.len() >= config.fuzzy_min_key_length).to_numpy())
+    crowded = np.zeros(len(q_rows), dtype=bool)
     if len(q_rows) == 0 or pool.empty:
-        return empty
+        return empty, np.array([], dtype="int64")
     endings = generic_endings(pool["words"], config)
     q_keys = queries["key"].iloc[q_rows]
 
@@ -274,6 +288,7 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
                     _blocks(p_country, _arrow(pool[blocked]), side),
                     side,
                     config,
+                    crowded,
                 )
                 for blocked, side in passes
             ]
@@ -303,6 +318,6 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
             )
         )
     if not scored:
-        return empty
+        return empty, q_rows[crowded]
     best = pd.concat(scored, ignore_index=True).sort_values("score", ascending=False, kind="stable")
-    return best.drop_duplicates(["q", "p"]).sort_values(["q", "p"], ignore_index=True)
+    return best.drop_duplicates(["q", "p"]).sort_values(["q", "p"], ignore_index=True), q_rows[crowded]

@@ -14,6 +14,8 @@ Stages, in order; the first stage that finds any candidate decides, later stages
    of the tenant's countries (`fuzzy.py`);
 4. an identifier the tenant gave whose check digits fail (USCC, LEI) but which equals a registered one:
    only when no name matched, and capped at `failed_check_confidence` (review, never revoke alone).
+A tenant left without a candidate because its block stayed too large (`fuzzy.py`) is linked by method
+`unscored`: counted and reported, never silently unlinked.
 A tenant's countries are its address country and its tax country; an entity's are its jurisdiction's
 country, its registered address country and its business (headquarters) address country. Only records
 of type `entity` are linked (a tenant is an organisation's account). Every candidate names the entity's
@@ -43,7 +45,7 @@ from pipeline.arrays import filled, int64s, pandas_nested, strings, text_series
 from pipeline.config import MatchingConfig
 from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
 from pipeline.jurisdictions import country_parts
-from pipeline.matching.fuzzy import differing_words_known, fuzzy_candidates
+from pipeline.matching.fuzzy import differing_words_known, fuzzy_search
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
 from pipeline.matching.names import normalise_names
 
@@ -55,6 +57,9 @@ class LinkMethod(enum.StrEnum):
     EXACT_NAME = "exact_name"
     FUZZY_NAME = "fuzzy_name"
     NONE = "none"
+    # No candidate, and a block too large kept the name from being scored: not matched, rather than
+    # found to match nothing. Counted in the report; the decision is the unmatched tenant's.
+    UNSCORED = "unscored"
 
 
 _STAGE = {
@@ -165,8 +170,9 @@ def _identifier_candidates(
 
 def _name_candidates(
     queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(exact, fuzzy) name candidates; fuzzy ones only for tenants without an exact one."""
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(exact, fuzzy) name candidates, fuzzy ones only for tenants without an exact one, and the tenants
+    (positions) a block too large kept from being scored."""
     exact = queries.merge(pool, on=["country", "key"], suffixes=("", "_e"))
     exact_frame = pd.DataFrame(
         {
@@ -182,7 +188,7 @@ def _name_candidates(
     rest = queries[~queries["t"].isin(exact["t"])].reset_index(drop=True)
     reordered = rest.merge(pool, on=["country", "sorted_key"], suffixes=("", "_e"))
     rest = rest[~rest["t"].isin(reordered["t"])].reset_index(drop=True)
-    scored = fuzzy_candidates(rest, pool, config)
+    scored, crowded = fuzzy_search(rest, pool, config)
     q = scored["q"].to_numpy()
     confidence = np.minimum(scored["score"].to_numpy() / 100.0, config.fuzzy_max_confidence)
     matched_words = pool["words"].iloc[scored["p"].to_numpy()].reset_index(drop=True)
@@ -208,7 +214,7 @@ def _name_candidates(
             "failed_check": False,
         }
     )
-    return exact_frame, fuzzy_frame
+    return exact_frame, fuzzy_frame, rest["t"].to_numpy()[crowded]
 
 
 def _candidates(
@@ -257,7 +263,7 @@ def link(
     settled = by_identifier.loc[~by_identifier["failed_check"].astype(bool), "t"]
     queries = queries[~queries["t"].isin(settled)].reset_index(drop=True)
     pool = _pool(ents, threads)
-    exact, fuzzy = _name_candidates(queries, pool, config)
+    exact, fuzzy, crowded = _name_candidates(queries, pool, config)
     candidates = pd.concat(
         [frame for frame in (by_identifier, exact, fuzzy) if not frame.empty] or [by_identifier], ignore_index=True
     )
@@ -283,6 +289,9 @@ def link(
     tie = (runner_up.reindex(range(n)) >= confidence - config.tie_margin - 1e-9).fillna(False).astype(bool)
     linked = confidence.notna()
     method = best["method"].reindex(range(n)).fillna(LinkMethod.NONE.value)
+    unscored = np.zeros(n, dtype=bool)
+    unscored[crowded] = True
+    method = method.where(~(unscored & ~linked.to_numpy()), LinkMethod.UNSCORED.value)
     out = pd.DataFrame(
         {
             "partner": tenants["partner"],

@@ -15,6 +15,7 @@ from pipeline.quality.cross import (
     check_published_matches_decisions,
     check_stakes_sum,
     check_tenant_count,
+    check_tenants_scored,
     results_from_findings,
 )
 from pipeline.quality.results import CheckResult, DatasetCounts, Outcome, QualityError, ValidationReport
@@ -38,6 +39,7 @@ __all__ = [
     "check_published_matches_decisions",
     "check_stakes_sum",
     "check_tenant_count",
+    "check_tenants_scored",
     "load_contract",
     "results_from_findings",
     "validate_frame",

@@ -23,6 +23,7 @@ BILLED_ACCOUNTS_KNOWN = ("canonical_billing", "billed_accounts_known")
 EXPORT_PRESENT = ("canonical_tenants", "export_present")
 TENANT_COUNT_STABLE = ("canonical_tenants", "tenant_count_stable")
 IDENTIFIER_CHECK_DIGITS = ("canonical_tenants", "identifier_check_digits")
+TENANTS_SCORED = ("tenant_links", "tenants_scored")
 STAKES_AT_MOST_100 = ("interests", "stakes_at_most_100")
 PUBLISHED_MATCHES_DECISIONS = ("tenant_decisions", "published_matches_decisions")
 EXEMPTIONS_APPLY = ("tenant_decisions", "exemptions_apply")
@@ -140,6 +141,26 @@ def check_identifier_check_digits(partner: str, tenants: pd.DataFrame) -> CheckR
         else f"{partner}: all {len(keys)} checked tenant numbers pass their check digits",
         checked=len(keys),
         failed=len(failed),
+        samples=samples,
+    )
+
+
+def check_tenants_scored(links: pd.DataFrame) -> CheckResult:
+    """Tenants left without a candidate because their name's block was too large to score (`unscored`)."""
+    from pipeline.matching import LinkMethod
+
+    unscored = links[links["method"] == LinkMethod.UNSCORED.value]
+    samples = [{"partner": r["partner"], "tenant_id": r["tenant_id"]} for _, r in unscored.iterrows()]
+    return _result(
+        TENANTS_SCORED,
+        "links",
+        passed=unscored.empty,
+        message=f"{len(unscored)} of {len(links)} tenants could not be scored by name: the block of names "
+        "they share is too large (matching.block_max_size); they are treated as unmatched"
+        if len(unscored)
+        else f"all {len(links)} tenants were scored",
+        checked=len(links),
+        failed=len(unscored),
         samples=samples,
     )
 

@@ -305,11 +305,12 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
 def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Linked:
     """Link every tenant to the legal entity behind it, with method and confidence."""
     from pipeline.matching import link
-    from pipeline.quality import ValidationReport
+    from pipeline.quality import ValidationReport, check_tenants_scored
 
     tenants = _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS)
     links = link(tenants, _read(ctx, ownership["entities"]), _read(ctx, ownership["identifiers"]), ctx.config.matching)
     report = ValidationReport("match_tenants")
+    report.add(check_tenants_scored(links))
     links, _ = _validated(ctx, report, ds.LINKS, links)
     uris = Linked(links=_write(ctx, ds.LINKS, links), validation=_write_validation(ctx, report, "match_tenants"))
     report.raise_for_errors()

@@ -366,3 +366,16 @@ def test_a_typo_in_a_crowded_word_is_not_capped_as_a_known_word() -> None:
     assert one(out, 0)["may_revoke"]
     assert one(out, 1)["entity_id"] == "brel"
     assert one(out, 1)["confidence"] <= config.known_words_max_confidence
+
+
+def test_a_tenant_whose_block_is_too_large_is_unscored_not_unmatched() -> None:
+    # Every registered name starts and ends alike: no block of at most two names exists for the tenant.
+    crowd = [
+        {"entity_id": f"c{i}", "name": f"Samename Holdings {i:03d} Samename Holdings", "jurisdiction": "US"}
+        for i in range(20)
+    ]
+    config = MatchingConfig(block_max_size=2, block_lengths=(4,), generic_words=0)
+    out = link(tenants({"company_name": "Samename Holdings Samename Holdings", "country": "US"}), entities(*crowd),
+               no_ids(), config)  # fmt: skip
+    assert one(out)["method"] == LinkMethod.UNSCORED.value
+    assert pd.isna(one(out)["entity_id"]) or one(out)["entity_id"] == ""
