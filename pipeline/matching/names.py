@@ -500,34 +500,48 @@ def _joined_syllables(words: pa.Array) -> pa.Array:
 # abbreviation) and at least this long is that word misspelt: "Ruanjian" misspelt as "Ranjian" would
 # otherwise keep the pinyin while its entity's name reads "software".
 _CORRECTION_SCORE = 85.0
+_LAST_WORD_SCORE = 80.0
 _CORRECTION_MIN_LENGTH = 5
 _CORRECTABLE = [w for w in _WORDS if len(w) >= _CORRECTION_MIN_LENGTH]
 
 
-def _corrected(flat: pa.Array) -> pa.Array:
-    """Words one typo from a word of `_WORDS` replaced by it (each distinct word compared once)."""
+def _corrected(tokens: pa.Array) -> pa.Array:
+    """The words of `tokens` (a list array), flattened, those one typo from a word of `_WORDS` replaced by
+    it (each distinct word compared once). A name's last word, where the generic words stand, may be
+    one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi); other words, brands among
+    them, need `_CORRECTION_SCORE`."""
     from rapidfuzz import fuzz, process
 
+    flat = tokens.flatten()
     candidates = pc.unique(flat.filter(pc.greater_equal(pc.utf8_length(flat), _CORRECTION_MIN_LENGTH)))
     candidates = candidates.filter(pc.invert(pc.is_in(candidates, value_set=_ABBREVIATED_FROM)))
     if not len(candidates):
         return flat
     values = candidates.to_numpy(zero_copy_only=False)
     best = np.full(len(values), -1, dtype=np.int64)
+    score = np.zeros(len(values), dtype=np.uint8)
     for start in range(0, len(values), 50_000):
         scores = process.cdist(
-            values[start : start + 50_000], _CORRECTABLE, scorer=fuzz.ratio, score_cutoff=_CORRECTION_SCORE,
+            values[start : start + 50_000], _CORRECTABLE, scorer=fuzz.ratio, score_cutoff=_LAST_WORD_SCORE,
             dtype=np.uint8, workers=-1,
         )  # fmt: skip
-        found = scores.max(axis=1) > 0
-        best[start : start + 50_000] = np.where(found, scores.argmax(axis=1), -1)
-    hit = best >= 0
+        score[start : start + 50_000] = scores.max(axis=1)
+        best[start : start + 50_000] = scores.argmax(axis=1)
+    hit = score > 0
     if not hit.any():
         return flat
     typos = candidates.filter(pa.array(hit))
     meant = pa.array([_CORRECTABLE[i] for i in best[hit]], type=flat.type)
     where = pc.index_in(flat, value_set=typos)
-    return pc.if_else(pc.is_valid(where), meant.take(pc.fill_null(where, 0)), flat)
+    offsets = tokens.offsets.to_numpy()
+    last = np.zeros(len(flat), dtype=bool)
+    ends = offsets[1:][offsets[1:] > offsets[:-1]] - 1
+    last[ends] = True
+    strong = pc.is_in(flat, value_set=candidates.filter(pa.array(score >= _CORRECTION_SCORE))).to_numpy(
+        zero_copy_only=False
+    )
+    use = pa.array((last | strong) & pc.is_valid(where).to_numpy(zero_copy_only=False))
+    return pc.if_else(use, meant.take(pc.fill_null(where, 0)), flat)
 
 
 @functools.cache
@@ -557,7 +571,7 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     words = _joined_syllables(pc.replace_substring_regex(arr, _trailing(rigour_forms(arr)), ""))
 
     tokens = pc.split_pattern(words, " ")
-    flat = _corrected(tokens.flatten())
+    flat = _corrected(tokens)
     where = pc.index_in(flat, value_set=_ABBREVIATED_FROM)
     flat = pc.if_else(pc.is_valid(where), _ABBREVIATED_TO.take(filled(where, 0)), flat)
     tokens = type(tokens).from_arrays(tokens.offsets, flat)
