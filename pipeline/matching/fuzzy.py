@@ -25,6 +25,7 @@ too much to reach `fuzzy_min_score` are dropped before scoring (ratio <= 2 min /
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,10 +135,10 @@ def heads(
     return chosen
 
 
-def _misspelt_endings(words: pa.Array, endings: list[str], config: MatchingConfig) -> pa.Array:
+def _misspelt_endings(words: Any, endings: list[str], config: MatchingConfig) -> Any:
     """The distinct words among `words` one typo from a generic ending, the endings themselves excluded."""
     distinct = pc.unique(words).drop_null()
-    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), 4))
+    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), pa.scalar(4)))
     if not endings or not len(distinct):
         return distinct.slice(0, 0)
     values = distinct.to_numpy(zero_copy_only=False)
@@ -173,7 +174,7 @@ def differing_words_known(
     q_parents = pc.list_parent_indices(q_tokens).to_numpy()
     bar = pa.scalar("|", type=q_flat.type)
 
-    def keyed(parents: np.ndarray, flat: pa.Array) -> pa.Array:
+    def keyed(parents: np.ndarray, flat: Any) -> Any:
         return pc.binary_join_element_wise(pa.array(parents.astype(str), type=flat.type), flat, bar)
 
     own = pc.is_in(keyed(q_parents, q_flat), value_set=keyed(pc.list_parent_indices(p_tokens).to_numpy(), p_flat))

@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -469,7 +469,7 @@ def rigour_forms(words: LargeStrings) -> frozenset[str]:
 _PINYIN_WORDS = pa.array(sorted(pinyin for pinyin, _ in CHINESE_WORDS.values()), type=pa.large_string())
 
 
-def _joined_syllables(words: pa.Array) -> pa.Array:
+def _joined_syllables(words: Any) -> Any:  # Arrow arrays of either string width: the stubs' overloads split on it
     """Two neighbouring words that spell a pinyin generic word together ("Ke Ji") joined into it ("keji"),
     so that pinyin written syllable by syllable meets the same name written word by word."""
     tokens = pc.split_pattern(words, " ")
@@ -489,7 +489,7 @@ def _joined_syllables(words: pa.Array) -> pa.Array:
         np.arange(len(flat)) + 1, len(flat) - 1))), nothing), flat)  # fmt: skip
     kept = pa.array(~second)
     counts = np.bincount(parents[~second], minlength=len(words))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    offsets: Any = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
     merged = pa.LargeListArray.from_arrays(offsets, joined.filter(kept)) if pa.types.is_large_string(
         flat.type) else pa.ListArray.from_arrays(offsets.cast(pa.int32()), joined.filter(kept))  # fmt: skip
     out = pc.binary_join(merged, pa.scalar(" ", type=words.type))
@@ -505,7 +505,7 @@ _CORRECTION_MIN_LENGTH = 5
 _CORRECTABLE = [w for w in _WORDS if len(w) >= _CORRECTION_MIN_LENGTH]
 
 
-def _corrected(tokens: pa.Array) -> pa.Array:
+def _corrected(tokens: Any) -> Any:  # a list array of either string width, its flattened words
     """The words of `tokens` (a list array), flattened, those one typo from a word of `_WORDS` replaced by
     it (each distinct word compared once). A name's last word, where the generic words stand, may be
     one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi); other words, brands among
@@ -513,7 +513,8 @@ def _corrected(tokens: pa.Array) -> pa.Array:
     from rapidfuzz import fuzz, process
 
     flat = tokens.flatten()
-    candidates = pc.unique(flat.filter(pc.greater_equal(pc.utf8_length(flat), _CORRECTION_MIN_LENGTH)))
+    long_enough = pc.greater_equal(pc.utf8_length(flat), pa.scalar(_CORRECTION_MIN_LENGTH))
+    candidates = pc.unique(flat.filter(long_enough))
     candidates = candidates.filter(pc.invert(pc.is_in(candidates, value_set=_ABBREVIATED_FROM)))
     if not len(candidates):
         return flat
