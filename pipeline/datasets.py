@@ -224,7 +224,7 @@ LINKS = Dataset(
         "partner",
         "tenant_id",
         "entity_id",  # empty when unmatched
-        "method",  # tax_id | lei | company_number | exact_name | fuzzy_name | none
+        "method",  # tax_id | lei | company_number | exact_name | fuzzy_name | none | unscored
         "confidence",
         "may_revoke",  # confidence at or above the configured minimum and no tie
         "candidates",  # the candidates considered (`Candidate`), best first

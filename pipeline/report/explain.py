@@ -162,9 +162,10 @@ def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
         candidates = case.link.candidates if isinstance(case.link.candidates, list) else []
         for c in candidates:
             if isinstance(c, dict):
+                matched = f", matched name {clean(c.get('matched_name'))}" if c.get("matched_name") else ""
                 out.append(
-                    f"    candidate {clean(c.get('entity_id'))}: {clean(c.get('method'))}, "
-                    f"confidence {clean(c.get('confidence'))}"
+                    f"    candidate {clean(c.get('entity_id'))} {clean(c.get('name'))}: {clean(c.get('method'))}, "
+                    f"confidence {clean(c.get('confidence'))}{matched} (via {clean(c.get('via'))})"
                 )
     if case.entity is not None:
         out += _entity_lines(case.entity)

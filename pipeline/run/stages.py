@@ -265,6 +265,7 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
         name, tenants = p["partner"], _read(ctx, p["tenants"])
         growth = ctx.config.quality.max_tenant_growth
         report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
+        report.add(quality.check_identifier_check_digits(name, tenants))
     interests, ownership_types = _read(ctx, ownership["interests"]), _policy(ctx).ownership.interests
     report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
@@ -306,7 +307,7 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
 def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Linked:
     """Link every tenant to the legal entity behind it, with method and confidence."""
     from pipeline.matching import link
-    from pipeline.quality import ValidationReport
+    from pipeline.quality import ValidationReport, check_tenants_scored
     from pipeline.review.apply import apply_links, link_verdicts, standing
     from pipeline.review.store import read_judgements
 
@@ -319,6 +320,7 @@ def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership
     verdicts = link_verdicts(standing(judgements, ctx.logical_date), tenants, links, ctx.logical_date)
     links = apply_links(links, verdicts)
     report = ValidationReport("match_tenants")
+    report.add(check_tenants_scored(links))
     links, _ = _validated(ctx, report, ds.LINKS, links)
     uris = Linked(
         links=_write(ctx, ds.LINKS, links),
