@@ -70,6 +70,8 @@ test-fast: lint typecheck
 bench: setup
 	$(BIN)/python benchmarks/ownership.py --entities 5000000 --relationships 8000000
 	$(BIN)/python benchmarks/matching.py --tenants 1000000 --entities 5000000
+	$(BIN)/python benchmarks/matching.py --world stress --tenants 1000000 --entities 5000000
+	$(BIN)/python benchmarks/demo_truth.py --tenants 100000
 	$(BIN)/python benchmarks/quality.py --tenants 3000
 	$(BIN)/python benchmarks/publish_lists.py --tenants 200000 --revoked 20000
 	$(BIN)/python benchmarks/reconcile_report.py --tenants 1000000 --lines 5000000

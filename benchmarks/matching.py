@@ -12,9 +12,17 @@ labels each tenant by name variant and by what in its record identifies the enti
 - decoys: the same name registered in another country; siblings: a name one letter away in the same
   country (the hard case for fuzzy matching);
 - identifiers: a national number for most entities (CN-SAMR USCC, GB-COH, <CC>-VAT, ...), LEIs for some;
+- aliases: about a tenth of the entities carry an alternate name (BODS alternateNames): a Chinese
+  entity its name in the other writing, others a trading name;
+- clear companies named after a Chinese city abroad ("Shanghai Rose Bakery Ltd" in GB);
 - tenants: most are an entity written as a variant (exact, another or no legal form, case and
-  punctuation, one or two typos, swapped words, pinyin for a Chinese-script name and back, a tax number
-  with its own formatting, a wrong tax number); the rest belong to no entity at all.
+  punctuation, one or two typos, a typo inside a crowded last word, swapped words, look-alike Cyrillic or
+  Greek letters, the Chinese-script name for a pinyin one (simplified or traditional), the pinyin for a
+  Chinese-script one (spaced or not, with or without tone marks), the English rendering of a Chinese
+  name, an alternate name, a tax number with its own formatting, a wrong tax number); some are the decoys
+  themselves (a same-name company abroad, a sibling, a city-named company); the rest belong to no entity.
+  Groups are reported with their precision and recall (`groups`): each must reach 0.97 recall, and
+  decoys must never be revoked as someone else.
 
 Usage: python benchmarks/matching.py [--world demo|stress] [--tenants 1000000] [--entities 5000000] [--seed 7]
 """
@@ -34,11 +42,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from anyascii import anyascii
+from pypinyin import Style, lazy_pinyin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from peak_memory import peak_rss_mb, reset_peak, rss_mb  # benchmarks/, beside this script
 
+from demo_world.identifiers import lei as valid_lei
+from demo_world.identifiers import uscc
 from pipeline.config import MatchingConfig
 from pipeline.datasets import ENTITIES, IDENTIFIERS, TENANTS
 from pipeline.matching import link
@@ -112,6 +123,24 @@ CN_CHARS = (
     "博雅思维正德诚信联合众汇丰隆昌兴旺发展东南西北嘉禾宏图伟业永川力行合成精工艺达晨曦阳春晓峰岭"
 )
 CN_INDUSTRIES = ("科技", "贸易", "电子", "网络", "信息技术", "实业", "投资", "物流", "软件", "医药", "传媒", "能源")
+# How the industries are usually rendered in an English name.
+CN_ENGLISH = dict(
+    zip(
+        CN_INDUSTRIES,
+        ("Technology", "Trading", "Electronics", "Network", "Information Technology", "Industrial",
+         "Investment", "Logistics", "Software", "Pharmaceutical", "Media", "Energy"),
+        strict=True,
+    )
+)  # fmt: skip
+# Simplified characters of CN_CHARS with a different traditional form, for the traditional-script variant.
+TRADITIONAL = str.maketrans(
+    "华国电达盛鑫云数据龙凤鹏飞腾远航维诚联众汇丰隆昌兴发展东图伟业阳晓岭术网络贸易实软传医药门庆长",
+    "華國電達盛鑫雲數據龍鳳鵬飛騰遠航維誠聯眾匯豐隆昌興發展東圖偉業陽曉嶺術網絡貿易實軟傳醫藥門慶長",
+)
+LOOKALIKES = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "A": "Α", "B": "Β",
+              "E": "Ε", "H": "Η", "K": "Κ", "M": "Μ", "N": "Ν", "O": "Ο", "P": "Ρ", "T": "Τ", "X": "Χ"}  # fmt: skip
+# Clear companies abroad named after a Chinese city: decoys for the city's companies.
+CITY_DECOYS = ("Rose Bakery", "Garden Restaurant", "Tailors", "Dragon Imports", "Tea House", "Noodle Bar")
 CN_FORMS = ("有限公司", "股份有限公司", "有限责任公司")
 SCHEME = {"CN": "CN-SAMR", "GB": "GB-COH", "US": "US-EIN", "IN": "IN-PAN", "JP": "JP-JCN", "SG": "SG-ACRA"}
 
@@ -151,13 +180,9 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]  # transposition
 
 
-def _number(rng: random.Random, country: str) -> str:
+def _number(rng: random.Random, country: str, serial: int) -> str:
     if country == "CN":
-        return (
-            "91"
-            + "".join(rng.choices(string.digits, k=6))
-            + "".join(rng.choices(string.ascii_uppercase + string.digits, k=10))
-        )
+        return uscc(serial, rng.choice(("110000", "310000", "440300", "330100")))  # with its check character
     if country == "GB":
         return f"{rng.randrange(10**7):08d}"
     return "".join(rng.choices(string.digits, k=9))
@@ -183,38 +208,60 @@ class _Registry:
     names: list[str] = field(default_factory=list)
     bases: list[str] = field(default_factory=list)  # name without legal form, Latin script (pinyin for CN)
     han: list[str] = field(default_factory=list)  # Chinese-script name without form ("" outside CN)
+    english: list[str] = field(default_factory=list)  # English rendering without form ("" outside CN)
+    aliases: list[str] = field(default_factory=list)  # an alternate name, or ""
     script_cn: list[bool] = field(default_factory=list)  # registered under its Chinese-script name
     country: list[str] = field(default_factory=list)
     taken: set[tuple[str, str]] = field(default_factory=set)  # registers refuse a second identical name
     numbers: dict[int, str] = field(default_factory=dict)
 
-    def add(self, prefix: str, name: str, base: str, *, han: str, script: bool, country: str) -> None:
+    def add(
+        self, prefix: str, name: str, base: str, *, han: str, script: bool, country: str, english: str = ""
+    ) -> None:
         self.ids.append(f"{prefix}{len(self.ids):08d}")
         self.names.append(name)
         self.bases.append(base)
         self.han.append(han)
+        self.english.append(english)
+        self.aliases.append("")
         self.script_cn.append(script)
         self.country.append(country)
 
 
-def _fresh_name(rng: random.Random, words: list[str], country: str, taken: set[tuple[str, str]]) -> tuple[str, str]:
-    """(base, han) of a name no entity of the country has yet."""
+_PLACES: dict[str, str] = {}
+
+
+def _place(city: str) -> str:
+    """A city as it is romanised (pypinyin reads 重庆 as Chongqing, where character by character is Zhongqing)."""
+    if city not in _PLACES:
+        _PLACES[city] = "".join(lazy_pinyin(city)).capitalize()
+    return _PLACES[city]
+
+
+def _fresh_name(
+    rng: random.Random, words: list[str], country: str, taken: set[tuple[str, str]]
+) -> tuple[str, str, str]:
+    """(base, han, english) of a name no entity of the country has yet."""
     while True:
         if country == "CN":
             city = rng.choice(CN_CITIES) if rng.random() < 0.6 else ""
             brand = "".join(rng.choice(CN_CHARS) for _ in range(rng.choice((2, 3, 3, 4))))
             industry = rng.choice(CN_INDUSTRIES)
             han = city + brand + industry
-            base = " ".join(anyascii(part).capitalize() for part in (city, brand, industry) if part)
+            head = [_place(city)] if city else []
+            head.append(anyascii(brand).capitalize())
+            # Pinyin word by word: each two-character word of the industry is one word (Xinxi Jishu).
+            pinyin = " ".join(anyascii(industry[i : i + 2]).capitalize() for i in range(0, len(industry), 2))
+            base, english = " ".join([*head, pinyin]), " ".join([*head, CN_ENGLISH[industry]])
             unique = han
         else:
             parts = rng.sample(words, rng.choice((1, 2, 2, 3)))
             if rng.random() < 0.7:
                 parts.append(rng.choice(INDUSTRIES))
-            base, han = " ".join(parts), ""
+            base, han, english = " ".join(parts), "", ""
             unique = base.lower()
         if (country, unique) not in taken:
-            return base, han
+            return base, han, english
 
 
 def _registry(rng: random.Random, nprng: np.random.Generator, words: list[str], n_entities: int) -> _Registry:
@@ -222,11 +269,18 @@ def _registry(rng: random.Random, nprng: np.random.Generator, words: list[str], 
     countries = nprng.choice(len(COUNTRIES), size=n_entities, p=WEIGHTS / WEIGHTS.sum())
     for i in range(n_entities):
         country = COUNTRIES[countries[i]]
-        base, han = _fresh_name(rng, words, country, reg.taken)
+        base, han, english = _fresh_name(rng, words, country, reg.taken)
         reg.taken.add((country, han or base.lower()))
         script = country == "CN" and rng.random() < 0.5
         name = han + rng.choice(CN_FORMS) if script else f"{base} {rng.choice(FORMS[country])}"
-        reg.add("e", name, base, han=han, script=script, country=country)
+        reg.add("e", name, base, han=han, script=script, country=country, english=english)
+        # Alternate names: a Chinese entity's name in its other writing; elsewhere a trading name.
+        if country == "CN" and rng.random() < 0.3:
+            reg.aliases[-1] = f"{english} Co., Ltd." if script else han + rng.choice(CN_FORMS)
+        elif country != "CN" and rng.random() < 0.06:
+            trading, _, _ = _fresh_name(rng, words, country, reg.taken)
+            reg.taken.add((country, trading.lower()))
+            reg.aliases[-1] = trading
     # Decoys: the same name registered in another country.
     for _ in range(int(n_entities * 0.03)):
         j = rng.randrange(n_entities)
@@ -238,6 +292,14 @@ def _registry(rng: random.Random, nprng: np.random.Generator, words: list[str], 
         sibling = _typo(rng, reg.bases[j])
         name = f"{sibling} {rng.choice(FORMS[reg.country[j]])}"
         reg.add("s", name, sibling, han="", script=False, country=reg.country[j])
+    # Clear companies abroad named after a Chinese city ("Shanghai Rose Bakery Ltd").
+    for _ in range(max(1, int(n_entities * 0.005))):
+        country = rng.choice([c for c in COUNTRIES if c != "CN"])
+        base = f"{_place(rng.choice(CN_CITIES))} {rng.choice(CITY_DECOYS)} {rng.choice(words)}"
+        if (country, base.lower()) in reg.taken:
+            continue
+        reg.taken.add((country, base.lower()))
+        reg.add("c", f"{base} {rng.choice(FORMS[country])}", base, han="", script=False, country=country)
     return reg
 
 
@@ -249,6 +311,7 @@ def _entities_frame(rng: random.Random, reg: _Registry) -> pd.DataFrame:
             "record_type": "entity",
             "entity_type": "registeredEntity",
             "name": reg.names,
+            "alternate_names": [json.dumps([a], ensure_ascii=False) if a else "[]" for a in reg.aliases],
             "jurisdiction": [f"CN-{rng.choice(['BJ', 'SH', 'GD', 'ZJ'])}" if c == "CN" else c for c in reg.country],
             "registered_country": [c if rng.random() < 0.5 else None for c in reg.country],
             "business_country": [c if rng.random() < 0.3 else None for c in reg.country],
@@ -266,32 +329,77 @@ def _identifiers_frame(rng: random.Random, reg: _Registry) -> pd.DataFrame:
     rows: list[tuple[str, str, str, str]] = []
     for i, (entity_id, country) in enumerate(zip(reg.ids, reg.country, strict=True)):
         if rng.random() < 0.7:
-            number = _number(rng, country)
+            number = _number(rng, country, i)
             reg.numbers[i] = number
             scheme = SCHEME.get(country, f"{country}-VAT")
             rows.append((entity_id, scheme, scheme, number if scheme in SCHEME.values() else country + number))
         if rng.random() < 0.1:
-            lei = "".join(rng.choices(string.ascii_uppercase + string.digits, k=20))
+            lei = valid_lei(i)
             rows.append((entity_id, "XI-LEI", "LEI", lei))
     return pd.DataFrame(rows, columns=list(IDENTIFIERS.columns)).astype("str")
 
 
 VARIANTS = (
-    ("exact", 0.22),
-    ("case_punct", 0.08),
-    ("other_form", 0.10),
-    ("no_form", 0.10),
-    ("typo1", 0.12),
-    ("typo2", 0.04),
-    ("swapped", 0.06),
-    ("script", 0.06),
-    ("tax_id", 0.10),
+    ("exact", 0.17),
+    ("case_punct", 0.05),
+    ("other_form", 0.08),
+    ("no_form", 0.05),
+    ("typo1", 0.09),
+    ("typo2", 0.03),
+    ("typo_crowded", 0.05),
+    ("swapped", 0.05),
+    ("confusable", 0.04),
+    ("chinese_script", 0.05),
+    ("pinyin", 0.05),
+    ("english", 0.05),
+    ("alias", 0.04),
+    ("decoy", 0.04),
+    ("tax_id", 0.08),
     ("wrong_tax_id", 0.02),
-    ("none", 0.10),
+    ("none", 0.08),
 )
+# The groups the issue names: each must reach 0.97 recall of links that may revoke.
+GROUPS = {
+    "chinese_script": ("chinese_script",),
+    "pinyin": ("pinyin",),
+    "english_rendering": ("english",),
+    "alias": ("alias",),
+    "misspelt_crowded": ("typo_crowded",),
+    "swapped_words": ("swapped",),
+    "other_legal_form": ("other_form", "no_form"),
+    "confusables": ("confusable",),
+}
 
 
-def _variant_name(  # noqa: PLR0911 - one return per variant reads as the list of variants
+def _confusable(rng: random.Random, text: str) -> str:
+    spots = [i for i, c in enumerate(text) if c in LOOKALIKES]
+    for i in rng.sample(spots, min(len(spots), rng.choice((1, 2)))):
+        text = text[:i] + LOOKALIKES[text[i]] + text[i + 1 :]
+    return text
+
+
+def _pinyin_words(han: str) -> list[str]:
+    """The pinyin of a generated Chinese name, word by word: city, brand, two-character industry words."""
+    cities = sorted((c for c in CN_CITIES if han.startswith(c)), key=len)
+    city = cities[-1] if cities else ""
+    rest = han[len(city) :]
+    industry = next(i for i in sorted(CN_INDUSTRIES, key=len, reverse=True) if rest.endswith(i))
+    brand = rest[: len(rest) - len(industry)]
+    words = [city, brand] + [industry[i : i + 2] for i in range(0, len(industry), 2)]
+    return ["".join(lazy_pinyin(w)) for w in words if w]
+
+
+def _pinyin(rng: random.Random, han: str) -> str:
+    """How a customer romanises a Chinese name: word by word, syllable by syllable, or with tone marks."""
+    style = rng.randrange(3)
+    if style == 0:
+        return " ".join(p.capitalize() for p in lazy_pinyin(han))
+    if style == 1:
+        return " ".join(p.capitalize() for p in lazy_pinyin(han, style=Style.TONE))
+    return "".join(w.capitalize() for w in _pinyin_words(han))
+
+
+def _variant_name(  # noqa: PLR0911, PLR0912 - one return per variant reads as the list of variants
     rng: random.Random, reg: _Registry, j: int, kind: str, words: list[str]
 ) -> tuple[str, str | None]:
     """(company name, tax number or None) under which entity j's customer appears."""
@@ -307,12 +415,24 @@ def _variant_name(  # noqa: PLR0911 - one return per variant reads as the list o
     if kind in ("typo1", "typo2"):
         typo = _typo(rng, base)
         return f"{_typo(rng, typo) if kind == 'typo2' else typo} {form}", None
+    if kind == "typo_crowded":
+        # A typo inside the last word, one of the crowded industry words.
+        head, _, last = base.rpartition(" ")
+        return f"{head} {_typo(rng, last)} {form}", None
     if kind == "swapped":
         parts = base.split()
         return (" ".join(parts[1:] + parts[:1]) + " " + form if len(parts) > 1 else base), None
-    if kind == "script" and reg.han[j]:
-        # Registered in Chinese script: the customer romanises; registered romanised: it writes Chinese.
-        return (f"{base} {form}" if reg.script_cn[j] else reg.han[j] + rng.choice(CN_FORMS)), None
+    if kind == "confusable":
+        return _confusable(rng, name), None
+    if kind == "chinese_script":
+        han = reg.han[j] + rng.choice(CN_FORMS)
+        return (han.translate(TRADITIONAL) if rng.random() < 0.5 else han), None
+    if kind == "pinyin":
+        return f"{_pinyin(rng, reg.han[j])} {rng.choice(('Co., Ltd.', 'Youxian Gongsi', 'Co Ltd'))}", None
+    if kind == "english":
+        return f"{reg.english[j]} {rng.choice(('Co., Ltd.', 'Company Limited', 'Co., Limited'))}", None
+    if kind == "alias":
+        return reg.aliases[j], None
     if kind == "tax_id" and number:
         # The number is decisive: the name may be a trading name that matches nothing.
         return rng.choice((base, name, "Trading name " + rng.choice(words))), _formatted(rng, number, country)
@@ -320,6 +440,22 @@ def _variant_name(  # noqa: PLR0911 - one return per variant reads as the list o
         # A mistyped number matches nothing (or nothing of this entity): the name must carry the link.
         return rng.choice((base, name)), _formatted(rng, _typo(rng, number + "x"), country)
     return name, None
+
+
+def _targets(reg: _Registry, n_entities: int) -> dict[str, np.ndarray]:
+    """Per variant that needs one, the entities it can be written of; the others take any registered one."""
+    country = np.array(reg.country[:n_entities])
+    script = np.array(reg.script_cn[:n_entities])
+    chinese = country == "CN"
+    words = np.array([len(b.split()) for b in reg.bases[:n_entities]])
+    return {
+        "chinese_script": np.flatnonzero(chinese & ~script),
+        "pinyin": np.flatnonzero(chinese & script),
+        "english": np.flatnonzero(chinese),
+        "alias": np.flatnonzero(np.array([bool(a) for a in reg.aliases[:n_entities]])),
+        "typo_crowded": np.flatnonzero(words >= 2),
+        "decoy": np.arange(n_entities, len(reg.ids)),
+    }
 
 
 def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
@@ -333,21 +469,24 @@ def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
     labels = [k for k, _ in VARIANTS]
     probs = np.array([p for _, p in VARIANTS])
     chosen = nprng.choice(len(labels), size=n_tenants, p=probs / probs.sum())
-    # Tenants are customers of registered entities (the first n_entities), not of decoys or siblings;
-    # the script variant needs a Chinese one.
+    # Tenants are customers of registered entities (the first n_entities), or for `decoy` the decoys
+    # themselves; variants that need a kind of entity pick among those.
     targets = nprng.integers(0, n_entities, size=n_tenants)
-    chinese = np.flatnonzero(np.array(reg.country[:n_entities]) == "CN")
+    pools = _targets(reg, n_entities)
     rows: list[dict[str, object]] = []
     truth: list[str | None] = []
     for t in range(n_tenants):
         kind = labels[chosen[t]]
-        j = int(chinese[targets[t] % len(chinese)]) if kind == "script" and len(chinese) else int(targets[t])
+        pool = pools.get(kind)
+        j = int(pool[targets[t] % len(pool)]) if pool is not None and len(pool) else int(targets[t])
+        if pool is not None and not len(pool):
+            kind = "exact"
         country = reg.country[j]
         row: dict[str, object] = {"partner": "aws", "tenant_id": f"{t:012d}", "country": country}
         if kind == "none":
             # A company the register does not hold: a name no entity of that country has (a near one may).
             other = rng.choice([c for c in COUNTRIES if c != "CN"])
-            base, _ = _fresh_name(rng, words, other, reg.taken)
+            base, _, _ = _fresh_name(rng, words, other, reg.taken)
             row |= {"company_name": f"{base} {rng.choice(FORMS[other])}", "country": other}
             truth.append(None)
         else:
@@ -360,9 +499,10 @@ def build_world(n_entities: int, n_tenants: int, seed: int) -> World:
             if rng.random() < 0.08:  # a mailing address abroad; the tax country stays the entity's
                 row |= {"tax_country": country, "country": rng.choice(COUNTRIES)}
             truth.append(reg.ids[j])
-        rows.append(row)
-    tenants = pd.DataFrame(rows, columns=list(TENANTS.columns)).astype("str")
-    variant = pd.Series(labels, dtype="str").iloc[chosen].reset_index(drop=True)
+        labels_t = kind
+        rows.append(row | {"_variant": labels_t})
+    tenants = pd.DataFrame(rows, columns=[*TENANTS.columns, "_variant"]).astype("str")
+    variant = tenants.pop("_variant").reset_index(drop=True)
     return World(entities, identifiers, tenants, pd.Series(truth, dtype="str"), variant)
 
 
@@ -387,6 +527,21 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
             "wrong_links": int((linked & ~correct & mask).sum()),
             "wrong_revoking": int((revoking & ~correct & mask).sum()),
         }
+    groups = {}
+    variant = world.variant.to_numpy()
+    for group, kinds in GROUPS.items():
+        mask = np.isin(variant, kinds)
+        if not mask.any():
+            continue
+        groups[group] = {
+            "tenants": int(mask.sum()),
+            "precision": ratio(int((correct & revoking & mask).sum()), int((revoking & mask).sum())),
+            "recall": ratio(int((correct & revoking & mask).sum()), int((mask & has_truth).sum())),
+        }
+    # Decoys (a same-name company abroad, a sibling, a city-named company): revoked as another company, or
+    # another company's tenant revoked as a decoy.
+    decoy_entity = pd.Series(got).str.match(r"^[dsc]\d").fillna(False).to_numpy(dtype=bool)
+    decoys_revoked = int((revoking & ~correct & (decoy_entity | (variant == "decoy"))).sum())
     # What other revoke thresholds would give, for tuning `min_revoke_confidence` (ties stay excluded).
     confidence = links["confidence"].to_numpy()
     thresholds = {}
@@ -405,6 +560,8 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
         "revoking_links": int(revoking.sum()),
         "links": int(linked.sum()),
         "per_variant": per_variant,
+        "groups": groups,
+        "decoys_revoked": decoys_revoked,
     }
 
 
@@ -465,6 +622,9 @@ def main() -> None:
     )
     for kind, row in figures["per_variant"].items():  # type: ignore[attr-defined]
         print(f"  {kind:<32} {row}")
+    for group, row in figures["groups"].items():  # type: ignore[attr-defined]
+        print(f"  group {group:<26} {row}")
+    print(f"  decoys revoked as another company: {figures['decoys_revoked']}")
     for threshold, row in figures["revoke_thresholds"].items():  # type: ignore[attr-defined]
         print(f"  min_revoke_confidence {threshold}: {row}")
     result = {

@@ -86,7 +86,13 @@ def main() -> None:
             )
             gate = evaluate([item], limits, RunOptions(), logical_date=day, run_id=tag)
             t2 = time.perf_counter()
-            meta = PublishMeta(run_id=tag, logical_date=day, policy_id=POLICY.id, policy_version=POLICY.version)
+            meta = PublishMeta(
+                run_id=tag,
+                logical_date=day,
+                policy_id=POLICY.id,
+                policy_version=POLICY.version,
+                list_format_version="1.1.0",
+            )
             result = publish_partner_list(
                 storage,
                 outbox,

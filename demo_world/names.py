@@ -29,6 +29,7 @@ class NameVariant(enum.StrEnum):
     SWAPPED_ORDER = "swapped_order"  # words reordered (Shenzhen Huaxin Tech / Huaxin Tech (Shenzhen))
     ROMANISED = "romanised"  # another script's or another system's romanisation
     ASCII_FOLDED = "ascii_folded"  # diacritics written out or dropped (Müller / Mueller)
+    CONFUSABLE = "confusable"  # a Latin letter or two written as its Cyrillic or Greek look-alike
     DECOY_OTHER_COUNTRY = "decoy_other_country"  # as registered, and another country has the same name
     HEAVY = "heavy"  # several changes at once: a fuzzy match at best
     UNREGISTERED = "unregistered"  # the tenant's company is not in the register
@@ -84,6 +85,22 @@ def dedupe_key(text: str) -> str:
     """A crude normalised form used only to keep generated names distinct within a country."""
     folded = fold_ascii(text).lower()
     return re.sub(r"[^0-9a-z\u0370-\u03ff\u0400-\u04ff\u4e00-\u9fff]+", "", folded)
+
+
+# Latin letters and a Cyrillic or Greek letter that looks the same.
+LOOKALIKES: dict[str, str] = {
+    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і",
+    "A": "Α", "B": "Β", "E": "Ε", "H": "Η", "K": "Κ", "M": "Μ", "N": "Ν", "O": "Ο", "P": "Ρ", "T": "Τ",
+}  # fmt: skip
+
+
+def confusable(text: str, draw: int) -> str:
+    """`text` with one or two of its letters replaced by look-alikes from another script."""
+    spots = [i for i, c in enumerate(text) if c in LOOKALIKES]
+    if not spots:
+        return text
+    chosen = {spots[draw % len(spots)], spots[(draw // 7) % len(spots)]}
+    return "".join(LOOKALIKES[c] if i in chosen else c for i, c in enumerate(text))
 
 
 def misspell(word: str, position: int, operation: int) -> str:
@@ -151,6 +168,7 @@ class NameParts:
             NameVariant.ABBREVIATED: lambda: bool(self.industry_abbr) and self.industry_abbr != self.industry,
             NameVariant.SUFFIX_VARIANT: lambda: bool(self.suffix_alt) and self.suffix_alt != self.suffix,
             NameVariant.SWAPPED_ORDER: lambda: latin_script and (bool(self.city) or " " in self.brand),
+            NameVariant.CONFUSABLE: lambda: latin_script and any(c in LOOKALIKES for c in self.registered),
         }.get(variant)
         return check is not None and check()
 
@@ -169,6 +187,7 @@ class NameParts:
                 self.registered, german=self.country in ("DE", "AT", "CH") and draw % 2 == 0
             ),
             NameVariant.ROMANISED: lambda: self._romanised(draw),
+            NameVariant.CONFUSABLE: lambda: confusable(self.registered, draw),
         }
         if variant not in builders:
             raise ValueError(f"{variant} is not a variant of a registered name")

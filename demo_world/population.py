@@ -51,7 +51,8 @@ FIRST_SERIAL = 1000
 
 # How tenants write their names, for tenants whose true entity is registered.
 DEFAULT_VARIANT_WEIGHTS: dict[NameVariant, float] = {
-    NameVariant.EXACT: 0.50,
+    NameVariant.EXACT: 0.48,
+    NameVariant.CONFUSABLE: 0.02,
     NameVariant.CASE_PUNCT: 0.08,
     NameVariant.MISSING_SUFFIX: 0.10,
     NameVariant.SUFFIX_VARIANT: 0.06,
@@ -447,11 +448,14 @@ def _admit(
     return still
 
 
-def _deduplicate(rng: np.random.Generator, parts: dict[str, ObjArray]) -> list[str]:
-    """Redraw names that repeat within a country, number the few that still repeat; the core keys."""
+def _deduplicate(
+    rng: np.random.Generator, parts: dict[str, ObjArray], reserved: frozenset[tuple[str, str]] = frozenset()
+) -> list[str]:
+    """Redraw names that repeat within a country (or take a `reserved` (country, core key) of the
+    world's scenarios), number the few that still repeat; the core keys."""
     keys = core_keys(parts)
     countries = parts["country"].tolist()
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str]] = set(reserved)
     dup = _admit(list(range(len(keys))), list(keys), keys, countries, seen)
     for _ in range(4):
         if not dup:
@@ -518,6 +522,7 @@ def make_population(
     lei_share: float = 0.15,
     variant_weights: dict[NameVariant, float] | None = None,
     exclude_aws_ids: frozenset[str] = frozenset(),
+    reserved_names: frozenset[tuple[str, str]] = frozenset(),
 ) -> Population:
     """Registered companies worldwide and `n_tenants` marketplace tenants with their true entities.
 
@@ -526,6 +531,8 @@ def make_population(
     About `decoy_share` of the companies share their name with a company of another country, and so do
     some unregistered tenants. `variant_weights` says how often each `NameVariant` is used for tenants
     of registered companies (a variant that cannot apply to a name falls back to `exact`).
+    `reserved_names` are (country, core key) pairs no company of the population may take: the names of
+    a world's scenario companies, whose tenants would otherwise meet two companies of one name.
     """
     if n_tenants < 0:
         raise ValueError("n_tenants must be >= 0")
@@ -538,7 +545,7 @@ def make_population(
     # unregistered name equals a registered one of the same country.
     countries = _country_draw(rng, n_entities + n_unregistered, restricted_share)
     cols = _generate_names(rng, countries)
-    keys = _deduplicate(rng, cols)
+    keys = _deduplicate(rng, cols, reserved_names)
     latin = np.flatnonzero(cols["style"] == Style.LATIN.value)
     n_twins = int(decoy_share * (n_entities + n_unregistered))
     if n_twins and len(latin):

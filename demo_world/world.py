@@ -562,6 +562,7 @@ def config_yaml(seller_account_id: str) -> str:
 workspace: workspace
 reports: reports
 audit: audit
+judgements: judgements                # reviewers' judgements (recon review), kept across nights
 policy: {POLICY_PATH}
 exemptions: {EXEMPTIONS_PATH}
 ownership:
@@ -609,6 +610,15 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 # --- the world -----------------------------------------------------------------------------------
 
 
+def _scenario_names(cat: Catalogue) -> frozenset[tuple[str, str]]:
+    """(country, name without legal form) of every scenario company: the population must not repeat one."""
+    from pipeline.matching.names import normalise_names
+
+    orgs = list(cat.orgs.values())
+    keys = normalise_names(pd.Series([o.name for o in orgs], dtype="str"))["key"].tolist()
+    return frozenset((o.country, k) for o, k in zip(orgs, keys, strict=True) if k)
+
+
 def build_world(spec: WorldSpec) -> World:
     """Every file of the world for `spec`, in memory."""
     if spec.tenants < 0:
@@ -617,7 +627,13 @@ def build_world(spec: WorldSpec) -> World:
     scenario_aws = _scenario_aws_ids(cat, spec)
     n_ordinary = max(0, spec.tenants - len(cat.tenants))
     log.info("demo world: %s tenants (%s in scenarios), seed %d", f"{spec.tenants:,}", len(cat.tenants), spec.seed)
-    pop = make_population(n_ordinary, n_entities=spec.entities, seed=spec.seed, exclude_aws_ids=frozenset(scenario_aws))
+    pop = make_population(
+        n_ordinary,
+        n_entities=spec.entities,
+        seed=spec.seed,
+        exclude_aws_ids=frozenset(scenario_aws),
+        reserved_names=_scenario_names(cat),
+    )
     log.info("population: %s entities, %s tenants", f"{len(pop.entities):,}", f"{len(pop.tenants):,}")
     table = _tenant_table(cat, pop, spec, scenario_aws)
 
@@ -725,6 +741,7 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         f"({counts['register statements']} statements, JSON Lines) |",
         f"| `{TRUTH_PATH}` | one row per tenant: true entity, expected decision, scenario, name variant |",
         "| `outbox/`, `workspace/`, `reports/`, `audit/` | written by the pipeline |",
+        "| `judgements/` | the reviewers' judgements, written by `recon review` |",
         "",
         "## Tenants",
         "",

@@ -85,8 +85,9 @@ def bucket_config(
     Azure partner's files on Azure Blob, the run's own outputs under `ops_root`; `connections` maps each
     bucket to its Airflow connection."""
     cfg: dict[str, Any] = yaml.safe_load(world_config)
-    for key in ("workspace", "reports", "audit"):
-        cfg[key] = f"{ops_root}/{cfg[key]}"
+    for key in ("workspace", "reports", "audit", "judgements"):
+        if cfg.get(key):
+            cfg[key] = f"{ops_root}/{cfg[key]}"
     cfg["policy"] = f"{aws_world}/{cfg['policy']}"
     if cfg.get("exemptions"):
         cfg["exemptions"] = f"{aws_world}/{cfg['exemptions']}"

@@ -7,8 +7,9 @@ errors (bad config, bad policy, bad input) into a one-line message and a non-zer
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -71,17 +72,39 @@ def demo_world(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same arguments give identical files.")] = 7,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing demo world at --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines, only the result.")] = False,
+    advance: Annotated[
+        bool, typer.Option("--advance", help="Move the existing world at --out to --date (a later night).")
+    ] = False,
 ) -> None:
     """Generate a deterministic demo world: partner drops, ownership register, policy, config and truth."""
     import time
 
     from demo_world import WorldExistsError, WorldSpec, write_world
-    from pipeline.run.progress import configure
-
-    configure(quiet=quiet)
+    from demo_world.advance import advance_world
     from pipeline.run.context import parse_date
+    from pipeline.run.progress import configure
     from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
 
+    configure(quiet=quiet)
+
+    if advance:
+        try:
+            out_uri = uri_from_path_or_uri(out, Path.cwd())
+            moved = advance_world(Storage(), out_uri, parse_date(date))
+        except (ValueError, WorldExistsError, StorageError) as exc:
+            typer.echo(f"demo-world: {exc}", err=True)
+            raise typer.Exit(code=2) from exc
+        typer.echo(f"advanced {out_uri} from {moved.before} to {moved.after}: {len(moved.files)} files written")
+        typer.echo(f"left: {', '.join(f'{p}/{t}' for p, t in moved.left) or 'none'}")
+        typer.echo(f"joined: {', '.join(f'{p}/{t}' for p, t in moved.joined) or 'none'}")
+        if moved.ownership:
+            o = moved.ownership
+            typer.echo(
+                f"ownership: {o['interested_party']} holds {o['share_after']:g}% of {o['subject']} "
+                f"(was {o['share_before']:g}%), statement {o['statement_id']}"
+            )
+        typer.echo(f"config: {out_uri.rstrip('/')}/config.yaml (outbox, workspace, reports, audit, judgements kept)")
+        return
     try:
         spec = WorldSpec(date=parse_date(date), tenants=tenants, seed=seed)
         out_uri = uri_from_path_or_uri(out, Path.cwd())
@@ -101,16 +124,36 @@ def demo_world(
 
 @app.command("explain")
 def explain_command(
-    key: str = typer.Argument(..., help="A tenant id (any partner) or an entity id."),
-    run: str = typer.Option(..., "--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID."),
+    key: Annotated[str, typer.Argument(help="A tenant id (any partner) or an entity id.")],
+    run: Annotated[
+        str | None, typer.Option("--run", help="The run workspace: a path or URI ending in dt=YYYY-MM-DD/run=RUN_ID.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Run configuration: explain its latest complete run")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="With --config: the latest complete run of this date")
+    ] = None,
 ) -> None:
     """Why a tenant or entity got its decision: link, ownership chain with stakes, rule, policy version."""
+    from pipeline.config import ConfigError, load_config
     from pipeline.report.explain import ExplainError, explain
+    from pipeline.review.desk import find_run
+    from pipeline.review.judgements import JudgementError
+    from pipeline.run.context import parse_date
     from pipeline.storage import Storage, StorageError, uri_from_path_or_uri
 
+    storage = Storage()
     try:
-        typer.echo(explain(uri_from_path_or_uri(run, Path.cwd()), key, Storage()), nl=False)
-    except (ExplainError, StorageError) as exc:
+        if (run is None) == (config is None):
+            raise ExplainError("give either --run RUN_FOLDER or --config FILE [--date D]")
+        if config is not None:
+            found = find_run(storage, load_config(config), parse_date(date) if date else None)
+            run_uri = found.layout.run_folder
+        else:
+            run_uri = uri_from_path_or_uri(str(run), Path.cwd())
+        typer.echo(explain(run_uri, key, storage), nl=False)
+    except (ExplainError, StorageError, ConfigError, JudgementError, ValueError) as exc:
         typer.echo(f"recon explain: {exc}", err=True)
         raise typer.Exit(1) from exc
 
@@ -209,3 +252,193 @@ def dag_run(
     print_summary(Storage(), cfg, logical_date, run_id)
     if state != "success":
         raise typer.Exit(code=1)
+
+
+_T = TypeVar("_T")
+
+review_app = typer.Typer(name="review", help="The review queue: open cases, and judgements kept across nights.")
+app.add_typer(review_app)
+
+ConfigOption = Annotated[Path, typer.Option("--config", help="Run configuration (config.yaml)", exists=True)]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why: kept with the judgement and cited")]
+ByOption = Annotated[str, typer.Option("--by", help="Who judges")]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="Judge on the run of this date (default: the latest complete run)")
+]
+ExpiresOption = Annotated[
+    str | None, typer.Option("--expires", help="Last day it applies, YYYY-MM-DD (inclusive; default: none)")
+]
+
+
+def _review_call(name: str, call: Callable[[], _T]) -> _T:
+    """Run one review command; a known error is one line and exit status 1 (nothing was written)."""
+    from pipeline.config import ConfigError
+    from pipeline.errors import RunStopped
+    from pipeline.storage import StorageError
+
+    try:
+        return call()
+    except (RunStopped, ConfigError, StorageError, ValueError) as exc:
+        typer.echo(f"recon review {name}: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+
+
+def _optional_date(value: str | None) -> dt.date | None:
+    from pipeline.run.context import parse_date
+
+    return parse_date(value) if value else None
+
+
+@review_app.command("list")
+def review_list(
+    config: ConfigOption,
+    date: DateOption = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="Only this partner's cases")] = None,
+) -> None:
+    """The open cases of a run, most revenue at risk first: partner, tenant, name, why, candidate, age."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.storage import Storage
+
+    def call() -> list[str]:
+        cfg, storage = load_config(config), Storage()
+        run = desk.find_run(storage, cfg, _optional_date(date))
+        cases = desk.open_cases(storage, cfg, run, partner)
+        head = (
+            f"{len(cases)} open case{'s' if len(cases) != 1 else ''} in run {run.run_id} ({run.logical_date}); "
+            f"revenue at risk: {desk.billing_period(storage, cfg, run)} in the partners' exports"
+        )
+        return [head, *desk.case_lines(cases)]
+
+    typer.echo("\n".join(_review_call("list", call)))
+
+
+@review_app.command("decide")
+def review_decide(  # noqa: PLR0917 - one parameter per option
+    config: ConfigOption,
+    partner: Annotated[str, typer.Option("--partner", help="Partner name")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant id (quote ids with leading zeros)")],
+    decision: Annotated[str, typer.Option("--decision", help="revoke or allow")],
+    reason: ReasonOption,
+    by: ByOption,
+    expires: ExpiresOption = None,
+    date: DateOption = None,
+) -> None:
+    """Judge a tenant revoke or allow; prints the judgement's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.review.judgements import JudgedDecision, JudgementError
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        if decision not in {d.value for d in JudgedDecision}:
+            raise JudgementError(f"--decision {decision!r}: must be one of revoke, allow")
+        judgement = desk.decide(
+            Storage(),
+            load_config(config),
+            partner=partner,
+            tenant=tenant,
+            decision=JudgedDecision(decision),
+            reason=reason,
+            by=by,
+            expires=_optional_date(expires),
+            date=_optional_date(date),
+            now=dt.datetime.now(dt.UTC),
+        )
+        return judgement.id
+
+    typer.echo(_review_call("decide", call))
+
+
+@review_app.command("link")
+def review_link(  # noqa: PLR0917 - one parameter per option
+    config: ConfigOption,
+    partner: Annotated[str, typer.Option("--partner", help="Partner name")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant id")],
+    reason: ReasonOption,
+    by: ByOption,
+    entity: Annotated[str | None, typer.Option("--entity", help="The entity the tenant is")] = None,
+    none: Annotated[bool, typer.Option("--none", help="The tenant is none of the candidates")] = False,
+    expires: ExpiresOption = None,
+    date: DateOption = None,
+) -> None:
+    """Judge which legal entity a tenant is (or none of the candidates); prints the judgement's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.review.judgements import JudgementError
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        if (entity is None) == (not none):
+            raise JudgementError("give exactly one of --entity ID and --none")
+        judgement = desk.link(
+            Storage(),
+            load_config(config),
+            partner=partner,
+            tenant=tenant,
+            entity=entity,
+            reason=reason,
+            by=by,
+            expires=_optional_date(expires),
+            date=_optional_date(date),
+            now=dt.datetime.now(dt.UTC),
+        )
+        return judgement.id
+
+    typer.echo(_review_call("link", call))
+
+
+@review_app.command("entity")
+def review_entity(  # noqa: PLR0917 - one parameter per option
+    config: ConfigOption,
+    entity: Annotated[str, typer.Option("--entity", help="The legal entity judged")],
+    verdict: Annotated[str, typer.Option("--verdict", help="restricted or clear")],
+    reason: ReasonOption,
+    by: ByOption,
+    expires: ExpiresOption = None,
+    date: DateOption = None,
+) -> None:
+    """Judge an entity restricted or clear regardless of the computed result; prints the judgement's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.review.judgements import EntityVerdict, JudgementError
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        if verdict not in {v.value for v in EntityVerdict}:
+            raise JudgementError(f"--verdict {verdict!r}: must be one of restricted, clear")
+        judgement = desk.judge_entity(
+            Storage(),
+            load_config(config),
+            entity=entity,
+            verdict=EntityVerdict(verdict),
+            reason=reason,
+            by=by,
+            expires=_optional_date(expires),
+            date=_optional_date(date),
+            now=dt.datetime.now(dt.UTC),
+        )
+        return judgement.id
+
+    typer.echo(_review_call("entity", call))
+
+
+@review_app.command("withdraw")
+def review_withdraw(
+    config: ConfigOption,
+    judgement_id: Annotated[str, typer.Option("--id", help="The judgement to withdraw")],
+    reason: ReasonOption,
+    by: ByOption,
+) -> None:
+    """Withdraw a judgement (the case is decided by the computation again); prints the withdrawal's id."""
+    from pipeline.config import load_config
+    from pipeline.review import desk
+    from pipeline.storage import Storage
+
+    def call() -> str:
+        withdrawal = desk.withdraw(
+            Storage(), load_config(config), judgement_id=judgement_id, reason=reason, by=by, now=dt.datetime.now(dt.UTC)
+        )
+        return withdrawal.id
+
+    typer.echo(_review_call("withdraw", call))

@@ -126,6 +126,9 @@ class MatchingConfig(_Model):
     tax_id_confidence: Annotated[float, Field(ge=0, le=1)] = 0.99
     lei_confidence: Annotated[float, Field(ge=0, le=1)] = 0.99
     company_number_confidence: Annotated[float, Field(ge=0, le=1)] = 0.97
+    # A tenant's number that fails its check digits (USCC, LEI) yet equals a registered one: a review lead
+    # when no name matches, never enough to revoke.
+    failed_check_confidence: Annotated[float, Field(ge=0, le=1)] = 0.85
     # A number equal to an identifier whose scheme we cannot place (kind unknown): not enough to revoke.
     unknown_scheme_confidence: Annotated[float, Field(ge=0, le=1)] = 0.85
     # The same normalised legal name in the same country.
@@ -145,9 +148,9 @@ class MatchingConfig(_Model):
     # many, each ending at least this share of the names; a head shorter than head_min_length is not cut.
     generic_words: Annotated[int, Field(ge=0)] = 200
     generic_word_share: Annotated[float, Field(ge=0, le=1)] = 0.0005
-    head_min_length: Annotated[int, Field(ge=1)] = 8
+    head_min_length: Annotated[int, Field(ge=1)] = 5
     # A last word at least this similar (0-100) to a generic ending is that ending misspelt, and is cut too.
-    ending_typo_score: Annotated[float, Field(gt=0, le=100)] = 85.0
+    ending_typo_score: Annotated[float, Field(gt=0, le=100)] = 80.0
     # How many candidates a link lists (best first).
     max_candidates: Annotated[int, Field(ge=1)] = 5
     # rapidfuzz worker threads for scoring (-1: all cores).
@@ -193,6 +196,9 @@ class RunConfig(_Model):
     audit: str
     policy: str
     exemptions: str | None = None
+    # The reviewers' judgements (pipeline/review/store.py): append-only, kept across nights. Without it a
+    # run applies no judgement and `recon review decide|link|withdraw` has nowhere to record one.
+    judgements: str | None = None
     ownership: OwnershipConfig
     partners: Annotated[tuple[PartnerConfig, ...], Field(min_length=1)]
     matching: MatchingConfig = MatchingConfig()
@@ -220,7 +226,7 @@ class RunConfig(_Model):
         raise ConfigError(f"{self.config_uri}: no partner named {name!r} (configured: {known})")
 
 
-_URI_FIELDS_TOP = ("workspace", "reports", "audit", "policy", "exemptions")
+_URI_FIELDS_TOP = ("workspace", "reports", "audit", "policy", "exemptions", "judgements")
 _URI_FIELDS_PARTNER = ("inbox", "outbox")
 
 

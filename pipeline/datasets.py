@@ -229,7 +229,7 @@ LINKS = Dataset(
         "partner",
         "tenant_id",
         "entity_id",  # empty when unmatched
-        "method",  # tax_id | lei | company_number | exact_name | fuzzy_name | none
+        "method",  # tax_id | lei | company_number | exact_name | fuzzy_name | none | unscored
         "confidence",
         "may_revoke",  # confidence at or above the configured minimum and no tie
         "candidates",  # the candidates considered (`Candidate`), best first
@@ -257,6 +257,8 @@ DECISIONS = Dataset(
         "explanation",
         "evidence",  # JSON
         "exemption_id",
+        "judgement_id",  # the reviewer's judgement that decided (pipeline.review), empty when none
+        "review_since",  # for a case in review (or revoked as overdue): the first night of this stay in review
         "policy_id",
         "policy_version",
     ),

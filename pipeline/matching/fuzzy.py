@@ -25,6 +25,7 @@ too much to reach `fuzzy_min_score` are dropped before scoring (ratio <= 2 min /
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,17 +135,55 @@ def heads(
     return chosen
 
 
-def all_words_known(query_words: pd.Series, pool_words: pd.Series) -> np.ndarray:
-    """Per query, whether every one of its words is a word of some pool name.
+def _misspelt_endings(words: Any, endings: list[str], config: MatchingConfig) -> Any:
+    """The distinct words among `words` one typo from a generic ending, the endings themselves excluded."""
+    distinct = pc.unique(words).drop_null()
+    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), pa.scalar(4)))
+    if not endings or not len(distinct):
+        return distinct.slice(0, 0)
+    values = distinct.to_numpy(zero_copy_only=False)
+    near = np.zeros(len(values), dtype=bool)
+    for start in range(0, len(values), _ENDING_CHUNK):
+        block = process.cdist(
+            values[start : start + _ENDING_CHUNK],
+            endings,
+            scorer=fuzz.ratio,
+            score_cutoff=config.ending_typo_score,
+            dtype=np.uint8,
+            workers=config.workers,
+        )
+        near[start : start + _ENDING_CHUNK] = block.max(axis=1) > 0
+    exact = pc.is_in(distinct, value_set=pa.array(endings, type=distinct.type)).to_numpy(zero_copy_only=False)
+    return distinct.filter(pa.array(near & ~exact))
 
-    A fuzzy match whose words are all known words differs from its entity by a whole word (Bral vs
-    Brel), not by a typo (Brql): more likely another company than a misspelling.
+
+def differing_words_known(
+    query_words: pd.Series, matched_words: pd.Series, pool_words: pd.Series, config: MatchingConfig
+) -> np.ndarray:
+    """Per pair (query name, the pool name it matched): whether the query's words that the pool name lacks
+    are all words of some pool name.
+
+    Such a pair differs by a whole word (Bral vs Brel), not by a typo (Brql): more likely another company
+    than a misspelling. A differing word one typo from a generic ending ("Partnes", "Indstries") is a typo
+    even when some registered name carries the same typo: in millions of names, every common typo of a
+    crowded word is somebody's registered name.
     """
+    q_tokens = pc.split_pattern(_arrow(query_words), " ")
+    p_tokens = pc.split_pattern(_arrow(matched_words), " ")
+    q_flat, p_flat = q_tokens.flatten(), p_tokens.flatten()
+    q_parents = pc.list_parent_indices(q_tokens).to_numpy()
+    bar = pa.scalar("|", type=q_flat.type)
+
+    def keyed(parents: np.ndarray, flat: Any) -> Any:
+        return pc.binary_join_element_wise(pa.array(parents.astype(str), type=flat.type), flat, bar)
+
+    own = pc.is_in(keyed(q_parents, q_flat), value_set=keyed(pc.list_parent_indices(p_tokens).to_numpy(), p_flat))
     vocabulary = pc.unique(pc.split_pattern(_arrow(pool_words), " ").flatten())
-    tokens = pc.split_pattern(_arrow(query_words), " ")
-    known = pc.is_in(tokens.flatten(), value_set=vocabulary).to_numpy(zero_copy_only=False)
-    parents = pc.list_parent_indices(tokens).to_numpy()
-    unknown = np.bincount(parents[~known], minlength=len(query_words))
+    known = pc.is_in(q_flat, value_set=vocabulary).to_numpy(zero_copy_only=False)
+    endings = generic_endings(pool_words, config)
+    typo = pc.is_in(q_flat, value_set=_misspelt_endings(q_flat, endings, config)).to_numpy(zero_copy_only=False)
+    differs = ~own.to_numpy(zero_copy_only=False)
+    unknown = np.bincount(q_parents[differs & (~known | typo)], minlength=len(query_words))
     return np.asarray(unknown == 0)
 
 
@@ -153,9 +192,15 @@ def _arrow(column: pd.Series) -> pa.LargeStringArray:
 
 
 def _pass_pairs(
-    q_blocks: pa.LargeStringArray, p_blocks: pa.LargeStringArray, side: str, config: MatchingConfig
+    q_blocks: pa.LargeStringArray,
+    p_blocks: pa.LargeStringArray,
+    side: str,
+    config: MatchingConfig,
+    crowded: np.ndarray,
 ) -> pd.DataFrame:
-    """Pairs (q, p) for one pass: each query meets the pool rows of its smallest block that fits."""
+    """Pairs (q, p) for one pass: each query meets the pool rows of its smallest block that fits.
+
+    Queries whose block is still too large at the longest piece are marked in `crowded`."""
     open_rows = np.arange(len(q_blocks))
     # Pool rows still in play: a row outside every wanted block at one length is outside at longer ones.
     pool_rows = np.arange(len(p_blocks))
@@ -188,6 +233,7 @@ def _pass_pairs(
             found.append(queries.join(members, keys="block", join_type="inner").select(["q", "p"]))
         # An empty block stays empty with longer pieces; only oversized ones are worth refining.
         open_rows = open_rows[size > config.block_max_size]
+    crowded[open_rows] = True
     if not found:
         return pd.DataFrame({"q": np.array([], dtype="int64"), "p": np.array([], dtype="int64")})
     pairs: pd.DataFrame = pa.concat_tables(found).to_pandas()
@@ -200,12 +246,19 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
     `q` and `p` are row positions in `queries` and `pool`. Keys shorter than `fuzzy_min_key_length`
     are not scored: a few letters are too little to say two names are the same.
     """
+    return fuzzy_search(queries, pool, config)[0]
+
+
+def fuzzy_search(queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig) -> tuple[pd.DataFrame, np.ndarray]:
+    """`fuzzy_candidates`, and the query rows that a block too large kept from being scored in some pass
+    (positions in `queries`): if they end without a candidate, they were not matched, not found unmatched."""
     empty = pd.DataFrame(
         {"q": np.array([], dtype="int64"), "p": np.array([], dtype="int64"), "score": np.array([], dtype="float64")}
     )
     q_rows = np.flatnonzero((queries["key"].str.len() >= config.fuzzy_min_key_length).to_numpy())
+    crowded = np.zeros(len(q_rows), dtype=bool)
     if len(q_rows) == 0 or pool.empty:
-        return empty
+        return empty, np.array([], dtype="int64")
     endings = generic_endings(pool["words"], config)
     q_keys = queries["key"].iloc[q_rows]
 
@@ -236,6 +289,7 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
                     _blocks(p_country, _arrow(pool[blocked]), side),
                     side,
                     config,
+                    crowded,
                 )
                 for blocked, side in passes
             ]
@@ -265,6 +319,6 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
             )
         )
     if not scored:
-        return empty
+        return empty, q_rows[crowded]
     best = pd.concat(scored, ignore_index=True).sort_values("score", ascending=False, kind="stable")
-    return best.drop_duplicates(["q", "p"]).sort_values(["q", "p"], ignore_index=True)
+    return best.drop_duplicates(["q", "p"]).sort_values(["q", "p"], ignore_index=True), q_rows[crowded]

@@ -11,7 +11,11 @@ Stages, in order; the first stage that finds any candidate decides, later stages
 2. exact name: the normalised legal name or one of the entity's alternate names (BODS `alternateNames`;
    `names.py`) in one of the tenant's countries;
 3. fuzzy name: the same words in another order, else rapidfuzz similarity with blocking, within one
-   of the tenant's countries (`fuzzy.py`).
+   of the tenant's countries (`fuzzy.py`);
+4. an identifier the tenant gave whose check digits fail (USCC, LEI) but which equals a registered one:
+   only when no name matched, and capped at `failed_check_confidence` (review, never revoke alone).
+A tenant left without a candidate because its block stayed too large (`fuzzy.py`) is linked by method
+`unscored`: counted and reported, never silently unlinked.
 A tenant's countries are its address country and its tax country; an entity's are its jurisdiction's
 country, its registered address country and its business (headquarters) address country. Only records
 of type `entity` are linked (a tenant is an organisation's account). Every candidate names the entity's
@@ -20,9 +24,10 @@ name it matched (`matched_name`: its legal name or an alternate name; empty for 
 Confidence: tax id / LEI / company number from the configuration (an identifier whose scheme cannot be
 placed gets `unknown_scheme_confidence`, which cannot revoke); an exact name `exact_name_confidence`; a
 fuzzy name its similarity / 100, capped at `fuzzy_max_confidence`, and capped at
-`known_words_max_confidence` when every word of the tenant's name is a word of some registered name
-(then the difference is a whole word, Bral vs Brel: more likely another company than a typo; measured
-in benchmarks/matching.py, this cap is what keeps unregistered look-alikes from revoking).
+`known_words_max_confidence` when every word of the tenant's name that the matched name lacks is a word
+of some registered name (then the difference is a whole word, Bral vs Brel: more likely another company
+than a typo; measured in benchmarks/matching.py, this cap is what keeps unregistered look-alikes from
+revoking), unless that word is a generic ending misspelt ("Partnes": `fuzzy.differing_words_known`).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from pipeline.arrays import filled, int64s, pandas_nested, strings, text_series
 from pipeline.config import MatchingConfig
 from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
 from pipeline.jurisdictions import country_parts
-from pipeline.matching.fuzzy import all_words_known, fuzzy_candidates
+from pipeline.matching.fuzzy import differing_words_known, fuzzy_search
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
 from pipeline.matching.names import normalise_names
 
@@ -51,7 +56,12 @@ class LinkMethod(enum.StrEnum):
     COMPANY_NUMBER = "company_number"
     EXACT_NAME = "exact_name"
     FUZZY_NAME = "fuzzy_name"
+    # A reviewer's link judgement (pipeline.review), which takes precedence over every stage above.
+    JUDGEMENT = "judgement"
     NONE = "none"
+    # No candidate, and a block too large kept the name from being scored: not matched, rather than
+    # found to match nothing. Counted in the report; the decision is the unmatched tenant's.
+    UNSCORED = "unscored"
 
 
 _STAGE = {
@@ -66,7 +76,9 @@ _SOURCE_METHOD = {
     "company_number": LinkMethod.COMPANY_NUMBER,
     "lei": LinkMethod.LEI,
 }
-_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "via", "matched"]
+_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "via", "matched", "failed_check"]
+# The stage of an identifier whose check digits fail: after the names, so that it never decides alone.
+_FAILED_CHECK_STAGE = 3
 
 
 def _check_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -141,22 +153,28 @@ def _identifier_candidates(
         IdKind.COMPANY_NUMBER.value: config.company_number_confidence,
         IdKind.UNKNOWN_KIND.value: config.unknown_scheme_confidence,
     }
+    failed = (matched["valid"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - NA is "no check"
+    confidence = matched["kind"].map(confidence_of).astype("float64").to_numpy()
+    via = (matched["scheme"] + " " + matched["identifier"]).to_numpy(dtype=object)
+    via[failed] = via[failed] + " (the number given fails its check digits)"
     return pd.DataFrame(
         {
             "t": matched["t"].to_numpy(),
             "e": positions.to_numpy(zero_copy_only=False),
             "method": matched["source"].map(_SOURCE_METHOD).astype("str").to_numpy(),
-            "confidence": matched["kind"].map(confidence_of).astype("float64").to_numpy(),
-            "via": (matched["scheme"] + " " + matched["identifier"]).to_numpy(),
+            "confidence": np.where(failed, np.minimum(confidence, config.failed_check_confidence), confidence),
+            "via": via,
             "matched": None,
+            "failed_check": failed,
         }
     )
 
 
 def _name_candidates(
     queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(exact, fuzzy) name candidates; fuzzy ones only for tenants without an exact one."""
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(exact, fuzzy) name candidates, fuzzy ones only for tenants without an exact one, and the tenants
+    (positions) a block too large kept from being scored."""
     exact = queries.merge(pool, on=["country", "key"], suffixes=("", "_e"))
     exact_frame = pd.DataFrame(
         {
@@ -166,15 +184,19 @@ def _name_candidates(
             "confidence": config.exact_name_confidence,
             "via": exact["country"].to_numpy(),
             "matched": exact["matched"].to_numpy(),
+            "failed_check": False,
         }
     )
     rest = queries[~queries["t"].isin(exact["t"])].reset_index(drop=True)
     reordered = rest.merge(pool, on=["country", "sorted_key"], suffixes=("", "_e"))
     rest = rest[~rest["t"].isin(reordered["t"])].reset_index(drop=True)
-    scored = fuzzy_candidates(rest, pool, config)
+    scored, crowded = fuzzy_search(rest, pool, config)
     q = scored["q"].to_numpy()
     confidence = np.minimum(scored["score"].to_numpy() / 100.0, config.fuzzy_max_confidence)
-    known = all_words_known(rest["words"], pool["words"])[q] & (scored["score"].to_numpy() < 100.0)
+    matched_words = pool["words"].iloc[scored["p"].to_numpy()].reset_index(drop=True)
+    query_words = rest["words"].iloc[q].reset_index(drop=True)
+    known = differing_words_known(query_words, matched_words, pool["words"], config)
+    known &= scored["score"].to_numpy() < 100.0
     confidence = np.where(known, np.minimum(confidence, config.known_words_max_confidence), confidence)
     via = rest["country"].to_numpy()[q].astype(object)
     via[known] = via[known] + " (every word a known word: another name, or a typo?)"
@@ -191,9 +213,10 @@ def _name_candidates(
                     pool["matched"].to_numpy(dtype=object)[scored["p"].to_numpy()],
                 ]
             ),
+            "failed_check": False,
         }
     )
-    return exact_frame, fuzzy_frame
+    return exact_frame, fuzzy_frame, rest["t"].to_numpy()[crowded]
 
 
 def _candidates(
@@ -238,14 +261,17 @@ def link(
         normalise_names(tenants["company_name"], threads=threads),
         "t",
     )
-    queries = queries[~queries["t"].isin(by_identifier["t"])].reset_index(drop=True)
+    # Names are looked up for every tenant an identifier did not settle: a number failing its check does not.
+    settled = by_identifier.loc[~by_identifier["failed_check"].astype(bool), "t"]
+    queries = queries[~queries["t"].isin(settled)].reset_index(drop=True)
     pool = _pool(ents, threads)
-    exact, fuzzy = _name_candidates(queries, pool, config)
+    exact, fuzzy, crowded = _name_candidates(queries, pool, config)
     candidates = pd.concat(
         [frame for frame in (by_identifier, exact, fuzzy) if not frame.empty] or [by_identifier], ignore_index=True
     )
     candidates = candidates.astype({"t": "int64", "e": "int64", "confidence": "float64"})
     candidates["stage"] = candidates["method"].map({m.value: s for m, s in _STAGE.items()}).astype("int64")
+    candidates.loc[candidates["failed_check"].astype(bool).to_numpy(), "stage"] = _FAILED_CHECK_STAGE
     candidates["entity_id"] = entity_ids[candidates["e"].to_numpy()] if len(candidates) else []
     # One candidate per (tenant, entity): its best method. Then only the deciding (earliest) stage.
     candidates = candidates.sort_values(
@@ -265,6 +291,9 @@ def link(
     tie = (runner_up.reindex(range(n)) >= confidence - config.tie_margin - 1e-9).fillna(False).astype(bool)
     linked = confidence.notna()
     method = best["method"].reindex(range(n)).fillna(LinkMethod.NONE.value)
+    unscored = np.zeros(n, dtype=bool)
+    unscored[crowded] = True
+    method = method.where(~(unscored & ~linked.to_numpy()), LinkMethod.UNSCORED.value)
     out = pd.DataFrame(
         {
             "partner": tenants["partner"],

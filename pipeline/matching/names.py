@@ -36,8 +36,9 @@ from __future__ import annotations
 import functools
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -185,6 +186,9 @@ TRAILING_FORMS: tuple[str, ...] = (
     "youxian gongsi",
     "youxiangongsi",
     "youxian zeren gongsi",
+    "you xian gong si",
+    "you xian ze ren gong si",
+    "gu fen you xian gong si",
     "gufen youxian gongsi",
     "gufen gongsi",
     "gongsi",
@@ -462,6 +466,85 @@ def rigour_forms(words: LargeStrings) -> frozenset[str]:
     return frozenset(alias for alias, _ in found if alias not in _NOT_FORMS and re.fullmatch(r"[a-z0-9 ]+", alias))
 
 
+_PINYIN_WORDS = pa.array(sorted(pinyin for pinyin, _ in CHINESE_WORDS.values()), type=pa.large_string())
+
+
+def _joined_syllables(words: Any) -> Any:  # Arrow arrays of either string width: the stubs' overloads split on it
+    """Two neighbouring words that spell a pinyin generic word together ("Ke Ji") joined into it ("keji"),
+    so that pinyin written syllable by syllable meets the same name written word by word."""
+    tokens = pc.split_pattern(words, " ")
+    flat = tokens.flatten()
+    if len(flat) < 2:
+        return words
+    parents = pc.list_parent_indices(tokens).to_numpy()
+    nothing = pa.scalar("", type=flat.type)
+    pairs = pc.binary_join_element_wise(flat.slice(0, len(flat) - 1), flat.slice(1), nothing)
+    hit = pc.is_in(pairs, value_set=_PINYIN_WORDS).to_numpy(zero_copy_only=False) & (parents[1:] == parents[:-1])
+    if not hit.any():
+        return words
+    hit[1:] &= ~hit[:-1]  # of two overlapping pairs, the first
+    first = np.append(hit, False)
+    second = np.insert(hit, 0, False)
+    joined = pc.if_else(pa.array(first), pc.binary_join_element_wise(flat, flat.take(pa.array(np.minimum(
+        np.arange(len(flat)) + 1, len(flat) - 1))), nothing), flat)  # fmt: skip
+    kept = pa.array(~second)
+    counts = np.bincount(parents[~second], minlength=len(words))
+    offsets: Any = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    merged = pa.LargeListArray.from_arrays(offsets, joined.filter(kept)) if pa.types.is_large_string(
+        flat.type) else pa.ListArray.from_arrays(offsets.cast(pa.int32()), joined.filter(kept))  # fmt: skip
+    out = pc.binary_join(merged, pa.scalar(" ", type=words.type))
+    return pc.if_else(pc.is_valid(words), out, words)
+
+
+# A word at least this similar (0-100) to a word written out in one form (a pinyin generic word, an
+# abbreviation) and at least this long is that word misspelt: "Ruanjian" misspelt as "Ranjian" would
+# otherwise keep the pinyin while its entity's name reads "software".
+_CORRECTION_SCORE = 85.0
+_LAST_WORD_SCORE = 80.0
+_CORRECTION_MIN_LENGTH = 5
+_CORRECTABLE = [w for w in _WORDS if len(w) >= _CORRECTION_MIN_LENGTH]
+
+
+def _corrected(tokens: Any) -> Any:  # a list array of either string width, its flattened words
+    """The words of `tokens` (a list array), flattened, those one typo from a word of `_WORDS` replaced by
+    it (each distinct word compared once). A name's last word, where the generic words stand, may be
+    one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi); other words, brands among
+    them, need `_CORRECTION_SCORE`."""
+    from rapidfuzz import fuzz, process
+
+    flat = tokens.flatten()
+    long_enough = pc.greater_equal(pc.utf8_length(flat), pa.scalar(_CORRECTION_MIN_LENGTH))
+    candidates = pc.unique(flat.filter(long_enough))
+    candidates = candidates.filter(pc.invert(pc.is_in(candidates, value_set=_ABBREVIATED_FROM)))
+    if not len(candidates):
+        return flat
+    values = candidates.to_numpy(zero_copy_only=False)
+    best = np.full(len(values), -1, dtype=np.int64)
+    score = np.zeros(len(values), dtype=np.uint8)
+    for start in range(0, len(values), 50_000):
+        scores = process.cdist(
+            values[start : start + 50_000], _CORRECTABLE, scorer=fuzz.ratio, score_cutoff=_LAST_WORD_SCORE,
+            dtype=np.uint8, workers=-1,
+        )  # fmt: skip
+        score[start : start + 50_000] = scores.max(axis=1)
+        best[start : start + 50_000] = scores.argmax(axis=1)
+    hit = score > 0
+    if not hit.any():
+        return flat
+    typos = candidates.filter(pa.array(hit))
+    meant = pa.array([_CORRECTABLE[i] for i in best[hit]], type=flat.type)
+    where = pc.index_in(flat, value_set=typos)
+    offsets = tokens.offsets.to_numpy()
+    last = np.zeros(len(flat), dtype=bool)
+    ends = offsets[1:][offsets[1:] > offsets[:-1]] - 1
+    last[ends] = True
+    strong = pc.is_in(flat, value_set=candidates.filter(pa.array(score >= _CORRECTION_SCORE))).to_numpy(
+        zero_copy_only=False
+    )
+    use = pa.array((last | strong) & pc.is_valid(where).to_numpy(zero_copy_only=False))
+    return pc.if_else(use, meant.take(pc.fill_null(where, 0)), flat)
+
+
 @functools.cache
 def _trailing(extra: frozenset[str]) -> str:
     return rf"(?: (?:{_alternation(TRAILING_FORMS + tuple(extra))}))+$"
@@ -471,6 +554,10 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     """(words, key, sorted_key) for an array of distinct names."""
     arr = utf8_normalized(values, "NFKC")
     arr = pc.utf8_trim_whitespace(arr)
+    # Words run together in camel case ("ShenzhenYunfan", pinyin written without spaces) are words apart;
+    # only before a capital and at least two lower-case letters, so GmbH, KGaA and SpA stay whole. Before
+    # folding: a folded Chinese run ("BeiJingZiJie") is one word, as its romanised brand is.
+    arr = pc.replace_substring_regex(arr, r"([a-z])([A-Z])([a-z]{2})", r"\1 \2\3")
     arr = _simplified(arr)
     arr = pc.replace_substring_regex(arr, _NATIVE_TRAILING, "")
     arr = pc.replace_substring_regex(arr, _NATIVE_LEADING, "")
@@ -482,10 +569,10 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     arr = pc.replace_substring_regex(arr, r"[^a-z0-9]+", " ")
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.replace_substring_regex(arr, _LEADING, "")
-    words = pc.replace_substring_regex(arr, _trailing(rigour_forms(arr)), "")
+    words = _joined_syllables(pc.replace_substring_regex(arr, _trailing(rigour_forms(arr)), ""))
 
     tokens = pc.split_pattern(words, " ")
-    flat = tokens.flatten()
+    flat = _corrected(tokens)
     where = pc.index_in(flat, value_set=_ABBREVIATED_FROM)
     flat = pc.if_else(pc.is_valid(where), _ABBREVIATED_TO.take(filled(where, 0)), flat)
     tokens = type(tokens).from_arrays(tokens.offsets, flat)

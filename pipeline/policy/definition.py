@@ -213,6 +213,19 @@ class Tenants(_Model):
         return data
 
 
+class AfterMaxNights(enum.StrEnum):
+    """What happens to a case still open after `review.max_nights`."""
+
+    REVOKE = "revoke"  # access ends (rule `review_overdue`): review is not a way to keep access forever
+    KEEP = "keep"  # it stays in review, escalated (flagged in the report and the run summary)
+
+
+class Review(_Model):
+    # A case (a tenant decided `review`) open for more nights than this is escalated.
+    max_nights: Annotated[int, Field(ge=1, le=365)] = 7
+    after_max_nights: AfterMaxNights = AfterMaxNights.REVOKE
+
+
 class Enforcement(_Model):
     # A new revocation takes effect this many days after the logical date.
     notice_period_days: Annotated[int, Field(ge=0, le=365)] = 0
@@ -256,6 +269,7 @@ class Policy(_Model):
     consolidation: ConsolidationAction = ConsolidationAction.RESTRICT
     tenants: Tenants = Tenants()
     enforcement: Enforcement = Enforcement()
+    review: Review = Review()
 
     @field_validator("restricted_jurisdictions", mode="before")
     @classmethod

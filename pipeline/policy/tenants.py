@@ -74,6 +74,12 @@ class TenantRule(enum.StrEnum):
     CARRIED_OVER = "carried_over"
     # On the last published list; under review now only because data could not be used (pipeline.policy.carry).
     HELD_FOR_DATA_QUALITY = "held_for_data_quality"
+    # A reviewer's judgement decided (pipeline.review): it is cited by id in `judgement_id`.
+    JUDGEMENT = "judgement"
+    # A judgement stopped applying (its evidence changed, or it expired): the case is back in review.
+    JUDGEMENT_LAPSED = "judgement_lapsed"
+    # In review for more nights than the policy's `review.max_nights`: escalated (and revoked, by default).
+    REVIEW_OVERDUE = "review_overdue"
 
 
 _SEVERITY = {TenantDecision.ALLOW: 0, TenantDecision.REVIEW: 1, TenantDecision.REVOKE: 2}
@@ -292,12 +298,22 @@ class _Decider:
                 f"Uncertain link {how} to {_entity_label(entity_id, row)} ({why}); no candidate is restricted",
             )
         restricted = worst_decision == EntityDecision.RESTRICTED
+        # The candidate named is the one the review is about: its own score and the name it matched, which
+        # may differ from the best candidate's (a near miss tied with a clear company).
+        named: dict[str, Any] = next((c for c in items(link.get("candidates")) if c.get("entity_id") == worst_id), {})
+        score = _number(named.get("confidence"))
+        matched = named.get("matched_name") or named.get("name")
+        scored = f" (candidate score {score:.2f}, matched name {matched!r})" if score is not None else ""
         return Signal(
             TenantDecision.REVIEW,
             TenantRule.RESTRICTED_ENTITY_UNCERTAIN_LINK if restricted else TenantRule.ENTITY_REVIEW,
-            f"Possibly {_entity_label(worst_id, worst_row)} ({'restricted' if restricted else 'under review'}), "
-            f"but the link {how} cannot revoke: {why}",
-            {"uncertain_link_entity": _ownership_evidence(worst_row)},
+            f"Possibly {_entity_label(worst_id, worst_row)} ({'restricted' if restricted else 'under review'})"
+            f"{scored}, but the link {how} cannot revoke: {why}",
+            {
+                "uncertain_link_entity": _ownership_evidence(worst_row),
+                "candidate_confidence": score,
+                "candidate_matched_name": matched,
+            },
         )
 
     def _location(
@@ -564,6 +580,8 @@ def _decision_row(
         "explanation": explanation,
         "evidence": jsonio.compact(evidence, sort_keys=True),
         "exemption_id": None,
+        "judgement_id": None,
+        "review_since": None,
         "policy_id": policy.id,
         "policy_version": policy.version,
     }

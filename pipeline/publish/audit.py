@@ -58,6 +58,9 @@ class AuditRecord(BaseModel):
     # The earlier versions of this date that the visible manifest supersedes (kept under superseded/).
     superseded: tuple[ManifestRef, ...] = ()
     detail: str = ""
+    # The run's inputs behind the list (URI -> "sha256:<hex>"): kept here, in our trail, not in the
+    # manifest a partner receives.
+    inputs: dict[str, str] = {}
 
     def to_bytes(self) -> bytes:
         return dumps_json(self.model_dump(mode="json")).encode("utf-8")

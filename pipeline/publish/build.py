@@ -8,7 +8,8 @@ Invariants:
   the policy's notice period (`policy.enforcement.notice_period_days`) and is `listed_since` the logical
   date; a CONTINUING revocation keeps both dates from the previous list, so a partner's deadline never
   moves while the revocation stands. A lifted and later re-added tenant is new again.
-- Reason codes are the decision's rule ids, distinct and sorted.
+- Reason codes are the decision's rule ids, distinct and sorted, each one of the closed vocabulary the list
+  contracts declare (`TenantRule`; docs/reason-codes.md): any other stops the list.
 - A `carried_over` revoke (pipeline/policy/carry.py: a listed tenant missing from this run's export) is
   republished as the previous list's row, unchanged; one without a previous row is an error.
 - Entitlements are matched to a tenant by its tenant id or its account reference (the AWS account GUID,
@@ -34,6 +35,8 @@ from pipeline.policy.tenants import TenantRule
 from pipeline.publish.lists import join_values
 
 PARTNER_TENANT = "tenant_id"
+# The closed vocabulary of `reason_codes`: the enum of the list contracts (docs/reason-codes.md).
+REASON_VOCABULARY = frozenset(rule.value for rule in TenantRule)
 
 
 class RevocationListError(RunStopped, ValueError):
@@ -65,6 +68,10 @@ def reason_codes(rules: object, where: str) -> str:
         raise RevocationListError(f"{where}: rules is not a JSON list of rule ids: {rules!r}")
     if not parsed:
         raise RevocationListError(f"{where}: a revoke decision names no rule")
+    unknown = sorted(set(parsed) - REASON_VOCABULARY)
+    if unknown:
+        # Partners act on a closed vocabulary (docs/reason-codes.md): a new code is a contract change.
+        raise RevocationListError(f"{where}: rules {unknown} are not reason codes of the list contracts")
     return join_values(parsed)
 
 

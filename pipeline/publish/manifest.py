@@ -93,18 +93,24 @@ class ManifestRef(_Model):
 
 
 class Manifest(_Model):
-    manifest_version: Literal[1] = 1
+    # 2: no input locations (they stay in our audit trail), the contract's version, JSON Lines files.
+    manifest_version: Literal[1, 2] = 2
     partner: str
     list_format: str  # the contract the files follow (data_contracts/<list_format>.yaml)
+    list_format_version: str | None = None  # that contract's `version` (None only in version 1)
     key: str
     run_id: str
     logical_date: dt.date
     policy_id: str
     policy_version: str
-    # Fingerprints of the run's inputs (name -> "sha256:<hex>" or another stable digest).
-    inputs: dict[str, str]
+    # Version 1 only: the run's input URIs and digests. Version 2 names no location of ours: the inputs
+    # are in the publish audit record (pipeline/publish/audit.py), by sha256.
+    inputs: dict[str, str] | None = None
     snapshot: FileEntry
     delta: FileEntry
+    # The same lists as JSON Lines (None only in version 1).
+    snapshot_jsonl: FileEntry | None = None
+    delta_jsonl: FileEntry | None = None
     changes: ChangeCounts
     approval: Approval
     # The published list this one's delta is computed against (None for a partner's first list).
@@ -113,7 +119,11 @@ class Manifest(_Model):
     supersedes: tuple[ManifestRef, ...] = ()
 
     def to_bytes(self) -> bytes:
-        return dumps_json(self.model_dump(mode="json")).encode("utf-8")
+        doc = self.model_dump(mode="json")
+        if self.manifest_version >= 2:
+            for absent in ("inputs",):
+                doc.pop(absent, None)
+        return dumps_json(doc).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -186,6 +196,9 @@ def read_manifest_folder(storage: Storage, folder: str) -> PublishedList | None:
     manifest = parse_manifest(raw, uri)
     snapshot_bytes = _verified(storage, folder, manifest.snapshot, uri)
     delta_bytes = _verified(storage, folder, manifest.delta, uri)
+    for entry in (manifest.snapshot_jsonl, manifest.delta_jsonl):
+        if entry is not None:
+            _verified(storage, folder, entry, uri)
     try:
         snapshot = from_csv_bytes(snapshot_bytes, join(folder, manifest.snapshot.name))
         delta = from_csv_bytes(delta_bytes, join(folder, manifest.delta.name))

@@ -36,7 +36,7 @@ from pipeline.publish.audit import AuditEvent, AuditRecord, write_audit_record
 from pipeline.publish.diff import diff_lists
 from pipeline.publish.gate import GateBlocked, GateInput, GateResult
 from pipeline.publish.lease import holding
-from pipeline.publish.lists import ListFormat, to_csv_bytes, validate_list
+from pipeline.publish.lists import ListFormat, from_csv_bytes, to_csv_bytes, to_jsonl_bytes, validate_list
 from pipeline.publish.manifest import (
     Approval,
     ChangeCounts,
@@ -54,10 +54,19 @@ from pipeline.publish.manifest import (
     superseded_versions,
 )
 from pipeline.run.context import RunOptions
-from pipeline.run.layout import DELTA_FILE, MANIFEST_FILE, SNAPSHOT_FILE, list_folder, superseded_folder
+from pipeline.run.layout import (
+    DELTA_FILE,
+    DELTA_JSONL_FILE,
+    MANIFEST_FILE,
+    SNAPSHOT_FILE,
+    SNAPSHOT_JSONL_FILE,
+    list_folder,
+    superseded_folder,
+)
 from pipeline.storage import Storage, join
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+JSONL_CONTENT_TYPE = "application/x-ndjson"
 
 
 class PublishError(RunStopped):
@@ -77,6 +86,9 @@ class PublishMeta(BaseModel):
     logical_date: dt.date
     policy_id: str
     policy_version: str
+    # The version of the list's contract (data_contracts/<list_format>.yaml `version`), in the manifest.
+    list_format_version: str
+    # The run's inputs (URI -> digest): recorded in the audit trail, never in the partner's manifest.
     input_fingerprints: dict[str, str] = {}
 
 
@@ -93,9 +105,16 @@ class PublishResult(BaseModel):
     changes: ChangeCounts
 
 
-def _entry(name: str, data: bytes) -> FileEntry:
-    rows = max(data.count(b"\n") - 1, 0)  # one header line; cells hold no line breaks (lists.neutralise)
+def _entry(name: str, data: bytes, header: bool = True) -> FileEntry:
+    # One header line (CSV; JSON Lines have none); cells hold no line breaks (lists.neutralise).
+    rows = max(data.count(b"\n") - (1 if header else 0), 0)
     return FileEntry(name=name, sha256=sha256_hex(data), bytes=len(data), rows=rows)
+
+
+def _as_jsonl(current: pd.DataFrame, delta_bytes: bytes, list_format: ListFormat, where: str) -> tuple[bytes, bytes]:
+    """The snapshot and the delta as JSON Lines, cell for cell the CSV files' text."""
+    delta = from_csv_bytes(delta_bytes, where)
+    return to_jsonl_bytes(current, list_format.columns), to_jsonl_bytes(delta, list_format.delta_columns)
 
 
 def _check_gate(gate: GateResult, partner: str, meta: PublishMeta, delta_sha256: str) -> Approval:
@@ -195,6 +214,9 @@ def _publish(
     diff = diff_lists(previous.snapshot if previous else None, current, list_format, logical_date)
     snapshot_bytes = to_csv_bytes(current, list_format.columns)
     delta_bytes = diff.delta_bytes
+    snapshot_jsonl, delta_jsonl = _as_jsonl(
+        current, delta_bytes, list_format, f"{partner_name} delta for {logical_date}"
+    )
     approval = _check_gate(gate, partner_name, meta, sha256_hex(delta_bytes))
     changes = ChangeCounts(
         added=len(diff.added), changed=len(diff.changed), lifted=len(diff.lifted), unchanged=diff.unchanged
@@ -216,6 +238,7 @@ def _publish(
                 "changes": changes,
                 "manifest": manifest,
                 "files": files,
+                "inputs": dict(sorted(meta.input_fingerprints.items())),
                 **extra,
             }
         )
@@ -277,17 +300,24 @@ def _publish(
         logical_date=logical_date,
         policy_id=meta.policy_id,
         policy_version=meta.policy_version,
-        inputs=dict(sorted(meta.input_fingerprints.items())),
+        list_format_version=meta.list_format_version,
         snapshot=_entry(SNAPSHOT_FILE, snapshot_bytes),
         delta=_entry(DELTA_FILE, delta_bytes),
+        snapshot_jsonl=_entry(SNAPSHOT_JSONL_FILE, snapshot_jsonl, header=False),
+        delta_jsonl=_entry(DELTA_JSONL_FILE, delta_jsonl, header=False),
         changes=changes,
         approval=approval,
         follows=previous.ref if previous is not None else None,
         supersedes=supersedes,
     )
     manifest_bytes = manifest.to_bytes()
-    storage.write_bytes(snapshot_uri, snapshot_bytes, CSV_CONTENT_TYPE)
-    storage.write_bytes(delta_uri, delta_bytes, CSV_CONTENT_TYPE)
+    for name, data, content_type in (
+        (SNAPSHOT_FILE, snapshot_bytes, CSV_CONTENT_TYPE),
+        (DELTA_FILE, delta_bytes, CSV_CONTENT_TYPE),
+        (SNAPSHOT_JSONL_FILE, snapshot_jsonl, JSONL_CONTENT_TYPE),
+        (DELTA_JSONL_FILE, delta_jsonl, JSONL_CONTENT_TYPE),
+    ):
+        storage.write_bytes(join(folder, name), data, content_type)
     storage.write_bytes(manifest_uri, manifest_bytes, "application/json")
 
     event = AuditEvent.REPUBLISHED if supersedes else AuditEvent.PUBLISHED

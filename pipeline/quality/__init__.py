@@ -11,9 +11,11 @@ from pipeline.quality.contracts import Contract, ContractError, Rule, Scope, Sev
 from pipeline.quality.cross import (
     check_billed_accounts_known,
     check_export_present,
+    check_identifier_check_digits,
     check_published_matches_decisions,
     check_stakes_sum,
     check_tenant_count,
+    check_tenants_scored,
     results_from_findings,
 )
 from pipeline.quality.results import CheckResult, DatasetCounts, Outcome, QualityError, ValidationReport
@@ -33,9 +35,11 @@ __all__ = [
     "ValidationReport",
     "check_billed_accounts_known",
     "check_export_present",
+    "check_identifier_check_digits",
     "check_published_matches_decisions",
     "check_stakes_sum",
     "check_tenant_count",
+    "check_tenants_scored",
     "load_contract",
     "results_from_findings",
     "validate_frame",

@@ -11,7 +11,8 @@ How contract fields become rules (every rule has an id, a severity and a scope):
 - property `required: true`                 -> `<col>.required`        (row, error)
 - `logicalTypeOptions.pattern`              -> `<col>.pattern`         (row, error)
 - `logicalTypeOptions.minLength/maxLength`  -> `<col>.length`          (row, error)
-- `enum` (RFC 0033 allowed values)          -> `<col>.allowed_values`  (row, error)
+- `enum` (RFC 0033 allowed values)          -> `<col>.allowed_values`  (row, error); with the property's
+  custom property `separator`, a cell holds several values joined with it, each one of the enum
 - `logicalType: date` on a text column      -> `<col>.format`          (row, error) `yyyy-MM-dd`
 - `logicalType: timestamp` on a text column -> `<col>.format` ISO 8601 and `<col>.calendar` (a real instant)
 - `logicalType: number/integer` on text     -> `<col>.number`          (row, error) a plain decimal
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -562,15 +564,28 @@ def _property_rules(p: SchemaProperty, where: str) -> list[Rule]:
         )
     if p.enum:
         values = [e.value for e in p.enum]
-        rules.append(
-            _row_rule(
+        separator = _custom(p.customProperties).get("separator")
+        if separator is None:
+            rule = _row_rule(
                 col,
                 "allowed_values",
                 f"{col} must be one of {values}",
                 "expect_column_values_to_be_in_set",
                 value_set=values,
             )
-        )
+        elif isinstance(separator, str) and separator:
+            # A cell of several values, each one of the list (a list's reason codes: `a;b`).
+            one = "(?:" + "|".join(re.escape(str(v)) for v in values) + ")"
+            rule = _row_rule(
+                col,
+                "allowed_values",
+                f"{col} must be values of {values} joined with {separator!r}",
+                "expect_column_values_to_match_regex",
+                regex=f"^{one}(?:{re.escape(separator)}{one})*$",
+            )
+        else:
+            raise ContractError(f"{where}: the separator of {col}'s values must be a non-empty string")
+        rules.append(rule)
     if p.unique:
         rules.append(_row_rule(col, "unique", f"{col} must be unique", "expect_column_values_to_be_unique"))
     rules.extend(_quality_rules(p.quality, col, where))

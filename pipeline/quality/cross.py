@@ -22,6 +22,8 @@ from pipeline.quality.results import CheckResult, Source, sample_rows
 BILLED_ACCOUNTS_KNOWN = ("canonical_billing", "billed_accounts_known")
 EXPORT_PRESENT = ("canonical_tenants", "export_present")
 TENANT_COUNT_STABLE = ("canonical_tenants", "tenant_count_stable")
+IDENTIFIER_CHECK_DIGITS = ("canonical_tenants", "identifier_check_digits")
+TENANTS_SCORED = ("tenant_links", "tenants_scored")
 STAKES_AT_MOST_100 = ("interests", "stakes_at_most_100")
 PUBLISHED_MATCHES_DECISIONS = ("tenant_decisions", "published_matches_decisions")
 EXEMPTIONS_APPLY = ("tenant_decisions", "exemptions_apply")
@@ -114,6 +116,52 @@ def check_tenant_count(partner: str, current: int, previous: int | None, max_gro
         f"x{1 / max_growth:.2f} to x{max_growth:.2f})",
         checked=current,
         failed=0 if ok else abs(current - previous),
+    )
+
+
+def check_identifier_check_digits(partner: str, tenants: pd.DataFrame) -> CheckResult:
+    """Tenants' numbers whose format carries a check (USCC, LEI) pass it once spacing and case are set
+    aside; one that fails cannot revoke on its own (pipeline.matching.identifiers), and is listed here."""
+    from pipeline.matching.identifiers import IdKind, tenant_identifier_keys
+
+    keys = tenant_identifier_keys(tenants)
+    keys = keys[(keys["kind"] != IdKind.UNKNOWN_KIND.value) & keys["valid"].notna()]
+    failed = keys[keys["valid"] == False]  # noqa: E712 - a boolean column with NA
+    samples = [
+        {"tenant_id": tenants["tenant_id"].iloc[int(r["t"])], "field": r["source"], "given": r["given"]}
+        for _, r in failed.iterrows()
+    ]
+    return _result(
+        IDENTIFIER_CHECK_DIGITS,
+        "tenants",
+        passed=failed.empty,
+        message=f"{partner}: {len(failed)} of {len(keys)} checked tenant numbers fail their check digits "
+        "(they cannot revoke on their own; the tenant is matched by name)"
+        if len(failed)
+        else f"{partner}: all {len(keys)} checked tenant numbers pass their check digits",
+        checked=len(keys),
+        failed=len(failed),
+        samples=samples,
+    )
+
+
+def check_tenants_scored(links: pd.DataFrame) -> CheckResult:
+    """Tenants left without a candidate because their name's block was too large to score (`unscored`)."""
+    from pipeline.matching import LinkMethod
+
+    unscored = links[links["method"] == LinkMethod.UNSCORED.value]
+    samples = [{"partner": r["partner"], "tenant_id": r["tenant_id"]} for _, r in unscored.iterrows()]
+    return _result(
+        TENANTS_SCORED,
+        "links",
+        passed=unscored.empty,
+        message=f"{len(unscored)} of {len(links)} tenants could not be scored by name: the block of names "
+        "they share is too large (matching.block_max_size); they are treated as unmatched"
+        if len(unscored)
+        else f"all {len(links)} tenants were scored",
+        checked=len(links),
+        failed=len(unscored),
+        samples=samples,
     )
 
 

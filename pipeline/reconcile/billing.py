@@ -410,6 +410,21 @@ def _per_tenant(lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def revenue_per_tenant(billing: pd.DataFrame) -> dict[tuple[str, str], dict[str, dict[str, Decimal]]]:
+    """Per (partner, tenant id): its counted revenue, {basis: {currency: amount}}, classified as above."""
+    _require_columns(billing, BILLING.columns, "billing")
+    out: dict[tuple[str, str], dict[str, dict[str, Decimal]]] = {}
+    if billing.empty:
+        return out
+    b = _classify(billing)
+    counted = b[b["basis"] != ""]
+    columns = ("partner", "tenant_id", "basis", "currency", "amount_text")
+    for partner, tenant, basis, currency, amount in zip(*(counted[c].to_numpy() for c in columns), strict=True):
+        per = out.setdefault((str(partner), str(tenant)), {}).setdefault(str(basis), {})
+        per[str(currency)] = per.get(str(currency), Decimal(0)) + Decimal(amount)
+    return out
+
+
 def _published_frame(published: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """(partner, tenant_id, effective_date) with the earliest effective date per listed tenant."""
     parts = []

@@ -8,20 +8,24 @@ recomputed here, so the report can never disagree with the run's own outputs.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline import formatting
 from pipeline.partners import list_format
-from pipeline.policy.definition import Policy, load_policy_text
+from pipeline.policy.definition import Policy, TenantDecision, load_policy_text
 from pipeline.policy.list_change import ENTITY_CODE_COLUMNS, list_change, tied_codes
 from pipeline.publish.gate import GateResult
 from pipeline.publish.manifest import PublishedList, read_manifest_folder
 from pipeline.quality.results import ValidationReport
+from pipeline.reconcile.billing import revenue_per_tenant
 from pipeline.reconcile.store import read_reconciliation
-from pipeline.report.output import read_history
+from pipeline.report.output import previous_complete_run, read_history
 from pipeline.report.records import ReportInputs, StopRecord, partner_of
 from pipeline.run.context import RunContext
+from pipeline.run.layout import RunLayout
 from pipeline.storage.frames import read_json, read_parquet
 
 # The run-wide stages' checks, in stage order (each partner's extraction checks come first).
@@ -81,6 +85,8 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
     interests_uri = layout.dataset(ds.INTERESTS)
     history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     causes = _list_causes(ctx, policy_file, gate, tenants=tenants, links=links, ownership=ownership)
+    previous = _previous_run(ctx)
+    billing = frames(ds.BILLING)
     return ReportInputs(
         run_id=ctx.run_id,
         logical_date=ctx.logical_date,
@@ -102,6 +108,12 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
         partners=partners,
         stopped=stopped,
         list_causes=causes,
+        review_revenue=_review_revenue(decisions, billing),
+        billing_period=_period(billing),
+        config_uri=ctx.config.config_uri,
+        max_nights=policy.review.max_nights,
+        previous_decisions=previous.get(ds.DECISIONS),
+        previous_interests=previous.get(ds.INTERESTS),
     )
 
 
@@ -143,3 +155,38 @@ def _list_causes(
                     [(f.jurisdiction, f.restricted_now) for f in flips],
                 )
     return causes
+
+
+def _previous_run(ctx: RunContext) -> dict[ds.Dataset, pd.DataFrame]:
+    """The previous complete run's decisions and declared interests, as far as its workspace has them."""
+    found = previous_complete_run(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    if found is None:
+        return {}
+    layout = RunLayout.of(ctx.config.workspace, ctx.config.reports, found[0], found[1], {})
+    out = {}
+    for dataset in (ds.DECISIONS, ds.INTERESTS):
+        uri = layout.dataset(dataset)
+        if ctx.storage.exists(uri):
+            out[dataset] = read_parquet(ctx.storage, uri)
+    return out
+
+
+def _period(billing: pd.DataFrame) -> tuple[str, str] | None:
+    """The first and last day of the billing lines the run read: the period every money figure covers."""
+    days = billing["event_date"].dropna().astype("str").str.slice(0, 10)
+    days = days[days != ""]
+    return (str(days.min()), str(days.max())) if len(days) else None
+
+
+def _review_revenue(
+    decisions: pd.DataFrame, billing: pd.DataFrame
+) -> dict[tuple[str, str], dict[str, dict[str, Decimal]]]:
+    """The counted billing of the tenants in review (what orders the review queue)."""
+    review = decisions[decisions["decision"].astype("str") == TenantDecision.REVIEW.value]
+    if review.empty or billing.empty:
+        return {}
+    wanted = set(zip(review["partner"].astype("str"), review["tenant_id"].astype("str"), strict=True))
+    # The tenant ids first (vectorised), then the exact (partner, tenant) pairs of the few lines left.
+    lines = billing[billing["tenant_id"].astype("str").isin(sorted({t for _, t in wanted}))]
+    pairs = zip(lines["partner"].astype("str"), lines["tenant_id"].astype("str"), strict=True)
+    return revenue_per_tenant(lines[[pair in wanted for pair in pairs]])

@@ -88,8 +88,9 @@ class Stake:
     start_date: str
     end_date: str
     in_force: bool  # on the run's logical date, by its start and end dates
-    source: str = ""  # the source's format (bods, gleif_rr, ftm, ...)
-    record: str = ""  # the source's own record id (statement id, GLEIF relationship key, FtM id)
+    source: str = ""  # the source's format (bods, gleif_rr, ftm, ...); empty in runs before sources were named
+    statement_id: str = ""  # the source's own record id (BODS statement, GLEIF relationship key, FtM id)
+    source_uri: str = ""  # the file it was read from
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,9 @@ class Case:
     explanation: str
     rules: tuple[str, ...]
     exemption_id: str
+    judgement_id: str  # the judgement that decided (pipeline.review), empty when none
+    judgements: tuple[dict[str, Any], ...]  # every judgement about the case, applied or lapsed, as cited
+    review_since: str  # the first night of the case's stay in review, empty when not in review
     policy_id: str
     policy_version: str
     link: Link | None
@@ -168,6 +172,16 @@ def _rules(value: Any) -> tuple[str, ...]:
     if isinstance(parsed, list):
         return tuple(text(r) for r in parsed)
     return (text(parsed),) if parsed else ()
+
+
+def _judgements(evidence: Any) -> tuple[dict[str, Any], ...]:
+    """The judgements a decision's evidence cites (`pipeline.review.apply`), as recorded."""
+    try:
+        doc = jsonio.loads(text(evidence)) if text(evidence) else {}
+    except jsonio.JSONDecodeError:
+        return ()
+    found = doc.get("judgements") if isinstance(doc, dict) else None
+    return tuple(j for j in found if isinstance(j, dict)) if isinstance(found, list) else ()
 
 
 def _in_force(start: str, end: str, as_of: dt.date | None) -> bool:
@@ -213,7 +227,8 @@ class CaseBuilder:
                 end_date=end,
                 in_force=_in_force(start, end, self._as_of),
                 source=text(r.get("source")),
-                record=text(r.get("statement_id")),
+                statement_id=text(r.get("statement_id")),
+                source_uri=text(r.get("source_uri")),
             )
             out.setdefault((text(r["subject_id"]), text(r.get("interested_party_id"))), []).append(stake)
         return out
@@ -316,6 +331,9 @@ class CaseBuilder:
                     explanation=text(r["explanation"]),
                     rules=_rules(r["rules"]),
                     exemption_id=text(r["exemption_id"]),
+                    judgement_id=text(r.get("judgement_id")),
+                    judgements=_judgements(r["evidence"]),
+                    review_since=text(r.get("review_since")),
                     policy_id=text(r["policy_id"]),
                     policy_version=text(r["policy_version"]),
                     link=link,

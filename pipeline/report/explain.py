@@ -56,8 +56,10 @@ def _stakes(stakes: tuple[Stake, ...]) -> str:
             part += f" from {clean(s.start_date) or '?'} to {clean(s.end_date) or 'open'}"
         if not s.in_force:
             part += " [not in force on the run date]"
-        if s.source:  # the source and its own record id (runs before sources were named have neither)
-            part += f" [{clean(s.source)} record {clean(s.record) or '?'}]"
+        if s.statement_id:  # the source's own record, and the file it came from (older runs name neither)
+            kind = f"{clean(s.source)} record" if s.source else "statement"
+            where = f" in {clean(s.source_uri)}" if s.source_uri else ""
+            part += f" ({kind} {clean(s.statement_id)}{where})"
         parts.append(part)
     return "; ".join(parts)
 
@@ -108,6 +110,20 @@ def _entity_lines(e: EntityCase) -> list[str]:
     return out
 
 
+def judgement_lines(case: Case) -> list[str]:
+    """Each judgement about the case: who judged what, when and why, and whether it still applies."""
+    out = []
+    for j in case.judgements:
+        state = "applies" if j.get("applies") else f"no longer applies: {clean(j.get('lapsed'))}"
+        until = f", until {clean(j.get('expires'))}" if j.get("expires") else ""
+        deciding = " (decided this case)" if text(j.get("id")) == case.judgement_id else ""
+        out.append(
+            f"  judgement: {clean(j.get('id'))} {clean(j.get('kind'))}{deciding}, "
+            f"judged on {clean(j.get('judged_on'))} by {clean(j.get('by'))}{until}: {clean(j.get('reason'))}; {state}"
+        )
+    return out
+
+
 def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
     """A tenant's decision, link, entity, ownership chain with stakes, rule and policy version."""
     out = [f"Tenant {clean(case.partner)}/{clean(case.tenant_id)} {_q(case.company_name)}"]
@@ -134,6 +150,9 @@ def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
     ]
     if case.exemption_id:
         out.append(f"  exemption: {clean(case.exemption_id)}")
+    out += judgement_lines(case)
+    if case.review_since:
+        out.append(f"  in review since: {clean(case.review_since)}")
     if case.link is None:
         out.append("  link: no link record for this tenant")
     elif not case.entity_id:
@@ -145,9 +164,10 @@ def format_case(case: Case, tenant: dict[str, Any] | None = None) -> str:
         candidates = case.link.candidates if isinstance(case.link.candidates, list) else []
         for c in candidates:
             if isinstance(c, dict):
+                matched = f", matched name {clean(c.get('matched_name'))}" if c.get("matched_name") else ""
                 out.append(
-                    f"    candidate {clean(c.get('entity_id'))}: {clean(c.get('method'))}, "
-                    f"confidence {clean(c.get('confidence'))}"
+                    f"    candidate {clean(c.get('entity_id'))} {clean(c.get('name'))}: {clean(c.get('method'))}, "
+                    f"confidence {clean(c.get('confidence'))}{matched} (via {clean(c.get('via'))})"
                 )
     if case.entity is not None:
         out += _entity_lines(case.entity)

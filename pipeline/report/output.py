@@ -73,3 +73,12 @@ def previous_tenant_counts(storage: Storage, reports_root: str, logical_date: dt
     if not complete:
         return {}
     return {partner: sum(counts.values()) for partner, counts in complete[-1].decisions.items()}
+
+
+def previous_complete_run(
+    storage: Storage, reports_root: str, logical_date: dt.date, run_id: str
+) -> tuple[dt.date, str] | None:
+    """(logical date, run id) of the latest complete run before `logical_date`, from the run summaries."""
+    history, _problems = read_history(storage, reports_root, logical_date, run_id)
+    complete = [h for h in history if not h.stopped and h.logical_date < logical_date]
+    return (complete[-1].logical_date, complete[-1].run_id) if complete else None

@@ -79,6 +79,8 @@ class RunSummary(BaseModel):
     checks: dict[str, int] = {}
     # the stages that stopped the run ("stage" or "stage/partner"); empty for a complete run
     stopped: tuple[str, ...] = ()
+    # partner -> cases open longer than the policy's review.max_nights (escalated: rule review_overdue)
+    escalated: dict[str, int] = {}
 
     @field_validator("revenue_at_risk")
     @classmethod
@@ -145,6 +147,19 @@ class ReportInputs:
     # (partner, tenant_id) -> why its list row changed, when a change of the supported list since the
     # list compared with flipped a jurisdiction the tenant is tied to (`pipeline.policy.list_change`).
     list_causes: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # (partner, tenant id) -> {basis: {currency: amount}}: the counted billing of the tenants in review,
+    # which orders the review queue (`pipeline.reconcile.billing.revenue_per_tenant`).
+    review_revenue: Mapping[tuple[str, str], Mapping[str, Mapping[str, Decimal]]] = field(default_factory=dict)
+    # The first and last day of the billing lines read (every money figure covers this period); None: none.
+    billing_period: tuple[str, str] | None = None
+    # The run configuration, named in the command that resolves a case (`recon review decide --config`).
+    config_uri: str = ""
+    # review.max_nights of the policy: a case open longer is escalated.
+    max_nights: int = 7
+    # The previous complete run's DECISIONS and INTERESTS (None when there is none): what each list row
+    # changed from (`pipeline.report.why`).
+    previous_decisions: pd.DataFrame | None = None
+    previous_interests: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name, dataset in (

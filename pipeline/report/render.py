@@ -23,9 +23,11 @@ from pipeline.publish.manifest import GateStatus
 from pipeline.quality.results import Outcome
 from pipeline.reconcile.billing import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
 from pipeline.report import charts
-from pipeline.report.cases import CaseBuilder, fraction, records, text
+from pipeline.report.cases import Case, CaseBuilder, fraction, records, text
 from pipeline.report.records import ReportInputs, RunSummary, partner_of
-from pipeline.report.summary import summarise
+from pipeline.report.summary import decided, summarise
+from pipeline.report.why import why_changed
+from pipeline.review.apply import nights_open, priority
 
 MAX_ROWS = 200  # rows shown per table; the rest are counted, and `recon explain` reaches any of them
 MAX_CASES = 100  # review cases shown with their full evidence chain
@@ -81,6 +83,11 @@ def render_report(inputs: ReportInputs) -> str:
         "history_problems": inputs.history_problems,
         "publication": _publication(inputs, partners),
         "basis_labels": BASIS_LABELS,
+        "period": (
+            f"billing dated {inputs.billing_period[0]} to {inputs.billing_period[1]} in this run's exports"
+            if inputs.billing_period
+            else "this run's billing (no dated line)"
+        ),
         "max_rows": MAX_ROWS,
         "stopped": inputs.stopped,
     }
@@ -91,17 +98,43 @@ def render_report(inputs: ReportInputs) -> str:
 
 
 def _headline(inputs: ReportInputs, summary: RunSummary, partners: tuple[str, ...]) -> dict[str, Any]:
-    rows = [
+    if not decided(inputs):
+        # Stopped before deciding: the counts are not available, which is not the same as zero.
+        missing: dict[str, int | None] = dict.fromkeys(DECISIONS)
+        gone: list[dict[str, Any]] = [{"partner": p, "counts": missing, "total": None} for p in partners]
+        none_totals: dict[str, int | None] = dict.fromkeys(DECISIONS)
+        changed = None if inputs.gate is None else sum(c["added"] for c in summary.changes.values())
+        return {
+            "rows": gone,
+            "totals": none_totals,
+            "grand_total": None,
+            "tiles": [
+                ("revoke", "to revoke", None),
+                ("review", "in review", None),
+                ("added", "added to lists", changed),
+                (
+                    "lifted",
+                    "lifted from lists",
+                    None if changed is None else sum(c["lifted"] for c in summary.changes.values()),
+                ),
+                ("gaps", "enforcement gaps", None),
+                ("failed", "checks failed", summary.checks.get(Outcome.FAILED.value, 0)),
+                ("warned", "checks warned", summary.checks.get(Outcome.WARNED.value, 0)),
+                ("quarantined", "rows quarantined", sum(summary.quarantine.values())),
+            ],
+        }
+    rows: list[dict[str, Any]] = [
         {"partner": p, "counts": summary.decisions.get(p, {}), "total": sum(summary.decisions.get(p, {}).values())}
         for p in partners
     ]
     totals = {d: sum(summary.decisions.get(p, {}).get(d, 0) for p in partners) for d in DECISIONS}
     rec = inputs.reconciliation
+    gate_reached = inputs.gate is not None or not inputs.stopped
     tiles = [
         ("revoke", "to revoke", totals["revoke"]),
         ("review", "in review", totals["review"]),
-        ("added", "added to lists", sum(c["added"] for c in summary.changes.values())),
-        ("lifted", "lifted from lists", sum(c["lifted"] for c in summary.changes.values())),
+        ("added", "added to lists", sum(c["added"] for c in summary.changes.values()) if gate_reached else None),
+        ("lifted", "lifted from lists", sum(c["lifted"] for c in summary.changes.values()) if gate_reached else None),
         ("gaps", "enforcement gaps", len(rec.gaps) if rec is not None else None),
         ("failed", "checks failed", summary.checks.get(Outcome.FAILED.value, 0)),
         ("warned", "checks warned", summary.checks.get(Outcome.WARNED.value, 0)),
@@ -122,34 +155,73 @@ def _decision_lookup(decisions: pd.DataFrame, keys: Iterable[tuple[str, str]]) -
     }
 
 
+def _chain_text(case: Case | None) -> str:
+    """The ownership chain with the stake on each hop, up to the ultimate parent, in one line."""
+    if case is None or case.entity is None:
+        return ""
+    parts = []
+    for i, h in enumerate(case.entity.chain):
+        label = f"{h.name or h.entity_id} [{h.entity_id}]"
+        if h.root_basis:
+            label += f" (restricted root: {h.root_basis})"
+        if i < len(case.entity.chain) - 1:
+            stakes = "; ".join(f"{s.interest_type} {s.share}" for s in h.held_by) or "no declared interest"
+            label += f", held ({stakes}) by"
+        parts.append(label)
+    return " ".join(parts)
+
+
 def _delta_rows(
-    partner: str,
-    key: str,
-    rows: tuple[dict[str, str], ...],
-    decisions: pd.DataFrame,
-    causes: Mapping[tuple[str, str], str],
-) -> list[dict[str, str]]:
-    """The gate's diff rows for display, with the partner's current decision for each tenant and the
-    supported-list change behind the row, when one is."""
+    inputs: ReportInputs, partner: str, kind: str, rows: tuple[dict[str, str], ...]
+) -> list[dict[str, Any]]:
+    """The gate's diff rows for display: the decision now and before, why it changed, and the chain."""
     shown = rows[:MAX_ROWS]
+    key = inputs.list_key(partner)
     tenant_ids = [text(r.get(key)) for r in shown]
-    found = _decision_lookup(decisions, ((partner, t) for t in tenant_ids))
+    found = _decision_lookup(inputs.decisions, ((partner, t) for t in tenant_ids))
+    before = (
+        _decision_lookup(inputs.previous_decisions, ((partner, t) for t in tenant_ids))
+        if inputs.previous_decisions is not None
+        else {}
+    )
+    builder = CaseBuilder(inputs.ownership, inputs.links, inputs.interests, inputs.logical_date)
+    present = [t for t in tenant_ids if (partner, t) in found]
+    cases = {c.tenant_id: c for c in builder.cases(inputs.decisions.loc[_rows_of(inputs.decisions, partner, present)])}
     out = []
     for tenant_id, r in zip(tenant_ids, shown, strict=True):
-        d = found.get((partner, tenant_id), {})
+        d = found.get((partner, tenant_id))
+        b = before.get((partner, tenant_id))
+        why = (
+            why_changed(b, d, inputs.previous_interests, inputs.interests)
+            if inputs.previous_decisions is not None
+            else ["no earlier complete run to compare with"]
+        )
         out.append(
             {
                 "tenant_id": tenant_id,
-                "company_name": text(d.get("company_name")),
-                "decision": text(d.get("decision")) or "(no decision this run)",
+                "company_name": text((d or {}).get("company_name")) or text((b or {}).get("company_name")),
+                "decision": text((d or {}).get("decision")) or "(no decision this run)",
                 "listed_as": text(r.get("decision")),
                 "effective_date": text(r.get("effective_date")),
                 "reason_codes": text(r.get("reason_codes")),
-                "explanation": text(r.get("explanation")),
-                "cause": causes.get((partner, tenant_id), ""),
+                "explanation": text((d or {}).get("explanation")) or text(r.get("explanation")),
+                "chain": _chain_text(cases.get(tenant_id)),
+                "why": why,
+                # The supported list changed under the tenant (pipeline.policy.list_change), when it did.
+                "cause": inputs.list_causes.get((partner, tenant_id), ""),
+                "before": (
+                    f"{text(b.get('decision'))}: {text(b.get('explanation'))}"
+                    if b is not None and kind != "added"
+                    else ""
+                ),
             }
         )
     return out
+
+
+def _rows_of(decisions: pd.DataFrame, partner: str, tenant_ids: list[str]) -> pd.Series:
+    wanted = set(tenant_ids)
+    return (decisions["partner"].astype("str") == partner) & decisions["tenant_id"].astype("str").isin(wanted)
 
 
 def _publication_status(inputs: ReportInputs, partner: str) -> tuple[str, str]:
@@ -189,11 +261,7 @@ def _changes(
                 if gate is not None and gate.compared_with is not None
                 else None,
                 "kinds": [
-                    (
-                        kind,
-                        count,
-                        _delta_rows(partner, inputs.list_key(partner), rows, inputs.decisions, inputs.list_causes),
-                    )
+                    (kind, count, _delta_rows(inputs, partner, kind, rows))
                     for kind, count, rows in (
                         ("added", gate.added, gate.added_rows),
                         ("lifted", gate.lifted, gate.lifted_rows),
@@ -251,14 +319,44 @@ def _publication(inputs: ReportInputs, partners: tuple[str, ...]) -> dict[str, A
 
 
 def _review(inputs: ReportInputs) -> dict[str, Any]:
+    """The queue by priority: revenue at risk (largest amount first), then nights open, then key."""
     queue = inputs.decisions[inputs.decisions["decision"] == TenantDecision.REVIEW.value]
-    queue = queue.sort_values(["partner", "tenant_id"])
+    keys = list(zip(queue["partner"].astype("str"), queue["tenant_id"].astype("str"), strict=True))
+    since = queue["review_since"].tolist() if "review_since" in queue.columns else [None] * len(queue)
+    nights = [nights_open(s, inputs.logical_date) for s in since]
+    revenue = [inputs.review_revenue.get(k, {}) for k in keys]
+    order = sorted(range(len(queue)), key=lambda i: priority(revenue[i], nights[i], keys[i]))[:MAX_CASES]
     builder = CaseBuilder(inputs.ownership, inputs.links, inputs.interests, inputs.logical_date)
+    cases = builder.cases(queue.iloc[order]) if order else []
+    by_key = {(c.partner, c.tenant_id): c for c in cases}
+    config = inputs.config_uri.removeprefix("file://") or "CONFIG"
+    overdue = [n is not None and n > inputs.max_nights for n in nights]
+    items = [
+        {
+            "case": by_key[keys[i]],
+            "nights": nights[i],
+            "new": nights[i] == 1,
+            "overdue": overdue[i],
+            "revenue": [
+                f"{currency} {amount:.2f} {BASIS_LABELS.get(basis, basis)}"
+                for basis, per in sorted(revenue[i].items())
+                for currency, amount in sorted(per.items())
+            ],
+            "command": (
+                f"recon review decide --config {config} --partner {keys[i][0]} --tenant {keys[i][1]} "
+                "--decision revoke|allow --reason TEXT --by NAME"
+            ),
+        }
+        for i in order
+    ]
     return {
         "total": len(queue),
-        "cases": builder.cases(queue.head(MAX_CASES)),
+        "cases": items,
+        "new": sum(1 for n in nights if n == 1),
+        "overdue": sum(overdue),
+        "max_nights": inputs.max_nights,
         "has_interests": inputs.interests is not None,
-        "shown": min(len(queue), MAX_CASES),
+        "shown": len(items),
     }
 
 
@@ -395,6 +493,22 @@ def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
                 }
             )
     rows.sort(key=lambda r: (OUTCOME_ORDER[r["outcome"]], r["where"], r["dataset"], r["check"]))
+    # What needs a look stays in the table at the top; passed (and info) checks fold into one line per stage.
+    quiet = (Outcome.PASSED.value, Outcome.INFO.value)
+    folded: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["outcome"] in quiet:
+            folded.setdefault(row["where"], []).append(row)
+    stages = [
+        {
+            "where": where,
+            "passed": sum(1 for row in found if row["outcome"] == Outcome.PASSED.value),
+            "info": sum(1 for row in found if row["outcome"] == Outcome.INFO.value),
+            "datasets": sorted({row["dataset"] for row in found}),
+            "rows": found,
+        }
+        for where, found in sorted(folded.items())
+    ]
     counts = [
         {
             "where": partner_of(report) or report.scope,
@@ -434,7 +548,8 @@ def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
     return {
         "counts": {o.value: summary.checks.get(o.value, 0) for o in Outcome},
         "checked": bool(inputs.validation),
-        "rows": rows,
+        "rows": [row for row in rows if row["outcome"] not in quiet],
+        "stages": stages,
         "datasets": counts,
         "quarantine": by_rule,
         "quarantine_total": sum(summary.quarantine.values()),
@@ -464,7 +579,8 @@ def _history(runs: tuple[RunSummary, ...], partners: tuple[str, ...]) -> dict[st
                 if p in r.decisions
             )
             total = sum(r.decisions[p].get(decision, 0) for p in r.decisions)
-            bars.append(charts.Bar(label(r), segs, str(total)))
+            # A run that stopped before deciding has no counts: its column says so instead of drawing 0.
+            bars.append(charts.Bar(label(r), segs, str(total) if r.decisions else "n/a"))
         out.append(
             charts.vertical(
                 f"Tenants to {decision}" if decision != "review" else "Tenants in review", tuple(bars), legend

@@ -11,6 +11,7 @@ from collections import Counter
 import pandas as pd
 
 from pipeline.policy.definition import TenantDecision
+from pipeline.policy.tenants import TenantRule
 from pipeline.reconcile.billing import AT_RISK_DECISIONS
 from pipeline.report.cases import text
 from pipeline.report.records import ReportInputs, RunSummary
@@ -36,6 +37,11 @@ def decision_counts(decisions: pd.DataFrame, partners: tuple[str, ...]) -> dict[
     return out
 
 
+def decided(inputs: ReportInputs) -> bool:
+    """Whether the run decided its tenants: a complete run did; a stopped one only if decisions exist."""
+    return not inputs.stopped or not inputs.decisions.empty
+
+
 def summarise(inputs: ReportInputs) -> RunSummary:
     """The run's summary, as written to `run_summary.json` beside its report."""
     partners = inputs.all_partners()
@@ -59,11 +65,22 @@ def summarise(inputs: ReportInputs) -> RunSummary:
         logical_date=inputs.logical_date,
         policy_id=inputs.policy_id,
         policy_version=inputs.policy_version,
-        decisions=decision_counts(inputs.decisions, partners),
+        # A run stopped before deciding has no decision counts: absent, never zeros (which would read as "none").
+        decisions=decision_counts(inputs.decisions, partners) if decided(inputs) else {},
         revenue_at_risk=revenue,
         enforcement_gaps=gaps,
         changes=dict(sorted(changes.items())),
         quarantine=quarantine_counts(inputs.quarantine),
         checks=dict(sorted(Counter(r.outcome.value for v in inputs.validation for r in v.results).items())),
         stopped=tuple(f"{s.stage}/{s.partner}" if s.partner else s.stage for s in inputs.stopped),
+        escalated=escalated_counts(inputs.decisions),
     )
+
+
+def escalated_counts(decisions: pd.DataFrame) -> dict[str, int]:
+    """Per partner, the decisions escalated for staying in review too long (rule `review_overdue`)."""
+    if decisions.empty:
+        return {}
+    overdue = decisions["rules"].astype("str").str.contains(f'"{TenantRule.REVIEW_OVERDUE}"', regex=False)
+    counts = decisions.loc[overdue, "partner"].astype("str").value_counts()
+    return {str(p): int(n) for p, n in sorted(counts.items())}

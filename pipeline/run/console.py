@@ -60,5 +60,8 @@ def print_summary(
     quarantined = sum(summary.quarantine.values())
     checks = ", ".join(f"{n} {status}" for status, n in sorted(summary.checks.items()))
     out.print(f"quality checks: {checks}; quarantined rows: {quarantined}")
+    if summary.escalated:
+        escalated = ", ".join(f"{p} {n}" for p, n in sorted(summary.escalated.items()))
+        out.print(f"[yellow]review cases open longer than the policy allows (escalated): {escalated}[/yellow]")
     if summary.stopped:
         out.print(f"[red]the run stopped at {', '.join(summary.stopped)}: see the report[/red]")

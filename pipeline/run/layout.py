@@ -30,6 +30,9 @@ LEASE_FOLDER = "publish-lease"
 SUPERSEDED_FOLDER = "superseded"
 SNAPSHOT_FILE = "revocations.csv"
 DELTA_FILE = "revocations_delta.csv"
+# The same lists as JSON Lines, for programs (one object per row, every value a string: ids keep their zeros).
+SNAPSHOT_JSONL_FILE = "revocations.jsonl"
+DELTA_JSONL_FILE = "revocations_delta.jsonl"
 MANIFEST_FILE = "manifest.json"
 _MANIFEST_KEY = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/" + re.escape(MANIFEST_FILE) + "$")
 
@@ -162,6 +165,11 @@ class RunLayout:
     def revocation_list(self, partner: str) -> str:
         """The list the gate evaluated for a partner: what publishing writes, row for row."""
         return self._in_run("revocation_list.parquet", partner)
+
+    @property
+    def judgements(self) -> str:
+        """The judgements this run read from the store (match_tenants), so every stage uses the same ones."""
+        return self._in_run("judgements.json", None)
 
     @property
     def gate(self) -> str:

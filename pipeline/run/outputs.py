@@ -49,9 +49,10 @@ class Resolved(TypedDict):
 
 
 class Linked(TypedDict):
-    """`match_tenants`: one link per tenant."""
+    """`match_tenants`: one link per tenant, and the judgements the run read (link judgements applied)."""
 
     links: str
+    judgements: str
     validation: str
 
 

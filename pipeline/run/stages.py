@@ -18,8 +18,10 @@ from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 import pandas as pd
 
 from pipeline import datasets as ds
+from pipeline import jsonio
 from pipeline.errors import InputMissing, NothingToDo, RunStopped, clip
 from pipeline.run.context import RunContext
+from pipeline.run.layout import RunLayout
 from pipeline.run.outputs import (
     Checked,
     Decided,
@@ -34,7 +36,7 @@ from pipeline.run.outputs import (
     Resolved,
 )
 from pipeline.run.progress import measure
-from pipeline.storage import tally
+from pipeline.storage import StorageError, tally
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
@@ -270,6 +272,7 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
         name, tenants = p["partner"], _read(ctx, p["tenants"])
         growth = ctx.config.quality.max_tenant_growth
         report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
+        report.add(quality.check_identifier_check_digits(name, tenants))
     interests, ownership_types = _read(ctx, ownership["interests"]), _policy(ctx).ownership.interests
     report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")
@@ -311,13 +314,26 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
 def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Linked:
     """Link every tenant to the legal entity behind it, with method and confidence."""
     from pipeline.matching import link
-    from pipeline.quality import ValidationReport
+    from pipeline.quality import ValidationReport, check_tenants_scored
+    from pipeline.review.apply import apply_links, link_verdicts, standing
+    from pipeline.review.store import read_judgements
 
     tenants = _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS)
     links = link(tenants, _read(ctx, ownership["entities"]), _read(ctx, ownership["identifiers"]), ctx.config.matching)
+    # The reviewers' judgements, read once per run: decide uses this copy, so both stages see the same ones.
+    judgements = read_judgements(ctx.storage, ctx.config.judgements)
+    judgements_uri = write_json(ctx.storage, ctx.layout.judgements, [j.model_dump(mode="json") for j in judgements])
+    log.info("read %d judgements <- %s", len(judgements), ctx.config.judgements or "(no judgement store configured)")
+    verdicts = link_verdicts(standing(judgements, ctx.logical_date), tenants, links, ctx.logical_date)
+    links = apply_links(links, verdicts)
     report = ValidationReport("match_tenants")
+    report.add(check_tenants_scored(links))
     links, _ = _validated(ctx, report, ds.LINKS, links)
-    uris = Linked(links=_write(ctx, ds.LINKS, links), validation=_write_validation(ctx, report, "match_tenants"))
+    uris = Linked(
+        links=_write(ctx, ds.LINKS, links),
+        judgements=judgements_uri,
+        validation=_write_validation(ctx, report, "match_tenants"),
+    )
     report.raise_for_errors()
     return uris
 
@@ -333,12 +349,32 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     from pipeline.publish.manifest import last_published
     from pipeline.quality import ValidationReport
     from pipeline.quality.cross import check_exemptions_apply
+    from pipeline.review.apply import (
+        age_reviews,
+        apply_decisions,
+        apply_entities,
+        entity_verdicts,
+        link_verdicts,
+        standing,
+    )
+    from pipeline.review.judgements import parse as parse_judgement
 
     policy = _policy(ctx)
-    decisions = decide_tenants(
+    tenants, tenant_links, ownership = (
         _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS),
         _read(ctx, links["links"]),
         _read(ctx, resolved["ownership"]),
+    )
+    judgements = [
+        parse_judgement(jsonio.compact_bytes(doc), links["judgements"])
+        for doc in read_json(ctx.storage, links["judgements"])
+    ]
+    stand = standing(judgements, ctx.logical_date)
+    entities = entity_verdicts(stand, ownership, policy, ctx.logical_date)
+    decisions = decide_tenants(
+        tenants,
+        tenant_links,
+        apply_entities(ownership, entities),
         _read_all(ctx, [p["entitlements"] for p in partners], ds.ENTITLEMENTS),
         _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
         policy,
@@ -356,6 +392,18 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     source = ctx.config.exemptions
     exemptions = load_exemptions_text(ctx.read_input_text(source), source) if source else ()
     decisions = apply_exemptions(decisions, exemptions, ctx.logical_date)
+    decisions = apply_decisions(
+        decisions,
+        tenants,
+        tenant_links,
+        ownership,
+        stand,
+        link_verdicts(stand, tenants, tenant_links, ctx.logical_date),
+        entities,
+        policy,
+        ctx.logical_date,
+    )
+    decisions = age_reviews(decisions, _previous_decisions(ctx), policy, ctx.logical_date)
     report = ValidationReport("decide")
     # An exemption that cannot apply as written (expired, a misspelt partner, a tenant id without its
     # leading zeros) silently revokes a customer Legal cleared: each is a warning, all are in the report.
@@ -366,6 +414,23 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     uris = Decided(decisions=_write(ctx, ds.DECISIONS, decisions), validation=_write_validation(ctx, report, "decide"))
     report.raise_for_errors()
     return uris
+
+
+def _previous_decisions(ctx: RunContext) -> pd.DataFrame | None:
+    """The review columns of the latest earlier complete run's decisions (how long a case has been open)."""
+    from pipeline.report.output import previous_complete_run
+
+    found = previous_complete_run(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    if found is None:
+        return None
+    layout = RunLayout.of(ctx.config.workspace, ctx.config.reports, found[0], found[1], {})
+    uri = layout.dataset(ds.DECISIONS)
+    if not ctx.storage.exists(uri):
+        return None
+    try:
+        return _read(ctx, uri, ["partner", "tenant_id", "decision", "review_since"])
+    except StorageError:  # a run from before cases kept their first night
+        return _read(ctx, uri, ["partner", "tenant_id", "decision"])
 
 
 def gate(ctx: RunContext, partners: Sequence[PartnerExtract], decisions: Decided) -> Gated:
@@ -541,6 +606,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Gated) -> Published:
     """Publish one partner's list for the logical date: snapshot, delta, then the manifest."""
     from pipeline.partners import list_format
     from pipeline.publish.writer import PublishMeta, publish_partner_list
+    from pipeline.quality.contracts import load_contract
 
     policy = _policy(ctx)
     config = ctx.partner(partner)
@@ -550,6 +616,7 @@ def publish_partner(ctx: RunContext, partner: str, gated: Gated) -> Published:
         logical_date=ctx.logical_date,
         policy_id=policy.id,
         policy_version=policy.version,
+        list_format_version=load_contract(list_format(config).contract).version,
         input_fingerprints=read_json(ctx.storage, gated["fingerprints"])[partner],
     )
     result = publish_partner_list(

@@ -303,3 +303,79 @@ def test_an_alternate_name_links_and_the_link_names_it() -> None:
     # Traditional script against the simplified alternate name, and the English legal name too: one entity.
     assert one(script)["entity_id"] == "yunfan"
     assert one(script)["may_revoke"]
+
+
+def test_a_number_failing_its_check_falls_back_to_the_name_and_cannot_revoke_alone() -> None:
+    world = entities(
+        {"entity_id": "good", "name": "Shenzhen Yunfan Intelligent Technology Co., Ltd.", "jurisdiction": "CN-GD"},
+        {"entity_id": "other", "name": "Hangzhou Other Trading Co., Ltd.", "jurisdiction": "CN-ZJ"},
+    )
+    # The register holds the number as printed, check character and all; the tenant's copy of another
+    # company's number differs in its check character, so it fails and cannot settle the link.
+    ids = frame(
+        IDENTIFIERS,
+        [
+            {"entity_id": "good", "scheme": "CN-SAMR", "identifier": "914403001922038216"},
+            {"entity_id": "other", "scheme": "CN-SAMR", "identifier": "91330100MA2B3C4D5E"},
+        ],
+    )
+    rows = tenants(
+        # A failing number and a name: the name decides.
+        {"company_name": "Shenzhen Yunfan Intelligent Technology", "country": "CN",
+         "tax_country": "CN", "tax_registration_number": "9133 0100 MA2B 3C4D 5E"},
+        # A failing number alone: a link for review, never revoke.
+        {"company_name": "Unrelated Name", "country": "CN", "tax_country": "CN",
+         "tax_registration_number": "91330100MA2B3C4D5E"},
+        # A valid number with spaces and lower case settles the link at once.
+        {"company_name": "Unrelated Name", "country": "CN", "tax_country": "CN",
+         "tax_registration_number": "9144 0300 1922 0382 16"},
+    )  # fmt: skip
+    out = link(rows, world, ids, CONFIG)
+    assert one(out, 0)["entity_id"] == "good"
+    assert one(out, 0)["method"] == LinkMethod.EXACT_NAME.value
+    assert one(out, 1)["entity_id"] == "other"
+    assert not one(out, 1)["may_revoke"]
+    assert "fails its check digits" in one(out, 1)["candidates"][0]["via"]
+    assert one(out, 2)["entity_id"] == "good"
+    assert one(out, 2)["method"] == LinkMethod.TAX_ID.value
+    assert one(out, 2)["may_revoke"]
+
+
+def test_a_typo_in_a_crowded_word_is_not_capped_as_a_known_word() -> None:
+    # Somebody registered the same typo ("Partnes"): a known word, yet a typo of a crowded ending, not a
+    # whole other word; a differing whole word (Bral for Brel) stays capped.
+    crowd = [{"entity_id": f"c{i}", "name": f"Crowd{i} Partners LLC", "jurisdiction": "US"} for i in range(60)]
+    world = entities(
+        {"entity_id": "clyhen", "name": "Clyhen Partners LLC", "jurisdiction": "US"},
+        {"entity_id": "typo", "name": "Zorvex Partnes LLC", "jurisdiction": "US"},
+        {"entity_id": "brel", "name": "Brel Trading Partners LLC", "jurisdiction": "US"},
+        {"entity_id": "bral", "name": "Bral Foods LLC", "jurisdiction": "US"},
+        *crowd,
+    )
+    config = MatchingConfig(generic_word_share=0.05)
+    out = link(
+        tenants(
+            {"company_name": "Clyhen Partnes LLC", "country": "US"},
+            {"company_name": "Bral Trading Partners LLC", "country": "US"},
+        ),
+        world,
+        no_ids(),
+        config,
+    )
+    assert one(out, 0)["entity_id"] == "clyhen"
+    assert one(out, 0)["may_revoke"]
+    assert one(out, 1)["entity_id"] == "brel"
+    assert one(out, 1)["confidence"] <= config.known_words_max_confidence
+
+
+def test_a_tenant_whose_block_is_too_large_is_unscored_not_unmatched() -> None:
+    # Every registered name starts and ends alike: no block of at most two names exists for the tenant.
+    crowd = [
+        {"entity_id": f"c{i}", "name": f"Samename Holdings {i:03d} Samename Holdings", "jurisdiction": "US"}
+        for i in range(20)
+    ]
+    config = MatchingConfig(block_max_size=2, block_lengths=(4,), generic_words=0)
+    out = link(tenants({"company_name": "Samename Holdings Samename Holdings", "country": "US"}), entities(*crowd),
+               no_ids(), config)  # fmt: skip
+    assert one(out)["method"] == LinkMethod.UNSCORED.value
+    assert pd.isna(one(out)["entity_id"]) or one(out)["entity_id"] == ""

@@ -111,6 +111,10 @@ def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
         ("深圳市雲帆智能科技有限公司", "深圳市云帆智能科技有限公司"),
         ("Shēnzhèn Yúnfān Zhìnéng Kējì", "Shenzhen Yunfan Intelligent Tech"),
         ("Shenzhen Yun Fan Intelligent Technology", "Shenzhen Yunfan Intelligent Technology"),
+        # Pinyin syllable by syllable, run together in camel case, and a generic word misspelt.
+        ("Shen Zhen Yun Fan Zhi Neng Ke Ji You Xian Gong Si", "深圳市云帆智能科技有限公司"),
+        ("ShenzhenYunfanZhinengKeji Co Ltd", "深圳市云帆智能科技有限公司"),
+        ("Nanjing Xiyunchen Ranjian Youxian Gongsi", "南京西云晨软件有限公司"),
         # A city read as a place (重庆 Chongqing, not Zhongqing), its 市 dropped.
         ("重庆市云帆网络科技有限公司", "Chongqing Yunfan Network Technology Co., Ltd."),
         ("厦门云帆集团有限公司", "Xiamen Yunfan Jituan"),
@@ -146,3 +150,8 @@ def test_a_chinese_place_inside_a_clear_name_stays_a_word() -> None:
     # A company named after a city is not that city's company: the rest of the name still counts.
     ka, kb = keys("Shanghai Rose Bakery Ltd", "上海科技有限公司")
     assert ka != kb
+
+
+def test_camel_case_splits_words_but_keeps_legal_forms_whole() -> None:
+    out = normalise_names(pd.Series(["ZhengzhouXijiakangTouzi", "Acme KGaA", "Acme GmbH"], dtype="str"))
+    assert out["words"].tolist() == ["zhengzhou xijiakang investment", "acme", "acme"]

@@ -20,7 +20,7 @@ def world() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     decs = decisions(
         [
             {"tenant_id": "004455667788", "company_name": "Zhang San Trading"},
-            {"tenant_id": "123456789012", "rules": json.dumps(["payer.restricted", "ownership.restricted"])},
+            {"tenant_id": "123456789012", "rules": json.dumps(["restricted_payer", "entity_restricted"])},
             {"tenant_id": "999999999999", "decision": "review"},
             {"tenant_id": "111111111111", "decision": "allow", "exemption_id": "EX-1"},
         ]
@@ -57,7 +57,7 @@ def test_lists_only_revokes_with_live_agreements_and_product_codes() -> None:
     assert first["agreement_ids"] == "agmt-1;agmt-2;agmt-5"  # terminated and ended ones left out
     assert first["product_codes"] == "prod-v;prod-x;prod-y"
     second = out.iloc[1]
-    assert second["reason_codes"] == "ownership.restricted;payer.restricted"
+    assert second["reason_codes"] == "entity_restricted;restricted_payer"
     assert second["agreement_ids"] == "" and second["product_codes"] == ""  # none known: still listed
     validate_list(out, LIST_FORMAT, "aws list")
 

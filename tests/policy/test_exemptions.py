@@ -94,7 +94,7 @@ def test_an_exempted_revoke_becomes_an_allow_that_says_so() -> None:
     row = out.set_index("tenant_id").loc["004455667788"]
     assert row["decision"] == "allow"
     assert row["exemption_id"] == "EX-2026-001"
-    assert json.loads(row["rules"]) == ["ownership.restricted", EXEMPTION_RULE]
+    assert json.loads(row["rules"]) == ["entity_restricted", EXEMPTION_RULE]
     assert "EX-2026-001" in row["explanation"] and "J. Doe (Legal)" in row["explanation"]
     assert "expires 2026-11-30" in row["explanation"] and "Without it: revoke" in row["explanation"]
     assert row["explanation"].endswith(before.loc[0, "explanation"])

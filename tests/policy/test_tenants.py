@@ -366,3 +366,21 @@ def test_one_row_per_tenant_in_order_and_duplicates_are_errors() -> None:
     assert out["tenant_id"].tolist() == ["2", "1"]
     with pytest.raises(ValueError, match="more than one row"):
         run([tenant("1"), tenant("1")], [linked("1", "green")])
+
+
+def test_a_near_miss_names_its_restricted_candidate_with_that_candidate_s_score() -> None:
+    # The best candidate is clear; the restricted one is within the tie margin: review, naming the
+    # restricted candidate with its own score and the name it matched (never a silent allow).
+    candidates = [
+        {"entity_id": "green", "confidence": 0.89},
+        {"entity_id": "red", "confidence": 0.87, "matched_name": "红龙控股"},
+    ]
+    out = by_tenant(
+        run([tenant("1")], [linked("1", "green", confidence=0.89, may_revoke=False, candidates=candidates)])
+    )
+    row = out["1"]
+    assert row["decision"] == "review"
+    assert row["rules"] == [TenantRule.RESTRICTED_ENTITY_UNCERTAIN_LINK]
+    assert "Red Dragon Holdings" in row["explanation"]
+    assert "candidate score 0.87" in row["explanation"] and "红龙控股" in row["explanation"]
+    assert row["evidence"]["signals"][0]["evidence"]["candidate_confidence"] == 0.87

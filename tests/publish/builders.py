@@ -41,7 +41,7 @@ def decisions(rows: list[dict[str, Any]]) -> pd.DataFrame:
     defaults = {
         "partner": "aws",
         "decision": "revoke",
-        "rules": json.dumps(["ownership.restricted"]),
+        "rules": json.dumps(["entity_restricted"]),
         "explanation": "Owned 75% by Shenzhen Holdings (CN), whose ultimate owner is Wang Wei, resident in CN",
         "evidence": json.dumps({"roots": ["p-wang-wei"], "paths": [["e1", "e-shz", "p-wang-wei"]]}),
         "policy_id": POLICY.id,
@@ -120,7 +120,7 @@ def aws_row(account: str, **cells: str) -> dict[str, str]:
         "aws_account_id": account,
         "decision": "revoke",
         "effective_date": "2026-12-10",
-        "reason_codes": "ownership.restricted",
+        "reason_codes": "entity_restricted",
         "product_codes": "prod-a",
         "agreement_ids": "agmt-1",
         "listed_since": "2026-11-26",

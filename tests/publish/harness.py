@@ -107,6 +107,7 @@ class Harness:
             logical_date=date,
             policy_id="unsupported-regions",
             policy_version="2025-09-05",
+            list_format_version="1.1.0",
             input_fingerprints={"decisions": "sha256:" + "ab" * 32, "tenants.aws": "sha256:" + "cd" * 32},
         )
         return publish_partner_list(

@@ -59,7 +59,7 @@ ROW = st.builds(
     lambda account, agreements, codes: aws_row(account, agreement_ids=agreements, reason_codes=codes),
     ACCOUNTS,
     st.sampled_from(["", "agmt-1", "agmt-1;agmt-2"]),
-    st.sampled_from(["ownership.restricted", "payer.restricted"]),
+    st.sampled_from(["entity_restricted", "restricted_payer"]),
 )
 LIST = st.lists(ROW, max_size=8, unique_by=lambda r: r["aws_account_id"]).map(frame)
 

@@ -78,7 +78,13 @@ def run_day(storage: Storage, root: str, date: dt.date, decs: pd.DataFrame) -> N
     write_json(storage, gate_uri, gate.model_dump(mode="json"))
     write_gate_record(storage, audit, gate, gate_uri)
     raise_if_blocked(gate, gate_uri, "approve it")
-    meta = PublishMeta(run_id=run_id, logical_date=date, policy_id=POLICY.id, policy_version=POLICY.version)
+    meta = PublishMeta(
+        run_id=run_id,
+        logical_date=date,
+        policy_id=POLICY.id,
+        policy_version=POLICY.version,
+        list_format_version="1.1.0",
+    )
     publish_partner_list(
         storage, outbox, "aws", listing, meta, options=options, list_format=LIST_FORMAT, gate=gate, audit_uri=audit
     )

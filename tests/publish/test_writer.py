@@ -8,6 +8,8 @@ changed after publishing never trusted.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipeline.partners.aws.revocations import LIST_FORMAT as AWS
@@ -27,7 +29,14 @@ from pipeline.publish.writer import (
     RepublishRefused,
 )
 from pipeline.run.context import RunOptions
-from pipeline.run.layout import DELTA_FILE, MANIFEST_FILE, SNAPSHOT_FILE, list_folder
+from pipeline.run.layout import (
+    DELTA_FILE,
+    DELTA_JSONL_FILE,
+    MANIFEST_FILE,
+    SNAPSHOT_FILE,
+    SNAPSHOT_JSONL_FILE,
+    list_folder,
+)
 from pipeline.storage import StorageError, join, parent
 from tests.publish.harness import D1, D2, D3, FailingStorage, Harness, RecordingStorage, approving, listing
 
@@ -37,7 +46,8 @@ def test_publish_writes_snapshot_delta_and_a_manifest_that_verifies(root: str) -
     result = h.run(listing(range(3)), D1)
     assert result.event is AuditEvent.PUBLISHED and not result.noop
     folder = list_folder(h.outbox, D1)
-    assert sorted(h.objects(h.outbox)) == sorted(join(folder, n) for n in (SNAPSHOT_FILE, DELTA_FILE, MANIFEST_FILE))
+    files = (SNAPSHOT_FILE, DELTA_FILE, SNAPSHOT_JSONL_FILE, DELTA_JSONL_FILE, MANIFEST_FILE)
+    assert sorted(h.objects(h.outbox)) == sorted(join(folder, n) for n in files)
     assert result.manifest_uri == join(folder, MANIFEST_FILE)
 
     published = read_published(h.storage, h.outbox, D1)
@@ -45,7 +55,7 @@ def test_publish_writes_snapshot_delta_and_a_manifest_that_verifies(root: str) -
     m = published.manifest
     assert (m.partner, m.list_format, m.key, m.run_id, m.logical_date) == ("aws", AWS.contract, AWS.key, "r1", D1)
     assert (m.policy_id, m.policy_version) == ("unsupported-regions", "2025-09-05")
-    assert set(m.inputs) == {"decisions", "tenants.aws"}
+    assert m.manifest_version == 2 and m.list_format_version == "1.1.0" and m.inputs is None
     assert (m.snapshot.rows, m.delta.rows, m.changes.added, m.changes.lifted) == (3, 3, 3, 0)
     assert m.snapshot.sha256 == sha256_hex(h.storage.read_bytes(result.snapshot_uri))
     assert m.delta.sha256 == sha256_hex(h.storage.read_bytes(result.delta_uri))
@@ -58,6 +68,37 @@ def test_publish_writes_snapshot_delta_and_a_manifest_that_verifies(root: str) -
     assert last_published(h.storage, h.outbox, D1) is None
     later = last_published(h.storage, h.outbox, D3)
     assert later is not None and later.manifest_uri == result.manifest_uri
+
+
+def test_the_manifest_names_no_location_of_ours_and_the_inputs_stay_in_the_audit_trail(root: str) -> None:
+    h = Harness(root)
+    result = h.run(listing(range(2)), D1)
+    raw = h.storage.read_text(result.manifest_uri)
+    assert "sha256:" + "ab" * 32 not in raw and '"inputs"' not in raw and "tenants.aws" not in raw
+    [record] = read_audit_records(h.storage, h.audit, D1)
+    assert set(record.inputs) == {"decisions", "tenants.aws"}
+
+
+def test_json_lines_beside_each_csv_hold_the_same_rows_with_leading_zeros(root: str) -> None:
+    h = Harness(root)
+    result = h.run(listing(range(3)), D1)
+    published = read_published(h.storage, h.outbox, D1)
+    assert published is not None
+    folder = list_folder(h.outbox, D1)
+    for entry, csv_frame in (
+        (published.manifest.snapshot_jsonl, published.snapshot),
+        (published.manifest.delta_jsonl, published.delta),
+    ):
+        assert entry is not None
+        data = h.storage.read_bytes(join(folder, entry.name))
+        assert sha256_hex(data) == entry.sha256 and entry.rows == len(csv_frame)
+        rows = [json.loads(line) for line in data.decode().splitlines()]
+        assert rows == csv_frame.to_dict("records")
+    assert (
+        json.loads(h.storage.read_bytes(join(folder, SNAPSHOT_JSONL_FILE)).splitlines()[0])["aws_account_id"]
+        == "000000000000"
+    )
+    assert result.noop is False
 
 
 def test_the_next_date_follows_the_last_published_one(root: str) -> None:
@@ -81,8 +122,8 @@ def test_data_files_are_written_before_the_manifest_and_the_audit_after(root: st
     recording = RecordingStorage()
     h.run(listing(range(2)), D1, storage=recording)
     names = [uri.rsplit("/", 1)[1] for uri in recording.writes]
-    assert names[:3] == [SNAPSHOT_FILE, DELTA_FILE, MANIFEST_FILE]
-    assert len(names) == 4 and names[3].startswith("published-")
+    assert names[:5] == [SNAPSHOT_FILE, DELTA_FILE, SNAPSHOT_JSONL_FILE, DELTA_JSONL_FILE, MANIFEST_FILE]
+    assert len(names) == 6 and names[5].startswith("published-")
 
 
 @pytest.mark.parametrize("fail_on", [DELTA_FILE, MANIFEST_FILE])

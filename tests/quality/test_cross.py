@@ -14,6 +14,7 @@ from pipeline.quality import (
     Severity,
     check_billed_accounts_known,
     check_export_present,
+    check_identifier_check_digits,
     check_published_matches_decisions,
     check_stakes_sum,
     check_tenant_count,
@@ -153,3 +154,24 @@ def test_findings_become_results_with_declared_severity() -> None:
     }
     empty = results_from_findings(findings.iloc[0:0])
     assert [(r.check, r.passed) for r in empty] == [("findings", True)]
+
+
+def test_tenant_numbers_failing_their_check_digits_are_a_warning_naming_them() -> None:
+    from pipeline.datasets import TENANTS
+    from tests.frames import frame
+
+    tenants = frame(
+        TENANTS,
+        [
+            {"tenant_id": "ok", "tax_country": "CN", "tax_registration_number": "9144 0300 1922 0382 16"},
+            {"tenant_id": "bad", "tax_country": "CN", "tax_registration_number": "91330100MA2B3C4D5E"},
+            {"tenant_id": "lei", "country": "DE", "lei": "5493001KJTIIGC8Y1R13"},
+            {"tenant_id": "unchecked", "tax_country": "US", "tax_registration_number": "12-3456789"},
+        ],
+    )
+    result = check_identifier_check_digits("aws", tenants)
+    assert not result.passed and not result.stops_run
+    assert result.severity is Severity.WARN
+    assert (result.checked, result.failed) == (3, 2)
+    assert {s["tenant_id"] for s in result.samples} == {"bad", "lei"}
+    assert check_identifier_check_digits("aws", tenants.iloc[:1]).passed

@@ -7,6 +7,7 @@ and the browser runs in its own process group with a fresh profile, stopped by t
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -169,8 +170,18 @@ def browser(binary: str) -> Iterator[int]:
                 proc.wait(timeout=15)
 
 
-def load_page(port: int, url: str, expressions: dict[str, str] | None = None) -> PageReport:
-    """Open `url` in a new tab, wait for it to load and settle, and report what the browser said."""
+def load_page(
+    port: int,
+    url: str,
+    expressions: dict[str, str] | None = None,
+    *,
+    width: int | None = None,
+    screenshot: Path | None = None,
+) -> PageReport:
+    """Open `url` in a new tab, wait for it to load and settle, and report what the browser said.
+
+    `width`: lay the page out in a window this many CSS pixels wide; `screenshot`: save the whole page
+    there as PNG."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
     with urllib.request.urlopen(request, timeout=10) as resp:
         target = json.load(resp)
@@ -180,6 +191,8 @@ def load_page(port: int, url: str, expressions: dict[str, str] | None = None) ->
         cdp.call("Runtime.enable")
         cdp.call("Log.enable")
         cdp.call("Page.enable")
+        if width is not None:
+            cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=800, deviceScaleFactor=1, mobile=False)
         cdp.call("Page.navigate", url=url)
         cdp.wait_for("Page.loadEventFired")
         cdp.drain()
@@ -188,6 +201,9 @@ def load_page(port: int, url: str, expressions: dict[str, str] | None = None) ->
             if "exceptionDetails" in result:
                 raise RuntimeError(f"evaluating {name}: {result['exceptionDetails']}")
             report.values[name] = result["result"].get("value")
+        if screenshot is not None:
+            shot = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
         text = cdp.call("Runtime.evaluate", expression="document.body.innerText", returnByValue=True)
         report.text = str(text["result"].get("value", ""))
         for msg in cdp.events:

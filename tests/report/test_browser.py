@@ -7,6 +7,8 @@ The browser reports over the DevTools protocol every console message, uncaught e
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,55 @@ def test_the_report_policy_blocks_what_escaping_might_miss(browser_port: int, tm
     seen = load_page(browser_port, page.as_uri())
     assert not [m for m in seen.console if m["type"] == "log"]  # the script never ran
     assert len([e for e in seen.errors if "Content Security Policy" in e]) == 2
+
+
+def _reviewed(inputs: ReportInputs) -> ReportInputs:
+    """The sample run on its second night: a case in review for nine nights with a lapsed judgement, the
+    previous run's decisions to compare the listed rows with, and revenue at risk."""
+    from decimal import Decimal
+
+    decisions = inputs.decisions.copy()
+    review = decisions["tenant_id"] == "009988776655"
+    decisions.loc[review, "review_since"] = (s.AS_OF - dt.timedelta(days=8)).isoformat()
+    lapsed = {"id": "J-0123456789ab", "kind": "decision", "by": "A. Reviewer", "judged_on": "2026-10-20",
+              "reason": "divested", "expires": None, "applies": False,
+              "lapsed": "evidence changed: ownership (was E-P review 40%; now E-P review 45%)"}  # fmt: skip
+    decisions.loc[review, "evidence"] = json.dumps({"judgements": [lapsed]})
+    previous = decisions.copy()
+    previous["policy_version"] = "0"
+    previous.loc[previous["tenant_id"] == "004455667788", "judgement_id"] = "J-aaaaaaaaaaaa"
+    return dataclasses.replace(
+        inputs,
+        decisions=decisions,
+        previous_decisions=previous,
+        previous_interests=inputs.interests,
+        review_revenue={("aws", "009988776655"): {"invoiced": {"USD": Decimal("1250.50")}}},
+        config_uri="file:///etc/recon/config.yaml",
+    )
+
+
+def test_the_new_sections_read_well_at_1024_px(inputs: ReportInputs, browser_port: int, tmp_path: Path) -> None:
+    page = tmp_path / "reviewed.html"
+    page.write_text(render_report(_reviewed(inputs)), encoding="utf-8")
+    shot = tmp_path / "reviewed-1024.png"  # kept with the test run: the page as a person sees it
+    seen = load_page(
+        browser_port,
+        page.as_uri(),
+        {
+            "width": "document.documentElement.scrollWidth",
+            "why": "[...document.querySelectorAll('[data-delta] ul.why li')].map(e => e.textContent)",
+            "nights": "[...document.querySelectorAll('.queue-facts')].map(e => e.dataset.nights)",
+            "overdue": "document.querySelector('[data-review=overdue]').textContent",
+        },
+        width=1024,
+        screenshot=shot,
+    )
+    assert seen.errors == [] and seen.exceptions == []
+    assert seen.values["width"] <= 1024  # no column pushed off the page
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    assert "policy unsupported-regions version 0 -> 2025-09-05" in seen.values["why"]
+    assert seen.values["nights"] == ["9"] and seen.values["overdue"] == "1"
+    assert "Why it changed since the last list" in seen.text
+    assert "no longer applies: evidence changed: ownership" in seen.text
+    assert "recon review decide --config /etc/recon/config.yaml --partner aws --tenant 009988776655" in seen.text
+    assert "revenue at risk: USD 1250.50 invoiced" in seen.text

@@ -49,8 +49,9 @@ def test_a_tenant_through_a_chain_of_owners(run_uri: str) -> None:
         "  rules: ownership.majority_chain",
         "  policy: unsupported-regions version 2025-09-05",
         "  link: lei, confidence 1.0, may revoke -> entity E-EVIL",
-        "      held by the next one up: shareholding 70% (direct)",
-        "      held by the next one up: shareholding (50%, 100%] (direct)",
+        # Each stake cites the BODS statement that declares it (and its file, when the data names it).
+        "      held by the next one up: shareholding 70% (direct) (statement S-1)",
+        "      held by the next one up: shareholding (50%, 100%] (direct) (statement S-2)",
     ):
         assert expected in lines, expected
     top = next(line for line in lines if line.strip().startswith("E-SZSTATE"))
@@ -153,5 +154,5 @@ def test_each_stake_names_its_source_and_record(local_root: str) -> None:
     )
     write_parquet(storage, RunWorkspace(storage, run_uri).uri(ds.INTERESTS), interests)
     lines = explain(run_uri, "012345678901", Storage()).splitlines()
-    assert "      held by the next one up: shareholding 70% (direct) [gleif_rr record S-1]" in lines
-    assert "      held by the next one up: shareholding (50%, 100%] (direct) [bods record S-2]" in lines
+    assert "      held by the next one up: shareholding 70% (direct) (gleif_rr record S-1)" in lines
+    assert "      held by the next one up: shareholding (50%, 100%] (direct) (bods record S-2)" in lines

@@ -268,3 +268,36 @@ def test_large_lists_are_capped_and_counted(inputs: ReportInputs) -> None:
     review = cell_text(html, "id", "review")
     assert f"Review queue ({n})" in review
     assert f"Showing 100 of {n}" in review
+
+
+def test_a_run_stopped_before_deciding_shows_its_counts_as_not_available() -> None:
+    from pipeline.report.records import StopRecord
+    from pipeline.report.summary import summarise
+
+    stop = StopRecord(stage="validate", error="RunStopped", message="a check failed", deliberate=True)
+    inputs = ReportInputs(
+        run_id="r", logical_date=dt.date(2026, 11, 2), policy_id="p", policy_version="1",
+        partners=("aws",), list_keys={"aws": "aws_account_id"}, stopped=(stop,),
+    )  # fmt: skip
+    html = render_report(inputs)
+    for key in ("aws:revoke", "aws:total", "all:review", "all:total"):
+        cell = re.search(rf'data-count="{key}">(.*?)</td>', html)
+        assert cell is not None and "n/a" in cell.group(1), key
+    assert re.search(r'data-tile="revoke"><b>n/a</b>', html)
+    assert summarise(inputs).decisions == {}
+
+
+def test_passed_checks_fold_into_one_line_per_stage_and_the_rest_stay_on_top(inputs: ReportInputs) -> None:
+    html = render_report(inputs)
+    quality = html.split('id="quality"', 1)[1].split("</section>", 1)[0]
+    top, passed = quality.split("<h3>Passed, per stage</h3>", 1)
+    assert "badge failed" in top or "badge warned" in top
+    assert '<tr><td><span class="badge passed">' not in top
+    assert re.search(r'<li data-stage="[^"]+"><details><summary><b>[^<]+</b>: \d+ passed', passed)
+
+
+def test_every_money_figure_names_its_period(inputs: ReportInputs) -> None:
+    html = render_report(dataclasses.replace(inputs, billing_period=("2026-10-01", "2026-11-01")))
+    for section in ("revenue", "reconciliation", "gaps"):
+        found = re.search(rf'data-period="{section}">([^<]*)<', html)
+        assert found is not None and "billing dated 2026-10-01 to 2026-11-01" in found.group(1), section
