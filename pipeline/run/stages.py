@@ -178,7 +178,7 @@ def extract_partner(ctx: RunContext, partner: str) -> PartnerExtract:
 
     extracted = read(fetch_drop(ctx.storage, config, ctx.logical_date), config, ctx.logical_date, check=check_raw)
     for file in extracted.inputs:
-        log.debug("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
+        log.info("read %s: %d rows, %d bytes, sha256 %s", file.uri, file.rows, file.bytes, file.sha256)
         tally.rows_read(file.rows)
     rows, size = sum(f.rows for f in extracted.inputs), sum(f.bytes for f in extracted.inputs)
     log.info("%s: read %d files, %s rows, %s bytes", partner, len(extracted.inputs), f"{rows:,}", f"{size:,}")

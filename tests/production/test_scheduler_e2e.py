@@ -95,7 +95,10 @@ class Outcome:
 
 
 def _outbox_objects(storage: Storage, config: dict[str, Any]) -> dict[str, bytes]:
-    uris = [u for p in config["partners"] for u in storage.list(p["outbox"].rstrip("/") + "/")]
+    # A publish lease is taken by every run that publishes, a rerun too; the lists are what must not change.
+    uris = [
+        u for p in config["partners"] for u in storage.list(p["outbox"].rstrip("/") + "/") if "/publish-lease/" not in u
+    ]
     return {uri: storage.read_bytes(uri) for uri in uris}
 
 
@@ -134,6 +137,8 @@ def _approval_run(stack: Any, storage: Storage, base: Path, config: dict[str, An
     assert stack.wait_for_task(DAG_ID, run_id, "approve", {"awaiting_input"}, RUN_TIMEOUT) == "awaiting_input"
     stack.api("PATCH", hitl, json={"chosen_options": [answer]})
     state = stack.wait_for_run(DAG_ID, run_id, RUN_TIMEOUT, may_fail=True)
+    # What the request says once answered: who answered, and with what.
+    request = {**request, **{k: v for k, v in stack.api("GET", hitl).items() if k.startswith(("responded", "chosen"))}}
     tis = stack.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 100})
     task_states = {t["task_id"]: t["state"] for t in tis["task_instances"]}
     manifests = {}
