@@ -10,7 +10,7 @@ one expected (a crash rerun must publish exactly what an undisturbed night publi
 Invariant: measures only; the world is seeded, and the last stdout line is one JSON object counting the
 cases and failures.
 
-    flock /work/notes/heavy.lock .venv/bin/python benchmarks/faults.py --tenants 200
+    .venv/bin/python benchmarks/faults.py --tenants 200
 """
 
 from __future__ import annotations
