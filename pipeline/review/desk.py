@@ -219,6 +219,35 @@ def _check_expiry(expires: dt.date | None, run: RunOnFile) -> None:
         )
 
 
+def _judged_on_run(
+    storage: Storage,
+    config: RunConfig,
+    run: RunOnFile,
+    kind: JudgementKind,
+    own: dict[str, Any],
+    *,
+    partner: str,
+    tenant: str,
+    entity: str,
+    reason: str,
+    by: str,
+    expires: dt.date | None,
+    now: dt.datetime,
+) -> AnyJudgement:
+    """Record a judgement made on `run`: its own fields, plus who, why, when, expiry and the evidence."""
+    evidence = _evidence(storage, config, run, kind, partner, tenant, entity)
+    fields = {
+        "kind": kind.value,
+        **own,
+        "reason": reason,
+        "by": by,
+        "judged_on": run.logical_date.isoformat(),
+        "expires": expires.isoformat() if expires else None,
+        "evidence": {k: v.model_dump() for k, v in evidence.items()},
+    }
+    return _record(storage, config, fields, now)
+
+
 def _record(storage: Storage, config: RunConfig, fields: dict[str, Any], now: dt.datetime) -> AnyJudgement:
     root = _store(config)
     judgement = build({**fields, "recorded_at": now.astimezone(dt.UTC).isoformat()})
@@ -244,19 +273,20 @@ def decide(
     run = find_run(storage, config, date)
     _check_tenant(storage, config, run, partner, tenant)
     _check_expiry(expires, run)
-    evidence = _evidence(storage, config, run, JudgementKind.DECISION, partner, tenant, "")
-    fields = {
-        "kind": JudgementKind.DECISION.value,
-        "partner": partner,
-        "tenant_id": tenant,
-        "decision": decision.value,
-        "reason": reason,
-        "by": by,
-        "judged_on": run.logical_date.isoformat(),
-        "expires": expires.isoformat() if expires else None,
-        "evidence": {k: v.model_dump() for k, v in evidence.items()},
-    }
-    return _record(storage, config, fields, now)
+    return _judged_on_run(
+        storage,
+        config,
+        run,
+        JudgementKind.DECISION,
+        {"partner": partner, "tenant_id": tenant, "decision": decision.value},
+        partner=partner,
+        tenant=tenant,
+        entity="",
+        reason=reason,
+        by=by,
+        expires=expires,
+        now=now,
+    )
 
 
 def link(
@@ -279,19 +309,20 @@ def link(
     if entity is not None:
         _check_entity(storage, run, entity)
     _check_expiry(expires, run)
-    evidence = _evidence(storage, config, run, JudgementKind.LINK, partner, tenant, "")
-    fields = {
-        "kind": JudgementKind.LINK.value,
-        "partner": partner,
-        "tenant_id": tenant,
-        "entity_id": entity,
-        "reason": reason,
-        "by": by,
-        "judged_on": run.logical_date.isoformat(),
-        "expires": expires.isoformat() if expires else None,
-        "evidence": {k: v.model_dump() for k, v in evidence.items()},
-    }
-    return _record(storage, config, fields, now)
+    return _judged_on_run(
+        storage,
+        config,
+        run,
+        JudgementKind.LINK,
+        {"partner": partner, "tenant_id": tenant, "entity_id": entity},
+        partner=partner,
+        tenant=tenant,
+        entity="",
+        reason=reason,
+        by=by,
+        expires=expires,
+        now=now,
+    )
 
 
 def judge_entity(
@@ -311,18 +342,20 @@ def judge_entity(
     run = find_run(storage, config, date)
     _check_entity(storage, run, entity)
     _check_expiry(expires, run)
-    evidence = _evidence(storage, config, run, JudgementKind.ENTITY, "", "", entity)
-    fields = {
-        "kind": JudgementKind.ENTITY.value,
-        "entity_id": entity,
-        "verdict": verdict.value,
-        "reason": reason,
-        "by": by,
-        "judged_on": run.logical_date.isoformat(),
-        "expires": expires.isoformat() if expires else None,
-        "evidence": {k: v.model_dump() for k, v in evidence.items()},
-    }
-    return _record(storage, config, fields, now)
+    return _judged_on_run(
+        storage,
+        config,
+        run,
+        JudgementKind.ENTITY,
+        {"entity_id": entity, "verdict": verdict.value},
+        partner="",
+        tenant="",
+        entity=entity,
+        reason=reason,
+        by=by,
+        expires=expires,
+        now=now,
+    )
 
 
 def withdraw(
