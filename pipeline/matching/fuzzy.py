@@ -28,6 +28,7 @@ import re
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -111,17 +112,7 @@ def heads(
     lengths: pa.Int64Array = pc.utf8_length(distinct)  # type: ignore[call-overload]
     distinct = distinct.filter(pc.greater_equal(lengths, pa.scalar(4)))
     values = distinct.to_numpy(zero_copy_only=False)
-    near = np.zeros(len(values), dtype=bool)
-    for start in range(0, len(values), _ENDING_CHUNK):
-        block = process.cdist(
-            values[start : start + _ENDING_CHUNK],
-            endings,
-            scorer=fuzz.ratio,
-            score_cutoff=config.ending_typo_score,
-            dtype=np.uint8,
-            workers=config.workers,
-        )
-        near[start : start + _ENDING_CHUNK] = block.max(axis=1) > 0
+    near = _near_an_ending(values, endings, config)
     is_near = filled(pc.is_in(last, value_set=distinct.filter(pa.array(near))), False)
     cut = pc.replace_substring(pc.replace_substring_regex(_arrow(words), r" [^ ]+$", ""), " ", "")
     usable = pc.and_(
@@ -135,13 +126,9 @@ def heads(
     return chosen
 
 
-def _misspelt_endings(words: Any, endings: list[str], config: MatchingConfig) -> Any:
-    """The distinct words among `words` one typo from a generic ending, the endings themselves excluded."""
-    distinct = pc.unique(words).drop_null()
-    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), pa.scalar(4)))
-    if not endings or not len(distinct):
-        return distinct.slice(0, 0)
-    values = distinct.to_numpy(zero_copy_only=False)
+def _near_an_ending(values: npt.NDArray[Any], endings: list[str], config: MatchingConfig) -> npt.NDArray[np.bool_]:
+    """Which of `values` are within `ending_typo_score` of some generic ending; scored in chunks so the
+    score matrix stays small."""
     near = np.zeros(len(values), dtype=bool)
     for start in range(0, len(values), _ENDING_CHUNK):
         block = process.cdist(
@@ -153,6 +140,17 @@ def _misspelt_endings(words: Any, endings: list[str], config: MatchingConfig) ->
             workers=config.workers,
         )
         near[start : start + _ENDING_CHUNK] = block.max(axis=1) > 0
+    return near
+
+
+def _misspelt_endings(words: Any, endings: list[str], config: MatchingConfig) -> Any:
+    """The distinct words among `words` one typo from a generic ending, the endings themselves excluded."""
+    distinct = pc.unique(words).drop_null()
+    distinct = distinct.filter(pc.greater_equal(pc.utf8_length(distinct), pa.scalar(4)))
+    if not endings or not len(distinct):
+        return distinct.slice(0, 0)
+    values = distinct.to_numpy(zero_copy_only=False)
+    near = _near_an_ending(values, endings, config)
     exact = pc.is_in(distinct, value_set=pa.array(endings, type=distinct.type)).to_numpy(zero_copy_only=False)
     return distinct.filter(pa.array(near & ~exact))
 
