@@ -16,12 +16,13 @@ WORLD ?= $(CURDIR)/var/demo
 TENANTS ?= 400
 SEED ?= 7
 
-.PHONY: help setup setup-test run test test-fast lint typecheck pytest bench clean
+.PHONY: help setup setup-spark setup-test run test test-fast test-spark lint typecheck pytest bench clean
 
 help:
 	@echo "make run    generate a demo world for today under var/ and run the nightly DAG once through Airflow"
 	@echo "make test       ruff, mypy --strict on pipeline/ and demo_world/, every test (what CI runs)"
-	@echo "make test-fast  ruff, mypy and the tests that need no server, browser or Airflow"
+	@echo "make test-fast  ruff, mypy and the tests that need no server, browser, Airflow or Spark"
+	@echo "make test-spark the Spark engine's tests (pyspark from the optional extra, a local JVM)"
 	@echo "make bench  the benchmarks (prints their figures)"
 
 $(CURDIR)/.tools/bin/uv:
@@ -40,7 +41,12 @@ $(AZURITE): tests/azurite/package.json tests/azurite/package-lock.json
 	npm ci --prefix $(CURDIR)/tests/azurite --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup-test: setup $(AZURITE)
+# pyspark (the optional `spark` extra) for the Spark engine and its tests. `uv sync` removes what the lock's
+# default install lacks, so this checks for it rather than trusting a stamp file.
+setup-spark: setup
+	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(UV) sync --frozen --extra spark --python $(PYTHON)
+
+setup-test: setup setup-spark $(AZURITE)
 
 run: setup
 	$(BIN)/recon demo-world --out $(WORLD) --date $(DATE) --tenants $(TENANTS) --seed $(SEED) --force
@@ -51,21 +57,28 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: setup
+# mypy reads pyspark's own types (pipeline/spark/), so it needs the optional extra installed.
+typecheck: setup-spark
 	$(BIN)/mypy --strict pipeline demo_world
 
 # Two workers: the machine has two cores, and the integration tests spend much of their time waiting on
 # servers. Each worker starts its own servers on free ports.
 PYTEST_WORKERS ?= 2
 
+# The Spark lane runs on its own, one worker: one JVM on the machine rather than one per worker.
 pytest: setup-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not spark"
+	$(BIN)/pytest -m spark
+
+test-spark: setup-spark
+	$(BIN)/pytest -m spark
 
 test: lint typecheck pytest
 
-# The inner loop: no server, no browser, no Airflow (the `integration` marker), so no Azurite either.
+# The inner loop: no server, no browser, no Airflow (the `integration` marker), so no Azurite either; no
+# Spark (the `spark` marker: `make test-spark`).
 test-fast: lint typecheck
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not integration"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not integration and not spark"
 
 bench: setup
 	$(BIN)/python benchmarks/ownership.py --entities 5000000 --relationships 8000000

@@ -189,6 +189,21 @@ class QualityConfig(_Model):
     max_tenant_growth: Annotated[float, Field(gt=1)] = 3.0
 
 
+class Engine(enum.StrEnum):
+    """Where the two heavy stages (ownership resolution, matching) run: in this process, or on Spark."""
+
+    LOCAL = "local"
+    SPARK = "spark"
+
+
+class SparkConfig(_Model):
+    # The Spark master the heavy stages run on: local[N] on one machine, spark://, yarn or k8s:// on a
+    # cluster. Only read when `engine: spark`.
+    master: Annotated[str, Field(min_length=1)] = "local[2]"
+    # Spark settings passed as they are (spark.executor.memory, spark.sql.shuffle.partitions, ...).
+    conf: dict[str, str] = {}
+
+
 class RunConfig(_Model):
     config_uri: str
     workspace: str
@@ -205,6 +220,10 @@ class RunConfig(_Model):
     gate: GateConfig = GateConfig()
     approval: ApprovalConfig = ApprovalConfig()
     quality: QualityConfig = QualityConfig()
+    # `spark` runs resolve_ownership and match_tenants as Spark jobs (docs/scale-out.md), with the same
+    # decisions; pyspark is the optional `spark` extra.
+    engine: Engine = Engine.LOCAL
+    spark: SparkConfig = SparkConfig()
     # Airflow connection id per URI prefix (e.g. "s3://acme-aws-feeds/": aws_marketplace). Only the DAG
     # uses it; the CLI takes credentials from the standard environment/default chains.
     connections: dict[str, str] = {}

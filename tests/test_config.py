@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ConfigError, load_config
+from pipeline.config import ConfigError, Engine, load_config
 from pipeline.storage import Storage, local_uri
 from tests.conftest import Endpoint
 
@@ -68,3 +68,20 @@ def test_an_unreadable_local_configuration_names_the_file(tmp_path: Path) -> Non
     (tmp_path / "list.yaml").write_text("- a\n- b\n")
     with pytest.raises(ConfigError, match=r"list.yaml: the run configuration must be a mapping"):
         load_config(tmp_path / "list.yaml")
+
+
+def test_the_engine_is_local_unless_the_configuration_says_spark(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    assert load_config(tmp_path / "config.yaml").engine is Engine.LOCAL
+    spark = "engine: spark\nspark: {master: 'local[4]', conf: {spark.executor.memory: 8g}}\n"
+    (tmp_path / "spark.yaml").write_text(CONFIG + spark)
+    config = load_config(tmp_path / "spark.yaml")
+    assert config.engine is Engine.SPARK
+    assert config.spark.master == "local[4]"
+    assert config.spark.conf == {"spark.executor.memory": "8g"}
+
+
+def test_an_unknown_engine_names_the_field(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(CONFIG + "engine: dask\n")
+    with pytest.raises(ConfigError, match=r"engine"):
+        load_config(tmp_path / "config.yaml")
