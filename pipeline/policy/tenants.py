@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import jsonio
-from pipeline.arrays import filled, strings
+from pipeline.arrays import filled, row_dicts, strings
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
 from pipeline.nested import items
@@ -192,9 +192,7 @@ class _Decider:
         self.policy = policy
         self.config = config
         self.jurisdictions = policy.jurisdictions
-        self.ownership: dict[str, dict[str, Any]] = {
-            str(r["entity_id"]): {str(k): v for k, v in r.items()} for r in ownership.to_dict(orient="records")
-        }
+        self.ownership: dict[str, dict[str, Any]] = {str(r["entity_id"]): r for r in row_dicts(ownership)}
 
     def own_address_hits(self, tenant: dict[str, Any]) -> list[tuple[TenantBasis, str]]:
         hits = []
@@ -410,7 +408,7 @@ def _payer_relations(
 ) -> list[_Relation]:
     relations: list[_Relation] = []
     shared: dict[Key, set[str]] = {}
-    for pair in _payer_pairs(tenants, billing).to_dict(orient="records"):
+    for pair in row_dicts(_payer_pairs(tenants, billing)):
         tenant: Key = (str(pair["partner"]), str(pair["tenant_id"]))
         payer: Key = (str(pair["partner"]), str(pair["payer_id"]))
         if tenant not in direct:
@@ -479,7 +477,7 @@ def _reseller_relations(entitlements: pd.DataFrame, policy: Policy, known: set[K
         .reset_index()
     )
     relations = []
-    for row in sold.to_dict(orient="records"):
+    for row in row_dicts(sold):
         reseller: Key = (str(row["partner"]), str(row["reseller_tenant_id"]))
         customer: Key = (str(row["partner"]), str(row["tenant_id"]))
         if reseller == customer or reseller not in known or customer not in known:
@@ -627,11 +625,8 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     # Arrow's hash lookup: pandas' isin on Arrow-backed strings walks the values in Python.
     wanted = filled(pc.is_in(strings(ownership["entity_id"]), value_set=cited), False)
     decider = _Decider(ownership[wanted.to_numpy(zero_copy_only=False)], policy, config)
-    link_rows: dict[Key, dict[str, Any]] = {
-        (str(r["partner"]), str(r["tenant_id"])): {str(k): v for k, v in r.items()}
-        for r in links.to_dict(orient="records")
-    }
-    tenant_rows = [{str(k): v for k, v in r.items()} for r in tenants.to_dict(orient="records")]
+    link_rows: dict[Key, dict[str, Any]] = {(str(r["partner"]), str(r["tenant_id"])): r for r in row_dicts(links)}
+    tenant_rows = row_dicts(tenants)
     keys: list[Key] = [(str(r["partner"]), str(r["tenant_id"])) for r in tenant_rows]
     direct = {key: decider.direct(row, link_rows.get(key)) for key, row in zip(keys, tenant_rows, strict=True)}
     known = set(keys)

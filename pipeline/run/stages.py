@@ -358,6 +358,7 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
         standing,
     )
     from pipeline.review.judgements import parse as parse_judgement
+    from pipeline.run.switches import paused_gc
 
     policy = _policy(ctx)
     tenants, tenant_links, ownership = (
@@ -371,15 +372,18 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     ]
     stand = standing(judgements, ctx.logical_date)
     entities = entity_verdicts(stand, ownership, policy, ctx.logical_date)
-    decisions = decide_tenants(
-        tenants,
-        tenant_links,
-        apply_entities(ownership, entities),
-        _read_all(ctx, [p["entitlements"] for p in partners], ds.ENTITLEMENTS),
-        _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
-        policy,
-        ctx.config.matching,
-    )
+    # A tenant's rules and evidence are many small dicts (a million tenants: tens of millions), none in a
+    # cycle; the collector would rescan them all again and again (a third of the engine's time at 10k).
+    with paused_gc():
+        decisions = decide_tenants(
+            tenants,
+            tenant_links,
+            apply_entities(ownership, entities),
+            _read_all(ctx, [p["entitlements"] for p in partners], ds.ENTITLEMENTS),
+            _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
+            policy,
+            ctx.config.matching,
+        )
     published = []
     for p in partners:
         config = ctx.partner(p["partner"])
