@@ -8,6 +8,11 @@ its line and the rule (`csv.field_count`, `csv.truncated`, `encoding.utf8`, `jso
 file whose structure cannot be trusted (empty, missing contract columns, a wrong delimiter) yields
 no rows at all and an `error` result, never a partial guess. Column names the contract lists as
 synonyms (AWS's older `country`) are read as the contract's name. Nothing is parsed as a number.
+
+A CSV whose records are all one readable line each (the usual delivery) is split by Arrow's CSV reader,
+and every line with a quote in it is read again by Python's `csv` to confirm Arrow read the same fields;
+anything else (a broken quote, a blank line, a wrong field count, bytes that are not UTF-8, a record over
+several lines) is read record by record, so both readings give the same rows and the same quarantine.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from pipeline import jsonio
 from pipeline.datasets import LINEAGE
@@ -127,17 +133,25 @@ def _text_frame(rows: list[dict[str, str | None]], columns: list[str], uri: str,
 def _fields_frame(
     rows: list[list[str]], header: _Header, columns: list[str], uri: str, lines: list[int]
 ) -> pd.DataFrame:
-    """Records (fields in header order) as the contract's columns; a column the file has under both its
-    synonym and its name takes the synonym's value where its own is empty."""
+    """Records (fields in header order) as the contract's columns."""
     if not rows:
         return _text_frame([], columns, uri, lines)
     by_position = [pa.array(values, type=pa.large_string()) for values in zip(*rows, strict=True)]
+    return _columns_frame(by_position, header, columns, uri, lines)
+
+
+def _columns_frame(
+    by_position: Sequence[pa.Array[Any]], header: _Header, columns: list[str], uri: str, lines: list[int]
+) -> pd.DataFrame:
+    """Fields by position in the header as the contract's columns; a column the file has under both its
+    synonym and its name takes the synonym's value where its own is empty."""
     at = {name: i for i, name in enumerate(header.names)}
+    by_position = list(by_position)
     for alias, target in header.aliases.items():
         own, other = by_position[at[target]], by_position[at[alias]]
         by_position[at[target]] = pc.if_else(pc.equal(own, pa.scalar("")), other, own)
     data = {c: _text(by_position[at[c]]) for c in columns}
-    return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(rows))), uri, lines)
+    return _lineage(pd.DataFrame(data, index=pd.RangeIndex(len(lines))), uri, lines)
 
 
 def empty_rows(contract: Contract) -> pd.DataFrame:
@@ -183,6 +197,53 @@ class _Header:
     names: list[str]  # as the contract names them (synonyms resolved)
     aliases: dict[str, str]  # synonym column -> contract column, when a file has both
     extra: list[str]
+
+
+def _single_lines(text: str, width: int) -> list[pa.Array[Any]] | None:
+    """The fields by position of every record after the header, split by Arrow, when each record is one
+    readable line of `width` fields (what the record-by-record reading would keep whole); else None.
+
+    Line numbers follow from the positions only when no record spans lines and no line is blank: the
+    records Arrow read must be as many as the lines after the header. A carriage return counts only as
+    part of CRLF."""
+    if not text.endswith("\n") or text.count("\r") != text.count("\r\n"):
+        return None
+    lines = text.split("\n")[1:-1]  # after the header, before the final line break
+    columns = _arrow_split(text, width) if lines else None
+    if columns is None or len(columns[0]) != len(lines) or not _quotes_agree(text, lines, columns):
+        return None
+    return columns
+
+
+def _arrow_split(text: str, width: int) -> list[pa.Array[Any]] | None:
+    """Arrow's reading of the records after the header, `width` text fields each; None when it fails."""
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=names),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:  # a record of another width, a quote Arrow cannot close: read record by record
+        return None
+    return [table.column(n).combine_chunks() for n in names]
+
+
+def _quotes_agree(text: str, lines: list[str], columns: list[pa.Array[Any]]) -> bool:
+    """Arrow and Python's strict `csv` agree on a line without quotes (split at commas); a line with a
+    quote is read again by `csv` and must give the same fields."""
+    quoted = [i for i, line in enumerate(lines) if '"' in line] if '"' in text else []
+    if not quoted:
+        return True
+    taken = [c.take(pa.array(quoted, pa.int64())).to_pylist() for c in columns]
+    try:
+        again = list(csv.reader((lines[i].rstrip("\r") for i in quoted), strict=True))
+    except csv.Error:
+        return False
+    return again == [list(fields) for fields in zip(*taken, strict=True)]
 
 
 def _header(raw: list[str], contract: Contract) -> tuple[_Header | None, str, str]:
@@ -233,6 +294,37 @@ def _summary(dataset: str, uri: str, quarantined: list[Quarantined], checked: in
     return [_records_result(dataset, f"{uri}: unreadable records quarantined ({counts})", checked, len(quarantined))]
 
 
+def _read_single_lines(
+    uri: str, data: bytes, text: str, contract: Contract, *, results: list[CheckResult]
+) -> RawRead | None:
+    """The file read by Arrow when its header is usable and `_single_lines` reads its records; else None."""
+    dataset = contract.name
+    first = next(_records(text), None)
+    if first is None or first[2] is None or first[1] != 1 or _has_bad_bytes(text):
+        return None
+    header, _, _ = _header(first[2], contract)
+    if header is None:
+        return None
+    columns = _single_lines(text, len(header.names))
+    if columns is None:
+        return None
+    if header.extra:
+        message = f"{uri}: columns not in contract {contract.name} were ignored: {header.extra}"
+        results.append(_file_result(dataset, "file.extra_columns", Severity.WARN, False, message))
+    rows = len(columns[0])
+    cols = list(contract.column_names)
+    return RawRead(
+        dataset=dataset,
+        uri=uri,
+        frame=_columns_frame(columns, header, cols, uri, list(range(2, rows + 2))),
+        quarantine=quarantine_frame([]),
+        quarantined_rows=_text_frame([], cols, uri, []),
+        results=tuple(results),
+        input=fingerprint(uri, data, rows),
+        usable=True,
+    )
+
+
 def parse_csv(uri: str, data: bytes, contract: Contract, *, broken: Severity = Severity.ERROR) -> RawRead:
     """A partner CSV (RFC 4180, UTF-8, header row) as text rows checked against the contract's columns.
 
@@ -253,6 +345,9 @@ def parse_csv(uri: str, data: bytes, contract: Contract, *, broken: Severity = S
     if not data.strip():
         return unusable("file.empty", "the file is empty: not even a header row (a broken delivery)")
     text = _decode(data, dataset, uri, results)
+    fast = _read_single_lines(uri, data, text, contract, results=results)
+    if fast is not None:
+        return fast
     records = list(_records(text))
     if not records or records[0][2] is None:
         return unusable("file.header", "no readable header row")
