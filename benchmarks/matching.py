@@ -22,7 +22,10 @@ labels each tenant by name variant and by what in its record identifies the enti
   name, an alternate name, a tax number with its own formatting, a wrong tax number); some are the decoys
   themselves (a same-name company abroad, a sibling, a city-named company); the rest belong to no entity.
   Groups are reported with their precision and recall (`groups`): each must reach 0.97 recall, and
-  decoys must never be revoked as someone else.
+  decoys must never be revoked as someone else. A register refuses a second identical name in a
+  country, so decoys and siblings never repeat a name of their country, and a customer's typo never
+  spells another registered name of its country exactly (that customer could not be told from the other
+  company's by any matcher).
 
 Usage: python benchmarks/matching.py [--world demo|stress] [--tenants 1000000] [--entities 5000000] [--seed 7]
 """
@@ -285,11 +288,17 @@ def _registry(rng: random.Random, nprng: np.random.Generator, words: list[str], 
     for _ in range(int(n_entities * 0.03)):
         j = rng.randrange(n_entities)
         other = rng.choice([c for c in COUNTRIES if c != reg.country[j]])
+        if (other, reg.han[j] or reg.bases[j].lower()) in reg.taken:
+            continue
+        reg.taken.add((other, reg.han[j] or reg.bases[j].lower()))
         reg.add("d", reg.names[j], reg.bases[j], han=reg.han[j], script=reg.script_cn[j], country=other)
     # Siblings: a name one letter away in the same country (registers allow those).
     for _ in range(int(n_entities * 0.02)):
         j = rng.randrange(n_entities)
         sibling = _typo(rng, reg.bases[j])
+        if (reg.country[j], sibling.lower()) in reg.taken:
+            continue
+        reg.taken.add((reg.country[j], sibling.lower()))
         name = f"{sibling} {rng.choice(FORMS[reg.country[j]])}"
         reg.add("s", name, sibling, han="", script=False, country=reg.country[j])
     # Clear companies abroad named after a Chinese city ("Shanghai Rose Bakery Ltd").
@@ -412,13 +421,20 @@ def _variant_name(  # noqa: PLR0911, PLR0912 - one return per variant reads as t
         return f"{base} {form}", None
     if kind == "no_form":
         return base, None
-    if kind in ("typo1", "typo2"):
-        typo = _typo(rng, base)
-        return f"{_typo(rng, typo) if kind == 'typo2' else typo} {form}", None
-    if kind == "typo_crowded":
-        # A typo inside the last word, one of the crowded industry words.
-        head, _, last = base.rpartition(" ")
-        return f"{head} {_typo(rng, last)} {form}", None
+    if kind in ("typo1", "typo2", "typo_crowded"):
+        # A typo that happens to spell another registered name of the country is that company's name: no
+        # matcher could tell, so the customer makes another typo.
+        for _ in range(5):
+            if kind == "typo_crowded":
+                # A typo inside the last word, one of the crowded industry words.
+                head, _, last = base.rpartition(" ")
+                typo = f"{head} {_typo(rng, last)}"
+            else:
+                typo = _typo(rng, base)
+                typo = _typo(rng, typo) if kind == "typo2" else typo
+            if (country, typo.lower()) not in reg.taken:
+                break
+        return f"{typo} {form}", None
     if kind == "swapped":
         parts = base.split()
         return (" ".join(parts[1:] + parts[:1]) + " " + form if len(parts) > 1 else base), None

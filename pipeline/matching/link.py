@@ -2,8 +2,10 @@
 
 Invariant: `link` returns exactly one LINKS row per tenant, in the tenants' order, and a link may
 revoke (`may_revoke`) only when its confidence is at least `min_revoke_confidence` and no other
-candidate of the deciding stage comes within `tie_margin` of it. The result does not depend on the row
-order of the entities or identifiers (candidates are ranked by confidence, then entity id).
+candidate of the deciding stage comes within `tie_margin` of it, both in confidence and in similarity
+before the caps (two fuzzy names capped alike are apart when one is one typo away and the other two).
+The result does not depend on the row order of the entities or identifiers (candidates are ranked by
+confidence, then uncapped similarity, then entity id).
 
 Stages, in order; the first stage that finds any candidate decides, later stages are not consulted:
 1. identifiers: the tenant's tax registration number, company number and LEI against the entities'
@@ -76,7 +78,7 @@ _SOURCE_METHOD = {
     "company_number": LinkMethod.COMPANY_NUMBER,
     "lei": LinkMethod.LEI,
 }
-_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "via", "matched", "failed_check"]
+_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "raw", "via", "matched", "failed_check"]
 # The stage of an identifier whose check digits fail: after the names, so that it never decides alone.
 _FAILED_CHECK_STAGE = 3
 
@@ -157,12 +159,14 @@ def _identifier_candidates(
     confidence = matched["kind"].map(confidence_of).astype("float64").to_numpy()
     via = (matched["scheme"] + " " + matched["identifier"]).to_numpy(dtype=object)
     via[failed] = via[failed] + " (the number given fails its check digits)"
+    capped = np.where(failed, np.minimum(confidence, config.failed_check_confidence), confidence)
     return pd.DataFrame(
         {
             "t": matched["t"].to_numpy(),
             "e": positions.to_numpy(zero_copy_only=False),
             "method": matched["source"].map(_SOURCE_METHOD).astype("str").to_numpy(),
-            "confidence": np.where(failed, np.minimum(confidence, config.failed_check_confidence), confidence),
+            "confidence": capped,
+            "raw": capped,
             "via": via,
             "matched": None,
             "failed_check": failed,
@@ -182,6 +186,7 @@ def _name_candidates(
             "e": exact["e"].to_numpy(),
             "method": LinkMethod.EXACT_NAME.value,
             "confidence": config.exact_name_confidence,
+            "raw": config.exact_name_confidence,
             "via": exact["country"].to_numpy(),
             "matched": exact["matched"].to_numpy(),
             "failed_check": False,
@@ -206,6 +211,7 @@ def _name_candidates(
             "e": np.concatenate([reordered["e"].to_numpy(), pool["e"].to_numpy()[scored["p"].to_numpy()]]),
             "method": LinkMethod.FUZZY_NAME.value,
             "confidence": np.concatenate([np.full(len(reordered), config.fuzzy_max_confidence), confidence]),
+            "raw": np.concatenate([np.full(len(reordered), config.fuzzy_max_confidence), scored["score"] / 100.0]),
             "via": np.concatenate([reordered["country"].to_numpy().astype(object), via]),
             "matched": np.concatenate(
                 [
@@ -269,26 +275,35 @@ def link(
     candidates = pd.concat(
         [frame for frame in (by_identifier, exact, fuzzy) if not frame.empty] or [by_identifier], ignore_index=True
     )
-    candidates = candidates.astype({"t": "int64", "e": "int64", "confidence": "float64"})
+    candidates = candidates.astype({"t": "int64", "e": "int64", "confidence": "float64", "raw": "float64"})
     candidates["stage"] = candidates["method"].map({m.value: s for m, s in _STAGE.items()}).astype("int64")
     candidates.loc[candidates["failed_check"].astype(bool).to_numpy(), "stage"] = _FAILED_CHECK_STAGE
     candidates["entity_id"] = entity_ids[candidates["e"].to_numpy()] if len(candidates) else []
     # One candidate per (tenant, entity): its best method. Then only the deciding (earliest) stage.
     candidates = candidates.sort_values(
-        ["t", "stage", "confidence", "entity_id"], ascending=[True, True, False, True], kind="stable"
+        ["t", "stage", "confidence", "raw", "entity_id"], ascending=[True, True, False, False, True], kind="stable"
     )
     candidates = candidates.drop_duplicates(["t", "e"])
     deciding = candidates.groupby("t")["stage"].transform("min")
     ranked = candidates[candidates["stage"] == deciding].sort_values(
-        ["t", "confidence", "entity_id"], ascending=[True, False, True], kind="stable"
+        ["t", "confidence", "raw", "entity_id"], ascending=[True, False, False, True], kind="stable"
     )
     ranked["rank"] = ranked.groupby("t").cumcount()
     ranked = ranked[ranked["rank"] < config.max_candidates].reset_index(drop=True)
 
     best = ranked[ranked["rank"] == 0].set_index("t")
-    runner_up = ranked[ranked["rank"] == 1].set_index("t")["confidence"]
+    runner_up = ranked[ranked["rank"] == 1].set_index("t")
     confidence = best["confidence"].reindex(range(n))
-    tie = (runner_up.reindex(range(n)) >= confidence - config.tie_margin - 1e-9).fillna(False).astype(bool)
+    # Close in confidence and in similarity: two fuzzy names both at the cap are apart when one of them is
+    # one typo from the tenant's name and the other two (a sibling one letter from the company).
+    tie = (
+        (
+            (runner_up["confidence"].reindex(range(n)) >= confidence - config.tie_margin - 1e-9)
+            & (runner_up["raw"].reindex(range(n)) >= best["raw"].reindex(range(n)) - config.tie_margin - 1e-9)
+        )
+        .fillna(False)
+        .astype(bool)
+    )
     linked = confidence.notna()
     method = best["method"].reindex(range(n)).fillna(LinkMethod.NONE.value)
     unscored = np.zeros(n, dtype=bool)

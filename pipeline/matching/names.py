@@ -503,21 +503,25 @@ _CORRECTION_SCORE = 85.0
 _LAST_WORD_SCORE = 80.0
 _CORRECTION_MIN_LENGTH = 5
 _CORRECTABLE = [w for w in _WORDS if len(w) >= _CORRECTION_MIN_LENGTH]
+# A short last word (three or four letters: Kji, Wliu, Tozi, Kjei) one edit from a pinyin generic word of
+# at least four letters (a letter added, dropped, changed, or two swapped) is that word misspelt: the
+# similarity ratio weighs one edit in four letters as too much, an edit distance does not. Pinyin only:
+# the English abbreviations are short words of every language (Bach is no "mach").
+_SHORT_PINYIN = sorted(pinyin for pinyin, _ in CHINESE_WORDS.values() if len(pinyin) >= 4)
 
 
 def _corrected(tokens: Any) -> Any:  # a list array of either string width, its flattened words
     """The words of `tokens` (a list array), flattened, those one typo from a word of `_WORDS` replaced by
     it (each distinct word compared once). A name's last word, where the generic words stand, may be
-    one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi); other words, brands among
-    them, need `_CORRECTION_SCORE`."""
+    one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi), or, three or four letters
+    long, one edit from a pinyin generic word (Kji, Wliu: `_short_pinyin_typos`); other words, brands
+    among them, need `_CORRECTION_SCORE`."""
     from rapidfuzz import fuzz, process
 
     flat = tokens.flatten()
     long_enough = pc.greater_equal(pc.utf8_length(flat), pa.scalar(_CORRECTION_MIN_LENGTH))
     candidates = pc.unique(flat.filter(long_enough))
     candidates = candidates.filter(pc.invert(pc.is_in(candidates, value_set=_ABBREVIATED_FROM)))
-    if not len(candidates):
-        return flat
     values = candidates.to_numpy(zero_copy_only=False)
     best = np.full(len(values), -1, dtype=np.int64)
     score = np.zeros(len(values), dtype=np.uint8)
@@ -529,11 +533,6 @@ def _corrected(tokens: Any) -> Any:  # a list array of either string width, its 
         score[start : start + 50_000] = scores.max(axis=1)
         best[start : start + 50_000] = scores.argmax(axis=1)
     hit = score > 0
-    if not hit.any():
-        return flat
-    typos = candidates.filter(pa.array(hit))
-    meant = pa.array([_CORRECTABLE[i] for i in best[hit]], type=flat.type)
-    where = pc.index_in(flat, value_set=typos)
     offsets = tokens.offsets.to_numpy()
     last = np.zeros(len(flat), dtype=bool)
     ends = offsets[1:][offsets[1:] > offsets[:-1]] - 1
@@ -541,8 +540,40 @@ def _corrected(tokens: Any) -> Any:  # a list array of either string width, its 
     strong = pc.is_in(flat, value_set=candidates.filter(pa.array(score >= _CORRECTION_SCORE))).to_numpy(
         zero_copy_only=False
     )
-    use = pa.array((last | strong) & pc.is_valid(where).to_numpy(zero_copy_only=False))
-    return pc.if_else(use, meant.take(pc.fill_null(where, 0)), flat)
+    out, use = flat, np.zeros(len(flat), dtype=bool)
+    if hit.any():
+        meant = pa.array([_CORRECTABLE[i] for i in best[hit]], type=flat.type)
+        where = pc.index_in(flat, value_set=candidates.filter(pa.array(hit)))
+        use = (last | strong) & pc.is_valid(where).to_numpy(zero_copy_only=False)
+        out = pc.if_else(pa.array(use), meant.take(pc.fill_null(where, 0)), flat)
+    short, short_meant = _short_pinyin_typos(flat.filter(pa.array(last & ~use)))
+    if not len(short):
+        return out
+    at = pc.index_in(flat, value_set=short)
+    fix = last & ~use & pc.is_valid(at).to_numpy(zero_copy_only=False)
+    return pc.if_else(pa.array(fix), short_meant.take(pc.fill_null(at, 0)), out)
+
+
+def _short_pinyin_typos(words: Any) -> tuple[Any, Any]:
+    """(typos, meant): the distinct three- and four-letter `words` one edit from a pinyin generic word,
+    and that word (`_SHORT_PINYIN`)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    length = pc.utf8_length(words)
+    distinct = pc.unique(
+        words.filter(pc.and_(pc.greater_equal(length, pa.scalar(3)), pc.less_equal(length, pa.scalar(4))))
+    )
+    distinct = distinct.filter(pc.invert(pc.is_in(distinct, value_set=_ABBREVIATED_FROM)))
+    if not len(distinct):
+        return distinct, distinct
+    distance = process.cdist(
+        distinct.to_numpy(zero_copy_only=False), _SHORT_PINYIN, scorer=OSA.distance, score_cutoff=1,
+        dtype=np.int32, workers=-1,
+    )  # fmt: skip
+    one = distance.min(axis=1) <= 1
+    meant = [_SHORT_PINYIN[i] for i in distance.argmin(axis=1)[one]]
+    return distinct.filter(pa.array(one)), pa.array(meant, type=words.type)
 
 
 @functools.cache
@@ -554,10 +585,13 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     """(words, key, sorted_key) for an array of distinct names."""
     arr = utf8_normalized(values, "NFKC")
     arr = pc.utf8_trim_whitespace(arr)
-    # Words run together in camel case ("ShenzhenYunfan", pinyin written without spaces) are words apart;
-    # only before a capital and at least two lower-case letters, so GmbH, KGaA and SpA stay whole. Before
-    # folding: a folded Chinese run ("BeiJingZiJie") is one word, as its romanised brand is.
-    arr = pc.replace_substring_regex(arr, r"([a-z])([A-Z])([a-z]{2})", r"\1 \2\3")
+    # Words run together in camel case ("ShenzhenYunfan", pinyin written without spaces) are words apart:
+    # two lower-case letters, a capital and two lower-case letters, so GmbH, KGaA and SpA stay whole and
+    # a capital second in a word is a slip, not a word (iJshu, McKee). Twice, since one match consumes the
+    # letters the next one needs (ShenZhenYunFan). Before folding: a folded Chinese run ("BeiJingZiJie")
+    # is one word, as its romanised brand is.
+    for _ in range(2):
+        arr = pc.replace_substring_regex(arr, r"([a-z]{2})([A-Z])([a-z]{2})", r"\1 \2\3")
     arr = _simplified(arr)
     arr = pc.replace_substring_regex(arr, _NATIVE_TRAILING, "")
     arr = pc.replace_substring_regex(arr, _NATIVE_LEADING, "")

@@ -117,6 +117,19 @@ def test_fuzzy_misspelling_within_the_country() -> None:
     assert row["may_revoke"]
 
 
+def test_of_two_names_at_the_cap_the_one_a_typo_away_revokes_the_one_two_away_does_not_tie() -> None:
+    # A sibling registered one letter from the company: the tenant's name is one typo from the company's
+    # and two from the sibling's. Both fuzzy scores reach the cap; their similarities do not tie.
+    world = entities(
+        {"entity_id": "company", "name": "Brightwater Kaleidoscope Analytics Ltd", "jurisdiction": "GB"},
+        {"entity_id": "sibling", "name": "Brightwater Kaleidoscape Analytics Ltd", "jurisdiction": "GB"},
+    )
+    tenant = tenants({"company_name": "Brightwater Kaleidoscope Analytcs Ltd", "country": "GB"})
+    row = one(link(tenant, world, no_ids(), CONFIG))
+    assert [c["confidence"] for c in row["candidates"]] == [CONFIG.fuzzy_max_confidence] * 2
+    assert (row["entity_id"], row["may_revoke"]) == ("company", True)
+
+
 def test_swapped_word_order_links_as_fuzzy_at_the_cap() -> None:
     out = link(tenants({"company_name": "Trading Acme Ltd", "country": "GB"}), WORLD, no_ids(), CONFIG)
     row = one(out)

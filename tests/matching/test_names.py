@@ -115,6 +115,11 @@ def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
         ("Shen Zhen Yun Fan Zhi Neng Ke Ji You Xian Gong Si", "深圳市云帆智能科技有限公司"),
         ("ShenzhenYunfanZhinengKeji Co Ltd", "深圳市云帆智能科技有限公司"),
         ("Nanjing Xiyunchen Ranjian Youxian Gongsi", "南京西云晨软件有限公司"),
+        # A short pinyin generic word one edit away (a letter dropped, two swapped), a capital slipped.
+        ("Longyi Kji Youxian Gongsi", "Longyi Keji Co., Ltd."),
+        ("Wangchengfeng Kjei Co Ltd", "旺诚峰科技有限公司"),
+        ("Linggongxinsi Wliu Company Limited", "Linggongxinsi Logistics Co., Ltd."),
+        ("Yuzhi iYyao Company Limited", "宇智医药股份有限公司"),
         # A city read as a place (重庆 Chongqing, not Zhongqing), its 市 dropped.
         ("重庆市云帆网络科技有限公司", "Chongqing Yunfan Network Technology Co., Ltd."),
         ("厦门云帆集团有限公司", "Xiamen Yunfan Jituan"),
@@ -153,5 +158,18 @@ def test_a_chinese_place_inside_a_clear_name_stays_a_word() -> None:
 
 
 def test_camel_case_splits_words_but_keeps_legal_forms_whole() -> None:
-    out = normalise_names(pd.Series(["ZhengzhouXijiakangTouzi", "Acme KGaA", "Acme GmbH"], dtype="str"))
-    assert out["words"].tolist() == ["zhengzhou xijiakang investment", "acme", "acme"]
+    names = ["ZhengzhouXijiakangTouzi", "ShenZhenYunFan", "Acme KGaA", "Acme GmbH", "McKee Foods"]
+    out = normalise_names(pd.Series(names, dtype="str"))
+    assert out["words"].tolist() == [
+        "zhengzhou xijiakang investment",
+        "shen zhen yun fan",
+        "acme",
+        "acme",
+        "mckee foods",
+    ]
+
+
+def test_a_short_last_word_near_pinyin_is_corrected_only_at_the_end_and_only_to_pinyin() -> None:
+    # Kji ends the name: Keji misspelt. Kji inside a name is a brand; Bach is no misspelt "mach".
+    out = normalise_names(pd.Series(["Longyi Kji", "Kji Longyi", "Acme Bach"], dtype="str"))
+    assert out["words"].tolist() == ["longyi technology", "kji longyi", "acme bach"]
