@@ -4,9 +4,9 @@
     python benchmarks/night.py --tenants 1000000 --entities 5000000
 
 Generates the demo world once (timed apart), runs every stage in one fresh process exactly as `recon
-run` does (`run_all`; the safety gate approved, as a first run has nothing to compare with), and prints
-per stage: wall and CPU seconds, the process's peak RSS when the stage ended, rows in and out (the
-figures `run_stage` measures). Then the input floor: the time to read every input file the run read
+run` does (`run_all`; the first lists let through the safety gate, as a person approves a first night),
+and prints per stage: wall and CPU seconds, the process's peak RSS when the stage ended, rows in and out
+(the figures `run_stage` measures). Then the input floor: the time to read every input file the run read
 once with pyarrow (CSV and JSON Lines parsed, nothing else; the best of three readings), and the night's
 wall time over that floor.
 Every decision is compared with the world's `truth/tenants.csv`. CPU seconds and peak RSS are quoted
