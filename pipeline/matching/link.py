@@ -3,7 +3,9 @@
 Invariant: `link` returns exactly one LINKS row per tenant, in the tenants' order, and a link may
 revoke (`may_revoke`) only when its confidence is at least `min_revoke_confidence` and no other
 candidate of the deciding stage comes within `tie_margin` of it, both in confidence and in similarity
-before the caps (two fuzzy names capped alike are apart when one is one typo away and the other two).
+before the caps (two fuzzy names capped alike are apart when one is one typo away and the other two;
+of two exact names, the one equal before misspelt words were corrected is nearer). Homophones written in
+Chinese characters (信众, 新众: both Xinzhong) are not candidates of each other.
 The result does not depend on the row order of the entities or identifiers (candidates are ranked by
 confidence, then uncapped similarity, then entity id).
 
@@ -103,7 +105,7 @@ def _countries_long(frame: pd.DataFrame, columns: tuple[str, ...], position: str
 
 
 def _with_names(countries: pd.DataFrame, names: pd.DataFrame, position: str) -> pd.DataFrame:
-    keyed = countries.join(names.reset_index(drop=True)[["words", "key", "sorted_key"]], on=position)
+    keyed = countries.join(names.reset_index(drop=True)[["words", "key", "sorted_key", "han", "literal"]], on=position)
     return keyed[keyed["key"] != ""].reset_index(drop=True)
 
 
@@ -174,19 +176,40 @@ def _identifier_candidates(
     )
 
 
+def _other_characters(pairs: pd.DataFrame) -> np.ndarray:
+    """Per (tenant, pool row) pair of one key, whether the tenant's Chinese characters differ from every
+    name of that entity written in them: homophones (信众 and 新众, both Xinzhong) are two companies. An
+    entity known only by its romanised name stays a candidate."""
+    tenant, entity = pairs["han"].to_numpy(dtype=object), pairs["han_e"].to_numpy(dtype=object)
+    both: np.ndarray = np.asarray((tenant != "") & (entity != ""), dtype=bool)
+    if not both.any():
+        return both
+    differ = pd.Series(both & (tenant != entity))
+    same = pd.Series(both & (tenant == entity))
+    by = [pairs["t"], pairs["e"]]
+    return (differ.groupby(by).transform("any") & ~same.groupby(by).transform("any")).to_numpy(dtype=bool)
+
+
 def _name_candidates(
     queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """(exact, fuzzy) name candidates, fuzzy ones only for tenants without an exact one, and the tenants
     (positions) a block too large kept from being scored."""
     exact = queries.merge(pool, on=["country", "key"], suffixes=("", "_e"))
+    exact = exact[~_other_characters(exact)]
     exact_frame = pd.DataFrame(
         {
             "t": exact["t"].to_numpy(),
             "e": exact["e"].to_numpy(),
             "method": LinkMethod.EXACT_NAME.value,
             "confidence": config.exact_name_confidence,
-            "raw": config.exact_name_confidence,
+            # Of names equal once misspelt words are corrected, the one written as the tenant wrote it
+            # ranks first: a sibling registered as "Xinyizizi Wtngluo" is not the customer of "Wangluo".
+            "raw": np.where(
+                exact["literal"].to_numpy(dtype=object) == exact["literal_e"].to_numpy(dtype=object),
+                1.0,
+                config.exact_name_confidence,
+            ),
             "via": exact["country"].to_numpy(),
             "matched": exact["matched"].to_numpy(),
             "failed_check": False,
@@ -194,8 +217,21 @@ def _name_candidates(
     )
     rest = queries[~queries["t"].isin(exact["t"])].reset_index(drop=True)
     reordered = rest.merge(pool, on=["country", "sorted_key"], suffixes=("", "_e"))
+    reordered = reordered[~_other_characters(reordered)]
     rest = rest[~rest["t"].isin(reordered["t"])].reset_index(drop=True)
     scored, crowded = fuzzy_search(rest, pool, config)
+    scored = scored[
+        ~_other_characters(
+            pd.DataFrame(
+                {
+                    "t": scored["q"].to_numpy(),
+                    "e": pool["e"].to_numpy()[scored["p"].to_numpy()],
+                    "han": rest["han"].to_numpy(dtype=object)[scored["q"].to_numpy()],
+                    "han_e": pool["han"].to_numpy(dtype=object)[scored["p"].to_numpy()],
+                }
+            )
+        )
+    ].reset_index(drop=True)
     q = scored["q"].to_numpy()
     confidence = np.minimum(scored["score"].to_numpy() / 100.0, config.fuzzy_max_confidence)
     matched_words = pool["words"].iloc[scored["p"].to_numpy()].reset_index(drop=True)

@@ -385,6 +385,7 @@ _LEADING = rf"^(?:(?:{_alternation(LEADING_FORMS)}) )+"
 
 
 _HAN = r"[\x{3400}-\x{9fff}\x{f900}-\x{faff}]"
+_NOT_HAN = r"[^\x{3400}-\x{9fff}\x{f900}-\x{faff}]+"
 _HAN_PY = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_PY = re.compile("[A-Za-z]")
 _LOOKALIKE_PY = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f]")
@@ -582,7 +583,7 @@ def _trailing(extra: frozenset[str]) -> str:
 
 
 def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
-    """(words, key, sorted_key) for an array of distinct names."""
+    """(words, key, sorted_key, han, literal) for an array of distinct names."""
     arr = utf8_normalized(values, "NFKC")
     arr = pc.utf8_trim_whitespace(arr)
     # Words run together in camel case ("ShenzhenYunfan", pinyin written without spaces) are words apart:
@@ -595,6 +596,8 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     arr = _simplified(arr)
     arr = pc.replace_substring_regex(arr, _NATIVE_TRAILING, "")
     arr = pc.replace_substring_regex(arr, _NATIVE_LEADING, "")
+    # The characters themselves, before they are read as pinyin: 信众 and 新众 are both Xinzhong.
+    han = pc.replace_substring_regex(pc.replace_substring_regex(arr, _NOT_HAN, ""), "[市省]", "")
     arr = _fold(arr)
     arr = pc.ascii_lower(arr)
     arr = pc.replace_substring(arr, "&", " and ")
@@ -606,14 +609,18 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     words = _joined_syllables(pc.replace_substring_regex(arr, _trailing(rigour_forms(arr)), ""))
 
     tokens = pc.split_pattern(words, " ")
+    as_written = tokens.flatten()
+    written = pc.index_in(as_written, value_set=_ABBREVIATED_FROM)
+    as_written = pc.if_else(pc.is_valid(written), _ABBREVIATED_TO.take(filled(written, 0)), as_written)
     flat = _corrected(tokens)
     where = pc.index_in(flat, value_set=_ABBREVIATED_FROM)
     flat = pc.if_else(pc.is_valid(where), _ABBREVIATED_TO.take(filled(where, 0)), flat)
+    literal = list_joined(type(tokens).from_arrays(tokens.offsets, as_written), "")
     tokens = type(tokens).from_arrays(tokens.offsets, flat)
     parents = pc.list_parent_indices(tokens)
     order = pc.sort_indices(pa.table({"p": parents, "t": flat}), sort_keys=[("p", "ascending"), ("t", "ascending")])
     sorted_tokens = type(tokens).from_arrays(tokens.offsets, flat.take(order))
-    return list_joined(tokens, " "), list_joined(tokens, ""), list_joined(sorted_tokens, "")
+    return list_joined(tokens, " "), list_joined(tokens, ""), list_joined(sorted_tokens, ""), han, literal
 
 
 # Below this many distinct names one thread is quicker than splitting the work.
@@ -621,11 +628,16 @@ _PARALLEL_FROM = 200_000
 
 
 def normalise_names(names: pd.Series, threads: int = 1) -> pd.DataFrame:
-    """`words`, `key` and `sorted_key` for each name, indexed like `names`; "" when nothing is left.
+    """`words`, `key`, `sorted_key`, `han` and `literal` for each name, indexed like `names`; "" when
+    nothing is left.
 
     `key` is the normalised words joined without spaces; `sorted_key` the same words sorted first;
-    `words` keeps the spaces. Each distinct name is normalised once; with `threads` > 1 large inputs
-    are split between threads (Arrow's kernels release the GIL).
+    `words` keeps the spaces; `han` the name's Chinese characters (simplified, legal forms and the 市/省
+    of places dropped), "" for a name without any: two names in Chinese script whose characters differ
+    are two names even when they read alike; `literal` the key with no misspelt word corrected (a
+    registered "Wtngluo" is that company's spelling, not a typo of another's "Wangluo"). Each distinct
+    name is normalised once; with `threads` > 1 large inputs are split between threads (Arrow's kernels
+    release the GIL).
     """
     arr = strings(names)
     encoded = arr.dictionary_encode()
@@ -635,14 +647,14 @@ def normalise_names(names: pd.Series, threads: int = 1) -> pd.DataFrame:
         slices = [distinct.slice(i, step) for i in range(0, len(distinct), step)]
         with ThreadPoolExecutor(max_workers=threads) as pool:
             parts = list(pool.map(_normalise_distinct, slices))
-        columns = [pa.concat_arrays([part[i] for part in parts]) for i in range(3)]
+        columns = [pa.concat_arrays([part[i] for part in parts]) for i in range(5)]
     else:
         columns = list(_normalise_distinct(distinct))
     indices = encoded.indices
     return pd.DataFrame(
         {
             name: text_series(filled(column.take(indices), ""), names.index)
-            for name, column in zip(("words", "key", "sorted_key"), columns, strict=True)
+            for name, column in zip(("words", "key", "sorted_key", "han", "literal"), columns, strict=True)
         },
         index=names.index,
     )

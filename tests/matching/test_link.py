@@ -130,6 +130,35 @@ def test_of_two_names_at_the_cap_the_one_a_typo_away_revokes_the_one_two_away_do
     assert (row["entity_id"], row["may_revoke"]) == ("company", True)
 
 
+def test_homophones_in_chinese_script_are_two_companies_a_romanised_name_stays_a_tie() -> None:
+    # 信众 and 新众 both read Xinzhong: the characters tell them apart, the pinyin cannot.
+    world = entities(
+        {"entity_id": "romanised", "name": "Xinzhong Keji Co., Ltd.", "jurisdiction": "CN-BJ"},
+        {"entity_id": "script", "name": "新众科技有限公司", "jurisdiction": "CN-BJ"},
+    )
+    names = ("信众科技有限公司", "新众科技有限公司", "Xinzhong Keji")
+    out = link(tenants(*({"company_name": n, "country": "CN"} for n in names)), world, no_ids(), CONFIG)
+    assert [c["entity_id"] for c in one(out, 0)["candidates"]] == ["romanised"]
+    assert one(out, 0)["may_revoke"]
+    assert not one(out, 1)["may_revoke"]  # the romanised entity may be written 新众 too
+    assert not one(out, 2)["may_revoke"]
+
+
+def test_a_registered_misspelling_is_that_companys_name_not_a_typo_of_another() -> None:
+    # Both keys read "xinyizizi network" once Wtngluo is corrected; as written, each tenant names one.
+    world = entities(
+        {"entity_id": "company", "name": "新艺子子网络股份有限公司", "jurisdiction": "CN-BJ"},
+        {"entity_id": "sibling", "name": "Xinyizizi Wtngluo Company Limited", "jurisdiction": "CN-BJ"},
+    )
+    names = ("Xinyizizi Network Co., Limited", "Xinyizizi Wtngluo", "Xinyizizi Wangluo")
+    out = link(tenants(*({"company_name": n, "country": "CN"} for n in names)), world, no_ids(), CONFIG)
+    assert [(one(out, i)["entity_id"], one(out, i)["may_revoke"]) for i in range(3)] == [
+        ("company", True),
+        ("sibling", True),
+        ("company", True),
+    ]
+
+
 def test_swapped_word_order_links_as_fuzzy_at_the_cap() -> None:
     out = link(tenants({"company_name": "Trading Acme Ltd", "country": "GB"}), WORLD, no_ids(), CONFIG)
     row = one(out)
