@@ -1,7 +1,7 @@
 """Benchmark: the whole night, stage by stage, against what reading its inputs alone costs.
 
     python benchmarks/night.py --tenants 100000
-    python benchmarks/night.py --tenants 1000000 --entities 5000000
+    python benchmarks/night.py --tenants 1000000 --entities 5000000 --relationships 8000000
 
 Generates the demo world once (timed apart), runs every stage in one fresh process exactly as `recon
 run` does (`run_all`; the first lists let through the safety gate, as a person approves a first night),
@@ -31,6 +31,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=100_000)
     parser.add_argument("--entities", type=int, default=None, help="registered companies (default 1.25 per tenant)")
+    parser.add_argument(
+        "--relationships",
+        type=int,
+        default=None,
+        help="relationship statements in the register at least (default: as the population declares them)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, default=None, help="write the world and run here and keep them")
     parser.add_argument("--world", type=Path, default=None, help="copy this demo world instead of generating one")
@@ -42,7 +48,7 @@ def main() -> None:
             whole_night.copy_world(args.world.resolve(), folder)
             generated = 0.0
         else:
-            generated = whole_night.generate(folder, args.tenants, args.seed, args.entities)
+            generated = whole_night.generate(folder, args.tenants, args.seed, args.entities, args.relationships)
             print(f"world: {args.tenants:,} tenants generated in {generated:.1f} s", file=sys.stderr)
         run = whole_night.run_in_child(folder)
         floor = whole_night.input_floor(run.pop("inputs"))
@@ -72,6 +78,7 @@ def main() -> None:
         "benchmark": "night",
         "tenants": truth["tenants"],
         "entities": args.entities,
+        "relationships": args.relationships,
         "seed": args.seed,
         "generate_seconds": round(generated, 2),
         "wall_seconds": run["run_seconds"],

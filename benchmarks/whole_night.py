@@ -27,14 +27,16 @@ DATE = dt.date(2026, 11, 26)
 SHOWN = 40
 
 
-def generate(folder: Path, tenants: int, seed: int, entities: int | None = None) -> float:
+def generate(
+    folder: Path, tenants: int, seed: int, entities: int | None = None, relationships: int | None = None
+) -> float:
     """Write the demo world for (DATE, tenants, seed) into `folder`; its wall seconds."""
     from demo_world import WorldSpec, write_world
     from pipeline.storage import Storage
 
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    spec = WorldSpec(DATE, tenants=tenants, seed=seed, entities=entities)
+    spec = WorldSpec(DATE, tenants=tenants, seed=seed, entities=entities, relationships=relationships)
     write_world(Storage(), folder.as_uri(), spec, force=True)
     return time.perf_counter() - started
 

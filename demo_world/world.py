@@ -61,6 +61,9 @@ class WorldSpec:
     seed: int = 7
     # Registered companies of the ordinary population (None: `make_population`'s 1.25 per tenant).
     entities: int | None = None
+    # Relationship statements of the register at least (None: as the population declares them, about 0.75
+    # per company); more are minority stakes between clear companies, which change no decision.
+    relationships: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,9 @@ def _population_statements(pop: Population, spec: WorldSpec) -> tuple[bytes, int
     About 15% of clear companies have a corporate parent (an earlier clear company, so the groups form
     no cycles and never reach a restricted root); about 40% are owned by one or two resident persons
     (UK companies declare persons by register band); the rest declare nothing. Half of the mainland
-    companies are owned by a mainland resident.
+    companies are owned by a mainland resident. `spec.relationships` beyond these are 5% stakes held by
+    earlier clear companies in clear companies that declare nothing else (at most 20 each, so no
+    company's stakes pass 100%), far below any share that restricts or asks for review.
     """
     rng = rng_for(spec.seed, "population-ownership")
     n = len(pop.entities)
@@ -128,6 +133,7 @@ def _population_statements(pop: Population, spec: WorldSpec) -> tuple[bytes, int
     entities, persons, relations = _Lines(), _Lines(), _Lines()
     clear_rows = [i for i, r in enumerate(records) if not r["restricted"]]
     clear_rank = {row: k for k, row in enumerate(clear_rows)}
+    silent: list[int] = []  # clear companies that declare no owner
     for i, r in enumerate(records):
         org = Org(
             key=str(r["entity_id"]),
@@ -155,8 +161,60 @@ def _population_statements(pop: Population, spec: WorldSpec) -> tuple[bytes, int
             for interest in interests:
                 interest["startDate"] = declared.isoformat()
             relations.append(bods.relationship_line(relation_ids[3 * i + 1 + k], org.key, pid, declared, interests))
+        if not r["restricted"] and rolls[i][0] >= 0.55 and clear_rank[i] > 0:
+            silent.append(i)
+    if spec.relationships is not None and spec.relationships > relations.count:
+        _minority_stakes(
+            relations,
+            spec,
+            records=records,
+            founded=founded,
+            silent=silent,
+            clear_rows=clear_rows,
+            clear_rank=clear_rank,
+        )
     count = entities.count + persons.count + relations.count
     return entities.take() + persons.take() + relations.take(), count
+
+
+_MINORITY_STAKE = 5
+_MINORITY_HOLDERS = 100 // _MINORITY_STAKE
+
+
+def _minority_stakes(
+    relations: _Lines,
+    spec: WorldSpec,
+    *,
+    records: list[dict[str, Any]],
+    founded: list[dt.date],
+    silent: list[int],
+    clear_rows: list[int],
+    clear_rank: dict[int, int],
+) -> None:
+    """Relationship statements up to `spec.relationships`: stakes of `_MINORITY_STAKE`% held by earlier
+    clear companies in the `silent` ones, the k-th holder of each a different company."""
+    wanted = (spec.relationships or 0) - relations.count
+    room = sum(min(_MINORITY_HOLDERS, clear_rank[i]) for i in silent)
+    if wanted > room:
+        log.warning("relationships: %s more asked, room for %s minority stakes", f"{wanted:,}", f"{room:,}")
+        wanted = room
+    rng = rng_for(spec.seed, "population-minority-stakes")
+    ids = uuid_strings(rng_for(spec.seed, "population-minority-ids"), wanted)
+    offsets = rng.integers(0, 2**31, size=len(silent)).tolist()
+    made, k = 0, 0
+    while made < wanted:
+        for subject, offset in zip(silent, offsets, strict=True):
+            if made == wanted:
+                break
+            if k >= min(_MINORITY_HOLDERS, clear_rank[subject]):
+                continue
+            party = records[clear_rows[(offset + k) % clear_rank[subject]]]
+            declared = founded[subject] + dt.timedelta(days=60)
+            interest = _interest("shareholding", {"exact": _MINORITY_STAKE}, declared)
+            key, holder = str(records[subject]["entity_id"]), str(party["entity_id"])
+            relations.append(bods.relationship_line(ids[made], key, holder, declared, [interest]))
+            made += 1
+        k += 1
 
 
 class _Lines:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,6 +30,24 @@ def test_same_arguments_give_byte_identical_files() -> None:
     assert all(a.files[k] == b.files[k] for k in a.files)
     c = build_world(WorldSpec(DATE, tenants=60, seed=6))
     assert c.files["truth/tenants.csv"] != a.files["truth/tenants.csv"]
+
+
+def _relationships(register: bytes) -> list[dict[str, Any]]:
+    statements = [json.loads(line) for line in register.splitlines()]
+    return [s["recordDetails"] for s in statements if s["recordType"] == "relationship"]
+
+
+def test_more_relationships_are_minority_stakes_that_change_no_truth() -> None:
+    plain = build_world(WorldSpec(DATE, tenants=300, seed=5))
+    natural = len(_relationships(plain.files["ownership/register.jsonl"]))
+    denser = build_world(WorldSpec(DATE, tenants=300, seed=5, relationships=natural + 500))
+    added = _relationships(denser.files["ownership/register.jsonl"])[natural:]
+    assert len(added) == 500
+    assert {len(r["interests"]) for r in added} == {1}
+    assert {(i["type"], i["share"]["exact"]) for r in added for i in r["interests"]} == {("shareholding", 5)}
+    assert len({(r["subject"], r["interestedParty"]) for r in added}) == 500
+    unchanged = [k for k in plain.files if not k.startswith("ownership/") and k != "README.md"]
+    assert all(denser.files[k] == plain.files[k] for k in unchanged)
 
 
 def test_tenant_count_scales_the_ordinary_population_only() -> None:
