@@ -3,12 +3,12 @@
     python benchmarks/night.py --tenants 100000
     python benchmarks/night.py --tenants 1000000 --entities 5000000 --relationships 8000000
 
-Generates the demo world once (timed apart), runs every stage in one fresh process exactly as `recon
-run` does (`run_all`; the first lists let through the safety gate, as a person approves a first night),
-and prints per stage: wall and CPU seconds, the process's peak RSS when the stage ended, rows in and out
-(the figures `run_stage` measures). Then the input floor: the time to read every input file the run read
-once with pyarrow (CSV and JSON Lines parsed, nothing else; the best of three readings), and the night's
-wall time over that floor.
+Generates the demo world once (timed apart, with its peak RSS: nothing else big ran in that process),
+runs every stage in one fresh process exactly as `recon run` does (`run_all`; the first lists let through
+the safety gate, as a person approves a first night), and prints per stage: wall and CPU seconds, the
+process's peak RSS when the stage ended, rows in and out (the figures `run_stage` measures). Then the
+input floor: the time to read every input file the run read once with pyarrow (CSV and JSON Lines
+parsed, nothing else; the best of three readings), and the night's wall time over that floor.
 Every decision is compared with the world's `truth/tenants.csv`. CPU seconds and peak RSS are quoted
 beside wall seconds, with the load average, because our machines are shared. The last line is one JSON
 object: `tenants`, `wall_seconds`, `peak_rss_mb`, `floor_seconds`, `ratio_to_floor`, `stages` (label ->
@@ -22,9 +22,11 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import whole_night  # benchmarks/, beside this script
+from peak_memory import peak_rss_mb  # benchmarks/, beside this script
 
 
 def main() -> None:
@@ -44,12 +46,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="night-") as tmp:
         folder = args.keep.resolve() if args.keep else Path(tmp)
+        generated_cpu, generated_peak = time.process_time(), None
         if args.world:
             whole_night.copy_world(args.world.resolve(), folder)
             generated = 0.0
         else:
             generated = whole_night.generate(folder, args.tenants, args.seed, args.entities, args.relationships)
-            print(f"world: {args.tenants:,} tenants generated in {generated:.1f} s", file=sys.stderr)
+            generated_peak = peak_rss_mb()  # this process has run nothing else big: the generator's peak
+            print(
+                f"world: {args.tenants:,} tenants generated in {generated:.1f} s"
+                f" (CPU {time.process_time() - generated_cpu:.1f} s), peak RSS {generated_peak:,.0f} MiB",
+                file=sys.stderr,
+            )
+        generated_cpu = time.process_time() - generated_cpu
         run = whole_night.run_in_child(folder)
         floor = whole_night.input_floor(run.pop("inputs"))
         truth = whole_night.compare(folder, run.pop("run_folder"), shown=10)
@@ -81,6 +90,8 @@ def main() -> None:
         "relationships": args.relationships,
         "seed": args.seed,
         "generate_seconds": round(generated, 2),
+        "generate_cpu_seconds": round(generated_cpu, 2),
+        "generate_peak_rss_mb": generated_peak,
         "wall_seconds": run["run_seconds"],
         "cpu_seconds": run["run_cpu_seconds"],
         "peak_rss_mb": run["peak_rss_mb"],
