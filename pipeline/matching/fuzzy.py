@@ -95,17 +95,20 @@ _ENDING_CHUNK = 50_000
 
 
 def heads(
-    words: pd.Series, key: pd.Series, endings: list[str], min_length: int, config: MatchingConfig
-) -> pa.LargeStringArray:
-    """`head_keys`, and where that cut nothing, the key without a last word one typo from a generic ending.
+    words: pd.Series, key: pd.Series, endings: list[str], min_lengths: tuple[int, ...], config: MatchingConfig
+) -> list[pa.LargeStringArray]:
+    """Per minimum length, `head_keys`, and where that cut nothing, the key without a last word one typo
+    from a generic ending (each when at least that many characters are left). One pass for every length:
+    the cut is the same, only what counts as enough left differs.
 
     "Nordwerk Antriebstechnick" is "Nordwerk" + a misspelt crowded word: its head is "nordwerk", as its
     entity's is, rather than the whole key.
     """
-    exact = head_keys(key, endings, min_length)
     arr = _arrow(key)
     if not endings or not len(arr):
-        return exact
+        return [head_keys(key, endings, n) for n in min_lengths]
+    alternation = "|".join(re.escape(e) for e in sorted(endings, key=lambda e: (-len(e), e)))
+    exact = pc.replace_substring_regex(arr, f"(?:{alternation})$", "")
     last = _last_words(_arrow(words))
     distinct = pc.unique(last).drop_null()
     # utf8_length is declared per array class, and unique's large strings are the generic Array to the stubs.
@@ -115,15 +118,15 @@ def heads(
     near = _near_an_ending(values, endings, config)
     is_near = filled(pc.is_in(last, value_set=distinct.filter(pa.array(near))), False)
     cut = pc.replace_substring(pc.replace_substring_regex(_arrow(words), r" [^ ]+$", ""), " ", "")
-    usable = pc.and_(
-        pc.and_(is_near, pc.equal(exact, arr)),
-        pc.and_(
-            pc.less(pc.utf8_length(cut), pc.utf8_length(arr)),
-            pc.greater_equal(pc.utf8_length(cut), pa.scalar(min_length)),
-        ),
-    )
-    chosen: pa.LargeStringArray = pc.if_else(usable, cut, exact)
-    return chosen
+    key_length, exact_length, cut_length = pc.utf8_length(arr), pc.utf8_length(exact), pc.utf8_length(cut)
+    typo = pc.and_(pc.and_(is_near, pc.equal(exact_length, key_length)), pc.less(cut_length, key_length))
+    out: list[pa.LargeStringArray] = []
+    for n in min_lengths:
+        enough = pc.greater_equal(exact_length, pa.scalar(n))
+        headed = pc.if_else(enough, exact, arr)
+        chosen: pa.LargeStringArray = pc.if_else(pc.and_(typo, pc.greater_equal(cut_length, pa.scalar(n))), cut, headed)
+        out.append(chosen)
+    return out
 
 
 def _near_an_ending(values: npt.NDArray[Any], endings: list[str], config: MatchingConfig) -> npt.NDArray[np.bool_]:
@@ -156,7 +159,11 @@ def _misspelt_endings(words: Any, endings: list[str], config: MatchingConfig) ->
 
 
 def differing_words_known(
-    query_words: pd.Series, matched_words: pd.Series, pool_words: pd.Series, config: MatchingConfig
+    query_words: pd.Series,
+    matched_words: pd.Series,
+    pool_words: pd.Series,
+    config: MatchingConfig,
+    endings: list[str] | None = None,
 ) -> np.ndarray:
     """Per pair (query name, the pool name it matched): whether the query's words that the pool name lacks
     are all words of some pool name.
@@ -178,7 +185,7 @@ def differing_words_known(
     own = pc.is_in(keyed(q_parents, q_flat), value_set=keyed(pc.list_parent_indices(p_tokens).to_numpy(), p_flat))
     vocabulary = pc.unique(pc.split_pattern(_arrow(pool_words), " ").flatten())
     known = pc.is_in(q_flat, value_set=vocabulary).to_numpy(zero_copy_only=False)
-    endings = generic_endings(pool_words, config)
+    endings = generic_endings(pool_words, config) if endings is None else endings
     typo = pc.is_in(q_flat, value_set=_misspelt_endings(q_flat, endings, config)).to_numpy(zero_copy_only=False)
     differs = ~own.to_numpy(zero_copy_only=False)
     unknown = np.bincount(q_parents[differs & (~known | typo)], minlength=len(query_words))
@@ -247,9 +254,12 @@ def fuzzy_candidates(queries: pd.DataFrame, pool: pd.DataFrame, config: Matching
     return fuzzy_search(queries, pool, config)[0]
 
 
-def fuzzy_search(queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig) -> tuple[pd.DataFrame, np.ndarray]:
+def fuzzy_search(
+    queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig, endings: list[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """`fuzzy_candidates`, and the query rows that a block too large kept from being scored in some pass
-    (positions in `queries`): if they end without a candidate, they were not matched, not found unmatched."""
+    (positions in `queries`): if they end without a candidate, they were not matched, not found unmatched.
+    `endings`: the pool's `generic_endings`, when the caller has them already."""
     empty = pd.DataFrame(
         {"q": np.array([], dtype="int64"), "p": np.array([], dtype="int64"), "score": np.array([], dtype="float64")}
     )
@@ -257,22 +267,18 @@ def fuzzy_search(queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConf
     crowded = np.zeros(len(q_rows), dtype=bool)
     if len(q_rows) == 0 or pool.empty:
         return empty, np.array([], dtype="int64")
-    endings = generic_endings(pool["words"], config)
+    endings = generic_endings(pool["words"], config) if endings is None else endings
     q_keys = queries["key"].iloc[q_rows]
 
     def aligned(values: pa.LargeStringArray, like: pd.Series) -> pd.Series:
         return text_series(values, like.index)
 
     # `head`: what end-blocking uses (only cut when enough is left); `core`: what the head check scores.
-    q_words = queries["words"].iloc[q_rows]
-    subset = queries.iloc[q_rows].assign(
-        head=aligned(heads(q_words, q_keys, endings, config.head_min_length, config), q_keys),
-        core=aligned(heads(q_words, q_keys, endings, 1, config), q_keys),
-    )
-    pool = pool.assign(
-        head=aligned(heads(pool["words"], pool["key"], endings, config.head_min_length, config), pool["key"]),
-        core=aligned(heads(pool["words"], pool["key"], endings, 1, config), pool["key"]),
-    )
+    lengths = (config.head_min_length, 1)
+    q_cut = heads(queries["words"].iloc[q_rows], q_keys, endings, lengths, config)
+    subset = queries.iloc[q_rows].assign(head=aligned(q_cut[0], q_keys), core=aligned(q_cut[1], q_keys))
+    p_cut = heads(pool["words"], pool["key"], endings, lengths, config)
+    pool = pool.assign(head=aligned(p_cut[0], pool["key"]), core=aligned(p_cut[1], pool["key"]))
     q_country, p_country = _arrow(subset["country"]), _arrow(pool["country"])
     # The longest score a pair of lengths allows: ratio = 2 matches / (la + lb) and matches <= min(la, lb).
     reach = config.fuzzy_min_score / 100.0

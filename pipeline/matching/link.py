@@ -2,12 +2,12 @@
 
 Invariant: `link` returns exactly one LINKS row per tenant, in the tenants' order, and a link may
 revoke (`may_revoke`) only when its confidence is at least `min_revoke_confidence` and no other
-candidate of the deciding stage comes within `tie_margin` of it, both in confidence and in similarity
-before the caps (two fuzzy names capped alike are apart when one is one typo away and the other two;
-of two exact names, the one equal before misspelt words were corrected is nearer). Homophones written in
+candidate of the deciding stage comes within `tie_margin` of it in confidence while being no more edits
+away (two fuzzy names capped alike are apart when one is one typo away and the other two; of two exact
+names, the one equal before misspelt words were corrected is nearer). Homophones written in
 Chinese characters (信众, 新众: both Xinzhong) are not candidates of each other.
 The result does not depend on the row order of the entities or identifiers (candidates are ranked by
-confidence, then uncapped similarity, then entity id).
+confidence, then edits, then entity id).
 
 Stages, in order; the first stage that finds any candidate decides, later stages are not consulted:
 1. identifiers: the tenant's tax registration number, company number and LEI against the entities'
@@ -43,13 +43,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from pipeline import jsonio
 from pipeline.arrays import filled, int64s, pandas_nested, strings, text_series
 from pipeline.config import MatchingConfig
 from pipeline.datasets import CANDIDATE_TYPE, ENTITIES, IDENTIFIERS, LINKS, TENANTS, conform
 from pipeline.jurisdictions import country_parts
-from pipeline.matching.fuzzy import differing_words_known, fuzzy_search
+from pipeline.matching.fuzzy import differing_words_known, fuzzy_search, generic_endings
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys, tenant_identifier_keys
 from pipeline.matching.names import normalise_names
 
@@ -80,7 +82,7 @@ _SOURCE_METHOD = {
     "company_number": LinkMethod.COMPANY_NUMBER,
     "lei": LinkMethod.LEI,
 }
-_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "raw", "via", "matched", "failed_check"]
+_CANDIDATE_COLUMNS = ["t", "e", "method", "confidence", "edits", "via", "matched", "failed_check"]
 # The stage of an identifier whose check digits fail: after the names, so that it never decides alone.
 _FAILED_CHECK_STAGE = 3
 
@@ -168,7 +170,7 @@ def _identifier_candidates(
             "e": positions.to_numpy(zero_copy_only=False),
             "method": matched["source"].map(_SOURCE_METHOD).astype("str").to_numpy(),
             "confidence": capped,
-            "raw": capped,
+            "edits": 0,
             "via": via,
             "matched": None,
             "failed_check": failed,
@@ -190,6 +192,23 @@ def _other_characters(pairs: pd.DataFrame) -> np.ndarray:
     return (differ.groupby(by).transform("any") & ~same.groupby(by).transform("any")).to_numpy(dtype=bool)
 
 
+def _edits(queries: pd.DataFrame, pool: pd.DataFrame, scored: pd.DataFrame) -> np.ndarray:
+    """Per scored pair, the edits (optimal string alignment: a transposition is one) between the two keys,
+    or between their sorted keys when fewer (swapped words)."""
+    q, p = scored["q"].to_numpy(), scored["p"].to_numpy()
+    counts = [
+        process.cpdist(
+            queries[column].to_numpy(dtype=object)[q],
+            pool[column].to_numpy(dtype=object)[p],
+            scorer=OSA.distance,
+            dtype=np.int64,
+            workers=-1,
+        )
+        for column in ("key", "sorted_key")
+    ]
+    return np.asarray(np.minimum(*counts), dtype=np.int64)
+
+
 def _name_candidates(
     queries: pd.DataFrame, pool: pd.DataFrame, config: MatchingConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
@@ -205,10 +224,8 @@ def _name_candidates(
             "confidence": config.exact_name_confidence,
             # Of names equal once misspelt words are corrected, the one written as the tenant wrote it
             # ranks first: a sibling registered as "Xinyizizi Wtngluo" is not the customer of "Wangluo".
-            "raw": np.where(
-                exact["literal"].to_numpy(dtype=object) == exact["literal_e"].to_numpy(dtype=object),
-                1.0,
-                config.exact_name_confidence,
+            "edits": np.where(
+                exact["literal"].to_numpy(dtype=object) == exact["literal_e"].to_numpy(dtype=object), 0, 1
             ),
             "via": exact["country"].to_numpy(),
             "matched": exact["matched"].to_numpy(),
@@ -219,7 +236,8 @@ def _name_candidates(
     reordered = rest.merge(pool, on=["country", "sorted_key"], suffixes=("", "_e"))
     reordered = reordered[~_other_characters(reordered)]
     rest = rest[~rest["t"].isin(reordered["t"])].reset_index(drop=True)
-    scored, crowded = fuzzy_search(rest, pool, config)
+    endings = generic_endings(pool["words"], config)
+    scored, crowded = fuzzy_search(rest, pool, config, endings)
     scored = scored[
         ~_other_characters(
             pd.DataFrame(
@@ -236,7 +254,7 @@ def _name_candidates(
     confidence = np.minimum(scored["score"].to_numpy() / 100.0, config.fuzzy_max_confidence)
     matched_words = pool["words"].iloc[scored["p"].to_numpy()].reset_index(drop=True)
     query_words = rest["words"].iloc[q].reset_index(drop=True)
-    known = differing_words_known(query_words, matched_words, pool["words"], config)
+    known = differing_words_known(query_words, matched_words, pool["words"], config, endings)
     known &= scored["score"].to_numpy() < 100.0
     confidence = np.where(known, np.minimum(confidence, config.known_words_max_confidence), confidence)
     via = rest["country"].to_numpy()[q].astype(object)
@@ -247,7 +265,7 @@ def _name_candidates(
             "e": np.concatenate([reordered["e"].to_numpy(), pool["e"].to_numpy()[scored["p"].to_numpy()]]),
             "method": LinkMethod.FUZZY_NAME.value,
             "confidence": np.concatenate([np.full(len(reordered), config.fuzzy_max_confidence), confidence]),
-            "raw": np.concatenate([np.full(len(reordered), config.fuzzy_max_confidence), scored["score"] / 100.0]),
+            "edits": np.concatenate([np.zeros(len(reordered), dtype=np.int64), _edits(rest, pool, scored)]),
             "via": np.concatenate([reordered["country"].to_numpy().astype(object), via]),
             "matched": np.concatenate(
                 [
@@ -311,18 +329,18 @@ def link(
     candidates = pd.concat(
         [frame for frame in (by_identifier, exact, fuzzy) if not frame.empty] or [by_identifier], ignore_index=True
     )
-    candidates = candidates.astype({"t": "int64", "e": "int64", "confidence": "float64", "raw": "float64"})
+    candidates = candidates.astype({"t": "int64", "e": "int64", "confidence": "float64", "edits": "int64"})
     candidates["stage"] = candidates["method"].map({m.value: s for m, s in _STAGE.items()}).astype("int64")
     candidates.loc[candidates["failed_check"].astype(bool).to_numpy(), "stage"] = _FAILED_CHECK_STAGE
     candidates["entity_id"] = entity_ids[candidates["e"].to_numpy()] if len(candidates) else []
     # One candidate per (tenant, entity): its best method. Then only the deciding (earliest) stage.
     candidates = candidates.sort_values(
-        ["t", "stage", "confidence", "raw", "entity_id"], ascending=[True, True, False, False, True], kind="stable"
+        ["t", "stage", "confidence", "edits", "entity_id"], ascending=[True, True, False, True, True], kind="stable"
     )
     candidates = candidates.drop_duplicates(["t", "e"])
     deciding = candidates.groupby("t")["stage"].transform("min")
     ranked = candidates[candidates["stage"] == deciding].sort_values(
-        ["t", "confidence", "raw", "entity_id"], ascending=[True, False, False, True], kind="stable"
+        ["t", "confidence", "edits", "entity_id"], ascending=[True, False, True, True], kind="stable"
     )
     ranked["rank"] = ranked.groupby("t").cumcount()
     ranked = ranked[ranked["rank"] < config.max_candidates].reset_index(drop=True)
@@ -330,16 +348,13 @@ def link(
     best = ranked[ranked["rank"] == 0].set_index("t")
     runner_up = ranked[ranked["rank"] == 1].set_index("t")
     confidence = best["confidence"].reindex(range(n))
-    # Close in confidence and in similarity: two fuzzy names both at the cap are apart when one of them is
-    # one typo from the tenant's name and the other two (a sibling one letter from the company).
-    tie = (
-        (
-            (runner_up["confidence"].reindex(range(n)) >= confidence - config.tie_margin - 1e-9)
-            & (runner_up["raw"].reindex(range(n)) >= best["raw"].reindex(range(n)) - config.tie_margin - 1e-9)
-        )
-        .fillna(False)
-        .astype(bool)
-    )
+    # Close in confidence and no more edits away: two fuzzy names both at the cap are apart when one of
+    # them is one typo from the tenant's name and the other two (a sibling one letter from the company),
+    # and a runner-up as few edits away is a tie even below the best's similarity (a transposition is one
+    # edit, though it weighs two in the similarity).
+    close = runner_up["confidence"].reindex(range(n)) >= confidence - config.tie_margin - 1e-9
+    nearer = runner_up["edits"].reindex(range(n)) <= best["edits"].reindex(range(n))
+    tie = (close & nearer).fillna(False).astype(bool)
     linked = confidence.notna()
     method = best["method"].reindex(range(n)).fillna(LinkMethod.NONE.value)
     unscored = np.zeros(n, dtype=bool)

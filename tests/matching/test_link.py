@@ -130,6 +130,18 @@ def test_of_two_names_at_the_cap_the_one_a_typo_away_revokes_the_one_two_away_do
     assert (row["entity_id"], row["may_revoke"]) == ("company", True)
 
 
+def test_a_runner_up_as_few_edits_away_is_a_tie_though_less_similar() -> None:
+    # Conuslting is one transposition from Consulting and one letter from the sibling's Conslting: the
+    # similarity prefers the sibling (a transposition weighs two), the edits cannot tell them apart.
+    world = entities(
+        {"entity_id": "company", "name": "Fem Consulting LLC", "jurisdiction": "US"},
+        {"entity_id": "sibling", "name": "Fem Conslting Inc", "jurisdiction": "US"},
+    )
+    row = one(link(tenants({"company_name": "Fem Conuslting Corporation", "country": "US"}), world, no_ids(), CONFIG))
+    assert sorted(c["entity_id"] for c in row["candidates"]) == ["company", "sibling"]
+    assert not row["may_revoke"]
+
+
 def test_homophones_in_chinese_script_are_two_companies_a_romanised_name_stays_a_tie() -> None:
     # 信众 and 新众 both read Xinzhong: the characters tell them apart, the pinyin cannot.
     world = entities(
