@@ -113,9 +113,9 @@ def _bad_bytes(text: str) -> str:
     return ", ".join(bad[:3])
 
 
-def _text(values: Sequence[str | None] | pa.Array[Any]) -> pd.Series:
+def _text(values: Sequence[str | None] | pa.Array[Any] | pa.ChunkedArray[Any]) -> pd.Series:
     """Values as a `str` column, empty text and None both missing (built in Arrow: no object column)."""
-    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
+    array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values, type=pa.large_string())
     return pd.Series(pc.if_else(pc.equal(array, pa.scalar("")), pa.scalar(None, pa.large_string()), array), dtype="str")
 
 
@@ -141,7 +141,11 @@ def _fields_frame(
 
 
 def _columns_frame(
-    by_position: Sequence[pa.Array[Any]], header: _Header, columns: list[str], uri: str, lines: list[int]
+    by_position: Sequence[pa.Array[Any] | pa.ChunkedArray[Any]],
+    header: _Header,
+    columns: list[str],
+    uri: str,
+    lines: list[int],
 ) -> pd.DataFrame:
     """Fields by position in the header as the contract's columns; a column the file has under both its
     synonym and its name takes the synonym's value where its own is empty."""
@@ -199,7 +203,7 @@ class _Header:
     extra: list[str]
 
 
-def _single_lines(text: str, width: int) -> list[pa.Array[Any]] | None:
+def _single_lines(text: str, width: int) -> list[pa.ChunkedArray[Any]] | None:
     """The fields by position of every record after the header, split by Arrow, when each record is one
     readable line of `width` fields (what the record-by-record reading would keep whole); else None.
 
@@ -208,19 +212,23 @@ def _single_lines(text: str, width: int) -> list[pa.Array[Any]] | None:
     part of CRLF."""
     if not text.endswith("\n") or text.count("\r") != text.count("\r\n"):
         return None
+    try:
+        raw = text.encode("utf-8")  # text decoded from bytes that are not UTF-8 holds lone surrogates
+    except UnicodeEncodeError:
+        return None
     lines = text.split("\n")[1:-1]  # after the header, before the final line break
-    columns = _arrow_split(text, width) if lines else None
+    columns = _arrow_split(raw, width) if lines else None
     if columns is None or len(columns[0]) != len(lines) or not _quotes_agree(text, lines, columns):
         return None
     return columns
 
 
-def _arrow_split(text: str, width: int) -> list[pa.Array[Any]] | None:
+def _arrow_split(raw: bytes, width: int) -> list[pa.ChunkedArray[Any]] | None:
     """Arrow's reading of the records after the header, `width` text fields each; None when it fails."""
     names = [f"f{i}" for i in range(width)]
     try:
         table = pcsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(raw),
             read_options=pcsv.ReadOptions(skip_rows=1, column_names=names),
             parse_options=pcsv.ParseOptions(newlines_in_values=False),
             convert_options=pcsv.ConvertOptions(
@@ -229,10 +237,10 @@ def _arrow_split(text: str, width: int) -> list[pa.Array[Any]] | None:
         )
     except pa.ArrowInvalid:  # a record of another width, a quote Arrow cannot close: read record by record
         return None
-    return [table.column(n).combine_chunks() for n in names]
+    return [table.column(n) for n in names]
 
 
-def _quotes_agree(text: str, lines: list[str], columns: list[pa.Array[Any]]) -> bool:
+def _quotes_agree(text: str, lines: list[str], columns: list[pa.ChunkedArray[Any]]) -> bool:
     """Arrow and Python's strict `csv` agree on a line without quotes (split at commas); a line with a
     quote is read again by `csv` and must give the same fields."""
     quoted = [i for i, line in enumerate(lines) if '"' in line] if '"' in text else []
@@ -299,8 +307,9 @@ def _read_single_lines(
 ) -> RawRead | None:
     """The file read by Arrow when its header is usable and `_single_lines` reads its records; else None."""
     dataset = contract.name
-    first = next(_records(text), None)
-    if first is None or first[2] is None or first[1] != 1 or _has_bad_bytes(text):
+    # The header line alone (a header over several lines fails here, and is read record by record).
+    first = next(_records(text[: text.find("\n") + 1]), None)
+    if first is None or first[2] is None or first[1] != 1:
         return None
     header, _, _ = _header(first[2], contract)
     if header is None:
