@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from pipeline.arrays import instants
+from pipeline.arrays import LargeStringChunks, arrow_strings, filled, instants, text_series
 from pipeline.partners.files import drop_identical
 from pipeline.quality.contracts import Scope, Severity
 from pipeline.quality.quarantine import Quarantined, quarantine_frame, record_json
@@ -39,11 +41,13 @@ def key_strings(frame: pd.DataFrame, key: Sequence[str]) -> pd.Series:
     """One string per row identifying its key (missing parts as empty), usable as a set member."""
     if not len(frame):
         return pd.Series([], dtype="str", index=frame.index)
-    parts = [frame[k].astype("object").where(frame[k].notna(), "").astype(str) for k in key]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + _SEP + p
-    return out.astype("str")
+    parts = [filled(arrow_strings(frame[k]), "") for k in key]
+    separator = pa.scalar(_SEP, pa.large_string())
+    # The stubs declare binary_join_element_wise for lists of arrays only; Arrow joins any number of columns.
+    joined: LargeStringChunks = (
+        parts[0] if len(parts) == 1 else pc.call_function("binary_join_element_wise", [*parts, separator])
+    )
+    return text_series(joined, frame.index)
 
 
 def _quarantine(dataset: str, rule: str, message: str, rows: pd.DataFrame, shown: list[str]) -> list[Quarantined]:
