@@ -18,9 +18,10 @@ labels each tenant by name variant and by what in its record identifies the enti
 - tenants: most are an entity written as a variant (exact, another or no legal form, case and
   punctuation, one or two typos, a typo inside a crowded last word, swapped words, look-alike Cyrillic or
   Greek letters, the Chinese-script name for a pinyin one (simplified or traditional), the pinyin for a
-  Chinese-script one (spaced or not, with or without tone marks), the English rendering of a Chinese
-  name, an alternate name, a tax number with its own formatting, a wrong tax number); some are the decoys
-  themselves (a same-name company abroad, a sibling, a city-named company); the rest belong to no entity.
+  Chinese-script one (spaced or not, with or without tone marks, run together in lower case), the
+  English rendering of a Chinese name, an alternate name, a tax number with its own formatting, a wrong
+  tax number); some are the decoys themselves (a same-name company abroad, a sibling, a city-named
+  company); the rest belong to no entity.
   Groups are reported with their precision and recall (`groups`): each must reach 0.97 recall, and
   decoys must never be revoked as someone else. A register refuses a second identical name in a
   country, so decoys and siblings never repeat a name of their country, and a customer's typo never
@@ -399,8 +400,11 @@ def _pinyin_words(han: str) -> list[str]:
 
 
 def _pinyin(rng: random.Random, han: str) -> str:
-    """How a customer romanises a Chinese name: word by word, syllable by syllable, or with tone marks."""
-    style = rng.randrange(3)
+    """How a customer romanises a Chinese name: word by word, syllable by syllable, with tone marks, or
+    run together in lower case."""
+    style = rng.randrange(4)
+    if style == 3:
+        return "".join(lazy_pinyin(han))
     if style == 0:
         return " ".join(p.capitalize() for p in lazy_pinyin(han))
     if style == 1:

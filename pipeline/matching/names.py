@@ -16,7 +16,8 @@ What counts as the same spelling:
   share one key; cities and provinces read by pypinyin (重庆 Chongqing, 厦门 Xiamen, where a character by
   character reading gives Zhongqing, Shamen) and set apart as a word of their own, so that a city moved
   behind the brand is a swapped word; the rest read character by character (`anyascii`), tone marks
-  dropped, spaces removed in the key (Yun Fan, Yunfan and 云帆 meet).
+  dropped, spaces removed in the key (Yun Fan, Yunfan and 云帆 meet). A name wholly in pinyin run
+  together ("shenzhenyunfankejiyouxiangongsi") has its generic words and legal form set apart first.
 - Legal forms: the hand list below (forms of the countries we see most, romanised Asian forms) plus
   every organisation type of rigour's database (OpenSanctions; ISO 20275 and more) found at the end of
   a name. Forms in CJK script are cut before folding, because folding reads them as syllables.
@@ -497,6 +498,31 @@ def _joined_syllables(words: Any) -> Any:  # Arrow arrays of either string width
     return pc.if_else(pc.is_valid(words), out, words)
 
 
+# One pinyin syllable: an initial (or none) and a final. A name made only of these is romanised Chinese.
+_SYLLABLE = (
+    "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|ua|uo|ui|un|ve|ue"
+    "|a|o|e|i|u|v)"
+)
+_ALL_PINYIN = f"^(?:{_SYLLABLE})+(?: (?:{_SYLLABLE})+)*$"
+_GLUED_FORM = r"([a-z])(gufenyouxiangongsi|youxianzerengongsi|youxiangongsi)$"
+_GLUED_WORD = rf"([a-z])({_alternation(tuple(p for p, _ in CHINESE_WORDS.values()))})((?: [a-z]+)*)$"
+
+
+def _run_together(arr: Any) -> Any:  # Arrow strings of either width, lower case, words apart by one space
+    """In a name written wholly in pinyin, a legal form and generic words run onto the brand are words
+    apart ("shenzhenyunfankejiyouxiangongsi" -> "shenzhenyunfan keji youxiangongsi"): the key has no
+    spaces, so the brand needs none, but the legal form must be cut and the generic words rendered."""
+    pinyin = filled(pc.match_substring_regex(arr, _ALL_PINYIN), False)
+    if not pc.any(pinyin).as_py():
+        return arr
+    split = pc.replace_substring_regex(arr, _GLUED_FORM, r"\1 \2")
+    # From the end, one generic word at a time (xinxijishu is two).
+    for _ in range(3):
+        split = pc.replace_substring_regex(split, _GLUED_WORD, r"\1 \2\3")
+    return pc.if_else(pinyin, split, arr)
+
+
 # A word at least this similar (0-100) to a word written out in one form (a pinyin generic word, an
 # abbreviation) and at least this long is that word misspelt: "Ruanjian" misspelt as "Ranjian" would
 # otherwise keep the pinyin while its entity's name reads "software".
@@ -606,7 +632,10 @@ def _normalise_distinct(values: LargeStrings) -> tuple[LargeStrings, ...]:
     arr = pc.replace_substring_regex(arr, r"[^a-z0-9]+", " ")
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.replace_substring_regex(arr, _LEADING, "")
-    words = _joined_syllables(pc.replace_substring_regex(arr, _trailing(rigour_forms(arr)), ""))
+    trailing = _trailing(rigour_forms(arr))
+    # Cut twice: "co ltd" before the pinyin run is read, "youxiangongsi" once it is a word of its own.
+    arr = _run_together(pc.replace_substring_regex(arr, trailing, ""))
+    words = _joined_syllables(pc.replace_substring_regex(arr, trailing, ""))
 
     tokens = pc.split_pattern(words, " ")
     as_written = tokens.flatten()

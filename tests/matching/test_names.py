@@ -114,6 +114,8 @@ def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
         # Pinyin syllable by syllable, run together in camel case, and a generic word misspelt.
         ("Shen Zhen Yun Fan Zhi Neng Ke Ji You Xian Gong Si", "深圳市云帆智能科技有限公司"),
         ("ShenzhenYunfanZhinengKeji Co Ltd", "深圳市云帆智能科技有限公司"),
+        ("shenzhenyunfanzhinengkejiyouxiangongsi", "深圳市云帆智能科技有限公司"),
+        ("shenzhenyunfanzhinengkeji co ltd", "Shenzhen Yunfan Intelligent Technology Co., Ltd."),
         ("Nanjing Xiyunchen Ranjian Youxian Gongsi", "南京西云晨软件有限公司"),
         # A short pinyin generic word one edit away (a letter dropped, two swapped), a capital slipped.
         ("Longyi Kji Youxian Gongsi", "Longyi Keji Co., Ltd."),
