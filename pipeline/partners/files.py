@@ -445,11 +445,29 @@ def _cell(value: Any, logical_type: str, column: str) -> str | None:
     return value if value != "" else None
 
 
-def _flatten(obj: dict[str, Any], contract: Contract) -> tuple[dict[str, str | None], set[str]]:
+@dataclass(frozen=True)
+class _JsonShape:
+    """What `_flatten` needs of a contract, worked out once per file rather than once per line."""
+
+    columns: tuple[tuple[str, tuple[str, ...], str], ...]  # name, its dotted path, logical type
+    known_top: frozenset[str]
+    nested: tuple[tuple[str, frozenset[str]], ...]  # a parent object and the keys the contract names in it
+
+    @classmethod
+    def of(cls, contract: Contract) -> _JsonShape:
+        columns = tuple((c.name, tuple(c.name.split(".")), c.logical_type) for c in contract.columns)
+        parents = sorted({c.name.split(".")[0] for c in contract.columns if "." in c.name})
+        nested = tuple(
+            (parent, frozenset(c.name.split(".", 1)[1] for c in contract.columns if c.name.startswith(parent + ".")))
+            for parent in parents
+        )
+        return cls(columns, frozenset(c.name.split(".")[0] for c in contract.columns), nested)
+
+
+def _flatten(obj: dict[str, Any], shape: _JsonShape) -> tuple[dict[str, str | None], set[str]]:
     """Contract columns from a JSON object (dotted names reach into nested objects), and unknown keys."""
     row: dict[str, str | None] = {}
-    for col in contract.columns:
-        parts = col.name.split(".")
+    for name, parts, logical_type in shape.columns:
         value: Any = obj
         for depth, part in enumerate(parts):
             if value is None:
@@ -457,18 +475,16 @@ def _flatten(obj: dict[str, Any], contract: Contract) -> tuple[dict[str, str | N
             if not isinstance(value, dict):
                 raise _TypeProblem(f"{'.'.join(parts[:depth])} must be a JSON object")
             value = value.get(part)
-        row[col.name] = _cell(value, col.logical_type, col.name)
-    known_top = {c.name.split(".")[0] for c in contract.columns}
-    unknown = {k for k in obj if k not in known_top}
-    for parent in {c.name.split(".")[0] for c in contract.columns if "." in c.name}:
+        row[name] = _cell(value, logical_type, name)
+    unknown = {k for k in obj if k not in shape.known_top}
+    for parent, known in shape.nested:
         nested = obj.get(parent)
         if isinstance(nested, dict):
-            known = {c.name.split(".", 1)[1] for c in contract.columns if c.name.startswith(parent + ".")}
             unknown |= {f"{parent}.{k}" for k in nested if k not in known}
     return row, unknown
 
 
-def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | None, set[str], str, str]:
+def _json_row(line: str, shape: _JsonShape) -> tuple[dict[str, str | None] | None, set[str], str, str]:
     """(row, unknown keys, "", "") for a readable line, else (None, set(), rule, message)."""
     if _has_bad_bytes(line):
         return None, set(), "encoding.utf8", f"bytes that are not UTF-8 ({_bad_bytes(line)}); the file must be UTF-8"
@@ -479,7 +495,7 @@ def _json_row(line: str, contract: Contract) -> tuple[dict[str, str | None] | No
     if not isinstance(obj, dict):
         return None, set(), "json.object", f"each line must be a JSON object, got {type(obj).__name__}"
     try:
-        row, unknown = _flatten(obj, contract)
+        row, unknown = _flatten(obj, shape)
     except _TypeProblem as exc:
         return None, set(), "json.type", str(exc)
     return row, unknown, "", ""
@@ -502,11 +518,12 @@ def parse_jsonl(uri: str, data: bytes, contract: Contract, *, broken: Severity =
     lines: list[int] = []
     unknown_keys: set[str] = set()
     records = 0
+    shape = _JsonShape.of(contract)
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         records += 1
-        row, unknown, rule, message = _json_row(line, contract)
+        row, unknown, rule, message = _json_row(line, shape)
         if row is None:
             record = {"line": _printable(line[:2000])}
             quarantined.append(Quarantined(dataset, rule, Severity.ERROR, message, uri, number, record_json(record)))
