@@ -547,6 +547,15 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
             "wrong_links": int((linked & ~correct & mask).sum()),
             "wrong_revoking": int((revoking & ~correct & mask).sum()),
         }
+    # Tenants whose name, as normalised, is the registered name of their company and of another one in the
+    # same country (mostly two Chinese companies with one romanisation, 信众 and 新众 both Xinzhong): an
+    # exact-name tie that includes the true entity. No name alone can revoke those; they go to review.
+    tied = np.zeros(len(truth), dtype=bool)
+    exact_tie = np.flatnonzero((links["method"].to_numpy() == "exact_name") & ~revoking & has_truth)
+    for i in exact_tie:
+        candidates = links["candidates"].iloc[i]
+        top = [c["entity_id"] for c in candidates if c["confidence"] >= candidates[0]["confidence"] - 1e-9]
+        tied[i] = len(top) > 1 and truth[i] in top
     groups = {}
     variant = world.variant.to_numpy()
     for group, kinds in GROUPS.items():
@@ -557,6 +566,8 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
             "tenants": int(mask.sum()),
             "precision": ratio(int((correct & revoking & mask).sum()), int((revoking & mask).sum())),
             "recall": ratio(int((correct & revoking & mask).sum()), int((mask & has_truth).sum())),
+            "name_ties": int((tied & mask).sum()),
+            "recall_without_ties": ratio(int((correct & revoking & mask).sum()), int((mask & has_truth & ~tied).sum())),
         }
     # Decoys (a same-name company abroad, a sibling, a city-named company): revoked as another company, or
     # another company's tenant revoked as a decoy.
@@ -575,6 +586,8 @@ def measure(world: World, links: pd.DataFrame) -> dict[str, object]:
         "revoke_thresholds": thresholds,
         "precision_revoking": ratio(int((correct & revoking).sum()), int(revoking.sum())),
         "recall_revoking": ratio(int((correct & revoking).sum()), int(has_truth.sum())),
+        "name_ties": int(tied.sum()),
+        "recall_revoking_without_ties": ratio(int((correct & revoking).sum()), int((has_truth & ~tied).sum())),
         "precision_all": ratio(int(correct.sum()), int(linked.sum())),
         "recall_all": ratio(int(correct.sum()), int(has_truth.sum())),
         "revoking_links": int(revoking.sum()),
@@ -645,6 +658,10 @@ def main() -> None:
     for group, row in figures["groups"].items():  # type: ignore[attr-defined]
         print(f"  group {group:<26} {row}")
     print(f"  decoys revoked as another company: {figures['decoys_revoked']}")
+    print(
+        f"  exact-name ties that include the true entity (one name, two companies): {figures['name_ties']:,}; "
+        f"recall of revoking links without them {figures['recall_revoking_without_ties']:.4f}"
+    )
     for threshold, row in figures["revoke_thresholds"].items():  # type: ignore[attr-defined]
         print(f"  min_revoke_confidence {threshold}: {row}")
     result = {
