@@ -258,9 +258,18 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
 
         return run_stage(stages.report_stopped)
 
+    # Runs only when a task failed, and fails: the run's state then says so even when no stage recorded why
+    # (a task killed by its timeout or the kernel), where `report_stopped` is skipped.
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, execution_timeout=SHORT_STAGE_TIMEOUT, multiple_outputs=False)
+    def check_run() -> None:
+        from pipeline.run.tasks import fail_the_run
+
+        fail_the_run()
+
     partner_names = plan()
     # Each partner's extraction waits for its own drop (the sensor's value is the partner's name).
-    extracted = extract_partner.expand(partner=await_drop.expand(partner=partner_names))
+    drops = await_drop.expand(partner=partner_names)
+    extracted = extract_partner.expand(partner=drops)
     bods = extract_ownership()
     partner_names >> bods  # plan pins the policy every later task reads
     checked = validate(extracted, bods)
@@ -274,7 +283,7 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
     reconciliation = reconcile(extracted, decisions, published)
     reported = report()
     reconciliation >> reported
-    [
+    every_stage = [
         bods,
         checked,
         resolved,
@@ -285,7 +294,9 @@ def marketplace_access_reconciliation() -> None:  # noqa: PLR0915 - one definiti
         published,
         reconciliation,
         reported,
-    ] >> report_stopped()
+    ]
+    every_stage >> report_stopped()
+    [partner_names, drops, extracted, *every_stage] >> check_run()
 
 
 marketplace_access_reconciliation()

@@ -130,6 +130,19 @@ def _announce_published(context: Any, ctx: RunContext, outputs: Published) -> No
         log.info("asset event for %s (%s) through alias %s", asset.name, asset.uri, alias.name)
 
 
+def fail_the_run() -> None:
+    """The DAG's last check: it runs only when a task of the run failed (trigger rule `one_failed` on every
+    task but `report_stopped`) and fails, so the run is failed. A task killed by its timeout, the kernel or
+    a lost worker writes no stop record, and `report_stopped` is then skipped: without this check, a leaf
+    left skipped would make the run a success while nothing was published."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(
+        "a task of this run failed (see the failed and upstream_failed tasks): the run fails; "
+        "`report_stopped` wrote the run's report if a stage recorded why it stopped"
+    )
+
+
 def drop_wait_over(missing: list[str], started: dt.datetime, now: dt.datetime, late_drop_hours: float) -> bool:
     """Whether the DAG stops waiting for a partner's drop: it has come, or its deadline (the run's start
     plus the partner's `late_drop_hours`) has passed."""

@@ -81,7 +81,7 @@ def test_schedule_and_run_policy(dag) -> None:  # type: ignore[no-untyped-def]
         "force_republish",
     }
     for task in dag.tasks:
-        if task.task_id not in {"gate", "approve", "report_stopped"}:
+        if task.task_id not in {"gate", "approve", "report_stopped", "check_run"}:
             assert task.retries >= 1, task.task_id
     # A blocked gate needs a human, not a retry.
     assert dag.get_task("gate").retries == 0
@@ -108,7 +108,7 @@ def test_tasks_follow_the_stage_order(dag) -> None:  # type: ignore[no-untyped-d
 
     names = [stage.__name__ for stage in STAGE_ORDER]
     assert list(MUST_FOLLOW) == names
-    assert {t.task_id for t in dag.tasks} == {*names, "await_drop", "approve", "report_stopped"}
+    assert {t.task_id for t in dag.tasks} == {*names, "await_drop", "approve", "report_stopped", "check_run"}
     for stage, before in MUST_FOLLOW.items():
         upstream = dag.get_task(stage).get_flat_relative_ids(upstream=True)
         assert before <= upstream, (stage, before - upstream)
@@ -117,3 +117,16 @@ def test_tasks_follow_the_stage_order(dag) -> None:  # type: ignore[no-untyped-d
     assert stopped.get_flat_relative_ids(upstream=True) == {*names, "await_drop", "approve"}
     assert stopped.trigger_rule == "all_done"
     assert stopped.retries == 0
+
+
+def test_a_failed_task_fails_the_run_even_when_no_stage_recorded_why(dag) -> None:  # type: ignore[no-untyped-def]
+    # A task killed by its timeout or the kernel writes no stop record: `report_stopped` is then skipped,
+    # and a run whose leaves all succeeded or were skipped is a success. `check_run` is a leaf that runs
+    # as soon as any other task failed (or could not run because one did) and fails.
+    check = dag.get_task("check_run")
+    assert check.trigger_rule == "one_failed"
+    assert check.retries == 0
+    every_other = {t.task_id for t in dag.tasks} - {"check_run", "report_stopped"}
+    assert check.upstream_task_ids == every_other
+    assert check.downstream_task_ids == set()
+    assert {t.task_id for t in dag.tasks if not t.downstream_task_ids} == {"check_run", "report_stopped"}

@@ -98,3 +98,10 @@ def test_the_late_drop_wait_ends_when_the_drop_comes_or_its_deadline_passes() ->
     assert orchestration.drop_wait_over(missing, started, started + dt.timedelta(hours=4), 4.0)
     # No wait configured: a missing drop stops the run at once, as before.
     assert orchestration.drop_wait_over(missing, started, started, 0.0)
+
+
+def test_the_runs_last_check_fails_its_task_without_a_retry() -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException, match="a task of this run failed"):
+        orchestration.fail_the_run()
