@@ -6,8 +6,10 @@ one of them; `main` can run any number of times (buckets and connections are cre
 demo world is rewritten with the same bytes).
 
 Run by deploy/init.sh inside the Airflow image as `python -m deploy.stack` with the environment of the
-airflow-init service (MINIO_ENDPOINT, MINIO_ROOT_USER, MINIO_ROOT_PASSWORD, GCS_ENDPOINT, AZURITE_BLOB_ENDPOINT,
-RECON_CONFIG, RECON_SEED_DEMO, RECON_DEMO_DATE, RECON_DEMO_TENANTS).
+airflow-init service (MINIO_ENDPOINT, MINIO_PIPELINE_USER, MINIO_PIPELINE_PASSWORD, GCS_ENDPOINT,
+AZURITE_BLOB_ENDPOINT, RECON_CONFIG, RECON_SEED_DEMO, RECON_DEMO_DATE, RECON_DEMO_TENANTS). On MinIO it is the
+pipeline's own user (deploy/minio/init.sh, run before it by minio-init, made it and the S3 buckets): never
+the root credentials, which the Airflow connections would otherwise carry.
 """
 
 from __future__ import annotations
@@ -122,8 +124,8 @@ class EnvCredentials:
         return boto3.session.Session().client(
             "s3",
             endpoint_url=self.env["MINIO_ENDPOINT"],
-            aws_access_key_id=self.env["MINIO_ROOT_USER"],
-            aws_secret_access_key=self.env["MINIO_ROOT_PASSWORD"],
+            aws_access_key_id=self.env["MINIO_PIPELINE_USER"],
+            aws_secret_access_key=self.env["MINIO_PIPELINE_PASSWORD"],
             region_name="us-east-1",
         )
 
@@ -144,10 +146,17 @@ class EnvCredentials:
 
 
 def create_buckets(creds: Any) -> None:
+    from botocore.exceptions import ClientError
+
     s3 = creds.s3_client(None)
-    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    # On the stack the S3 buckets exist already (minio-init) and the pipeline's user may neither list all
+    # buckets nor create one; elsewhere (the production test's S3 server) they are created here.
     for name in (AWS_BUCKET, OPS_BUCKET):
-        if name not in existing:
+        try:
+            s3.head_bucket(Bucket=name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket"}:
+                raise
             s3.create_bucket(Bucket=name)
     gcs = creds.gcs_client(None)
     if gcs.lookup_bucket(GCP_BUCKET) is None:
@@ -175,8 +184,8 @@ def main(env: Mapping[str, str] = os.environ) -> int:
     create_buckets(creds)
     conns = connections(
         s3_endpoint=env["MINIO_ENDPOINT"],
-        access_key=env["MINIO_ROOT_USER"],
-        secret_key=env["MINIO_ROOT_PASSWORD"],
+        access_key=env["MINIO_PIPELINE_USER"],
+        secret_key=env["MINIO_PIPELINE_PASSWORD"],
         gcs_endpoint=env["GCS_ENDPOINT"],
         azure_blob_endpoint=env["AZURITE_BLOB_ENDPOINT"],
     )

@@ -4,6 +4,7 @@ creates (connections, the config Variable) is what the run configurations name."
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -12,14 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.stack import AWS_CONN, AZURE_CONN, GCP_CONN, OPS_CONN, bucket_config, connections
+from deploy.stack import AWS_BUCKET, AWS_CONN, AZURE_CONN, GCP_CONN, OPS_BUCKET, OPS_CONN, bucket_config, connections
 from pipeline.config import RunConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
 BACKING_SERVICES = {"postgres", "minio", "fake-gcs", "azurite"}
-ALL_SERVICES = {*AIRFLOW_SERVICES, *BACKING_SERVICES, "airflow-init"}
+ONE_SHOT = {"minio-init", "airflow-init"}
+ALL_SERVICES = {*AIRFLOW_SERVICES, *BACKING_SERVICES, *ONE_SHOT}
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +78,21 @@ def test_the_airflow_image_is_the_tested_airflow_and_python(services: dict[str, 
 
 
 def test_long_running_services_have_healthchecks(services: dict[str, dict[str, Any]]) -> None:
-    for name in ALL_SERVICES - {"airflow-init"}:
+    for name in ALL_SERVICES - ONE_SHOT:
         check = services[name].get("healthcheck")
         assert check and check["test"] and check["test"][0] in {"CMD", "CMD-SHELL"}, name
         assert {"interval", "timeout", "retries"} <= set(check), name
         assert services[name]["restart"] == "unless-stopped", name
-    # A one-shot job: it must finish, not be restarted.
-    assert "healthcheck" not in services["airflow-init"]
-    assert services["airflow-init"]["restart"] == "no"
+    # One-shot jobs: they must finish, not be restarted.
+    for name in ONE_SHOT:
+        assert "healthcheck" not in services[name], name
+        assert services[name]["restart"] == "no", name
 
 
 def test_start_order(services: dict[str, dict[str, Any]]) -> None:
     healthy_backing = dict.fromkeys(BACKING_SERVICES, "service_healthy")
-    assert _depends(services["airflow-init"]) == healthy_backing
+    assert _depends(services["minio-init"]) == {"minio": "service_healthy"}
+    assert _depends(services["airflow-init"]) == {**healthy_backing, "minio-init": "service_completed_successfully"}
     for name in AIRFLOW_SERVICES:
         needs = _depends(services[name])
         assert {k: needs[k] for k in BACKING_SERVICES} == healthy_backing, name
@@ -211,3 +215,66 @@ def test_the_demo_bucket_config_is_valid_and_routed(tmp_path: Path) -> None:
         assert conn is not None, uri
     assert {c for _, c in _routed(config)} == {AWS_CONN, GCP_CONN, AZURE_CONN, OPS_CONN}
     assert {p.name: p.inbox.split("://")[0] for p in config.partners} == {"aws": "s3", "gcp": "gs", "azure": "az"}
+
+
+def test_compose_refuses_to_start_without_a_fernet_key(services: dict[str, dict[str, Any]]) -> None:
+    # `${VAR:?message}`: compose stops with the message when VAR is unset or empty, before starting anything.
+    for name in (*AIRFLOW_SERVICES, "airflow-init"):
+        key = _env(services[name])["AIRFLOW__CORE__FERNET_KEY"]
+        assert re.fullmatch(r"\$\{AIRFLOW_FERNET_KEY:\?[^}]+\}", key), (name, key)
+    # And airflow-init checks the value it was given before it migrates anything.
+    script = (ROOT / "deploy" / "init.sh").read_text()
+    check = script.index('if [[ -z "${AIRFLOW__CORE__FERNET_KEY:-}" ]]; then')
+    assert check < script.index("exit 1") < script.index("airflow db migrate")
+
+
+def _policy() -> dict[str, Any]:
+    policy: dict[str, Any] = json.loads((ROOT / "deploy" / "minio" / "recon-pipeline-policy.json").read_text())
+    return policy
+
+
+def test_the_pipelines_minio_user_is_limited_to_its_buckets() -> None:
+    buckets = {f"arn:aws:s3:::{AWS_BUCKET}", f"arn:aws:s3:::{OPS_BUCKET}"}
+    resources: set[str] = set()
+    for statement in _policy()["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = set(statement["Action"])
+        assert all(a.startswith("s3:") and "*" not in a for a in actions), actions
+        # No bucket administration (creating, deleting, policies, versioning): objects and listing only.
+        assert not {a for a in actions if a.startswith(("s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket"))}
+        resources |= set(statement["Resource"])
+    assert resources == buckets | {f"{b}/*" for b in buckets}
+
+
+def test_minio_init_creates_the_user_and_attaches_the_policy(services: dict[str, dict[str, Any]]) -> None:
+    init = services["minio-init"]
+    assert init["image"] == services["minio"]["image"]  # the server's image carries `mc`
+    mounts = dict(m.split(":")[:2] for m in init["volumes"])
+    script_in_container = init["entrypoint"][-1]
+    assert script_in_container.startswith(mounts["./deploy"] + "/")
+    script = (ROOT / "deploy" / script_in_container.removeprefix(mounts["./deploy"] + "/")).read_text()
+    policy_in_container = f"{mounts['./deploy']}/minio/recon-pipeline-policy.json"
+    steps = [
+        f"mc mb --ignore-existing local/{AWS_BUCKET} local/{OPS_BUCKET}",
+        f"mc admin policy create local recon-pipeline {policy_in_container}",
+        'mc admin user add local "${MINIO_PIPELINE_USER}" "${MINIO_PIPELINE_PASSWORD}"',
+        'mc admin policy attach local recon-pipeline --user "${MINIO_PIPELINE_USER}"',
+    ]
+    positions = [script.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "set -eu" in script
+    env = _env(init)
+    assert _default(env["MINIO_ENDPOINT"]) == "http://minio:9000"
+    assert _default(env["MINIO_PIPELINE_USER"]) != _default(env["MINIO_ROOT_USER"])
+
+
+def test_only_minio_and_its_init_job_see_the_root_credentials(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        holds_root = {k for k, v in _env(service).items() if "MINIO_ROOT" in k or "MINIO_ROOT" in v}
+        assert bool(holds_root) == (name in {"minio", "minio-init"}), (name, holds_root)
+    # airflow-init makes the S3 connections with the pipeline's user, the one minio-init created.
+    init, minio_init = _env(services["airflow-init"]), _env(services["minio-init"])
+    for key in ("MINIO_PIPELINE_USER", "MINIO_PIPELINE_PASSWORD"):
+        assert init[key] == minio_init[key]
+    stack = (ROOT / "deploy" / "stack.py").read_text()
+    assert "MINIO_ROOT" not in stack

@@ -177,8 +177,8 @@ def outcome(
     # with a smaller world: buckets, the demo world in both partners' buckets, its bucket configuration.
     env = {
         "MINIO_ENDPOINT": moto_endpoint,
-        "MINIO_ROOT_USER": "testing",
-        "MINIO_ROOT_PASSWORD": "testing",
+        "MINIO_PIPELINE_USER": "testing",
+        "MINIO_PIPELINE_PASSWORD": "testing",
         "GCS_ENDPOINT": gcs_endpoint,
         "AZURITE_BLOB_ENDPOINT": azurite_endpoint,
     }
@@ -197,8 +197,8 @@ def outcome(
     conns = as_airflow_fields(
         connections(
             s3_endpoint=moto_endpoint,
-            access_key=env["MINIO_ROOT_USER"],
-            secret_key=env["MINIO_ROOT_PASSWORD"],
+            access_key=env["MINIO_PIPELINE_USER"],
+            secret_key=env["MINIO_PIPELINE_PASSWORD"],
             gcs_endpoint=gcs_endpoint,
             azure_blob_endpoint=azurite_endpoint,
         )
