@@ -12,17 +12,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline import datasets as ds
 from pipeline.errors import RunStopped
-from pipeline.publish.gate import GateResult
-from pipeline.publish.manifest import PublishedList
-from pipeline.quality.results import ValidationReport
-from pipeline.reconcile import Reconciliation
+
+if TYPE_CHECKING:  # annotations only: `recon explain` reads run summaries without loading these stages
+    from pipeline.publish.gate import GateResult
+    from pipeline.publish.manifest import PublishedList
+    from pipeline.quality.results import ValidationReport
+    from pipeline.reconcile import Reconciliation
 
 _PARTNER_IN_SCOPE = re.compile(r"\bpartner=([^\s/]+)")
 

@@ -24,9 +24,7 @@ from pipeline import jsonio
 from pipeline.config import RunConfig
 from pipeline.nested import items
 from pipeline.policy.definition import TenantDecision, load_policy_text
-from pipeline.reconcile.billing import revenue_per_tenant
 from pipeline.report.records import RunSummary
-from pipeline.review.apply import nights_open, priority, standing
 from pipeline.review.evidence import fingerprint, text
 from pipeline.review.judgements import (
     EntityVerdict,
@@ -123,6 +121,10 @@ def resolve_command(config_uri: str, partner: str, tenant: str) -> str:
 
 def open_cases(storage: Storage, config: RunConfig, run: RunOnFile, partner: str | None = None) -> list[OpenCase]:
     """The run's cases in review, by priority: revenue at risk (largest amount first), then age."""
+    # Here, not at the top: `recon explain` finds its run through this module and must start fast.
+    from pipeline.reconcile.billing import revenue_per_tenant
+    from pipeline.review.apply import nights_open, priority
+
     decisions = _frame(storage, run, ds.DECISIONS)
     queue = decisions[decisions["decision"].astype("str") == TenantDecision.REVIEW.value]
     if partner is not None:
@@ -383,6 +385,8 @@ def withdraw(
 
 def standing_count(storage: Storage, config: RunConfig, as_of: dt.date) -> int:
     """How many judgements stand on `as_of` (for the list's header)."""
+    from pipeline.review.apply import standing
+
     return len(standing(read_judgements(storage, config.judgements), as_of))
 
 
