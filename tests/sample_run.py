@@ -650,6 +650,33 @@ def history() -> tuple[Any, ...]:
     return (run(30, 1, 2, 0), run(31, 1, 1, 4))
 
 
+def exemptions_review() -> pd.DataFrame:
+    """The run's exemptions as the decide stage reviews them, one in each of the report's groups: in force,
+    expiring within 14 days, expired, and two that never match (a partner spelled `AWS`, a tenant id
+    without its leading zeros)."""
+    from pipeline.policy.exemptions import Exemption, apply_exemptions, review_exemptions
+
+    def exemption(id_: str, expires: int, **target: str) -> Exemption:
+        return Exemption(
+            id=id_,
+            reason="cleared by Legal",
+            approved_by="Legal",
+            approved_on=AS_OF - dt.timedelta(days=30),
+            expires=AS_OF + dt.timedelta(days=expires),
+            **target,
+        )
+
+    exemptions = (
+        exemption("EX-1", 120, partner="aws", tenant_id="004455667788"),
+        exemption("EX-2", 5, partner="gcp", tenant_id="acc-cn-001"),
+        exemption("EX-3", -3, partner="aws", tenant_id="012345678901"),
+        exemption("EX-4", 60, partner="AWS", tenant_id="001122334455"),
+        exemption("EX-5", 60, partner="aws", tenant_id="4455667788"),
+    )
+    decided = apply_exemptions(decisions(), exemptions, AS_OF)
+    return review_exemptions(decided, exemptions, AS_OF, ("aws", "gcp"))
+
+
 def report_inputs() -> Any:
     from pipeline.reconcile import reconcile
     from pipeline.report import ReportInputs

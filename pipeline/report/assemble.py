@@ -83,6 +83,7 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
     gate = GateResult.model_validate(read_json(storage, gate_uri)) if gate_uri else None
     decisions, ownership, links, tenants = frame(ds.DECISIONS), frame(ds.OWNERSHIP), frame(ds.LINKS), frames(ds.TENANTS)
     interests_uri = layout.dataset(ds.INTERESTS)
+    exemptions_uri = present(layout.exemptions_review)
     history, problems = read_history(storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     causes = _list_causes(ctx, policy_file, gate, tenants=tenants, links=links, ownership=ownership)
     previous = _previous_run(ctx)
@@ -97,6 +98,7 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
         links=links,
         tenants=tenants,
         interests=read_parquet(storage, interests_uri) if storage.exists(interests_uri) else None,
+        exemptions=read_parquet(storage, exemptions_uri) if exemptions_uri else None,
         reconciliation=read_reconciliation(storage, layout) if present(layout.reconciliation_summary) else None,
         validation=validation,
         quarantine=all_quarantine,

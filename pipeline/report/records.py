@@ -123,6 +123,8 @@ class ReportInputs:
       ownership chain; without it the chain shows entities and the engine's evidence only.
     - `history`: earlier runs' summaries (oldest first); this run's own summary is added by the report.
     - `partners`: the configured partners, so that a partner with no rows at all still shows.
+    - `exemptions`: every exemption's state, what it applied to and its problems, as the decide stage
+      wrote them (`pipeline.policy.exemptions.review_exemptions`); None when the run did not get there.
     """
 
     run_id: str
@@ -134,6 +136,7 @@ class ReportInputs:
     links: pd.DataFrame = field(default_factory=lambda: _empty(ds.LINKS))
     tenants: pd.DataFrame = field(default_factory=lambda: _empty(ds.TENANTS))
     interests: pd.DataFrame | None = None
+    exemptions: pd.DataFrame | None = None
     reconciliation: Reconciliation | None = None
     validation: tuple[ValidationReport, ...] = ()
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty(ds.QUARANTINE))

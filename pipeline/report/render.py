@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline import formatting, jsonio
 from pipeline.policy.definition import TenantDecision
+from pipeline.policy.exemptions import EXPIRING_WITHIN_DAYS, ExemptionProblem, ExemptionState
 from pipeline.publish.manifest import GateStatus
 from pipeline.quality.results import Outcome
 from pipeline.reconcile.billing import AT_RISK_DECISIONS, NO_DECISION, RevenueBasis
@@ -75,6 +76,7 @@ def render_report(inputs: ReportInputs) -> str:
         "headline": _headline(inputs, summary, partners),
         "changes": _changes(inputs, summary, previous, partners),
         "review": _review(inputs),
+        "exemptions": _exemptions(inputs),
         "gaps": _gaps(inputs),
         "revenue": _revenue(inputs, partners),
         "recon": _recon(inputs),
@@ -357,6 +359,52 @@ def _review(inputs: ReportInputs) -> dict[str, Any]:
         "max_nights": inputs.max_nights,
         "has_interests": inputs.interests is not None,
         "shown": len(items),
+    }
+
+
+# The report's exemption groups, in the order a reader acts on them: what silently does not apply first.
+EXEMPTION_GROUPS = (
+    ("never_matched", "Never matched", "in force, but applied to no tenant of this run (a misspelt partner, "
+     "an unknown tenant or entity, an id without its leading zeros, or nothing revoked to clear)"),
+    ("expired", "Expired", "past their expiry: the tenants they cleared are decided by the policy again"),
+    ("expiring", f"Expiring within {EXPIRING_WITHIN_DAYS} days", "applied today; Legal renews them or they lapse"),
+    ("in_force", "In force", "applied today"),
+    ("not_yet_approved", "Not yet in force", "approved after this run's date"),
+)  # fmt: skip
+
+
+def _exemption_group(state: str, applied: int) -> str:
+    if state in (ExemptionState.EXPIRED, ExemptionState.NOT_YET_APPROVED):
+        return state
+    return "never_matched" if applied == 0 else state
+
+
+def _exemptions(inputs: ReportInputs) -> dict[str, Any] | None:
+    """Every exemption of the run (`review_exemptions`, as the decide stage wrote it) in its group."""
+    if inputs.exemptions is None:
+        return None
+    rows: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in EXEMPTION_GROUPS}
+    for r in records(inputs.exemptions):
+        applied = int(r["applied"])
+        rows[_exemption_group(text(r["state"]), applied)].append(
+            {
+                "id": text(r["exemption_id"]),
+                "target": text(r["target"]),
+                "partner": text(r["partner"]) or "any",
+                "expires": text(r["expires"]),
+                "days_left": int(r["days_left"]),
+                "applied": applied,
+                "tenants": jsonio.loads(text(r["tenants"]) or "[]"),
+                "problems": [ExemptionProblem(p).value for p in jsonio.loads(text(r["problems"]) or "[]")],
+                "hint": text(r["hint"]),
+            }
+        )
+    groups = [{"key": key, "title": title, "note": note, "rows": rows[key]} for key, title, note in EXEMPTION_GROUPS]
+    return {
+        "total": len(inputs.exemptions),
+        "groups": groups,
+        "counts": {key: len(found) for key, found in rows.items()},
+        "not_applying": len(rows["never_matched"]) + len(rows["expired"]),
     }
 
 

@@ -114,7 +114,8 @@ def test_the_report_policy_blocks_what_escaping_might_miss(browser_port: int, tm
 
 def _reviewed(inputs: ReportInputs) -> ReportInputs:
     """The sample run on its second night: a case in review for nine nights with a lapsed judgement, the
-    previous run's decisions to compare the listed rows with, and revenue at risk."""
+    previous run's decisions to compare the listed rows with, revenue at risk, and exemptions in each of
+    the report's groups."""
     from decimal import Decimal
 
     decisions = inputs.decisions.copy()
@@ -134,6 +135,7 @@ def _reviewed(inputs: ReportInputs) -> ReportInputs:
         previous_interests=inputs.interests,
         review_revenue={("aws", "009988776655"): {"invoiced": {"USD": Decimal("1250.50")}}},
         config_uri="file:///etc/recon/config.yaml",
+        exemptions=s.exemptions_review(),
     )
 
 
@@ -149,6 +151,8 @@ def test_the_new_sections_read_well_at_1024_px(inputs: ReportInputs, browser_por
             "why": "[...document.querySelectorAll('[data-delta] ul.why li')].map(e => e.textContent)",
             "nights": "[...document.querySelectorAll('.queue-facts')].map(e => e.dataset.nights)",
             "overdue": "document.querySelector('[data-review=overdue]').textContent",
+            "exemptions": "[...document.querySelectorAll('[data-exemption]')].map(e => e.dataset.exemption)",
+            "exemptions_width": "document.getElementById('exemptions').scrollWidth",
         },
         width=1024,
         screenshot=shot,
@@ -162,3 +166,10 @@ def test_the_new_sections_read_well_at_1024_px(inputs: ReportInputs, browser_por
     assert "no longer applies: evidence changed: ownership" in seen.text
     assert "recon review decide --config /etc/recon/config.yaml --partner aws --tenant 009988776655" in seen.text
     assert "revenue at risk: USD 1250.50 invoiced" in seen.text
+    # Exemptions: what does not apply first, every group shown, nothing wider than the page.
+    assert seen.values["exemptions"] == [
+        "never_matched:EX-4", "never_matched:EX-5", "expired:EX-3", "expiring:EX-2", "in_force:EX-1",
+    ]  # fmt: skip
+    assert seen.values["exemptions_width"] <= 1024
+    assert "Expiring within 14 days (1)" in seen.text
+    assert "3 exemption(s) Legal signed do not apply in this run" in seen.text

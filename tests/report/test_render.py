@@ -24,7 +24,18 @@ from pipeline.report import (
 from tests import sample_run as s
 from tests.report.page import cell_text, parse
 
-SECTIONS = ("headline", "changes", "review", "gaps", "revenue", "reconciliation", "quality", "history", "publication")
+SECTIONS = (
+    "headline",
+    "changes",
+    "review",
+    "exemptions",
+    "gaps",
+    "revenue",
+    "reconciliation",
+    "quality",
+    "history",
+    "publication",
+)
 
 
 def test_headline_counts_per_partner_and_decision(inputs: ReportInputs) -> None:
@@ -301,3 +312,31 @@ def test_every_money_figure_names_its_period(inputs: ReportInputs) -> None:
     for section in ("revenue", "reconciliation", "gaps"):
         found = re.search(rf'data-period="{section}">([^<]*)<', html)
         assert found is not None and "billing dated 2026-10-01 to 2026-11-01" in found.group(1), section
+
+
+def test_exemptions_show_in_force_expiring_expired_and_never_matched(inputs: ReportInputs) -> None:
+    html = render_report(dataclasses.replace(inputs, exemptions=s.exemptions_review()))
+    counts = {k: cell_text(html, "data-exemptions", k) for k in ("never_matched", "expired", "expiring", "in_force")}
+    assert counts == {"never_matched": "2", "expired": "1", "expiring": "1", "in_force": "1"}
+    rows = {key: cell_text(html, "data-exemption", key) for key in (
+        "in_force:EX-1", "expiring:EX-2", "expired:EX-3", "never_matched:EX-4", "never_matched:EX-5",
+    )}  # fmt: skip
+    assert "aws:004455667788" in rows["in_force:EX-1"] and "120 days left" in rows["in_force:EX-1"]
+    assert "5 days left" in rows["expiring:EX-2"] and "gcp:acc-cn-001" in rows["expiring:EX-2"]
+    assert "expired on 2026-10-30" in rows["expired:EX-3"]
+    assert "unknown_partner" in rows["never_matched:EX-4"] and "did you mean 'aws'?" in rows["never_matched:EX-4"]
+    assert (
+        "lost_leading_zeros" in rows["never_matched:EX-5"] and "'004455667788' is known" in rows["never_matched:EX-5"]
+    )
+    # The headline says that some do not apply (expired or never matched): 3 of 5.
+    assert "3 exemption(s) Legal signed do not apply in this run" in cell_text(html, "id", "headline")
+
+
+def test_a_run_without_exemptions_or_before_its_decisions_says_so(inputs: ReportInputs) -> None:
+    from pipeline.policy.exemptions import EXEMPTION_REVIEW_COLUMNS
+
+    none = render_report(dataclasses.replace(inputs, exemptions=pd.DataFrame(columns=list(EXEMPTION_REVIEW_COLUMNS))))
+    assert "No exemption is configured." in cell_text(none, "id", "exemptions")
+    assert "do not apply in this run" not in none
+    stopped = render_report(inputs)  # exemptions None: the run did not get to its decisions
+    assert "its exemptions were not checked" in cell_text(stopped, "id", "exemptions")
