@@ -49,6 +49,7 @@ BASIS_WORDS = {
     "nationality": "a national of",
     "taxResidency": "tax resident in",
     "designated": "designated on",
+    "judgement": "judged restricted in judgement",
 }
 
 

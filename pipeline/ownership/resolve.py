@@ -21,6 +21,11 @@ Invariants:
   A quarantined statement that cannot be tied to any record is an error finding: no decision of the
   run can be guaranteed against it.
 - Findings never change a decision: they report data problems for the quality stage.
+- Reviewers' entity judgements (`judged`, given only by the decide stage's second resolution): an entity
+  judged restricted is a root (basis `judgement:<id>`, rule `root.judgement`), so its subsidiaries follow
+  as for any root; an entity judged clear is no root and its own owners' stakes in it are not counted
+  (the reviewer says its restricted share is nil, e.g. a register error), so what it owns is judged
+  without it. Without `judged` nothing changes.
 - Threads: this module only arranges the work. Given an `executor` (one worker is enough), the parts
   that do not depend on each other overlap, since numpy, Arrow and scipy let go of the GIL in their
   loops: root bases and the interests' own facts beside the id look-up; names, the graph's structure
@@ -43,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.arrays import arrow_strings, int64s, pandas_nested, text_array
 from pipeline.datasets import OWNERSHIP, conform
@@ -51,7 +57,7 @@ from pipeline.ownership.explanation import Explainer, second_opinions
 from pipeline.ownership.findings import findings_frame
 from pipeline.ownership.graph import Graph, InterestFacts, build_graph
 from pipeline.ownership.judge import DECISIONS, flagged, judge
-from pipeline.ownership.roots import RootBases, root_basis
+from pipeline.ownership.roots import JudgedRoots, RootBases, root_basis
 from pipeline.ownership.structure import Structural
 from pipeline.ownership.structure_findings import convergence_findings, structure_findings
 from pipeline.ownership.unread import UnreadRecords, unread_statements
@@ -95,11 +101,17 @@ def resolve(
     *,
     quarantine: pd.DataFrame | None = None,
     executor: Executor | None = None,
+    judged: JudgedRoots | None = None,
 ) -> OwnershipResult:
     """`quarantine`: the QUARANTINE rows of the ownership extraction (what the reader and the contracts
     set aside); the records they were about are held in review at least (see the module docstring).
     `entities` and `interests` need only ENTITY_INPUT_COLUMNS and INTEREST_INPUT_COLUMNS. `executor`:
-    where independent parts run beside this thread (see the module docstring); None runs them here."""
+    where independent parts run beside this thread (see the module docstring); None runs them here.
+    `judged`: reviewers' entity judgements to resolve with (see the module docstring)."""
+    if judged and judged.cleared:
+        subjects = arrow_strings(interests["subject_id"])
+        held = pc.is_in(subjects, value_set=pa.array(sorted(judged.cleared), pa.large_string())).fill_null(False)
+        interests = interests[~np.asarray(held.to_numpy(zero_copy_only=False), dtype=np.bool_)]
     bases = _beside(executor, root_basis, entities, policy)
     graph = build_graph(
         entities, interests, policy, as_of, _beside(executor, InterestFacts.of, interests, policy, as_of)
@@ -108,6 +120,8 @@ def resolve(
     named = _beside(executor, lambda: arrow_strings(entities["name"]).take(take))
     structural = _beside(executor, Structural.of, graph)
     basis = bases().take(graph.rows)  # judged per input row, then put in node order
+    if judged:
+        basis = judged.apply(basis, graph.ids_arrow)
     unread = UnreadRecords(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
     judgement = judge(graph, basis.is_root, policy, unread.held)
     plain = _beside(executor, _plain_columns, entities, graph, basis, judgement.decision, policy)

@@ -9,6 +9,9 @@ excluded on its own; `CN-GD` is CN), or a designation list the policy names list
 - person: residence (residential addresses), and nationality / tax residency if the policy lists them;
 - any record, `designated`: named on a designation list the policy lists (`roots.designated`), by the
   `datasets` column; its text names the first such list the record gives (`designated:us_dod_...`).
+- any record a reviewer judged (`JudgedRoots`, from the entity judgements that apply on the run's date):
+  judged restricted, it is a root whose only basis is the judgement (`judgement:J-...`); judged clear, it
+  is no root, whatever its jurisdiction.
 `root_basis` returns, per record, the bases that hold (`incorporation:CN;headquarters:CN`) as a code into
 the distinct basis texts, -1 for a record that is not a root; the texts name the rule's label
 (`incorporation:CN`, `residence:UA-43`). Codes are judged once per distinct value,
@@ -18,7 +21,9 @@ combination of bases and countries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +46,7 @@ BASIS_RULE = {
     "nationality": OwnershipRule.ROOT_NATIONALITY,
     "taxResidency": OwnershipRule.ROOT_TAX_RESIDENCY,
     "designated": OwnershipRule.ROOT_DESIGNATED,
+    "judgement": OwnershipRule.ROOT_JUDGEMENT,
 }
 
 
@@ -101,6 +107,40 @@ def _first_restricted(text: str, rule: JurisdictionRule, *, json_lists: bool) ->
         if label is not None:
             return label
     return None
+
+
+@dataclass(frozen=True)
+class JudgedRoots:
+    """Reviewers' entity judgements as the resolution takes them: `restricted` maps an entity id to the
+    judgement that restricts it, `cleared` holds the entities judged clear (see `pipeline.ownership.resolve`
+    for what a clear entity's owners then count for)."""
+
+    restricted: Mapping[str, str] = field(default_factory=dict)
+    cleared: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.restricted) or bool(self.cleared)
+
+    def apply(self, bases: RootBases, ids: pa.Array[Any]) -> RootBases:
+        """`bases` in the node order of `ids` (the graph's ids), with the judged records' bases replaced."""
+        texts, code = list(bases.texts), bases.code.copy()
+        for entity_id, rows in self._rows(ids, [*self.restricted, *self.cleared]).items():
+            if entity_id in self.cleared:
+                code[rows] = -1
+                continue
+            text = f"judgement:{self.restricted[entity_id]}"
+            if text not in texts:
+                texts.append(text)
+            code[rows] = texts.index(text)
+        return RootBases(code, tuple(texts))
+
+    @staticmethod
+    def _rows(ids: pa.Array[Any], wanted: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+        if not wanted:
+            return {}
+        found = pc.index_in(ids, value_set=pa.array(wanted, pa.large_string()))
+        at = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return {w: np.flatnonzero(at == k) for k, w in enumerate(wanted)}
 
 
 def root_basis(entities: pd.DataFrame, policy: Policy) -> RootBases:

@@ -102,6 +102,8 @@ class OwnershipRule(enum.StrEnum):
     ROOT_NATIONALITY = "root.nationality"
     ROOT_TAX_RESIDENCY = "root.tax_residency"
     ROOT_DESIGNATED = "root.designated"  # named on a designation list the policy lists (roots.designated)
+    # A reviewer's entity judgement "restricted" (pipeline/review): a root, so what it owns follows.
+    ROOT_JUDGEMENT = "root.judgement"
     OWNERSHIP = "ownership.restricted_share"  # the least restricted share passes the threshold
     OWNERSHIP_POSSIBLE = "ownership.possible_restricted_share"  # only the greatest one does
     CONTROL = "control_without_shares"  # a control interest held by a restricted party

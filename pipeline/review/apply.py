@@ -11,10 +11,15 @@ Invariants:
   `judgement_lapsed` and "judged on <date> by <who>, evidence changed: <what>" (or "expired on <date>").
 - Link judgements replace the automatic link (method `judgement`; the automatic candidates are kept, they
   are part of the evidence). Entity judgements set the entity's ownership decision before tenants are
-  decided: only tenants linked to that entity follow it, as with an entity exemption (pipeline/policy/
-  exemptions.py), never a whole group below it. Decision judgements are applied last, after exemptions:
-  the reviewer's word on that tenant is the latest one. Every row a judgement decided cites it:
-  `judgement_id`, the rule `judgement`, the explanation and a `judgements` entry in the evidence.
+  decided, and flow through ownership as the policy would (`judged_roots`: the decide stage resolves the
+  ownership again with the judged entities as roots, or as no root with their owners not counted), so a
+  Chinese parent judged clear clears what it alone restricted, and a holder judged restricted restricts
+  what it holds enough of. Their evidence is the computed ownership, so a judgement is checked against the
+  facts it was made on, never against its own effect. Decision judgements are applied last, after
+  exemptions: the reviewer's word on that tenant is the latest one. Every row a judgement decided cites
+  it: `judgement_id`, the rule `judgement`, the explanation and a `judgements` entry in the evidence; a
+  tenant whose entity's result changed because an entity above it was judged cites that judgement too
+  (`inherited_judgements`).
 - A carried-over revocation (pipeline/policy/carry.py) has no evidence in this run: no judgement applies.
 - Ageing: a case in review (or revoked as overdue) keeps the first night of its stay (`review_since`) from
   the previous complete run; a case open for more than `review.max_nights` nights is escalated with the
@@ -35,6 +40,7 @@ import pandas as pd
 
 from pipeline import jsonio
 from pipeline.matching.link import LinkMethod
+from pipeline.ownership.roots import JudgedRoots
 from pipeline.policy.definition import AfterMaxNights, EntityDecision, Policy, TenantDecision
 from pipeline.policy.tenants import TenantRule
 from pipeline.review.evidence import changed, fingerprint
@@ -168,24 +174,77 @@ def entity_verdicts(
     return out
 
 
-def apply_entities(ownership: pd.DataFrame, verdicts: Mapping[str, Verdict]) -> pd.DataFrame:
-    """The ownership with every applying entity judgement's verdict as the entity's decision."""
+def judged_roots(verdicts: Mapping[str, Verdict]) -> JudgedRoots:
+    """The applying entity judgements as the ownership resolution takes them (pipeline/ownership/roots.py)."""
+    restricted, cleared = {}, set()
+    for entity_id, v in sorted(verdicts.items()):
+        j = v.judgement
+        if not v.applies or not isinstance(j, EntityJudgement):
+            continue
+        if j.verdict.value == EntityDecision.RESTRICTED.value:
+            restricted[entity_id] = j.id
+        else:
+            cleared.add(entity_id)
+    return JudgedRoots(restricted, frozenset(cleared))
+
+
+def _held_below(interests: pd.DataFrame, top: str, limit: int) -> set[str]:
+    """The records `top` holds an interest in, directly or through others (at most `limit` of them)."""
+    parties, subjects = interests["interested_party_id"].astype("str"), interests["subject_id"].astype("str")
+    seen: set[str] = set()
+    frontier = {top}
+    while frontier and len(seen) < limit:
+        found = set(subjects[parties.isin(sorted(frontier))].tolist()) - seen - {top}
+        seen |= found
+        frontier = found
+    return seen
+
+
+def inherited_judgements(
+    computed: pd.DataFrame, judged: pd.DataFrame, interests: pd.DataFrame, verdicts: Mapping[str, Verdict]
+) -> dict[str, list[Verdict]]:
+    """Per entity whose decision or restricted share differs between the `computed` ownership and the one
+    resolved with the entity judgements (`judged`), the applying judgements of the entities above it:
+    what its tenants cite. The judged entities themselves are cited as today (`apply_decisions`)."""
+    applying = {e: v for e, v in verdicts.items() if v.applies}
+    if not applying:
+        return {}
+    columns = ["entity_id", "decision", "rho_low", "rho_high"]
+    before = computed[columns].astype("str").set_index("entity_id")
+    after = judged[columns].astype("str").set_index("entity_id").reindex(before.index)
+    differs = (before != after).any(axis=1)
+    changed = set(before.index[differs.to_numpy()].tolist()) - set(applying)
+    if not changed:
+        return {}
+    out: dict[str, list[Verdict]] = {}
+    for entity_id, v in sorted(applying.items()):
+        for below in sorted(_held_below(interests, entity_id, len(before)) & changed):
+            out.setdefault(below, []).append(v)
+    return out
+
+
+def apply_entities(
+    ownership: pd.DataFrame, verdicts: Mapping[str, Verdict], computed: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The ownership with every applying entity judgement's verdict as the entity's decision; each judged
+    entity's explanation cites the judgement and what was computed (from `computed`, the ownership
+    before any judgement, when `ownership` is the one resolved with them)."""
     applying = {e: v for e, v in verdicts.items() if v.applies}
     if not applying:
         return ownership
     out = ownership.copy()
     ids = out["entity_id"].astype("str")
+    before = computed if computed is not None else ownership
+    was = dict(zip(before["entity_id"].astype("str"), before["decision"].astype("str"), strict=True))
     for entity_id, v in applying.items():
         j = v.judgement
         assert isinstance(j, EntityJudgement)
         at = ids == entity_id
-        computed = out.loc[at, "decision"].astype("str")
         out.loc[at, "decision"] = EntityDecision(j.verdict.value).value
-        out.loc[at, "explanation"] = [
+        out.loc[at, "explanation"] = (
             f"judged {j.verdict.value} by {j.by} on {j.judged_on.isoformat()} (judgement {j.id}): {j.reason}; "
-            f"computed: {c}"
-            for c in computed
-        ]
+            f"computed: {was.get(entity_id, '')}"
+        )
     return out
 
 
@@ -212,10 +271,13 @@ def apply_decisions(  # noqa: PLR0917 - the decide stage hands over the frames i
     entity_verdicts_: Mapping[str, Verdict],
     policy: Policy,
     as_of: dt.date,
+    inherited: Mapping[str, Sequence[Verdict]] | None = None,
 ) -> pd.DataFrame:
     """The decisions with every standing judgement cited, decision judgements applied, lapsed ones back
     in review (module docstring). `links` are the run's links (judged links in place); `ownership` is the
-    computed ownership (before entity judgements), the evidence they were made on."""
+    computed ownership (before entity judgements), the evidence they were made on; `inherited`, per entity,
+    the entity judgements above it that changed its result (`inherited_judgements`)."""
+    inherited = inherited or {}
     decision_judgements = {(t[1], t[2]): j for t, j in stand.items() if t[0] == JudgementKind.DECISION.value}
     out = decisions.copy()
     keys = list(zip(out["partner"].astype("str").tolist(), out["tenant_id"].astype("str").tolist(), strict=True))
@@ -223,7 +285,7 @@ def apply_decisions(  # noqa: PLR0917 - the decide stage hands over the frames i
     touched = [
         i
         for i, (key, entity) in enumerate(zip(keys, entity_of, strict=True))
-        if key in decision_judgements or key in link_verdicts_ or entity in entity_verdicts_
+        if key in decision_judgements or key in link_verdicts_ or entity in entity_verdicts_ or entity in inherited
     ]
     if not touched:
         return out
@@ -239,6 +301,7 @@ def apply_decisions(  # noqa: PLR0917 - the decide stage hands over the frames i
             continue
         key = keys[i]
         found = [v for v in (link_verdicts_.get(key), entity_verdicts_.get(entity_of[i])) if v is not None]
+        found += inherited.get(entity_of[i], ())
         j = decision_judgements.get(key)
         if j is not None and key in tenant_rows:
             link = link_rows.get(key)

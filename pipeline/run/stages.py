@@ -41,6 +41,8 @@ from pipeline.storage.frames import read_json, read_parquet, write_json, write_p
 from pipeline.storage.hashing import HashingReader, sha256_hex
 
 if TYPE_CHECKING:
+    from pipeline.ownership.resolve import OwnershipResult
+    from pipeline.ownership.roots import JudgedRoots
     from pipeline.policy.definition import Policy
     from pipeline.publish.approval import ApprovalRequest
     from pipeline.publish.gate import GateResult
@@ -284,21 +286,9 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
     """Apply the policy to the ownership graph: restricted share, decision, ultimate parent, evidence.
 
     `validation` is the `validate` stage's output: resolution waits for its checks to pass."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
     from pipeline.quality import ValidationReport, results_from_findings
-    from pipeline.run.switches import paused_gc
 
-    policy = _policy(ctx)
-    entities = _read(ctx, ownership["entities"], ENTITY_INPUT_COLUMNS)
-    interests = _read(ctx, ownership["interests"], INTEREST_INPUT_COLUMNS)
-    # What extraction set aside: the records it was about are held in review, never silently cleared.
-    quarantine = _read(ctx, ownership["quarantine"])
-    # One thread beside this one overlaps the engine's independent parts (two cores); the evidence of
-    # hundreds of thousands of records is many small containers the collector would rescan for nothing.
-    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
-        result = resolve(entities, interests, policy, ctx.logical_date, quarantine=quarantine, executor=beside)
+    result = _resolution(ctx, _policy(ctx), ownership)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)
@@ -309,6 +299,27 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
     )
     report.raise_for_errors()
     return uris
+
+
+def _resolution(
+    ctx: RunContext, policy: Policy, ownership: OwnershipExtract, judged: JudgedRoots | None = None
+) -> OwnershipResult:
+    """The ownership extraction resolved under the policy (with reviewers' entity judgements when given)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS, resolve
+    from pipeline.run.switches import paused_gc
+
+    entities = _read(ctx, ownership["entities"], ENTITY_INPUT_COLUMNS)
+    interests = _read(ctx, ownership["interests"], INTEREST_INPUT_COLUMNS)
+    # What extraction set aside: the records it was about are held in review, never silently cleared.
+    quarantine = _read(ctx, ownership["quarantine"])
+    # One thread beside this one overlaps the engine's independent parts (two cores); the evidence of
+    # hundreds of thousands of records is many small containers the collector would rescan for nothing.
+    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
+        return resolve(
+            entities, interests, policy, ctx.logical_date, quarantine=quarantine, executor=beside, judged=judged
+        )
 
 
 def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Linked:
@@ -354,6 +365,8 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
         apply_decisions,
         apply_entities,
         entity_verdicts,
+        inherited_judgements,
+        judged_roots,
         link_verdicts,
         standing,
     )
@@ -372,13 +385,30 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
     ]
     stand = standing(judgements, ctx.logical_date)
     entities = entity_verdicts(stand, ownership, policy, ctx.logical_date)
+    # Entity judgements flow through ownership: when one applies, the ownership is resolved again with the
+    # judged entities as roots (or cleared), and the tenants below them are decided on that. The computed
+    # ownership stays the run's ownership output and the evidence judgements are checked against.
+    judged, inherited = ownership, {}
+    if roots := judged_roots(entities):
+        extract = OwnershipExtract(  # where extract_ownership wrote them (the layout names them)
+            entities=ctx.layout.dataset(ds.ENTITIES),
+            identifiers=ctx.layout.dataset(ds.IDENTIFIERS),
+            interests=ctx.layout.dataset(ds.INTERESTS),
+            quarantine=ctx.layout.dataset(ds.QUARANTINE),
+            inputs=ctx.layout.ownership_inputs,
+            validation=ctx.layout.validation("extract_ownership"),
+        )
+        judged = _resolution(ctx, policy, extract, roots).ownership
+        interests = _read(ctx, extract["interests"], ["subject_id", "interested_party_id"])
+        inherited = inherited_judgements(ownership, judged, interests, entities)
+        log.info("entity judgements %s: %d entities below them changed", roots, len(inherited))
     # A tenant's rules and evidence are many small dicts (a million tenants: tens of millions), none in a
     # cycle; the collector would rescan them all again and again (a third of the engine's time at 10k).
     with paused_gc():
         decisions = decide_tenants(
             tenants,
             tenant_links,
-            apply_entities(ownership, entities),
+            apply_entities(judged, entities, computed=ownership),
             _read_all(ctx, [p["entitlements"] for p in partners], ds.ENTITLEMENTS),
             _read_all(ctx, [p["billing"] for p in partners], ds.BILLING),
             policy,
@@ -406,6 +436,7 @@ def decide(ctx: RunContext, partners: Sequence[PartnerExtract], resolved: Resolv
         entities,
         policy,
         ctx.logical_date,
+        inherited,
     )
     decisions = age_reviews(decisions, _previous_decisions(ctx), policy, ctx.logical_date)
     report = ValidationReport("decide")

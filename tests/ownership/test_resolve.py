@@ -410,3 +410,39 @@ def test_the_engine_sets_no_process_wide_switch() -> None:
                 names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
             found += [f"{path.name}: {n}" for n in names if n in banned or n.endswith("ThreadPoolExecutor")]
     assert found == []
+
+
+# --- reviewers' entity judgements, as the decide stage resolves with them ---------------------------------
+
+
+def test_a_parent_judged_clear_clears_what_it_alone_restricted() -> None:
+    from pipeline.ownership.roots import JudgedRoots
+
+    ents = entities({"id": "P", **CN}, {"id": "S", "jurisdiction": "GB"}, {"id": "T", "jurisdiction": "DE"},
+                    {"id": "Q", **CN}, {"id": "U", "jurisdiction": "FR"})  # fmt: skip
+    ints = interests(stake("P", "S", 80), stake("S", "T", 60), stake("Q", "U", 30), stake("P", "U", 30))
+    computed = decisions(run(ents, ints))
+    assert computed == {"P": "restricted", "S": "restricted", "T": "restricted", "Q": "restricted", "U": "restricted"}
+    judged = resolve(ents, ints, policy(), AS_OF, judged=JudgedRoots(cleared=frozenset({"P"})))
+    # P is no root; S and T below it clear; U keeps Q's 30%, not enough alone.
+    assert decisions(judged) == {"P": "clear", "S": "clear", "T": "clear", "Q": "restricted", "U": "clear"}
+
+
+def test_an_entity_judged_clear_ignores_its_own_owners_and_a_holder_judged_restricted_is_a_root() -> None:
+    from pipeline.ownership.roots import JudgedRoots
+
+    ents = entities({"id": "C", **CN}, {"id": "H", "jurisdiction": "GB"}, {"id": "S", "jurisdiction": "GB"},
+                    {"id": "M", "jurisdiction": "GB"}, {"id": "N", "jurisdiction": "GB"})  # fmt: skip
+    # C holds 90% of M (register error, says the reviewer: M is clear), M holds 70% of N; H holds 60% of S.
+    ints = interests(stake("C", "M", 90), stake("M", "N", 70), stake("H", "S", 60))
+    assert decisions(run(ents, ints))["N"] == "restricted"
+    assert decisions(run(ents, ints))["S"] == "clear"
+    judged = resolve(
+        ents, ints, policy(), AS_OF, judged=JudgedRoots(restricted={"H": "J-0123456789ab"}, cleared=frozenset({"M"}))
+    )
+    out = rows(judged)
+    assert (out["M"]["decision"], out["N"]["decision"]) == ("clear", "clear")
+    assert (out["H"]["decision"], out["H"]["root_basis"]) == ("restricted", "judgement:J-0123456789ab")
+    assert list(out["H"]["rules"]) == ["root.judgement"]
+    assert out["H"]["explanation"] == "restricted: judged restricted in judgement J-0123456789ab"
+    assert out["S"]["decision"] == "restricted" and "60%" in out["S"]["explanation"]

@@ -213,3 +213,60 @@ def test_after_max_nights_keep_escalates_without_revoking() -> None:
     out = age_reviews(rows, rows, keep, D)
     assert out.loc[0, "decision"] == "review"
     assert json.loads(out.loc[0, "rules"]) == ["entity_review", "review_overdue"]
+
+
+def test_entity_judgements_flow_through_ownership_to_the_tenants_below_and_are_cited() -> None:
+    from pipeline.config import MatchingConfig
+    from pipeline.datasets import BILLING, ENTITLEMENTS
+    from pipeline.ownership.resolve import resolve
+    from pipeline.policy.tenants import decide
+    from pipeline.review.apply import inherited_judgements, judged_roots
+    from tests.ownership.builders import entities, interests, stake
+
+    # P (CN) holds 80% of E1, which Harbour's tenant is linked to; H (GB) holds 60% of E2 (Huaxin's).
+    ents = entities({"id": "P", "jurisdiction": "CN"}, {"id": "E1", "jurisdiction": "IE"},
+                    {"id": "H", "jurisdiction": "GB"}, {"id": "E2", "jurisdiction": "DE"})  # fmt: skip
+    ints = interests(stake("P", "E1", 80), stake("H", "E2", 60))
+    computed = resolve(ents, ints, POLICY, D).ownership
+    links = LINKS_.assign(may_revoke=True)
+    no_rows = (frame(ENTITLEMENTS, []), frame(BILLING, []))
+    before = decide(TENANTS_, links, computed, *no_rows, POLICY, MatchingConfig()).set_index("tenant_id")
+    assert before["decision"].to_dict() == {"111111111111": "revoke", "222222222222": "allow"}
+
+    def entity_judgement(entity: str, verdict: str) -> Any:
+        owned = computed[computed["entity_id"] == entity].iloc[0].to_dict()
+        parts = fingerprint(JudgementKind.ENTITY, entity_id=entity, ownership=owned, policy=("p", "1"))
+        return build(
+            {
+                "kind": "entity",
+                "entity_id": entity,
+                "verdict": verdict,
+                "reason": "register error",
+                "by": "A. Reviewer",
+                "judged_on": D.isoformat(),
+                "recorded_at": f"{D.isoformat()}T09:00:00Z",
+                "evidence": {k: v.model_dump() for k, v in parts.items()},
+            }
+        )
+
+    clear_p, restrict_h = entity_judgement("P", "clear"), entity_judgement("H", "restricted")
+    stand = standing([clear_p, restrict_h], D)
+    verdicts = entity_verdicts(stand, computed, POLICY, D)
+    judged = resolve(ents, ints, POLICY, D, judged=judged_roots(verdicts)).ownership
+    inherited = inherited_judgements(computed, judged, ints, verdicts)
+    assert {e: [v.judgement.id for v in vs] for e, vs in inherited.items()} == {
+        "E1": [clear_p.id],
+        "E2": [restrict_h.id],
+    }
+    rows = decide(
+        TENANTS_, links, apply_entities(judged, verdicts, computed=computed), *no_rows, POLICY, MatchingConfig()
+    )
+    out = apply_decisions(rows, TENANTS_, links, computed, stand, {}, verdicts, POLICY, D, inherited)
+    after = {r["tenant_id"]: r | {"rules": json.loads(r["rules"])} for r in out.to_dict("records")}
+    # The policy's own decisions on the judged ownership, each citing the judgement above the entity.
+    assert after["111111111111"]["decision"] == "allow"
+    assert after["222222222222"]["decision"] == "revoke"
+    for tenant, j in (("111111111111", clear_p), ("222222222222", restrict_h)):
+        assert "judgement" in after[tenant]["rules"] and after[tenant]["judgement_id"] == j.id
+        assert f"[entity judgement {j.id} by A. Reviewer on 2026-11-25]" in after[tenant]["explanation"]
+        assert [c["id"] for c in json.loads(after[tenant]["evidence"])["judgements"]] == [j.id]
