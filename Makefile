@@ -46,7 +46,7 @@ $(AZURITE): tests/azurite/package.json tests/azurite/package-lock.json
 # pyspark (the optional `spark` extra) for the Spark engine and its tests. `uv sync` removes what the lock's
 # default install lacks, so this checks for it rather than trusting a stamp file.
 setup-spark: setup
-	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(UV) sync --frozen --extra spark --python $(PYTHON)
+	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(UV) sync --frozen --compile-bytecode --extra spark --python $(PYTHON)
 
 setup-test: setup setup-spark $(AZURITE)
 
