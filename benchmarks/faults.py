@@ -5,7 +5,10 @@ damages something, runs night 2 the way `recon run` does, and prints one line: t
 1 stopped on purpose, 2 crashed), whether night 2 was published, how many revocations it lifted, and
 whether every list in the outboxes still verifies against its manifest. A case fails when a damaged input
 lifts any revocation without approval, when the outbox does not verify, or when its outcome is not the
-one expected (a crash rerun must publish exactly what an undisturbed night publishes).
+one expected (a crash rerun must publish exactly what an undisturbed night publishes). The exemption
+cases mistype a Legal sign-off (a partner spelled `AWS`, a tenant id without its leading zeros, an unknown
+tenant, an expiry passed): the customer it cleared is revoked again, so each fails unless the run flags
+that exemption (a problem in its exemptions review) and its report lists it as never matched or expired.
 
 Invariant: measures only; the world is seeded, and the last stdout line is one JSON object counting the
 cases and failures.
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import yaml
 
 from pipeline.config import load_config
 from pipeline.errors import RunStopped
@@ -53,7 +57,7 @@ ALIAS_BOMB = "\n".join(
 @dataclass
 class Outcome:
     case: str
-    kind: str  # damaged | crash | concurrent | control
+    kind: str  # damaged | exemption | crash | concurrent | control
     exit_code: int
     published: bool
     lifted: int
@@ -219,6 +223,50 @@ def empty_aws_account_feed(world: Path) -> None:
         month.write_text(header + "\n", encoding="utf-8")
 
 
+def _edit_first_tenant_exemption(world: Path, **changes: object) -> str:
+    """Change the first exemption that names a tenant; returns its id."""
+    config = load_config(world / "config.yaml")
+    assert config.exemptions
+    path = Path(config.exemptions.removeprefix("file://"))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(e for e in doc["exemptions"] if e.get("tenant_id"))
+    entry.update(changes)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")  # ids stay quoted strings
+    return str(entry["id"])
+
+
+def _first_tenant_exemption(world: Path) -> dict[str, object]:
+    config = load_config(world / "config.yaml")
+    assert config.exemptions
+    doc = yaml.safe_load(Path(config.exemptions.removeprefix("file://")).read_text(encoding="utf-8"))
+    return dict(next(e for e in doc["exemptions"] if e.get("tenant_id")))
+
+
+def exemption_partner_spelled_upper(world: Path) -> str:
+    return _edit_first_tenant_exemption(world, partner=str(_first_tenant_exemption(world)["partner"]).upper())
+
+
+def exemption_id_without_leading_zeros(world: Path) -> str:
+    return _edit_first_tenant_exemption(world, tenant_id=str(_first_tenant_exemption(world)["tenant_id"]).lstrip("0"))
+
+
+def exemption_unknown_tenant(world: Path) -> str:
+    return _edit_first_tenant_exemption(world, tenant_id="999999999999")
+
+
+def exemption_expired(world: Path) -> str:
+    return _edit_first_tenant_exemption(world, expires=NIGHT1)
+
+
+# Each mistake, and the report's group it must be listed in on night 2.
+EXEMPTION_MISTAKES: dict[str, tuple[Callable[[Path], str], str]] = {
+    "exemption_partner_spelled_AWS": (exemption_partner_spelled_upper, "never_matched"),
+    "exemption_id_lost_leading_zeros": (exemption_id_without_leading_zeros, "never_matched"),
+    "exemption_unknown_tenant": (exemption_unknown_tenant, "never_matched"),
+    "exemption_expired": (exemption_expired, "expired"),
+}
+
+
 DAMAGED: dict[str, Callable[[Path], None]] = {
     "register_file_emptied": empty_one_register_file,
     "registers_cut_to_10pct": cut_registers_to_a_tenth,
@@ -338,6 +386,40 @@ def _damaged_cases(base: Path, scratch: Path, night1: dict[str, set[str]]) -> li
     return outcomes
 
 
+def _exemption_flagged(world: Path, exemption_id: str, group: str) -> str:
+    """Why the run did not flag the mistyped exemption ("" when it did, in its review and its report)."""
+    runs = sorted((world / "workspace" / f"dt={NIGHT2}").glob("run=*"))
+    review = pq.read_table(runs[-1] / "exemptions_review.parquet").to_pylist() if runs else []
+    problems = [json.loads(str(r["problems"])) for r in review if r["exemption_id"] == exemption_id]
+    if not problems or not problems[0]:
+        return f"{exemption_id} has no problem in the run's exemptions review"
+    reports = sorted((world / "reports" / f"dt={NIGHT2}").glob("run=*/report.html"))
+    if not reports or f'data-exemption="{group}:{exemption_id}"' not in reports[-1].read_text(encoding="utf-8"):
+        return f"the report does not list {exemption_id} as {group.replace('_', ' ')}"
+    return ""
+
+
+def _exemption_cases(base: Path, scratch: Path, night1: dict[str, set[str]]) -> list[Outcome]:
+    outcomes = []
+    for name, (mistype, group) in EXEMPTION_MISTAKES.items():
+        started = time.perf_counter()
+        world = _copy(base, scratch, name)
+        exemption_id = mistype(world)
+        code = _night(world, NIGHT2, f"cli__{NIGHT2}")
+        out = _measure(world, name, "exemption", code, started=started, night1=night1)
+        if out.lifted:
+            out.failure = f"{out.lifted} revocations lifted without approval"
+        elif code == 2:
+            out.failure = "crashed instead of stopping"
+        elif not out.verified:
+            out.failure = "the outbox does not verify"
+        else:
+            out.failure = _exemption_flagged(world, exemption_id, group)
+        outcomes.append(out)
+        print(out.line(), flush=True)
+    return outcomes
+
+
 def _crash_cases(base: Path, scratch: Path, night1: dict[str, set[str]], reference: dict[str, bytes]) -> list[Outcome]:
     outcomes = []
     # Crash points: night 2 runs up to its gate once; then, per case, publishing dies before or after one
@@ -394,6 +476,7 @@ def run(tenants: int, seed: int, keep: Path | None) -> list[Outcome]:
     print(out.line(), flush=True)
 
     outcomes += _damaged_cases(base, scratch, night1)
+    outcomes += _exemption_cases(base, scratch, night1)
     outcomes += _crash_cases(base, scratch, night1, reference)
     outcomes.append(_concurrent(base, scratch, night1))
     print(outcomes[-1].line(), flush=True)
@@ -468,6 +551,7 @@ def main() -> None:
         "failures": sum(1 for o in outcomes if o.failure),
         "damaged_cases": len(damaged),
         "damaged_lifted": sum(o.lifted for o in damaged),
+        "exemption_cases": sum(1 for o in outcomes if o.kind == "exemption"),
         "crash_cases": sum(1 for o in outcomes if o.kind == "crash"),
         "concurrent_cases": sum(1 for o in outcomes if o.kind == "concurrent"),
         "tenants": args.tenants,
