@@ -37,6 +37,7 @@ import yaml
 
 from pipeline.config import load_config
 from pipeline.errors import RunStopped
+from pipeline.ownership.source_format import SourceFormat
 from pipeline.publish.manifest import PublishedListCorrupt, published_dates, read_published
 from pipeline.run import stages
 from pipeline.run.context import RunContext
@@ -151,8 +152,9 @@ def _write_statements(path: Path, statements: list[dict[str, object]]) -> None:
 
 
 def _sources(world: Path) -> list[Path]:
+    """The world's BODS files (its other sources are in other formats)."""
     config = load_config(world / "config.yaml")
-    return [Path(uri.removeprefix("file://")) for uri in config.ownership.sources]
+    return [Path(s.uri.removeprefix("file://")) for s in config.ownership.sources if s.format is SourceFormat.BODS]
 
 
 def empty_one_register_file(world: Path) -> None:
@@ -277,6 +279,9 @@ DAMAGED: dict[str, Callable[[Path], None]] = {
     "exemptions_alias_bomb": alias_bomb_in_the_exemptions,
     "aws_account_feed_emptied": empty_aws_account_feed,
 }
+# Damage the run must stop on before publishing anything (the sources' size check against night 1), not
+# merely publish nothing worse.
+MUST_STOP = frozenset({"register_file_emptied", "registers_cut_to_10pct"})
 
 
 # --- crashes while publishing -----------------------------------------------------------------------
@@ -378,6 +383,8 @@ def _damaged_cases(base: Path, scratch: Path, night1: dict[str, set[str]]) -> li
             out.failure = f"{out.lifted} revocations lifted without approval"
         elif code == 2:
             out.failure = "crashed instead of stopping"
+        elif name in MUST_STOP and (code != 1 or out.published):
+            out.failure = "published instead of stopping"
         elif not out.verified:
             out.failure = "the outbox does not verify"
         outcomes.append(out)

@@ -91,6 +91,10 @@ class PartnerConfig(_Model):
 class OwnershipSource(_Model):
     uri: str
     format: SourceFormat = SourceFormat.BODS
+    # A source whose latest record is older than this many days (before the logical date) stops the run;
+    # None: the `ownership.max_age_days` of all sources. A register published monthly needs more than a
+    # daily golden copy.
+    max_age_days: Annotated[int, Field(ge=0)] | None = None
 
     @property
     def spec(self) -> SourceSpec:
@@ -102,6 +106,11 @@ class OwnershipConfig(_Model):
     # file: JSON array or JSON Lines, optionally gzipped), or {uri, format} with a format of
     # `pipeline.ownership.source_format.SourceFormat` (bods, gleif_lei, gleif_rr, gleif_repex, ftm).
     sources: Annotated[tuple[OwnershipSource, ...], Field(min_length=1)]
+    # A source whose latest record is older than this many days stops the run (None: age not checked).
+    max_age_days: Annotated[int, Field(ge=0)] | None = None
+    # A source whose entities, relationships or restricted roots fell by more than this share against the
+    # last complete run stops the run: an empty or truncated download must not read as "fewer owners".
+    max_shrink: Annotated[float, Field(gt=0, le=1)] = 0.3
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -113,6 +122,9 @@ class OwnershipConfig(_Model):
     @property
     def uris(self) -> tuple[str, ...]:
         return tuple(s.uri for s in self.sources)
+
+    def max_age(self, source: OwnershipSource) -> int | None:
+        return source.max_age_days if source.max_age_days is not None else self.max_age_days
 
 
 class MatchingConfig(_Model):

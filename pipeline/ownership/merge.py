@@ -43,6 +43,7 @@ from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS, conform
 from pipeline.jurisdictions import JurisdictionRule, country_of
 from pipeline.matching.identifiers import IdKind, entity_identifier_keys
 from pipeline.ownership.findings import Check, Finding, Severity, findings_frame, merge_findings
+from pipeline.ownership.source_format import SourceFigures
 from pipeline.ownership.sources import Quarantine, SourceFrames, empty_frame, unread_record
 
 RULE_CONFLICT = "merge.conflicting_fact"
@@ -55,6 +56,7 @@ _FILLED = ("entity_type", "name", *FACT_COLUMNS)
 class Merged:
     frames: SourceFrames  # the merged frames; quarantine and findings of every source and of the merge
     aliases: pd.DataFrame  # entity_id (as read) -> merged_id, for the records that were merged away
+    figures: tuple[SourceFigures, ...] = ()  # per source, as read (`read.read_sources` counts them)
 
 
 def merge_sources(sources: Sequence[SourceFrames], rule: JurisdictionRule | None = None) -> Merged:
@@ -90,6 +92,7 @@ def merge_sources(sources: Sequence[SourceFrames], rule: JurisdictionRule | None
         _concat([*(s.quarantine for s in sources), quarantine.frame()], None),
         merge_findings(*(s.findings for s in sources), findings_frame(findings)),
         stats,
+        {uri: day for s in sources for uri, day in s.published.items()},
     )
     aliases = pd.DataFrame({"entity_id": pd.array(list(alias), dtype="str"),
                             "merged_id": pd.array(list(alias.values()), dtype="str")})  # fmt: skip

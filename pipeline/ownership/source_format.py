@@ -2,14 +2,21 @@
 
 Invariant: light (no pandas, no Arrow): the run configuration and the command line import it. A source
 is a URI with a format; `SourceSpec.parse` reads the command line's `[FORMAT:]PATH` (no prefix: BODS),
-and the configuration's `{uri, format}` entries validate into the same `SourceSpec`.
+and the configuration's `{uri, format}` entries validate into the same `SourceSpec`. A source's figures
+(`SourceFigures`: how new, how big) are what the next run compares it with, under the source's key
+(`source_keys`: its format, numbered when several sources share it), which stays the same when a dated
+file name changes from one night to the next.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
 
 
 class SourceFormat(enum.StrEnum):
@@ -46,3 +53,28 @@ class SourceSpec:
         except ValueError:
             known = ", ".join(f.value for f in SourceFormat)
             raise SourceError(f"{text}: unknown source format {name!r} (one of {known})") from None
+
+
+class SourceFigures(BaseModel):
+    """How new and how big one source file was, as read (before merging)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    uri: str
+    format: SourceFormat
+    published: dt.date | None = None  # the day of its latest record; None when its records carry no date
+    entities: int  # entity and person records
+    relationships: int  # relationships (a BODS relationship with several interests counts once)
+    roots: int  # records that are restricted roots under the policy on their own facts
+
+
+def source_keys(specs: Sequence[SourceSpec]) -> list[str]:
+    """Each source's key, in configuration order: its format, `#2`, `#3` ... for later sources of the
+    same format (`bods`, `bods#2`, `gleif_lei`)."""
+    seen: dict[SourceFormat, int] = {}
+    keys = []
+    for spec in specs:
+        seen[spec.format] = seen.get(spec.format, 0) + 1
+        n = seen[spec.format]
+        keys.append(spec.format.value if n == 1 else f"{spec.format.value}#{n}")
+    return keys

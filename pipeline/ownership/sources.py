@@ -41,6 +41,9 @@ class SourceFrames:
     quarantine: pd.DataFrame  # QUARANTINE columns
     findings: pd.DataFrame  # FINDING_COLUMNS (pipeline.ownership.findings)
     stats: dict[str, int] = field(default_factory=dict)  # rows read, quarantined, set aside, ...
+    # file -> the day of its latest record (ISO date): how old the source is, as far as its records tell;
+    # a file whose records carry no date (GLEIF's reporting exceptions) is absent.
+    published: dict[str, str] = field(default_factory=dict)
 
 
 # --- building the frames -------------------------------------------------------------------------------
@@ -133,6 +136,7 @@ def assembled(
     quarantine: Quarantine,
     findings: list[Finding],
     stats: dict[str, int],
+    published: dict[str, str] | None = None,
 ) -> SourceFrames:
     """One reader's frames from its files' parts: entities in id order, interests by relationship."""
     ent = _concat(entities, ENTITIES).sort_values("entity_id", kind="stable").reset_index(drop=True)
@@ -140,7 +144,14 @@ def assembled(
     inter = _concat(interests, INTERESTS).sort_values(["relationship_id", "interest_index"], kind="stable")
     stats = {**stats, "quarantined": len(quarantine), "entities": int((ent["record_type"] == "entity").sum()),
              "persons": int((ent["record_type"] == "person").sum()), "interests": len(inter)}  # fmt: skip
-    return SourceFrames(ent, ids, inter.reset_index(drop=True), quarantine.frame(), findings_frame(findings), stats)
+    frames = (ent, ids, inter.reset_index(drop=True), quarantine.frame(), findings_frame(findings))
+    return SourceFrames(*frames, stats, dict(published or {}))
+
+
+def note_published(published: dict[str, str], uri: str, day: str | None) -> None:
+    """Keep the later of `day` (an ISO date) and what `published` already holds for `uri`."""
+    if day and (uri not in published or day > published[uri]):
+        published[uri] = day
 
 
 def _concat(parts: list[pd.DataFrame], dataset: Any) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from pipeline.ownership.holdings import stake_sums
+from pipeline.ownership.source_format import SourceFigures
 from pipeline.policy.definition import Ownership
 from pipeline.quality.contracts import Scope, Severity, load_contract
 from pipeline.quality.results import CheckResult, Source, sample_rows
@@ -22,6 +23,8 @@ from pipeline.quality.results import CheckResult, Source, sample_rows
 BILLED_ACCOUNTS_KNOWN = ("canonical_billing", "billed_accounts_known")
 EXPORT_PRESENT = ("canonical_tenants", "export_present")
 TENANT_COUNT_STABLE = ("canonical_tenants", "tenant_count_stable")
+SOURCE_FRESH = ("entities", "source_fresh")
+SOURCE_SIZE_STABLE = ("entities", "source_size_stable")
 IDENTIFIER_CHECK_DIGITS = ("canonical_tenants", "identifier_check_digits")
 TENANTS_SCORED = ("tenant_links", "tenants_scored")
 STAKES_AT_MOST_100 = ("interests", "stakes_at_most_100")
@@ -116,6 +119,55 @@ def check_tenant_count(partner: str, current: int, previous: int | None, max_gro
         f"x{1 / max_growth:.2f} to x{max_growth:.2f})",
         checked=current,
         failed=0 if ok else abs(current - previous),
+    )
+
+
+def check_source_age(key: str, figures: SourceFigures, as_of: dt.date, max_age_days: int | None) -> CheckResult:
+    """A source whose latest record is more than `max_age_days` before the logical date is stale (a feed
+    that stopped updating); one whose records carry no date cannot be judged and says so."""
+    what = f"ownership source {key} ({figures.uri})"
+    if max_age_days is None or figures.published is None:
+        told = f"latest record of {figures.published}" if figures.published else "no dated record"
+        why = "no age limit configured" if max_age_days is None else "its age cannot be judged"
+        return _result(SOURCE_FRESH, "entities", passed=True, message=f"{what}: {told}; {why}", checked=0, failed=0)
+    age = (as_of - figures.published).days
+    ok = age <= max_age_days
+    return _result(
+        SOURCE_FRESH,
+        "entities",
+        passed=ok,
+        message=f"{what}: latest record of {figures.published}, {age} days before {as_of} (at most "
+        f"{max_age_days} allowed)",
+        checked=1,
+        failed=0 if ok else 1,
+    )
+
+
+def check_source_size(
+    key: str, figures: SourceFigures, previous: SourceFigures | None, max_shrink: float
+) -> CheckResult:
+    """A source's records, relationships and restricted roots may each fall by at most `max_shrink` (a
+    share) against the last complete run: an emptied or truncated download must not read as "fewer
+    owners", which would lift revocations."""
+    what = f"ownership source {key} ({figures.uri})"
+    measures = ("entities", "relationships", "roots")
+    now = {m: int(getattr(figures, m)) for m in measures}
+    if previous is None:
+        counts = ", ".join(f"{now[m]} {m}" for m in measures)
+        return _result(SOURCE_SIZE_STABLE, "entities", passed=True, checked=0, failed=0,
+                       message=f"{what}: {counts}; no previous run to compare with")  # fmt: skip
+    before = {m: int(getattr(previous, m)) for m in measures}
+    shrunk = [m for m in measures if before[m] and now[m] < before[m] * (1 - max_shrink)]
+    figures_text = ", ".join(f"{m} {now[m]} against {before[m]}" for m in measures)
+    return _result(
+        SOURCE_SIZE_STABLE,
+        "entities",
+        passed=not shrunk,
+        message=f"{what}: {figures_text} in the last complete run"
+        + (f"; {', '.join(shrunk)} fell by more than {max_shrink:.0%}" if shrunk else ""),
+        checked=len(measures),
+        failed=len(shrunk),
+        samples=[{"source": key, "uri": figures.uri, "measure": m, "now": now[m], "before": before[m]} for m in shrunk],
     )
 
 

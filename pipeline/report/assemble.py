@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline import formatting
+from pipeline.ownership.source_format import SourceFigures
 from pipeline.partners import list_format
 from pipeline.policy.definition import Policy, TenantDecision, load_policy_text
 from pipeline.policy.list_change import ENTITY_CODE_COLUMNS, list_change, tied_codes
@@ -116,7 +117,16 @@ def assemble_inputs(ctx: RunContext, stopped: tuple[StopRecord, ...] = ()) -> Re
         max_nights=policy.review.max_nights,
         previous_decisions=previous.get(ds.DECISIONS),
         previous_interests=previous.get(ds.INTERESTS),
+        sources=_source_figures(ctx, present(layout.ownership_inputs)),
     )
+
+
+def _source_figures(ctx: RunContext, inputs_uri: str | None) -> dict[str, SourceFigures]:
+    """The ownership sources' figures extraction recorded (none when the run did not get that far)."""
+    if inputs_uri is None:
+        return {}
+    recorded = read_json(ctx.storage, inputs_uri).get("figures", {})
+    return {key: SourceFigures.model_validate(value) for key, value in recorded.items()}
 
 
 def _list_causes(

@@ -12,6 +12,7 @@ import datetime as dt
 
 from pydantic import ValidationError
 
+from pipeline.ownership.source_format import SourceFigures
 from pipeline.report.records import ReportInputs, RunSummary
 from pipeline.report.render import HISTORY_RUNS, render_report
 from pipeline.report.summary import summarise
@@ -73,6 +74,16 @@ def previous_tenant_counts(storage: Storage, reports_root: str, logical_date: dt
     if not complete:
         return {}
     return {partner: sum(counts.values()) for partner, counts in complete[-1].decisions.items()}
+
+
+def previous_source_figures(
+    storage: Storage, reports_root: str, logical_date: dt.date, run_id: str
+) -> dict[str, SourceFigures]:
+    """Each ownership source's figures in the latest earlier complete run (by source key); empty when
+    there is none, or it predates the figures."""
+    history, _problems = read_history(storage, reports_root, logical_date, run_id)
+    complete = [h for h in history if not h.stopped]
+    return dict(complete[-1].sources) if complete else {}
 
 
 def previous_complete_run(

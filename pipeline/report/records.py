@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline import datasets as ds
 from pipeline.errors import RunStopped
+from pipeline.ownership.source_format import SourceFigures  # light: a run summary's field type
 
 if TYPE_CHECKING:  # annotations only: `recon explain` reads run summaries without loading these stages
     from pipeline.publish.gate import GateResult
@@ -83,6 +84,8 @@ class RunSummary(BaseModel):
     stopped: tuple[str, ...] = ()
     # partner -> cases open longer than the policy's review.max_nights (escalated: rule review_overdue)
     escalated: dict[str, int] = {}
+    # ownership source key (`source_keys`) -> how new and big it was: the next run's size check compares
+    sources: dict[str, SourceFigures] = {}
 
     @field_validator("revenue_at_risk")
     @classmethod
@@ -165,6 +168,8 @@ class ReportInputs:
     # changed from (`pipeline.report.why`).
     previous_decisions: pd.DataFrame | None = None
     previous_interests: pd.DataFrame | None = None
+    # ownership source key -> its figures as extraction counted them (empty when it did not get that far).
+    sources: Mapping[str, SourceFigures] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, dataset in (

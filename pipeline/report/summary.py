@@ -74,6 +74,7 @@ def summarise(inputs: ReportInputs) -> RunSummary:
         checks=dict(sorted(Counter(r.outcome.value for v in inputs.validation for r in v.results).items())),
         stopped=tuple(f"{s.stage}/{s.partner}" if s.partner else s.stage for s in inputs.stopped),
         escalated=escalated_counts(inputs.decisions),
+        sources=dict(inputs.sources),
     )
 
 

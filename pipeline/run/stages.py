@@ -223,17 +223,21 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
     """Read the ownership sources (BODS, GLEIF, FollowTheMoney) and merge them: live entities,
     identifiers and interests as of the logical date, each row naming its source and record."""
     from pipeline.ownership.read import read_sources
+    from pipeline.ownership.roots import root_basis
+    from pipeline.ownership.source_format import source_keys
     from pipeline.quality import ValidationReport, results_from_findings
     from pipeline.quality.quarantine import concat_quarantine
     from pipeline.run.switches import bulk_reading
 
     specs = [s.spec for s in ctx.config.ownership.sources]
-    rule = _policy(ctx).jurisdictions
+    policy = _policy(ctx)
     with ExitStack() as stack, bulk_reading():
         readers = [HashingReader(stack.enter_context(ctx.storage.open_read(s.uri))) for s in specs]
         streams = [(spec, cast("IO[bytes]", reader)) for spec, reader in zip(specs, readers, strict=True)]
-        frames = read_sources(streams, ctx.logical_date, rule).frames
+        merged = read_sources(streams, ctx.logical_date, policy.jurisdictions, lambda e: root_basis(e, policy).is_root)
+        frames = merged.frames
         fingerprints = {spec.uri: r.hexdigest() for spec, r in zip(specs, readers, strict=True)}
+    figures = {key: f.model_dump(mode="json") for key, f in zip(source_keys(specs), merged.figures, strict=True)}
     for uri, sha256 in fingerprints.items():
         log.info("read %s: sha256 %s", uri, sha256)
     sources = list(fingerprints)
@@ -252,7 +256,12 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
         inputs=write_json(
             ctx.storage,
             ctx.layout.ownership_inputs,
-            {"sources": fingerprints, "formats": {s.uri: s.format.value for s in specs}, "stats": frames.stats},
+            {
+                "sources": fingerprints,
+                "formats": {s.uri: s.format.value for s in specs},
+                "stats": frames.stats,
+                "figures": figures,
+            },
         ),
         validation=_write_validation(ctx, report, "extract_ownership"),
     )
@@ -264,9 +273,11 @@ def extract_ownership(ctx: RunContext) -> OwnershipExtract:
 
 def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: OwnershipExtract) -> Checked:
     """Checks across datasets and runs, beyond each partner's own (done at extraction: export present,
-    billed accounts known): tenant counts against the last complete run, owners' stakes."""
+    billed accounts known): tenant counts and ownership sources' sizes against the last complete run,
+    the sources' ages, owners' stakes."""
     from pipeline import quality
-    from pipeline.report.output import previous_tenant_counts
+    from pipeline.ownership.source_format import SourceFigures, source_keys
+    from pipeline.report.output import previous_source_figures, previous_tenant_counts
 
     report = quality.ValidationReport("validate")
     previous = previous_tenant_counts(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
@@ -275,6 +286,13 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
         growth = ctx.config.quality.max_tenant_growth
         report.add(quality.check_tenant_count(name, len(tenants), previous.get(name), growth))
         report.add(quality.check_identifier_check_digits(name, tenants))
+    sources = ctx.config.ownership
+    recorded = read_json(ctx.storage, ownership["inputs"]).get("figures", {})
+    before = previous_source_figures(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
+    for key, source in zip(source_keys([s.spec for s in sources.sources]), sources.sources, strict=True):
+        figures = SourceFigures.model_validate(recorded[key])
+        report.add(quality.check_source_age(key, figures, ctx.logical_date, sources.max_age(source)))
+        report.add(quality.check_source_size(key, figures, before.get(key), sources.max_shrink))
     interests, ownership_types = _read(ctx, ownership["interests"]), _policy(ctx).ownership.interests
     report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")

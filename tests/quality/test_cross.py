@@ -8,6 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.ownership.source_format import SourceFigures, SourceFormat
 from pipeline.quality import (
     Outcome,
     Scope,
@@ -16,6 +17,8 @@ from pipeline.quality import (
     check_export_present,
     check_identifier_check_digits,
     check_published_matches_decisions,
+    check_source_age,
+    check_source_size,
     check_stakes_sum,
     check_tenant_count,
     results_from_findings,
@@ -175,3 +178,37 @@ def test_tenant_numbers_failing_their_check_digits_are_a_warning_naming_them() -
     assert (result.checked, result.failed) == (3, 2)
     assert {s["tenant_id"] for s in result.samples} == {"bad", "lei"}
     assert check_identifier_check_digits("aws", tenants.iloc[:1]).passed
+
+
+def _figures(published: dt.date | None = dt.date(2026, 11, 20), entities: int = 1000, relationships: int = 800,
+             roots: int = 40) -> SourceFigures:  # fmt: skip
+    return SourceFigures(uri="s3://ref/gleif/lei.csv.zip", format=SourceFormat.GLEIF_LEI, published=published,
+                         entities=entities, relationships=relationships, roots=roots)  # fmt: skip
+
+
+def test_a_source_older_than_its_limit_stops_the_run_naming_it_and_its_date() -> None:
+    night = dt.date(2026, 11, 25)
+    assert check_source_age("gleif_lei", _figures(), night, 5).passed
+    stale = check_source_age("gleif_lei", _figures(), night, 4)
+    assert stale.stops_run and (stale.dataset, stale.check) == ("entities", "source_fresh")
+    assert "gleif_lei (s3://ref/gleif/lei.csv.zip)" in stale.message and "2026-11-20, 5 days" in stale.message
+    # Without a limit, or without a dated record, the age is told but stops nothing.
+    assert check_source_age("gleif_lei", _figures(), night, None).passed
+    undated = check_source_age("gleif_repex", _figures(published=None), night, 1)
+    assert undated.passed and "no dated record" in undated.message
+
+
+def test_a_source_that_shrank_beyond_the_share_stops_the_run_with_its_figures() -> None:
+    before = _figures()
+    assert check_source_size("gleif_lei", _figures(), None, 0.3).passed  # the first run: nothing to compare
+    assert check_source_size("gleif_lei", _figures(entities=700, relationships=560, roots=28), before, 0.3).passed
+    assert check_source_size("gleif_lei", _figures(entities=5000), before, 0.3).passed  # growth is not this check's
+    cut = check_source_size("gleif_lei", _figures(entities=100, relationships=80, roots=4), before, 0.3)
+    assert cut.stops_run and (cut.checked, cut.failed) == (3, 3)
+    assert "entities 100 against 1000" in cut.message and "fell by more than 30%" in cut.message
+    roots_only = check_source_size("gleif_lei", _figures(roots=20), before, 0.3)
+    assert roots_only.stops_run and [s["measure"] for s in roots_only.samples] == ["roots"]
+    emptied = check_source_size("bods", _figures(entities=0, relationships=0, roots=0), before, 0.3)
+    assert emptied.stops_run
+    # A measure that was zero before cannot shrink (a relationships-only source has no entities).
+    assert check_source_size("gleif_rr", _figures(entities=0), _figures(entities=0), 0.3).passed

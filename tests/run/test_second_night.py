@@ -1,6 +1,7 @@
 """Two consecutive nights of `recon run` on one demo world: the second night's lists follow the first,
 a tenant whose rows are quarantined keeps its revocation (missing data never lifts), and a rerun of a
-published night changes nothing.
+published night changes nothing. A third night on a copy of the world stops before publishing when an
+ownership source shrank against the second, or is older than its configured age.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from demo_world import WorldSpec, write_world
 from pipeline.config import load_config
+from pipeline.errors import RunStopped
 from pipeline.run.context import RunContext
 from pipeline.run.stages import run_all
 from pipeline.storage import Storage, local_uri
@@ -27,6 +29,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 NIGHT1 = dt.date(2026, 11, 25)
 AZURE_FILES = ("subscriptions", "customers", "orders", "usage")
 NIGHT2 = NIGHT1 + dt.timedelta(days=1)
+NIGHT3 = NIGHT2 + dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -110,3 +113,48 @@ def test_rerunning_a_published_night_changes_nothing(nights: Nights) -> None:
     before = {f: {p.name: p.read_bytes() for p in f.iterdir()} for f in folders}
     _run(nights.world, NIGHT2)
     assert {f: {p.name: p.read_bytes() for p in f.iterdir()} for f in folders} == before
+
+
+def _third_night(nights: Nights, into: Path) -> Path:
+    """A copy of the world after its second night, with the GCP and Azure drops of the third."""
+    world = into / "world"
+    shutil.copytree(nights.world, world)
+    for drop in ("gcp/accounts", "gcp/entitlements", "gcp/usage", *(f"azure/{k}" for k in AZURE_FILES)):
+        shutil.copytree(world / f"inbox/{drop}/dt={NIGHT2}", world / f"inbox/{drop}/dt={NIGHT3}")
+    return world
+
+
+def _stop(world: Path, stage: str) -> str:
+    [record] = (world / "workspace").glob(f"dt={NIGHT3}/run=*/stops/{stage}.json")
+    message: str = json.loads(record.read_text())["message"]
+    return message
+
+
+def test_a_register_cut_to_a_tenth_stops_the_next_night_before_publishing(nights: Nights, tmp_path: Path) -> None:
+    world = _third_night(nights, tmp_path)
+    # The scenario companies' file (a JSON array; a world this small has no population register).
+    uri = load_config(world / "config.yaml").ownership.sources[0].uri
+    register = Path(uri.removeprefix("file://"))
+    statements = json.loads(register.read_text(encoding="utf-8"))
+    register.write_text(json.dumps(statements[: len(statements) // 10]), encoding="utf-8")
+    with pytest.raises(RunStopped):
+        _run(world, NIGHT3)
+    message = _stop(world, "validate")
+    assert f"ownership source bods ({uri})" in message
+    assert "fell by more than 30%" in message and "in the last complete run" in message
+    assert not any(_folder(world, p, NIGHT3).exists() for p in ("aws", "gcp", "azure"))
+
+
+def test_a_source_older_than_its_configured_age_stops_the_night(nights: Nights, tmp_path: Path) -> None:
+    world = _third_night(nights, tmp_path)
+    [inputs] = (world / "workspace").glob(f"dt={NIGHT2}/run=*/ownership_inputs.json")
+    published = dt.date.fromisoformat(json.loads(inputs.read_text())["figures"]["bods"]["published"])
+    allowed = (NIGHT3 - published).days - 1
+    config = world / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("ownership:\n", f"ownership:\n  max_age_days: {allowed}\n", 1), encoding="utf-8")
+    with pytest.raises(RunStopped):
+        _run(world, NIGHT3)
+    message = _stop(world, "validate")
+    assert f"latest record of {published}, {allowed + 1} days before {NIGHT3} (at most {allowed} allowed)" in message
+    assert not any(_folder(world, p, NIGHT3).exists() for p in ("aws", "gcp", "azure"))

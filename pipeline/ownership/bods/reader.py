@@ -400,7 +400,17 @@ def _assemble(parts: list[Parts], as_of: dt.date | None) -> BodsFrames:
     stats["entities"] = int((kinds == "entity").sum())
     stats["persons"] = int((kinds == "person").sum())
     stats["interests"] = len(interests)
-    return BodsFrames(entities, identifiers, interests, quarantine, findings_frame(findings), stats)
+    frames = (entities, identifiers, interests, quarantine, findings_frame(findings))
+    return BodsFrames(*frames, stats, _published(st))
+
+
+def _published(st: pa.Table) -> dict[str, str]:
+    """Per file, the date of its latest statement (statementDate: a statement is published on or after it)."""
+    if not st.num_rows:
+        return {}
+    latest = st.select(["uri", "date"]).group_by("uri").aggregate([("date", "max")])
+    pairs = zip(latest.column("uri").to_pylist(), latest.column("date_max").to_pylist(), strict=True)
+    return {str(uri): str(day) for uri, day in pairs if uri and day}
 
 
 def _taken(values: LargeStrings, seq: pd.Series) -> pd.api.extensions.ExtensionArray:

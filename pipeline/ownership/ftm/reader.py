@@ -39,6 +39,7 @@ from pipeline.ownership.sources import (
     assembled,
     frame_of,
     iso_date,
+    note_published,
     opened,
     unread_record,
 )
@@ -74,6 +75,7 @@ class _Read:
         self.interests: dict[str, list[Any]] = {c: [] for c in _INTEREST_COLUMNS}
         self.quarantine = Quarantine()
         self.stats: dict[str, int] = {"lines_read": 0, "other_schemas": 0, "after_as_of": 0}
+        self.published: dict[str, str] = {}
 
 
 def read_ftm(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = None) -> SourceFrames:
@@ -106,7 +108,15 @@ def read_ftm(sources: Iterable[tuple[str, IO[bytes]]], as_of: dt.date | None = N
         INTERESTS,
         n,
     )  # fmt: skip
-    return assembled([entities], [identifiers], [interests], quarantine=r.quarantine, findings=[], stats=r.stats)
+    return assembled(
+        [entities],
+        [identifiers],
+        [interests],
+        quarantine=r.quarantine,
+        findings=[],
+        stats=r.stats,
+        published=r.published,
+    )
 
 
 def _line(r: _Read, uri: str, number: int, line: bytes, as_of: dt.date | None) -> None:
@@ -131,6 +141,8 @@ def _line(r: _Read, uri: str, number: int, line: bytes, as_of: dt.date | None) -
     if as_of is not None and (seen := iso_date(data.get("first_seen"))) and seen > as_of.isoformat():
         r.stats["after_as_of"] += 1
         return
+    # OpenSanctions stamps each entity's last change (and when it was last seen in its sources).
+    note_published(r.published, uri, iso_date(data.get("last_change")) or iso_date(data.get("last_seen")))
     schema = proxy.schema
     if schema.name in LINKS or any(schema.is_a(name) for name in LINKS):
         _link(r, uri, number, proxy, data)

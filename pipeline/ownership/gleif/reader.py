@@ -37,7 +37,7 @@ from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS
 from pipeline.ownership.findings import Finding
 from pipeline.ownership.gleif import golden_copy as gc
 from pipeline.ownership.source_format import SourceFormat
-from pipeline.ownership.sources import Quarantine, SourceFrames, assembled, frame_of, unread_record
+from pipeline.ownership.sources import Quarantine, SourceFrames, assembled, frame_of, note_published, unread_record
 
 RULE_LAYOUT = "gleif.layout"  # the file is not in the golden copy layout, or cannot be read
 RULE_LEI = "gleif.lei"  # an LEI that is not 20 characters of ISO 17442's shape
@@ -100,6 +100,7 @@ class _Parts:
         self.quarantine = Quarantine()
         self.findings: list[Finding] = []
         self.stats: dict[str, int] = {"rows_read": 0}
+        self.published: dict[str, str] = {}
 
     def count(self, key: str, n: int) -> None:
         self.stats[key] = self.stats.get(key, 0) + int(n)
@@ -123,6 +124,9 @@ def _read(
             parts.quarantine.add(RULE_LAYOUT, f"{uri}: cannot read: {exc}", uri, 0, record)
             continue
         parts.count("rows_read", table.num_rows)
+        if gc.LAST_UPDATE in table.column_names:  # reporting exceptions carry no date
+            latest = pc.max(_day(_column(table, gc.LAST_UPDATE))).as_py()
+            note_published(parts.published, uri, latest if isinstance(latest, str) else None)
         read_file(parts, uri, table, as_of)
     return assembled(
         parts.entities,
@@ -131,6 +135,7 @@ def _read(
         quarantine=parts.quarantine,
         findings=parts.findings,
         stats=parts.stats,
+        published=parts.published,
     )
 
 
