@@ -3,6 +3,9 @@
 Invariant: these are plain frozen values. A `Relation` lists its statement versions in date order and
 only its last version counts on the logical date (the rule the ownership reader applies to BODS); the
 truth a `ScenarioTenant` carries (`entity`, `expected`) is what the policy in `policy.yaml` must decide.
+An `Org` is in the BODS register unless `in_register` is False (a company known only to GLEIF or
+OpenSanctions); what the other sources say is in the catalogue's `gleif`, `consolidations`, `designations`
+and `sanctions_ownership`, by org key.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Org:
     alternate_names: tuple[str, ...] = ()
     founded: dt.date | None = None
     city: str = ""
+    in_register: bool = True  # False: known only through GLEIF or OpenSanctions (never a BODS record)
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,34 @@ class DeletedAccount:
     days_ago: int
 
 
+@dataclass(frozen=True)
+class GleifRecord:
+    """A GLEIF Level 1 record of an org (which must have an LEI); `jurisdiction` is the legal
+    jurisdiction GLEIF states when it disagrees with the register's."""
+
+    org: str
+    jurisdiction: str | None = None
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """GLEIF Level 2: `child` IS_DIRECTLY_CONSOLIDATED_BY `parent` (both with GLEIF records)."""
+
+    child: str
+    parent: str
+    since: dt.date
+
+
+@dataclass(frozen=True)
+class SanctionsOwnership:
+    """An OpenSanctions (FollowTheMoney) `Ownership`: `owner` holds `percent` of `asset` (both org keys)."""
+
+    owner: str
+    asset: str
+    percent: float
+    since: dt.date
+
+
 @dataclass
 class Catalogue:
     """Everything the hand-written scenarios declare, in declaration order."""
@@ -181,3 +213,9 @@ class Catalogue:
     tenants: list[ScenarioTenant] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)
     deleted: list[DeletedAccount] = field(default_factory=list)
+    gleif: list[GleifRecord] = field(default_factory=list)
+    consolidations: list[Consolidation] = field(default_factory=list)
+    # org key -> the OpenSanctions datasets naming it (an FtM record is written for every org listed here,
+    # with no dataset for one that is only the asset of an ownership).
+    designations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sanctions_ownership: list[SanctionsOwnership] = field(default_factory=list)

@@ -20,13 +20,16 @@ from demo_world.population import LinkKey
 from demo_world.records import (
     AccountHistory,
     Catalogue,
+    Consolidation,
     DeletedAccount,
     Exemption,
+    GleifRecord,
     Interest,
     Org,
     Partner,
     Person,
     Relation,
+    SanctionsOwnership,
     ScenarioTenant,
     Share,
     Version,
@@ -82,6 +85,7 @@ class _Builder:
         founded_years: int = 8,
         city: str = "",
         register: str | None = None,
+        in_register: bool = True,
     ) -> Org:
         scheme_country = register or country
         n = self.serial(scheme_country)
@@ -101,6 +105,7 @@ class _Builder:
             alternate_names=alt,
             founded=self.years_ago(founded_years),
             city=city,
+            in_register=in_register,
         )
         self.cat.orgs[key] = org
         return org
@@ -169,6 +174,7 @@ def build(date: dt.date) -> Catalogue:
     _account_relations(b)
     _unregistered(b)
     _azure(b)
+    _other_sources(b)  # last: the serials and LEIs of the scenarios above stay as they were
     return b.cat
 
 
@@ -882,4 +888,53 @@ def _azure(b: _Builder) -> None:
         "prairie_azure", AZURE, "azure_unregistered_clear", ALLOW, "Prairie Labs Inc.", "US", None,
         V.UNREGISTERED, L.NONE,
         description="Not in the register; its customer record says United States: allowed and counted as unmatched.",
+    ))  # fmt: skip
+
+
+# The designation list of the demo policy's `roots.designated` (the US Department of Defense's section
+# 1260H list of Chinese military companies, as OpenSanctions names its dataset).
+DOD_1260H = "us_dod_chinese_milcorp"
+
+
+def _other_sources(b: _Builder) -> None:
+    """What only GLEIF or OpenSanctions know: a consolidation parent, a designation and the stake it holds,
+    and a register that disagrees with GLEIF on a jurisdiction."""
+    # A Chinese parent known only through GLEIF: it consolidates a Dutch company the register lists alone.
+    b.org("kestrel_group", "Shenzhen Kestrel Photonics Group Co., Ltd.", "CN", "CN-GD", region="440300",
+          alt=("深圳红隼光电集团有限公司",), lei=True, city="Shenzhen", in_register=False)  # fmt: skip
+    b.org("kestrel_nl", "Kestrel Optics Europe B.V.", "NL", lei=True, city="Eindhoven")
+    b.cat.gleif += [GleifRecord("kestrel_group"), GleifRecord("kestrel_nl")]
+    b.cat.consolidations.append(Consolidation("kestrel_nl", "kestrel_group", since=b.years_ago(4)))
+    b.tenant(ScenarioTenant(
+        "kestrel_nl_aws", AWS, "gleif_consolidated_by_cn", REVOKE, "Kestrel Optics Europe B.V.", "NL", "kestrel_nl",
+        V.EXACT, L.TAX_ID, tax=b.tax("kestrel_nl"),
+        description="A Dutch company the register lists without owners; GLEIF says a Shenzhen group, in no "
+        "register here, consolidates it (accounting consolidation is control: control.consolidation).",
+    ))  # fmt: skip
+
+    # A Hong Kong company on the 1260H list (OpenSanctions), holding 60% of a Singapore company; the
+    # register declares only the other 40%.
+    b.org("tianjun", "Tianjun Aerospace Systems Limited", "HK", in_register=False)
+    b.org("tianjun_sg", "Tianjun Avionics (Singapore) Pte. Ltd.", "SG", lei=True)
+    b.person("tianjun_sg_partner", "Wei Ling", "Tan", "SG", nationalities=("SG",), birth="1977-04")
+    b.owns("tianjun_sg_partner", "tianjun_sg", shares(40))
+    b.cat.designations.update({"tianjun": (DOD_1260H,), "tianjun_sg": ()})
+    b.cat.sanctions_ownership.append(SanctionsOwnership("tianjun", "tianjun_sg", 60, since=b.years_ago(3)))
+    b.tenant(ScenarioTenant(
+        "tianjun_sg_gcp", GCP, "designated_parent_60pct_sg", REVOKE, "Tianjun Avionics (Singapore) Pte. Ltd.", "SG",
+        "tianjun_sg", V.EXACT, L.TAX_ID, tax=b.tax("tianjun_sg"),
+        description="A Singapore company 60% owned (OpenSanctions) by a Hong Kong company on the US 1260H list: "
+        "a designated root restricts its majority-owned subsidiaries whatever their jurisdiction.",
+    ))  # fmt: skip
+
+    # The register says Singapore; GLEIF says the same company's legal jurisdiction is China.
+    b.org("lumen_bay", "Lumen Bay Trading Pte. Ltd.", "SG", lei=True)
+    b.person("lumen_bay_owner", "Arjun", "Nair", "SG", nationalities=("SG",), birth="1981-10")
+    b.owns("lumen_bay_owner", "lumen_bay", shares(100))
+    b.cat.gleif.append(GleifRecord("lumen_bay", jurisdiction="CN"))
+    b.tenant(ScenarioTenant(
+        "lumen_bay_aws", AWS, "jurisdiction_conflict_register_gleif", REVIEW, "Lumen Bay Trading Pte. Ltd.", "SG",
+        "lumen_bay", V.EXACT, L.TAX_ID, tax=b.tax("lumen_bay"),
+        description="The register incorporates it in Singapore, GLEIF in China: sources that disagree on whether "
+        "it is a restricted root are a finding, and a person decides (review).",
     ))  # fmt: skip

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo_world import aws, azure, bods, gcp, scenarios, vocab
+from demo_world import aws, azure, bods, ftm, gcp, gleif, scenarios, vocab
 from demo_world.identifiers import Ident
 from demo_world.population import (
     TRUTH_COLUMNS,
@@ -39,6 +39,9 @@ MARKER = ".demo-world"
 MANIFEST = "world.json"
 SCENARIO_SOURCE = "ownership/scenarios.json"
 REGISTER_SOURCE = "ownership/register.jsonl"
+GLEIF_LEI_SOURCE = "ownership/gleif/lei2-golden-copy.csv"
+GLEIF_RR_SOURCE = "ownership/gleif/rr-golden-copy.csv"
+FTM_SOURCE = "ownership/opensanctions/entities.ftm.json"
 POLICY_PATH = "policy/unsupported-regions.yaml"
 EXEMPTIONS_PATH = "policy/exemptions.yaml"
 TRUTH_PATH = "truth/tenants.csv"
@@ -283,7 +286,8 @@ def _scenario_statements(cat: Catalogue, spec: WorldSpec) -> list[bods.Statement
     ids.update({key: bods.record_id(spec.seed, "person", key) for key in cat.persons})
     out: list[bods.Statement] = []
     for k, org in enumerate(cat.orgs.values()):
-        out.append(bods.entity_statement(org, ids[org.key], org.founded or spec.date, k))
+        if org.in_register:
+            out.append(bods.entity_statement(org, ids[org.key], org.founded or spec.date, k))
     first_subject: dict[str, str] = {}
     for rel in cat.relations:
         first_subject.setdefault(rel.party, ids[rel.subject])
@@ -586,7 +590,12 @@ ownership:
 roots:
   entity_bases: [incorporation, headquarters]
   person_bases: [residence]
+  # Named on the US Department of Defense's 1260H list (OpenSanctions' dataset): restricted whatever
+  # the jurisdiction, and so is what it owns more than 50% of.
+  designated: [us_dod_chinese_milcorp]
 control_without_shares: review
+# A restricted GLEIF consolidation parent controls what it consolidates (IFRS 10 / US GAAP).
+consolidation: restrict
 tenants:
   # A tenant's own location, whatever its link: a tax address or the marketplace's company country
   # (GCP sign-up country) in a restricted jurisdiction revokes; a mailing address there alone only
@@ -650,6 +659,9 @@ ownership:
   sources:
     - {SCENARIO_SOURCE}
     - {REGISTER_SOURCE}
+    - {{uri: {GLEIF_LEI_SOURCE}, format: gleif_lei}}
+    - {{uri: {GLEIF_RR_SOURCE}, format: gleif_rr}}
+    - {{uri: {FTM_SOURCE}, format: ftm}}
 partners:
   - name: aws
     kind: aws_marketplace
@@ -747,6 +759,9 @@ def build_world(spec: WorldSpec) -> World:
     files[SCENARIO_SOURCE] = (json.dumps(scenario_statements, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     files[REGISTER_SOURCE], register = _population_statements(pop, spec)
     log.info("ownership register: %s statements", f"{register:,}")
+    files[GLEIF_LEI_SOURCE] = gleif.lei_file(cat, spec.date)
+    files[GLEIF_RR_SOURCE] = gleif.rr_file(cat, spec.date)
+    files[FTM_SOURCE] = ftm.entities_file(cat, spec.date)
 
     files[POLICY_PATH] = policy_yaml().encode("utf-8")
     files[EXEMPTIONS_PATH] = exemptions_yaml(cat, table, spec).encode("utf-8")
@@ -819,6 +834,10 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         f"({counts['scenario statements']} statements, JSON array) |",
         f"| `{REGISTER_SOURCE}` | BODS 0.4 statements of the ordinary population "
         f"({counts['register statements']} statements, JSON Lines) |",
+        f"| `{GLEIF_LEI_SOURCE}`, `{GLEIF_RR_SOURCE}` | GLEIF golden copy CSV: the scenarios' LEI records "
+        f"({len(cat.gleif)}) and consolidation relationships ({len(cat.consolidations)}) |",
+        f"| `{FTM_SOURCE}` | OpenSanctions FollowTheMoney entities: a 1260H-designated company and the stake "
+        "it holds |",
         f"| `{TRUTH_PATH}` | one row per tenant: true entity, expected decision, scenario, name variant |",
         "| `outbox/`, `workspace/`, `reports/`, `audit/` | written by the pipeline |",
         "| `judgements/` | the reviewers' judgements, written by `recon review` |",

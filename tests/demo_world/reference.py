@@ -2,7 +2,10 @@
 
 It exists to check the generator's own truth: every scenario tenant's expected decision must be what
 docs/design.md §4-§6 give under the generated policy. It works on the catalogue (before any file format), so
-a disagreement points at the scenario, not at a reader.
+a disagreement points at the scenario, not at a reader. Beside the register it reads what GLEIF and
+OpenSanctions say (docs/ownership-sources.md): a designated org is a root, an OpenSanctions ownership is a
+stake, a restricted consolidation parent restricts what it consolidates (`consolidation: restrict`), and a
+jurisdiction on which the register and GLEIF disagree about restriction makes the org a review.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pipeline.policy.definition import CONTROL_INTEREST_TYPES
 RESTRICTED = "CN"
 THRESHOLD = 0.5
 OWNERSHIP_TYPES = ("shareholding", "votingRights")
+DESIGNATED = frozenset({"us_dod_chinese_milcorp"})  # the policy's roots.designated
 # ISO 3166-2 lists these as subdivisions of CN; the policy treats them as their own jurisdictions.
 SEPARATE = {"CN-HK": "HK", "CN-MO": "MO", "CN-TW": "TW"}
 
@@ -72,6 +76,7 @@ def entity_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
     """restricted | review | clear for every org, by the cascade fixed point on low and high stakes."""
     roots = {k for k, o in cat.orgs.items() if _is_root(o)}
     roots |= {k for k, p in cat.persons.items() if p.residence == RESTRICTED}
+    roots |= {k for k, datasets in cat.designations.items() if DESIGNATED & set(datasets)}
     edges: dict[str, list[tuple[str, Bound, Bound]]] = {k: [] for k in cat.orgs}
     control: dict[str, set[str]] = {k: set() for k in cat.orgs}
     for rel in cat.relations:
@@ -86,6 +91,13 @@ def entity_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
             edges[rel.subject].append((rel.party, low, high))
         if any(i.type in CONTROL_INTEREST_TYPES for i in live):
             control[rel.subject].add(rel.party)
+    for own in cat.sanctions_ownership:
+        if own.since <= date:
+            edges[own.asset].append((own.owner, Bound(own.percent / 100), Bound(own.percent / 100)))
+    consolidated_by: dict[str, set[str]] = {k: set() for k in cat.orgs}
+    for c in cat.consolidations:
+        if c.since <= date:
+            consolidated_by[c.child].add(c.parent)
 
     def fixed_point(pick: int) -> set[str]:
         restricted = set(roots)
@@ -93,6 +105,9 @@ def entity_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
             grown = set(restricted)
             for subject, owners in edges.items():
                 if subject in grown:
+                    continue
+                if consolidated_by[subject] & restricted:
+                    grown.add(subject)
                     continue
                 parts = [(lo, hi) for party, lo, hi in owners if party in restricted]
                 if pick == 0:
@@ -107,11 +122,16 @@ def entity_decisions(cat: Catalogue, date: dt.date) -> dict[str, str]:
             restricted = grown
 
     low, high = fixed_point(0), fixed_point(1)
+    disputed = {
+        r.org
+        for r in cat.gleif
+        if r.jurisdiction is not None and (country_of(r.jurisdiction) == RESTRICTED) != _is_root(cat.orgs[r.org])
+    }
     out = {}
     for key in cat.orgs:
         if key in low:
             out[key] = "restricted"
-        elif key in high or control[key] & low:
+        elif key in high or control[key] & low or key in disputed:
             out[key] = "review"
         else:
             out[key] = "clear"

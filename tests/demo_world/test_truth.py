@@ -17,6 +17,8 @@ REQUIRED_SCENARIOS = {
     "hq_in_cn_incorporated_ky", "us_subsidiary_of_cn_hq_parent", "aggregation_two_cn_owners", "band_more_than_50",
     "voting_rights_majority", "cross_holding_restricted", "person_resident_cn", "hong_kong_subsidiary_of_cn",
     "stake_increased_by_update", "exemption_expired",
+    # known through GLEIF or OpenSanctions
+    "gleif_consolidated_by_cn", "designated_parent_60pct_sg",
     # close to restricted, must stay allowed
     "minority_49_9", "aggregation_exactly_50", "band_at_most_50", "taiwan_cn_tw_code", "taiwan_tw_code",
     "hong_kong_no_mainland_owner", "chinese_sounding_name_no_cn_owner", "person_cn_national_resident_abroad",
@@ -25,7 +27,7 @@ REQUIRED_SCENARIOS = {
     "decoy_other_country", "decoy_unregistered_same_name",
     # review
     "band_straddles_50", "band_min_50_inclusive", "unknown_share", "control_without_shares",
-    "low_confidence_fuzzy", "reseller_for_restricted",
+    "low_confidence_fuzzy", "reseller_for_restricted", "jurisdiction_conflict_register_gleif",
     # account relations and the tenant's own attributes
     "paid_by_restricted_payer", "gcp_shared_billing_with_restricted", "unmatched_cn_company_country",
     "unmatched_mailing_address_cn", "payer_for_restricted_member", "restricted_reseller",

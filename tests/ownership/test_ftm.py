@@ -88,3 +88,10 @@ def test_gzipped_export_reads_the_same() -> None:
     plain, zipped = _read(), _read(gzip.compress(FILE.read_bytes()))
     pd.testing.assert_frame_equal(plain.entities, zipped.entities)
     pd.testing.assert_frame_equal(plain.interests, zipped.interests)
+
+
+def test_other_names_and_aliases_are_alternate_names() -> None:
+    entities = _read().entities
+    assert _row(entities, "entity_id", "NK-cnparent")["alternate_names"] == '["深圳示例控股有限公司"]'
+    assert _row(entities, "entity_id", "NK-person")["alternate_names"] == "[]"
+    assert entities["alternate_names"].notna().all()

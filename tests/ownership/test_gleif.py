@@ -151,3 +151,10 @@ def test_withheld_parents_become_holders_outside_the_data() -> None:
     assert set(de["interest_type"]) == {"consolidation"} and set(de["source"]) == {"gleif_repex"}
     assert read.stats["no_parent_to_report"] == 5
     assert read.stats["quarantined"] == 1
+
+
+def test_other_and_transliterated_names_are_aliases_for_matching() -> None:
+    entities = _read(read_gleif_lei, LEI_FILE).entities
+    assert _row(entities, "entity_id", CN)["alternate_names"] == '["Shenzhen Shili Konggu Youxian Gongsi"]'
+    assert _row(entities, "entity_id", GB)["alternate_names"] == "[]"  # none: an empty list, never missing
+    assert entities["alternate_names"].notna().all()

@@ -12,6 +12,8 @@ Invariants:
 - `entity_id` and `statement_id` are the FtM entity id, `source` is ftm; `datasets` lists the
   OpenSanctions datasets that name the entity (the top-level `datasets` of an export line), which the
   policy's `designated` root basis reads.
+- An entity's other `name` values and its `alias` values are its `alternate_names` (a JSON list), which
+  tenant matching tries as aliases; a person's are `[]`.
 - Country codes are FtM's (ISO 3166-1 alpha-2, lower case), upper-cased. A company's jurisdiction is its
   `jurisdiction`; its registered country `mainCountry`, else its first `country`. A person's `country` is
   taken as residence, `nationality` and `citizenship` as nationalities. A `PublicBody` is a `stateBody`.
@@ -62,8 +64,8 @@ LINKS = {
     "UnknownLink": ("unknownInterest", "subject", "object"),
 }
 _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
-_ENTITY_COLUMNS = ("entity_id", "record_type", "entity_type", "name", "jurisdiction", "registered_country",
-                   "nationalities", "residences", "datasets", "source_uri")  # fmt: skip
+_ENTITY_COLUMNS = ("entity_id", "record_type", "entity_type", "name", "alternate_names", "jurisdiction",
+                   "registered_country", "nationalities", "residences", "datasets", "source_uri")  # fmt: skip
 _INTEREST_COLUMNS = ("relationship_id", "subject_id", "interested_party_id", "interest_type", "share_exact",
                      "start_date", "end_date", "source_uri")  # fmt: skip
 
@@ -174,6 +176,9 @@ def _entity(r: _Read, uri: str, proxy: EntityProxy, data: dict[str, Any]) -> Non
     else:
         e["entity_type"].append("stateBody" if proxy.schema.is_a("PublicBody") else "registeredEntity")
     e["name"].append(proxy.caption)
+    # Every other name and alias: tenant matching tries them (a person's are kept too, but not matched).
+    others = dict.fromkeys(n for prop in ("name", "alias") if prop in proxy.schema.properties for n in proxy.get(prop))
+    e["alternate_names"].append(jsonio.compact([n for n in others if n != proxy.caption]) if not person else "[]")
     jurisdiction = None if person else next(iter(_codes(proxy, "jurisdiction")), None)
     e["jurisdiction"].append(jurisdiction)
     e["registered_country"].append(None if person or not countries else countries[0])

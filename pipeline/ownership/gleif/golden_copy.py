@@ -25,6 +25,11 @@ from pipeline.ownership.sources import Replayed, opened
 LEI = "LEI"
 LEGAL_NAME = "Entity.LegalName"
 TRANSLITERATED_NAME = "Entity.TransliteratedOtherEntityNames.TransliteratedOtherEntityName.1"
+NAMES_READ = 3  # other and transliterated names .1 .. .3 are read (GLEIF numbers repeated elements from 1)
+OTHER_NAMES = tuple(f"Entity.OtherEntityNames.OtherEntityName.{k}" for k in range(1, NAMES_READ + 1))
+TRANSLITERATED_NAMES = tuple(
+    f"Entity.TransliteratedOtherEntityNames.TransliteratedOtherEntityName.{k}" for k in range(1, NAMES_READ + 1)
+)
 LEGAL_JURISDICTION = "Entity.LegalJurisdiction"
 LEGAL_COUNTRY = "Entity.LegalAddress.Country"
 HEADQUARTERS_COUNTRY = "Entity.HeadquartersAddress.Country"
@@ -37,8 +42,8 @@ REGISTRATION_STATUS = "Registration.RegistrationStatus"
 LAST_UPDATE = "Registration.LastUpdateDate"  # the record's last change: the latest one dates the file
 
 LEI_COLUMNS = (
-    LEI, LEGAL_NAME, TRANSLITERATED_NAME, LEGAL_JURISDICTION, LEGAL_COUNTRY, HEADQUARTERS_COUNTRY, RA_ID,
-    RA_ENTITY_ID, CATEGORY, ENTITY_STATUS, INITIAL_REGISTRATION, REGISTRATION_STATUS, LAST_UPDATE,
+    LEI, LEGAL_NAME, *OTHER_NAMES, *TRANSLITERATED_NAMES, LEGAL_JURISDICTION, LEGAL_COUNTRY, HEADQUARTERS_COUNTRY,
+    RA_ID, RA_ENTITY_ID, CATEGORY, ENTITY_STATUS, INITIAL_REGISTRATION, REGISTRATION_STATUS, LAST_UPDATE,
 )  # fmt: skip
 LEI_REQUIRED = (LEI, LEGAL_NAME)
 

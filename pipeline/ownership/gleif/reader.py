@@ -9,9 +9,10 @@ Invariants:
   Bad input never raises.
 - Level 1: one ENTITIES row per LEI (`entity_id` and `statement_id` the LEI, `source` gleif_lei): legal
   name, legal jurisdiction, legal and headquarters address countries (registered_country,
-  business_country); a resident government entity is a `stateBody`. IDENTIFIERS: the LEI (XI-LEI) and
-  the registration authority's entity id, under the org-id scheme of that authority when it is known
-  (`RA_SCHEMES`), else `GLEIF-RA-<code>`.
+  business_country); a resident government entity is a `stateBody`. Other and transliterated names are
+  `alternate_names` (a JSON list, as BODS alternateNames), which tenant matching tries as aliases.
+  IDENTIFIERS: the LEI (XI-LEI) and the registration authority's entity id, under the org-id scheme of
+  that authority when it is known (`RA_SCHEMES`), else `GLEIF-RA-<code>`.
 - Level 2: accounting consolidation is control (IFRS 10 / US GAAP consolidate what they control): a
   direct consolidation parent holds a `consolidation` interest in its child, an ultimate one the same,
   declared `indirect`; an international branch's head office holds a `branch` interest. The period of
@@ -33,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline import jsonio
 from pipeline.datasets import ENTITIES, IDENTIFIERS, INTERESTS
 from pipeline.ownership.findings import Finding
 from pipeline.ownership.gleif import golden_copy as gc
@@ -212,6 +214,7 @@ def _lei_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) -
     international = pc.equal(category, _text("INTERNATIONAL_ORGANIZATION")).fill_null(False)
     entity_type = pc.if_else(government, "stateBody", pc.if_else(international, "legalEntity", "registeredEntity"))
     name = pc.coalesce(_column(t, gc.LEGAL_NAME), _column(t, gc.TRANSLITERATED_NAME))
+    aliases = _other_names(t, name)
     parts.entities.append(
         frame_of(
             {
@@ -220,6 +223,7 @@ def _lei_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) -
                 "record_type": "entity",
                 "entity_type": entity_type.cast(pa.large_string()),
                 "name": name,
+                "alternate_names": aliases,
                 "jurisdiction": _upper(_column(t, gc.LEGAL_JURISDICTION)),
                 "registered_country": _upper(_column(t, gc.LEGAL_COUNTRY)),
                 "business_country": _upper(_column(t, gc.HEADQUARTERS_COUNTRY)),
@@ -253,6 +257,25 @@ def _lei_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) -
     scheme_name = pa.array([m for _, m in named], pa.large_string()).take(position)
     ids = {"entity_id": owner, "scheme": scheme, "scheme_name": scheme_name, "identifier": number}
     parts.identifiers.append(frame_of(ids, IDENTIFIERS, len(owner)))
+
+
+def _other_names(t: pa.Table, name: Any) -> Any:
+    """Per row, its other and transliterated names as a JSON list (distinct, the legal name left out);
+    built in Python only for the rows that have one (most have none: `[]`)."""
+    columns = [_column(t, c) for c in (*gc.OTHER_NAMES, *gc.TRANSLITERATED_NAMES)]
+    any_other = np.zeros(t.num_rows, dtype=bool)
+    for c in columns:
+        any_other |= _flag(pc.is_valid(c))
+    rows = np.flatnonzero(any_other)
+    out = np.full(t.num_rows, "[]", dtype=object)
+    if len(rows):
+        taken = pa.array(rows)
+        values = [c.take(taken).to_pylist() for c in columns]
+        names = name.take(taken).to_pylist()
+        for k, (legal, *others) in enumerate(zip(names, *values, strict=True)):
+            kept = [o for o in dict.fromkeys(o.strip() for o in others if isinstance(o, str)) if o and o != legal]
+            out[rows[k]] = jsonio.compact(kept) if kept else "[]"
+    return pa.array(out, pa.large_string())
 
 
 # --- Level 2: relationships ----------------------------------------------------------------------------------
