@@ -46,7 +46,7 @@ POLICY_PATH = "policy/unsupported-regions.yaml"
 EXEMPTIONS_PATH = "policy/exemptions.yaml"
 TRUTH_PATH = "truth/tenants.csv"
 PARTNERS = ("aws", "gcp", "azure")
-POLICY_VERSION = "2026-12-07"
+POLICY_VERSION = "2026-12-08"
 # The truth file's columns: the truth proper, then what the tenant wrote (for reading it by eye).
 TRUTH_FILE_COLUMNS = (*TRUTH_COLUMNS, "company_name", "country")
 

@@ -53,7 +53,7 @@ def test_identifiers_use_the_org_id_schemes_of_the_other_sources() -> None:
     ids = _read().identifiers
     assert list(ids.columns) == list(IDENTIFIERS.columns)
     cn = ids[ids["entity_id"] == "NK-cnparent"].set_index("scheme")["identifier"].to_dict()
-    assert cn == {"XI-LEI": "5299001CNPARENTHOL14", "CN-SAMR": "91440300MA5EXAMPLE"}
+    assert cn == {"XI-LEI": "5299001CNPARENTHOL14", "CN-SAMR": "9144030097844873U6"}
 
 
 def test_links_become_interests() -> None:

@@ -67,6 +67,10 @@ def test_level1_identifiers_map_registration_authorities_to_org_id_schemes() -> 
     assert gb == {"XI-LEI": GB, "GB-COH": "01234567"}
     de = ids[ids["entity_id"] == DE].set_index("scheme")["identifier"].to_dict()
     assert de == {"XI-LEI": DE, "GLEIF-RA-RA000197": "HRB 123456"}
+    # A Chinese entity's number is its USCC (valid check character) whatever bureau GLEIF names; Germany's
+    # numbers repeat across courts and keep the court's code.
+    cn = ids[ids["entity_id"] == CN].set_index("scheme")["identifier"].to_dict()
+    assert cn == {"XI-LEI": CN, "CN-SAMR": "9144030097844873U6"}
     # RA999999 (no authority) gives no registration identifier.
     assert set(ids[ids["entity_id"] == JP]["scheme"]) == {"XI-LEI"}
 
@@ -158,3 +162,9 @@ def test_other_and_transliterated_names_are_aliases_for_matching() -> None:
     assert _row(entities, "entity_id", CN)["alternate_names"] == '["Shenzhen Shili Konggu Youxian Gongsi"]'
     assert _row(entities, "entity_id", GB)["alternate_names"] == "[]"  # none: an empty list, never missing
     assert entities["alternate_names"].notna().all()
+
+
+def test_a_chinese_number_failing_its_check_character_keeps_its_authoritys_code() -> None:
+    data = LEI_FILE.read_bytes().replace(b"9144030097844873U6", b"9144030097844873U7")
+    ids = _read(read_gleif_lei, LEI_FILE, data).identifiers
+    assert set(ids[ids["entity_id"] == CN]["scheme"]) == {"XI-LEI", "GLEIF-RA-RA000100"}

@@ -82,7 +82,7 @@ def test_records_sharing_an_lei_are_one_entity_under_the_first_sources_id() -> N
     assert CN in ids and "NK-cnparent" not in ids
     assert dict(zip(merged.aliases["entity_id"], merged.aliases["merged_id"], strict=True)) == {"NK-cnparent": CN}
     idents = merged.frames.identifiers
-    assert set(idents[idents["entity_id"] == CN]["scheme"]) == {"XI-LEI", "CN-SAMR", "GLEIF-RA-RA000523"}
+    assert set(idents[idents["entity_id"] == CN]["scheme"]) == {"XI-LEI", "CN-SAMR"}
     assert merged.frames.stats["merged_records"] == 1
     assert merged.frames.findings.empty
 

@@ -46,11 +46,27 @@ RULE_LEI = "gleif.lei"  # an LEI that is not 20 characters of ISO 17442's shape
 RULE_NODE = "gleif.node"  # a relationship whose start or end node is not an LEI
 
 LEI_SCHEME = ("XI-LEI", "Global Legal Entity Identifier Index")
-# GLEIF registration authority codes -> the org-id.guide scheme the BODS side uses for the same register.
+# GLEIF registration authority codes (GLEIF's Registration Authorities List) -> the org-id.guide scheme the
+# BODS side uses for the same register. Only registers whose numbers are unique under the scheme:
+# - Germany's Handelsregister is kept by each local court (GLEIF lists one code per Amtsgericht) and
+#   "HRB 12345" recurs across courts, so `DE-CR` without the court would merge different companies:
+#   German numbers stay `GLEIF-RA-<court code>`.
+# - US companies are filed with each state (Delaware's Division of Corporations is RA000602); org-id.guide
+#   lists no state register, so their numbers stay `GLEIF-RA-<code>` (the legal jurisdiction, `US-DE`,
+#   says which state).
+# - Hong Kong: GLEIF records carry the Companies Registry number or the Business Registration number,
+#   which cannot be told apart by shape; left unmapped rather than merged on a guess.
 RA_SCHEMES = {
-    "RA000585": ("GB-COH", "Companies House"),
+    "RA000585": ("GB-COH", "Companies House"),  # England and Wales
+    "RA000586": ("GB-COH", "Companies House"),  # Northern Ireland
+    "RA000587": ("GB-COH", "Companies House"),  # Scotland
     "RA000463": ("NL-KVK", "Kamer van Koophandel"),
+    "RA000523": ("SG-ACRA", "Accounting and Corporate Regulatory Authority (UEN)"),
 }
+# China: the number GLEIF gives a Chinese entity is its Unified Social Credit Code, whichever local
+# market-regulation bureau GLEIF names as the authority; told by the legal jurisdiction and the code's own
+# check character (python-stdnum), never by the bureau's code.
+USCC_SCHEME = ("CN-SAMR", "State Administration for Market Regulation (USCC)")
 # Codes GLEIF uses when no registration authority applies or it is not in its list.
 _NO_AUTHORITY = ("RA888888", "RA999999")
 
@@ -255,8 +271,33 @@ def _lei_file(parts: _Parts, uri: str, table: pa.Table, as_of: dt.date | None) -
     position = pc.index_in(ra, value_set=codes)
     scheme = pa.array([s for s, _ in named], pa.large_string()).take(position)
     scheme_name = pa.array([m for _, m in named], pa.large_string()).take(position)
+    chinese = _uscc_rows(ra, number, _upper(_column(t, gc.LEGAL_JURISDICTION)).filter(registered))
+    if len(chinese):
+        scheme, scheme_name = _set(scheme, chinese, USCC_SCHEME[0]), _set(scheme_name, chinese, USCC_SCHEME[1])
     ids = {"entity_id": owner, "scheme": scheme, "scheme_name": scheme_name, "identifier": number}
     parts.identifiers.append(frame_of(ids, IDENTIFIERS, len(owner)))
+
+
+def _uscc_rows(ra: Any, number: Any, jurisdiction: Any) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Rows of a Chinese entity (legal jurisdiction CN or CN-xx) under an unmapped authority whose number
+    is a valid Unified Social Credit Code."""
+    from stdnum.cn import uscc
+
+    unmapped = pc.invert(pc.is_in(ra, value_set=pa.array(list(RA_SCHEMES), pa.large_string())))
+    candidates = np.flatnonzero(_flag(pc.and_(pc.equal(pc.utf8_slice_codeunits(jurisdiction, 0, 2), _text("CN")),
+                                              unmapped)))  # fmt: skip
+    if not len(candidates):
+        return candidates
+    values = number.take(pa.array(candidates)).to_pylist()
+    valid = np.array([uscc.is_valid(v) for v in values], dtype=bool)
+    out: np.ndarray[Any, np.dtype[np.int64]] = candidates[valid]
+    return out
+
+
+def _set(values: Any, rows: np.ndarray[Any, np.dtype[np.int64]], value: str) -> Any:
+    out = np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+    out[rows] = value
+    return pa.array(out, pa.large_string())
 
 
 def _other_names(t: pa.Table, name: Any) -> Any:
