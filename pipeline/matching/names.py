@@ -530,9 +530,9 @@ _CORRECTION_SCORE = 85.0
 _LAST_WORD_SCORE = 80.0
 _CORRECTION_MIN_LENGTH = 5
 _CORRECTABLE = [w for w in _WORDS if len(w) >= _CORRECTION_MIN_LENGTH]
-# A short last word (three or four letters: Kji, Wliu, Tozi, Kjei) one edit from a pinyin generic word of
-# at least four letters (a letter added, dropped, changed, or two swapped) is that word misspelt: the
-# similarity ratio weighs one edit in four letters as too much, an edit distance does not. Pinyin only:
+# A short last word (three to five letters: Kji, Wliu, Tozi, Kjei, Keiji) one edit from a pinyin generic
+# word of at least four letters (a letter added, dropped, changed, or two swapped) is that word misspelt:
+# the similarity ratio weighs one edit in four letters as too much, an edit distance does not. Pinyin only:
 # the English abbreviations are short words of every language (Bach is no "mach").
 _SHORT_PINYIN = sorted(pinyin for pinyin, _ in CHINESE_WORDS.values() if len(pinyin) >= 4)
 
@@ -540,8 +540,8 @@ _SHORT_PINYIN = sorted(pinyin for pinyin, _ in CHINESE_WORDS.values() if len(pin
 def _corrected(tokens: Any) -> Any:  # a list array of either string width, its flattened words
     """The words of `tokens` (a list array), flattened, those one typo from a word of `_WORDS` replaced by
     it (each distinct word compared once). A name's last word, where the generic words stand, may be
-    one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi), or, three or four letters
-    long, one edit from a pinyin generic word (Kji, Wliu: `_short_pinyin_typos`); other words, brands
+    one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi), or, three to five letters
+    long, one edit from a pinyin generic word (Kji, Wliu, Keiji: `_short_pinyin_typos`); other words, brands
     among them, need `_CORRECTION_SCORE`."""
     from rapidfuzz import fuzz, process
 
@@ -582,14 +582,14 @@ def _corrected(tokens: Any) -> Any:  # a list array of either string width, its 
 
 
 def _short_pinyin_typos(words: Any) -> tuple[Any, Any]:
-    """(typos, meant): the distinct three- and four-letter `words` one edit from a pinyin generic word,
+    """(typos, meant): the distinct three- to five-letter `words` one edit from a pinyin generic word,
     and that word (`_SHORT_PINYIN`)."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
     length = pc.utf8_length(words)
     distinct = pc.unique(
-        words.filter(pc.and_(pc.greater_equal(length, pa.scalar(3)), pc.less_equal(length, pa.scalar(4))))
+        words.filter(pc.and_(pc.greater_equal(length, pa.scalar(3)), pc.less_equal(length, pa.scalar(5))))
     )
     distinct = distinct.filter(pc.invert(pc.is_in(distinct, value_set=_ABBREVIATED_FROM)))
     if not len(distinct):

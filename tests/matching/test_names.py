@@ -120,6 +120,7 @@ def test_abbreviations_and_forms_written_out(a: str, b: str) -> None:
         # A short pinyin generic word one edit away (a letter dropped, two swapped), a capital slipped.
         ("Longyi Kji Youxian Gongsi", "Longyi Keji Co., Ltd."),
         ("Wangchengfeng Kjei Co Ltd", "旺诚峰科技有限公司"),
+        ("Suzhou Dazheng Keiji Company Limited", "苏州达正科技有限责任公司"),
         ("Linggongxinsi Wliu Company Limited", "Linggongxinsi Logistics Co., Ltd."),
         ("Yuzhi iYyao Company Limited", "宇智医药股份有限公司"),
         # A city read as a place (重庆 Chongqing, not Zhongqing), its 市 dropped.
