@@ -66,11 +66,12 @@ typecheck: setup-spark
 # Two workers: the machine has two cores, and the integration tests spend much of their time waiting on
 # servers. Each worker starts its own servers on free ports.
 PYTEST_WORKERS ?= 2
+# Whole modules go to a worker (their module-scoped worlds and Airflow stacks are built once), in the order
+# tests/conftest.py sorts them: the slowest first.
+PYTEST_DIST := --dist loadscope --no-loadscope-reorder
 
-# The Spark lane runs on its own, one worker: one JVM on the machine rather than one per worker.
 pytest: setup-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not spark"
-	$(BIN)/pytest -m spark
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_DIST)
 
 test-spark: setup-spark
 	$(BIN)/pytest -m spark
@@ -80,7 +81,7 @@ test: lint typecheck pytest
 # The inner loop: no server, no browser, no Airflow (the `integration` marker), so no Azurite either; no
 # Spark (the `spark` marker: `make test-spark`).
 test-fast: lint typecheck
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not integration and not spark"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_DIST) -m "not integration and not spark"
 
 bench: setup
 	$(BIN)/python benchmarks/ownership.py --entities 5000000 --relationships 8000000

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +27,9 @@ import httpx
 from tests.servers import free_port
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+# The deployment's Airflow local settings (the scheduler preloads the stages' libraries), as
+# docker-compose.yml mounts them into $AIRFLOW_HOME/config.
+LOCAL_SETTINGS = Path(__file__).resolve().parents[2] / "deploy" / "airflow" / "config" / "airflow_local_settings.py"
 MARKER_VAR = "RECON_E2E_STACK"
 TERMINAL_RUN_STATES = {"success", "failed"}
 # Task states that mean the run will not succeed soon: fail fast instead of waiting out retry delays.
@@ -204,6 +208,8 @@ class AirflowStack:
 
     def migrate(self, timeout: float = 300) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "config").mkdir(exist_ok=True)
+        shutil.copyfile(LOCAL_SETTINGS, self.home / "config" / LOCAL_SETTINGS.name)
         # The api-server reads the users' passwords from here; written before it starts, it keeps them.
         (self.home / "passwords.json").write_text(json.dumps({self._user: self._password}))
         log = self.home / "db-migrate.log"
