@@ -3,6 +3,9 @@
 Invariants:
 - An owner is a majority owner when its stake surely exceeds 50% (interval logic, `stakes.MAJORITY`);
   with several, the largest least stake wins and then the smallest id (node indices order like ids).
+- A node without a majority owner by shares takes its accounting consolidation parent as its parent
+  (GLEIF Level 2: consolidation under IFRS 10 / US GAAP follows control; a branch's head office the
+  same), the smallest id among several; `majority_owners` still counts shares only.
 - The walk ends at a node with no majority owner (the ultimate parent, possibly a person) or in a cycle,
   which ends at the cycle's smallest id and is flagged. Every node gets the whole chain from itself up to
   its ultimate parent; a node that is its cycle's end gets the chain once round the cycle back to itself.
@@ -51,8 +54,18 @@ def majority_parents(n: int, edges: Edges) -> tuple[IntArray, IntArray]:
     return parent, counts
 
 
-def resolve_parents(n: int, edges: Edges) -> Parents:
+def resolve_parents(n: int, edges: Edges, consolidation: Edges | None = None) -> Parents:
+    """`edges`: ownership; `consolidation`: consolidation (and branch) control edges, parent -> child."""
     parent, counts = majority_parents(n, edges)
+    if consolidation is not None and len(consolidation):
+        # Smallest parent per child first (edges arrive in (parent, child) order: sort by child, then parent).
+        order = np.lexsort((consolidation.src, consolidation.dst))
+        child, by = consolidation.dst[order], consolidation.src[order]
+        first = np.ones(len(child), dtype=bool)
+        first[1:] = child[1:] != child[:-1]
+        child, by = child[first], by[first]
+        free = (parent[child] < 0) & (by != child)
+        parent[child[free]] = by[free]
     nodes = np.arange(n, dtype=np.int64)
     terminal = parent < 0
     jump = np.where(terminal, nodes, parent)

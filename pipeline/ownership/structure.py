@@ -1,4 +1,5 @@
-"""What follows from the graph alone, whatever the policy's roots: ultimate parents and their chains, and
+"""What follows from the graph alone, whatever the policy's roots: ultimate parents and their chains (up
+majority owners, else accounting consolidation parents), and
 the shapes a reviewer must hear about (several majority owners, majority cycles, cross-holdings, declared
 indirect interests the paths do not bear out).
 
@@ -49,7 +50,7 @@ class Structural:
 
     @classmethod
     def of(cls, graph: Graph) -> Structural:
-        parents = resolve_parents(graph.n, graph.ownership)
+        parents = resolve_parents(graph.n, graph.ownership, graph.control.take(graph.consolidation))
         return cls(
             parents,
             graph.ids_arrow.take(int64s(parents.ultimate)),

@@ -77,3 +77,11 @@ def test_a_designated_companys_majority_subsidiary_is_restricted_with_it() -> No
     assert list(out.loc["NK-sgsubsidiary", "rules"]) == ["ownership.restricted_share"]
     unlisted = resolve(frames.entities, frames.interests, load_policy_text(BASE, "p"), AS_OF).ownership
     assert unlisted.set_index("entity_id").loc["NK-sgsubsidiary", "decision"] == "clear"
+
+
+def test_consolidation_parents_are_the_ultimate_parent_chain() -> None:
+    out = _gleif_resolved()
+    assert out.loc[JP, "ultimate_parent_id"] == CN
+    assert list(out.loc[JP, "chain"]) == [JP, SG, CN]
+    assert out.loc[HK, "ultimate_parent_id"] == CN  # a branch's head office
+    assert out.loc[FR, "ultimate_parent_id"] == FR  # no parent: its own

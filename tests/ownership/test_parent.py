@@ -51,3 +51,16 @@ def test_a_cycle_end_goes_once_round_the_cycle() -> None:
     cycle = Edges(src, np.array([0, 1, 2], dtype=np.int64), stake, closed, stake, closed.copy())
     out = chains(resolve_parents(3, cycle), pa.array(['a"', "b", "c"], pa.large_string())).to_pylist()
     assert out == [['a"', "b", "c", 'a"'], ["b", "c", 'a"'], ["c", 'a"']]
+
+
+def test_a_node_without_a_majority_owner_climbs_through_its_consolidation_parent() -> None:
+    # Node 1 holds 60% of node 0; node 2 consolidates node 1 (no shares); node 3 "consolidates" itself
+    # (ignored); node 4 consolidates node 0, which has a majority owner by shares already (shares win).
+    shares = Edges(np.array([1]), np.array([0]), np.array([0.6]), np.array([False]), np.array([0.6]), np.array([False]))
+    src, dst = np.array([2, 3, 4], dtype=np.int64), np.array([1, 3, 0], dtype=np.int64)
+    unused, closed = np.full(3, np.nan), np.zeros(3, dtype=bool)
+    parents = resolve_parents(5, shares, Edges(src, dst, unused, closed, unused.copy(), closed.copy()))
+    assert parents.parent.tolist() == [1, 2, -1, -1, -1]
+    assert parents.majority_owners.tolist() == [1, 0, 0, 0, 0]  # shares only
+    ids = pa.array(["child", "holder", "group", "self", "other"], pa.large_string())
+    assert chains(parents, ids).to_pylist()[0] == ["child", "holder", "group"]
