@@ -157,6 +157,18 @@ def _sources(world: Path) -> list[Path]:
     return [Path(s.uri.removeprefix("file://")) for s in config.ownership.sources if s.format is SourceFormat.BODS]
 
 
+def _gleif_lei_file(world: Path) -> Path:
+    config = load_config(world / "config.yaml")
+    [uri] = [s.uri for s in config.ownership.sources if s.format is SourceFormat.GLEIF_LEI]
+    return Path(uri.removeprefix("file://"))
+
+
+def gleif_download_cut_to_its_header(world: Path) -> None:
+    """A golden copy download that stopped after its first line: the layout holds, no record does."""
+    path = _gleif_lei_file(world)
+    path.write_text(path.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+
+
 def empty_one_register_file(world: Path) -> None:
     _sources(world)[0].write_text("[]" if _sources(world)[0].suffix == ".json" else "", encoding="utf-8")
 
@@ -272,6 +284,7 @@ EXEMPTION_MISTAKES: dict[str, tuple[Callable[[Path], str], str]] = {
 DAMAGED: dict[str, Callable[[Path], None]] = {
     "register_file_emptied": empty_one_register_file,
     "registers_cut_to_10pct": cut_registers_to_a_tenth,
+    "gleif_download_cut_to_its_header": gleif_download_cut_to_its_header,
     "last_manifests_deleted": delete_the_last_manifests,
     "nan_share_on_restricting_holder": nan_shares_on_restricting_holders,
     "negative_share_on_restricting_holder": negative_shares_on_restricting_holders,
@@ -281,7 +294,7 @@ DAMAGED: dict[str, Callable[[Path], None]] = {
 }
 # Damage the run must stop on before publishing anything (the sources' size check against night 1), not
 # merely publish nothing worse.
-MUST_STOP = frozenset({"register_file_emptied", "registers_cut_to_10pct"})
+MUST_STOP = frozenset({"register_file_emptied", "registers_cut_to_10pct", "gleif_download_cut_to_its_header"})
 
 
 # --- crashes while publishing -----------------------------------------------------------------------
