@@ -247,3 +247,16 @@ def test_contract_settings() -> None:
             "inline",
         )
     assert load_contract("aws_address_feed").synonyms == {"country": "country_code"}
+
+
+def test_a_decision_accepts_every_method_a_link_can_carry() -> None:
+    # A decision whose link method its contract does not list is quarantined, and its tenant left without
+    # a decision (a tenant to revoke off the list): the two lists of methods must not drift apart.
+    from pipeline.matching.link import LinkMethod
+
+    def allowed(contract: str) -> set[str]:
+        return set(load_contract(contract).rule("link_method.allowed_values").kwargs["value_set"])
+
+    links = set(load_contract("tenant_links").rule("method.allowed_values").kwargs["value_set"])
+    assert {m.value for m in LinkMethod} <= links
+    assert links <= allowed("tenant_decisions")
