@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -632,18 +633,24 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     known = set(keys)
     relations = _payer_relations(tenants, billing, policy, direct) + _reseller_relations(entitlements, policy, known)
     indirect = _indirect_signals(relations, direct)
-    rows = [
-        _decision_row(
-            key,
-            tenant,
-            direct[key],
-            indirect.get(key, []),
-            hits=[basis.value for basis, _ in decider.own_address_hits(tenant)],
-            policy=policy,
-        )
-        for key, tenant in zip(keys, tenant_rows, strict=True)
-    ]
-    out = pd.DataFrame(rows, columns=list(DECISIONS.columns))
-    floats = {"link_confidence": "float64", "rho_low": "float64", "rho_high": "float64"}
-    text_columns = {c: "str" for c in DECISIONS.columns if c not in floats}
-    return conform(out.astype(floats | text_columns), DECISIONS)
+    # Each tenant's records are let go of once its row is made, and the rows are kept as columns: at a
+    # million tenants the per-tenant dicts, and a frame of Python objects beside the typed one, are gigabytes.
+    del link_rows
+    columns: dict[str, list[Any]] = {c: [] for c in DECISIONS.columns}
+    for key, tenant in zip(keys, _drained(tenant_rows), strict=True):
+        hits = [basis.value for basis, _ in decider.own_address_hits(tenant)]
+        row = _decision_row(key, tenant, direct.pop(key), indirect.pop(key, []), hits=hits, policy=policy)
+        for column, values in columns.items():
+            values.append(row[column])
+    floats = ("link_confidence", "rho_low", "rho_high")
+    out = pd.DataFrame(
+        {c: pd.Series(columns.pop(c), dtype="float64" if c in floats else "str") for c in DECISIONS.columns}
+    )
+    return conform(out, DECISIONS)
+
+
+def _drained(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows in order, each dropped from the list as it is handed out."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
