@@ -75,7 +75,10 @@ DROP_WAIT_LIMIT = dt.timedelta(hours=6, minutes=30)
 # The longest late-drop wait (6 h), the stages (6 h) and the longest wait for an approval (12 h).
 RUN_TIMEOUT = dt.timedelta(hours=24)
 # Resolve and match hold the run's largest frames (README, Benchmarks): one slot, so they never run at the
-# same time on a worker. Created by deploy/init.sh (`airflow pools set`).
+# same time on a worker. Created by deploy/init.sh (`airflow pools set`). Memory of the heavy tasks, each
+# in its own process (README, Resources): resolve 5.3 GiB at 5,000,000 entities; match 1.5 GiB at 200,000
+# tenants and 1,000,000 entities; at 100,000 tenants extract_partner (AWS) 1.3 GiB, extract_ownership no
+# more (plus its reader workers), decide 1.4 GiB, growing with the tenants (1,000,000: a 16 GB worker).
 HEAVY_POOL = "recon_heavy"
 # The lists must be published by 06:00 UTC on the delivery day: 3 h 30 after the 02:30 logical date.
 PUBLISHED_BY = dt.timedelta(hours=3, minutes=30)
