@@ -93,7 +93,7 @@ def bucket_config(
     cfg["policy"] = f"{aws_world}/{cfg['policy']}"
     if cfg.get("exemptions"):
         cfg["exemptions"] = f"{aws_world}/{cfg['exemptions']}"
-    cfg["ownership"]["sources"] = [f"{gcp_world}/{s}" for s in cfg["ownership"]["sources"]]
+    cfg["ownership"]["sources"] = [_on_bucket(gcp_world, s) for s in cfg["ownership"]["sources"]]
     roots = {"aws_marketplace": aws_world, "gcp_marketplace": gcp_world, "azure_marketplace": azure_world}
     for partner in cfg["partners"]:
         root = roots[partner["kind"]]
@@ -105,6 +105,13 @@ def bucket_config(
         _bucket(ops_root): OPS_CONN,
     }
     return cfg
+
+
+def _on_bucket(root: str, source: str | dict[str, str]) -> str | dict[str, str]:
+    """An ownership source (a path, or `{uri, format}`) with its path under `root`."""
+    if isinstance(source, str):
+        return f"{root}/{source}"
+    return {**source, "uri": f"{root}/{source['uri']}"}
 
 
 def _bucket(uri: str) -> str:

@@ -13,7 +13,17 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.stack import AWS_BUCKET, AWS_CONN, AZURE_CONN, GCP_CONN, OPS_BUCKET, OPS_CONN, bucket_config, connections
+from deploy.stack import (
+    AWS_BUCKET,
+    AWS_CONN,
+    AZURE_CONN,
+    GCP_CONN,
+    GCP_WORLD,
+    OPS_BUCKET,
+    OPS_CONN,
+    bucket_config,
+    connections,
+)
 from pipeline.config import RunConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,9 +218,13 @@ def test_the_example_production_config_uses_only_the_connections_init_creates() 
 def test_the_demo_bucket_config_is_valid_and_routed(tmp_path: Path) -> None:
     from demo_world.world import config_yaml
 
+    world = yaml.safe_load(config_yaml("seller-guid"))
     config_path = tmp_path / "demo-config.yaml"
     config_path.write_text(yaml.safe_dump(bucket_config(config_yaml("seller-guid"))))
     config = load_config(config_path)
+    # Every ownership source, a path or `{uri, format}`, is the world's file on the GCP bucket.
+    paths = [s if isinstance(s, str) else s["uri"] for s in world["ownership"]["sources"]]
+    assert list(config.ownership.uris) == [f"{GCP_WORLD}/{p}" for p in paths]
     for uri, conn in _routed(config):
         assert conn is not None, uri
     assert {c for _, c in _routed(config)} == {AWS_CONN, GCP_CONN, AZURE_CONN, OPS_CONN}
