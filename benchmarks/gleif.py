@@ -41,8 +41,8 @@ COUNTRIES = np.array(["US", "GB", "DE", "FR", "NL", "CN", "JP", "SG", "HK", "IT"
 SKIPPED = ("Entity.LegalName.xmllang", "Entity.LegalAddress.FirstAddressLine", "Entity.LegalAddress.City",
            "Entity.LegalAddress.PostalCode", "Entity.HeadquartersAddress.FirstAddressLine",
            "Entity.HeadquartersAddress.City", "Entity.HeadquartersAddress.PostalCode",
-           "Entity.LegalForm.EntityLegalFormCode", "Entity.EntityCreationDate", "Registration.LastUpdateDate",
-           "Registration.NextRenewalDate", "Registration.ManagingLOU")  # fmt: skip
+           "Entity.LegalForm.EntityLegalFormCode", "Entity.EntityCreationDate", "Registration.NextRenewalDate",
+           "Registration.ManagingLOU")  # fmt: skip
 
 
 def _leis(index: np.ndarray) -> pa.Array:
@@ -70,6 +70,7 @@ def generate(folder: Path, leis: int, relationships: int, zipped: bool, seed: in
         gc.CATEGORY: pa.array(rng.choice(["GENERAL", "BRANCH", "FUND"], leis, p=[0.8, 0.05, 0.15])),
         gc.ENTITY_STATUS: pa.array(rng.choice(["ACTIVE", "INACTIVE"], leis, p=[0.93, 0.07])),
         gc.INITIAL_REGISTRATION: pa.array(np.full(leis, "2016-03-01T08:00:00.000Z")),
+        gc.LAST_UPDATE: pa.array(np.full(leis, "2025-06-29T08:00:00.000Z")),
         gc.REGISTRATION_STATUS: pa.array(rng.choice(["ISSUED", "LAPSED", "RETIRED"], leis, p=[0.7, 0.25, 0.05])),
         **{name: pa.array(np.full(leis, "x")) for name in SKIPPED},
     }

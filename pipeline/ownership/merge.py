@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -113,16 +114,18 @@ def _groups(entities: pd.DataFrame, identifiers: pd.DataFrame, order: IntArray) 
     if not n:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ids = arrow_strings(entities["entity_id"])
-    distinct = pc.unique(ids)
-    node = _index(ids, distinct)
+    node, distinct = _codes(ids)
     keys = entity_identifier_keys(identifiers, pd.Index(entities["entity_id"]))
-    keys = _unambiguous(keys[keys["kind"].isin(STRONG_KINDS)], entities, order)
-    key_values = arrow_strings(keys["match_key"])
-    key_ids = pc.unique(key_values)
+    keys = keys[keys["kind"].isin(STRONG_KINDS)]
+    key_code, key_ids = _codes(arrow_strings(keys["match_key"]))
     holder = _index(arrow_strings(keys["entity_id"]), distinct)
-    key_node = len(distinct) + _index(key_values, key_ids)
+    # Each distinct record id's source: that of its first row.
+    first_row = np.empty(len(distinct), dtype=np.int64)
+    first_row[node[::-1]] = np.arange(n - 1, -1, -1)
+    clear = _unambiguous(key_code, holder, order[first_row][holder], len(distinct))
+    holder, key_node = holder[clear], len(distinct) + key_code[clear]
     size = len(distinct) + len(key_ids)
-    edges = sp.coo_matrix((np.ones(len(keys)), (holder, key_node)), shape=(size, size))
+    edges = sp.coo_matrix((np.ones(len(holder)), (holder, key_node)), shape=(size, size))
     _, label = connected_components(edges, directed=False)
     component = label[node]
     id_rank = np.empty(n, dtype=np.int64)
@@ -139,20 +142,40 @@ def _groups(entities: pd.DataFrame, identifiers: pd.DataFrame, order: IntArray) 
     return leader[component], rank
 
 
-def _unambiguous(keys: pd.DataFrame, entities: pd.DataFrame, order: IntArray) -> pd.DataFrame:
-    """The keys no source gives to two of its records: within one source, two records sharing an
-    identifier are that source's own matter (a duplicate it reports), not grounds to merge them, nor
-    to say which of them another source's record is."""
-    if not len(keys):
-        return keys
-    source_of = pd.Series(order, index=entities["entity_id"].to_numpy(dtype=object))
-    source_of = source_of[~source_of.index.duplicated()]
-    held = pd.DataFrame({"key": keys["match_key"].to_numpy(dtype=object),
-                         "entity": keys["entity_id"].to_numpy(dtype=object)}).drop_duplicates()  # fmt: skip
-    held["source"] = source_of.reindex(held["entity"]).to_numpy()
-    shared = held.groupby(["key", "source"], sort=False)["entity"].transform("size") > 1
-    ambiguous = set(held.loc[shared.to_numpy(), "key"])
-    return keys[~keys["match_key"].isin(ambiguous).to_numpy()] if ambiguous else keys
+def _unambiguous(key: IntArray, holder: IntArray, source: IntArray, n_holders: int) -> npt.NDArray[np.bool_]:
+    """Which (key, holder) rows keep their key: not one that a source gives to two of its records (`key`,
+    `holder`: codes; `source`: the holder's source). Within one source, two records sharing an identifier
+    are that source's own matter (a duplicate it reports), not grounds to merge them, nor to say which of
+    them another source's record is. Integer codes throughout (millions of rows)."""
+    if not len(key):
+        return np.zeros(0, dtype=bool)
+    pairs, _ = _distinct(key * n_holders + holder)  # each (key, holder) once
+    pair_key = pairs // n_holders
+    n_sources = int(source.max()) + 1
+    source_of_holder = np.zeros(n_holders, dtype=np.int64)
+    source_of_holder[holder] = source
+    told, counts = _distinct(pair_key * n_sources + source_of_holder[pairs % n_holders])
+    ambiguous = np.zeros(int(key.max()) + 1, dtype=bool)
+    ambiguous[told[counts > 1] // n_sources] = True
+    keep: npt.NDArray[np.bool_] = ~ambiguous[key]
+    return keep
+
+
+def _distinct(values: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values, sorted, and how often each occurs (by sorting: numpy's hashing `unique` is
+    several times slower on millions of int64)."""
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts: IntArray = np.diff(np.r_[starts, len(ordered)])
+    return ordered[starts], counts
+
+
+def _codes(values: Any) -> tuple[IntArray, Any]:
+    """Dictionary codes (equal values, equal codes) and the distinct values, in one hashing pass."""
+    whole = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    encoded = whole.dictionary_encode()
+    codes: IntArray = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary
 
 
 def _index(values: Any, value_set: Any) -> IntArray:
