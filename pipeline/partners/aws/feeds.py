@@ -208,7 +208,8 @@ class _AccountIds:
     def __init__(self, accounts: FeedData) -> None:
         rows = accounts.rows
         usable = ~key_strings(rows, ["account_id"]).isin(accounts.current.excluded_keys)
-        ordered = rows.loc[usable].assign(_v=instants(rows.loc[usable, "valid_from"])).sort_values("_v", kind="stable")
+        picked = rows.loc[usable, ["account_id", "aws_account_id", "valid_from"]]
+        ordered = picked.assign(_v=instants(picked["valid_from"])).sort_values("_v", kind="stable")
         self._ids = ordered.drop_duplicates("account_id", keep="last").set_index("account_id")["aws_account_id"]
         self._quarantined = accounts.current.excluded_keys
 
@@ -368,8 +369,12 @@ def _payers(billing: pd.DataFrame) -> pd.Series:
     """Tenant -> payer of its latest billing line, where the payer is another account."""
     if billing.empty:
         return pd.Series([], dtype="str")
-    latest = billing.sort_values(["tenant_id", "event_date", "line_type", "line_id"], kind="stable").drop_duplicates(
-        "tenant_id", keep="last"
+    order = ["tenant_id", "event_date", "line_type", "line_id"]
+    # Only the payer is read: the other columns of millions of lines are not reordered with it.
+    latest = (
+        billing.loc[:, [*order, "payer_account_id"]]
+        .sort_values(order, kind="stable")
+        .drop_duplicates("tenant_id", keep="last")
     )
     other = latest.loc[latest["payer_account_id"].notna() & (latest["payer_account_id"] != latest["tenant_id"])]
     return other.set_index("tenant_id")["payer_account_id"]
@@ -532,7 +537,8 @@ def _entitlements(
             )
         )
     products = (
-        billing.dropna(subset=["entitlement_id", "product_id"])
+        billing.loc[:, ["entitlement_id", "event_date", "line_id", "product_id"]]
+        .dropna(subset=["entitlement_id", "product_id"])
         .sort_values(["entitlement_id", "event_date", "line_id"], kind="stable")
         .drop_duplicates("entitlement_id", keep="last")
         .set_index("entitlement_id")["product_id"]
