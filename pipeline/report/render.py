@@ -81,6 +81,7 @@ def render_report(inputs: ReportInputs) -> str:
         "revenue": _revenue(inputs, partners),
         "recon": _recon(inputs),
         "quality": _quality(inputs, summary),
+        "sources": _sources(inputs),
         "history": _history(runs, partners),
         "history_problems": inputs.history_problems,
         "publication": _publication(inputs, partners),
@@ -603,6 +604,27 @@ def _quality(inputs: ReportInputs, summary: RunSummary) -> dict[str, Any]:
         "quarantine_total": sum(summary.quarantine.values()),
         "quarantine_chart": charts.horizontal("Rows quarantined in this run, per dataset", bars) if bars else None,
     }
+
+
+def _sources(inputs: ReportInputs) -> list[dict[str, Any]]:
+    """Each ownership source's figures beside the last complete run's (what the size check compared)."""
+    complete = [h for h in inputs.history if not h.stopped]
+    before = complete[-1].sources if complete else {}
+    rows = []
+    for key, figures in inputs.sources.items():
+        last = before.get(key)
+        rows.append(
+            {
+                "key": key,
+                "uri": figures.uri,
+                "published": figures.published.isoformat() if figures.published else "no dated record",
+                "figures": [
+                    {"now": getattr(figures, m), "before": getattr(last, m) if last is not None else None}
+                    for m in ("entities", "relationships", "roots")
+                ],
+            }
+        )
+    return rows
 
 
 def _history(runs: tuple[RunSummary, ...], partners: tuple[str, ...]) -> dict[str, Any]:

@@ -340,3 +340,18 @@ def test_a_run_without_exemptions_or_before_its_decisions_says_so(inputs: Report
     assert "do not apply in this run" not in none
     stopped = render_report(inputs)  # exemptions None: the run did not get to its decisions
     assert "its exemptions were not checked" in cell_text(stopped, "id", "exemptions")
+
+
+def test_ownership_sources_show_their_figures_beside_the_last_complete_runs(inputs: ReportInputs) -> None:
+    from pipeline.ownership.source_format import SourceFigures, SourceFormat
+
+    def figures(entities: int) -> SourceFigures:
+        return SourceFigures(uri="s3://ref/lei.csv.zip", format=SourceFormat.GLEIF_LEI,
+                             published=dt.date(2026, 11, 24), entities=entities, relationships=0, roots=3)  # fmt: skip
+
+    earlier = dataclasses.replace(inputs, run_id="earlier", logical_date=inputs.logical_date - dt.timedelta(days=1))
+    last = summarise(earlier).model_copy(update={"sources": {"gleif_lei": figures(1000)}, "stopped": ()})
+    html = render_report(dataclasses.replace(inputs, sources={"gleif_lei": figures(990)}, history=(last,)))
+    row = cell_text(html, "data-source", "gleif_lei")
+    assert "s3://ref/lei.csv.zip" in row and "2026-11-24" in row and "990 (last run 1000)" in row
+    assert 'data-source="gleif_lei"' not in render_report(inputs)  # none recorded: no table
