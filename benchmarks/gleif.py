@@ -62,6 +62,13 @@ def generate(folder: Path, leis: int, relationships: int, zipped: bool, seed: in
     level1 = {
         gc.LEI: lei,
         gc.LEGAL_NAME: names,
+        # About a third of real records carry another name, a tenth a transliterated one: read as aliases.
+        gc.OTHER_NAMES[0]: pa.array(
+            np.where(rng.random(leis) < 0.3, np.char.add("Other ", np.arange(leis).astype(str)), None)
+        ),
+        gc.TRANSLITERATED_NAMES[0]: pa.array(
+            np.where(rng.random(leis) < 0.1, np.char.add("Translit ", np.arange(leis).astype(str)), None)
+        ),
         gc.LEGAL_JURISDICTION: country,
         gc.LEGAL_COUNTRY: country,
         gc.HEADQUARTERS_COUNTRY: hq,
