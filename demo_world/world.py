@@ -901,6 +901,10 @@ def readme(spec: WorldSpec, table: pd.DataFrame, cat: Catalogue, pop: Population
         "mailing address unless stated), GCP accounts only a sign-up country.",
         "- BODS: the latest statement of a record wins; `recordStatus: closed` ends it; interests count only "
         "between `startDate` and `endDate`; declared `indirect` interests are checks, not edges.",
+        "- GLEIF and OpenSanctions records join the register's by LEI (the register's ids lead); a restricted "
+        "GLEIF consolidation parent restricts what it consolidates (`consolidation: restrict`), a company on a "
+        "list the policy's `roots.designated` names is a root whatever its jurisdiction, and a jurisdiction on "
+        "which the register and GLEIF disagree about restriction is a review.",
         "",
     ]
     return "\n".join(lines)
