@@ -13,6 +13,8 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from pipeline.config import Engine, SparkConfig
+
 app = typer.Typer(
     name="recon",
     help="Marketplace access reconciliation: screen ownership, decide, publish revocation lists.",
@@ -41,6 +43,12 @@ def screen(
     as_of: Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Logical date YYYY-MM-DD")],
     out: Annotated[Path, typer.Option("--out", help="CSV to write: one row per entity and person record")],
     findings: Annotated[Path | None, typer.Option("--findings", help="Optional CSV of data-quality findings")] = None,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local, or spark: resolve on Spark (pyspark, the `spark` extra)")
+    ] = Engine.LOCAL,
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master for --engine spark (local[N], spark://, yarn)")
+    ] = "local[2]",
 ) -> None:
     """Screen ownership data (BODS, GLEIF, FollowTheMoney) against the policy and write one row per record."""
     from pipeline.policy.definition import PolicyError
@@ -50,8 +58,9 @@ def screen(
     sources = [*ownership, *(more or [])]
     try:
         result = screen_to_csv(
-            sources, str(policy), as_of.date(), str(out), findings_out=str(findings) if findings else None
-        )
+            sources, str(policy), as_of.date(), str(out), findings_out=str(findings) if findings else None,
+            engine=engine, spark=SparkConfig(master=spark_master),
+        )  # fmt: skip
     except (ScreenError, PolicyError) as exc:
         typer.echo(f"recon screen: {exc}", err=True)
         raise typer.Exit(code=1) from exc

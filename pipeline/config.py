@@ -232,7 +232,7 @@ class RunConfig(_Model):
     gate: GateConfig = GateConfig()
     approval: ApprovalConfig = ApprovalConfig()
     quality: QualityConfig = QualityConfig()
-    # `spark` runs resolve_ownership and match_tenants as Spark jobs (docs/scale-out.md), with the same
+    # `spark` runs resolve_ownership and match_tenants as Spark jobs (`pipeline/spark/ownership.py`), with the same
     # decisions; pyspark is the optional `spark` extra.
     engine: Engine = Engine.LOCAL
     spark: SparkConfig = SparkConfig()

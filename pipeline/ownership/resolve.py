@@ -42,7 +42,7 @@ import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -50,13 +50,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.arrays import arrow_strings, int64s, pandas_nested, text_array
+from pipeline.arrays import BoolArray, arrow_strings, int64s, pandas_nested, text_array
 from pipeline.datasets import OWNERSHIP, conform
 from pipeline.ownership.evidence_columns import evidence_column, rules_column
 from pipeline.ownership.explanation import Explainer, second_opinions
 from pipeline.ownership.findings import findings_frame
 from pipeline.ownership.graph import Graph, InterestFacts, build_graph
-from pipeline.ownership.judge import DECISIONS, flagged, judge
+from pipeline.ownership.judge import DECISIONS, Judgement, flagged, judge
 from pipeline.ownership.roots import JudgedRoots, RootBases, root_basis
 from pipeline.ownership.structure import Structural
 from pipeline.ownership.structure_findings import convergence_findings, structure_findings
@@ -76,6 +76,16 @@ INTEREST_INPUT_COLUMNS = (
 )  # fmt: skip
 
 T = TypeVar("T")
+
+
+class Numbers(Protocol):
+    """Where the numbers of a resolution come from: the two runs and the decision (`judge.judge`), and the
+    ultimate parents with their chains (`Structural.of`). The local engine computes them here; the Spark
+    engine (`pipeline.spark.ownership`) on a cluster, and everything else is built from them here."""
+
+    def judge(self, graph: Graph, roots: BoolArray, policy: Policy, held: BoolArray) -> Judgement: ...
+
+    def structural(self, graph: Graph) -> Structural: ...
 
 
 @dataclass(frozen=True)
@@ -102,12 +112,14 @@ def resolve(
     quarantine: pd.DataFrame | None = None,
     executor: Executor | None = None,
     judged: JudgedRoots | None = None,
+    numbers: Numbers | None = None,
 ) -> OwnershipResult:
     """`quarantine`: the QUARANTINE rows of the ownership extraction (what the reader and the contracts
     set aside); the records they were about are held in review at least (see the module docstring).
     `entities` and `interests` need only ENTITY_INPUT_COLUMNS and INTEREST_INPUT_COLUMNS. `executor`:
     where independent parts run beside this thread (see the module docstring); None runs them here.
-    `judged`: reviewers' entity judgements to resolve with (see the module docstring)."""
+    `judged`: reviewers' entity judgements to resolve with (see the module docstring).
+    `numbers`: another engine's runs, decisions and parents for this graph (None: this module's own)."""
     if judged and judged.cleared:
         subjects = arrow_strings(interests["subject_id"])
         held = pc.is_in(subjects, value_set=pa.array(sorted(judged.cleared), pa.large_string())).fill_null(False)
@@ -118,12 +130,12 @@ def resolve(
     )
     take = int64s(graph.rows)
     named = _beside(executor, lambda: arrow_strings(entities["name"]).take(take))
-    structural = _beside(executor, Structural.of, graph)
+    structural = _beside(executor, numbers.structural if numbers is not None else Structural.of, graph)
     basis = bases().take(graph.rows)  # judged per input row, then put in node order
     if judged:
         basis = judged.apply(basis, graph.ids_arrow)
     unread = UnreadRecords(graph, unread_statements(quarantine, interests, as_of) if quarantine is not None else None)
-    judgement = judge(graph, basis.is_root, policy, unread.held)
+    judgement = (numbers.judge if numbers is not None else judge)(graph, basis.is_root, policy, unread.held)
     plain = _beside(executor, _plain_columns, entities, graph, basis, judgement.decision, policy)
     names = named()
     runs = flagged(graph, judgement, policy)

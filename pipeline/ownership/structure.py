@@ -51,13 +51,21 @@ class Structural:
     @classmethod
     def of(cls, graph: Graph) -> Structural:
         parents = resolve_parents(graph.n, graph.ownership, graph.control.take(graph.consolidation))
+        return cls.given(
+            graph, parents, graph.ids_arrow.take(int64s(parents.ultimate)), chains(parents, graph.ids_arrow)
+        )
+
+    @classmethod
+    def given(
+        cls,
+        graph: Graph,
+        parents: Parents,
+        ultimate: LargeStrings,
+        chain: pa.LargeListArray[pa.lib.LargeStringType],
+    ) -> Structural:
+        """The shapes around parents another engine found (`resolve.Numbers`)."""
         return cls(
-            parents,
-            graph.ids_arrow.take(int64s(parents.ultimate)),
-            chains(parents, graph.ids_arrow),
-            _majority_cycles(graph.n, parents),
-            _cross_holdings(graph),
-            _indirect(graph),
+            parents, ultimate, chain, _majority_cycles(graph.n, parents), _cross_holdings(graph), _indirect(graph)
         )
 
 

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from pipeline import formatting
 from pipeline.arrays import arrow_nested, text_array
+from pipeline.config import Engine, SparkConfig
 from pipeline.lists_vocabulary import neutralise
 from pipeline.ownership.findings import findings_frame, merge_findings
 from pipeline.ownership.holdings import stake_sums, stakes_findings
@@ -58,7 +59,16 @@ class Screening:
     result: OwnershipResult
 
 
-def screen(storage: Storage, sources: Sequence[SourceSpec], policy_uri: str, as_of: dt.date) -> Screening:
+def screen(
+    storage: Storage,
+    sources: Sequence[SourceSpec],
+    policy_uri: str,
+    as_of: dt.date,
+    *,
+    engine: Engine = Engine.LOCAL,
+    spark: SparkConfig | None = None,
+) -> Screening:
+    """`engine`: where resolution's numbers are computed (`spark`: on the session `spark` configures)."""
     policy = load_policy_text(storage.read_text(policy_uri), policy_uri).in_effect(as_of)
     with ExitStack() as stack, bulk_reading():
         streams = [(spec, stack.enter_context(storage.open_read(spec.uri))) for spec in sources]
@@ -70,9 +80,15 @@ def screen(storage: Storage, sources: Sequence[SourceSpec], policy_uri: str, as_
         tail = f" (and {more} more)" if more > 0 else ""
         raise ScreenError(f"{len(invalid)} invalid statement(s) or row(s): " + " | ".join(quoted) + tail)
     with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
-        result = resolve(
-            frames.entities, frames.interests, policy, as_of, quarantine=frames.quarantine, executor=beside
-        )
+        if engine is Engine.SPARK:
+            from pipeline.spark.ownership import resolve_with_spark
+
+            result = resolve_with_spark(spark or SparkConfig(), frames.entities, frames.interests, policy, as_of,
+                                        quarantine=frames.quarantine, executor=beside)  # fmt: skip
+        else:
+            result = resolve(
+                frames.entities, frames.interests, policy, as_of, quarantine=frames.quarantine, executor=beside
+            )
     # No validate stage runs here: the stakes check it would run is reported with the findings.
     over = stakes_findings(stake_sums(frames.interests, policy.ownership.interests, as_of).over)
     if over:
@@ -107,6 +123,8 @@ def screen_to_csv(
     *,
     findings_out: str | None = None,
     storage: Storage | None = None,
+    engine: Engine = Engine.LOCAL,
+    spark: SparkConfig | None = None,
 ) -> Screening:
     """Screen `[FORMAT:]PATH` sources (local paths or URIs) and write the OWNERSHIP rows (and optionally
     the findings) as CSV."""
@@ -115,7 +133,7 @@ def screen_to_csv(
     try:
         specs = [SourceSpec.parse(s) for s in sources]
         uris = [SourceSpec(uri_from_path_or_uri(s.uri, base), s.format) for s in specs]
-        screening = screen(storage, uris, uri_from_path_or_uri(policy, base), as_of)
+        screening = screen(storage, uris, uri_from_path_or_uri(policy, base), as_of, engine=engine, spark=spark)
         storage.write_text(uri_from_path_or_uri(out, base), to_csv(screening.result.ownership), "text/csv")
         if findings_out:
             storage.write_text(uri_from_path_or_uri(findings_out, base), to_csv(screening.result.findings), "text/csv")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline import datasets as ds
 from pipeline import jsonio
+from pipeline.config import Engine
 from pipeline.errors import InputMissing, NothingToDo, RunStopped, clip
 from pipeline.run.context import RunContext
 from pipeline.run.layout import RunLayout
@@ -307,6 +308,7 @@ def resolve_ownership(ctx: RunContext, ownership: OwnershipExtract, validation: 
     from pipeline.quality import ValidationReport, results_from_findings
 
     result = _resolution(ctx, _policy(ctx), ownership)
+    log.info("resolved on the %s engine: rounds %s", ctx.config.engine, result.iterations)
     report = ValidationReport("resolve_ownership")
     report.extend(results_from_findings(result.findings, dataset="ownership"))
     resolved, _ = _validated(ctx, report, ds.OWNERSHIP, result.ownership)
@@ -335,6 +337,13 @@ def _resolution(
     # One thread beside this one overlaps the engine's independent parts (two cores); the evidence of
     # hundreds of thousands of records is many small containers the collector would rescan for nothing.
     with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="resolve") as beside:
+        if ctx.config.engine is Engine.SPARK:
+            # The numbers on Spark from the canonical Parquet; evidence and text here (pipeline/spark/ownership.py).
+            from pipeline.spark.ownership import resolve_with_spark
+
+            parquet = (ownership["entities"], ownership["interests"])
+            return resolve_with_spark(ctx.config.spark, entities, interests, policy, ctx.logical_date,
+                                      quarantine=quarantine, executor=beside, uris=parquet, judged=judged)  # fmt: skip
         return resolve(
             entities, interests, policy, ctx.logical_date, quarantine=quarantine, executor=beside, judged=judged
         )

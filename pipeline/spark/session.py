@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # shuffle partitions (Spark's default of 200 is for clusters; on two cores it is 200 tiny tasks a round).
 LOCAL_DEFAULTS = {
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
