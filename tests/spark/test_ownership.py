@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.ownership.resolve import resolve
+from pipeline.ownership.roots import JudgedRoots
 from pipeline.policy.definition import Policy
 from pipeline.spark.ownership import SparkNumbers
 from tests.ownership.builders import entities, interests, quarantined, stake
@@ -96,6 +97,10 @@ CASES: dict[str, Case] = {
             stake("h", "t", 70),
         ],
     ),
+    "consolidation": (
+        [{"id": "G", **CN}, {"id": "S"}, {"id": "T"}, {"id": "H"}],
+        [stake("G", "S", type="consolidation"), stake("S", "T", 30), stake("H", "T", type="branch")],
+    ),
     "outside_and_unread": (
         [{"id": "X", **CN}, {"id": "A"}, {"id": "B"}, {"id": "U"}],
         [stake("ghost", "A", min=40, xmin=True), stake("X", "A", 15), stake("U", "B", 60)],
@@ -137,19 +142,30 @@ def assert_same(
     assert differences(local, remote) == []
 
 
+# Reviewers' entity judgements, as the decide stage's second resolution gives them.
+JUDGED = JudgedRoots(restricted={"bands/A5": "judgement-1"}, cleared=frozenset({"ofac_51/A"}))
+
+
 @pytest.mark.parametrize(
-    "pol",
-    [policy(method="cascade"), policy(method="look_through", comparator=">=", control="restrict")],
-    ids=["cascade", "look_through_at_least_restrict_control"],
+    ("pol", "judged"),
+    [
+        (policy(method="cascade"), None),
+        (policy(method="look_through", comparator=">=", control="restrict"), JUDGED),
+    ],
+    ids=["cascade", "look_through_at_least_restrict_control_judged"],
 )
-def test_the_worked_cases_give_the_local_ownership_frame(spark: SparkSession, pol: Policy, tmp_path: Path) -> None:
+def test_the_worked_cases_give_the_local_ownership_frame(
+    spark: SparkSession, pol: Policy, judged: JudgedRoots | None, tmp_path: Path
+) -> None:
     """Every column of OWNERSHIP (decisions, bounds, ultimate parents, chains, and the evidence and text built
     from Spark's numbers) and every finding, equal to the local engine's."""
     ents, ints = union(CASES)
     quarantine = quarantined(*UNREAD)
-    local = resolve(ents, ints, pol, AS_OF, quarantine=quarantine)
-    numbers = SparkNumbers(to_spark(spark, ents, tmp_path, "e"), to_spark(spark, ints, tmp_path, "i"), pol, AS_OF)
-    remote = resolve(ents, ints, pol, AS_OF, quarantine=quarantine, numbers=numbers)
+    local = resolve(ents, ints, pol, AS_OF, quarantine=quarantine, judged=judged)
+    numbers = SparkNumbers(
+        to_spark(spark, ents, tmp_path, "e"), to_spark(spark, ints, tmp_path, "i"), pol, AS_OF, judged
+    )
+    remote = resolve(ents, ints, pol, AS_OF, quarantine=quarantine, judged=judged, numbers=numbers)
     pd.testing.assert_frame_equal(remote.ownership, local.ownership)
     pd.testing.assert_frame_equal(remote.findings, local.findings)
     assert remote.iterations == local.iterations
