@@ -7,6 +7,7 @@ the standard environment variables pointing the default credential chains at the
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,14 @@ import pytest
 
 from tests import servers
 from tests.servers import Endpoint
+
+# pyspark (the spark extra, installed with mypy's stubs) is imported by Great Expectations and exits a process
+# whose main module has neither a spec nor a file (`pyspark.sql.connect.utils.check_dependencies`, meant for
+# its doctests). pytest-xdist's workers are such processes: every Great Expectations check would end the
+# worker's test with SystemExit. A worker's main module is given a file name; nothing else reads it.
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "<pytest-xdist worker>"
 
 
 @pytest.fixture(scope="session")
