@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
@@ -78,3 +78,10 @@ def source_keys(specs: Sequence[SourceSpec]) -> list[str]:
         n = seen[spec.format]
         keys.append(spec.format.value if n == 1 else f"{spec.format.value}#{n}")
     return keys
+
+
+def last_figures(key: str, figures: SourceFigures, before: Mapping[str, SourceFigures]) -> SourceFigures | None:
+    """The last run's figures of the same source: the one read from the same file when there is one (the
+    configuration's sources may have been reordered), else the one under the same key (a dated file name)."""
+    same_file = [f for f in before.values() if f.uri == figures.uri and f.format == figures.format]
+    return same_file[0] if same_file else before.get(key)

@@ -277,7 +277,7 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
     billed accounts known): tenant counts and ownership sources' sizes against the last complete run,
     the sources' ages, owners' stakes."""
     from pipeline import quality
-    from pipeline.ownership.source_format import SourceFigures, source_keys
+    from pipeline.ownership.source_format import SourceFigures, last_figures, source_keys
     from pipeline.report.output import previous_source_figures, previous_tenant_counts
 
     report = quality.ValidationReport("validate")
@@ -293,7 +293,7 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
     for key, source in zip(source_keys([s.spec for s in sources.sources]), sources.sources, strict=True):
         figures = SourceFigures.model_validate(recorded[key])
         report.add(quality.check_source_age(key, figures, ctx.logical_date, sources.max_age(source)))
-        report.add(quality.check_source_size(key, figures, before.get(key), sources.max_shrink))
+        report.add(quality.check_source_size(key, figures, last_figures(key, figures, before), sources.max_shrink))
     interests, ownership_types = _read(ctx, ownership["interests"]), _policy(ctx).ownership.interests
     report.add(quality.check_stakes_sum(interests, ctx.logical_date, ownership_types))
     uri = _write_validation(ctx, report, "validate")

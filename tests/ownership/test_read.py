@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.ownership.read import read_sources
 from pipeline.ownership.roots import root_basis
-from pipeline.ownership.source_format import SourceFigures, SourceFormat, SourceSpec, source_keys
+from pipeline.ownership.source_format import SourceFigures, SourceFormat, SourceSpec, last_figures, source_keys
 from pipeline.policy.definition import load_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -92,3 +92,15 @@ def test_without_a_policy_no_root_is_counted() -> None:
     streams = [(SPECS[0], io.BytesIO(REGISTER))]
     [only] = read_sources(streams, AS_OF).figures
     assert (only.entities, only.roots) == (2, 0)
+
+
+def test_the_last_runs_figures_follow_the_file_then_the_key() -> None:
+    figures = _figures()
+    register, second = figures["bods"], figures["bods#2"]
+    # The two registers swapped places in the configuration: each is compared with its own file.
+    swapped = {"bods": second, "bods#2": register}
+    assert last_figures("bods", register, swapped) is register
+    # A dated file name changed: the same key.
+    renamed = {"bods": register.model_copy(update={"uri": "file://register-2025-06-29.jsonl"})}
+    assert last_figures("bods", register, renamed) is renamed["bods"]
+    assert last_figures("ftm", figures["ftm"], renamed) is None
