@@ -12,13 +12,14 @@ or Python lists and dicts converted to the type given; `pandas_nested` is its wa
 an `ArrowDtype` column that keeps its type, without a copy. `filled`, `utf8_normalized` and `list_joined`
 are Arrow's `fill_null`, `utf8_normalize` and `binary_join` typed as they behave, where the pyarrow stubs
 declare them loosely or not at all; `int64s` is the one conversion of NumPy positions and offsets.
-`row_dicts` is a frame's rows as plain Python dicts through Arrow (missing values as None), for the rare
-per-row logic over hundreds of thousands of rows: pandas' own `to_dict` boxes every cell of an Arrow-backed
-column one at a time, several times slower.
+`member_of` is `isin` for text by Arrow's hash lookup. `row_dicts` is a frame's rows as plain Python
+dicts through Arrow (missing values as None), for the rare per-row logic over hundreds of thousands of
+rows: pandas' own `to_dict` boxes every cell of an Arrow-backed column one at a time, several times slower.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal, TypeAlias, TypeVar
 
 import numpy as np
@@ -111,6 +112,15 @@ def text_array(values: pa.Array[Any] | pa.ChunkedArray[Any]) -> pd.api.extension
 def text_series(values: pa.Array[Any] | pa.ChunkedArray[Any], index: pd.Index | None = None) -> pd.Series:
     """Arrow text as a pandas `str` column (missing where Arrow has nulls), indexed by `index`."""
     return pd.Series(values, dtype="str", index=index)
+
+
+def member_of(column: pd.Series, values: Iterable[str]) -> pd.Series:
+    """Whether each text value of `column` is one of `values` (missing values: False), as `isin` answers,
+    by Arrow's hash lookup: pandas' `isin` on Arrow-backed strings builds its value set one Python
+    scalar at a time (over a second for a few hundred thousand address ids)."""
+    value_set = pa.array(list(values), type=pa.large_string())
+    found = filled(pc.is_in(arrow_strings(column), value_set=value_set), False)
+    return pd.Series(found.to_numpy(), index=column.index, dtype=bool)
 
 
 def row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:

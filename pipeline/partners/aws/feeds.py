@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.arrays import instants, utc_dates
+from pipeline.arrays import instants, member_of, utc_dates
 from pipeline.config import PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, LINEAGE, TENANTS
 from pipeline.partners.aws.history import Current, current_rows, key_strings
@@ -390,7 +390,7 @@ def _tenants(
     addr = addresses.current.rows.set_index("address_id")
     bad_addr = addresses.current.excluded_keys
     mail_id, tax_id = acc["mailing_address_id"], acc["tax_address_id"]
-    address_bad = mail_id.isin(bad_addr) | tax_id.isin(bad_addr)
+    address_bad = member_of(mail_id, bad_addr) | member_of(tax_id, bad_addr)
     quarantined = _quarantine_rows(
         "tenants",
         "tenants.address_quarantined",
@@ -412,7 +412,7 @@ def _tenants(
     acc = acc.loc[~address_bad].reset_index(drop=True)
     mail_id, tax_id = acc["mailing_address_id"], acc["tax_address_id"]
     known = set(addr.index) | set(addresses.current.deleted_keys)
-    unknown_addr = (mail_id.notna() & ~mail_id.isin(known)) | (tax_id.notna() & ~tax_id.isin(known))
+    unknown_addr = (mail_id.notna() & ~member_of(mail_id, known)) | (tax_id.notna() & ~member_of(tax_id, known))
     if addresses.unidentified and unknown_addr.any():
         # The Address feed lost records it could not even attribute to a key: a missing address may be
         # one of them, and then the tenant's country is unknown rather than absent.
