@@ -542,8 +542,10 @@ def _corrected(tokens: Any) -> Any:  # a list array of either string width, its 
     it (each distinct word compared once). A name's last word, where the generic words stand, may be
     one edit in five letters away (`_LAST_WORD_SCORE`: Diunzi for Dianzi), or, three to five letters
     long, one edit from a pinyin generic word (Kji, Wliu, Keiji: `_short_pinyin_typos`); other words, brands
-    among them, need `_CORRECTION_SCORE`."""
+    among them, need `_CORRECTION_SCORE`. Either way at most one edit away (two in nine letters or more):
+    "Global Shipping" is no misspelt "Global Shipin" (foods)."""
     from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
 
     flat = tokens.flatten()
     long_enough = pc.greater_equal(pc.utf8_length(flat), pa.scalar(_CORRECTION_MIN_LENGTH))
@@ -560,6 +562,16 @@ def _corrected(tokens: Any) -> Any:  # a list array of either string width, its 
         score[start : start + 50_000] = scores.max(axis=1)
         best[start : start + 50_000] = scores.argmax(axis=1)
     hit = score > 0
+    if hit.any():
+        # And few edits: the ratio lets a long word differ by two letters from a short one ("Shipping" is
+        # 86% "Shipin"), a misspelling is one slip, two in a word of nine letters or more.
+        rows = np.flatnonzero(hit)
+        edits = process.cpdist(
+            values[rows], [_CORRECTABLE[i] for i in best[rows]], scorer=OSA.distance, dtype=np.int64, workers=-1
+        )
+        allowed = np.where(np.char.str_len(values[rows].astype(str)) >= 9, 2, 1)
+        hit[rows[edits > allowed]] = False
+        score[~hit] = 0
     offsets = tokens.offsets.to_numpy()
     last = np.zeros(len(flat), dtype=bool)
     ends = offsets[1:][offsets[1:] > offsets[:-1]] - 1

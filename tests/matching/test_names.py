@@ -172,6 +172,12 @@ def test_camel_case_splits_words_but_keeps_legal_forms_whole() -> None:
     ]
 
 
+def test_an_english_word_two_letters_from_a_pinyin_word_is_not_corrected_to_it() -> None:
+    # Shipping is 86% similar to Shipin (foods), but two letters away: a word, not a slip.
+    ka, kb = keys("Global Shipping Ltd", "Global Foods Ltd")
+    assert (ka, kb) == ("globalshipping", "globalfoods")
+
+
 def test_a_short_last_word_near_pinyin_is_corrected_only_at_the_end_and_only_to_pinyin() -> None:
     # Kji ends the name: Keji misspelt. Kji inside a name is a brand; Bach is no misspelt "mach".
     out = normalise_names(pd.Series(["Longyi Kji", "Kji Longyi", "Acme Bach"], dtype="str"))
