@@ -1,6 +1,15 @@
 """Benchmark the ownership engine on a synthetic graph: resolve from Parquet, parse speed, networkx baseline.
 
     python benchmarks/ownership.py --entities 5000000 --relationships 8000000
+    python benchmarks/ownership.py --engine spark --entities 1000000 --relationships 1600000
+
+With `--engine spark` the steps are 1, then 2 for both engines on the same Parquet, each in its own
+process: the local engine as above, and the Spark engine's numbers (`pipeline.spark.ownership.numbers`:
+both runs, the other method's reading, decisions, ultimate parents, chains) on `--spark-master` (local[2])
+written as Parquet: wall time, rounds per run, seconds per fixed-point round (the graph's building and the
+parents' rounds counted in), the longest chain, shuffle bytes written and read (Spark's
+REST status API, summed over stages), the driver's and the JVM's peak resident memory. No parse or
+baseline step.
 
 Steps (each measured in a fresh process so peak RSS is the engine's, not the generator's):
 1. generate ENTITIES / INTERESTS frames of the requested size (seeded) and write them as Parquet;
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -160,6 +170,78 @@ def measure(folder: Path) -> dict[str, Any]:
         "findings": len(result.findings),
         "iterations": result.iterations,
     }
+
+
+def _peak_rss_of(pid: int) -> float:
+    """A process's peak resident set size (VmHWM) in MiB, 0 when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        out.extend(int(c) for c in text)
+    return out
+
+
+def measure_spark(folder: Path, master: str, driver_memory: str) -> dict[str, Any]:
+    """The Spark engine's numbers from the Parquet files, as the resolve stage has Spark compute them."""
+    import urllib.request
+
+    from pipeline.config import SparkConfig
+    from pipeline.spark import ownership as spark_ownership
+    from pipeline.spark.session import spark_session
+
+    # The UI is on here (off in tests) for its REST status API: the shuffle bytes of every stage.
+    conf = {"spark.driver.memory": driver_memory, "spark.ui.enabled": "true", "spark.sql.shuffle.partitions": "8"}
+    with spark_session(SparkConfig(master=master, conf=conf), "ownership-benchmark") as spark:
+        spark.sparkContext.setCheckpointDir(str(folder / "checkpoints"))
+        t0 = time.perf_counter()
+        entities = spark.read.parquet(str(folder / "entities.parquet"))
+        interests = spark.read.parquet(str(folder / "interests.parquet"))
+        frame, iterations = spark_ownership.numbers(entities, interests, POLICY, AS_OF)
+        frame.write.parquet(str(folder / "spark-numbers.parquet"))
+        seconds = time.perf_counter() - t0
+        written = spark.read.parquet(str(folder / "spark-numbers.parquet"))
+        decisions = {int(r["decision"]): int(r["count"]) for r in written.groupBy("decision").count().collect()}
+        longest = written.agg({"depth": "max"}).first()
+        url = f"{spark.sparkContext.uiWebUrl}/api/v1/applications/{spark.sparkContext.applicationId}/stages"
+        with urllib.request.urlopen(url) as response:  # the driver's own UI, on this machine
+            stages = json.loads(response.read())
+        jvm = [pid for pid in _children(os.getpid()) if "java" in Path(f"/proc/{pid}/cmdline").read_text()]
+        jvm_peak = max((_peak_rss_of(pid) for pid in jvm), default=0.0)
+    rounds = sum(iterations.values())
+    labels = ("restricted", "review", "clear")
+    return {
+        "engine": "spark",
+        "master": master,
+        "spark_seconds": round(seconds, 2),
+        "rounds": iterations,
+        "longest_chain": int(longest[0]) if longest is not None and longest[0] is not None else 0,
+        "seconds_per_round": round(seconds / max(rounds, 1), 2),
+        "stages": len(stages),
+        "shuffle_write_mb": round(sum(s.get("shuffleWriteBytes", 0) for s in stages) / 2**20, 1),
+        "shuffle_read_mb": round(sum(s.get("shuffleReadBytes", 0) for s in stages) / 2**20, 1),
+        "driver_peak_rss_mb": peak_rss_mb(),
+        "jvm_peak_rss_mb": jvm_peak,
+        "decisions": {labels[k]: v for k, v in sorted(decisions.items())},
+    }
+
+
+def spark_run(folder: Path, master: str, driver_memory: str) -> dict[str, Any]:
+    """`measure_spark` in a fresh process (its peak memory is the engine's)."""
+    command = [sys.executable, __file__, "--measure-spark", str(folder), "--spark-master", master,
+               "--spark-driver-memory", driver_memory]  # fmt: skip
+    child = subprocess.run(command, capture_output=True, text=True, check=True)
+    out: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return out
 
 
 def _share(row: Any) -> dict[str, float]:
@@ -417,7 +499,12 @@ def main() -> None:
     # A nightly input is millions of statements; at 200k the fixed start-up (worker interpreters, first
     # calls) is a quarter of the time.
     ap.add_argument("--parse-statements", type=int, default=1_000_000)
+    ap.add_argument("--engine", choices=["local", "spark"], default="local")
+    ap.add_argument("--spark-master", default="local[2]")
+    # The machine is shared: the driver (and, on a local master, the executors in it) stays below this.
+    ap.add_argument("--spark-driver-memory", default="4g")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--measure-spark", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--parse-once", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--compare", type=int, nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--baseline-run", nargs=4, help=argparse.SUPPRESS)
@@ -425,6 +512,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return
+    if args.measure_spark:
+        print(json.dumps(measure_spark(args.measure_spark, args.spark_master, args.spark_driver_memory)))
         return
     if args.parse_once:
         print(json.dumps(parse_once(args.parse_once)))
@@ -450,6 +540,9 @@ def main() -> None:
             [sys.executable, __file__, "--measure", str(folder)], capture_output=True, text=True, check=True
         )
         report.update(json.loads(child.stdout.strip().splitlines()[-1]))
+        if args.engine == "spark":
+            print(json.dumps(report | {"spark": spark_run(folder, args.spark_master, args.spark_driver_memory)}))
+            return
         # Parse speed on a sample of the same kind of data (JSON Lines).
         ratio = args.relationships / max(args.entities, 1)
         pn = max(1, int(args.parse_statements / (1 + ratio)))
