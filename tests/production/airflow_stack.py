@@ -142,6 +142,19 @@ def processes_with_marker(marker: str) -> list[int]:
     return found
 
 
+def processes_naming(marker: str, text: str) -> list[int]:
+    """Pids of the stack's live processes whose command line (process title) contains `text`."""
+    found = []
+    for pid in processes_with_marker(marker):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if text.encode() in cmdline:
+            found.append(pid)
+    return found
+
+
 # --- the stack -------------------------------------------------------------------------------
 
 
@@ -346,6 +359,22 @@ class AirflowStack:
                 raise StackError(f"task {bad[0]['task_id']} is {bad[0]['state']} in {run_id}\n{self.logs()}")
             time.sleep(3)
         raise StackError(f"task {task_id} of {run_id} still {state} after {timeout:.0f} s\n{self.logs()}")
+
+    def wait_until_let_go(self, ti_id: str, timeout: float) -> None:
+        """Until the task instance `ti_id` is parked for good: no process of the stack runs it any more
+        (LocalExecutor titles its worker, and the task runner titles itself, with the instance's id while it
+        runs) and the scheduler has taken in the executor's report of it (its "TaskInstance Finished" line).
+        An instance changed before both (a human-in-the-loop answer, say) is failed by one of them."""
+        deadline = time.monotonic() + timeout
+        log = self.home / "scheduler.log"
+        while (pids := processes_naming(self.marker, ti_id)) or not any(
+            "TaskInstance Finished:" in line and f"ti_id={ti_id}" in line
+            for line in log.read_text(errors="replace").splitlines()
+        ):
+            if time.monotonic() > deadline:
+                raise StackError(f"task instance {ti_id} not let go after {timeout:.0f} s (runs in {pids})")
+            self._check_alive()
+            time.sleep(0.5)
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float, *, may_fail: bool = False) -> str:
         """The run's final state; a failing or retrying task stops the wait at once, with its log (unless
