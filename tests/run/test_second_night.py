@@ -158,3 +158,15 @@ def test_a_source_older_than_its_configured_age_stops_the_night(nights: Nights, 
     message = _stop(world, "validate")
     assert f"latest record of {published}, {allowed + 1} days before {NIGHT3} (at most {allowed} allowed)" in message
     assert not any(_folder(world, p, NIGHT3).exists() for p in ("aws", "gcp", "azure"))
+
+
+def test_a_gleif_download_cut_to_its_header_stops_the_night(nights: Nights, tmp_path: Path) -> None:
+    world = _third_night(nights, tmp_path)
+    [source] = [s for s in load_config(world / "config.yaml").ownership.sources if s.format.value == "gleif_lei"]
+    path = Path(source.uri.removeprefix("file://"))
+    path.write_text(path.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+    with pytest.raises(RunStopped):
+        _run(world, NIGHT3)
+    message = _stop(world, "validate")
+    assert f"ownership source gleif_lei ({source.uri}): entities 0 against" in message
+    assert not any(_folder(world, p, NIGHT3).exists() for p in ("aws", "gcp", "azure"))
