@@ -291,6 +291,10 @@ def validate(ctx: RunContext, partners: Sequence[PartnerExtract], ownership: Own
     recorded = read_json(ctx.storage, ownership["inputs"]).get("figures", {})
     before = previous_source_figures(ctx.storage, ctx.config.reports, ctx.logical_date, ctx.run_id)
     for key, source in zip(source_keys([s.spec for s in sources.sources]), sources.sources, strict=True):
+        if key not in recorded:
+            # An extraction of another configuration (or of code that did not count): never judged blind.
+            raise RunStopped(f"{ownership['inputs']}: no figures for ownership source {key} ({source.uri}); "
+                             "run extract_ownership again")  # fmt: skip
         figures = SourceFigures.model_validate(recorded[key])
         report.add(quality.check_source_age(key, figures, ctx.logical_date, sources.max_age(source)))
         report.add(quality.check_source_size(key, figures, last_figures(key, figures, before), sources.max_shrink))
