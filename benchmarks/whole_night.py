@@ -138,7 +138,10 @@ def _read_inputs(uris: list[str]) -> dict[str, Any]:
         elif uri.endswith(".jsonl"):
             rows += pjson.read_json(io.BytesIO(data)).num_rows
         else:
-            rows += len(jsonio.loads(data))
+            try:
+                rows += len(jsonio.loads(data))  # a JSON document (a BODS array)
+            except jsonio.JSONDecodeError:  # JSON Lines under another name (FollowTheMoney's .ftm.json)
+                rows += sum(1 for line in data.splitlines() if line.strip() and jsonio.loads(line) is not None)
     return {
         "floor_seconds": round(time.perf_counter() - wall, 2),
         "floor_cpu_seconds": round(time.process_time() - cpu, 2),
