@@ -235,7 +235,8 @@ def apply_entities(
     out = ownership.copy()
     ids = out["entity_id"].astype("str")
     before = computed if computed is not None else ownership
-    was = dict(zip(before["entity_id"].astype("str"), before["decision"].astype("str"), strict=True))
+    judged = before[before["entity_id"].astype("str").isin(sorted(applying))]
+    was = dict(zip(judged["entity_id"].astype("str"), judged["decision"].astype("str"), strict=True))
     for entity_id, v in applying.items():
         j = v.judgement
         assert isinstance(j, EntityJudgement)
