@@ -78,7 +78,8 @@ RUN_TIMEOUT = dt.timedelta(hours=24)
 # same time on a worker. Created by deploy/init.sh (`airflow pools set`). Memory of the heavy tasks, each
 # in its own process (README, Resources): resolve 5.3 GiB at 5,000,000 entities; match 1.5 GiB at 200,000
 # tenants and 1,000,000 entities; at 100,000 tenants extract_partner (AWS) 1.3 GiB, extract_ownership no
-# more (plus its reader workers), decide 1.4 GiB, growing with the tenants (1,000,000: a 16 GB worker).
+# more (plus its reader workers), decide 1.4 GiB; at 1,000,000 tenants extract_partner (AWS) 8.6 GiB and
+# decide about 5 GiB more than its inputs: a 16 GB worker.
 HEAVY_POOL = "recon_heavy"
 # The lists must be published by 06:00 UTC on the delivery day: 3 h 30 after the 02:30 logical date.
 PUBLISHED_BY = dt.timedelta(hours=3, minutes=30)
