@@ -361,7 +361,14 @@ def match_tenants(ctx: RunContext, partners: Sequence[PartnerExtract], ownership
     from pipeline.review.store import read_judgements
 
     tenants = _read_all(ctx, [p["tenants"] for p in partners], ds.TENANTS)
-    links = link(tenants, _read(ctx, ownership["entities"]), _read(ctx, ownership["identifiers"]), ctx.config.matching)
+    entities, identifiers = _read(ctx, ownership["entities"]), _read(ctx, ownership["identifiers"])
+    if ctx.config.engine is Engine.SPARK:
+        # The tenants linked in Spark's executors by the same code (pipeline/spark/matching.py).
+        from pipeline.spark.matching import link_with_spark
+
+        links = link_with_spark(ctx.config.spark, tenants, entities, identifiers, ctx.config.matching)
+    else:
+        links = link(tenants, entities, identifiers, ctx.config.matching)
     # The reviewers' judgements, read once per run: decide uses this copy, so both stages see the same ones.
     judgements = read_judgements(ctx.storage, ctx.config.judgements)
     judgements_uri = write_json(ctx.storage, ctx.layout.judgements, [j.model_dump(mode="json") for j in judgements])

@@ -1,6 +1,6 @@
 """The nightly DAG with `engine: spark` (a local master) on a small demo world: it succeeds, and every
-record's ownership row (decision, bounds, ultimate parent, chain, evidence) and every decision on a tenant
-is the one `recon run` makes on the local engine."""
+record's ownership row (decision, bounds, ultimate parent, chain, evidence), every tenant's link and every
+decision on a tenant is the one `recon run` makes on the local engine."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def test_the_dag_on_spark_decides_as_the_local_engine(tmp_path: Path) -> None:
     want_rows = repr(_one(local, "ownership.parquet").to_pylist()).replace(str(local), "<world>")
     assert got_rows == want_rows
     assert _one(spark, "ownership.parquet").schema.equals(_one(local, "ownership.parquet").schema)
+    assert _one(spark, "links.parquet").equals(_one(local, "links.parquet"))
     keys = ["partner", "tenant_id"]
     got = _one(spark, "decisions.parquet").to_pandas().sort_values(keys).reset_index(drop=True)
     want = _one(local, "decisions.parquet").to_pandas().sort_values(keys).reset_index(drop=True)
