@@ -3,6 +3,8 @@
 Invariant: the world is a pure function of (seed, sizes); the figures are measured on it, never assumed.
 Prints precision and recall of the links that may revoke and of all links, per-variant recall, and the
 wall time of `link` alone (generation is not timed); the last line is one JSON object with the figures.
+`--engine spark` also links the world on Spark (`pipeline.spark.matching`) and reports its wall time and
+whether every link is the local engine's.
 
 Two worlds. `demo` (the default) is the demo-world population (`demo_world.population`), whose truth
 labels each tenant by name variant and by what in its record identifies the entity (link key).
@@ -610,6 +612,24 @@ def demo_world(n_entities: int, n_tenants: int, seed: int) -> World:
     return World(entities, identifiers, tenants, true_entity.reset_index(drop=True), variant.reset_index(drop=True))
 
 
+def _on_spark(world: World, links: pd.DataFrame, config: MatchingConfig, master: str) -> dict[str, object]:
+    """`link` on Spark (`pipeline.spark.matching`) on the same world: its wall time, and whether every link
+    is the local engine's."""
+    import pyarrow as pa
+
+    from pipeline.config import SparkConfig
+    from pipeline.spark.matching import link_on_spark
+    from pipeline.spark.session import spark_session
+
+    with spark_session(SparkConfig(master=master, conf={"spark.driver.memory": "4g"})) as spark:
+        started = time.perf_counter()
+        remote = link_on_spark(spark, world.tenants, world.entities, world.identifiers, config)
+        seconds = time.perf_counter() - started
+        partitions = spark.sparkContext.defaultParallelism
+    same = pa.Table.from_pandas(remote, preserve_index=False).equals(pa.Table.from_pandas(links, preserve_index=False))
+    return {"master": master, "partitions": partitions, "link_seconds": round(seconds, 2), "identical": same}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=1_000_000)
@@ -622,6 +642,13 @@ def main() -> None:
         help="demo: the demo-world population (variants by name and link key); "
         "stress: this file's harsher world (10%% unregistered, more typos, siblings one letter away)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="spark: also link on Spark (--spark-master) and check every link is the local one",
+    )
+    parser.add_argument("--spark-master", default="local[2]")
     args = parser.parse_args()
     started = time.perf_counter()
     build = demo_world if args.world == "demo" else build_world
@@ -664,7 +691,11 @@ def main() -> None:
     )
     for threshold, row in figures["revoke_thresholds"].items():  # type: ignore[attr-defined]
         print(f"  min_revoke_confidence {threshold}: {row}")
+    spark = _on_spark(world, links, config, args.spark_master) if args.engine == "spark" else None
+    if spark is not None:
+        print(f"spark: {spark}")
     result = {
+        "spark": spark,
         "benchmark": "matching",
         "world": args.world,
         "tenants": len(world.tenants),
