@@ -424,10 +424,13 @@ class _TypeProblem(ValueError):
     pass
 
 
+_JSON_CONTAINERS = ("array", "object")
+
+
 def _cell(value: Any, logical_type: str, column: str) -> str | None:
     if value is None:
         return None
-    if logical_type in ("array", "object"):
+    if logical_type in _JSON_CONTAINERS:
         expected = list if logical_type == "array" else dict
         if not isinstance(value, expected):
             raise _TypeProblem(f"{column} must be a JSON {logical_type}, got {type(value).__name__}")
@@ -469,13 +472,20 @@ def _flatten(obj: dict[str, Any], shape: _JsonShape) -> tuple[dict[str, str | No
     row: dict[str, str | None] = {}
     for name, parts, logical_type in shape.columns:
         value: Any = obj
-        for depth, part in enumerate(parts):
-            if value is None:
-                break
-            if not isinstance(value, dict):
-                raise _TypeProblem(f"{'.'.join(parts[:depth])} must be a JSON object")
-            value = value.get(part)
-        row[name] = _cell(value, logical_type, name)
+        if len(parts) == 1:
+            value = obj.get(name)
+        else:
+            for depth, part in enumerate(parts):
+                if value is None:
+                    break
+                if not isinstance(value, dict):
+                    raise _TypeProblem(f"{'.'.join(parts[:depth])} must be a JSON object")
+                value = value.get(part)
+        # Text where the contract wants text, the usual cell, is what `_cell` would return, without asking it.
+        if type(value) is str and logical_type not in _JSON_CONTAINERS:
+            row[name] = value or None
+        else:
+            row[name] = _cell(value, logical_type, name)
     unknown = {k for k in obj if k not in shape.known_top}
     for parent, known in shape.nested:
         nested = obj.get(parent)
