@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pyarrow.compute as pc
 
-from pipeline.arrays import utc_dates
+from pipeline.arrays import arrow_strings, text_series, utc_dates
 from pipeline.config import PartnerConfig
 from pipeline.datasets import BILLING, ENTITLEMENTS, TENANTS
 from pipeline.partners.base import Extracted, PartnerDrop, RawCheck, canonical
@@ -52,7 +53,8 @@ def expected_files(partner: PartnerConfig, logical_date: dt.date) -> list[str]:
 
 
 def _last_segment(names: pd.Series) -> pd.Series:
-    return names.str.rsplit("/", n=1).str[-1].astype("str")
+    """`accounts/123/entitlements/abc` -> `abc` (a name without a slash is kept whole)."""
+    return text_series(pc.replace_substring_regex(arrow_strings(names), r"(?s)^.*/", ""), names.index)
 
 
 def _tenants(partner: str, accounts: pd.DataFrame) -> pd.DataFrame:
