@@ -46,7 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import jsonio
-from pipeline.arrays import filled, row_dicts, strings
+from pipeline.arrays import filled, row_dicts, strings, text_series
 from pipeline.config import MatchingConfig
 from pipeline.datasets import BILLING, DECISIONS, ENTITLEMENTS, LINKS, OWNERSHIP, TENANTS, conform
 from pipeline.nested import items
@@ -135,6 +135,8 @@ class _Direct:
 
     signals: list[Signal] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    # The bases of the tenant's own location that are restricted (`_Decider.own_address_hits`).
+    hits: list[tuple[TenantBasis, str]] = field(default_factory=list)
 
     @property
     def decision(self) -> TenantDecision:
@@ -231,7 +233,7 @@ class _Decider:
             else None
         )
         row = self.ownership.get(entity_id) if entity_id else None
-        hits = self.own_address_hits(tenant)
+        hits = out.hits = self.own_address_hits(tenant)
         if link is not None and entity_id and row is not None:
             out.summary["ownership"] = _ownership_evidence(row)
             if link.get("may_revoke"):
@@ -638,13 +640,19 @@ def decide(  # noqa: PLR0917 - the stage calls it with the datasets in their sta
     del link_rows
     columns: dict[str, list[Any]] = {c: [] for c in DECISIONS.columns}
     for key, tenant in zip(keys, _drained(tenant_rows), strict=True):
-        hits = [basis.value for basis, _ in decider.own_address_hits(tenant)]
-        row = _decision_row(key, tenant, direct.pop(key), indirect.pop(key, []), hits=hits, policy=policy)
+        own = direct.pop(key)
+        hits = [basis.value for basis, _ in own.hits]
+        row = _decision_row(key, tenant, own, indirect.pop(key, []), hits=hits, policy=policy)
         for column, values in columns.items():
             values.append(row[column])
     floats = ("link_confidence", "rho_low", "rho_high")
     out = pd.DataFrame(
-        {c: pd.Series(columns.pop(c), dtype="float64" if c in floats else "str") for c in DECISIONS.columns}
+        {
+            c: pd.Series(columns.pop(c), dtype="float64")
+            if c in floats
+            else text_series(pa.array(columns.pop(c), type=pa.large_string()))
+            for c in DECISIONS.columns
+        }
     )
     return conform(out, DECISIONS)
 
