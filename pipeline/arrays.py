@@ -114,11 +114,15 @@ def text_series(values: pa.Array[Any] | pa.ChunkedArray[Any], index: pd.Index | 
     return pd.Series(values, dtype="str", index=index)
 
 
-def member_of(column: pd.Series, values: Iterable[str]) -> pd.Series:
+def member_of(column: pd.Series, values: Iterable[str] | pd.Series) -> pd.Series:
     """Whether each text value of `column` is one of `values` (missing values: False), as `isin` answers,
     by Arrow's hash lookup: pandas' `isin` on Arrow-backed strings builds its value set one Python
-    scalar at a time (over a second for a few hundred thousand address ids)."""
-    value_set = pa.array(list(values), type=pa.large_string())
+    scalar at a time (over a second for a few hundred thousand address ids). A text column as `values`
+    stays in Arrow (its missing values match nothing)."""
+    if isinstance(values, pd.Series):
+        value_set = strings(values.dropna())
+    else:
+        value_set = pa.array(list(values), type=pa.large_string())
     found = filled(pc.is_in(arrow_strings(column), value_set=value_set), False)
     return pd.Series(found.to_numpy(), index=column.index, dtype=bool)
 

@@ -17,6 +17,12 @@ def test_member_of_answers_as_isin(values: set[str]) -> None:
     assert member_of(column, values).equals(column.isin(values))
 
 
+def test_member_of_a_text_column_ignores_its_missing_values() -> None:
+    column = pd.Series(["a", None, "b"], dtype="str")
+    values = pd.Series(["b", None], dtype="str")
+    assert member_of(column, values).tolist() == [False, False, True]
+
+
 def test_row_dicts_give_the_rows_with_missing_cells_as_none() -> None:
     frame = pd.DataFrame(
         {

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from pipeline.arrays import member_of
 from pipeline.ownership.holdings import stake_sums
 from pipeline.ownership.source_format import SourceFigures
 from pipeline.policy.definition import Ownership
@@ -66,10 +67,10 @@ def _result(
 
 def check_billed_accounts_known(partner: str, tenants: pd.DataFrame, billing: pd.DataFrame) -> CheckResult:
     """Every tenant billed by a partner is a tenant in that partner's export."""
-    known = set(tenants.loc[tenants["partner"] == partner, "tenant_id"].dropna())
+    known = tenants.loc[tenants["partner"] == partner, "tenant_id"]
     lines = billing.loc[billing["partner"] == partner]
     billed = lines.groupby("tenant_id", dropna=True).agg(lines=("line_id", "size"), last_date=("event_date", "max"))
-    unknown = billed.loc[~billed.index.isin(list(known))]
+    unknown = billed.loc[~member_of(billed.index.to_series(), known).to_numpy()]
     samples = [{"tenant_id": t, "lines": int(r["lines"]), "last_date": r["last_date"]} for t, r in unknown.iterrows()]
     return _result(
         BILLED_ACCOUNTS_KNOWN,
