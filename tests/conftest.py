@@ -109,7 +109,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _start_early(item: pytest.Item) -> int:
-    """0 for the slow lane (`slow`), 1 for other integration tests, 2 for the rest; the sort is stable."""
-    if item.get_closest_marker("slow"):
+    """0 for slow tests (`slow`, and `spark`: every Spark round costs a second or more), 1 for other
+    integration tests, 2 for the rest; the sort is stable. tests/spark/conftest.py marks its tests before
+    this runs (pytest calls the deeper conftest's hook first)."""
+    if item.get_closest_marker("slow") or item.get_closest_marker("spark"):
         return 0
     return 1 if item.get_closest_marker("integration") else 2
