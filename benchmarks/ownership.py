@@ -388,6 +388,31 @@ def _restricted_among(g: Any, sub: set[str], roots: set[str], controllers: dict[
     return restricted
 
 
+def _looked_through(g: Any, sub: set[str], roots: set[str]) -> set[str]:
+    """The other method's reading (the engine's second opinion under cascade): the restricted share looked
+    through every holder, rho(x) = sum of low stake x rho(owner), capped at 1, iterated from zero over one
+    entity's ancestors until it settles; the records it puts past the threshold."""
+    threshold = POLICY.ownership.threshold
+    rho = {x: 1.0 if x in roots else 0.0 for x in sub}
+    opened = dict.fromkeys(sub, False)
+    for _ in range(10_000):
+        moved = False
+        for x in sub - roots:
+            total, is_open = 0.0, False
+            for p in g.predecessors(x):
+                if p in rho:  # a share just above a bound carries "just above" through a holder, and back
+                    share, share_open = g[p][x]["low"], g[p][x]["low_open"]
+                    total += share * rho[p]
+                    is_open = is_open or (share_open and rho[p] > 0) or (opened[p] and share > 0)
+            if total >= 1.0:
+                total, is_open = 1.0, False
+            if abs(total - rho[x]) > 1e-12 or is_open != opened[x]:
+                rho[x], opened[x], moved = total, is_open, True
+        if not moved:
+            break
+    return {x for x in sub if x in roots or rho[x] > threshold + 1e-9 or (rho[x] >= threshold - 1e-9 and opened[x])}
+
+
 def _walk_up(g: Any, e: str) -> str:
     walk = [e]
     while True:
@@ -408,14 +433,15 @@ def _walk_up(g: Any, e: str) -> str:
 
 def networkx_baseline(entities: pd.DataFrame, interests: pd.DataFrame) -> tuple[float, dict[str, tuple[str, str]]]:
     """The straightforward way, entity by entity on a networkx graph: read the rows one by one, then per
-    entity the fixed point over its ancestors (both bounds), its ultimate parent by walking majority owners,
-    and for a flagged entity up to 5 paths from restricted roots (nx.all_simple_paths).
+    entity the fixed point over its ancestors (both bounds), the other method's reading of them (looked through,
+    the engine's second opinion under cascade), its ultimate parent by walking majority owners, and for a
+    flagged entity up to 5 paths from restricted roots (nx.all_simple_paths).
     Returns seconds and {id: (decision, ultimate parent)}."""
     import itertools
 
     import networkx as nx
 
-    from tests.ownership.reference import reference_edges, reference_is_root
+    from tests.ownership.reference import reference_declared, reference_edges, reference_is_root
 
     t0 = time.perf_counter()
     rows = {str(r["entity_id"]): r for r in entities.to_dict("records")}
@@ -430,10 +456,23 @@ def networkx_baseline(entities: pd.DataFrame, interests: pd.DataFrame) -> tuple[
         controllers.setdefault(d, []).append(s)
         ancestry.add_edge(s, d)
     roots = {k for k, r in rows.items() if reference_is_root(r, POLICY)}
+    declared: dict[str, list[str]] = {}  # owned -> owners declared to hold it indirectly
+    for owner, owned in reference_declared(rows, interests, POLICY, AS_OF.isoformat()):
+        declared.setdefault(owned, []).append(owner)
     out: dict[str, tuple[str, str]] = {}
     for e in rows:
-        restricted = _restricted_among(g, nx.ancestors(ancestry, e) | {e}, roots, controllers)
+        sub = nx.ancestors(ancestry, e) | {e}
+        restricted = _restricted_among(g, sub, roots, controllers)
         decision = "restricted" if e in restricted["low"] else "review" if e in restricted["high"] else "clear"
+        # Second opinions (docs/design.md): the methods disagree, or a flagged holder's declared indirect interest.
+        if decision == "clear" and (
+            e in _looked_through(g, sub, roots)
+            or any(
+                o in _restricted_among(g, nx.ancestors(ancestry, o) | {o}, roots, controllers)["high"]
+                for o in declared.get(e, ())
+            )
+        ):
+            decision = "review"
         if decision != "clear" and e not in roots:
             carrying = ancestry.subgraph(restricted["low" if decision == "restricted" else "high"])
             found = (nx.all_simple_paths(carrying, r, e, cutoff=10) for r in sorted(roots & set(carrying)))

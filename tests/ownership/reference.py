@@ -157,6 +157,25 @@ def reference_outside(
     return inside, {(o, t) for (o, t) in control if o in owners and t in rows}
 
 
+def reference_declared(
+    rows: dict[str, Row], interests: pd.DataFrame, policy: Policy, day: str
+) -> list[tuple[str, str]]:
+    """(owner, owned) of every declared indirect interest that alone may pass the threshold: of an ownership
+    type, active on `day`, between two records of `rows`. It raises `owned` to review when the high run
+    flags `owner` (pipeline.ownership.judge)."""
+    out = []
+    for r in interests.to_dict("records"):
+        owner, owned = str(r["interested_party_id"]), str(r["subject_id"])
+        if r["direct_or_indirect"] != "indirect" or owner == owned or owner not in rows or owned not in rows:
+            continue
+        if not _active(r, day) or r["interest_type"] not in set(policy.ownership.interests):
+            continue
+        _, _, hi, hi_open = _interval(r)
+        if _maybe_above(hi, hi_open, policy.ownership.threshold, policy.ownership.comparator):
+            out.append((owner, owned))
+    return out
+
+
 def _run(
     rows: dict[str, Row],
     roots: set[str],
@@ -239,16 +258,9 @@ def reference_resolve(
     if policy.ownership.method is Method.CASCADE:
         looked = policy.model_copy(update={"ownership": policy.ownership.model_copy(update={"method": "look_through"})})
         other = _run(rows, roots, stake, control, looked, bound="low", control_counts=cws is ControlAction.RESTRICT)
-    declared: set[str] = set()
-    for r in interests.to_dict("records"):
-        owner, owned = str(r["interested_party_id"]), str(r["subject_id"])
-        if r["direct_or_indirect"] != "indirect" or owner == owned or owner not in rows or owned not in rows:
-            continue
-        if not _active(r, as_of.isoformat()) or r["interest_type"] not in set(policy.ownership.interests):
-            continue
-        _, _, hi, hi_open = _interval(r)
-        if high[owner][2] and _maybe_above(hi, hi_open, policy.ownership.threshold, policy.ownership.comparator):
-            declared.add(owned)
+    declared = {
+        owned for owner, owned in reference_declared(rows, interests, policy, as_of.isoformat()) if high[owner][2]
+    }
 
     # Ultimate parent: the majority owner (largest least stake, then smallest id), followed upward.
     parent: dict[str, str] = {}
