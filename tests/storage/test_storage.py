@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.storage import Storage, StorageError, join
 from pipeline.storage.frames import read_json, read_parquet, write_json, write_parquet
-from tests.servers import BACKENDS, root_on
+from tests.servers import BACKENDS, Endpoint, root_on
 
 
 @pytest.fixture(params=BACKENDS)
@@ -99,13 +99,12 @@ def test_one_of_many_concurrent_creators_wins(root: str, request: pytest.Fixture
     assert storage.read_bytes(uri) == str(won.index(True)).encode()
 
 
-def test_an_abfs_uri_names_the_same_blob_as_az(request: pytest.FixtureRequest) -> None:
-    endpoint = request.getfixturevalue("azure")
+def test_an_abfs_uri_names_the_same_blob_as_az(azure: Endpoint) -> None:
     storage = Storage()
-    storage.write_text(f"az://{endpoint.bucket}/same/blob.txt", "one blob")
-    abfs = f"abfs://{endpoint.bucket}@devstoreaccount1.dfs.core.windows.net/same/blob.txt"
+    storage.write_text(f"az://{azure.bucket}/same/blob.txt", "one blob")
+    abfs = f"abfs://{azure.bucket}@devstoreaccount1.dfs.core.windows.net/same/blob.txt"
     assert storage.read_text(abfs) == "one blob"
-    assert storage.list(f"abfs://{endpoint.bucket}@devstoreaccount1.dfs.core.windows.net/same/") == [abfs]
+    assert storage.list(f"abfs://{azure.bucket}@devstoreaccount1.dfs.core.windows.net/same/") == [abfs]
 
 
 def test_gcs_create_asks_for_generation_zero_and_reads_412_as_taken() -> None:
