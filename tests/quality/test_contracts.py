@@ -260,3 +260,19 @@ def test_a_decision_accepts_every_method_a_link_can_carry() -> None:
     links = set(load_contract("tenant_links").rule("method.allowed_values").kwargs["value_set"])
     assert {m.value for m in LinkMethod} <= links
     assert links <= allowed("tenant_decisions")
+
+
+def test_one_decision_the_contract_rejects_stops_the_run_whatever_the_configured_share() -> None:
+    # A quarantined decision leaves its tenant with none (a tenant to revoke off the list): the decisions
+    # contract allows no quarantine, over the run configuration's more lenient share.
+    from pipeline import datasets as ds
+    from pipeline.quality import validate_frame
+    from tests import sample_run
+
+    good = ds.conform(sample_run.decisions(), ds.DECISIONS)
+    assert validate_frame(good, "tenant_decisions", max_quarantine_share=0.5).passed
+    bad = good.copy()
+    bad.loc[bad.index[0], "link_method"] = "not_a_method"
+    checked = validate_frame(bad, "tenant_decisions", max_quarantine_share=0.5)
+    assert not checked.passed
+    assert len(checked.quarantine) == 1 and len(checked.valid) == len(good) - 1
