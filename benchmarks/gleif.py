@@ -1,6 +1,6 @@
 """Benchmark the GLEIF readers on GLEIF-sized golden copy files: rows per second and peak memory.
 
-    python benchmarks/gleif.py --leis 3000000 --relationships 600000 [--zip]
+    python benchmarks/gleif.py --leis 3000000 --relationships 600000 [--zip] [--resolve]
 
 Steps:
 1. generate a Level 1 file (LEI-CDF 3.1 golden copy CSV layout, the columns the reader reads and as many
@@ -8,7 +8,9 @@ Steps:
    publishes them;
 2. `measure`, in a fresh process each (so peak RSS is the reader's, not the generator's): read the file
    with `read_gleif_lei` / `read_gleif_rr` as the stage does (a binary stream), and merge the two
-   (`merge_sources`), as the run does before resolving.
+   (`merge_sources`), as the run does before resolving;
+3. with `--resolve`, the merged entities and interests are resolved in a fresh process as the resolve stage
+   does (`benchmarks/ownership.py --measure`: its seconds and peak memory against the ownership targets).
 The last line printed is one JSON object with the figures.
 """
 
@@ -140,6 +142,14 @@ def measure(kind: str, lei_path: Path, rr_path: Path) -> dict[str, Any]:
             out |= {"merge_seconds": round(t3 - t2, 2), "entities": len(merged.frames.entities),
                     "interests": len(merged.frames.interests)}  # fmt: skip
     out["peak_rss_mb"] = peak_rss_mb()
+    if kind == "merge":
+        # What the resolve stage reads, for `--resolve` (not timed: the stage reads it from the workspace).
+        from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS
+
+        folder = lei_path.parent / "merged"
+        folder.mkdir(exist_ok=True)
+        merged.frames.entities[list(ENTITY_INPUT_COLUMNS)].to_parquet(folder / "entities.parquet", index=False)
+        merged.frames.interests[list(INTEREST_INPUT_COLUMNS)].to_parquet(folder / "interests.parquet", index=False)
     return out
 
 
@@ -155,6 +165,7 @@ def main() -> None:
     parser.add_argument("--leis", type=int, default=3_000_000)
     parser.add_argument("--relationships", type=int, default=600_000)
     parser.add_argument("--zip", action="store_true")
+    parser.add_argument("--resolve", action="store_true", help="also resolve the merged graph as the stage does")
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "LEI", "RR"))
     args = parser.parse_args()
     if args.measure:
@@ -170,8 +181,17 @@ def main() -> None:
         print(f"level 1: {level1}", flush=True)
         merged = _child("merge", paths)
         print(f"level 1 + 2 and merge: {merged}", flush=True)
+        resolved = None
+        if args.resolve:
+            # The merged graph resolved as the resolve stage does, in a fresh process (benchmarks/ownership.py).
+            folder = str(paths["lei2"].parent / "merged")
+            args_ = [sys.executable, str(Path(__file__).with_name("ownership.py")), "--measure", folder]
+            done = subprocess.run(args_, check=True, capture_output=True, text=True)
+            resolved = json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"merged graph resolved: {resolved}", flush=True)
     print(json.dumps({"leis": args.leis, "relationships": args.relationships, "zipped": args.zip,
-                      "file_mib": sizes, "level1": level1, "level1_level2_merge": merged}))  # fmt: skip
+                      "file_mib": sizes, "level1": level1, "level1_level2_merge": merged,
+                      "merged_resolve": resolved}))  # fmt: skip
 
 
 if __name__ == "__main__":
