@@ -94,6 +94,7 @@ bench: setup
 	$(BIN)/python benchmarks/demo_world.py --tenants 100000
 	$(BIN)/python benchmarks/night.py --tenants 100000
 	$(BIN)/python benchmarks/faults.py --tenants 200
+	$(BIN)/python benchmarks/gleif.py --leis 5000000 --relationships 1000000 --resolve
 	$(BIN)/python benchmarks/explain.py --tenants 400
 
 clean:
