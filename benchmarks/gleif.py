@@ -130,19 +130,19 @@ def measure(kind: str, lei_path: Path, rr_path: Path) -> dict[str, Any]:
     t1 = time.perf_counter()
     out: dict[str, Any] = {"leis_read": level1.stats["rows_read"], "lei_seconds": round(t1 - t0, 2),
                            "leis_per_s": round(level1.stats["rows_read"] / (t1 - t0))}  # fmt: skip
-    if kind in ("rr", "merge"):
+    if kind in ("rr", "merge", "resolve"):
         with rr_path.open("rb") as f:
             level2 = read_gleif_rr([(rr_path.as_uri(), io.BufferedReader(f))], as_of)
         t2 = time.perf_counter()
         out |= {"relationships_read": level2.stats["rows_read"], "rr_seconds": round(t2 - t1, 2),
                 "relationships_per_s": round(level2.stats["rows_read"] / (t2 - t1))}  # fmt: skip
-        if kind == "merge":
+        if kind in ("merge", "resolve"):
             merged = merge_sources([level1, level2], JurisdictionRule(False, frozenset({"CN"})))
             t3 = time.perf_counter()
             out |= {"merge_seconds": round(t3 - t2, 2), "entities": len(merged.frames.entities),
                     "interests": len(merged.frames.interests)}  # fmt: skip
     out["peak_rss_mb"] = peak_rss_mb()
-    if kind == "merge":
+    if kind == "resolve":
         # What the resolve stage reads, for `--resolve` (not timed: the stage reads it from the workspace).
         from pipeline.ownership.resolve import ENTITY_INPUT_COLUMNS, INTEREST_INPUT_COLUMNS
 
@@ -179,7 +179,7 @@ def main() -> None:
         print(f"generated in {time.perf_counter() - t0:.1f}s: {sizes} MiB", flush=True)
         level1 = _child("lei", paths)
         print(f"level 1: {level1}", flush=True)
-        merged = _child("merge", paths)
+        merged = _child("resolve" if args.resolve else "merge", paths)
         print(f"level 1 + 2 and merge: {merged}", flush=True)
         resolved = None
         if args.resolve:
